@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Talon",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "talon", targets: ["talon"]),
+        .library(name: "TalonLedger", targets: ["TalonLedger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // C libraries: module maps only.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+
+        // Talon modules, dependencies pointing one way (see DESIGN.md).
+        .target(name: "TalonCrypto", dependencies: ["CSodium"]),
+        .target(name: "TalonStore", dependencies: ["CLMDB"]),
+        .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore"]),
+        .executableTarget(
+            name: "talon",
+            dependencies: [
+                "TalonCrypto", "TalonStore", "TalonLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "TalonCryptoTests", dependencies: ["TalonCrypto"]),
+        .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore"]),
+        .testTarget(
+            name: "TalonLedgerTests",
+            dependencies: [
+                "TalonLedger", "TalonCrypto", "TalonStore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger"]),
+    ]
+)
+
+// Settings shared by every Swift target: Swift 6 mode with strict concurrency,
+// explicit `any`, and imports that do not leak C types into public API.
+for target in package.targets where [.regular, .test, .executable].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

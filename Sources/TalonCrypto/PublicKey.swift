@@ -1,0 +1,80 @@
+/// An Ed25519 public key.
+///
+/// Text form, used on every surface (CLI, JSON, logs, genesis): `ed25519:` followed by the
+/// 32 key bytes as 64 lowercase hex digits.
+public struct PublicKey: Hashable, Sendable, Comparable, Codable, CustomStringConvertible, ContiguousBytes {
+    /// The 32 raw key bytes.
+    public let bytes: [UInt8]
+
+    /// The text prefix of every public key.
+    public static let textPrefix = "ed25519:"
+
+    /// Wraps 32 raw bytes; nil for any other length.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 32 else { return nil }
+        self.bytes = Array(bytes)
+    }
+
+    /// Parses the text form.
+    /// - Throws: `CryptoError.invalidKeyText`.
+    public init(text: String) throws(CryptoError) {
+        guard text.hasPrefix(Self.textPrefix) else {
+            throw CryptoError("invalid_key_text", "public key must start with '\(Self.textPrefix)': \(text.prefix(80))")
+        }
+        let hex = text.dropFirst(Self.textPrefix.count)
+        guard hex.utf8.count == 64, let b = Hex.decode(hex) else {
+            throw CryptoError("invalid_key_text", "public key must be '\(Self.textPrefix)' and 64 lowercase hex digits: \(text.prefix(80))")
+        }
+        self.bytes = b
+    }
+
+    /// The text form.
+    public var text: String { Self.textPrefix + Hex.encode(bytes) }
+    public var description: String { text }
+
+    /// True when `signature` is a valid Ed25519 signature of `message` by this key.
+    /// libsodium rejects non-canonical signatures and small-order keys.
+    public func verify(_ signature: Signature, for message: some ContiguousBytes) -> Bool {
+        message.withUnsafeBytes { Sodium.verify(signature.bytes, $0, publicKey: bytes) }
+    }
+
+    public static func < (a: PublicKey, b: PublicKey) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes(body)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(text: text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}
+
+/// An Ed25519 signature (64 bytes). Text form: 128 lowercase hex digits.
+public struct Signature: Hashable, Sendable, CustomStringConvertible {
+    /// The 64 raw signature bytes.
+    public let bytes: [UInt8]
+
+    /// Wraps 64 raw bytes; nil for any other length.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 64 else { return nil }
+        self.bytes = Array(bytes)
+    }
+
+    /// Parses 128 lowercase hex digits; nil for anything else.
+    public init?(hex: some StringProtocol) {
+        guard hex.utf8.count == 128, let b = Hex.decode(hex) else { return nil }
+        self.bytes = b
+    }
+
+    /// Lowercase hex.
+    public var hex: String { Hex.encode(bytes) }
+    public var description: String { hex }
+}

@@ -1,0 +1,174 @@
+// The one file that touches LMDB. Every pointer it gets from LMDB is copied into a Swift
+// array before the call returns, so nothing outlives its transaction.
+import CLMDB
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum LMDB {
+    static let mapFull = MDB_MAP_FULL
+    static let mapResized = MDB_MAP_RESIZED
+    static let notFound = MDB_NOTFOUND
+    static let keyExist = MDB_KEYEXIST
+
+    static func message(_ rc: Int32) -> String { String(cString: mdb_strerror(rc)) }
+
+    static func check(_ rc: Int32, _ what: @autoclosure () -> String) throws(StoreError) {
+        guard rc != 0 else { return }
+        throw error(rc, what())
+    }
+
+    static func error(_ rc: Int32, _ what: String) -> StoreError {
+        switch rc {
+        case MDB_MAP_FULL: StoreError("store_map_full", "\(what): \(message(rc))", status: rc)
+        case MDB_BAD_VALSIZE: StoreError("store_value_too_large", "\(what): \(message(rc))", status: rc)
+        case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INVALID, MDB_VERSION_MISMATCH:
+            StoreError("store_corrupt", "\(what): \(message(rc))", status: rc)
+        default: StoreError("store_error", "\(what): \(message(rc))", status: rc)
+        }
+    }
+
+    // MARK: environment
+
+    static func openEnvironment(path: String, mapSize: Int, maxTables: Int, sync: Bool) throws(StoreError) -> OpaquePointer {
+        var env: OpaquePointer?
+        try check(mdb_env_create(&env), "mdb_env_create")
+        guard let env else { throw StoreError("store_open_failed", "mdb_env_create returned no environment") }
+        do throws(StoreError) {
+            try check(mdb_env_set_maxdbs(env, MDB_dbi(maxTables)), "mdb_env_set_maxdbs")
+            try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
+            try check(mdb_env_set_maxreaders(env, 254), "mdb_env_set_maxreaders")
+            var flags = UInt32(MDB_NOTLS)
+            if !sync { flags |= UInt32(MDB_NOSYNC) }
+            let rc = mdb_env_open(env, path, flags, 0o600)
+            if rc != 0 {
+                throw StoreError("store_open_failed", "cannot open store at \(path): \(message(rc))", status: rc)
+            }
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        return env
+    }
+
+    static func closeEnvironment(_ env: OpaquePointer) { mdb_env_close(env) }
+
+    static func mapSize(_ env: OpaquePointer) -> Int {
+        var info = MDB_envinfo()
+        mdb_env_info(env, &info)
+        return info.me_mapsize
+    }
+
+    /// Sets the map size; the caller guarantees no transaction of this process is open.
+    static func setMapSize(_ env: OpaquePointer, _ size: Int) throws(StoreError) {
+        try check(mdb_env_set_mapsize(env, size), "mdb_env_set_mapsize(\(size))")
+    }
+
+    static func sync(_ env: OpaquePointer) throws(StoreError) {
+        try check(mdb_env_sync(env, 1), "mdb_env_sync")
+    }
+
+    // MARK: transactions
+
+    static func begin(_ env: OpaquePointer, readOnly: Bool) -> (OpaquePointer?, Int32) {
+        var txn: OpaquePointer?
+        let rc = mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
+        return (txn, rc)
+    }
+
+    static func commit(_ txn: OpaquePointer) -> Int32 { mdb_txn_commit(txn) }
+    static func abort(_ txn: OpaquePointer) { mdb_txn_abort(txn) }
+
+    static func openTable(_ txn: OpaquePointer, name: String) throws(StoreError) -> UInt32 {
+        var dbi = MDB_dbi()
+        try check(mdb_dbi_open(txn, name, UInt32(MDB_CREATE), &dbi), "open table \(name)")
+        return dbi
+    }
+
+    // MARK: data
+
+    static func get(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8]) throws(StoreError) -> [UInt8]? {
+        var k = MDB_val()
+        var v = MDB_val()
+        let rc: Int32 = key.withUnsafeBytes { kb in
+            k.mv_size = kb.count
+            k.mv_data = UnsafeMutableRawPointer(mutating: kb.baseAddress)
+            return mdb_get(txn, dbi, &k, &v)
+        }
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "get")
+        return copy(v)
+    }
+
+    static func put(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8], _ value: [UInt8], append: Bool) -> Int32 {
+        key.withUnsafeBytes { kb in
+            value.withUnsafeBytes { vb in
+                var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+                var v = MDB_val(mv_size: vb.count, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress))
+                return mdb_put(txn, dbi, &k, &v, append ? UInt32(MDB_APPEND) : 0)
+            }
+        }
+    }
+
+    static func delete(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8]) -> Int32 {
+        key.withUnsafeBytes { kb in
+            var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+            return mdb_del(txn, dbi, &k, nil)
+        }
+    }
+
+    static func count(_ txn: OpaquePointer, _ dbi: UInt32) throws(StoreError) -> Int {
+        var stat = MDB_stat()
+        try check(mdb_stat(txn, dbi, &stat), "mdb_stat")
+        return stat.ms_entries
+    }
+
+    private static func copy(_ v: MDB_val) -> [UInt8] {
+        guard v.mv_size > 0, let p = v.mv_data else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: v.mv_size))
+    }
+
+    // MARK: cursors
+
+    enum Position { case first, last, next, prev, setRange([UInt8]) }
+
+    /// Walks a table in key order from `start`, calling `body` with copies of each pair
+    /// until it returns false. The cursor is closed before this returns.
+    static func walk(
+        _ txn: OpaquePointer, _ dbi: UInt32, start: Position, forward: Bool,
+        _ body: ([UInt8], [UInt8]) throws -> Bool
+    ) throws -> Void {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val()
+        var v = MDB_val()
+        var rc: Int32
+        switch start {
+        case .first: rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+        case .last: rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
+        case .next, .prev: rc = MDB_NOTFOUND
+        case .setRange(let key):
+            rc = key.withUnsafeBytes { kb in
+                k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+                return mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE)
+            }
+            // Reverse from a key: start at the last key <= it.
+            if !forward {
+                if rc == MDB_NOTFOUND {
+                    rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
+                } else if rc == 0, copy(k).lexicographicallyPrecedes(key) == false, copy(k) != key {
+                    rc = mdb_cursor_get(cursor, &k, &v, MDB_PREV)
+                }
+            }
+        }
+        while rc == 0 {
+            guard try body(copy(k), copy(v)) else { return }
+            rc = mdb_cursor_get(cursor, &k, &v, forward ? MDB_NEXT : MDB_PREV)
+        }
+        if rc != MDB_NOTFOUND { try check(rc, "cursor") }
+    }
+}

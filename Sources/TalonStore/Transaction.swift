@@ -1,0 +1,105 @@
+/// A named table of an environment. Keys sort as unsigned bytes, shorter first on a tie.
+public struct Table: Sendable, Hashable {
+    /// The table's name.
+    public let name: String
+    let dbi: UInt32
+}
+
+/// A live LMDB transaction, lent to a `read` or `write` closure. It cannot be copied or
+/// kept, and every value it returns is a copy, valid after the transaction ends.
+public struct Transaction: ~Copyable {
+    private let txn: OpaquePointer
+    /// True inside `Environment.write`.
+    public let isWritable: Bool
+    private let state: TransactionState
+
+    init(_ txn: OpaquePointer, writable: Bool, state: TransactionState) {
+        self.txn = txn
+        self.isWritable = writable
+        self.state = state
+    }
+
+    /// The value stored under `key`, or nil.
+    public func get(_ table: Table, _ key: [UInt8]) throws(StoreError) -> [UInt8]? {
+        try LMDB.get(txn, table.dbi, key)
+    }
+
+    /// True when `key` is present.
+    public func contains(_ table: Table, _ key: [UInt8]) throws(StoreError) -> Bool {
+        try LMDB.get(txn, table.dbi, key) != nil
+    }
+
+    /// Stores `value` under `key`, replacing any previous value. With `append`, the key must
+    /// sort after every key in the table (faster for sequential keys).
+    /// - Throws: `StoreError.notAppending`, `StoreError.tooLarge`, `StoreError.lmdb`.
+    public func put(_ table: Table, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws(StoreError) {
+        let rc = LMDB.put(txn, table.dbi, key, value, append: append)
+        if rc == 0 { return }
+        if rc == LMDB.mapFull { state.mapFull = true }
+        if rc == LMDB.keyExist && append {
+            throw StoreError("store_not_appending", "append to \(table.name) with a key that does not sort last", status: rc)
+        }
+        throw LMDB.error(rc, "put \(table.name)")
+    }
+
+    /// Removes `key`; returns false when it was absent.
+    @discardableResult
+    public func delete(_ table: Table, _ key: [UInt8]) throws(StoreError) -> Bool {
+        let rc = LMDB.delete(txn, table.dbi, key)
+        if rc == LMDB.notFound { return false }
+        try LMDB.check(rc, "delete \(table.name)")
+        return true
+    }
+
+    /// The number of entries in `table`.
+    public func count(_ table: Table) throws(StoreError) -> Int {
+        try LMDB.count(txn, table.dbi)
+    }
+
+    /// The last (greatest) key and its value, or nil for an empty table.
+    public func last(_ table: Table) throws -> (key: [UInt8], value: [UInt8])? {
+        var found: (key: [UInt8], value: [UInt8])?
+        try LMDB.walk(txn, table.dbi, start: .last, forward: false) { k, v in
+            found = (k, v)
+            return false
+        }
+        return found
+    }
+
+    /// Visits entries in key order starting at the first key >= `from` (or the first key),
+    /// stopping before `to` (exclusive) or when `body` returns false. With `reverse`, walks
+    /// downwards from the last key <= `from` (or the last key), stopping at keys < `to`.
+    public func scan(
+        _ table: Table, from: [UInt8]? = nil, to: [UInt8]? = nil, reverse: Bool = false,
+        _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
+    ) throws {
+        let start: LMDB.Position = from.map { .setRange($0) } ?? (reverse ? .last : .first)
+        try LMDB.walk(txn, table.dbi, start: start, forward: !reverse) { k, v in
+            if let to {
+                if !reverse && !k.lexicographicallyPrecedes(to) { return false }
+                if reverse && k.lexicographicallyPrecedes(to) { return false }
+            }
+            return try body(k, v)
+        }
+    }
+
+    /// Visits, in key order, every entry whose key starts with `prefix`.
+    public func scan(
+        _ table: Table, prefix: [UInt8], reverse: Bool = false,
+        _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
+    ) throws {
+        if reverse {
+            // Start from the greatest key with this prefix: prefix followed by 0xFF bytes.
+            let from = prefix + [UInt8](repeating: 0xFF, count: 64)
+            try LMDB.walk(txn, table.dbi, start: .setRange(from), forward: false) { k, v in
+                guard k.starts(with: prefix) else { return !k.lexicographicallyPrecedes(prefix) }
+                return try body(k, v)
+            }
+        } else {
+            try LMDB.walk(txn, table.dbi, start: .setRange(prefix), forward: true) { k, v in
+                guard k.starts(with: prefix) else { return false }
+                return try body(k, v)
+            }
+        }
+    }
+}
