@@ -1,5 +1,5 @@
 /// A 32-byte SHA-256 digest. Its text form is 64 lowercase hex digits.
-public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, ContiguousBytes {
+public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, ContiguousBytes, Codable {
     /// The 32 bytes of the digest.
     public let bytes: [UInt8]
 
@@ -43,5 +43,21 @@ public enum SHA256 {
         var h = SHA256Hasher()
         for p in parts { h.update(p) }
         return h.finalize()
+    }
+}
+
+/// JSON form: 64 lowercase hex digits.
+extension Digest {
+    public init(from decoder: any Decoder) throws {
+        let s = try decoder.singleValueContainer().decode(String.self)
+        guard let d = Digest(hex: s) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected 64 lowercase hex digits"))
+        }
+        self = d
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(hex)
     }
 }

@@ -81,19 +81,23 @@ public final class Environment: @unchecked Sendable {
 
     /// Runs `body` in a read-only transaction that sees one consistent snapshot. Readers
     /// never block the writer nor each other.
-    public func read<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+    public func read<R>(_ body: (Transaction) throws -> R) throws -> R {
         pthread_rwlock_rdlock(&mapLock)
         defer { pthread_rwlock_unlock(&mapLock) }
         let txn = try begin(readOnly: true)
-        defer { LMDB.abort(txn) }
-        return try body(Transaction(txn, writable: false, state: TransactionState()))
+        let transaction = Transaction(txn, writable: false, state: TransactionState())
+        defer {
+            transaction.close()
+            LMDB.abort(txn)
+        }
+        return try body(transaction)
     }
 
     /// Runs `body` in the write transaction and commits it when `body` returns; nothing is
     /// written if `body` throws. If the map fills, the transaction is discarded, the map
     /// doubled and `body` run again from the start, so `body` must have no effects outside
     /// the transaction.
-    public func write<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+    public func write<R>(_ body: (Transaction) throws -> R) throws -> R {
         pthread_mutex_lock(&writeLock)
         defer { pthread_mutex_unlock(&writeLock) }
         while true {
@@ -103,8 +107,11 @@ public final class Environment: @unchecked Sendable {
             do {
                 let txn = try begin(readOnly: false)
                 var handedToCommit = false
+                let transaction = Transaction(txn, writable: true, state: state)
+                defer { transaction.close() }
                 do {
-                    let value = try body(Transaction(txn, writable: true, state: state))
+                    let value = try body(transaction)
+                    transaction.close()
                     if state.mapFull { throw LMDB.error(LMDB.mapFull, "put") }
                     // mdb_txn_commit frees the transaction whether it succeeds or not.
                     handedToCommit = true

@@ -5,35 +5,48 @@ public struct Table: Sendable, Hashable {
     let dbi: UInt32
 }
 
-/// A live LMDB transaction, lent to a `read` or `write` closure. It cannot be copied or
-/// kept, and every value it returns is a copy, valid after the transaction ends.
-public struct Transaction: ~Copyable {
-    private let txn: OpaquePointer
+/// A live LMDB transaction, lent to a `read` or `write` closure. It is not `Sendable`, so it
+/// stays on the thread that runs the closure; once the closure returns it is closed and
+/// every call throws `store_transaction_closed`. Every value it returns is a copy.
+public final class Transaction {
+    private var handle: OpaquePointer?
     /// True inside `Environment.write`.
     public let isWritable: Bool
     private let state: TransactionState
 
     init(_ txn: OpaquePointer, writable: Bool, state: TransactionState) {
-        self.txn = txn
+        self.handle = txn
         self.isWritable = writable
         self.state = state
     }
 
+    /// Called by the environment before it commits or aborts the LMDB transaction.
+    func close() { handle = nil }
+
+    private var txn: OpaquePointer {
+        get throws(StoreError) {
+            guard let handle else {
+                throw StoreError("store_transaction_closed", "a transaction was used after its closure returned")
+            }
+            return handle
+        }
+    }
+
     /// The value stored under `key`, or nil.
     public func get(_ table: Table, _ key: [UInt8]) throws(StoreError) -> [UInt8]? {
-        try LMDB.get(txn, table.dbi, key)
+        try LMDB.get(try txn, table.dbi, key)
     }
 
     /// True when `key` is present.
     public func contains(_ table: Table, _ key: [UInt8]) throws(StoreError) -> Bool {
-        try LMDB.get(txn, table.dbi, key) != nil
+        try LMDB.get(try txn, table.dbi, key) != nil
     }
 
     /// Stores `value` under `key`, replacing any previous value. With `append`, the key must
     /// sort after every key in the table (faster for sequential keys).
     /// - Throws: `StoreError.notAppending`, `StoreError.tooLarge`, `StoreError.lmdb`.
     public func put(_ table: Table, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws(StoreError) {
-        let rc = LMDB.put(txn, table.dbi, key, value, append: append)
+        let rc = LMDB.put(try txn, table.dbi, key, value, append: append)
         if rc == 0 { return }
         if rc == LMDB.mapFull { state.mapFull = true }
         if rc == LMDB.keyExist && append {
@@ -45,7 +58,7 @@ public struct Transaction: ~Copyable {
     /// Removes `key`; returns false when it was absent.
     @discardableResult
     public func delete(_ table: Table, _ key: [UInt8]) throws(StoreError) -> Bool {
-        let rc = LMDB.delete(txn, table.dbi, key)
+        let rc = LMDB.delete(try txn, table.dbi, key)
         if rc == LMDB.notFound { return false }
         try LMDB.check(rc, "delete \(table.name)")
         return true
@@ -53,13 +66,13 @@ public struct Transaction: ~Copyable {
 
     /// The number of entries in `table`.
     public func count(_ table: Table) throws(StoreError) -> Int {
-        try LMDB.count(txn, table.dbi)
+        try LMDB.count(try txn, table.dbi)
     }
 
     /// The last (greatest) key and its value, or nil for an empty table.
     public func last(_ table: Table) throws -> (key: [UInt8], value: [UInt8])? {
         var found: (key: [UInt8], value: [UInt8])?
-        try LMDB.walk(txn, table.dbi, start: .last, forward: false) { k, v in
+        try LMDB.walk(try txn, table.dbi, start: .last, forward: false) { k, v in
             found = (k, v)
             return false
         }
@@ -74,7 +87,7 @@ public struct Transaction: ~Copyable {
         _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
     ) throws {
         let start: LMDB.Position = from.map { .setRange($0) } ?? (reverse ? .last : .first)
-        try LMDB.walk(txn, table.dbi, start: start, forward: !reverse) { k, v in
+        try LMDB.walk(try txn, table.dbi, start: start, forward: !reverse) { k, v in
             if let to {
                 if !reverse && !k.lexicographicallyPrecedes(to) { return false }
                 if reverse && k.lexicographicallyPrecedes(to) { return false }
@@ -91,12 +104,12 @@ public struct Transaction: ~Copyable {
         if reverse {
             // Start from the greatest key with this prefix: prefix followed by 0xFF bytes.
             let from = prefix + [UInt8](repeating: 0xFF, count: 64)
-            try LMDB.walk(txn, table.dbi, start: .setRange(from), forward: false) { k, v in
+            try LMDB.walk(try txn, table.dbi, start: .setRange(from), forward: false) { k, v in
                 guard k.starts(with: prefix) else { return !k.lexicographicallyPrecedes(prefix) }
                 return try body(k, v)
             }
         } else {
-            try LMDB.walk(txn, table.dbi, start: .setRange(prefix), forward: true) { k, v in
+            try LMDB.walk(try txn, table.dbi, start: .setRange(prefix), forward: true) { k, v in
                 guard k.starts(with: prefix) else { return false }
                 return try body(k, v)
             }

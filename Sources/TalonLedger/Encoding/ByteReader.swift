@@ -1,0 +1,94 @@
+public import TalonCrypto
+
+/// Reads values in Talon's canonical binary form, refusing anything that is not canonical:
+/// lengths beyond the input or a field's limit, invalid UTF-8, and (via `finish`) trailing bytes.
+public struct ByteReader {
+    private let bytes: [UInt8]
+    /// The offset of the next unread byte.
+    public private(set) var offset: Int
+
+    /// A reader over `bytes` from `offset`.
+    public init(_ bytes: [UInt8], offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    /// Bytes not yet read.
+    public var remaining: Int { bytes.count - offset }
+
+    /// Throws unless every byte was read.
+    /// - Throws: `LedgerError.trailingBytes`.
+    public func finish() throws(LedgerError) {
+        if remaining != 0 { throw LedgerError.trailingBytes.with("\(remaining) bytes after the end of the value") }
+    }
+
+    private mutating func take(_ n: Int) throws(LedgerError) -> ArraySlice<UInt8> {
+        guard n <= remaining else { throw LedgerError.truncated.with("needs \(n) bytes at offset \(offset), \(remaining) left") }
+        defer { offset += n }
+        return bytes[offset..<offset + n]
+    }
+
+    private mutating func integer<T: FixedWidthInteger>(_: T.Type) throws(LedgerError) -> T {
+        let s = try take(MemoryLayout<T>.size)
+        var v: T = 0
+        for b in s { v = v << 8 | T(b) }
+        return v
+    }
+
+    /// One byte.
+    public mutating func u8() throws(LedgerError) -> UInt8 { try integer(UInt8.self) }
+    /// 2 bytes, big-endian.
+    public mutating func u16() throws(LedgerError) -> UInt16 { try integer(UInt16.self) }
+    /// 4 bytes, big-endian.
+    public mutating func u32() throws(LedgerError) -> UInt32 { try integer(UInt32.self) }
+    /// 8 bytes, big-endian.
+    public mutating func u64() throws(LedgerError) -> UInt64 { try integer(UInt64.self) }
+    /// 8 bytes, big-endian two's complement.
+    public mutating func i64() throws(LedgerError) -> Int64 { Int64(bitPattern: try integer(UInt64.self)) }
+    /// `n` bytes as they are.
+    public mutating func raw(_ n: Int) throws(LedgerError) -> [UInt8] { Array(try take(n)) }
+
+    /// A u32 length then that many bytes; the length may not exceed `max` nor the input.
+    /// - Throws: `LedgerError.overlongLength`, `LedgerError.truncated`.
+    public mutating func data(max: Int) throws(LedgerError) -> [UInt8] {
+        let n = Int(try u32())
+        guard n <= max else { throw LedgerError.overlongLength.with("length \(n) exceeds the limit \(max) at offset \(offset - 4)") }
+        guard n <= remaining else { throw LedgerError.overlongLength.with("length \(n) exceeds the \(remaining) bytes left at offset \(offset - 4)") }
+        return Array(try take(n))
+    }
+
+    /// A u32 length then that many bytes of valid UTF-8.
+    /// - Throws: `LedgerError.nonCanonical` on invalid UTF-8, and as `data(max:)`.
+    public mutating func string(max: Int) throws(LedgerError) -> String {
+        let b = try data(max: max)
+        guard let s = String(validating: b, as: UTF8.self) else {
+            throw LedgerError.nonCanonical.with("invalid UTF-8 in a string ending at offset \(offset)")
+        }
+        return s
+    }
+
+    /// 32 key bytes.
+    public mutating func key() throws(LedgerError) -> PublicKey {
+        guard let k = PublicKey(bytes: try take(32)) else { throw LedgerError.truncated }
+        return k
+    }
+
+    /// 32 digest bytes.
+    public mutating func digest() throws(LedgerError) -> Digest {
+        guard let d = Digest(bytes: try take(32)) else { throw LedgerError.truncated }
+        return d
+    }
+
+    /// A u32 count then that many elements; the count may not exceed `max`, nor the bytes
+    /// left divided by `minElementSize`.
+    public mutating func list<T>(max: Int, minElementSize: Int, _ each: (inout ByteReader) throws(LedgerError) -> T) throws(LedgerError) -> [T] {
+        let n = Int(try u32())
+        guard n <= max, n * minElementSize <= remaining else {
+            throw LedgerError.overlongLength.with("count \(n) exceeds the limit or the bytes left at offset \(offset - 4)")
+        }
+        var out: [T] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try each(&self)) }
+        return out
+    }
+}

@@ -1,0 +1,75 @@
+public import TalonCrypto
+import TalonStore
+
+/// The outcome of appending one batch.
+public struct AppliedBlock: Sendable {
+    public let block: Block
+    /// SHA-256 of the block header.
+    public let hash: Digest
+    /// One receipt per envelope, in batch order.
+    public let receipts: [Receipt]
+}
+
+extension Ledger {
+    /// Checks an envelope without looking at state: chain, fields, signature. What fails
+    /// here never enters a block. Safe to call from many threads at once.
+    /// - Throws: `LedgerError.wrongChain`, `.invalidField`, `.badSignature`.
+    public func admit(_ envelope: Envelope) throws(LedgerError) {
+        try envelope.admit(chainID: chainID)
+    }
+
+    /// Applies a batch of admitted envelopes as one block, in one LMDB transaction: the block,
+    /// every state change, every index and the new height commit together or not at all.
+    ///
+    /// Envelopes that break a rule stay in the block with their reason code. The block's
+    /// timestamp is `timestamp`, raised to the previous block's if it is earlier, so every
+    /// node applying the same batch computes the same bytes. Signatures are not re-checked
+    /// here: callers `admit` first (`verify` re-checks them offline).
+    /// - Throws: `LedgerError.invalidBatch` for an empty or oversized batch, store errors.
+    @discardableResult
+    public func apply(_ envelopes: [Envelope], timestamp: Int64) throws(LedgerError) -> AppliedBlock {
+        guard !envelopes.isEmpty, envelopes.count <= Limits.envelopesPerBlock else {
+            throw LedgerError.invalidBatch.with("a block holds 1–\(Limits.envelopesPerBlock) envelopes, got \(envelopes.count)")
+        }
+        return try Self.store {
+            try env.write { txn in try self.applyBlock(txn, envelopes, timestamp) }
+        }
+    }
+
+    private func applyBlock(_ txn: Transaction, _ envelopes: [Envelope], _ timestamp: Int64) throws -> AppliedBlock {
+        let t = tables
+        let head = try self.head(txn)
+        let height = head.height + 1
+        var frontier = try MerkleFrontier(nodes: StoredMerkleNodes(txn: txn, table: t.merkle), size: head.treeSize)
+        let admins = Set(genesis.genesis.admins)
+        var entries: [Block.Entry] = []
+        var receipts: [Receipt] = []
+        entries.reserveCapacity(envelopes.count)
+        receipts.reserveCapacity(envelopes.count)
+
+        for (position, envelope) in envelopes.enumerated() {
+            let leaf = head.treeSize + UInt64(position)
+            let context = ApplyContext(txn: txn, tables: t, height: height, leaf: leaf, admins: admins, chainID: chainID)
+            let result = try context.apply(envelope)
+            let receipt = Receipt(leaf: leaf, height: height, position: UInt32(position), result: result)
+
+            try txn.put(t.envelopes, Schema.u64(leaf), envelope.bytes, append: true)
+            try txn.put(t.receipts, Schema.u64(leaf), receipt.bytes, append: true)
+            if try !txn.contains(t.envelopeIndex, envelope.hash.bytes) {
+                try txn.put(t.envelopeIndex, envelope.hash.bytes, Schema.u64(leaf))
+            }
+            for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) {
+                try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes)
+            }
+            entries.append(Block.Entry(envelopeHash: envelope.hash, result: result))
+            receipts.append(receipt)
+        }
+
+        let block = Block(
+            height: height, prev: head.blockHash, timestamp: max(timestamp, head.timestamp),
+            entries: entries, treeSize: frontier.size, treeRoot: frontier.root())
+        try txn.put(t.blocks, Schema.u64(height), block.bytes, append: true)
+        try txn.put(t.meta, Schema.MetaKey.height, Schema.u64(height))
+        return AppliedBlock(block: block, hash: block.hash, receipts: receipts)
+    }
+}

@@ -1,0 +1,136 @@
+public import TalonCrypto
+import TalonStore
+
+/// An envelope together with where it sits and what applying it gave.
+public struct LedgerRecord: Hashable, Sendable, Codable {
+    public var envelope: Envelope
+    public var receipt: Receipt
+    /// SHA-256 of the envelope's bytes.
+    public var hash: Digest { envelope.hash }
+
+    enum CodingKeys: String, CodingKey { case envelope, receipt, hash }
+
+    public init(envelope: Envelope, receipt: Receipt) { self.envelope = envelope; self.receipt = receipt }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        envelope = try c.decode(Envelope.self, forKey: .envelope)
+        receipt = try c.decode(Receipt.self, forKey: .receipt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(envelope, forKey: .envelope)
+        try c.encode(receipt, forKey: .receipt)
+        try c.encode(hash, forKey: .hash)
+    }
+}
+
+extension Ledger {
+    /// The latest block's head (height 0 and the genesis hash before any block).
+    public func head() throws(LedgerError) -> Head {
+        try read { txn in try self.head(txn) }
+    }
+
+    func head(_ txn: Transaction) throws -> Head {
+        guard let (_, value) = try txn.last(tables.blocks) else {
+            return Head(height: 0, blockHash: genesis.hash, treeSize: 0, treeRoot: MerkleHash.emptyRoot, timestamp: 0)
+        }
+        let block = try Block(bytes: value)
+        return Head(height: block.height, blockHash: block.hash, treeSize: block.treeSize, treeRoot: block.treeRoot, timestamp: block.timestamp)
+    }
+
+    /// The block at `height`, or nil.
+    public func block(height: UInt64) throws(LedgerError) -> Block? {
+        try read { txn in try txn.get(tables.blocks, Schema.u64(height)).map { try Block(bytes: $0) } }
+    }
+
+    /// The envelope at Merkle leaf `leaf` with its receipt, or nil.
+    public func record(leaf: UInt64) throws(LedgerError) -> LedgerRecord? {
+        try read { txn in try self.record(txn, leaf: leaf) }
+    }
+
+    /// The first appearance of the envelope with `hash`, or nil.
+    public func record(hash: Digest) throws(LedgerError) -> LedgerRecord? {
+        try read { txn in
+            guard let leaf = try txn.get(tables.envelopeIndex, hash.bytes).flatMap(Schema.u64) else { return nil }
+            return try self.record(txn, leaf: leaf)
+        }
+    }
+
+    func record(_ txn: Transaction, leaf: UInt64) throws -> LedgerRecord? {
+        guard let bytes = try txn.get(tables.envelopes, Schema.u64(leaf)) else { return nil }
+        guard let receipt = try txn.get(tables.receipts, Schema.u64(leaf)) else {
+            throw LedgerError.storeCorrupt.with("envelope at leaf \(leaf) has no receipt")
+        }
+        return LedgerRecord(envelope: try Envelope(bytes: bytes), receipt: try Receipt(leaf: leaf, bytes: receipt))
+    }
+
+    /// The ticket's current state, or nil.
+    public func ticket(_ id: String) throws(LedgerError) -> TicketState? {
+        try read { txn in try txn.get(tables.tickets, Array(id.utf8)).map { try TicketState(ticketID: id, bytes: $0) } }
+    }
+
+    /// The event's current state, or nil.
+    public func event(_ id: String) throws(LedgerError) -> EventState? {
+        try read { txn in try txn.get(tables.events, Array(id.utf8)).map { try EventState(eventID: id, bytes: $0) } }
+    }
+
+    /// The registered issuer, or nil.
+    public func issuer(_ key: PublicKey) throws(LedgerError) -> IssuerState? {
+        try read { txn in try txn.get(tables.issuers, key.bytes).map { try IssuerState(key: key, bytes: $0) } }
+    }
+
+    /// The gates registered for an event, in key order.
+    public func gates(event: String) throws(LedgerError) -> [GateState] {
+        try read { txn in
+            var out: [GateState] = []
+            let prefix = Schema.id(event)
+            try txn.scan(tables.gates, prefix: prefix) { k, v in
+                guard let key = PublicKey(bytes: k.dropFirst(prefix.count)) else { throw LedgerError.storeCorrupt }
+                out.append(try GateState(eventID: event, key: key, bytes: v))
+                return true
+            }
+            return out
+        }
+    }
+
+    /// Every record naming the ticket, oldest first, rejected attempts included.
+    public func history(ticket id: String, after: UInt64? = nil, limit: Int = 1000) throws(LedgerError) -> [LedgerRecord] {
+        try records(tables.ticketHistory, prefix: Schema.id(id), after: after, limit: limit)
+    }
+
+    /// Every record involving a holder key (received, sent, redeemed), oldest first.
+    public func history(holder: PublicKey, after: UInt64? = nil, limit: Int = 1000) throws(LedgerError) -> [LedgerRecord] {
+        try records(tables.holderHistory, prefix: holder.bytes, after: after, limit: limit)
+    }
+
+    /// Every record about an event or its tickets, oldest first.
+    public func records(event id: String, after: UInt64? = nil, limit: Int = 1000) throws(LedgerError) -> [LedgerRecord] {
+        try records(tables.eventRecords, prefix: Schema.id(id), after: after, limit: limit)
+    }
+
+    private func records(_ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws(LedgerError) -> [LedgerRecord] {
+        try read { txn in
+            var leaves: [UInt64] = []
+            let from = after.map { prefix + Schema.u64($0 &+ 1) } ?? prefix
+            if after == UInt64.max { return [] }
+            try txn.scan(index, from: from) { k, _ in
+                guard k.starts(with: prefix), leaves.count < limit, let leaf = Schema.trailingLeaf(k) else { return false }
+                leaves.append(leaf)
+                return true
+            }
+            return try leaves.map { leaf in
+                guard let r = try self.record(txn, leaf: leaf) else {
+                    throw LedgerError.storeCorrupt.with("index names leaf \(leaf), which is not stored")
+                }
+                return r
+            }
+        }
+    }
+
+    /// True when `signer` already used `nonce`.
+    public func nonceUsed(_ signer: PublicKey, _ nonce: UInt64) throws(LedgerError) -> Bool {
+        try read { txn in try txn.contains(tables.nonces, Schema.nonceKey(signer, nonce)) }
+    }
+}

@@ -1,0 +1,111 @@
+import TalonCrypto
+public import TalonStore
+
+/// A ledger stored in LMDB: append blocks of signed envelopes, query state and history,
+/// verify everything offline. Safe to share between threads: appends are serialized by
+/// LMDB's single writer, and reads see consistent snapshots.
+public final class Ledger: Sendable {
+    /// The genesis the store was made from.
+    public let genesis: GenesisFile
+    let env: Environment
+    let tables: Tables
+
+    /// Handles of every table, resolved once.
+    struct Tables: Sendable {
+        let meta, blocks, envelopes, receipts, envelopeIndex, merkle, issuers, events, gates,
+            tickets, nonces, ticketHistory, holderHistory, eventRecords: Table
+        init(_ env: Environment) {
+            meta = env.table(Schema.meta); blocks = env.table(Schema.blocks)
+            envelopes = env.table(Schema.envelopes); receipts = env.table(Schema.receipts)
+            envelopeIndex = env.table(Schema.envelopeIndex); merkle = env.table(Schema.merkle)
+            issuers = env.table(Schema.issuers); events = env.table(Schema.events); gates = env.table(Schema.gates)
+            tickets = env.table(Schema.tickets); nonces = env.table(Schema.nonces)
+            ticketHistory = env.table(Schema.ticketHistory); holderHistory = env.table(Schema.holderHistory)
+            eventRecords = env.table(Schema.eventRecords)
+        }
+    }
+
+    /// Opens the ledger at directory `path`, creating it from `genesis` if it is new.
+    /// - Throws: `LedgerError.genesisMismatch` when the store was made from another genesis;
+    ///   `LedgerError.storeCorrupt` when it cannot be opened.
+    public convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init()) throws(LedgerError) {
+        let env = try Self.openEnvironment(path, options)
+        let stored = try Self.storedGenesis(env)
+        if let stored {
+            guard stored.hash == genesis.hash else {
+                throw LedgerError.genesisMismatch.with(
+                    "store \(path) was created from genesis \(stored.hash.hex.prefix(16))…, not \(genesis.hash.hex.prefix(16))… (chain '\(stored.genesis.chainID)')")
+            }
+        } else {
+            try Self.initialize(env, genesis)
+        }
+        self.init(env: env, genesis: genesis)
+    }
+
+    /// Opens an existing ledger with the genesis stored in it.
+    /// - Throws: `LedgerError.storeCorrupt` when there is no ledger at `path`.
+    public convenience init(existingAt path: String, options: Environment.Options = .init()) throws(LedgerError) {
+        let env = try Self.openEnvironment(path, options)
+        guard let stored = try Self.storedGenesis(env) else {
+            throw LedgerError.storeCorrupt.with("no ledger at \(path) (create one by appending with --genesis)")
+        }
+        self.init(env: env, genesis: stored)
+    }
+
+    private init(env: Environment, genesis: GenesisFile) {
+        self.env = env
+        self.genesis = genesis
+        self.tables = Tables(env)
+    }
+
+    private static func openEnvironment(_ path: String, _ options: Environment.Options) throws(LedgerError) -> Environment {
+        do { return try Environment(path: path, tables: Schema.all, options: options) } catch {
+            throw LedgerError.storeCorrupt.with(error.message)
+        }
+    }
+
+    private static func storedGenesis(_ env: Environment) throws(LedgerError) -> GenesisFile? {
+        let meta = env.table(Schema.meta)
+        let bytes = try store { try env.read { txn in try txn.get(meta, Schema.MetaKey.genesis) } }
+        guard let bytes else { return nil }
+        do { return try GenesisFile(bytes: bytes) } catch {
+            throw LedgerError.storeCorrupt.with("the genesis stored in the ledger is damaged: \(error.message)")
+        }
+    }
+
+    private static func initialize(_ env: Environment, _ genesis: GenesisFile) throws(LedgerError) {
+        let meta = env.table(Schema.meta), issuers = env.table(Schema.issuers)
+        try store {
+            try env.write { txn in
+                try txn.put(meta, Schema.MetaKey.genesis, genesis.bytes)
+                try txn.put(meta, Schema.MetaKey.genesisHash, genesis.hash.bytes)
+                try txn.put(meta, Schema.MetaKey.height, Schema.u64(0))
+                try txn.put(meta, Schema.MetaKey.schemaVersion, [Schema.schemaVersion])
+                for issuer in genesis.genesis.issuers {
+                    try txn.put(issuers, issuer.key.bytes, IssuerState(key: issuer.key, name: issuer.name, registeredAt: 0).bytes)
+                }
+            }
+        }
+    }
+
+    /// Runs a store operation, turning store errors into `store_corrupt` ledger errors and
+    /// passing ledger errors through.
+    static func store<R>(_ body: () throws -> R) throws(LedgerError) -> R {
+        do { return try body() } catch let e as LedgerError { throw e } catch let e as StoreError {
+            throw LedgerError(e.code, e.message)
+        } catch {
+            throw LedgerError.storeCorrupt.with("\(error)")
+        }
+    }
+
+    /// Reads with a consistent snapshot.
+    func read<R>(_ body: (Transaction) throws -> R) throws(LedgerError) -> R {
+        try Self.store { try env.read(body) }
+    }
+
+    /// The chain id envelopes must name.
+    public var chainID: String { genesis.genesis.chainID }
+
+    /// Flushes commits made with `sync: false`.
+    public func sync() throws(LedgerError) { try Self.store { try env.sync() } }
+}

@@ -1,0 +1,97 @@
+public import TalonCrypto
+
+/// A signed operation: the only way anything enters the ledger.
+///
+/// Binary form (version 1): `u8 version, string chain_id, key signer, u64 nonce,
+/// operation, signature[64]`. The signature covers `"TALON-ENVELOPE-V1\0"` followed by
+/// every byte before the signature. The envelope's hash is SHA-256 of all its bytes.
+public struct Envelope: Hashable, Sendable {
+    /// The only version this build reads and writes.
+    public static let version: UInt8 = 1
+    /// The prefix that separates envelope signatures from every other thing Talon signs.
+    public static let signingDomain: [UInt8] = Array("TALON-ENVELOPE-V1".utf8) + [0]
+
+    public let chainID: String
+    public let signer: PublicKey
+    /// A number the signer never used before on this chain.
+    public let nonce: UInt64
+    public let operation: Operation
+    public let signature: Signature
+    /// The canonical encoding, signature included.
+    public let bytes: [UInt8]
+    /// SHA-256 of `bytes`: the envelope's identity.
+    public let hash: Digest
+
+    /// Builds and signs an envelope with `key`.
+    public init(chainID: String, nonce: UInt64, operation: Operation, signedBy key: SigningKey) {
+        let body = Self.body(chainID: chainID, signer: key.publicKey, nonce: nonce, operation: operation)
+        let signature = key.sign(Self.signingDomain + body)
+        self.init(chainID: chainID, signer: key.publicKey, nonce: nonce, operation: operation, signature: signature, body: body)
+    }
+
+    /// Assembles an envelope from its parts without checking the signature.
+    public init(chainID: String, signer: PublicKey, nonce: UInt64, operation: Operation, signature: Signature) {
+        let body = Self.body(chainID: chainID, signer: signer, nonce: nonce, operation: operation)
+        self.init(chainID: chainID, signer: signer, nonce: nonce, operation: operation, signature: signature, body: body)
+    }
+
+    private init(chainID: String, signer: PublicKey, nonce: UInt64, operation: Operation, signature: Signature, body: [UInt8]) {
+        self.chainID = chainID
+        self.signer = signer
+        self.nonce = nonce
+        self.operation = operation
+        self.signature = signature
+        self.bytes = body + signature.bytes
+        self.hash = SHA256.hash(bytes)
+    }
+
+    private static func body(chainID: String, signer: PublicKey, nonce: UInt64, operation: Operation) -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(version)
+        w.string(chainID)
+        w.key(signer)
+        w.u64(nonce)
+        operation.encode(into: &w)
+        return w.bytes
+    }
+
+    /// The bytes the signature covers: the domain prefix and the envelope without its signature.
+    public var signedMessage: [UInt8] { Self.signingDomain + bytes.dropLast(64) }
+
+    /// True when the signature verifies for `signer` over `signedMessage`.
+    public var hasValidSignature: Bool { signer.verify(signature, for: signedMessage) }
+
+    /// Decodes the canonical binary form, refusing anything else.
+    /// - Throws: `LedgerError.unknownVersion`, `.unknownOperation`, `.truncated`,
+    ///   `.overlongLength`, `.trailingBytes`, `.nonCanonical`.
+    public init(bytes: [UInt8]) throws(LedgerError) {
+        guard bytes.count <= Limits.envelopeBytes else {
+            throw LedgerError.overlongLength.with("envelope of \(bytes.count) bytes exceeds \(Limits.envelopeBytes)")
+        }
+        var r = ByteReader(bytes)
+        let version = try r.u8()
+        guard version == Self.version else { throw LedgerError.unknownVersion.with("envelope version \(version) is not \(Self.version)") }
+        let chainID = try r.string(max: Limits.textBytes)
+        let signer = try r.key()
+        let nonce = try r.u64()
+        let operation = try Operation.decode(from: &r)
+        guard let signature = Signature(bytes: try r.raw(64)) else { throw LedgerError.truncated }
+        try r.finish()
+        // Re-encode from the decoded fields: the result must be the input, byte for byte.
+        self.init(chainID: chainID, signer: signer, nonce: nonce, operation: operation, signature: signature)
+        // Decoding then re-encoding must give the same bytes; anything else was not canonical.
+        guard self.bytes == bytes else { throw LedgerError.nonCanonical }
+    }
+
+    /// The stateless admission check: fields in range, the right chain, a valid signature.
+    /// - Throws: `LedgerError.wrongChain`, `.invalidField`, `.badSignature`.
+    public func admit(chainID expected: String) throws(LedgerError) {
+        guard chainID == expected else {
+            throw LedgerError.wrongChain.with("envelope is for chain '\(chainID.prefix(64))', this ledger is '\(expected)'")
+        }
+        try operation.validateFields()
+        guard hasValidSignature else {
+            throw LedgerError.badSignature.with("signature does not verify for \(signer.text)")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+/// The canonical binary form of operations (see docs/format.md, "Operations").
+extension Operation {
+    /// Writes the u16 kind then the operation's fields.
+    public func encode(into w: inout ByteWriter) {
+        w.u16(kind.rawValue)
+        switch self {
+        case .registerIssuer(let o):
+            w.key(o.issuer)
+            w.string(o.name)
+        case .createEvent(let o):
+            w.string(o.eventID)
+            w.string(o.name)
+            w.string(o.venue)
+            w.i64(o.startsAt)
+            w.i64(o.doorsOpenAt)
+            w.u32(o.capacity)
+            w.string(o.currency)
+        case .registerGate(let o):
+            w.string(o.eventID)
+            w.key(o.gate)
+            w.string(o.name)
+            w.list(o.sections) { $0.string($1) }
+        case .issue(let o):
+            w.string(o.eventID)
+            w.list(o.tickets) { w, t in
+                w.string(t.ticketID)
+                w.string(t.section)
+                w.string(t.seat)
+                w.u64(t.faceValue)
+                w.key(t.holder)
+            }
+        case .transfer(let o):
+            w.string(o.ticketID)
+            w.key(o.to)
+        case .redeem(let o):
+            w.string(o.ticketID)
+            w.u64(o.sequence)
+            w.i64(o.scannedAt)
+        case .void(let o):
+            w.string(o.ticketID)
+            w.string(o.reason)
+        }
+    }
+
+    /// Reads the u16 kind and the operation's fields.
+    /// - Throws: `LedgerError.unknownOperation`, and the reader's codes.
+    public static func decode(from r: inout ByteReader) throws(LedgerError) -> Operation {
+        let raw = try r.u16()
+        guard let kind = Kind(rawValue: raw) else {
+            throw LedgerError.unknownOperation.with("unknown operation kind \(raw)")
+        }
+        switch kind {
+        case .registerIssuer:
+            return .registerIssuer(RegisterIssuer(issuer: try r.key(), name: try r.string(max: Limits.textBytes)))
+        case .createEvent:
+            return .createEvent(CreateEvent(
+                eventID: try r.string(max: Limits.idBytes),
+                name: try r.string(max: Limits.textBytes),
+                venue: try r.string(max: Limits.textBytes),
+                startsAt: try r.i64(),
+                doorsOpenAt: try r.i64(),
+                capacity: try r.u32(),
+                currency: try r.string(max: Limits.textBytes)))
+        case .registerGate:
+            return .registerGate(RegisterGate(
+                eventID: try r.string(max: Limits.idBytes),
+                gate: try r.key(),
+                name: try r.string(max: Limits.textBytes),
+                sections: try r.list(max: Limits.sectionsPerGate, minElementSize: 4) { (r: inout ByteReader) throws(LedgerError) in
+                    try r.string(max: Limits.textBytes)
+                }))
+        case .issue:
+            let eventID = try r.string(max: Limits.idBytes)
+            let tickets = try r.list(max: Limits.ticketsPerIssue, minElementSize: 52) { (r: inout ByteReader) throws(LedgerError) in
+                TicketSpec(
+                    ticketID: try r.string(max: Limits.idBytes),
+                    section: try r.string(max: Limits.textBytes),
+                    seat: try r.string(max: Limits.textBytes),
+                    faceValue: try r.u64(),
+                    holder: try r.key())
+            }
+            return .issue(IssueTickets(eventID: eventID, tickets: tickets))
+        case .transfer:
+            return .transfer(Transfer(ticketID: try r.string(max: Limits.idBytes), to: try r.key()))
+        case .redeem:
+            return .redeem(Redeem(ticketID: try r.string(max: Limits.idBytes), sequence: try r.u64(), scannedAt: try r.i64()))
+        case .void:
+            return .void(VoidTicket(ticketID: try r.string(max: Limits.idBytes), reason: try r.string(max: Limits.reasonBytes)))
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import TalonCrypto
+
+/// The JSON form of operations: an object with `"type"` (the kind's name) and the fields
+/// in snake_case. Times are integer milliseconds since the Unix epoch, money integer minor units.
+extension Operation: Codable {
+    private static let fields: [Kind: [String]] = [
+        .registerIssuer: ["issuer", "name"],
+        .createEvent: ["event_id", "name", "venue", "starts_at", "doors_open_at", "capacity", "currency"],
+        .registerGate: ["event_id", "gate", "name", "sections"],
+        .issue: ["event_id", "tickets"],
+        .transfer: ["ticket_id", "to"],
+        .redeem: ["ticket_id", "sequence", "scanned_at"],
+        .void: ["ticket_id", "reason"],
+    ]
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        let type: String = try c.get("type")
+        guard let kind = Kind(name: type) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey("type")], debugDescription: "unknown operation type '\(type.prefix(40))'"))
+        }
+        try decoder.rejectUnknownKeys(Set(["type"] + Self.fields[kind, default: []]))
+        switch kind {
+        case .registerIssuer:
+            self = .registerIssuer(RegisterIssuer(issuer: try c.get("issuer"), name: try c.get("name")))
+        case .createEvent:
+            self = .createEvent(CreateEvent(
+                eventID: try c.get("event_id"), name: try c.get("name"), venue: try c.get("venue"),
+                startsAt: try c.get("starts_at"), doorsOpenAt: try c.get("doors_open_at"),
+                capacity: try c.get("capacity"), currency: try c.get("currency")))
+        case .registerGate:
+            self = .registerGate(RegisterGate(
+                eventID: try c.get("event_id"), gate: try c.get("gate"), name: try c.get("name"), sections: try c.get("sections")))
+        case .issue:
+            self = .issue(IssueTickets(eventID: try c.get("event_id"), tickets: try c.get("tickets")))
+        case .transfer:
+            self = .transfer(Transfer(ticketID: try c.get("ticket_id"), to: try c.get("to")))
+        case .redeem:
+            self = .redeem(Redeem(ticketID: try c.get("ticket_id"), sequence: try c.get("sequence"), scannedAt: try c.get("scanned_at")))
+        case .void:
+            self = .void(VoidTicket(ticketID: try c.get("ticket_id"), reason: try c.get("reason")))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: AnyKey.self)
+        try c.put(kind.name, "type")
+        switch self {
+        case .registerIssuer(let o):
+            try c.put(o.issuer, "issuer"); try c.put(o.name, "name")
+        case .createEvent(let o):
+            try c.put(o.eventID, "event_id"); try c.put(o.name, "name"); try c.put(o.venue, "venue")
+            try c.put(o.startsAt, "starts_at"); try c.put(o.doorsOpenAt, "doors_open_at")
+            try c.put(o.capacity, "capacity"); try c.put(o.currency, "currency")
+        case .registerGate(let o):
+            try c.put(o.eventID, "event_id"); try c.put(o.gate, "gate"); try c.put(o.name, "name"); try c.put(o.sections, "sections")
+        case .issue(let o):
+            try c.put(o.eventID, "event_id"); try c.put(o.tickets, "tickets")
+        case .transfer(let o):
+            try c.put(o.ticketID, "ticket_id"); try c.put(o.to, "to")
+        case .redeem(let o):
+            try c.put(o.ticketID, "ticket_id"); try c.put(o.sequence, "sequence"); try c.put(o.scannedAt, "scanned_at")
+        case .void(let o):
+            try c.put(o.ticketID, "ticket_id"); try c.put(o.reason, "reason")
+        }
+    }
+}
+
+extension TicketSpec: Codable {
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["ticket_id", "section", "seat", "face_value", "holder"])
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        self.init(ticketID: try c.get("ticket_id"), section: try c.get("section"), seat: try c.get("seat"),
+                  faceValue: try c.get("face_value"), holder: try c.get("holder"))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: AnyKey.self)
+        try c.put(ticketID, "ticket_id"); try c.put(section, "section"); try c.put(seat, "seat")
+        try c.put(faceValue, "face_value"); try c.put(holder, "holder")
+    }
+}
+
+/// The JSON form of envelopes:
+/// `{"version":1,"chain_id":…,"signer":"ed25519:…","nonce":…,"op":{…},"signature":"<128 hex>"}`.
+extension Envelope: Codable {
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["version", "chain_id", "signer", "nonce", "op", "signature"])
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        let version: UInt8 = try c.get("version")
+        guard version == Envelope.version else { throw LedgerError.unknownVersion.with("envelope version \(version) is not \(Envelope.version)") }
+        let sigHex: String = try c.get("signature")
+        guard let signature = Signature(hex: sigHex) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("signature")], debugDescription: "signature must be 128 lowercase hex digits"))
+        }
+        self.init(chainID: try c.get("chain_id"), signer: try c.get("signer"), nonce: try c.get("nonce"),
+                  operation: try c.get("op"), signature: signature)
+        // The JSON form has no limits of its own: hold it to the binary form's.
+        _ = try Envelope(bytes: bytes)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: AnyKey.self)
+        try c.put(Envelope.version, "version"); try c.put(chainID, "chain_id"); try c.put(signer, "signer")
+        try c.put(nonce, "nonce"); try c.put(operation, "op"); try c.put(signature.hex, "signature")
+    }
+}

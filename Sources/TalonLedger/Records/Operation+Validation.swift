@@ -1,0 +1,67 @@
+/// Stateless checks of an operation's fields, run at admission.
+extension Operation {
+    /// Throws unless every field is within its allowed shape and range.
+    /// - Throws: `LedgerError.invalidField` naming the field.
+    public func validateFields() throws(LedgerError) {
+        switch self {
+        case .registerIssuer(let o):
+            try Self.text(o.name, "name")
+        case .createEvent(let o):
+            try Self.id(o.eventID, "event_id")
+            try Self.text(o.name, "name")
+            try Self.text(o.venue, "venue")
+            guard o.capacity > 0 else { throw LedgerError.invalidField.with("capacity must be at least 1") }
+            guard o.doorsOpenAt <= o.startsAt else { throw LedgerError.invalidField.with("doors_open_at must not be after starts_at") }
+            guard o.currency.utf8.count == 3, o.currency.utf8.allSatisfy({ (65...90).contains($0) }) else {
+                throw LedgerError.invalidField.with("currency must be an ISO 4217 code such as EUR, got '\(o.currency)'")
+            }
+        case .registerGate(let o):
+            try Self.id(o.eventID, "event_id")
+            try Self.text(o.name, "name")
+            for s in o.sections { try Self.text(s, "sections[]") }
+            guard Set(o.sections).count == o.sections.count else { throw LedgerError.invalidField.with("sections repeat") }
+        case .issue(let o):
+            try Self.id(o.eventID, "event_id")
+            guard !o.tickets.isEmpty else { throw LedgerError.invalidField.with("an issue needs at least one ticket") }
+            var seen = Set<String>()
+            for t in o.tickets {
+                try Self.id(t.ticketID, "ticket_id")
+                try Self.text(t.section, "section", allowEmpty: true)
+                try Self.text(t.seat, "seat", allowEmpty: true)
+                guard seen.insert(t.ticketID).inserted else {
+                    throw LedgerError.invalidField.with("ticket id \(t.ticketID) appears twice in the batch")
+                }
+            }
+        case .transfer(let o):
+            try Self.id(o.ticketID, "ticket_id")
+        case .redeem(let o):
+            try Self.id(o.ticketID, "ticket_id")
+        case .void(let o):
+            try Self.id(o.ticketID, "ticket_id")
+            try Self.text(o.reason, "reason", allowEmpty: true)
+        }
+    }
+
+    /// Ids: 1–128 bytes of `A–Z a–z 0–9 . _ : / -`.
+    static func id(_ s: String, _ field: String) throws(LedgerError) {
+        guard !s.isEmpty, s.utf8.count <= Limits.idBytes, s.utf8.allSatisfy(isIDByte) else {
+            throw LedgerError.invalidField.with("\(field) must be 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -, got '\(s.prefix(40))'")
+        }
+    }
+
+    /// Text: no control characters, at most the limit.
+    static func text(_ s: String, _ field: String, allowEmpty: Bool = false) throws(LedgerError) {
+        guard allowEmpty || !s.isEmpty else { throw LedgerError.invalidField.with("\(field) must not be empty") }
+        guard !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw LedgerError.invalidField.with("\(field) contains control characters")
+        }
+    }
+
+    private static func isIDByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "-"): true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,138 @@
+public import TalonCrypto
+
+/// What an envelope asks the ledger to do. Times are milliseconds since the Unix epoch (UTC);
+/// money is an integer count of the currency's minor unit (cents).
+public enum Operation: Hashable, Sendable {
+    case registerIssuer(RegisterIssuer)
+    case createEvent(CreateEvent)
+    case registerGate(RegisterGate)
+    case issue(IssueTickets)
+    case transfer(Transfer)
+    case redeem(Redeem)
+    case void(VoidTicket)
+
+    /// The kind of an operation, with its stable wire number and name.
+    ///
+    /// Numbers 8–14 are reserved for `deploy_contract`, `bind_contract`, `list_resale`,
+    /// `cancel_listing`, `buy_resale`, `request_refund` and `cancel_event`.
+    public enum Kind: UInt16, CaseIterable, Sendable {
+        case registerIssuer = 1, createEvent = 2, registerGate = 3, issue = 4, transfer = 5, redeem = 6, void = 7
+
+        /// The name used in JSON and on the command line.
+        public var name: String {
+            switch self {
+            case .registerIssuer: "register_issuer"
+            case .createEvent: "create_event"
+            case .registerGate: "register_gate"
+            case .issue: "issue"
+            case .transfer: "transfer"
+            case .redeem: "redeem"
+            case .void: "void"
+            }
+        }
+
+        /// The kind named `name`, or nil.
+        public init?(name: String) {
+            guard let k = Kind.allCases.first(where: { $0.name == name }) else { return nil }
+            self = k
+        }
+    }
+
+    /// This operation's kind.
+    public var kind: Kind {
+        switch self {
+        case .registerIssuer: .registerIssuer
+        case .createEvent: .createEvent
+        case .registerGate: .registerGate
+        case .issue: .issue
+        case .transfer: .transfer
+        case .redeem: .redeem
+        case .void: .void
+        }
+    }
+}
+
+/// An admin registers a key as a ticket issuer (an organizer).
+public struct RegisterIssuer: Hashable, Sendable {
+    public var issuer: PublicKey
+    public var name: String
+    public init(issuer: PublicKey, name: String) { self.issuer = issuer; self.name = name }
+}
+
+/// An issuer creates an event it will sell tickets for.
+public struct CreateEvent: Hashable, Sendable {
+    public var eventID: String
+    public var name: String
+    public var venue: String
+    /// When the event starts.
+    public var startsAt: Int64
+    /// When gates start admitting; not after `startsAt`.
+    public var doorsOpenAt: Int64
+    /// The most tickets that may ever be issued for it.
+    public var capacity: UInt32
+    /// ISO 4217 code of the face values, e.g. `EUR`.
+    public var currency: String
+    public init(eventID: String, name: String, venue: String, startsAt: Int64, doorsOpenAt: Int64, capacity: UInt32, currency: String) {
+        self.eventID = eventID; self.name = name; self.venue = venue; self.startsAt = startsAt
+        self.doorsOpenAt = doorsOpenAt; self.capacity = capacity; self.currency = currency
+    }
+}
+
+/// An event's issuer registers a gate scanner's key; the gate may redeem that event's tickets.
+public struct RegisterGate: Hashable, Sendable {
+    public var eventID: String
+    public var gate: PublicKey
+    public var name: String
+    /// The sections this gate admits; empty means every section.
+    public var sections: [String]
+    public init(eventID: String, gate: PublicKey, name: String, sections: [String]) {
+        self.eventID = eventID; self.gate = gate; self.name = name; self.sections = sections
+    }
+}
+
+/// One ticket of an issue batch.
+public struct TicketSpec: Hashable, Sendable {
+    public var ticketID: String
+    public var section: String
+    public var seat: String
+    /// The price at first sale, in minor units.
+    public var faceValue: UInt64
+    /// The first holder.
+    public var holder: PublicKey
+    public init(ticketID: String, section: String, seat: String, faceValue: UInt64, holder: PublicKey) {
+        self.ticketID = ticketID; self.section = section; self.seat = seat; self.faceValue = faceValue; self.holder = holder
+    }
+}
+
+/// An event's issuer issues a batch of tickets; all are issued or none.
+public struct IssueTickets: Hashable, Sendable {
+    public var eventID: String
+    public var tickets: [TicketSpec]
+    public init(eventID: String, tickets: [TicketSpec]) { self.eventID = eventID; self.tickets = tickets }
+}
+
+/// A ticket's holder gives it to another key.
+public struct Transfer: Hashable, Sendable {
+    public var ticketID: String
+    public var to: PublicKey
+    public init(ticketID: String, to: PublicKey) { self.ticketID = ticketID; self.to = to }
+}
+
+/// A registered gate records that it admitted a ticket.
+public struct Redeem: Hashable, Sendable {
+    public var ticketID: String
+    /// The ownership sequence shown on the scanned pass.
+    public var sequence: UInt64
+    /// When the gate scanned it (the gate's clock).
+    public var scannedAt: Int64
+    public init(ticketID: String, sequence: UInt64, scannedAt: Int64) {
+        self.ticketID = ticketID; self.sequence = sequence; self.scannedAt = scannedAt
+    }
+}
+
+/// A ticket's issuer voids it; it can no longer move or be redeemed.
+public struct VoidTicket: Hashable, Sendable {
+    public var ticketID: String
+    public var reason: String
+    public init(ticketID: String, reason: String) { self.ticketID = ticketID; self.reason = reason }
+}

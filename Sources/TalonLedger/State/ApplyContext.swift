@@ -1,0 +1,163 @@
+import TalonCrypto
+import TalonStore
+
+/// Applies one envelope to the state inside the block's write transaction.
+///
+/// Each rule checks everything first and writes only when every check passed, so a
+/// rejected envelope changes no state; the indexes record it either way.
+struct ApplyContext {
+    let txn: Transaction
+    let tables: Ledger.Tables
+    let height: UInt64
+    let leaf: UInt64
+    let admins: Set<PublicKey>
+    let chainID: String
+
+    /// Applies `envelope` and returns `ok` or the reason it was rejected.
+    func apply(_ envelope: Envelope) throws -> String {
+        let touched = try self.touched(by: envelope)
+        let result: String
+        do {
+            guard envelope.chainID == chainID else { throw LedgerError.wrongChain }
+            let nonceKey = Schema.nonceKey(envelope.signer, envelope.nonce)
+            guard try !txn.contains(tables.nonces, nonceKey) else { throw LedgerError.nonceReused }
+            // The nonce is spent whatever the rules decide, so a rejected envelope can never
+            // be replayed later, when it might pass.
+            try txn.put(tables.nonces, nonceKey, Schema.u64(leaf))
+            try applyRules(envelope.operation, signer: envelope.signer)
+            result = "ok"
+        } catch let e as LedgerError where e != .storeCorrupt {
+            // A damaged store is not a verdict on the envelope: that error aborts the block.
+            result = e.code
+        }
+        for ticket in touched.tickets { try txn.put(tables.ticketHistory, Schema.ticketHistoryKey(ticket, leaf: leaf), []) }
+        for holder in touched.holders {
+            try txn.put(tables.holderHistory, Schema.holderHistoryKey(holder, leaf: leaf), Array((touched.tickets.first ?? "").utf8))
+        }
+        for event in touched.events { try txn.put(tables.eventRecords, Schema.eventRecordKey(event, leaf: leaf), []) }
+        return result
+    }
+
+    /// The tickets, holders and events an envelope names, looked up before it applies.
+    private func touched(by envelope: Envelope) throws -> (tickets: [String], holders: Set<PublicKey>, events: Set<String>) {
+        switch envelope.operation {
+        case .registerIssuer:
+            return ([], [], [])
+        case .createEvent(let o):
+            return ([], [], [o.eventID])
+        case .registerGate(let o):
+            return ([], [], [o.eventID])
+        case .issue(let o):
+            return (o.tickets.map(\.ticketID), Set(o.tickets.map(\.holder)), [o.eventID])
+        case .transfer(let o):
+            let ticket = try self.ticket(o.ticketID)
+            return ([o.ticketID], [envelope.signer, o.to], Set([ticket?.eventID].compactMap { $0 }))
+        case .redeem(let o):
+            let ticket = try self.ticket(o.ticketID)
+            return ([o.ticketID], Set([ticket?.holder].compactMap { $0 }), Set([ticket?.eventID].compactMap { $0 }))
+        case .void(let o):
+            let ticket = try self.ticket(o.ticketID)
+            return ([o.ticketID], Set([ticket?.holder].compactMap { $0 }), Set([ticket?.eventID].compactMap { $0 }))
+        }
+    }
+
+    private func applyRules(_ op: Operation, signer: PublicKey) throws {
+        switch op {
+        case .registerIssuer(let o):
+            guard admins.contains(signer) else { throw LedgerError.notAuthorized.with("only a genesis admin may register issuers") }
+            guard try !txn.contains(tables.issuers, o.issuer.bytes) else {
+                throw LedgerError.alreadyExists.with("issuer \(o.issuer) is already registered")
+            }
+            try txn.put(tables.issuers, o.issuer.bytes, IssuerState(key: o.issuer, name: o.name, registeredAt: height).bytes)
+
+        case .createEvent(let o):
+            guard try txn.contains(tables.issuers, signer.bytes) else { throw LedgerError.notAuthorized.with("\(signer) is not a registered issuer") }
+            guard try !txn.contains(tables.events, Array(o.eventID.utf8)) else { throw LedgerError.alreadyExists.with("event \(o.eventID) exists") }
+            try putEvent(EventState(o, issuer: signer, height: height))
+
+        case .registerGate(let o):
+            let event = try requireEvent(o.eventID)
+            guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may register its gates") }
+            let key = Schema.gateKey(event: o.eventID, gate: o.gate)
+            guard try !txn.contains(tables.gates, key) else { throw LedgerError.alreadyExists.with("gate \(o.gate) is registered for \(o.eventID)") }
+            try txn.put(tables.gates, key, GateState(o, height: height).bytes)
+
+        case .issue(let o):
+            var event = try requireEvent(o.eventID)
+            guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may issue its tickets") }
+            guard UInt64(event.issued) + UInt64(o.tickets.count) <= UInt64(event.capacity) else {
+                throw LedgerError.overCapacity.with("\(event.issued) issued + \(o.tickets.count) exceeds capacity \(event.capacity)")
+            }
+            for spec in o.tickets where try txn.contains(tables.tickets, Array(spec.ticketID.utf8)) {
+                throw LedgerError.ticketExists.with("ticket \(spec.ticketID) already exists")
+            }
+            for spec in o.tickets { try putTicket(TicketState(spec: spec, eventID: o.eventID, height: height)) }
+            event.issued += UInt32(o.tickets.count)
+            try putEvent(event)
+
+        case .transfer(let o):
+            var ticket = try requireMovable(o.ticketID)
+            guard ticket.holder == signer else { throw LedgerError.notHolder.with("\(signer) does not hold \(o.ticketID)") }
+            guard o.to != signer else { throw LedgerError.invalidField.with("a ticket cannot be transferred to its holder") }
+            ticket.holder = o.to
+            ticket.sequence += 1
+            ticket.updatedAt = height
+            try putTicket(ticket)
+
+        case .redeem(let o):
+            guard var ticket = try self.ticket(o.ticketID) else { throw LedgerError.unknownTicket.with("no ticket \(o.ticketID)") }
+            guard let gateBytes = try txn.get(tables.gates, Schema.gateKey(event: ticket.eventID, gate: signer)) else {
+                throw LedgerError.notAuthorized.with("\(signer) is not a gate of event \(ticket.eventID)")
+            }
+            let gate = try GateState(eventID: ticket.eventID, key: signer, bytes: gateBytes)
+            guard gate.admits(section: ticket.section) else {
+                throw LedgerError.wrongZone.with("gate \(gate.name) does not admit section \(ticket.section)")
+            }
+            try checkMovable(ticket)
+            guard o.sequence == ticket.sequence else {
+                throw LedgerError.superseded.with("pass shows ownership \(o.sequence), the ticket is at \(ticket.sequence)")
+            }
+            ticket.status = .redeemed
+            ticket.redeemedBy = signer
+            ticket.redeemedAt = o.scannedAt
+            ticket.updatedAt = height
+            try putTicket(ticket)
+
+        case .void(let o):
+            var ticket = try requireMovable(o.ticketID)
+            let event = try requireEvent(ticket.eventID)
+            guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may void its tickets") }
+            ticket.status = .void
+            ticket.updatedAt = height
+            try putTicket(ticket)
+        }
+    }
+
+    // MARK: state access
+
+    private func ticket(_ id: String) throws -> TicketState? {
+        try txn.get(tables.tickets, Array(id.utf8)).map { try TicketState(ticketID: id, bytes: $0) }
+    }
+
+    private func requireMovable(_ id: String) throws -> TicketState {
+        guard let ticket = try ticket(id) else { throw LedgerError.unknownTicket.with("no ticket \(id)") }
+        try checkMovable(ticket)
+        return ticket
+    }
+
+    private func checkMovable(_ ticket: TicketState) throws {
+        switch ticket.status {
+        case .active: return
+        case .void: throw LedgerError.ticketVoid.with("ticket \(ticket.ticketID) is void")
+        case .redeemed: throw LedgerError.alreadyRedeemed.with("ticket \(ticket.ticketID) was redeemed")
+        }
+    }
+
+    private func requireEvent(_ id: String) throws -> EventState {
+        guard let bytes = try txn.get(tables.events, Array(id.utf8)) else { throw LedgerError.unknownEvent.with("no event \(id)") }
+        return try EventState(eventID: id, bytes: bytes)
+    }
+
+    private func putTicket(_ t: TicketState) throws { try txn.put(tables.tickets, Array(t.ticketID.utf8), t.bytes) }
+    private func putEvent(_ e: EventState) throws { try txn.put(tables.events, Array(e.eventID.utf8), e.bytes) }
+}

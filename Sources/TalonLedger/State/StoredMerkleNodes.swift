@@ -1,0 +1,18 @@
+import TalonCrypto
+import TalonStore
+
+/// The ledger's Merkle nodes as stored in LMDB, read through one transaction.
+struct StoredMerkleNodes: MerkleNodeReader {
+    let txn: Transaction
+    let table: Table
+
+    func node(level: Int, index: UInt64) throws -> Digest {
+        guard let bytes = try txn.get(table, Schema.merkleKey(level: level, index: index)) else {
+            throw LedgerError.storeCorrupt.with("Merkle node (\(level), \(index)) is missing")
+        }
+        guard let d = Digest(bytes: bytes) else {
+            throw LedgerError.storeCorrupt.with("Merkle node (\(level), \(index)) is not 32 bytes")
+        }
+        return d
+    }
+}
