@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct Talon: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "talon",
+        abstract: "Talon: a ticket-authenticity ledger.",
+        discussion: """
+            Errors are printed as `error[code]: message` on standard error, with the same stable
+            codes the ledger records. Keys are given as `ed25519:<64 hex>` or as a key file path.
+            """,
+        subcommands: [KeysCommand.self, GenesisCommand.self, OpCommand.self, LedgerCommand.self,
+                      TicketCommand.self, BenchCommand.self]
+    )
+}
