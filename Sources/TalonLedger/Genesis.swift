@@ -89,7 +89,7 @@ public struct GenesisFile: Sendable {
         }
         guard g.format == 1 else { throw LedgerError.invalidGenesis.with("genesis format \(g.format) is not 1") }
         guard !g.chainID.isEmpty, g.chainID.utf8.count <= Limits.textBytes,
-              (try? Operation.id(g.chainID, "chain_id")) != nil else {
+              (try? LedgerOperation.id(g.chainID, "chain_id")) != nil else {
             throw LedgerError.invalidGenesis.with("chain_id must be 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
         }
         guard !g.members.isEmpty else { throw LedgerError.invalidGenesis.with("genesis lists no members") }

@@ -24,7 +24,7 @@ struct SigningOptions: ParsableArguments {
     }
 
     /// Signs `operation` and prints the envelope.
-    func emit(_ operation: TalonLedger.Operation) throws {
+    func emit(_ operation: LedgerOperation) throws {
         try reportingErrors {
             let signer = try SigningKey.load(from: key)
             let chain = try chainId ?? GenesisFile(path: genesis ?? "").genesis.chainID

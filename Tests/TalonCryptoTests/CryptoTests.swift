@@ -127,7 +127,7 @@ import TalonCrypto
                      // a public line that does not belong to the seed
                      "talon-secret-key-v1\npublic \(other.publicKey.text)\nseed \(String(repeating: "ab", count: 32))\n"] {
             try? FileManager.default.removeItem(atPath: path)
-            FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
             #expect(throws: CryptoError.keyFileMalformed) { try SigningKey.load(from: path) }
         }
         _ = key

@@ -15,7 +15,7 @@ public struct Envelope: Hashable, Sendable {
     public let signer: PublicKey
     /// A number the signer never used before on this chain.
     public let nonce: UInt64
-    public let operation: Operation
+    public let operation: LedgerOperation
     public let signature: Signature
     /// The canonical encoding, signature included.
     public let bytes: [UInt8]
@@ -23,19 +23,19 @@ public struct Envelope: Hashable, Sendable {
     public let hash: Digest
 
     /// Builds and signs an envelope with `key`.
-    public init(chainID: String, nonce: UInt64, operation: Operation, signedBy key: SigningKey) {
+    public init(chainID: String, nonce: UInt64, operation: LedgerOperation, signedBy key: SigningKey) {
         let body = Self.body(chainID: chainID, signer: key.publicKey, nonce: nonce, operation: operation)
         let signature = key.sign(Self.signingDomain + body)
         self.init(chainID: chainID, signer: key.publicKey, nonce: nonce, operation: operation, signature: signature, body: body)
     }
 
     /// Assembles an envelope from its parts without checking the signature.
-    public init(chainID: String, signer: PublicKey, nonce: UInt64, operation: Operation, signature: Signature) {
+    public init(chainID: String, signer: PublicKey, nonce: UInt64, operation: LedgerOperation, signature: Signature) {
         let body = Self.body(chainID: chainID, signer: signer, nonce: nonce, operation: operation)
         self.init(chainID: chainID, signer: signer, nonce: nonce, operation: operation, signature: signature, body: body)
     }
 
-    private init(chainID: String, signer: PublicKey, nonce: UInt64, operation: Operation, signature: Signature, body: [UInt8]) {
+    private init(chainID: String, signer: PublicKey, nonce: UInt64, operation: LedgerOperation, signature: Signature, body: [UInt8]) {
         self.chainID = chainID
         self.signer = signer
         self.nonce = nonce
@@ -45,7 +45,7 @@ public struct Envelope: Hashable, Sendable {
         self.hash = SHA256.hash(bytes)
     }
 
-    private static func body(chainID: String, signer: PublicKey, nonce: UInt64, operation: Operation) -> [UInt8] {
+    private static func body(chainID: String, signer: PublicKey, nonce: UInt64, operation: LedgerOperation) -> [UInt8] {
         var w = ByteWriter()
         w.u8(version)
         w.string(chainID)
@@ -74,7 +74,7 @@ public struct Envelope: Hashable, Sendable {
         let chainID = try r.string(max: Limits.textBytes)
         let signer = try r.key()
         let nonce = try r.u64()
-        let operation = try Operation.decode(from: &r)
+        let operation = try LedgerOperation.decode(from: &r)
         guard let signature = Signature(bytes: try r.raw(64)) else { throw LedgerError.truncated }
         try r.finish()
         // Re-encode from the decoded fields: the result must be the input, byte for byte.

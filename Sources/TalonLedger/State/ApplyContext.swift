@@ -61,7 +61,7 @@ struct ApplyContext {
         }
     }
 
-    private func applyRules(_ op: Operation, signer: PublicKey) throws {
+    private func applyRules(_ op: LedgerOperation, signer: PublicKey) throws {
         switch op {
         case .registerIssuer(let o):
             guard admins.contains(signer) else { throw LedgerError.notAuthorized.with("only a genesis admin may register issuers") }

@@ -2,7 +2,7 @@ import TalonCrypto
 
 /// The JSON form of operations: an object with `"type"` (the kind's name) and the fields
 /// in snake_case. Times are integer milliseconds since the Unix epoch, money integer minor units.
-extension Operation: Codable {
+extension LedgerOperation: Codable {
     private static let fields: [Kind: [String]] = [
         .registerIssuer: ["issuer", "name"],
         .createEvent: ["event_id", "name", "venue", "starts_at", "doors_open_at", "capacity", "currency"],

@@ -2,7 +2,7 @@ public import TalonCrypto
 
 /// What an envelope asks the ledger to do. Times are milliseconds since the Unix epoch (UTC);
 /// money is an integer count of the currency's minor unit (cents).
-public enum Operation: Hashable, Sendable {
+public enum LedgerOperation: Hashable, Sendable {
     case registerIssuer(RegisterIssuer)
     case createEvent(CreateEvent)
     case registerGate(RegisterGate)

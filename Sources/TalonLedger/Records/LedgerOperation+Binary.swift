@@ -1,5 +1,5 @@
 /// The canonical binary form of operations (see docs/format.md, "Operations").
-extension Operation {
+extension LedgerOperation {
     /// Writes the u16 kind then the operation's fields.
     public func encode(into w: inout ByteWriter) {
         w.u16(kind.rawValue)
@@ -44,7 +44,7 @@ extension Operation {
 
     /// Reads the u16 kind and the operation's fields.
     /// - Throws: `LedgerError.unknownOperation`, and the reader's codes.
-    public static func decode(from r: inout ByteReader) throws(LedgerError) -> Operation {
+    public static func decode(from r: inout ByteReader) throws(LedgerError) -> LedgerOperation {
         let raw = try r.u16()
         guard let kind = Kind(rawValue: raw) else {
             throw LedgerError.unknownOperation.with("unknown operation kind \(raw)")

@@ -1,5 +1,5 @@
 /// Stateless checks of an operation's fields, run at admission.
-extension Operation {
+extension LedgerOperation {
     /// Throws unless every field is within its allowed shape and range.
     /// - Throws: `LedgerError.invalidField` naming the field.
     public func validateFields() throws(LedgerError) {

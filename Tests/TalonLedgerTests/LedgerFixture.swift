@@ -1,0 +1,62 @@
+import Foundation
+import TalonCrypto
+import TalonLedger
+
+/// A fresh ledger in a temporary directory with an admin and one genesis issuer.
+final class LedgerFixture {
+    let dir: String
+    let admin = SigningKey.generate()
+    let issuer = SigningKey.generate()
+    let genesisFile: GenesisFile
+    let ledger: Ledger
+    private var nonce: UInt64 = 0
+    var clock: Int64 = 1_800_000_000_000
+
+    init(admin: SigningKey? = nil, issuer: SigningKey? = nil, genesis: GenesisFile? = nil) throws {
+        dir = NSTemporaryDirectory() + "talon-ledger-" + UUID().uuidString
+        let g = try genesis ?? GenesisFile(bytes: Genesis(
+            chainID: "talon-test",
+            members: [.init(id: "n1", peer: "127.0.0.1:1", api: "127.0.0.1:2", key: SigningKey.generate().publicKey)],
+            admins: [self.admin.publicKey],
+            issuers: [.init(key: self.issuer.publicKey, name: "Test issuer")]).fileBytes)
+        genesisFile = g
+        ledger = try Ledger(path: dir, genesis: g)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+    var chainID: String { genesisFile.genesis.chainID }
+
+    /// A signed envelope with a fresh nonce.
+    func sign(_ op: LedgerOperation, by key: SigningKey, nonce explicit: UInt64? = nil) -> Envelope {
+        nonce += 1
+        return Envelope(chainID: chainID, nonce: explicit ?? nonce, operation: op, signedBy: key)
+    }
+
+    /// Admits and applies envelopes as one block; returns each result code.
+    @discardableResult
+    func apply(_ envelopes: [Envelope]) throws -> [String] {
+        for e in envelopes { try ledger.admit(e) }
+        clock += 1000
+        return try ledger.apply(envelopes, timestamp: clock).receipts.map(\.result)
+    }
+
+    /// Signs and applies one operation; returns its result code.
+    @discardableResult
+    func run(_ op: LedgerOperation, by key: SigningKey) throws -> String {
+        try apply([sign(op, by: key)])[0]
+    }
+
+    @discardableResult
+    func createEvent(_ id: String = "E1", capacity: UInt32 = 100, by key: SigningKey? = nil) throws -> String {
+        try run(.createEvent(CreateEvent(eventID: id, name: "Concert \(id)", venue: "Arena", startsAt: 1_900_000_000_000,
+                                         doorsOpenAt: 1_899_990_000_000, capacity: capacity, currency: "EUR")), by: key ?? issuer)
+    }
+
+    @discardableResult
+    func issue(_ event: String = "E1", ids: [String], to holder: PublicKey, section: String = "A", by key: SigningKey? = nil) throws -> String {
+        try run(.issue(IssueTickets(eventID: event, tickets: ids.map {
+            TicketSpec(ticketID: $0, section: section, seat: "seat-\($0)", faceValue: 4500, holder: holder)
+        })), by: key ?? issuer)
+    }
+}
