@@ -1,4 +1,5 @@
 public import TalonCrypto
+public import TalonStore
 
 /// One block: the outcome of applying one batch of envelopes.
 ///
@@ -114,4 +115,10 @@ public struct Head: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case height, blockHash = "block_hash", treeSize = "tree_size", treeRoot = "tree_root", timestamp
     }
+}
+
+/// Blocks are stored in their canonical form.
+extension Block: StoreValue {
+    public var storeBytes: [UInt8] { bytes }
+    public init(storeBytes: [UInt8]) throws { try self.init(bytes: storeBytes) }
 }

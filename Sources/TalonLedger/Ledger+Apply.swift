@@ -53,7 +53,7 @@ extension Ledger {
             let result = try context.apply(envelope)
             let receipt = Receipt(leaf: leaf, height: height, position: UInt32(position), result: result)
 
-            try txn.put(t.envelopes, Schema.u64(leaf), envelope.bytes, append: true)
+            try t.envelopes.put(txn, leaf, envelope, append: true)
             try txn.put(t.receipts, Schema.u64(leaf), receipt.bytes, append: true)
             if try !txn.contains(t.envelopeIndex, envelope.hash.bytes) {
                 try txn.put(t.envelopeIndex, envelope.hash.bytes, Schema.u64(leaf))
@@ -68,7 +68,7 @@ extension Ledger {
         let block = Block(
             height: height, prev: head.blockHash, timestamp: max(timestamp, head.timestamp),
             entries: entries, treeSize: frontier.size, treeRoot: frontier.root())
-        try txn.put(t.blocks, Schema.u64(height), block.bytes, append: true)
+        try t.blocks.put(txn, height, block, append: true)
         try txn.put(t.meta, Schema.MetaKey.height, Schema.u64(height))
         return AppliedBlock(block: block, hash: block.hash, receipts: receipts)
     }

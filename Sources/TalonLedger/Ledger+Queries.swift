@@ -33,16 +33,15 @@ extension Ledger {
     }
 
     func head(_ txn: Transaction) throws -> Head {
-        guard let (_, value) = try txn.last(tables.blocks) else {
+        guard let (_, block) = try tables.blocks.last(txn) else {
             return Head(height: 0, blockHash: genesis.hash, treeSize: 0, treeRoot: MerkleHash.emptyRoot, timestamp: 0)
         }
-        let block = try Block(bytes: value)
         return Head(height: block.height, blockHash: block.hash, treeSize: block.treeSize, treeRoot: block.treeRoot, timestamp: block.timestamp)
     }
 
     /// The block at `height`, or nil.
     public func block(height: UInt64) throws(LedgerError) -> Block? {
-        try read { txn in try txn.get(tables.blocks, Schema.u64(height)).map { try Block(bytes: $0) } }
+        try read { txn in try tables.blocks.get(txn, height) }
     }
 
     /// The envelope at Merkle leaf `leaf` with its receipt, or nil.
@@ -59,11 +58,11 @@ extension Ledger {
     }
 
     func record(_ txn: Transaction, leaf: UInt64) throws -> LedgerRecord? {
-        guard let bytes = try txn.get(tables.envelopes, Schema.u64(leaf)) else { return nil }
+        guard let envelope = try tables.envelopes.get(txn, leaf) else { return nil }
         guard let receipt = try txn.get(tables.receipts, Schema.u64(leaf)) else {
             throw LedgerError.storeCorrupt.with("envelope at leaf \(leaf) has no receipt")
         }
-        return LedgerRecord(envelope: try Envelope(bytes: bytes), receipt: try Receipt(leaf: leaf, bytes: receipt))
+        return LedgerRecord(envelope: envelope, receipt: try Receipt(leaf: leaf, bytes: receipt))
     }
 
     /// The ticket's current state, or nil.

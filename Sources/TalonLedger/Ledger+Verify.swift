@@ -62,7 +62,7 @@ extension Ledger {
         let merkle = StoredMerkleNodes(txn: txn, table: t.merkle)
 
         do {
-            try txn.scan(t.blocks) { key, value in
+            try txn.scan(t.blocks.table) { key, value in
                 let height = Schema.u64(key) ?? 0
                 guard height == expectedHeight else { throw fail(expectedHeight, "block \(expectedHeight) is missing (next stored is \(height))") }
                 let block: Block
@@ -79,7 +79,7 @@ extension Ledger {
                 envelopes.reserveCapacity(block.entries.count)
                 for (i, entry) in block.entries.enumerated() {
                     let leaf = block.firstLeaf + UInt64(i)
-                    guard let bytes = try txn.get(t.envelopes, Schema.u64(leaf)) else { throw fail(height, leaf: leaf, "envelope is missing") }
+                    guard let bytes = try txn.get(t.envelopes.table, Schema.u64(leaf)) else { throw fail(height, leaf: leaf, "envelope is missing") }
                     let envelope: Envelope
                     do { envelope = try Envelope(bytes: bytes) } catch {
                         throw fail(height, leaf: leaf, "envelope does not decode: \((error as? LedgerError)?.message ?? "\(error)")")
@@ -116,7 +116,7 @@ extension Ledger {
                 progress?(height)
                 return true
             }
-            if let (key, _) = try txn.last(t.envelopes), let last = Schema.u64(key), last >= frontier.size {
+            if let (key, _) = try txn.last(t.envelopes.table), let last = Schema.u64(key), last >= frontier.size {
                 throw fail(expectedHeight, leaf: last, "envelopes are stored beyond the last block")
             }
         } catch let failure as VerifyReport.Failure {

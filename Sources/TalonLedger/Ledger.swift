@@ -12,11 +12,13 @@ public final class Ledger: Sendable {
 
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
-        let meta, blocks, envelopes, receipts, envelopeIndex, merkle, issuers, events, gates,
+        let meta, receipts, envelopeIndex, merkle, issuers, events, gates,
             tickets, nonces, ticketHistory, holderHistory, eventRecords: Table
+        let blocks: TypedTable<UInt64, Block>
+        let envelopes: TypedTable<UInt64, Envelope>
         init(_ env: Environment) {
-            meta = env.table(Schema.meta); blocks = env.table(Schema.blocks)
-            envelopes = env.table(Schema.envelopes); receipts = env.table(Schema.receipts)
+            meta = env.table(Schema.meta); blocks = TypedTable(env.table(Schema.blocks))
+            envelopes = TypedTable(env.table(Schema.envelopes)); receipts = env.table(Schema.receipts)
             envelopeIndex = env.table(Schema.envelopeIndex); merkle = env.table(Schema.merkle)
             issuers = env.table(Schema.issuers); events = env.table(Schema.events); gates = env.table(Schema.gates)
             tickets = env.table(Schema.tickets); nonces = env.table(Schema.nonces)

@@ -201,3 +201,53 @@ private func be(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Arr
         }
     }
 }
+
+private struct Point: StoreValue, Equatable {
+    var x: UInt64, y: UInt64
+    var storeBytes: [UInt8] { x.storeBytes + y.storeBytes }
+    init(x: UInt64, y: UInt64) { self.x = x; self.y = y }
+    init(storeBytes b: [UInt8]) throws {
+        guard b.count == 16 else { throw StoreError.corrupt }
+        x = try UInt64(storeBytes: Array(b[0..<8])); y = try UInt64(storeBytes: Array(b[8..<16]))
+    }
+}
+
+@Suite struct TypedTableTests {
+    @Test func typedRoundTripAndOrder() throws {
+        let dir = TempDir()
+        let env = try Environment(path: dir.path, tables: ["points", "names"])
+        let points = TypedTable<UInt64, Point>(env.table("points"))
+        let names = TypedTable<String, [UInt8]>(env.table("names"))
+        try env.write { (txn) throws in
+            for i in [300, 2, 70_000, 1] as [UInt64] { try points.put(txn, i, Point(x: i, y: i * 2)) }
+            try names.put(txn, "b", [2])
+            try names.put(txn, "a", [1])
+        }
+        try env.read { (txn) throws in
+            #expect(try points.get(txn, 300) == Point(x: 300, y: 600))
+            var keys: [UInt64] = []
+            try points.scan(txn) { k, _ in keys.append(k); return true }
+            #expect(keys == [1, 2, 300, 70_000], "big-endian keys sort numerically")
+            #expect(try points.last(txn)?.key == 70_000)
+            #expect(try names.get(txn, "a") == [1])
+        }
+        try env.write { (txn) throws in #expect(try points.delete(txn, 2)) }
+        try env.read { (txn) throws in #expect(try points.get(txn, 2) == nil) }
+    }
+
+    @Test func undecodableStoredValueIsAnError() throws {
+        let dir = TempDir()
+        let env = try Environment(path: dir.path, tables: ["points"])
+        let points = TypedTable<UInt64, Point>(env.table("points"))
+        try env.write { (txn) throws in try txn.put(env.table("points"), UInt64(1).storeBytes, [1, 2, 3]) }
+        #expect(throws: StoreError.corrupt) { try env.read { (txn) throws in try points.get(txn, 1) } }
+    }
+
+    @Test func aTransactionCannotBeUsedAfterItsClosure() throws {
+        let dir = TempDir()
+        let env = try Environment(path: dir.path, tables: ["t"])
+        var kept: Transaction?
+        try env.read { txn in kept = txn }
+        #expect(throws: StoreError("store_transaction_closed", "")) { try kept?.get(env.table("t"), [1]) }
+    }
+}

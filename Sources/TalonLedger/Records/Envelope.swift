@@ -1,4 +1,5 @@
 public import TalonCrypto
+public import TalonStore
 
 /// A signed operation: the only way anything enters the ledger.
 ///
@@ -94,4 +95,10 @@ public struct Envelope: Hashable, Sendable {
             throw LedgerError.badSignature.with("signature does not verify for \(signer.text)")
         }
     }
+}
+
+/// Envelopes are stored in their canonical form.
+extension Envelope: StoreValue {
+    public var storeBytes: [UInt8] { bytes }
+    public init(storeBytes: [UInt8]) throws { try self.init(bytes: storeBytes) }
 }
