@@ -67,7 +67,7 @@ extension Ledger {
 
     /// The ticket's current state, or nil.
     public func ticket(_ id: String) throws(LedgerError) -> TicketState? {
-        try read { txn in try txn.get(tables.tickets, Array(id.utf8)).map { try TicketState(ticketID: id, bytes: $0) } }
+        try read { txn in try txn.get(tables.tickets, Schema.ticketKey(id)).map { try TicketState(ticketID: id, bytes: $0) } }
     }
 
     /// The event's current state, or nil.
@@ -96,12 +96,12 @@ extension Ledger {
 
     /// Every record naming the ticket, oldest first, rejected attempts included.
     public func history(ticket id: String, after: UInt64? = nil, limit: Int = 1000) throws(LedgerError) -> [LedgerRecord] {
-        try records(tables.ticketHistory, prefix: Schema.id(id), after: after, limit: limit)
+        try records(tables.tickets, prefix: Schema.ticketKey(id), after: after, limit: limit)
     }
 
     /// Every record involving a holder key (received, sent, redeemed), oldest first.
     public func history(holder: PublicKey, after: UInt64? = nil, limit: Int = 1000) throws(LedgerError) -> [LedgerRecord] {
-        try records(tables.holderHistory, prefix: holder.bytes, after: after, limit: limit)
+        try records(tables.accounts, prefix: Schema.holderHistoryPrefix(holder), after: after, limit: limit)
     }
 
     /// Every record about an event or its tickets, oldest first.
@@ -109,14 +109,16 @@ extension Ledger {
         try records(tables.eventRecords, prefix: Schema.id(id), after: after, limit: limit)
     }
 
+    /// Records whose leaves are the trailing u64 of the keys `prefix + u64 leaf` in `index`
+    /// (other keys under the prefix, such as a ticket's own state, are skipped).
     private func records(_ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws(LedgerError) -> [LedgerRecord] {
         try read { txn in
             var leaves: [UInt64] = []
             let from = after.map { prefix + Schema.u64($0 &+ 1) } ?? prefix
             if after == UInt64.max { return [] }
             try txn.scan(index, from: from) { k, _ in
-                guard k.starts(with: prefix), leaves.count < limit, let leaf = Schema.trailingLeaf(k) else { return false }
-                leaves.append(leaf)
+                guard k.starts(with: prefix), leaves.count < limit else { return false }
+                if k.count == prefix.count + 8, let leaf = Schema.trailingLeaf(k) { leaves.append(leaf) }
                 return true
             }
             return try leaves.map { leaf in
@@ -130,6 +132,6 @@ extension Ledger {
 
     /// True when `signer` already used `nonce`.
     public func nonceUsed(_ signer: PublicKey, _ nonce: UInt64) throws(LedgerError) -> Bool {
-        try read { txn in try txn.contains(tables.nonces, Schema.nonceKey(signer, nonce)) }
+        try read { txn in try txn.contains(tables.accounts, Schema.nonceKey(signer, nonce)) }
     }
 }

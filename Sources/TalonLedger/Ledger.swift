@@ -13,7 +13,7 @@ public final class Ledger: Sendable {
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
         let meta, receipts, envelopeIndex, merkle, issuers, events, gates,
-            tickets, nonces, ticketHistory, holderHistory, eventRecords: Table
+            tickets, accounts, eventRecords: Table
         let blocks: TypedTable<UInt64, Block>
         let envelopes: TypedTable<UInt64, Envelope>
         init(_ env: Environment) {
@@ -21,8 +21,7 @@ public final class Ledger: Sendable {
             envelopes = TypedTable(env.table(Schema.envelopes)); receipts = env.table(Schema.receipts)
             envelopeIndex = env.table(Schema.envelopeIndex); merkle = env.table(Schema.merkle)
             issuers = env.table(Schema.issuers); events = env.table(Schema.events); gates = env.table(Schema.gates)
-            tickets = env.table(Schema.tickets); nonces = env.table(Schema.nonces)
-            ticketHistory = env.table(Schema.ticketHistory); holderHistory = env.table(Schema.holderHistory)
+            tickets = env.table(Schema.tickets); accounts = env.table(Schema.accounts)
             eventRecords = env.table(Schema.eventRecords)
         }
     }

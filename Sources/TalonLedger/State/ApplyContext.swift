@@ -20,19 +20,19 @@ struct ApplyContext {
         do {
             guard envelope.chainID == chainID else { throw LedgerError.wrongChain }
             let nonceKey = Schema.nonceKey(envelope.signer, envelope.nonce)
-            guard try !txn.contains(tables.nonces, nonceKey) else { throw LedgerError.nonceReused }
+            guard try !txn.contains(tables.accounts, nonceKey) else { throw LedgerError.nonceReused }
             // The nonce is spent whatever the rules decide, so a rejected envelope can never
             // be replayed later, when it might pass.
-            try txn.put(tables.nonces, nonceKey, Schema.u64(leaf))
+            try txn.put(tables.accounts, nonceKey, Schema.u64(leaf))
             try applyRules(envelope.operation, signer: envelope.signer)
             result = "ok"
         } catch let e as LedgerError where e != .storeCorrupt {
             // A damaged store is not a verdict on the envelope: that error aborts the block.
             result = e.code
         }
-        for ticket in touched.tickets { try txn.put(tables.ticketHistory, Schema.ticketHistoryKey(ticket, leaf: leaf), []) }
+        for ticket in touched.tickets { try txn.put(tables.tickets, Schema.ticketHistoryKey(ticket, leaf: leaf), []) }
         for holder in touched.holders {
-            try txn.put(tables.holderHistory, Schema.holderHistoryKey(holder, leaf: leaf), Array((touched.tickets.first ?? "").utf8))
+            try txn.put(tables.accounts, Schema.holderHistoryKey(holder, leaf: leaf), Array((touched.tickets.first ?? "").utf8))
         }
         for event in touched.events { try txn.put(tables.eventRecords, Schema.eventRecordKey(event, leaf: leaf), []) }
         return result
@@ -88,7 +88,7 @@ struct ApplyContext {
             guard UInt64(event.issued) + UInt64(o.tickets.count) <= UInt64(event.capacity) else {
                 throw LedgerError.overCapacity.with("\(event.issued) issued + \(o.tickets.count) exceeds capacity \(event.capacity)")
             }
-            for spec in o.tickets where try txn.contains(tables.tickets, Array(spec.ticketID.utf8)) {
+            for spec in o.tickets where try txn.contains(tables.tickets, Schema.ticketKey(spec.ticketID)) {
                 throw LedgerError.ticketExists.with("ticket \(spec.ticketID) already exists")
             }
             for spec in o.tickets { try putTicket(TicketState(spec: spec, eventID: o.eventID, height: height)) }
@@ -136,7 +136,7 @@ struct ApplyContext {
     // MARK: state access
 
     private func ticket(_ id: String) throws -> TicketState? {
-        try txn.get(tables.tickets, Array(id.utf8)).map { try TicketState(ticketID: id, bytes: $0) }
+        try txn.get(tables.tickets, Schema.ticketKey(id)).map { try TicketState(ticketID: id, bytes: $0) }
     }
 
     private func requireMovable(_ id: String) throws -> TicketState {
@@ -158,6 +158,6 @@ struct ApplyContext {
         return try EventState(eventID: id, bytes: bytes)
     }
 
-    private func putTicket(_ t: TicketState) throws { try txn.put(tables.tickets, Array(t.ticketID.utf8), t.bytes) }
+    private func putTicket(_ t: TicketState) throws { try txn.put(tables.tickets, Schema.ticketKey(t.ticketID), t.bytes) }
     private func putEvent(_ e: EventState) throws { try txn.put(tables.events, Array(e.eventID.utf8), e.bytes) }
 }
