@@ -30,7 +30,10 @@ struct SigningOptions: ParsableArguments {
             let chain = try chainId ?? GenesisFile(path: genesis ?? "").genesis.chainID
             try operation.validateFields()
             let n = nonce ?? UInt64((Date().timeIntervalSince1970 * 1_000_000).rounded())
-            printJSON(Envelope(chainID: chain, nonce: n, operation: operation, signedBy: signer))
+            let envelope = Envelope(chainID: chain, nonce: n, operation: operation, signedBy: signer)
+            // Refuse here what every node would refuse: sizes beyond the format's limits.
+            _ = try Envelope(bytes: envelope.bytes)
+            printJSON(envelope)
         }
     }
 }

@@ -84,9 +84,13 @@ public struct Envelope: Hashable, Sendable {
         guard self.bytes == bytes else { throw LedgerError.nonCanonical }
     }
 
-    /// The stateless admission check: fields in range, the right chain, a valid signature.
-    /// - Throws: `LedgerError.wrongChain`, `.invalidField`, `.badSignature`.
+    /// The stateless admission check: within the size limit, the right chain, fields in
+    /// range, a valid signature.
+    /// - Throws: `LedgerError.overlongLength`, `.wrongChain`, `.invalidField`, `.badSignature`.
     public func admit(chainID expected: String) throws(LedgerError) {
+        guard bytes.count <= Limits.envelopeBytes else {
+            throw LedgerError.overlongLength.with("envelope of \(bytes.count) bytes exceeds \(Limits.envelopeBytes)")
+        }
         guard chainID == expected else {
             throw LedgerError.wrongChain.with("envelope is for chain '\(chainID.prefix(64))', this ledger is '\(expected)'")
         }

@@ -18,11 +18,16 @@ extension LedgerOperation {
         case .registerGate(let o):
             try Self.id(o.eventID, "event_id")
             try Self.text(o.name, "name")
+            guard o.sections.count <= Limits.sectionsPerGate else {
+                throw LedgerError.invalidField.with("a gate has at most \(Limits.sectionsPerGate) sections")
+            }
             for s in o.sections { try Self.text(s, "sections[]") }
             guard Set(o.sections).count == o.sections.count else { throw LedgerError.invalidField.with("sections repeat") }
         case .issue(let o):
             try Self.id(o.eventID, "event_id")
-            guard !o.tickets.isEmpty else { throw LedgerError.invalidField.with("an issue needs at least one ticket") }
+            guard (1...Limits.ticketsPerIssue).contains(o.tickets.count) else {
+                throw LedgerError.invalidField.with("an issue holds 1–\(Limits.ticketsPerIssue) tickets, got \(o.tickets.count)")
+            }
             var seen = Set<String>()
             for t in o.tickets {
                 try Self.id(t.ticketID, "ticket_id")
@@ -38,7 +43,7 @@ extension LedgerOperation {
             try Self.id(o.ticketID, "ticket_id")
         case .void(let o):
             try Self.id(o.ticketID, "ticket_id")
-            try Self.text(o.reason, "reason", allowEmpty: true)
+            try Self.text(o.reason, "reason", allowEmpty: true, limit: Limits.reasonBytes)
         }
     }
 
@@ -49,9 +54,10 @@ extension LedgerOperation {
         }
     }
 
-    /// Text: no control characters, at most the limit.
-    static func text(_ s: String, _ field: String, allowEmpty: Bool = false) throws(LedgerError) {
+    /// Text: no control characters, at most `limit` bytes of UTF-8.
+    static func text(_ s: String, _ field: String, allowEmpty: Bool = false, limit: Int = Limits.textBytes) throws(LedgerError) {
         guard allowEmpty || !s.isEmpty else { throw LedgerError.invalidField.with("\(field) must not be empty") }
+        guard s.utf8.count <= limit else { throw LedgerError.invalidField.with("\(field) is longer than \(limit) bytes") }
         guard !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw LedgerError.invalidField.with("\(field) contains control characters")
         }
