@@ -91,7 +91,8 @@ public struct Envelope: Hashable, Sendable {
         guard bytes.count <= Limits.envelopeBytes else {
             throw LedgerError.overlongLength.with("envelope of \(bytes.count) bytes exceeds \(Limits.envelopeBytes)")
         }
-        guard chainID == expected else {
+        // Bytes, not String ==: canonically equivalent spellings are different chains.
+        guard chainID.utf8.elementsEqual(expected.utf8) else {
             throw LedgerError.wrongChain.with("envelope is for chain '\(chainID.prefix(64))', this ledger is '\(expected)'")
         }
         try operation.validateFields()

@@ -19,6 +19,7 @@ public enum JSONForm {
     /// - Throws: `LedgerError.invalidJSON` with the path of the offending field.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws(LedgerError) -> T {
         do {
+            try StrictJSON.check(bytes)
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let e as LedgerError {
             throw e

@@ -22,7 +22,7 @@ extension LedgerOperation {
                 throw LedgerError.invalidField.with("a gate has at most \(Limits.sectionsPerGate) sections")
             }
             for s in o.sections { try Self.text(s, "sections[]") }
-            guard Set(o.sections).count == o.sections.count else { throw LedgerError.invalidField.with("sections repeat") }
+            guard Set(o.sections.map { Array($0.utf8) }).count == o.sections.count else { throw LedgerError.invalidField.with("sections repeat") }
         case .issue(let o):
             try Self.id(o.eventID, "event_id")
             guard (1...Limits.ticketsPerIssue).contains(o.tickets.count) else {

@@ -18,7 +18,7 @@ struct ApplyContext {
         let touched = try self.touched(by: envelope)
         let result: String
         do {
-            guard envelope.chainID == chainID else { throw LedgerError.wrongChain }
+            guard envelope.chainID.utf8.elementsEqual(chainID.utf8) else { throw LedgerError.wrongChain }
             let nonceKey = Schema.nonceKey(envelope.signer, envelope.nonce)
             guard try !txn.contains(tables.accounts, nonceKey) else { throw LedgerError.nonceReused }
             // The nonce is spent whatever the rules decide, so a rejected envelope can never

@@ -1,0 +1,198 @@
+import Foundation
+import TalonCrypto
+
+/// An independent model of docs/format.md, written from the spec rather than from the
+/// encoder: the binary form of an envelope rebuilt from its JSON, RFC 6962 Merkle roots and
+/// block header hashes. Only SHA-256 comes from TalonCrypto.
+enum FormatModel {
+    static func be<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+    static func str(_ s: String) -> [UInt8] { be(UInt32(s.utf8.count)) + Array(s.utf8) }
+    static func sha256(_ bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes).bytes }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0F)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func unhex(_ text: some StringProtocol) throws -> [UInt8] {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { throw SandboxError("odd-length hex \(text)") }
+        func nibble(_ c: UInt8) throws -> UInt8 {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+            default: throw SandboxError("not lowercase hex: \(text)")
+            }
+        }
+        return try stride(from: 0, to: chars.count, by: 2).map { try nibble(chars[$0]) << 4 | nibble(chars[$0 + 1]) }
+    }
+
+    /// The 32 bytes of an `ed25519:<64 hex>` key.
+    static func key(_ text: String) throws -> [UInt8] {
+        guard text.hasPrefix("ed25519:") else { throw SandboxError("not a key: \(text)") }
+        let bytes = try unhex(text.dropFirst(8))
+        guard bytes.count == 32 else { throw SandboxError("not a 32-byte key: \(text)") }
+        return bytes
+    }
+
+    private static func need<T>(_ v: T?, _ field: String) throws -> T {
+        guard let v else { throw SandboxError("envelope JSON lacks \(field)") }
+        return v
+    }
+
+    /// The canonical binary envelope for a JSON envelope (docs/format.md, "Envelope").
+    static func envelopeBytes(_ e: EnvelopeJSON) throws -> [UInt8] {
+        var b: [UInt8] = [e.version]
+        b += str(e.chainId) + (try key(e.signer)) + be(e.nonce)
+        let o = e.op
+        switch o.type {
+        case "register_issuer":
+            b += be(UInt16(1)) + (try key(need(o.issuer, "issuer"))) + str(try need(o.name, "name"))
+        case "create_event":
+            b += be(UInt16(2)) + str(try need(o.eventId, "event_id")) + str(try need(o.name, "name")) + str(try need(o.venue, "venue"))
+            b += be(try need(o.startsAt, "starts_at")) + be(try need(o.doorsOpenAt, "doors_open_at"))
+            b += be(try need(o.capacity, "capacity")) + str(try need(o.currency, "currency"))
+        case "register_gate":
+            let sections = try need(o.sections, "sections")
+            b += be(UInt16(3)) + str(try need(o.eventId, "event_id")) + (try key(need(o.gate, "gate"))) + str(try need(o.name, "name"))
+            b += be(UInt32(sections.count)) + sections.flatMap(str)
+        case "issue":
+            let tickets = try need(o.tickets, "tickets")
+            b += be(UInt16(4)) + str(try need(o.eventId, "event_id")) + be(UInt32(tickets.count))
+            for t in tickets { b += str(t.ticketId) + str(t.section) + str(t.seat) + be(t.faceValue) + (try key(t.holder)) }
+        case "transfer":
+            b += be(UInt16(5)) + str(try need(o.ticketId, "ticket_id")) + (try key(need(o.to, "to")))
+        case "redeem":
+            b += be(UInt16(6)) + str(try need(o.ticketId, "ticket_id")) + be(try need(o.sequence, "sequence")) + be(try need(o.scannedAt, "scanned_at"))
+        case "void":
+            b += be(UInt16(7)) + str(try need(o.ticketId, "ticket_id")) + str(try need(o.reason, "reason"))
+        default:
+            throw SandboxError("unknown op type \(o.type)")
+        }
+        let signature = try unhex(e.signature)
+        guard signature.count == 64 else { throw SandboxError("signature is not 64 bytes") }
+        return b + signature
+    }
+
+    /// The binary envelope for one line of `talon op` output.
+    static func envelopeBytes(line: String) throws -> [UInt8] {
+        try envelopeBytes(decode(EnvelopeJSON.self, line))
+    }
+
+    /// The envelope hash (hex) of one line of `talon op` output.
+    static func envelopeHash(line: String) throws -> String { hex(sha256(try envelopeBytes(line: line))) }
+
+    /// RFC 6962 MTH over the leaves' data.
+    static func merkleRoot(_ leaves: [[UInt8]]) -> [UInt8] {
+        switch leaves.count {
+        case 0: return sha256([])
+        case 1: return sha256([0x00] + leaves[0])
+        default:
+            var k = 1
+            while k * 2 < leaves.count { k *= 2 }
+            return sha256([0x01] + merkleRoot(Array(leaves[..<k])) + merkleRoot(Array(leaves[k...])))
+        }
+    }
+
+    /// A block as the spec says it must be.
+    struct ExpectedBlock: Sendable {
+        let height: UInt64
+        let prev: [UInt8]
+        let timestamp: Int64
+        let treeSize: UInt64
+        let treeRoot: [UInt8]
+        let hash: [UInt8]
+        var head: HeadJSON {
+            HeadJSON(blockHash: hex(hash), height: height, timestamp: timestamp, treeRoot: hex(treeRoot), treeSize: treeSize)
+        }
+    }
+
+    /// One batch: its envelopes' bytes, their results and the time the batch was given.
+    struct Batch: Sendable {
+        var envelopes: [[UInt8]]
+        var results: [String]
+        var time: Int64
+    }
+
+    /// The chain of blocks the batches must give, from the genesis file's bytes.
+    static func chain(genesis: [UInt8], _ batches: [Batch]) -> [ExpectedBlock] {
+        var out: [ExpectedBlock] = []
+        var prev = sha256(genesis)
+        var prevTime = Int64.min
+        var leaves: [[UInt8]] = []
+        for (i, batch) in batches.enumerated() {
+            leaves += batch.envelopes
+            let time = max(batch.time, prevTime)
+            let root = merkleRoot(leaves)
+            var entries: [UInt8] = []
+            for (e, r) in zip(batch.envelopes, batch.results) { entries += sha256(e) + str(r) }
+            let height = UInt64(i + 1)
+            let header: [UInt8] = [0x01] + be(height) + prev + be(time) + be(UInt32(batch.envelopes.count))
+                + sha256(entries) + be(UInt64(leaves.count)) + root
+            let hash = sha256(header)
+            out.append(ExpectedBlock(height: height, prev: prev, timestamp: time, treeSize: UInt64(leaves.count), treeRoot: root, hash: hash))
+            prev = hash
+            prevTime = time
+        }
+        return out
+    }
+
+    /// Splits envelopes and results into batches of `size`, all given `time`.
+    static func batches(_ envelopes: [[UInt8]], _ results: [String], size: Int, time: Int64) -> [Batch] {
+        stride(from: 0, to: envelopes.count, by: size).map {
+            let end = min(envelopes.count, $0 + size)
+            return Batch(envelopes: Array(envelopes[$0..<end]), results: Array(results[$0..<end]), time: time)
+        }
+    }
+
+    /// Every offset at which `needle` occurs in `haystack`.
+    static func offsets(of needle: [UInt8], in haystack: [UInt8]) -> [Int] {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return [] }
+        var found: [Int] = []
+        let first = needle[0]
+        var i = 0
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first, haystack[i..<i + needle.count].elementsEqual(needle) { found.append(i) }
+            i += 1
+        }
+        return found
+    }
+}
+
+/// The JSON form of an envelope (docs/format.md, "JSON form"), decoded by the tests.
+struct EnvelopeJSON: Decodable, Sendable {
+    struct Ticket: Decodable, Sendable {
+        let ticketId: String
+        let section: String
+        let seat: String
+        let faceValue: UInt64
+        let holder: String
+    }
+    struct Op: Decodable, Sendable {
+        let type: String
+        let eventId: String?
+        let name: String?
+        let venue: String?
+        let startsAt: Int64?
+        let doorsOpenAt: Int64?
+        let capacity: UInt32?
+        let currency: String?
+        let gate: String?
+        let sections: [String]?
+        let tickets: [Ticket]?
+        let ticketId: String?
+        let to: String?
+        let sequence: UInt64?
+        let scannedAt: Int64?
+        let reason: String?
+        let issuer: String?
+    }
+    let chainId: String
+    let nonce: UInt64
+    let op: Op
+    let signature: String
+    let signer: String
+    let version: UInt8
+}
