@@ -29,10 +29,11 @@ let package = Package(
         .target(name: "TalonCrypto", dependencies: ["CSodium"]),
         .target(name: "TalonStore", dependencies: ["CLMDB"]),
         .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore"]),
+        .target(name: "TalonRaft", dependencies: ["TalonStore"]),
         .executableTarget(
             name: "talon",
             dependencies: [
-                "TalonCrypto", "TalonStore", "TalonLedger",
+                "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +47,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
         .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger"]),
     ]
 )
