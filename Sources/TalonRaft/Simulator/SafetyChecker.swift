@@ -192,6 +192,29 @@ struct SafetyChecker {
         return true
     }
 
+    /// Leader completeness for every node that could still become leader: a node lacking an
+    /// entry known committed must not have a log at least as up to date as a quorum's (in
+    /// correct Raft the quorum that committed it holds it with a newer log). Catches an unsafe
+    /// commit when it happens, not only once the unlucky election follows.
+    func checkCommittedIsDurable() throws(SafetyViolation) {
+        let h = history.count
+        guard h > 0 else { return }
+        let quorum = views.count / 2 + 1
+        for (n, v) in views.enumerated() where v.terms.count < h || v.prefix[h - 1] != historyPrefix[h - 1] {
+            let lastTerm = v.terms.last ?? 0, lastIndex = v.terms.count
+            let voters = views.indices.filter { m in
+                let t = views[m].terms.last ?? 0
+                return lastTerm > t || (lastTerm == t && lastIndex >= views[m].terms.count)
+            }
+            guard voters.count >= quorum else { continue }
+            let missing = (0..<h).first { $0 >= v.terms.count || v.prefix[$0] != historyPrefix[$0] } ?? h - 1
+            throw SafetyViolation(.leaderCompleteness, """
+                node \(n + 1) lacks committed \(Self.show(history[missing])) yet could be elected: its log (last \
+                \(lastIndex)@\(lastTerm)) is at least as up to date as those of nodes \(voters.map { String($0 + 1) }.joined(separator: ",")), a quorum
+                """)
+        }
+    }
+
     // MARK: - Hashing
 
     private static func chain(_ prev: UInt64, _ e: Entry) -> UInt64 {

@@ -6,7 +6,8 @@ public struct SimViolation: Error, Sendable, Hashable, CustomStringConvertible {
         case electionSafety = "election_safety"
         /// Two persisted logs hold an entry with the same index and term but differ before it.
         case logMatching = "log_matching"
-        /// A new leader lacks an entry already known committed.
+        /// A new leader lacks an entry already known committed, or a node lacking one has a log
+        /// at least as up to date as a quorum's (so it could be elected).
         case leaderCompleteness = "leader_completeness"
         /// A node applied something other than the one history at some index.
         case stateMachineSafety = "state_machine_safety"

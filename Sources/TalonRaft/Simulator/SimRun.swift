@@ -44,6 +44,7 @@ public struct SimRun {
                 cluster.now = time
                 step += 1
                 try handle(action, in: cluster)
+                try cluster.checker.checkCommittedIsDurable()
                 cluster.flush()
                 if cluster.healed, let leader = cluster.leader, cluster.client.allAcknowledged {
                     try cluster.checker.checkAcknowledged(in: leader, log: cluster.nodes[Int(leader - 1)].storage.allEntries)
