@@ -61,6 +61,8 @@ final class SimCluster {
         var c = RaftConfig(id: id, members: ids, seed: seed ^ UInt64(incarnation) &* 0xA24B_AED4_963E_E407)
         c.electionTicks = parameters.electionTicks
         c.heartbeatTicks = parameters.heartbeatTicks
+        c.preVote = schedule.preVote
+        c.checkQuorum = schedule.checkQuorum
         c.maxMessageBytes = parameters.maxMessageBytes
         c.maxInflight = parameters.maxInflight
         c.applied = 0

@@ -59,6 +59,9 @@ public struct SimParameters: Sendable, Hashable {
     /// Passed to every node's `RaftConfig`.
     public var electionTicks = 10
     public var heartbeatTicks = 1
+    /// When set, each seed switches pre-vote and check-quorum off one time in four each;
+    /// otherwise both are on (the `RaftConfig` defaults).
+    public var varyElectionOptions = true
     /// Passed to every node's `RaftConfig`: small, so catching up takes several rounds.
     public var maxMessageBytes = 256
     public var maxInflight = 8

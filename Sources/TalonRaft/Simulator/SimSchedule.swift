@@ -70,12 +70,19 @@ struct SimSchedule {
     /// Faults ordered by start time; all end by `chaosEnd`, when the cluster is healed.
     var faults: [SimScheduledFault]
     var chaosEnd: UInt64
+    /// `RaftConfig` options of every node in this run.
+    var preVote = true
+    var checkQuorum = true
 
     init(seed: UInt64, nodes: Int, mix: SimFaultMix, parameters p: SimParameters) {
         var rng = SplitMix64(seed: seed ^ 0x5C4E_D01E_F417_0000)
         let ids = (1...UInt64(nodes)).map { $0 }
         let base = p.baseTickMillis
         tickPeriods = ids.map { _ in base * 7 / 10 + rng.below(base * 8 / 10 + 1) }
+        if p.varyElectionOptions {
+            preVote = rng.chance(permille: 750)
+            checkQuorum = rng.chance(permille: 750)
+        }
         chaosEnd = p.chaosMillis
         faults = []
         let kinds = mix.ordered
