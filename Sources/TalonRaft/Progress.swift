@@ -37,8 +37,10 @@ struct Progress {
     /// Records a rejection of the append probing at `rejected`; `hint` is where to look next.
     /// False for a stale rejection.
     mutating func maybeDecrease(rejected: UInt64, hint: UInt64) -> Bool {
+        // A rejection at or below `match` cannot be current (the follower already accepted
+        // that far); answering it would only repeat the same probe forever.
+        guard rejected > match else { return false }
         if state == .replicate {
-            guard rejected > match else { return false }
             next = match + 1
             return true
         }

@@ -41,6 +41,9 @@ extension Raft {
         case .heartbeatResponse:
             pr.recentActive = true
             pr.probeSent = false
+            // A full window may be full of lost appends that will never be answered: free one
+            // slot so the next append goes out; if it is rejected, the leader probes back.
+            if pr.state == .replicate && pr.isPaused(maxInflight: config.maxInflight) { pr.inflight.removeFirst() }
             progress[m.from] = pr
             if pr.match < log.lastIndex { sendAppend(to: m.from) }
             if !m.context.isEmpty { acknowledgeRead(context: m.context, from: m.from) }

@@ -64,10 +64,22 @@ final class Harness {
     /// Delivers queued messages (and the ones they cause) until none is left, dropping those
     /// on cut links or for crashed nodes; `filter` may drop others.
     func deliverAll(filter: (Message) -> Bool = { _ in true }) throws {
+        try deliverAll(transform: { filter($0) ? $0 : nil })
+    }
+
+    /// Delivers what `transform` returns for each queued message (nil drops it).
+    func deliverAll(transform: (Message) -> Message?) throws {
         try drain()
+        var delivered = 0
+        var recent: [Message] = []
         while !queue.isEmpty {
-            let m = queue.removeFirst()
-            guard !cut.contains([m.from, m.to]), filter(m), let raft = nodes[m.to] else { continue }
+            delivered += 1
+            if delivered > 100_000 {
+                throw HarnessError(description: "messages never settle; last delivered: \(recent.map(\.description))")
+            }
+            let queued = queue.removeFirst()
+            recent = Array((recent + [queued]).suffix(8))
+            guard !cut.contains([queued.from, queued.to]), let m = transform(queued), let raft = nodes[m.to] else { continue }
             try raft.step(m)
             try drain()
         }
@@ -81,6 +93,23 @@ final class Harness {
     func elect(_ id: NodeID) throws {
         try tick(id, 30)
         try deliverAll()
+    }
+
+    /// Ticks the `candidates` one tick at a time, delivering after each, until one of them
+    /// leads (as time passes for all of them); false after `limit` rounds.
+    @discardableResult
+    func electAmong(_ candidates: [NodeID], limit: Int = 300, filter: (Message) -> Bool = { _ in true }) throws -> NodeID? {
+        try electAmong(candidates, limit: limit, transform: { filter($0) ? $0 : nil })
+    }
+
+    @discardableResult
+    func electAmong(_ candidates: [NodeID], limit: Int = 300, transform: (Message) -> Message?) throws -> NodeID? {
+        for _ in 0..<limit {
+            for id in candidates { nodes[id]?.tick() }
+            try deliverAll(transform: transform)
+            if let leader = leaders.first(where: candidates.contains) { return leader }
+        }
+        return nil
     }
 
     func status(_ id: NodeID) -> RaftStatus { nodes[id]!.status }
@@ -100,4 +129,8 @@ final class Harness {
     func appliedData(_ id: NodeID) -> [String] {
         applied[id, default: []].filter { $0.kind == .normal }.map { String(decoding: $0.data, as: UTF8.self) }
     }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
 }
