@@ -26,6 +26,8 @@ struct RaftSim: ParsableCommand {
     @Option(name: .long, help: "The first seed.") var from: UInt64 = 1
     @Option(name: .long, help: "Cluster size, 3 or 5 (default: even seeds 3, odd seeds 5).") var nodes: Int?
     @Flag(name: .long, help: "Print every step of every run as it happens (runs seeds one by one).") var trace = false
+    @Flag(name: .long, help: "Do not stop at a violation: list each failing seed on one line, exit 1 at the end.")
+    var keepGoing = false
 
     func validate() throws {
         guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
@@ -41,6 +43,7 @@ struct RaftSim: ParsableCommand {
         let fixedNodes = nodes
         var total = SimStats()
         var done = 0
+        var failed: [SimViolation] = []
         let batch = trace ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount * 32)
         while done < seeds {
             let count = min(batch, seeds - done)
@@ -59,12 +62,20 @@ struct RaftSim: ParsableCommand {
             for r in results {
                 done += 1
                 total.add(r.stats)
-                if let v = r.violation {
-                    report(v, nodes: r.nodes)
-                    throw CLIError(code: "sim_violation", message: "seed \(v.seed): \(v.kind.rawValue) after \(done) seeds")
+                guard let v = r.violation else { continue }
+                if keepGoing {
+                    failed.append(v)
+                    print("VIOLATION seed \(v.seed) (\(r.nodes) nodes) step \(v.step) t=\(v.time) \(v.kind.rawValue): \(v.message)")
+                    continue
                 }
+                report(v, nodes: r.nodes)
+                throw CLIError(code: "sim_violation", message: "seed \(v.seed): \(v.kind.rawValue) after \(done) seeds")
             }
-            if done % 10_000 < batch || done == seeds { summary(done, total, since: start) }
+            if done % 10_000 < batch || done == seeds { summary(done, total, failed: failed.count, since: start) }
+        }
+        if !failed.isEmpty {
+            throw CLIError(code: "sim_violation", message: "\(failed.count) of \(seeds) seeds failed: "
+                           + failed.map { "\($0.seed) \($0.kind.rawValue)" }.joined(separator: ", "))
         }
     }
 
@@ -77,11 +88,11 @@ struct RaftSim: ParsableCommand {
 
     static func defaultNodes(_ seed: UInt64) -> Int { seed % 2 == 0 ? 3 : 5 }
 
-    private func summary(_ done: Int, _ t: SimStats, since start: DispatchTime) {
+    private func summary(_ done: Int, _ t: SimStats, failed: Int, since start: DispatchTime) {
         let seconds = LedgerBench.seconds(since: start)
         let faults = SimFaultKind.allCases.map { "\($0.rawValue) \(t.faults[$0] ?? 0)" }.joined(separator: ", ")
         print("""
-            \(done) seeds ok in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(done) / seconds)) seeds/s): \
+            \(done) seeds\(failed > 0 ? " (\(failed) failed)" : " ok") in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(done) / seconds)) seeds/s): \
             \(t.steps) steps, \(t.elections) elections, \(t.commits) commits, \(t.acknowledged) acknowledged, \
             \(t.reads) reads, \(t.messagesSent) messages (\(t.messagesDropped) dropped, \(t.messagesDuplicated) duplicated), \
             \(t.crashes) crashes, max term \(t.maxTerm), slowest recovery \(t.recoveryMillis) ms; faults: \(faults)
