@@ -152,3 +152,81 @@ import Testing
         }
     }
 }
+
+/// Each property of the checker fails on a hand-made history that breaks it (and only then).
+@Suite struct SafetyCheckerTests {
+    static func e(_ index: UInt64, _ term: UInt64, _ data: String = "") -> Entry {
+        Entry(term: term, index: index, data: Array(data.utf8))
+    }
+
+    /// The kind of violation `body` throws, nil when it passes.
+    func kind(_ body: () throws -> Void) -> SimViolation.Kind? {
+        do { try body() } catch let v as SafetyViolation { return v.kind } catch { return .raftError }
+        return nil
+    }
+
+    @Test func electionSafety() {
+        var c = SafetyChecker(nodes: 3)
+        #expect(kind { try c.observe(1, role: .leader, term: 2, commit: 0) } == nil)
+        #expect(kind { try c.observe(2, role: .leader, term: 3, commit: 0) } == nil)
+        #expect(kind { try c.observe(3, role: .leader, term: 2, commit: 0) } == .electionSafety)
+    }
+
+    @Test func logMatching() {
+        var c = SafetyChecker(nodes: 3)
+        #expect(kind { try c.saved(1, hardState: nil, entries: [Self.e(1, 1, "a"), Self.e(2, 2, "b")]) } == nil)
+        #expect(kind { try c.saved(2, hardState: nil, entries: [Self.e(1, 1, "a"), Self.e(2, 3, "c")]) } == nil)
+        #expect(kind { try c.saved(3, hardState: nil, entries: [Self.e(1, 1, "x"), Self.e(2, 2, "b")]) } == .logMatching)
+    }
+
+    @Test func stateMachineSafetyAndAcknowledgements() {
+        var c = SafetyChecker(nodes: 3)
+        #expect(kind { try c.applied(1, Self.e(1, 1, "a"), term: 1) } == nil)
+        #expect(kind { try c.acknowledge(Self.e(1, 1, "a")) } == nil)
+        #expect(kind { try c.acknowledge(Self.e(2, 1, "b")) } == .acknowledgedLost)
+        #expect(kind { try c.applied(2, Self.e(1, 1, "a"), term: 1) } == nil)
+        #expect(kind { try c.applied(3, Self.e(2, 1, "b"), term: 1) } == .stateMachineSafety)  // skips index 1
+        #expect(kind { try c.applied(3, Self.e(1, 2, "z"), term: 2) } == .stateMachineSafety)
+        #expect(kind { try c.checkAcknowledged(in: 1, log: [Self.e(1, 1, "a")]) } == nil)
+        #expect(kind { try c.checkAcknowledged(in: 1, log: [Self.e(1, 2, "z")]) } == .acknowledgedLost)
+        c.restarted(3)
+        #expect(kind { try c.applied(3, Self.e(1, 1, "a"), term: 1) } == nil)
+    }
+
+    @Test func leaderCompletenessAndDurability() {
+        var c = SafetyChecker(nodes: 3)
+        #expect(kind { try c.saved(1, hardState: nil, entries: [Self.e(1, 1, "a")]) } == nil)
+        #expect(kind { try c.saved(2, hardState: nil, entries: [Self.e(1, 1, "a")]) } == nil)
+        #expect(kind { try c.applied(1, Self.e(1, 1, "a"), term: 1) } == nil)
+        #expect(kind { try c.checkCommittedIsDurable() } == nil)  // node 3 lacks it, but 1 and 2 would not vote for it
+        #expect(kind { try c.observe(3, role: .leader, term: 1, commit: 0) } == nil)  // committed in term 1, not before
+        #expect(kind { try c.observe(3, role: .leader, term: 2, commit: 0) } == .leaderCompleteness)
+
+        var d = SafetyChecker(nodes: 3)
+        #expect(kind { try d.saved(1, hardState: nil, entries: [Self.e(1, 1, "a")]) } == nil)
+        #expect(kind { try d.saved(3, hardState: nil, entries: [Self.e(1, 2, "b")]) } == nil)
+        #expect(kind { try d.applied(1, Self.e(1, 1, "a"), term: 2) } == nil)
+        #expect(kind { try d.checkCommittedIsDurable() } == .leaderCompleteness)  // 3 could win with 2's vote
+    }
+
+    @Test func commitNeverMovesBack() {
+        var c = SafetyChecker(nodes: 3)
+        #expect(kind { try c.observe(1, role: .follower, term: 1, commit: 5) } == nil)
+        #expect(kind { try c.observe(1, role: .follower, term: 1, commit: 4) } == .commitRegression)
+        c.restarted(2)
+        #expect(kind { try c.saved(2, hardState: HardState(term: 1, vote: nil, commit: 5), entries: []) } == nil)
+        c.restarted(2)
+        #expect(kind { try c.observe(2, role: .follower, term: 1, commit: 0) } == nil)
+        #expect(kind { try c.saved(2, hardState: HardState(term: 1, vote: nil, commit: 3), entries: []) } == .commitRegression)
+    }
+
+    @Test func readSafety() {
+        var c = SafetyChecker(nodes: 3)
+        #expect(kind { try c.applied(1, Self.e(1, 1, "a"), term: 1) } == nil)
+        #expect(kind { try c.applied(1, Self.e(2, 1, "b"), term: 1) } == nil)
+        c.readAsked(Array("r1".utf8))
+        #expect(kind { try c.readReleased(2, ReadState(index: 2, context: Array("r1".utf8))) } == nil)
+        #expect(kind { try c.readReleased(2, ReadState(index: 1, context: Array("r1".utf8))) } == .readSafety)
+        #expect(kind { try c.readReleased(2, ReadState(index: 9, context: Array("nobody".utf8))) } == .readSafety)
+    }
+}

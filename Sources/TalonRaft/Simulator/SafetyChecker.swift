@@ -1,8 +1,10 @@
 /// A property the checker found broken (the run adds seed, step and trace).
-struct SafetyViolation: Error {
-    var kind: SimViolation.Kind
-    var message: String
-    init(_ kind: SimViolation.Kind, _ message: String) {
+@_spi(Testing) public struct SafetyViolation: Error {
+    /// Which property broke.
+    public var kind: SimViolation.Kind
+    /// What was seen.
+    public var message: String
+    public init(_ kind: SimViolation.Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
@@ -11,7 +13,7 @@ struct SafetyViolation: Error {
 /// Checks Raft's safety properties incrementally, from what the driver sees after each step:
 /// saves, applied entries, released reads and each node's status. Logs are mirrored as terms
 /// plus a running hash of each prefix, so comparing two prefixes costs O(1).
-struct SafetyChecker {
+@_spi(Testing) public struct SafetyChecker {
     private struct NodeView {
         /// The persisted log: term and prefix hash of each index (position `index - 1`).
         var terms: [UInt64] = []
@@ -28,7 +30,7 @@ struct SafetyChecker {
 
     private var views: [NodeView]
     /// The one committed history, as first applied by any node.
-    private(set) var history: [Entry] = []
+    public private(set) var history: [Entry] = []
     private var historyPrefix: [UInt64] = []
     /// For each history index, the lowest term a node was in when it applied that entry: an
     /// upper bound of the term the entry was committed in.
@@ -42,12 +44,13 @@ struct SafetyChecker {
     private(set) var elections = 0
     private(set) var maxTerm: UInt64 = 0
 
-    init(nodes: Int) { views = Array(repeating: NodeView(), count: nodes) }
+    /// A checker for a cluster of members 1…`nodes`.
+    public init(nodes: Int) { views = Array(repeating: NodeView(), count: nodes) }
 
     // MARK: - Persisted state
 
     /// A node saved `hardState` and `entries` (replacing its log from `entries[0].index`).
-    mutating func saved(_ node: NodeID, hardState: HardState?, entries: [Entry]) throws(SafetyViolation) {
+    public mutating func saved(_ node: NodeID, hardState: HardState?, entries: [Entry]) throws(SafetyViolation) {
         let n = Int(node - 1)
         if let hs = hardState {
             if hs.commit < views[n].persistedCommit {
@@ -95,7 +98,7 @@ struct SafetyChecker {
 
     /// A node's state machine applied `e` while in `term` (its applied sequence restarts at 1
     /// after a crash).
-    mutating func applied(_ node: NodeID, _ e: Entry, term: UInt64) throws(SafetyViolation) {
+    public mutating func applied(_ node: NodeID, _ e: Entry, term: UInt64) throws(SafetyViolation) {
         let n = Int(node - 1)
         let expected = views[n].applied + 1
         guard e.index == expected else {
@@ -116,7 +119,7 @@ struct SafetyChecker {
     }
 
     /// The proposer applied its proposal where `propose()` placed it.
-    mutating func acknowledge(_ e: Entry) throws(SafetyViolation) {
+    public mutating func acknowledge(_ e: Entry) throws(SafetyViolation) {
         guard e.index <= UInt64(history.count), history[Int(e.index - 1)] == e else {
             throw SafetyViolation(.acknowledgedLost, "acknowledged \(Self.show(e)) is not in the history")
         }
@@ -124,7 +127,7 @@ struct SafetyChecker {
     }
 
     /// Every acknowledged proposal must be in `node`'s persisted log (called on a settled leader).
-    func checkAcknowledged(in node: NodeID, log: [Entry]) throws(SafetyViolation) {
+    public func checkAcknowledged(in node: NodeID, log: [Entry]) throws(SafetyViolation) {
         for index in acknowledged.keys.sorted() {
             guard let e = acknowledged[index] else { continue }
             guard index <= UInt64(log.count), log[Int(index - 1)] == e else {
@@ -136,9 +139,11 @@ struct SafetyChecker {
 
     // MARK: - Reads
 
-    mutating func readAsked(_ context: [UInt8]) { readFloors[context] = UInt64(history.count) }
+    /// A client asked for a read with `context`: it must see everything committed so far.
+    public mutating func readAsked(_ context: [UInt8]) { readFloors[context] = UInt64(history.count) }
 
-    func readReleased(_ node: NodeID, _ rs: ReadState) throws(SafetyViolation) {
+    /// A node released a read: its index must cover what was committed when it was asked.
+    public func readReleased(_ node: NodeID, _ rs: ReadState) throws(SafetyViolation) {
         guard let floor = readFloors[rs.context] else {
             throw SafetyViolation(.readSafety, "node \(node) released a read nobody asked for")
         }
@@ -153,14 +158,16 @@ struct SafetyChecker {
     // MARK: - Roles and commit
 
     /// A node restarted: a new state machine and a new in-memory commit index.
-    mutating func restarted(_ node: NodeID) {
+    public mutating func restarted(_ node: NodeID) {
         views[Int(node - 1)].applied = 0
         views[Int(node - 1)].commit = 0
         views[Int(node - 1)].role = .follower
     }
 
     /// Checks a node's status after a step. Returns true when it just became leader.
-    mutating func observe(_ s: RaftStatus) throws(SafetyViolation) -> Bool {
+    @discardableResult
+    public mutating func observe(_ id: NodeID, role: Role, term: UInt64, commit: UInt64) throws(SafetyViolation) -> Bool {
+        let s = (id: id, role: role, term: term, commit: commit)
         let n = Int(s.id - 1)
         var v = views[n]
         defer { views[n] = v }
@@ -196,7 +203,7 @@ struct SafetyChecker {
     /// entry known committed must not have a log at least as up to date as a quorum's (in
     /// correct Raft the quorum that committed it holds it with a newer log). Catches an unsafe
     /// commit when it happens, not only once the unlucky election follows.
-    func checkCommittedIsDurable() throws(SafetyViolation) {
+    public func checkCommittedIsDurable() throws(SafetyViolation) {
         let h = history.count
         guard h > 0 else { return }
         let quorum = views.count / 2 + 1

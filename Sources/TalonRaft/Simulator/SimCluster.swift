@@ -159,7 +159,7 @@ final class SimCluster {
             note(.commit(id, s.commit))
             nodes[n].shownCommit = s.commit
         }
-        _ = try checker.observe(s)
+        try checker.observe(id, role: s.role, term: s.term, commit: s.commit)
     }
 
     private func send(_ m: Message, from id: NodeID) throws(SafetyViolation) {

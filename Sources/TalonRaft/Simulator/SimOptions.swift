@@ -31,6 +31,7 @@ public struct SimFaultMix: Sendable, Hashable {
     /// Relative weight of each kind; kinds absent or at 0 are never scheduled.
     public var weights: [SimFaultKind: Int]
 
+    /// The given kinds with the given relative weights.
     public init(weights: [SimFaultKind: Int]) { self.weights = weights }
 
     /// The given kinds, equally likely.
@@ -58,12 +59,14 @@ public struct SimParameters: Sendable, Hashable {
     public var baseTickMillis: UInt64 = 10
     /// Passed to every node's `RaftConfig`.
     public var electionTicks = 10
+    /// Passed to every node's `RaftConfig`.
     public var heartbeatTicks = 1
     /// When set, each seed switches pre-vote and check-quorum off one time in four each;
     /// otherwise both are on (the `RaftConfig` defaults).
     public var varyElectionOptions = true
     /// Passed to every node's `RaftConfig`: small, so catching up takes several rounds.
     public var maxMessageBytes = 256
+    /// Passed to every node's `RaftConfig`: small, so lost appends can fill the window.
     public var maxInflight = 8
     /// Mean gap between the starts of two scheduled faults.
     public var meanFaultGapMillis: UInt64 = 150
@@ -81,5 +84,6 @@ public struct SimParameters: Sendable, Hashable {
     /// Steps kept in a violation's trace.
     public var traceLines = 300
 
+    /// The defaults used by `talon sim raft` and the CI seeds.
     public init() {}
 }

@@ -23,8 +23,11 @@ public struct SimViolation: Error, Sendable, Hashable, CustomStringConvertible {
         case raftError = "raft_error"
     }
 
+    /// Which property broke.
     public var kind: Kind
+    /// What was seen, naming nodes, indexes and terms.
     public var message: String
+    /// The seed of the run, to replay it.
     public var seed: UInt64
     /// The number of the step (delivery, tick, client action, fault) that broke the property.
     public var step: Int
@@ -46,15 +49,23 @@ public struct SimStats: Sendable, Hashable {
     public var elections = 0
     /// Entries in the committed history.
     public var commits = 0
+    /// Proposals a leader accepted (retries included).
     public var proposals = 0
+    /// Proposals applied by the node that took them, where it placed them.
     public var acknowledged = 0
+    /// Reads released by ReadIndex.
     public var reads = 0
+    /// Leadership transfers asked for.
     public var transfers = 0
+    /// Messages handed to the network.
     public var messagesSent = 0
     /// Lost to a loss fault, a down link or a crashed end.
     public var messagesDropped = 0
+    /// Messages delivered twice.
     public var messagesDuplicated = 0
+    /// Nodes crashed (each restarts later from its storage).
     public var crashes = 0
+    /// The highest term any node reached.
     public var maxTerm: UInt64 = 0
     /// Faults started, by kind.
     public var faults: [SimFaultKind: Int] = [:]
@@ -76,8 +87,12 @@ public struct SimStats: Sendable, Hashable {
 
 /// What a run produced: its counts, and the first violation if there was one.
 public struct SimResult: Sendable, Hashable {
+    /// The seed of the run.
     public var seed: UInt64
+    /// Cluster size.
     public var nodes: Int
+    /// Counts up to the end of the run (or up to the violation).
     public var stats: SimStats
+    /// The first property found broken, if any.
     public var violation: SimViolation?
 }

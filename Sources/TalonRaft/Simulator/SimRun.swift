@@ -7,17 +7,20 @@
 /// on the slowest clock — 20 × `electionTicks` ticks of the slowest node — some node must lead
 /// and every proposal must be acknowledged by the node that took it.
 public struct SimRun {
+    /// Decides everything random: clocks, faults, timeouts, client actions, message fates.
     public var seed: UInt64
     /// Cluster size (3 or 5 in practice; 1…9 accepted).
     public var nodes: Int
     /// The fault kinds the schedule draws from.
     public var faults: SimFaultMix
+    /// Durations, rates and `RaftConfig` values of the run.
     public var parameters = SimParameters()
     /// Receives every trace line as it happens, when set.
     public var traceSink: ((String) -> Void)?
     /// Deliberately wrong core behaviour, to show the checker catches it.
     @_spi(Testing) public var raftFaults: RaftFaults = []
 
+    /// A run of `nodes` members with faults drawn from `faults`.
     public init(seed: UInt64, nodes: Int = 3, faults: SimFaultMix = .all) {
         self.seed = seed
         self.nodes = nodes
