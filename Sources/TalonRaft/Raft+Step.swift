@@ -41,6 +41,15 @@ extension Raft {
                 break  // granted for the term we are about to ask for
             case .append, .heartbeat:
                 becomeFollower(term: m.term, leader: m.from)
+            case .vote:
+                // Take the term but keep the election timer running: it restarts only when
+                // this vote is granted (Raft §5.2). Otherwise stale candidates with fast
+                // clocks, rejected again and again, would keep up-to-date nodes from ever
+                // campaigning (found by the simulator with pre-vote off, seed 973).
+                let elapsed = electionElapsed, timeout = randomizedElectionTimeout
+                becomeFollower(term: m.term, leader: nil)
+                electionElapsed = elapsed
+                randomizedElectionTimeout = timeout
             default:
                 becomeFollower(term: m.term, leader: nil)
             }
