@@ -94,6 +94,22 @@
         }
     }
 
+    /// The checker's copy of `node`'s log must be what its storage holds (a check of the
+    /// checker and of the driver, run at the end).
+    public func checkMirror(_ node: NodeID, storage log: [Entry]) throws(SafetyViolation) {
+        let v = views[Int(node - 1)]
+        var prefix: UInt64 = 0
+        for (i, e) in log.enumerated() {
+            prefix = Self.chain(prefix, e)
+            guard i < v.prefix.count, v.prefix[i] == prefix else {
+                throw SafetyViolation(.raftError, "node \(node)'s storage differs from what it was asked to save at \(e)")
+            }
+        }
+        guard v.prefix.count == log.count else {
+            throw SafetyViolation(.raftError, "node \(node)'s storage holds \(log.count) entries, \(v.prefix.count) were saved")
+        }
+    }
+
     // MARK: - State machines
 
     /// A node's state machine applied `e` while in `term` (its applied sequence restarts at 1

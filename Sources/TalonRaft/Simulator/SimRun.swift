@@ -9,7 +9,7 @@
 public struct SimRun {
     /// Decides everything random: clocks, faults, timeouts, client actions, message fates.
     public var seed: UInt64
-    /// Cluster size (3 or 5 in practice; 1…9 accepted).
+    /// Cluster size (3 or 5 in practice; 2…9 accepted).
     public var nodes: Int
     /// The fault kinds the schedule draws from.
     public var faults: SimFaultMix
@@ -29,7 +29,7 @@ public struct SimRun {
 
     /// Runs the simulation to the end: healed and settled, or the first violation.
     public func run() -> SimResult {
-        let n = min(max(nodes, 1), 9)
+        let n = min(max(nodes, 2), 9)
         let cluster = SimCluster(seed: seed, nodes: n, mix: faults, parameters: parameters, raftFaults: raftFaults,
                                  sink: traceSink)
         let slowest = cluster.nodes.map(\.basePeriod).max() ?? parameters.baseTickMillis
@@ -51,6 +51,7 @@ public struct SimRun {
                 cluster.flush()
                 if cluster.healed, let leader = cluster.leader, cluster.client.allAcknowledged {
                     try cluster.checker.checkAcknowledged(in: leader, log: cluster.nodes[Int(leader - 1)].storage.allEntries)
+                    for node in cluster.nodes { try cluster.checker.checkMirror(node.id, storage: node.storage.allEntries) }
                     cluster.stats.recoveryMillis = cluster.now - cluster.schedule.chaosEnd
                     cluster.trace.record(cluster.now, .note("settled: leader \(leader), all \(cluster.client.payloads.count) proposals acknowledged"))
                     break
