@@ -35,10 +35,12 @@ struct RaftSim: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors { try simulate() }
+        let console = Console()
+        defer { console.flush() }
+        try reportingErrors { try simulate(console) }
     }
 
-    private func simulate() throws {
+    private func simulate(_ console: Console) throws {
         let start = DispatchTime.now()
         let fixedNodes = nodes
         var total = SimStats()
@@ -51,7 +53,7 @@ struct RaftSim: ParsableCommand {
             let results: [SimResult]
             if trace {
                 var run = SimRun(seed: first, nodes: fixedNodes ?? Self.defaultNodes(first))
-                run.traceSink = { print($0) }
+                run.traceSink = { console.line($0) }
                 results = [run.run()]
             } else {
                 results = Self.parallelMap(count) { i in
@@ -65,13 +67,13 @@ struct RaftSim: ParsableCommand {
                 guard let v = r.violation else { continue }
                 if keepGoing {
                     failed.append(v)
-                    print("VIOLATION seed \(v.seed) (\(r.nodes) nodes) step \(v.step) t=\(v.time) \(v.kind.rawValue): \(v.message)")
+                    console.line("VIOLATION seed \(v.seed) (\(r.nodes) nodes) step \(v.step) t=\(v.time) \(v.kind.rawValue): \(v.message)")
                     continue
                 }
-                report(v, nodes: r.nodes)
+                report(console, v, nodes: r.nodes)
                 throw CLIError(code: "sim_violation", message: "seed \(v.seed): \(v.kind.rawValue) after \(done) seeds")
             }
-            if done % 10_000 < batch || done == seeds { summary(done, total, failed: failed.count, since: start) }
+            if done % 10_000 < batch || done == seeds { summary(console, done, total, failed: failed.count, since: start) }
         }
         if !failed.isEmpty {
             throw CLIError(code: "sim_violation", message: "\(failed.count) of \(seeds) seeds failed: "
@@ -88,23 +90,42 @@ struct RaftSim: ParsableCommand {
 
     static func defaultNodes(_ seed: UInt64) -> Int { seed % 2 == 0 ? 3 : 5 }
 
-    private func summary(_ done: Int, _ t: SimStats, failed: Int, since start: DispatchTime) {
+    private func summary(_ console: Console, _ done: Int, _ t: SimStats, failed: Int, since start: DispatchTime) {
         let seconds = LedgerBench.seconds(since: start)
         let faults = SimFaultKind.allCases.map { "\($0.rawValue) \(t.faults[$0] ?? 0)" }.joined(separator: ", ")
-        print("""
+        console.line("""
             \(done) seeds\(failed > 0 ? " (\(failed) failed)" : " ok") in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(done) / seconds)) seeds/s): \
             \(t.steps) steps, \(t.elections) elections, \(t.commits) commits, \(t.acknowledged) acknowledged, \
             \(t.reads) reads, \(t.messagesSent) messages (\(t.messagesDropped) dropped, \(t.messagesDuplicated) duplicated), \
             \(t.crashes) crashes, max term \(t.maxTerm), slowest recovery \(t.recoveryMillis) ms; faults: \(faults)
             """)
+        console.flush()
     }
 
-    private func report(_ v: SimViolation, nodes: Int) {
+    private func report(_ console: Console, _ v: SimViolation, nodes: Int) {
         var text = "VIOLATION seed \(v.seed) (\(nodes) nodes) step \(v.step) t=\(v.time)\n\(v.kind.rawValue): \(v.message)\n"
         text += "trace (last \(v.trace.count) steps):\n"
         for line in v.trace { text += "  \(line)\n" }
-        text += "replay: talon sim raft --from \(v.seed) --seeds 1 --nodes \(nodes) --trace\n"
-        print(text, terminator: "")
+        text += "replay: talon sim raft --from \(v.seed) --seeds 1 --nodes \(nodes) --trace"
+        console.line(text)
+        console.flush()
+    }
+}
+
+/// Standard output in large writes: a `--trace` run prints millions of lines.
+private final class Console {
+    private var buffer: [UInt8] = []
+
+    func line(_ text: String) {
+        buffer += text.utf8
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
     }
 }
 
