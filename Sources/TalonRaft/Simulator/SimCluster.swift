@@ -244,6 +244,15 @@ final class SimCluster {
         return best?.id
     }
 
+    /// The leader a quorum of live nodes follows in the highest term any live node is in —
+    /// not a deposed leader that has not heard of the newer term yet.
+    var establishedLeader: NodeID? {
+        let live = nodes.filter { $0.raft != nil }
+        guard let leader, let top = live.map(\.shownTerm).max(), nodes[Int(leader - 1)].shownTerm == top else { return nil }
+        let followers = live.filter { $0.shownTerm == top && $0.shownLeader == leader }.count
+        return followers >= nodes.count / 2 + 1 ? leader : nil
+    }
+
     /// Live nodes that believe they lead.
     var liveLeaders: [NodeID] { nodes.compactMap { $0.raft != nil && $0.shownRole == .leader ? $0.id : nil } }
     var liveNodes: [NodeID] { nodes.compactMap { $0.raft == nil ? nil : $0.id } }

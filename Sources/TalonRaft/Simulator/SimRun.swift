@@ -4,8 +4,9 @@
 /// the cluster after every step. The same seed gives the same run, trace and result.
 ///
 /// Liveness bound: after healing, within `livenessElections` (20) election timeouts measured
-/// on the slowest clock — 20 × `electionTicks` ticks of the slowest node — some node must lead
-/// and every proposal must be acknowledged by the node that took it.
+/// on the slowest clock — 20 × `electionTicks` ticks of the slowest node — a leader must be
+/// followed by a quorum in the highest term, and every proposal must be acknowledged by the
+/// node that took it.
 public struct SimRun {
     /// Decides everything random: clocks, faults, timeouts, client actions, message fates.
     public var seed: UInt64
@@ -49,7 +50,7 @@ public struct SimRun {
                 try handle(action, in: cluster)
                 try cluster.checker.checkCommittedIsDurable()
                 cluster.flush()
-                if cluster.healed, let leader = cluster.leader, cluster.client.allAcknowledged {
+                if cluster.healed, cluster.client.allAcknowledged, let leader = cluster.establishedLeader {
                     try cluster.checker.checkAcknowledged(in: leader, log: cluster.nodes[Int(leader - 1)].storage.allEntries)
                     for node in cluster.nodes { try cluster.checker.checkMirror(node.id, storage: node.storage.allEntries) }
                     cluster.stats.recoveryMillis = cluster.now - cluster.schedule.chaosEnd
@@ -97,7 +98,7 @@ public struct SimRun {
     }
 
     private func stuck(_ c: SimCluster, bound: UInt64) -> SafetyViolation {
-        let what = c.leader == nil ? "no leader" : "\(c.client.unacknowledged) proposals not acknowledged"
+        let what = c.establishedLeader == nil ? "no leader a quorum follows" : "\(c.client.unacknowledged) proposals not acknowledged"
         let roles = c.nodes.map { "\($0.id):\($0.raft == nil ? "down" : "\($0.shownRole.rawValue) t\($0.shownTerm)")" }
         return SafetyViolation(.liveness, "\(what) \(bound) ms after healing (\(roles.joined(separator: " ")))")
     }
