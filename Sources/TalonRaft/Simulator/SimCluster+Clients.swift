@@ -31,9 +31,9 @@ extension SimCluster {
         let id = rng.pick(leaders)
         guard let raft = nodes[Int(id - 1)].raft else { return }
         let data = client.payloads[p]
-        stats.proposals += 1
         do {
             let placed = try raft.propose(data)
+            stats.proposals += 1
             begin(.propose(id, payload: data, term: placed.term, index: placed.index))
             client.proposed(p, at: id, incarnation: nodes[Int(id - 1)].incarnation, term: placed.term, index: placed.index,
                             time: now)
