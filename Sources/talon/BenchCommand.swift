@@ -60,7 +60,7 @@ struct LedgerBench: ParsableCommand {
 
         // Pre-sign the transfers on all cores (untimed for the apply figure, reported anyway).
         let signStart = DispatchTime.now()
-        let transfers = Self.parallelMap(0..<envelopes) { i in
+        let transfers = parallelMap(0..<envelopes) { i in
             Envelope(chainID: chain, nonce: UInt64(i + 1_000_000), operation: .transfer(Transfer(ticketID: "BENCH-\(i)", to: keys[(i + 1) % holders].publicKey)),
                      signedBy: keys[i % holders])
         }
@@ -137,7 +137,7 @@ struct LedgerBench: ParsableCommand {
         let blocks = stride(from: 0, to: envelopes.count, by: batch).map { Array(envelopes[$0..<min(envelopes.count, $0 + batch)]) }
         let start = DispatchTime.now()
         @Sendable func admitAll(_ block: [Envelope]) -> [Envelope]? {
-            let admitted = Self.parallelMap(0..<block.count) { i -> Envelope? in
+            let admitted = parallelMap(0..<block.count) { i -> Envelope? in
                 guard let e = try? Envelope(bytes: block[i].bytes), (try? ledger.admit(e)) != nil else { return nil }
                 return e
             }
@@ -174,34 +174,6 @@ struct LedgerBench: ParsableCommand {
     }
 
     /// Maps `range` on all cores, preserving order.
-    static func parallelMap<T: Sendable>(_ range: Range<Int>, _ f: @Sendable (Int) -> T) -> [T] {
-        let results = UnsafeResults<T>(count: range.count)
-        let chunks = max(1, ProcessInfo.processInfo.activeProcessorCount * 4)
-        let per = (range.count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            for i in (c * per)..<min(range.count, (c + 1) * per) { results.set(i, f(range.lowerBound + i)) }
-        }
-        return results.values
-    }
-}
-
-/// Slots written by disjoint indexes from many threads, read after they all finish.
-private final class UnsafeResults<T>: @unchecked Sendable {
-    // @unchecked: each slot is written by exactly one iteration of concurrentPerform through a
-    // raw pointer (no shared array buffer), and `values` is read only after it returns.
-    private let slots: UnsafeMutablePointer<T?>
-    private let count: Int
-    init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil, count: count)
-    }
-    deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
-    }
-    func set(_ i: Int, _ v: T) { slots[i] = v }
-    var values: [T] { (0..<count).compactMap { slots[$0] } }
 }
 
 /// Hands the admitted next block from the admission task to the apply loop.

@@ -56,7 +56,7 @@ struct RaftSim: ParsableCommand {
                 run.traceSink = { console.line($0) }
                 results = [run.run()]
             } else {
-                results = Self.parallelMap(count) { i in
+                results = parallelMap(0..<count) { i in
                     let seed = first &+ UInt64(i)
                     return SimRun(seed: seed, nodes: fixedNodes ?? Self.defaultNodes(seed)).run()
                 }
@@ -79,13 +79,6 @@ struct RaftSim: ParsableCommand {
             throw CLIError(code: "sim_violation", message: "\(failed.count) of \(seeds) seeds failed: "
                            + failed.map { "\($0.seed) \($0.kind.rawValue)" }.joined(separator: ", "))
         }
-    }
-
-    /// `f(0..<count)` on all cores, in order.
-    static func parallelMap<T: Sendable>(_ count: Int, _ f: @Sendable (Int) -> T) -> [T] {
-        let slots = Slots<T>(count: count)
-        DispatchQueue.concurrentPerform(iterations: count) { i in slots.set(i, f(i)) }
-        return slots.values
     }
 
     static func defaultNodes(_ seed: UInt64) -> Int { seed % 2 == 0 ? 3 : 5 }
@@ -129,11 +122,3 @@ private final class Console {
     }
 }
 
-/// Result slots written at disjoint indexes from many threads, read after all are written.
-private final class Slots<T>: @unchecked Sendable {
-    private var items: [T?]
-    private let lock = NSLock()
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: T) { lock.withLock { items[i] = value } }
-    var values: [T] { lock.withLock { items.compactMap { $0 } } }
-}
