@@ -9,7 +9,7 @@ func utcMillis(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int
     return Int64(date.timeIntervalSince1970) * 1000
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct CLIFlowTests {
     /// genesis → keys → event, tickets, gate, transfers (one by a non-holder), two redeems
     /// → append, then every read command agrees with a model computed from the spec.

@@ -3,7 +3,7 @@ import Testing
 
 /// What the `talon` tool does with damaged stores, bad keys, the wrong genesis and bad input:
 /// a stable error code, an exit status, and nothing half-written.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct CLIRobustnessTests {
     /// A three-block ledger (blocks of two) with the lines that built it.
     struct Built {

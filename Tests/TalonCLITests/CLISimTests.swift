@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `talon sim raft` from the command line: a batch of seeds, and a replay with its trace.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct CLISimTests {
     @Test func aBatchOfSeedsPassesAndSaysSo() async throws {
         try await withSandbox { s in
