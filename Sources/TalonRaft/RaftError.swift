@@ -25,6 +25,8 @@ public struct RaftError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let storage = RaftError("raft_storage", "raft storage failed")
     /// Entries asked for are no longer in the log (compacted).
     public static let compacted = RaftError("raft_compacted", "entries were compacted")
+    /// Bytes from a peer are not a well-formed message.
+    public static let malformedMessage = RaftError("raft_malformed", "malformed raft message")
     /// A configuration value is out of range.
     public static let invalidConfig = RaftError("raft_config", "invalid raft configuration")
 }
