@@ -55,5 +55,7 @@ extern const char talon_lua_proxy_key;
 extern const char talon_lua_chunk_key;
 extern const char talon_lua_env_mt_key;
 extern const char talon_lua_budget_message_key;
+extern const char talon_lua_readonly_mt_key;
+extern const char talon_lua_globals_mt_key;
 
 #endif

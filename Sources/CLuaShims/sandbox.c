@@ -1,9 +1,12 @@
 // The sandbox's global environment and its read-only proxies.
 //
-// A contract sees a fixed set of globals (see `talon_lua_open_sandbox`). Library tables
-// and the context are read-only proxies: empty tables whose metatable points reads at
-// the real table, refuses writes and is itself protected (`__metatable = false`), so a
-// script can neither change a library for a later call nor unprotect a proxy.
+// A contract sees a fixed set of globals (see `talon_lua_open_sandbox`). Library tables,
+// the context and (after loading) the globals are read-only proxies: tables holding only
+// their target under a light-userdata key, with a shared metatable that reads through to
+// the target, refuses writes and is itself protected (`__metatable = false`), so a script
+// can neither change a library for a later call nor unprotect a proxy. Sharing one
+// metatable keeps a proxy at one small table, which matters: every evaluation makes one
+// per context table.
 #include "internal.h"
 #include <lualib.h>
 
@@ -11,17 +14,19 @@ const char talon_lua_proxy_key = 0;
 const char talon_lua_chunk_key = 0;
 const char talon_lua_env_mt_key = 0;
 const char talon_lua_budget_message_key = 0;
+const char talon_lua_readonly_mt_key = 0;
+const char talon_lua_globals_mt_key = 0;
 
 /// If the value at `index` is a proxy, replaces it by the table it stands for. Returns 1 if it did.
+/// A proxy holds its table under a light-userdata key, which no script can make or read.
 int talon_lua_unwrap(lua_State *L, int index) {
     index = lua_absindex(L, index);
-    if (lua_type(L, index) != LUA_TTABLE || !lua_getmetatable(L, index)) return 0;
-    if (lua_rawgetp(L, -1, &talon_lua_proxy_key) != LUA_TTABLE) {
-        lua_pop(L, 2);
+    if (lua_type(L, index) != LUA_TTABLE) return 0;
+    if (lua_rawgetp(L, index, &talon_lua_proxy_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
         return 0;
     }
     lua_replace(L, index);
-    lua_pop(L, 1);
     return 1;
 }
 
@@ -37,17 +42,23 @@ int talon_lua_global_newindex(lua_State *L) {
     return luaL_error(L, "attempt to set a global (globals are read-only once loaded)");
 }
 
+static int proxy_index(lua_State *L) {       // proxy, key
+    lua_rawgetp(L, 1, &talon_lua_proxy_key);
+    lua_insert(L, 2);
+    lua_gettable(L, 2);                      // the table's own metatable (an environment's) applies
+    return 1;
+}
+
 static int proxy_len(lua_State *L) {
     talon_lua_unwrap(L, 1);
     lua_pushinteger(L, (lua_Integer)lua_rawlen(L, 1));
     return 1;
 }
 
-/// Replaces the table on top of the stack by a read-only proxy of it.
-void talon_lua_freeze(lua_State *L, lua_CFunction newindex) {
-    lua_createtable(L, 0, 0);             // target proxy
-    lua_createtable(L, 0, 5);             // target proxy mt
-    lua_pushvalue(L, -3);
+/// Stores in the registry the metatable every proxy with this `newindex` shares.
+static void make_proxy_metatable(lua_State *L, lua_CFunction newindex, const void *key) {
+    lua_createtable(L, 0, 4);
+    lua_pushcfunction(L, proxy_index);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, newindex);
     lua_setfield(L, -2, "__newindex");
@@ -55,10 +66,18 @@ void talon_lua_freeze(lua_State *L, lua_CFunction newindex) {
     lua_setfield(L, -2, "__len");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
-    lua_pushvalue(L, -3);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
+
+/// Replaces the table on top of the stack by a read-only proxy of it. `newindex` is
+/// talon_lua_readonly_newindex or talon_lua_global_newindex.
+void talon_lua_freeze(lua_State *L, lua_CFunction newindex) {
+    lua_createtable(L, 0, 1);                // target proxy
+    lua_insert(L, -2);                       // proxy target
     lua_rawsetp(L, -2, &talon_lua_proxy_key);
-    lua_setmetatable(L, -2);              // target proxy
-    lua_remove(L, -2);                    // proxy
+    lua_rawgetp(L, LUA_REGISTRYINDEX, newindex == talon_lua_global_newindex ? &talon_lua_globals_mt_key
+                                                                           : &talon_lua_readonly_mt_key);
+    lua_setmetatable(L, -2);
 }
 
 // MARK: base functions that differ from Lua's
@@ -166,6 +185,8 @@ void talon_lua_open_sandbox(lua_State *L) {
         {LUA_STRLIBNAME, luaopen_string}, {LUA_TABLIBNAME, luaopen_table},
         {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8}};
 
+    make_proxy_metatable(L, talon_lua_readonly_newindex, &talon_lua_readonly_mt_key);
+    make_proxy_metatable(L, talon_lua_global_newindex, &talon_lua_globals_mt_key);
     luaL_requiref(L, LUA_GNAME, luaopen_base, 0);       // the real base library (not exposed)
     lua_createtable(L, 0, 24);                            // base globals
     lua_pushvalue(L, -2);

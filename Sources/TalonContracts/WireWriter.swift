@@ -7,7 +7,11 @@ struct WireWriter {
 
     mutating func int(_ v: Int64) {
         bytes.append(UInt8(ascii: "i"))
-        withUnsafeBytes(of: UInt64(bitPattern: v).littleEndian) { bytes.append(contentsOf: $0) }
+        var u = UInt64(bitPattern: v)
+        for _ in 0..<8 {
+            bytes.append(UInt8(truncatingIfNeeded: u))
+            u >>= 8
+        }
     }
 
     mutating func string(_ s: String) {
@@ -31,6 +35,14 @@ struct WireWriter {
 
     mutating func key(_ k: String) { raw(k) }
 
+    /// A key known at compile time (the context's field names).
+    mutating func key(_ k: StaticString) {
+        k.withUTF8Buffer { utf8 in
+            u32(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
     mutating func value(_ v: ContractValue) {
         switch v {
         case .int(let i): int(i)
@@ -49,7 +61,11 @@ struct WireWriter {
     }
 
     private mutating func u32(_ n: Int) {
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian) { bytes.append(contentsOf: $0) }
+        let v = UInt32(truncatingIfNeeded: n)
+        bytes.append(UInt8(truncatingIfNeeded: v))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 24))
     }
 
     private mutating func raw(_ s: String) {
