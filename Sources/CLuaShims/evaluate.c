@@ -177,6 +177,7 @@ talon_lua_contract *talon_lua_load(const CLuaShims_Limits *limits, const char *s
     }
     contract->box.limits = *limits;
     if (contract->box.limits.hook_period < 1) contract->box.limits.hook_period = 1;
+    if (contract->box.limits.hook_period > (1 << 30)) contract->box.limits.hook_period = 1 << 30;
     contract->box.limit = limits->load_memory;
     contract->L = lua_newstate(talon_lua_alloc, &contract->box);
     if (!contract->L) {

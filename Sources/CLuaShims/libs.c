@@ -81,8 +81,8 @@ static int plain_find(lua_State *L) {                 // string.find(s, sub, ini
     return call_original(L);
 }
 
-/// string.format without `%p` and without formatting tables or functions (their
-/// descriptions would show addresses).
+/// string.format without `%p`, without formatting tables or functions (their
+/// descriptions would show addresses) and without NaN (printed with a CPU-dependent sign).
 static int checked_format(lua_State *L) {
     const char *format = luaL_checkstring(L, 1);
     for (const char *p = format; (p = strchr(p, '%')) != NULL;) {
@@ -95,6 +95,8 @@ static int checked_format(lua_State *L) {
         int type = lua_type(L, i);
         if (type != LUA_TNUMBER && type != LUA_TSTRING && type != LUA_TBOOLEAN && type != LUA_TNIL)
             return luaL_error(L, "bad argument #%d to 'format' (cannot format a %s)", i, lua_typename(L, type));
+        if (type == LUA_TNUMBER && !lua_isinteger(L, i) && lua_tonumber(L, i) != lua_tonumber(L, i))
+            return luaL_error(L, "bad argument #%d to 'format' (NaN prints differently on different CPUs)", i);
     }
     talon_lua_charge(L, lua_gettop(L));
     return call_original(L);

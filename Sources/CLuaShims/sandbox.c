@@ -114,10 +114,18 @@ static int sandbox_xpcall(lua_State *L) {
     return lua_gettop(L) - 2;
 }
 
-/// tostring that never shows an address (addresses differ between nodes).
+/// tostring that never shows an address (addresses differ between nodes), and prints every
+/// NaN as "nan" (C libraries print the sign of a NaN, which differs between CPUs).
 static int sandbox_tostring(lua_State *L) {
     luaL_checkany(L, 1);
     int type = lua_type(L, 1);
+    if (type == LUA_TNUMBER && !lua_isinteger(L, 1)) {
+        lua_Number n = lua_tonumber(L, 1);
+        if (n != n) {
+            lua_pushliteral(L, "nan");
+            return 1;
+        }
+    }
     if (type == LUA_TTABLE || type == LUA_TFUNCTION || type == LUA_TUSERDATA ||
         type == LUA_TTHREAD || type == LUA_TLIGHTUSERDATA) {
         if (luaL_getmetafield(L, 1, "__tostring") == LUA_TNIL) {
@@ -136,8 +144,10 @@ static int sandbox_setmetatable(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     int type = lua_type(L, 2);
     luaL_argexpected(L, type == LUA_TNIL || type == LUA_TTABLE, 2, "nil or table");
-    if (type == LUA_TTABLE && lua_getfield(L, 2, "__gc") != LUA_TNIL)
-        return luaL_error(L, "__gc metamethods are not allowed in contracts");
+    if (type == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "__gc metamethods are not allowed in contracts");
+    }
     lua_settop(L, 2);
     if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
         return luaL_error(L, "cannot change a protected metatable");

@@ -29,7 +29,9 @@
 /// had keys removed, the moment it is rehashed -- and hence the border `#t` reports for an
 /// array with holes in that same table -- can differ between nodes; contracts should not
 /// use `#` on arrays with holes. `^` calls libm's `pow`, whose last bit may differ between
-/// platforms; money is integer arithmetic. The process must run in the C locale (Talon never
+/// platforms; money is integer arithmetic. x86 and ARM give NaN different signs, and C
+/// prints the sign: `tostring` and `string.format` normalise or refuse NaN, but `..` cannot
+/// be intercepted, so a reason built with `"x" .. 0/0` may differ between architectures. The process must run in the C locale (Talon never
 /// calls `setlocale`), which fixes string order and number formatting.
 ///
 /// ## Threads

@@ -28,6 +28,9 @@ import TalonContracts
                 == "table nil function")
         #expect(try reason("return false, tostring(getmetatable(''))") == "false")
         #expect(try reason("return false, _VERSION") == "Lua 5.4")
+        #expect(try reason("return false, tostring(0/0) .. tostring(-(0/0)) .. tostring(1/0) .. tostring(-1/0)")
+                == "nannaninf-inf")
+        #expect(throws: ContractError.scriptError) { try reason("return false, string.format('%f', 0/0)") }
     }
 
     @Test func contextIsReadable() throws {
