@@ -24,16 +24,24 @@ let package = Package(
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
         ),
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        // C: Lua's macros and everything that can raise (longjmp) stays on this side.
+        .target(name: "CLuaShims", dependencies: ["CLua"]),
 
         // Talon modules, dependencies pointing one way (see DESIGN.md).
         .target(name: "TalonCrypto", dependencies: ["CSodium"]),
         .target(name: "TalonStore", dependencies: ["CLMDB"]),
         .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore"]),
         .target(name: "TalonRaft", dependencies: ["TalonStore"]),
+        .target(name: "TalonContracts", dependencies: ["CLuaShims"]),
         .executableTarget(
             name: "talon",
             dependencies: [
-                "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft",
+                "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +56,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
+        .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
         .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger"]),
     ]
 )
