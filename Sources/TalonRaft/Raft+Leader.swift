@@ -29,9 +29,7 @@ extension Raft {
                 }
                 // Pipeline: keep sending while the window allows and entries remain.
                 while let p = progress[m.from], p.state == .replicate, p.next <= log.lastIndex,
-                      !p.isPaused(maxInflight: config.maxInflight) {
-                    sendAppend(to: m.from)
-                }
+                      !p.isPaused(maxInflight: config.maxInflight), sendAppend(to: m.from) {}
                 if transferee == m.from, progress[m.from]?.match == log.lastIndex {
                     send(Message(kind: .timeoutNow, from: id, to: m.from, term: term))
                 }
@@ -56,20 +54,22 @@ extension Raft {
     }
 
     /// Sends the follower what it lacks from `next` on (an empty append when it lacks
-    /// nothing, which carries the commit index), unless its window is full.
-    func sendAppend(to peer: NodeID) {
-        guard var pr = progress[peer], !pr.isPaused(maxInflight: config.maxInflight) else { return }
+    /// nothing, which carries the commit index), unless its window is full; true when sent.
+    @discardableResult
+    func sendAppend(to peer: NodeID) -> Bool {
+        guard var pr = progress[peer], !pr.isPaused(maxInflight: config.maxInflight) else { return false }
         let prevIndex = pr.next - 1
         guard let prevTerm = try? log.term(prevIndex),
               let entries = try? log.entries(from: pr.next, maxBytes: config.maxMessageBytes) else {
             // Without compaction every index below `next` exists; a failed read is retried on
             // the next heartbeat response.
-            return
+            return false
         }
         send(Message(kind: .append, from: id, to: peer, term: term, logTerm: prevTerm, index: prevIndex,
                      entries: entries, commit: log.committed))
         pr.sent(lastIndex: entries.last?.index)
         progress[peer] = pr
+        return true
     }
 
     func broadcastAppend() {
