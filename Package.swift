@@ -37,6 +37,7 @@ let package = Package(
         .target(name: "TalonStore", dependencies: ["CLMDB"]),
         .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore"]),
         .target(name: "TalonRaft", dependencies: ["TalonStore"]),
+        .target(name: "TalonNode", dependencies: ["TalonCrypto", "TalonLedger", "TalonRaft"]),
         .target(name: "TalonContracts", dependencies: ["CLuaShims"]),
         .executableTarget(
             name: "talon",
@@ -55,6 +56,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "TalonNodeTests", dependencies: ["TalonNode", "TalonCrypto", "TalonLedger", "TalonRaft"]),
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
         .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
         .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger"]),

@@ -1,0 +1,32 @@
+/// An error of the node layer, with a stable code.
+public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let code: String
+    public let message: String
+
+    public init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// Same error, with a more specific message.
+    public func with(_ message: String) -> NodeError { NodeError(code, message) }
+
+    public static func == (a: NodeError, b: NodeError) -> Bool { a.code == b.code }
+    public func hash(into h: inout Hasher) { h.combine(code) }
+    public var description: String { "\(code): \(message)" }
+
+    /// A frame announces more bytes than a peer frame may hold.
+    public static let frameTooLarge = NodeError("peer_frame_too_large", "peer frame exceeds the size limit")
+    /// A frame's bytes are not a frame Talon writes.
+    public static let malformedFrame = NodeError("peer_malformed", "malformed peer frame")
+    /// The peer runs another genesis.
+    public static let wrongChain = NodeError("peer_wrong_chain", "peer runs another genesis")
+    /// The peer claims to be a node the genesis does not list (or this node itself).
+    public static let unknownMember = NodeError("peer_unknown_member", "peer is not a member of this cluster")
+    /// The peer's proof does not verify with the member's genesis key.
+    public static let badProof = NodeError("peer_bad_proof", "peer could not prove its genesis key")
+    /// A Raft message arrived before the peer proved who it is.
+    public static let unauthenticated = NodeError("peer_unauthenticated", "peer sent messages before authenticating")
+    /// Frames arrived out of the handshake's order.
+    public static let protocolViolation = NodeError("peer_protocol", "peer broke the handshake order")
+}
