@@ -36,7 +36,7 @@ extension Ledger {
         }
     }
 
-    private func applyBlock(_ txn: Transaction, _ envelopes: [Envelope], _ timestamp: Int64) throws -> AppliedBlock {
+    func applyBlock(_ txn: Transaction, _ envelopes: [Envelope], _ timestamp: Int64) throws -> AppliedBlock {
         let t = tables
         let head = try self.head(txn)
         let height = head.height + 1

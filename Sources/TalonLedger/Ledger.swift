@@ -27,10 +27,13 @@ public final class Ledger: Sendable {
     }
 
     /// Opens the ledger at directory `path`, creating it from `genesis` if it is new.
+    /// `extraTables` are opened in the same environment for stores that commit beside the
+    /// ledger (the node's Raft log); see `environment`.
     /// - Throws: `LedgerError.genesisMismatch` when the store was made from another genesis;
     ///   `LedgerError.storeCorrupt` when it cannot be opened.
-    public convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init()) throws(LedgerError) {
-        let env = try Self.openEnvironment(path, options)
+    public convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(),
+                            extraTables: [String] = []) throws(LedgerError) {
+        let env = try Self.openEnvironment(path, options, extraTables: extraTables)
         let stored = try Self.storedGenesis(env)
         if let stored {
             guard stored.hash == genesis.hash else {
@@ -59,8 +62,12 @@ public final class Ledger: Sendable {
         self.tables = Tables(env)
     }
 
-    private static func openEnvironment(_ path: String, _ options: Environment.Options) throws(LedgerError) -> Environment {
-        do { return try Environment(path: path, tables: Schema.all, options: options) } catch {
+    private static func openEnvironment(_ path: String, _ options: Environment.Options,
+                                        extraTables: [String] = []) throws(LedgerError) -> Environment {
+        guard Set(extraTables).isDisjoint(with: Schema.all) else {
+            throw LedgerError.storeCorrupt.with("extra tables may not reuse the ledger's table names")
+        }
+        do { return try Environment(path: path, tables: Schema.all + extraTables, options: options) } catch {
             throw LedgerError.storeCorrupt.with(error.message)
         }
     }
@@ -103,6 +110,9 @@ public final class Ledger: Sendable {
     func read<R>(_ body: (Transaction) throws -> R) throws(LedgerError) -> R {
         try Self.store { try env.read(body) }
     }
+
+    /// The LMDB environment holding the ledger (and any `extraTables`).
+    public var environment: Environment { env }
 
     /// The chain id envelopes must name.
     public var chainID: String { genesis.genesis.chainID }

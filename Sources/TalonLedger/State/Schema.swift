@@ -31,6 +31,8 @@ enum Schema {
         static let genesis = Array("genesis".utf8)
         static let height = Array("height".utf8)
         static let schemaVersion = Array("schema_version".utf8)
+        /// The index of the last replicated-log entry applied (absent: none).
+        static let logIndex = Array("log_index".utf8)
     }
 
     static let schemaVersion: UInt8 = 1
