@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "TalonStore", dependencies: ["CLMDB"]),
         .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore"]),
         .target(name: "TalonRaft", dependencies: ["TalonStore"]),
-        .target(name: "TalonNode", dependencies: ["TalonCrypto", "TalonLedger", "TalonRaft"]),
+        .target(name: "TalonNode", dependencies: ["TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
         .target(name: "TalonContracts", dependencies: ["CLuaShims"]),
         .executableTarget(
             name: "talon",
@@ -56,7 +56,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "TalonNodeTests", dependencies: ["TalonNode", "TalonCrypto", "TalonLedger", "TalonRaft"]),
+        .testTarget(name: "TalonNodeTests", dependencies: ["TalonNode", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
         .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
         .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger"]),

@@ -35,11 +35,23 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Opens (creating if needed) the environment at directory `path` with the named tables.
+    /// Creates `path` and any missing parents (mode 0700); the error text when that fails.
+    private static func makeDirectories(_ path: String) -> String? {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST { return String(cString: strerror(errno)) }
+            prefix += "/"
+        }
+        return nil
+    }
+
+    /// Opens (creating it and its parents if needed) the environment at directory `path`
+    /// with the named tables.
     /// - Throws: `StoreError.openFailed` when the directory cannot be created or opened.
     public init(path: String, tables names: [String], options: Options = Options()) throws(StoreError) {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
-            throw StoreError("store_open_failed", "cannot create store directory \(path): \(String(cString: strerror(errno)))")
+        if let failure = Self.makeDirectories(path) {
+            throw StoreError("store_open_failed", "cannot create store directory \(path): \(failure)")
         }
         let env = try LMDB.openEnvironment(path: path, mapSize: options.initialMapSize, maxTables: names.count + 1, sync: options.sync)
         var tables: [String: UInt32] = [:]

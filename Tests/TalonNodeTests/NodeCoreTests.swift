@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+import TalonCrypto
+import TalonLedger
+import TalonNode
+import TalonRaft
+import TalonStore
+
+/// Three node cores in temporary directories, wired by an in-process queue.
+final class CoreCluster {
+    let root = NSTemporaryDirectory() + "talon-core-" + UUID().uuidString
+    let issuer = SigningKey.generate()
+    let holder = SigningKey.generate()
+    let members: ClusterMembers
+    var nodes: [NodeID: NodeCore] = [:]
+    var queue: [Message] = []
+    private var nonce: UInt64 = 0
+
+    init() throws {
+        let keys = (0..<3).map { _ in SigningKey.generate() }
+        let genesis = Genesis(chainID: "talon-core-test",
+                              members: keys.enumerated().map { i, k in
+                                  .init(id: "n\(i + 1)", peer: "127.0.0.1:\(7100 + i)", api: "127.0.0.1:\(8100 + i)", key: k.publicKey)
+                              },
+                              admins: [SigningKey.generate().publicKey], issuers: [.init(key: issuer.publicKey, name: "Issuer")])
+        members = ClusterMembers(try GenesisFile(bytes: genesis.fileBytes))
+        for id in members.ids { try start(id) }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    func start(_ id: NodeID) throws {
+        nodes[id] = try NodeCore(path: "\(root)/n\(id)", members: members, id: id, seed: id, options: .init(sync: false))
+    }
+
+    /// Drops the node (closing its store) and every message to it.
+    func kill(_ id: NodeID) {
+        nodes[id] = nil
+        queue.removeAll { $0.to == id }
+    }
+
+    func deliver() throws {
+        while !queue.isEmpty {
+            let m = queue.removeFirst()
+            guard let node = nodes[m.to] else { continue }
+            queue += try node.step(m)
+        }
+    }
+
+    func tick(_ id: NodeID, _ n: Int = 1) throws {
+        for _ in 0..<n {
+            if let node = nodes[id] { queue += try node.tick() }
+            try deliver()
+        }
+    }
+
+    /// Ticks every live node until one leads.
+    @discardableResult
+    func elect() throws -> NodeCore {
+        for _ in 0..<200 {
+            for id in members.ids { try tick(id) }
+            if let leader { return leader }
+        }
+        throw NodeError.store.with("no leader after 200 rounds")
+    }
+
+    var leader: NodeCore? { nodes.values.first { $0.status.role == .leader } }
+
+    func sign(_ op: LedgerOperation, by key: SigningKey) -> Envelope {
+        nonce += 1
+        return Envelope(chainID: members.genesis.genesis.chainID, nonce: nonce, operation: op, signedBy: key)
+    }
+
+    /// Proposes a batch on the leader and delivers until everyone is up to date.
+    func submit(_ envelopes: [Envelope], at time: Int64) throws {
+        guard let leader else { throw NodeError.store.with("no leader") }
+        let proposal = try leader.propose(EntryBatch(timestamp: time, envelopes: envelopes))
+        queue += proposal.messages
+        try deliver()
+        try tick(leader.id)  // followers learn the commit index
+    }
+
+    func heads() throws -> [NodeID: Head] {
+        try nodes.mapValues { try $0.ledger.head() }
+    }
+}
+
+@Suite struct NodeCoreTests {
+    static func event(_ c: CoreCluster, _ id: String) -> Envelope {
+        c.sign(.createEvent(CreateEvent(eventID: id, name: "Show", venue: "Hall", startsAt: 1_900_000_000_000,
+                                        doorsOpenAt: 1_899_990_000_000, capacity: 10, currency: "EUR")), by: c.issuer)
+    }
+
+    @Test func threeNodesBuildTheSameChain() throws {
+        let c = try CoreCluster()
+        try c.elect()
+        try c.submit([Self.event(c, "E1")], at: 1000)
+        try c.submit([c.sign(.issue(IssueTickets(eventID: "E1", tickets: [
+            TicketSpec(ticketID: "T1", section: "A", seat: "1", faceValue: 4500, holder: c.holder.publicKey)])), by: c.issuer),
+            Self.event(c, "E2")], at: 2000)
+        let heads = try c.heads()
+        #expect(Set(heads.values).count == 1, "\(heads)")
+        #expect(heads[1]?.height == 2 && heads[1]?.treeSize == 3)
+        for node in c.nodes.values {
+            #expect(try node.ledger.ticket("T1")?.holder == c.holder.publicKey)
+            #expect(try node.ledger.verify().ok)
+        }
+    }
+
+    /// A node killed while the others go on restarts from its store, catches up, and applies
+    /// nothing twice.
+    @Test func aKilledNodeCatchesUpWithoutApplyingTwice() throws {
+        let c = try CoreCluster()
+        let leader = try c.elect().id
+        let victim = try #require(c.members.ids.first { $0 != leader })
+        try c.submit([Self.event(c, "E1")], at: 1000)
+        c.kill(victim)
+        try c.submit([Self.event(c, "E2")], at: 2000)
+        try c.submit([Self.event(c, "E3")], at: 3000)
+        try c.start(victim)
+        #expect(try c.nodes[victim]?.ledger.head().height == 1)
+        for _ in 0..<3 { try c.tick(leader) }
+        let heads = try c.heads()
+        #expect(Set(heads.values).count == 1, "\(heads)")
+        #expect(heads[victim]?.height == 3)
+        #expect(try c.nodes[victim]?.ledger.verify().ok == true)
+    }
+
+    /// The leader killed: the other two elect a new one and go on; the old leader returns as
+    /// a follower and catches up.
+    @Test func losingTheLeaderLosesNothingCommitted() throws {
+        let c = try CoreCluster()
+        let first = try c.elect().id
+        try c.submit([Self.event(c, "E1")], at: 1000)
+        c.kill(first)
+        let second = try c.elect().id
+        #expect(second != first)
+        try c.submit([Self.event(c, "E2")], at: 2000)
+        try c.start(first)
+        for _ in 0..<3 { try c.tick(second) }
+        let heads = try c.heads()
+        #expect(Set(heads.values).count == 1, "\(heads)")
+        #expect(heads[first]?.height == 2)
+    }
+
+    /// Every node restarted: the chain, the log and the applied index survive, a leader is
+    /// elected again, and the next batch lands on top.
+    @Test func restartingEveryNodeKeepsEverything() throws {
+        let c = try CoreCluster()
+        try c.elect()
+        try c.submit([Self.event(c, "E1")], at: 1000)
+        let before = try c.heads()
+        for id in c.members.ids { c.kill(id) }
+        for id in c.members.ids { try c.start(id) }
+        #expect(try c.heads() == before)
+        for id in c.members.ids { #expect(try c.nodes[id]?.ledger.appliedLogIndex() ?? 0 >= 2) }
+        try c.elect()
+        try c.submit([Self.event(c, "E2")], at: 2000)
+        let heads = try c.heads()
+        #expect(Set(heads.values).count == 1)
+        #expect(heads.values.allSatisfy { $0.height == 2 })
+    }
+
+    @Test func aStoreOfAnotherGenesisIsRefused() throws {
+        let a = try CoreCluster(), b = try CoreCluster()
+        a.kill(1)
+        #expect(throws: LedgerError.genesisMismatch) {
+            try NodeCore(path: "\(a.root)/n1", members: b.members, id: 1, seed: 1, options: .init(sync: false))
+        }
+    }
+}
+
+@Suite struct EntryBatchTests {
+    @Test func roundTripsAndRefusesDamage() throws {
+        let key = SigningKey.generate()
+        let envelopes = (1...3).map {
+            Envelope(chainID: "c", nonce: UInt64($0), operation: .transfer(Transfer(ticketID: "T\($0)", to: key.publicKey)), signedBy: key)
+        }
+        let batch = EntryBatch(timestamp: -5, envelopes: envelopes)
+        #expect(try EntryBatch(bytes: batch.bytes) == batch)
+        let bytes = batch.bytes
+        for n in 0..<bytes.count {
+            #expect(throws: NodeError.corruptEntry) { try EntryBatch(bytes: Array(bytes.prefix(n))) }
+        }
+        #expect(throws: NodeError.corruptEntry) { try EntryBatch(bytes: bytes + [0]) }
+        var version = bytes
+        version[0] = 2
+        #expect(throws: NodeError.corruptEntry) { try EntryBatch(bytes: version) }
+        var count = bytes
+        count.replaceSubrange(9..<13, with: [0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(throws: NodeError.corruptEntry) { try EntryBatch(bytes: count) }
+    }
+}
