@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C libraries: module maps only.
@@ -37,7 +38,14 @@ let package = Package(
         .target(name: "TalonStore", dependencies: ["CLMDB"]),
         .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore"]),
         .target(name: "TalonRaft", dependencies: ["TalonStore"]),
-        .target(name: "TalonNode", dependencies: ["TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
+        .target(
+            name: "TalonNode",
+            dependencies: [
+                "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(name: "TalonContracts", dependencies: ["CLuaShims"]),
         .executableTarget(
             name: "talon",
@@ -56,7 +64,14 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "TalonNodeTests", dependencies: ["TalonNode", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
+        .testTarget(
+            name: "TalonNodeTests",
+            dependencies: [
+                "TalonNode", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
         .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
         .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger"]),

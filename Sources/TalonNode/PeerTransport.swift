@@ -1,0 +1,162 @@
+public import NIOCore
+import NIOPosix
+public import TalonCrypto
+public import TalonRaft
+
+/// Raft messages between cluster members over TCP. Every connection starts with the
+/// genesis-key handshake (`PeerHandshake`); an unlisted process can neither vote nor
+/// append. Each member keeps one outgoing link to every other member, reconnecting with
+/// exponential back-off, and serves the links others open to it. Queues are bounded: when a
+/// peer is unreachable the oldest messages go first (Raft tolerates loss). A malformed or
+/// oversized frame, or a message claiming another sender, closes that connection only.
+public final class PeerTransport: Sendable {
+    /// Limits and timings.
+    public struct Options: Sendable {
+        /// Messages waiting per peer (and received but not yet taken) before the oldest drop.
+        public var queueLimit = 4096
+        /// The largest frame accepted.
+        public var maxFrameBytes = 64 << 20
+        /// First and longest wait before reconnecting.
+        public var minBackoff: Duration = .milliseconds(50)
+        public var maxBackoff: Duration = .seconds(2)
+        /// How long a connection attempt may take.
+        public var connectTimeout: TimeAmount = .seconds(2)
+        public init() {}
+    }
+
+    let members: ClusterMembers
+    let me: NodeID
+    let key: SigningKey
+    let addresses: [NodeID: (host: String, port: Int)]
+    let options: Options
+    /// Messages received from authenticated peers, addressed to this node.
+    public let incoming: AsyncStream<Message>
+    private let incomingSink: AsyncStream<Message>.Continuation
+    private let outboxes: [NodeID: (stream: AsyncStream<Message>, sink: AsyncStream<Message>.Continuation)]
+
+    /// A transport for member `me`, reaching each other member at `addresses`.
+    public init(members: ClusterMembers, me: NodeID, key: SigningKey,
+                addresses: [NodeID: (host: String, port: Int)], options: Options = Options()) {
+        self.members = members
+        self.me = me
+        self.key = key
+        self.addresses = addresses
+        self.options = options
+        (incoming, incomingSink) = AsyncStream.makeStream(of: Message.self, bufferingPolicy: .bufferingNewest(options.queueLimit))
+        var outboxes: [NodeID: (AsyncStream<Message>, AsyncStream<Message>.Continuation)] = [:]
+        for id in members.ids where id != me {
+            outboxes[id] = AsyncStream.makeStream(of: Message.self, bufferingPolicy: .bufferingNewest(options.queueLimit))
+        }
+        self.outboxes = outboxes
+    }
+
+    /// Queues `message` for its addressee; returns at once.
+    public func send(_ message: Message) {
+        outboxes[message.to]?.sink.yield(message)
+    }
+
+    /// Binds the listening socket (port 0 picks a free one).
+    public static func bind(host: String, port: Int) async throws -> PeerListener {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                }
+            }
+        return PeerListener(channel: channel)
+    }
+
+    /// Serves `listener` and keeps the outgoing links until the task is cancelled.
+    public func run(_ listener: PeerListener) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                try? await listener.channel.executeThenClose { connections in
+                    try await withThrowingDiscardingTaskGroup { served in
+                        for try await connection in connections {
+                            served.addTask { await self.serve(connection) }
+                        }
+                    }
+                }
+            }
+            for (peer, box) in outboxes {
+                guard let address = addresses[peer] else { continue }
+                group.addTask { await self.link(to: peer, at: address, outbox: box.stream) }
+            }
+        }
+        incomingSink.finish()
+    }
+
+    // MARK: - Connections
+
+    /// An inbound connection: handshake, then messages from that peer only.
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        try? await connection.executeThenClose { inbound, outbound in
+            var handshake = PeerHandshake(members: members, me: me, key: key)
+            var decoder = FrameDecoder(maxFrameBytes: options.maxFrameBytes)
+            try await outbound.write(ByteBuffer(bytes: handshake.challenge.bytes))
+            for try await chunk in inbound {
+                decoder.append(chunk.readableBytesView)
+                while let frame = try decoder.next() {
+                    if let peer = handshake.peer, case .raft(let message) = frame {
+                        guard message.from == peer, message.to == me else {
+                            throw NodeError.protocolViolation.with("member \(peer) sent a message as \(message.from) to \(message.to)")
+                        }
+                        incomingSink.yield(message)
+                    } else {
+                        for reply in try handshake.receive(frame) { try await outbound.write(ByteBuffer(bytes: reply.bytes)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The outgoing link to `peer`: connect, prove, send; on any failure wait and reconnect.
+    private func link(to peer: NodeID, at address: (host: String, port: Int), outbox: AsyncStream<Message>) async {
+        var pending = outbox.makeAsyncIterator()
+        var backoff = options.minBackoff
+        while !Task.isCancelled {
+            do {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connectTimeout(options.connectTimeout)
+                    .connect(host: address.host, port: address.port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        }
+                    }
+                try await channel.executeThenClose { inbound, outbound in
+                    var handshake = PeerHandshake(members: members, me: me, key: key)
+                    var decoder = FrameDecoder(maxFrameBytes: options.maxFrameBytes)
+                    var replies = inbound.makeAsyncIterator()
+                    try await outbound.write(ByteBuffer(bytes: handshake.challenge.bytes))
+                    while !handshake.isAuthenticated {
+                        guard let chunk = try await replies.next() else { throw NodeError.protocolViolation.with("closed during the handshake") }
+                        decoder.append(chunk.readableBytesView)
+                        while let frame = try decoder.next() {
+                            for reply in try handshake.receive(frame) { try await outbound.write(ByteBuffer(bytes: reply.bytes)) }
+                        }
+                    }
+                    guard handshake.peer == peer else {
+                        throw NodeError.unknownMember.with("the member at \(address.host):\(address.port) is not \(peer)")
+                    }
+                    backoff = options.minBackoff
+                    while let message = await pending.next() {
+                        try await outbound.write(ByteBuffer(bytes: PeerFrame.raft(message).bytes))
+                    }
+                }
+            } catch {
+                // Unreachable, refused or broken: try again after the back-off.
+            }
+            do { try await Task.sleep(for: backoff) } catch { return }
+            backoff = min(backoff * 2, options.maxBackoff)
+        }
+    }
+}
+
+/// A bound peer listening socket.
+public struct PeerListener: Sendable {
+    let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+
+    /// The port it listens on.
+    public var port: Int { channel.channel.localAddress?.port ?? 0 }
+}
