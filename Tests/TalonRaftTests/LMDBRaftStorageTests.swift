@@ -135,35 +135,48 @@ private func log(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
 
     @Test func damagedEntriesAreStorageErrors() throws {
         let dir = TempDir()
-        do {
-            let env = try openEnvironment(dir)
-            let s = try LMDBRaftStorage(environment: env)
-            try s.save(hardState: HardState(term: 1), entries: log(1...4, term: 1))
-            let raftLog = env.table("raft_log")
-            try env.write { (txn) throws in
-                try txn.put(raftLog, be(2), [0xFF, 0x00])                    // shorter than a header
-                try txn.put(raftLog, be(3), [1, 0, 0, 0, 0, 0, 0, 0, 1, 9])  // unknown kind
-            }
-            #expect(throws: RaftError.storage) { try s.term(2) }
-            #expect(throws: RaftError.storage) { try s.term(3) }
-            #expect(throws: RaftError.storage) { try s.entries(1..<5, maxBytes: .max) }
-            #expect(try s.entries(1..<2, maxBytes: .max) == log(1...1, term: 1))
-            // A refused read leaves the log usable: replace the damaged entries.
-            try s.save(hardState: nil, entries: log(2...4, term: 2))
-            #expect(try all(s) == log(1...1, term: 1) + log(2...4, term: 2))
+        let env = try openEnvironment(dir)
+        let s = try LMDBRaftStorage(environment: env)
+        try s.save(hardState: HardState(term: 1), entries: log(1...4, term: 1))
+        let raftLog = env.table("raft_log")
+        try env.write { (txn) throws in
+            try txn.put(raftLog, be(2), [0xFF, 0x00])                    // shorter than a header
+            try txn.put(raftLog, be(3), [1, 0, 0, 0, 0, 0, 0, 0, 1, 9])  // unknown kind
         }
-        func reopenFails(_ damage: (Transaction, Table, Table) throws -> Void) throws {
+        #expect(throws: RaftError.storage) { try s.term(2) }
+        #expect(throws: RaftError.storage) { try s.term(3) }
+        #expect(throws: RaftError.storage) { try s.entries(1..<5, maxBytes: .max) }
+        #expect(try s.entries(1..<2, maxBytes: .max) == log(1...1, term: 1))
+        // A refused read leaves the log usable: replace the damaged entries.
+        try s.save(hardState: nil, entries: log(2...4, term: 2))
+        #expect(try all(s) == log(1...1, term: 1) + log(2...4, term: 2))
+    }
+
+    /// Each kind of damage, made to a fresh healthy store, makes opening it fail.
+    @Test func damageFoundAtOpenIsAStorageError() throws {
+        func reopenFails(_ what: String, _ damage: (Transaction, Table, Table) throws -> Void) throws {
+            let dir = TempDir()
+            do { try open(dir).save(hardState: HardState(term: 1, vote: 1, commit: 2), entries: log(1...4, term: 1)) }
+            do { _ = try open(dir) }
             do {
                 let env = try openEnvironment(dir)
                 try env.write { (txn) throws in try damage(txn, env.table("raft_log"), env.table("raft_state")) }
             }
-            #expect(throws: RaftError.storage) { try open(dir) }
+            #expect(throws: RaftError.storage, "\(what)") { try open(dir) }
         }
-        try reopenFails { txn, raftLog, _ in try txn.put(raftLog, be(4), [2, 0, 0, 0, 0, 0, 0, 0, 1, 0]) } // version 2
-        try reopenFails { txn, raftLog, _ in try txn.put(raftLog, be(4), []) }                     // empty
-        try reopenFails { txn, raftLog, _ in try txn.delete(raftLog, be(2)) }                      // a hole
-        try reopenFails { txn, raftLog, _ in try txn.put(raftLog, [0, 0, 0], []) }                 // a short key
-        try reopenFails { txn, _, raftState in try txn.put(raftState, Array("hard_state".utf8), [1, 2, 3]) }
+        try reopenFails("last entry of version 2") { txn, raftLog, _ in try txn.put(raftLog, be(4), [2, 0, 0, 0, 0, 0, 0, 0, 1, 0]) }
+        try reopenFails("empty last entry") { txn, raftLog, _ in try txn.put(raftLog, be(4), []) }
+        try reopenFails("a hole") { txn, raftLog, _ in try txn.delete(raftLog, be(2)) }
+        try reopenFails("no entry 1") { txn, raftLog, _ in try txn.delete(raftLog, be(1)) }
+        try reopenFails("entry 0 instead of 1") { txn, raftLog, _ in
+            try txn.put(raftLog, be(0), try #require(try txn.get(raftLog, be(1))))
+            try txn.delete(raftLog, be(1))
+        }
+        try reopenFails("a short key") { txn, raftLog, _ in try txn.put(raftLog, [0, 0, 0], []) }
+        try reopenFails("short hard state") { txn, _, raftState in try txn.put(raftState, Array("hard_state".utf8), [1, 2, 3]) }
+        try reopenFails("vote flag 2") { txn, _, raftState in
+            try txn.put(raftState, Array("hard_state".utf8), [1] + be(1) + [2] + be(1) + be(0))
+        }
     }
 
     /// The same seeded sequence of saves, truncations and refused gaps applied to both
