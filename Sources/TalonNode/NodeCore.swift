@@ -57,15 +57,7 @@ public final class NodeCore {
 
     /// Saves, applies and releases what the core has ready; returns the messages to send.
     private func drain() throws -> [Message] {
-        var out: [Message] = []
-        while raft.hasReady {
-            let ready = try raft.ready()
-            try storage.save(hardState: ready.hardState, entries: ready.entries)
-            out += ready.messages
-            for entry in ready.committed { try apply(entry) }
-            raft.advance(ready)
-        }
-        return out
+        try raft.drain(saving: storage) { entry in try apply(entry) }.messages
     }
 
     private func apply(_ entry: Entry) throws {

@@ -94,7 +94,7 @@ public final class PeerTransport: Sendable {
         try? await connection.executeThenClose { inbound, outbound in
             var handshake = PeerHandshake(members: members, me: me, key: key)
             var decoder = FrameDecoder(maxFrameBytes: options.maxFrameBytes)
-            try await outbound.write(ByteBuffer(bytes: handshake.challenge.bytes))
+            try await outbound.write(handshake.challenge)
             for try await chunk in inbound {
                 decoder.append(chunk.readableBytesView)
                 while let frame = try decoder.next() {
@@ -104,7 +104,7 @@ public final class PeerTransport: Sendable {
                         }
                         incomingSink.yield(message)
                     } else {
-                        for reply in try handshake.receive(frame) { try await outbound.write(ByteBuffer(bytes: reply.bytes)) }
+                        for reply in try handshake.receive(frame) { try await outbound.write(reply) }
                     }
                 }
             }
@@ -128,12 +128,12 @@ public final class PeerTransport: Sendable {
                     var handshake = PeerHandshake(members: members, me: me, key: key)
                     var decoder = FrameDecoder(maxFrameBytes: options.maxFrameBytes)
                     var replies = inbound.makeAsyncIterator()
-                    try await outbound.write(ByteBuffer(bytes: handshake.challenge.bytes))
+                    try await outbound.write(handshake.challenge)
                     while !handshake.isAuthenticated {
                         guard let chunk = try await replies.next() else { throw NodeError.protocolViolation.with("closed during the handshake") }
                         decoder.append(chunk.readableBytesView)
                         while let frame = try decoder.next() {
-                            for reply in try handshake.receive(frame) { try await outbound.write(ByteBuffer(bytes: reply.bytes)) }
+                            for reply in try handshake.receive(frame) { try await outbound.write(reply) }
                         }
                     }
                     guard handshake.peer == peer else {
@@ -141,7 +141,7 @@ public final class PeerTransport: Sendable {
                     }
                     backoff = options.minBackoff
                     while let message = await pending.next() {
-                        try await outbound.write(ByteBuffer(bytes: PeerFrame.raft(message).bytes))
+                        try await outbound.write(.raft(message))
                     }
                 }
             } catch {
@@ -159,4 +159,11 @@ public struct PeerListener: Sendable {
 
     /// The port it listens on.
     public var port: Int { channel.channel.localAddress?.port ?? 0 }
+}
+
+extension NIOAsyncChannelOutboundWriter<ByteBuffer> {
+    /// Writes one frame, length prefix included.
+    func write(_ frame: PeerFrame) async throws {
+        try await write(ByteBuffer(bytes: frame.bytes))
+    }
 }

@@ -142,16 +142,10 @@ private struct BenchCluster {
     private mutating func drain() throws {
         for id in members {
             guard let raft = nodes[id], let storage = storages[id] else { continue }
-            while raft.hasReady {
-                let r = try raft.ready()
-                if r.hardState != nil || !r.entries.isEmpty {
-                    try storage.save(hardState: r.hardState, entries: r.entries)
-                    saves += 1
-                }
-                messages += r.messages.count
-                queue.append(contentsOf: r.messages)
-                raft.advance(r)
-            }
+            let drained = try raft.drain(saving: storage)
+            saves += drained.saves
+            messages += drained.messages.count
+            queue += drained.messages
         }
     }
 }

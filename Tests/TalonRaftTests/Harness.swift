@@ -48,15 +48,11 @@ final class Harness {
             progress = false
             for id in members {
                 guard let raft = nodes[id] else { continue }
-                while raft.hasReady {
-                    progress = true
-                    let r = try raft.ready()
-                    try storages[id]!.save(hardState: r.hardState, entries: r.entries)
-                    queue.append(contentsOf: r.messages)
-                    applied[id, default: []].append(contentsOf: r.committed)
-                    readStates[id, default: []].append(contentsOf: r.readStates)
-                    raft.advance(r)
-                }
+                guard raft.hasReady else { continue }
+                progress = true
+                let drained = try raft.drain(saving: storages[id]!) { applied[id, default: []].append($0) }
+                queue += drained.messages
+                readStates[id, default: []] += drained.reads
             }
         }
     }
