@@ -117,6 +117,25 @@ public struct Head: Hashable, Sendable, Codable {
     }
 }
 
+/// The JSON form of a block (CLI and API): header fields, its hash, and each entry's
+/// envelope hash and result.
+extension Block: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKeys.self)
+        try c.encode(height, forKey: .height)
+        try c.encode(hash, forKey: .hash)
+        try c.encode(prev, forKey: .prev)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(treeSize, forKey: .treeSize)
+        try c.encode(treeRoot, forKey: .treeRoot)
+        try c.encode(entries.map { ["envelope": $0.envelopeHash.hex, "result": $0.result] }, forKey: .entries)
+    }
+
+    enum JSONKeys: String, CodingKey {
+        case height, hash, prev, timestamp, treeSize = "tree_size", treeRoot = "tree_root", entries
+    }
+}
+
 /// Blocks are stored in their canonical form.
 extension Block: StoreValue {
     public var storeBytes: [UInt8] { bytes }

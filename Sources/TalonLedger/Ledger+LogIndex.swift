@@ -1,3 +1,4 @@
+import TalonCrypto
 import TalonStore
 
 /// Applying entries of a replicated log exactly once: the index of the last entry applied is
@@ -11,19 +12,45 @@ extension Ledger {
     }
 
     /// Applies the batch of log entry `logIndex` as one block, recording the index with it.
+    /// An envelope already in the ledger (or earlier in the batch) is not appended again: a
+    /// client resubmitting after a lost answer, or two nodes proposing the same envelope,
+    /// changes nothing. The decision depends only on the ledger, so every node makes it alike.
     /// Returns nil, changing nothing, when that entry (or a later one) was already applied.
     /// - Throws: as `apply(_:timestamp:)`.
     @discardableResult
-    public func apply(_ envelopes: [Envelope], timestamp: Int64, logIndex: UInt64) throws(LedgerError) -> AppliedBlock? {
+    public func apply(_ envelopes: [Envelope], timestamp: Int64, logIndex: UInt64) throws(LedgerError) -> LogApplication? {
         guard !envelopes.isEmpty, envelopes.count <= Limits.envelopesPerBlock else {
             throw LedgerError.invalidBatch.with("a block holds 1–\(Limits.envelopesPerBlock) envelopes, got \(envelopes.count)")
         }
         return try Self.store {
-            try env.write { txn -> AppliedBlock? in
+            try env.write { txn -> LogApplication? in
                 guard try Self.logIndex(txn, tables.meta) < logIndex else { return nil }
-                let applied = try applyBlock(txn, envelopes, timestamp)
+                // Where each envelope lands: the leaf already holding it, or a place in the new block.
+                var slots: [Slot] = []
+                var fresh: [Envelope] = []
+                var inBatch: [Digest: Int] = [:]
+                for envelope in envelopes {
+                    let hash = envelope.hash
+                    if let position = inBatch[hash] {
+                        slots.append(.fresh(position))
+                    } else if let leaf = try txn.get(tables.envelopeIndex, hash.bytes).flatMap(Schema.u64),
+                              let record = try self.record(txn, leaf: leaf) {
+                        slots.append(.known(record.receipt))
+                    } else {
+                        inBatch[hash] = fresh.count
+                        slots.append(.fresh(fresh.count))
+                        fresh.append(envelope)
+                    }
+                }
+                let block = fresh.isEmpty ? nil : try applyBlock(txn, fresh, timestamp)
                 try txn.put(tables.meta, Schema.MetaKey.logIndex, Schema.u64(logIndex))
-                return applied
+                let receipts = slots.compactMap { slot -> Receipt? in
+                    switch slot {
+                    case .known(let receipt): receipt
+                    case .fresh(let position): block?.receipts[position]
+                    }
+                }
+                return LogApplication(block: block, receipts: receipts)
             }
         }
     }
@@ -42,6 +69,8 @@ extension Ledger {
         }
     }
 
+    private enum Slot { case known(Receipt), fresh(Int) }
+
     private static func logIndex(_ txn: Transaction, _ meta: Table) throws -> UInt64 {
         guard let bytes = try txn.get(meta, Schema.MetaKey.logIndex) else { return 0 }
         guard let index = Schema.u64(bytes) else {
@@ -49,4 +78,13 @@ extension Ledger {
         }
         return index
     }
+}
+
+/// What applying one log entry did.
+public struct LogApplication: Sendable {
+    /// The block made, or nil when every envelope was already in the ledger.
+    public let block: AppliedBlock?
+    /// One receipt per envelope given, in order: from the new block, or from the block that
+    /// first took it.
+    public let receipts: [Receipt]
 }

@@ -18,7 +18,7 @@ import TalonStore
         let e1 = event(f, "E1"), e2 = event(f, "E2")
         #expect(try f.ledger.markApplied(logIndex: 1), "the leader's no-op")
         let first = try #require(try f.ledger.apply([e1], timestamp: 1000, logIndex: 2))
-        #expect(first.block.height == 1)
+        #expect(first.block?.block.height == 1)
         #expect(try f.ledger.appliedLogIndex() == 2)
 
         // The same entry again (a restart hands it out once more): nothing happens.
@@ -28,8 +28,33 @@ import TalonStore
         #expect(try f.ledger.head().height == 1)
 
         let second = try #require(try f.ledger.apply([e2], timestamp: 2000, logIndex: 5))
-        #expect(second.block.height == 2)
+        #expect(second.block?.block.height == 2)
         #expect(try f.ledger.appliedLogIndex() == 5)
+        #expect(try f.ledger.verify().ok)
+    }
+
+    /// A resubmitted envelope (same bytes, later entry) is not appended twice: it gets the
+    /// receipt of its first appearance, and a duplicate within one batch shares its receipt.
+    @Test func anEnvelopeAlreadyInTheLedgerIsNotAppendedAgain() throws {
+        let f = try LedgerFixture()
+        let e1 = event(f, "E1"), e2 = event(f, "E2")
+        let first = try #require(try f.ledger.apply([e1], timestamp: 1000, logIndex: 1))
+        let firstReceipt = try #require(first.receipts.first)
+        #expect(firstReceipt.result == "ok")
+
+        let again = try #require(try f.ledger.apply([e1], timestamp: 2000, logIndex: 2))
+        #expect(again.block == nil, "nothing new: no block")
+        #expect(again.receipts == [firstReceipt])
+        #expect(try f.ledger.head().height == 1)
+        #expect(try f.ledger.appliedLogIndex() == 2, "the entry still counts as applied")
+
+        let mixed = try #require(try f.ledger.apply([e2, e1, e2], timestamp: 3000, logIndex: 3))
+        let block = try #require(mixed.block)
+        #expect(block.block.entries.count == 1, "only e2 is new, once")
+        #expect(mixed.receipts.count == 3)
+        #expect(mixed.receipts[0] == mixed.receipts[2])
+        #expect(mixed.receipts[0].height == 2 && mixed.receipts[0].result == "ok")
+        #expect(mixed.receipts[1] == firstReceipt)
         #expect(try f.ledger.verify().ok)
     }
 
