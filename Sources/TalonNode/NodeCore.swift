@@ -7,7 +7,48 @@ public import TalonStore
 /// call persists what the core asks for before returning the messages that depend on it,
 /// and applies committed entries to the ledger exactly once (the entry index is committed
 /// with its block), so the node can be killed at any instant and reopened.
+///
+/// `run(_:)` takes everything that arrived since the last call — ticks, messages, proposals,
+/// read requests — and persists it with one synced write (group commit).
 public final class NodeCore {
+    /// What arrived since the last `run`.
+    public struct Input {
+        public var ticks = 0
+        public var messages: [Message] = []
+        public var proposals: [EntryBatch] = []
+        /// ReadIndex contexts, each unique among outstanding reads.
+        public var reads: [[UInt8]] = []
+        public init(ticks: Int = 0, messages: [Message] = [], proposals: [EntryBatch] = [], reads: [[UInt8]] = []) {
+            self.ticks = ticks; self.messages = messages; self.proposals = proposals; self.reads = reads
+        }
+    }
+
+    /// What one `run` produced.
+    public struct Output {
+        /// Messages to send; what they depend on is on disk.
+        public var messages: [Message] = []
+        /// Per proposal, in order: where it will be in the log, or why it was refused.
+        public var proposed: [Result<(term: UInt64, index: UInt64), RaftError>] = []
+        /// Entries applied to the ledger, in log order.
+        public var applied: [AppliedEntry] = []
+        /// Read points released (contexts of `Input.reads`, or of reads forwarded here).
+        public var reads: [ReadState] = []
+        /// Contexts of `Input.reads` refused at once (no leader known).
+        public var refusedReads: [[UInt8]] = []
+        /// Messages that the core refused (from a peer with a damaged or impossible message).
+        public var refused: [(Message, RaftError)] = []
+    }
+
+    /// A committed log entry, applied.
+    public struct AppliedEntry: Sendable {
+        public let index: UInt64
+        public let term: UInt64
+        /// One receipt per envelope of the entry's batch (empty for a leader's no-op).
+        public let receipts: [Receipt]
+        /// The block it made, or nil (no-op, or every envelope already in the ledger).
+        public let block: AppliedBlock?
+    }
+
     /// This node's Raft id.
     public let id: NodeID
     /// The ledger the committed entries build.
@@ -22,8 +63,13 @@ public final class NodeCore {
                 options: Environment.Options = .init(), configure: (inout RaftConfig) -> Void = { _ in }) throws {
         guard members.member(id) != nil else { throw NodeError.unknownMember.with("no member has Raft id \(id)") }
         self.id = id
-        ledger = try Ledger(path: path, genesis: members.genesis, options: options, extraTables: LMDBRaftStorage.tableNames)
-        storage = try LMDBRaftStorage(environment: ledger.environment)
+        // Commits do not sync one by one: each Raft save syncs the environment, taking every
+        // block applied before it along (one fsync per `run`). A block lost to a power cut is
+        // applied again from the synced log, since its log index commits with it.
+        var unsynced = options
+        unsynced.sync = false
+        ledger = try Ledger(path: path, genesis: members.genesis, options: unsynced, extraTables: LMDBRaftStorage.tableNames)
+        storage = try LMDBRaftStorage(environment: ledger.environment, syncEachSave: options.sync)
         var config = RaftConfig(id: id, members: members.ids, seed: seed)
         // Entries up to the ledger's index are applied; the core hands out only later ones.
         config.applied = try ledger.appliedLogIndex()
@@ -31,19 +77,46 @@ public final class NodeCore {
         raft = try Raft(config: config, storage: storage)
     }
 
+    /// Flushes every commit to disk (before a clean exit).
+    public func sync() throws { try ledger.sync() }
+
     /// Role, term, leader, indexes.
     public var status: RaftStatus { raft.status }
 
-    /// One tick of logical time; returns the messages to send.
-    public func tick() throws -> [Message] {
-        raft.tick()
-        return try drain()
+    /// Feeds everything in `input` to the core, then saves, applies and releases what it has
+    /// ready. A message the core refuses is reported and skipped.
+    /// - Throws: storage and apply failures; the node must stop (and restart from disk).
+    public func run(_ input: Input) throws -> Output {
+        var out = Output()
+        for _ in 0..<input.ticks { raft.tick() }
+        for message in input.messages {
+            do throws(RaftError) { try raft.step(message) } catch { out.refused.append((message, error)) }
+        }
+        for batch in input.proposals {
+            do throws(RaftError) {
+                let at = try raft.propose(batch.bytes)
+                out.proposed.append(.success(at))
+            } catch {
+                out.proposed.append(.failure(error))
+            }
+        }
+        for context in input.reads {
+            do throws(RaftError) { try raft.readIndex(context) } catch { out.refusedReads.append(context) }
+        }
+        let drained = try raft.drain(saving: storage) { entry in out.applied.append(try apply(entry)) }
+        out.messages = drained.messages
+        out.reads += drained.reads
+        return out
     }
+
+    /// One tick of logical time; returns the messages to send.
+    public func tick() throws -> [Message] { try run(Input(ticks: 1)).messages }
 
     /// Feeds a message from an authenticated peer; returns the messages to send.
     public func step(_ message: Message) throws -> [Message] {
-        try raft.step(message)
-        return try drain()
+        let out = try run(Input(messages: [message]))
+        if let (_, error) = out.refused.first { throw error }
+        return out.messages
     }
 
     /// Proposes a batch on the leader; returns where it will be in the log and the messages
@@ -51,25 +124,22 @@ public final class NodeCore {
     /// there has `term` (otherwise it was lost with its leader and must be resubmitted).
     /// - Throws: `RaftError.notLeader`, `.transferring`, `.proposalTooLarge`.
     public func propose(_ batch: EntryBatch) throws -> (term: UInt64, index: UInt64, messages: [Message]) {
-        let (term, index) = try raft.propose(batch.bytes)
-        return (term, index, try drain())
+        let out = try run(Input(proposals: [batch]))
+        let (term, index) = try out.proposed[0].get()
+        return (term, index, out.messages)
     }
 
-    /// Saves, applies and releases what the core has ready; returns the messages to send.
-    private func drain() throws -> [Message] {
-        try raft.drain(saving: storage) { entry in try apply(entry) }.messages
-    }
-
-    private func apply(_ entry: Entry) throws {
+    private func apply(_ entry: Entry) throws -> AppliedEntry {
         guard entry.kind == .normal, !entry.data.isEmpty else {
             try ledger.markApplied(logIndex: entry.index)
-            return
+            return AppliedEntry(index: entry.index, term: entry.term, receipts: [], block: nil)
         }
         let batch = try EntryBatch(bytes: entry.data)
-        guard !batch.envelopes.isEmpty else {
+        guard !batch.envelopes.isEmpty,
+              let applied = try ledger.apply(batch.envelopes, timestamp: batch.timestamp, logIndex: entry.index) else {
             try ledger.markApplied(logIndex: entry.index)
-            return
+            return AppliedEntry(index: entry.index, term: entry.term, receipts: [], block: nil)
         }
-        try ledger.apply(batch.envelopes, timestamp: batch.timestamp, logIndex: entry.index)
+        return AppliedEntry(index: entry.index, term: entry.term, receipts: applied.receipts, block: applied.block)
     }
 }

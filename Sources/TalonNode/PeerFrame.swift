@@ -1,10 +1,12 @@
 public import TalonCrypto
+public import TalonLedger
 public import TalonRaft
 
 /// What travels between two nodes: `length u32 · version u8 · type u8 · body`, where
 /// `length` counts the bytes after itself. Types: 1 challenge (nonce 32 bytes, genesis hash
 /// 32 bytes), 2 proof (Raft id u64, Ed25519 signature 64 bytes), 3 a Raft message in its wire
-/// form (docs/format.md, "Raft messages").
+/// form (docs/format.md, "Raft messages"), 4 a submission forwarded to the leader (request id
+/// u64, then an entry batch), 5 the leader's reply (request id u64, then receipts or an error).
 public enum PeerFrame: Sendable, Hashable {
     /// Opens a connection: a fresh nonce the peer must sign, and the genesis this node runs.
     case challenge(nonce: [UInt8], genesisHash: Digest)
@@ -12,6 +14,10 @@ public enum PeerFrame: Sendable, Hashable {
     case proof(node: NodeID, signature: Signature)
     /// A Raft message, after both sides proved themselves.
     case raft(Message)
+    /// Admitted envelopes a follower hands to the leader to propose.
+    case forward(request: UInt64, envelopes: [Envelope])
+    /// What became of a forwarded submission.
+    case forwardReply(request: UInt64, ForwardReply)
 
     /// The frame format version.
     public static let version: UInt8 = 1
@@ -30,6 +36,14 @@ public enum PeerFrame: Sendable, Hashable {
             body += signature.bytes
         case .raft(let message):
             body = [Self.version, 3] + message.wireBytes
+        case .forward(let request, let envelopes):
+            body = [Self.version, 4]
+            withUnsafeBytes(of: request.bigEndian) { body.append(contentsOf: $0) }
+            body += EntryBatch(timestamp: 0, envelopes: envelopes).bytes
+        case .forwardReply(let request, let reply):
+            body = [Self.version, 5]
+            withUnsafeBytes(of: request.bigEndian) { body.append(contentsOf: $0) }
+            body += reply.bytes
         }
         return withUnsafeBytes(of: UInt32(body.count).bigEndian) { Array($0) } + body
     }
@@ -58,6 +72,20 @@ public enum PeerFrame: Sendable, Hashable {
             } catch {
                 throw NodeError.malformedFrame.with(error.message)
             }
+        case 4:
+            guard rest.count >= 8 else { throw NodeError.malformedFrame.with("forward frame without a request id") }
+            do {
+                let batch = try EntryBatch(bytes: Array(rest.dropFirst(8)))
+                let request = rest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                self = .forward(request: request, envelopes: batch.envelopes)
+            } catch {
+                throw NodeError.malformedFrame.with("forwarded batch: \(error.message)")
+            }
+        case 5:
+            var reader = FrameReader(rest)
+            let request = try reader.u64()
+            self = .forwardReply(request: request, try ForwardReply(&reader))
+            try reader.finish()
         case let type:
             throw NodeError.malformedFrame.with("unknown frame type \(type)")
         }

@@ -63,7 +63,7 @@ public struct PeerHandshake: Sendable {
             }
             peer = node
             return []
-        case .raft:
+        case .raft, .forward, .forwardReply:
             throw NodeError.unauthenticated
         }
     }

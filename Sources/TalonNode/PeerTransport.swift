@@ -1,9 +1,10 @@
 public import NIOCore
 import NIOPosix
 public import TalonCrypto
+public import TalonLedger
 public import TalonRaft
 
-/// Raft messages between cluster members over TCP. Every connection starts with the
+/// Raft messages and forwarded submissions between cluster members over TCP. Every connection starts with the
 /// genesis-key handshake (`PeerHandshake`); an unlisted process can neither vote nor
 /// append. Each member keeps one outgoing link to every other member, reconnecting with
 /// exponential back-off, and serves the links others open to it. Queues are bounded: when a
@@ -29,10 +30,10 @@ public final class PeerTransport: Sendable {
     let key: SigningKey
     let addresses: [NodeID: (host: String, port: Int)]
     let options: Options
-    /// Messages received from authenticated peers, addressed to this node.
-    public let incoming: AsyncStream<Message>
-    private let incomingSink: AsyncStream<Message>.Continuation
-    private let outboxes: [NodeID: (stream: AsyncStream<Message>, sink: AsyncStream<Message>.Continuation)]
+    /// What authenticated peers sent to this node.
+    public let incoming: AsyncStream<PeerEvent>
+    private let incomingSink: AsyncStream<PeerEvent>.Continuation
+    private let outboxes: [NodeID: (stream: AsyncStream<PeerFrame>, sink: AsyncStream<PeerFrame>.Continuation)]
 
     /// A transport for member `me`, reaching each other member at `addresses`.
     public init(members: ClusterMembers, me: NodeID, key: SigningKey,
@@ -42,17 +43,22 @@ public final class PeerTransport: Sendable {
         self.key = key
         self.addresses = addresses
         self.options = options
-        (incoming, incomingSink) = AsyncStream.makeStream(of: Message.self, bufferingPolicy: .bufferingNewest(options.queueLimit))
-        var outboxes: [NodeID: (AsyncStream<Message>, AsyncStream<Message>.Continuation)] = [:]
+        (incoming, incomingSink) = AsyncStream.makeStream(of: PeerEvent.self, bufferingPolicy: .bufferingNewest(options.queueLimit))
+        var outboxes: [NodeID: (AsyncStream<PeerFrame>, AsyncStream<PeerFrame>.Continuation)] = [:]
         for id in members.ids where id != me {
-            outboxes[id] = AsyncStream.makeStream(of: Message.self, bufferingPolicy: .bufferingNewest(options.queueLimit))
+            outboxes[id] = AsyncStream.makeStream(of: PeerFrame.self, bufferingPolicy: .bufferingNewest(options.queueLimit))
         }
         self.outboxes = outboxes
     }
 
     /// Queues `message` for its addressee; returns at once.
     public func send(_ message: Message) {
-        outboxes[message.to]?.sink.yield(message)
+        outboxes[message.to]?.sink.yield(.raft(message))
+    }
+
+    /// Queues a frame (a forwarded submission or a reply) for member `peer`; returns at once.
+    public func send(_ frame: PeerFrame, to peer: NodeID) {
+        outboxes[peer]?.sink.yield(frame)
     }
 
     /// Binds the listening socket (port 0 picks a free one).
@@ -98,13 +104,22 @@ public final class PeerTransport: Sendable {
             for try await chunk in inbound {
                 decoder.append(chunk.readableBytesView)
                 while let frame = try decoder.next() {
-                    if let peer = handshake.peer, case .raft(let message) = frame {
+                    guard let peer = handshake.peer else {
+                        for reply in try handshake.receive(frame) { try await outbound.write(reply) }
+                        continue
+                    }
+                    switch frame {
+                    case .raft(let message):
                         guard message.from == peer, message.to == me else {
                             throw NodeError.protocolViolation.with("member \(peer) sent a message as \(message.from) to \(message.to)")
                         }
-                        incomingSink.yield(message)
-                    } else {
-                        for reply in try handshake.receive(frame) { try await outbound.write(reply) }
+                        incomingSink.yield(.raft(message))
+                    case .forward(let request, let envelopes):
+                        incomingSink.yield(.forward(from: peer, request: request, envelopes: envelopes))
+                    case .forwardReply(let request, let reply):
+                        incomingSink.yield(.forwardReply(from: peer, request: request, reply))
+                    case .challenge, .proof:
+                        throw NodeError.protocolViolation.with("member \(peer) sent a handshake frame after authenticating")
                     }
                 }
             }
@@ -112,7 +127,7 @@ public final class PeerTransport: Sendable {
     }
 
     /// The outgoing link to `peer`: connect, prove, send; on any failure wait and reconnect.
-    private func link(to peer: NodeID, at address: (host: String, port: Int), outbox: AsyncStream<Message>) async {
+    private func link(to peer: NodeID, at address: (host: String, port: Int), outbox: AsyncStream<PeerFrame>) async {
         var pending = outbox.makeAsyncIterator()
         var backoff = options.minBackoff
         while !Task.isCancelled {
@@ -140,8 +155,8 @@ public final class PeerTransport: Sendable {
                         throw NodeError.unknownMember.with("the member at \(address.host):\(address.port) is not \(peer)")
                     }
                     backoff = options.minBackoff
-                    while let message = await pending.next() {
-                        try await outbound.write(.raft(message))
+                    while let frame = await pending.next() {
+                        try await outbound.write(frame)
                     }
                 }
             } catch {
@@ -151,6 +166,13 @@ public final class PeerTransport: Sendable {
             backoff = min(backoff * 2, options.maxBackoff)
         }
     }
+}
+
+/// What an authenticated peer sent.
+public enum PeerEvent: Sendable {
+    case raft(Message)
+    case forward(from: NodeID, request: UInt64, envelopes: [Envelope])
+    case forwardReply(from: NodeID, request: UInt64, ForwardReply)
 }
 
 /// A bound peer listening socket.

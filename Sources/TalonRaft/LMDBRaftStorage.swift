@@ -8,7 +8,9 @@ import Darwin
 
 /// A `RaftStorage` in two LMDB tables of an environment the caller opens: `raft_log`
 /// (index → entry) and `raft_state` (the hard state). It behaves exactly as
-/// `MemoryRaftStorage`, and every `save` is one synced write transaction.
+/// `MemoryRaftStorage`, and every `save` is one write transaction, on disk when it returns:
+/// synced by the commit itself, or, with `syncEachSave` on an environment opened without
+/// per-commit sync, by an explicit flush that also takes along every commit before it.
 ///
 /// The first and last index, the last entry's term and the hard state are cached in memory
 /// and changed only after a commit succeeds, so `lastIndex()`, `hardState()` and the term of
@@ -30,6 +32,7 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
     private let log: Table
     private let state: Table
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private let syncEachSave: Bool
 
     private var cachedHardState: HardState
     private var cachedLastIndex: UInt64
@@ -39,8 +42,10 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
     /// with `LMDBRaftStorage.tableNames` (a missing table is a programming error and traps).
     /// Checks that the stored log is dense from index 1 and that its last entry and the
     /// hard state decode.
+    /// `syncEachSave` flushes the environment after each save; pass true when the environment
+    /// was opened with `sync: false` and the log must still be durable.
     /// - Throws: `RaftError.storage` when the store cannot be read or is inconsistent.
-    public init(environment: Environment) throws(RaftError) {
+    public init(environment: Environment, syncEachSave: Bool = false) throws(RaftError) {
         let log = environment.table(Self.logTableName)
         let state = environment.table(Self.stateTableName)
         let (hard, last, lastTerm) = try Self.store("open raft storage") { () throws in
@@ -62,6 +67,7 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
             }
         }
         self.env = environment
+        self.syncEachSave = syncEachSave
         self.log = log
         self.state = state
         self.cachedHardState = hard
@@ -173,6 +179,7 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
                     }
                     if let hardState { try txn.put(state, Self.hardStateKey, Self.encode(hardState)) }
                 }
+                if syncEachSave { try env.sync() }
             }
             if let last = entries.last {
                 cachedLastIndex = last.index

@@ -24,8 +24,19 @@ func within<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escaping @S
 }
 
 /// The next message from `stream` matching `predicate`.
-func receive(_ stream: AsyncStream<Message>, where predicate: @escaping @Sendable (Message) -> Bool = { _ in true }) async throws -> Message {
-    for await m in stream where predicate(m) { return m }
+func receive(_ stream: AsyncStream<PeerEvent>, where predicate: @escaping @Sendable (Message) -> Bool = { _ in true }) async throws -> Message {
+    for await event in stream {
+        if case .raft(let m) = event, predicate(m) { return m }
+    }
+    throw NodeError.store.with("stream ended")
+}
+
+/// The next forwarded submission or reply on `stream`.
+func receiveForward(_ stream: AsyncStream<PeerEvent>) async throws -> PeerEvent {
+    for await event in stream {
+        if case .raft = event { continue }
+        return event
+    }
     throw NodeError.store.with("stream ended")
 }
 
@@ -87,6 +98,38 @@ struct PeerTransportTests {
         c.transports[2]?.send(reply)
         let in1 = try #require(c.transports[1]).incoming
         #expect(try await within(10, "reply at 1") { try await receive(in1) } == reply)
+        await c.stopAll()
+    }
+
+    /// A follower forwards admitted envelopes to the leader and gets receipts back, over the
+    /// same authenticated links as Raft.
+    @Test func forwardedSubmissionsAndRepliesTravel() async throws {
+        let c = try await TransportCluster()
+        let key = SigningKey.generate()
+        let envelope = Envelope(chainID: c.cluster.members.genesis.genesis.chainID, nonce: 1,
+                                operation: .void(VoidTicket(ticketID: "T1", reason: "test")), signedBy: key)
+        c.transports[2]?.send(.forward(request: 42, envelopes: [envelope, envelope]), to: 1)
+        let in1 = try #require(c.transports[1]).incoming
+        guard case .forward(let from, let request, let envelopes) = try await within(10, "forward at 1", { try await receiveForward(in1) }) else {
+            Issue.record("expected a forwarded submission")
+            return
+        }
+        #expect(from == 2 && request == 42 && envelopes == [envelope, envelope])
+
+        let receipts = [Receipt(leaf: 7, height: 3, position: 0, result: "ok"), Receipt(leaf: 7, height: 3, position: 0, result: "ok")]
+        c.transports[1]?.send(.forwardReply(request: 42, .receipts(receipts)), to: 2)
+        c.transports[1]?.send(.forwardReply(request: 43, .failed(NodeError("not_leader", "try n3"))), to: 2)
+        let in2 = try #require(c.transports[2]).incoming
+        guard case .forwardReply(1, 42, .receipts(let got)) = try await within(10, "reply at 2", { try await receiveForward(in2) }) else {
+            Issue.record("expected receipts for request 42")
+            return
+        }
+        #expect(got == receipts)
+        guard case .forwardReply(1, 43, .failed(let error)) = try await within(10, "failure at 2", { try await receiveForward(in2) }) else {
+            Issue.record("expected a failure for request 43")
+            return
+        }
+        #expect(error.code == "not_leader" && error.message == "try n3")
         await c.stopAll()
     }
 
