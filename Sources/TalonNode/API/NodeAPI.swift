@@ -1,0 +1,226 @@
+public import Hummingbird
+public import Prometheus
+public import TalonCrypto
+import TalonLedger
+import TalonRaft
+
+/// The node's HTTP API (JSON; errors as `application/problem+json`). Every route is listed
+/// in `docs/openapi.yaml`.
+public struct NodeAPI: Sendable {
+    let node: Node
+    let key: SigningKey
+    let metrics: PrometheusCollectorRegistry?
+    /// The largest request body accepted.
+    public var maxBodyBytes = 16 << 20
+
+    /// The API of `node`, signing heads with `key` (the member's genesis key) and serving
+    /// `/metrics` from `metrics` when given.
+    public init(node: Node, key: SigningKey, metrics: PrometheusCollectorRegistry?) {
+        self.node = node
+        self.key = key
+        self.metrics = metrics
+    }
+
+    /// The routes, behind the problem and metrics middleware.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        router.post("/v1/envelopes") { request, _ in try await submit(request) }
+        router.get("/v1/head") { _, _ in try json(SignedHead(head: node.ledger.head(), node: memberName, key: key, genesis: node.ledger.genesis)) }
+        router.get("/v1/status") { _, _ in try json(status()) }
+        router.get("/v1/blocks/{height}") { _, context in
+            let text = try context.parameters.require("height")
+            guard let height = UInt64(text) else { throw Problem(.badRequest, "invalid_parameter", "height must be a positive integer, got \(text.prefix(40))") }
+            guard let block = try node.ledger.block(height: height) else { throw Problem(.notFound, "not_found", "no block at height \(height)") }
+            return try json(block)
+        }
+        router.get("/v1/records/{hash}") { _, context in
+            let text = try context.parameters.require("hash")
+            guard let hash = Digest(hex: text) else { throw Problem(.badRequest, "invalid_parameter", "an envelope hash is 64 lowercase hex digits") }
+            guard let record = try node.ledger.record(hash: hash) else { throw Problem(.notFound, "not_found", "no envelope \(text)") }
+            return try json(record)
+        }
+        router.get("/v1/tickets/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let at = try await servedAt(request)
+            guard let ticket = try node.ledger.ticket(id) else { throw LedgerError.unknownTicket.with("no ticket \(id)") }
+            return try json(Served(ticket: ticket, servedAt: at))
+        }
+        router.get("/v1/tickets/{id}/history") { request, context in
+            let id = try context.parameters.require("id")
+            let at = try await servedAt(request)
+            let (after, limit) = try page(request)
+            let records = try node.ledger.history(ticket: id, after: after, limit: limit)
+            if records.isEmpty, after == nil, try node.ledger.ticket(id) == nil { throw LedgerError.unknownTicket.with("no ticket \(id)") }
+            return try json(Served(records: records, servedAt: at))
+        }
+        router.get("/v1/events/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let at = try await servedAt(request)
+            guard let event = try node.ledger.event(id) else { throw LedgerError.unknownEvent.with("no event \(id)") }
+            return try json(Served(event: event, servedAt: at))
+        }
+        router.get("/healthz") { _, _ in
+            let s = node.status
+            return try json(["status": "ok", "role": s.raft.role.rawValue])
+        }
+        router.get("/metrics") { _, _ in
+            var text: [UInt8] = []
+            metrics?.emit(into: &text)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        }
+        return router
+    }
+
+    private var memberName: String { node.members.member(node.id)?.id ?? "\(node.id)" }
+
+    // MARK: - Submission
+
+    /// One envelope or an array. Each is admitted here (chain, fields, signature); those that
+    /// pass are proposed together and answered once applied.
+    private func submit(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let bytes = body.readableBytesView
+        guard let first = bytes.first(where: { !Self.whitespace.contains($0) }) else {
+            throw LedgerError.invalidJSON.with("empty body: send one envelope or an array of envelopes")
+        }
+        let isArray = first == UInt8(ascii: "[")
+        let envelopes = isArray ? try JSONForm.decode([Envelope].self, from: bytes) : [try JSONForm.decode(Envelope.self, from: bytes)]
+        guard !envelopes.isEmpty else { throw LedgerError.invalidBatch.with("the array holds no envelope") }
+
+        var outcomes: [Outcome?] = Array(repeating: nil, count: envelopes.count)
+        var pending: [(slot: Int, envelope: Envelope)] = []
+        for (slot, envelope) in envelopes.enumerated() {
+            do throws(LedgerError) {
+                try node.ledger.admit(envelope)
+                if let known = try node.ledger.record(hash: envelope.hash) {
+                    outcomes[slot] = Outcome(hash: envelope.hash, receipt: known.receipt)
+                } else {
+                    pending.append((slot, envelope))
+                }
+            } catch {
+                if !isArray { throw error }
+                outcomes[slot] = Outcome(hash: envelope.hash, error: error)
+            }
+        }
+        if !pending.isEmpty {
+            let receipts = try await node.submit(pending.map(\.envelope))
+            for ((slot, envelope), receipt) in zip(pending, receipts) { outcomes[slot] = Outcome(hash: envelope.hash, receipt: receipt) }
+        }
+        let results = outcomes.compactMap { $0 }
+        return isArray ? try json(["results": results]) : try json(results[0])
+    }
+
+    private static let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+
+    /// What became of one submitted envelope.
+    struct Outcome: Encodable {
+        let hash: Digest
+        var receipt: Receipt?
+        var error: LedgerError?
+
+        init(hash: Digest, receipt: Receipt) { self.hash = hash; self.receipt = receipt }
+        init(hash: Digest, error: LedgerError) { self.hash = hash; self.error = error }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(hash, forKey: .hash)
+            if let receipt {
+                try c.encode(receipt.height, forKey: .height)
+                try c.encode(receipt.leaf, forKey: .leaf)
+                try c.encode(receipt.position, forKey: .position)
+                try c.encode(receipt.result, forKey: .result)
+            }
+            if let error { try c.encode(["code": error.code, "message": error.message], forKey: .error) }
+        }
+        enum Keys: String, CodingKey { case hash, height, leaf, position, result, error }
+    }
+
+    // MARK: - Reads
+
+    /// The height a read is served at, after waiting for a ReadIndex barrier when the request
+    /// asks `consistency=linearizable`.
+    private func servedAt(_ request: Request) async throws -> ServedAt {
+        switch request.uri.queryParameters.get("consistency") {
+        case nil, "local":
+            return ServedAt(height: try node.ledger.head().height, consistency: "local")
+        case "linearizable":
+            try await node.linearizableBarrier()
+            return ServedAt(height: try node.ledger.head().height, consistency: "linearizable")
+        case let other?:
+            throw Problem(.badRequest, "invalid_parameter", "consistency is local or linearizable, got \(other.prefix(40))")
+        }
+    }
+
+    private func page(_ request: Request) throws -> (after: UInt64?, limit: Int) {
+        let q = request.uri.queryParameters
+        var after: UInt64?
+        if let text = q.get("after") {
+            guard let value = UInt64(text) else { throw Problem(.badRequest, "invalid_parameter", "after must be a leaf number") }
+            after = value
+        }
+        var limit = 1000
+        if let text = q.get("limit") {
+            guard let value = Int(text), (1...1000).contains(value) else { throw Problem(.badRequest, "invalid_parameter", "limit is 1–1000") }
+            limit = value
+        }
+        return (after, limit)
+    }
+
+    struct ServedAt: Encodable {
+        let height: UInt64
+        let consistency: String
+    }
+
+    /// A read's answer with the height it was served at.
+    struct Served: Encodable {
+        var ticket: TicketState?
+        var event: EventState?
+        var records: [LedgerRecord]?
+        let servedAt: ServedAt
+
+        init(ticket: TicketState? = nil, event: EventState? = nil, records: [LedgerRecord]? = nil, servedAt: ServedAt) {
+            self.ticket = ticket; self.event = event; self.records = records; self.servedAt = servedAt
+        }
+        enum CodingKeys: String, CodingKey { case ticket, event, records, servedAt = "served_at" }
+    }
+
+    // MARK: - Status
+
+    struct StatusBody: Encodable {
+        struct Peer: Encodable {
+            let node: String, match: UInt64, next: UInt64
+        }
+        let node: String, role: String, term: UInt64
+        let leader: String?
+        let leaderAPI: String?
+        let commit: UInt64, applied: UInt64, lastIndex: UInt64
+        let head: Head
+        let peers: [Peer]
+        let inflightEntries: Int, waitingSubmissions: Int
+
+        enum CodingKeys: String, CodingKey {
+            case node, role, term, leader, leaderAPI = "leader_api", commit, applied, lastIndex = "last_index", head, peers
+            case inflightEntries = "inflight_entries", waitingSubmissions = "waiting_submissions"
+        }
+    }
+
+    private func status() throws -> StatusBody {
+        let s = node.status
+        let members = node.members
+        let leader = s.raft.leader.flatMap { members.member($0) }
+        let peers = s.raft.progress.sorted { $0.key < $1.key }.compactMap { id, p -> StatusBody.Peer? in
+            guard id != node.id, let m = members.member(id) else { return nil }
+            return StatusBody.Peer(node: m.id, match: p.match, next: p.next)
+        }
+        return StatusBody(node: memberName, role: s.raft.role.rawValue, term: s.raft.term, leader: leader?.id, leaderAPI: leader?.api,
+                          commit: s.raft.commit, applied: s.raft.applied, lastIndex: s.raft.lastIndex, head: try node.ledger.head(),
+                          peers: peers, inflightEntries: s.inflightEntries, waitingSubmissions: s.waitingSubmissions)
+    }
+
+    private func json(_ value: some Encodable) throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: JSONForm.encode(value) + [0x0A])))
+    }
+}

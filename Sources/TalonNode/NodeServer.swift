@@ -1,0 +1,121 @@
+import Hummingbird
+public import Logging
+import NIOCore
+public import Prometheus
+import ServiceLifecycle
+import UnixSignals
+import TalonCrypto
+import TalonLedger
+import TalonRaft
+import TalonStore
+
+/// Where a node keeps its data and listens, read from flags or a config file.
+public struct NodeConfig: Sendable, Codable {
+    /// The data directory (LMDB store: ledger and Raft log).
+    public var data: String
+    /// The genesis file.
+    public var genesis: String
+    /// This member's id in the genesis (`n1`).
+    public var node: String
+    /// The member's private key file (its public key must match the genesis).
+    public var key: String
+    /// Addresses to listen on; default: the member's `peer` and `api` from the genesis.
+    public var peer: String?
+    public var api: String?
+
+    public init(data: String, genesis: String, node: String, key: String, peer: String? = nil, api: String? = nil) {
+        self.data = data; self.genesis = genesis; self.node = node; self.key = key; self.peer = peer; self.api = api
+    }
+}
+
+/// A whole node: store, Raft loop, peer transport and HTTP API, run as services that stop
+/// together — gracefully on SIGTERM or SIGINT (HTTP first, then the loop, which flushes the
+/// store), or all at once when one fails.
+public struct NodeServer: Sendable {
+    public let node: Node
+    let transport: PeerTransport
+    let listener: PeerListener
+    let api: NodeAPI
+    let apiAddress: (host: String, port: Int)
+    let logger: Logger
+
+    /// Opens the store and binds the peer port.
+    /// - Throws: `NodeError`, `LedgerError` (`genesis_mismatch` for a data directory of
+    ///   another genesis), `CryptoError` for an unreadable or world-readable key.
+    public static func open(_ config: NodeConfig, options: Node.Options = Node.Options(),
+                            metrics: PrometheusCollectorRegistry?, logger: Logger) async throws -> NodeServer {
+        let genesis = try GenesisFile(path: config.genesis)
+        let members = ClusterMembers(genesis)
+        guard let id = members.id(named: config.node), let member = members.member(id) else {
+            throw NodeError.unknownMember.with("the genesis lists no member \(config.node)")
+        }
+        let key = try SigningKey.load(from: config.key)
+        guard key.publicKey == member.key else {
+            throw NodeError.badProof.with("\(config.key) is not \(config.node)'s key: the genesis lists \(member.key)")
+        }
+        var addresses: [NodeID: (host: String, port: Int)] = [:]
+        for other in members.ids where other != id {
+            guard let m = members.member(other) else { continue }
+            addresses[other] = try Self.address(m.peer, "peer address of \(m.id)")
+        }
+        let peerAddress = try Self.address(config.peer ?? member.peer, "peer address")
+        let apiAddress = try Self.address(config.api ?? member.api, "API address")
+        let core = try NodeCore(path: config.data, members: members, id: id, seed: UInt64.random(in: 1...UInt64.max))
+        let transport = PeerTransport(members: members, me: id, key: key, addresses: addresses)
+        let node = try Node(core: core, members: members, transport: transport, options: options)
+        let listener = try await PeerTransport.bind(host: peerAddress.host, port: peerAddress.port)
+        return NodeServer(node: node, transport: transport, listener: listener, api: NodeAPI(node: node, key: key, metrics: metrics),
+                          apiAddress: apiAddress, logger: logger)
+    }
+
+    /// Runs until SIGTERM or SIGINT, or until a part fails (then throws its error).
+    public func run() async throws {
+        let app = Application(router: api.router(),
+                              configuration: .init(address: .hostname(apiAddress.host, port: apiAddress.port), serverName: "talon"),
+                              logger: logger)
+        let loop = NodeLoopService(node: node, transport: transport, listener: listener)
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        logger.info("node starting", metadata: [
+            "node": "\(node.members.member(node.id)?.id ?? "?")", "peer_port": "\(listener.port)",
+            "api": "\(apiAddress.host):\(apiAddress.port)",
+        ])
+        try await group.run()
+    }
+
+    /// Parses `host:port`.
+    static func address(_ text: String, _ what: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
+              colon > text.startIndex else {
+            throw NodeError("invalid_address", "\(what) must be host:port, got \(text.prefix(80))")
+        }
+        return (String(text[..<colon]), port)
+    }
+}
+
+/// The Raft loop and the peer transport as one service: it stops the loop on graceful
+/// shutdown and ends the transport when the loop ends.
+struct NodeLoopService: Service {
+    let node: Node
+    let transport: PeerTransport
+    let listener: PeerListener
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await transport.run(listener) }
+                group.addTask { try await node.run() }
+                defer { group.cancelAll() }
+                // The loop returns on shutdown or failure; the transport only when cancelled.
+                try await group.next()
+            }
+        } onGracefulShutdown: {
+            node.stop()
+        }
+    }
+}
