@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TalonCrypto
 import TalonLedger
+import TalonNode
 import TalonStore
 
 /// A failure the CLI reports as `error[code]: message` and exit status 1.
@@ -13,18 +14,26 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Runs `body`, turning Talon's errors into a one-line message and exit status 1.
 func reportingErrors<R>(_ body: () throws -> R) throws -> R {
-    do { return try body() } catch let e as LedgerError {
-        throw fail(e.code, e.message)
-    } catch let e as CryptoError {
-        throw fail(e.code, e.message)
-    } catch let e as StoreError {
-        throw fail(e.code, e.message)
-    } catch let e as CLIError {
-        throw fail(e.code, e.message)
-    }
+    do { return try body() } catch { throw reported(error) }
 }
 
-private func fail(_ code: String, _ message: String) -> ExitCode {
+/// Runs `body`, turning Talon's errors into a one-line message and exit status 1.
+func reportingErrors<R>(_ body: () async throws -> R) async throws -> R {
+    do { return try await body() } catch { throw reported(error) }
+}
+
+/// Prints a Talon error as `error[code]: message` and turns it into exit status 1; passes
+/// anything else (argument errors, exit codes) on.
+private func reported(_ error: any Error) -> any Error {
+    let (code, message): (String, String)
+    switch error {
+    case let e as LedgerError: (code, message) = (e.code, e.message)
+    case let e as CryptoError: (code, message) = (e.code, e.message)
+    case let e as StoreError: (code, message) = (e.code, e.message)
+    case let e as NodeError: (code, message) = (e.code, e.message)
+    case let e as CLIError: (code, message) = (e.code, e.message)
+    default: return error
+    }
     FileHandle.standardError.write(Data("error[\(code)]: \(message)\n".utf8))
     return ExitCode(1)
 }

@@ -100,7 +100,7 @@ struct LedgerCommand: ParsableCommand {
                 guard let block = try LedgerStore.open(store.store).block(height: height) else {
                     throw CLIError(code: "not_found", message: "no block \(height)")
                 }
-                printJSON(BlockOutput(block), pretty: true)
+                printJSON(block, pretty: true)
             }
         }
     }
@@ -177,22 +177,4 @@ struct VerifyOutput: Encodable {
         try c.encode((seconds * 1000).rounded() / 1000, forKey: .seconds)
     }
     enum K: String, CodingKey { case ok, blocks, envelopes, head, failure, seconds }
-}
-
-struct BlockOutput: Encodable {
-    let block: Block
-    init(_ block: Block) { self.block = block }
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: K.self)
-        try c.encode(block.height, forKey: .height)
-        try c.encode(block.hash, forKey: .hash)
-        try c.encode(block.prev, forKey: .prev)
-        try c.encode(block.timestamp, forKey: .timestamp)
-        try c.encode(block.treeSize, forKey: .treeSize)
-        try c.encode(block.treeRoot, forKey: .treeRoot)
-        try c.encode(block.entries.map { ["envelope": $0.envelopeHash.hex, "result": $0.result] }, forKey: .entries)
-    }
-    enum K: String, CodingKey {
-        case height, hash, prev, timestamp, treeSize = "tree_size", treeRoot = "tree_root", entries
-    }
 }

@@ -7,7 +7,11 @@ struct OpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "op",
         abstract: "Build and sign an envelope; print it as one line of JSON.",
-        discussion: "Pipe the output to `talon ledger append` (or, once nodes exist, POST it to /v1/envelopes).",
+        discussion: """
+            With --node, submits the envelope to the cluster (trying each node given in turn) and
+            prints its receipt; exits 1 when the ledger rejected it. Without, prints the envelope
+            for `talon ledger append` or a later POST to /v1/envelopes.
+            """,
         subcommands: [RegisterIssuerOp.self, CreateEventOp.self, RegisterGateOp.self, IssueOp.self,
                       TransferOp.self, RedeemOp.self, VoidOp.self])
 }
@@ -18,14 +22,15 @@ struct SigningOptions: ParsableArguments {
     @Option(name: .long, help: "The genesis file (for the chain id).") var genesis: String?
     @Option(name: .long, help: "The chain id, instead of --genesis.") var chainId: String?
     @Option(name: .long, help: "The nonce (default: microseconds since the epoch, unique per signer in practice).") var nonce: UInt64?
+    @Option(name: .long, help: "Submit to this node's API (repeat or comma-separate to fall back to others).") var node: [String] = []
 
     func validate() throws {
         guard (genesis == nil) != (chainId == nil) else { throw ValidationError("give exactly one of --genesis and --chain-id") }
     }
 
-    /// Signs `operation` and prints the envelope.
-    func emit(_ operation: LedgerOperation) throws {
-        try reportingErrors {
+    /// Signs `operation`, then prints the envelope, or submits it and prints its receipt.
+    func emit(_ operation: LedgerOperation) async throws {
+        try await reportingErrors {
             let signer = try SigningKey.load(from: key)
             let chain = try chainId ?? GenesisFile(path: genesis ?? "").genesis.chainID
             try operation.validateFields()
@@ -33,22 +38,38 @@ struct SigningOptions: ParsableArguments {
             let envelope = Envelope(chainID: chain, nonce: n, operation: operation, signedBy: signer)
             // Refuse here what every node would refuse: sizes beyond the format's limits.
             _ = try Envelope(bytes: envelope.bytes)
-            printJSON(envelope)
+            guard !node.isEmpty else { return printJSON(envelope) }
+            let client = try NodeClient(nodes: node)
+            let answer = try await client.call("/v1/envelopes", body: JSONForm.encode(envelope))
+            FileHandle.standardOutput.write(Data(answer))
+            let outcome = try JSONDecoder().decode(SubmitOutcome.self, from: Data(answer))
+            guard outcome.result == "ok" else {
+                throw CLIError(code: outcome.result, message: "the ledger recorded the envelope as rejected at height \(outcome.height)")
+            }
         }
     }
 }
 
-struct RegisterIssuerOp: ParsableCommand {
+/// The API's answer to one submitted envelope.
+struct SubmitOutcome: Decodable {
+    let hash: String
+    let height: UInt64
+    let leaf: UInt64
+    let position: UInt32
+    let result: String
+}
+
+struct RegisterIssuerOp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "register-issuer", abstract: "An admin registers an issuer.")
     @OptionGroup var signing: SigningOptions
     @Option(name: .long, help: "The issuer's public key or key file.") var issuer: String
     @Option(name: .long, help: "The issuer's name.") var name: String
-    func run() throws {
-        try reportingErrors { try signing.emit(.registerIssuer(RegisterIssuer(issuer: try publicKey(issuer), name: name))) }
+    func run() async throws {
+        try await reportingErrors { try await signing.emit(.registerIssuer(RegisterIssuer(issuer: try publicKey(issuer), name: name))) }
     }
 }
 
-struct CreateEventOp: ParsableCommand {
+struct CreateEventOp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create-event", abstract: "An issuer creates an event.")
     @OptionGroup var signing: SigningOptions
     @Option(name: .long) var eventId: String
@@ -58,32 +79,32 @@ struct CreateEventOp: ParsableCommand {
     @Option(name: .long, help: "Doors-open time (default: 2 hours before the start).") var doorsOpenAt: String?
     @Option(name: .long) var capacity: UInt32
     @Option(name: .long, help: "ISO 4217 currency code.") var currency = "EUR"
-    func run() throws {
-        try reportingErrors {
+    func run() async throws {
+        try await reportingErrors {
             let start = try parseTime(startsAt, "--starts-at")
             let doors = try doorsOpenAt.map { try parseTime($0, "--doors-open-at") } ?? start - 2 * 3_600_000
-            try signing.emit(.createEvent(CreateEvent(eventID: eventId, name: name, venue: venue, startsAt: start,
+            try await signing.emit(.createEvent(CreateEvent(eventID: eventId, name: name, venue: venue, startsAt: start,
                                                       doorsOpenAt: doors, capacity: capacity, currency: currency)))
         }
     }
 }
 
-struct RegisterGateOp: ParsableCommand {
+struct RegisterGateOp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "register-gate", abstract: "An event's issuer registers a gate scanner.")
     @OptionGroup var signing: SigningOptions
     @Option(name: .long) var eventId: String
     @Option(name: .long, help: "The gate's public key or key file.") var gate: String
     @Option(name: .long) var name: String
     @Option(name: .long, help: "Comma-separated sections the gate admits (default: all).") var sections = ""
-    func run() throws {
-        try reportingErrors {
+    func run() async throws {
+        try await reportingErrors {
             let list = sections.split(separator: ",").map { String($0) }
-            try signing.emit(.registerGate(RegisterGate(eventID: eventId, gate: try publicKey(gate), name: name, sections: list)))
+            try await signing.emit(.registerGate(RegisterGate(eventID: eventId, gate: try publicKey(gate), name: name, sections: list)))
         }
     }
 }
 
-struct IssueOp: ParsableCommand {
+struct IssueOp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue", abstract: "An event's issuer issues tickets.",
         discussion: """
@@ -101,8 +122,8 @@ struct IssueOp: ParsableCommand {
     @Option(name: .long) var section = "GA"
     @Option(name: .long, help: "First number of a numbered run.") var start = 1
 
-    func run() throws {
-        try reportingErrors {
+    func run() async throws {
+        try await reportingErrors {
             let specs: [TicketSpec]
             if let tickets {
                 specs = try JSONForm.decode([TicketSpec].self, from: try readInput(tickets))
@@ -114,41 +135,41 @@ struct IssueOp: ParsableCommand {
             } else {
                 throw CLIError(code: "invalid_argument", message: "give --tickets FILE, or --count, --prefix, --holder and --face-value")
             }
-            try signing.emit(.issue(IssueTickets(eventID: eventId, tickets: specs)))
+            try await signing.emit(.issue(IssueTickets(eventID: eventId, tickets: specs)))
         }
     }
 }
 
-struct TransferOp: ParsableCommand {
+struct TransferOp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "transfer", abstract: "A holder transfers a ticket.")
     @OptionGroup var signing: SigningOptions
     @Option(name: .long) var ticketId: String
     @Option(name: .long, help: "The new holder's public key or key file.") var to: String
-    func run() throws {
-        try reportingErrors { try signing.emit(.transfer(Transfer(ticketID: ticketId, to: try publicKey(to)))) }
+    func run() async throws {
+        try await reportingErrors { try await signing.emit(.transfer(Transfer(ticketID: ticketId, to: try publicKey(to)))) }
     }
 }
 
-struct RedeemOp: ParsableCommand {
+struct RedeemOp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "redeem", abstract: "A registered gate redeems a ticket.")
     @OptionGroup var signing: SigningOptions
     @Option(name: .long) var ticketId: String
     @Option(name: .long, help: "The ownership sequence on the scanned pass.") var sequence: UInt64
     @Option(name: .long, help: "Scan time: ISO 8601 or epoch milliseconds (default: now).") var scannedAt: String?
-    func run() throws {
-        try reportingErrors {
+    func run() async throws {
+        try await reportingErrors {
             let at = try scannedAt.map { try parseTime($0, "--scanned-at") } ?? nowMillis()
-            try signing.emit(.redeem(Redeem(ticketID: ticketId, sequence: sequence, scannedAt: at)))
+            try await signing.emit(.redeem(Redeem(ticketID: ticketId, sequence: sequence, scannedAt: at)))
         }
     }
 }
 
-struct VoidOp: ParsableCommand {
+struct VoidOp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "void", abstract: "An event's issuer voids a ticket.")
     @OptionGroup var signing: SigningOptions
     @Option(name: .long) var ticketId: String
     @Option(name: .long) var reason = ""
-    func run() throws {
-        try reportingErrors { try signing.emit(.void(VoidTicket(ticketID: ticketId, reason: reason))) }
+    func run() async throws {
+        try await reportingErrors { try await signing.emit(.void(VoidTicket(ticketID: ticketId, reason: reason))) }
     }
 }

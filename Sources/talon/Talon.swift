@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Talon: ParsableCommand {
+struct Talon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "talon",
         abstract: "Talon: a ticket-authenticity ledger.",
@@ -10,6 +10,6 @@ struct Talon: ParsableCommand {
             codes the ledger records. Keys are given as `ed25519:<64 hex>` or as a key file path.
             """,
         subcommands: [KeysCommand.self, GenesisCommand.self, OpCommand.self, LedgerCommand.self,
-                      TicketCommand.self, BenchCommand.self, SimCommand.self, ContractCommand.self]
+                      TicketCommand.self, NodeCommand.self, ClusterCommand.self, BenchCommand.self, SimCommand.self, ContractCommand.self]
     )
 }

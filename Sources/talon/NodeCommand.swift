@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import TalonLedger
+import TalonNode
+
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node", abstract: "Run a cluster member.", subcommands: [Run.self])
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run one member of the cluster its genesis describes, until SIGTERM or SIGINT.",
+            discussion: """
+                Flags override the config file (JSON with the keys data, genesis, node, key, peer,
+                api). Listens on the member's peer and API addresses from the genesis unless
+                --peer or --api say otherwise. Logs go to standard error.
+                """)
+        @Option(name: .long, help: "A JSON config file.") var config: String?
+        @Option(name: .long, help: "The data directory.") var data: String?
+        @Option(name: .long, help: "The genesis file.") var genesis: String?
+        @Option(name: .long, help: "This member's id in the genesis (n1).") var node: String?
+        @Option(name: .long, help: "The member's key file.") var key: String?
+        @Option(name: .long, help: "Peer listen address host:port.") var peer: String?
+        @Option(name: .long, help: "API listen address host:port.") var api: String?
+        @Option(name: .long, help: "Raft tick in milliseconds.") var tickMs = 100
+        @Option(name: .long, help: "Leader batch linger in microseconds.") var lingerUs = 500
+        @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+        func run() async throws {
+            try await reportingErrors {
+                var settings = NodeConfig(data: "", genesis: "", node: "", key: "")
+                if let config {
+                    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: config)))
+                    settings = try JSONForm.decode(NodeConfig.self, from: bytes)
+                }
+                if let data { settings.data = data }
+                if let genesis { settings.genesis = genesis }
+                if let node { settings.node = node }
+                if let key { settings.key = key }
+                if let peer { settings.peer = peer }
+                if let api { settings.api = api }
+                for (value, flag) in [(settings.data, "--data"), (settings.genesis, "--genesis"), (settings.node, "--node"), (settings.key, "--key")]
+                where value.isEmpty {
+                    throw CLIError(code: "missing_option", message: "\(flag) is required (or give it in --config)")
+                }
+                guard let level = Logger.Level(rawValue: logLevel) else {
+                    throw CLIError(code: "invalid_option", message: "unknown log level \(logLevel)")
+                }
+                LoggingSystem.bootstrap { label in
+                    var handler = StreamLogHandler.standardError(label: label)
+                    handler.logLevel = level
+                    return handler
+                }
+                let registry = PrometheusCollectorRegistry()
+                MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+                var options = Node.Options()
+                options.tick = .milliseconds(max(1, tickMs))
+                options.linger = .microseconds(max(0, lingerUs))
+                let logger = Logger(label: "talon.node.\(settings.node)")
+                let server = try await NodeServer.open(settings, options: options, metrics: registry, logger: logger)
+                try await server.run()
+            }
+        }
+    }
+}
+
+struct ClusterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster", abstract: "Look at a running cluster.", subcommands: [Status.self])
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print each node's role, term, leader, indexes and head.",
+            discussion: "Exits 1 when no node answers or no leader is known.")
+        @OptionGroup var nodes: NodeOptions
+        @Flag(name: .long, help: "One JSON line per node.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let urls = try nodes.urls()
+                var rows: [[String]] = [["node", "url", "role", "term", "leader", "commit", "applied", "height", "head"]]
+                var leaders = Set<String>()
+                for url in urls {
+                    let client = try NodeClient(nodes: [url])
+                    do {
+                        let bytes = try await client.withRounds(1).call("/v1/status")
+                        if json { FileHandle.standardOutput.write(Data(bytes)) }
+                        let s = try JSONDecoder().decode(StatusText.self, from: Data(bytes))
+                        if let leader = s.leader { leaders.insert(leader) }
+                        rows.append([s.node, url, s.role, "\(s.term)", s.leader ?? "-", "\(s.commit)", "\(s.applied)",
+                                     "\(s.head.height)", String(s.head.blockHash.prefix(16))])
+                    } catch {
+                        if json { print("{\"url\":\"\(url)\",\"error\":\"unreachable\"}") }
+                        rows.append(["?", url, "down", "-", "-", "-", "-", "-", "-"])
+                    }
+                }
+                if !json { printTable(rows) }
+                guard !leaders.isEmpty else { throw CLIError(code: "no_leader", message: "no node reports a leader") }
+            }
+        }
+    }
+
+    struct StatusText: Decodable {
+        struct HeadText: Decodable {
+            let height: UInt64
+            let blockHash: String
+            enum CodingKeys: String, CodingKey { case height, blockHash = "block_hash" }
+        }
+        let node: String, role: String, term: UInt64, leader: String?, commit: UInt64, applied: UInt64
+        let head: HeadText
+    }
+}
+
+/// Which nodes a client command talks to.
+struct NodeOptions: ParsableArguments {
+    @Option(name: .long, help: "A node's API URL (repeat or comma-separate for fall-backs).") var node: [String] = []
+    @Option(name: .long, help: "A genesis file whose members' API addresses to use when --node is not given.") var genesis: String?
+
+    func urls() throws -> [String] {
+        if !node.isEmpty { return node.flatMap { $0.split(separator: ",").map { NodeClient.normalize(String($0)) } } }
+        if let genesis { return try GenesisFile(path: genesis).genesis.members.map { NodeClient.normalize($0.api) } }
+        throw CLIError(code: "no_node", message: "give --node URL or --genesis FILE")
+    }
+}
+
+/// Prints rows as aligned columns.
+func printTable(_ rows: [[String]]) {
+    let widths = rows.reduce(into: [Int](repeating: 0, count: rows.first?.count ?? 0)) { w, row in
+        for (i, cell) in row.enumerated() where i < w.count { w[i] = max(w[i], cell.count) }
+    }
+    for row in rows {
+        print(row.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+    }
+}
