@@ -16,9 +16,9 @@ struct LedgerBench: ParsableCommand {
         commandName: "ledger",
         abstract: "Envelopes/s applied on one core (signature check included), then the time to verify the ledger.",
         discussion: """
-            Issues --envelopes tickets (untimed), pre-signs one transfer per ticket (untimed), then
-            times admitting (decode + signature) and applying them in blocks of --batch on one thread
-            with synced commits. Finally times `ledger verify` over the whole store, which re-checks
+            Issues --envelopes tickets (untimed), pre-signs one transfer per ticket (untimed), then \
+            times admitting (decode + signature) and applying them in blocks of --batch on one thread \
+            with synced commits. Finally times `ledger verify` over the whole store, which re-checks \
             every signature on all cores. Build with -c release for meaningful figures.
             """)
     @Option(name: .long, help: "Transfers to apply (and tickets to issue).") var envelopes = 100_000

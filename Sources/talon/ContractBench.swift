@@ -8,10 +8,10 @@ struct ContractBench: ParsableCommand {
         commandName: "bench",
         abstract: "Microseconds per evaluation of each shipped contract on a resale context.",
         discussion: """
-            Loads every contract in --dir and evaluates the hook a resale (or, for refund-window,
-            a refund) calls, --iterations times on one thread in five rounds after a warm-up, and
-            prints the median and the best round. The figure
-            includes encoding the context, running the top level again in a fresh environment,
+            Loads every contract in --dir and evaluates the hook a resale (or, for refund-window, \
+            a refund) calls, --iterations times on one thread in five rounds after a warm-up, and \
+            prints the median and the best round. The figure \
+            includes encoding the context, running the top level again in a fresh environment, \
             the hook, and reading the decision. Build with -c release for meaningful figures.
             """)
     @Option(name: .long, help: "Directory of contracts.") var dir = "genesis/contracts"

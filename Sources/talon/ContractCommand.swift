@@ -14,10 +14,10 @@ struct ContractTest: ParsableCommand {
         commandName: "test",
         abstract: "Run a contract's hook on a context and print the decision.",
         discussion: """
-            The context file is a JSON object shaped like the script's `ctx` (see
-            genesis/contracts/examples/); missing fields are 0, "" or false. Parameters are a JSON
-            object of integers, strings, booleans, arrays and objects (no floats). Prints the
-            decision and the instructions used; an error is printed with its code and line and
+            The context file is a JSON object shaped like the script's `ctx` (see \
+            genesis/contracts/examples/); missing fields are 0, "" or false. Parameters are a JSON \
+            object of integers, strings, booleans, arrays and objects (no floats). Prints the \
+            decision and the instructions used; an error is printed with its code and line and \
             exits with status 1. With --json, prints one JSON object either way.
             """)
     @Argument(help: "The contract's Lua source.") var file: String

@@ -5,14 +5,29 @@ import TalonLedger
 
 struct GenesisCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "genesis", abstract: "Create genesis files.", subcommands: [Init.self])
+        commandName: "genesis", abstract: "Create and read genesis files.", subcommands: [Init.self, Members.self])
+
+    struct Members: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a genesis's members, one per line: id, peer address, API address, key.")
+        @Option(name: .long, help: "The genesis file.") var genesis: String
+        @Flag(name: .long, help: "Print only the ids.") var ids = false
+
+        func run() throws {
+            try reportingErrors {
+                for m in try GenesisFile(path: genesis).genesis.members {
+                    print(ids ? m.id : "\(m.id) \(m.peer) \(m.api) \(m.key)")
+                }
+            }
+        }
+    }
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write keys and a genesis for a local cluster.",
             discussion: """
-                Writes DIR/genesis.json and DIR/keys/: one key per node (n1, n2, …), an admin key and
-                an issuer key registered from the start. Nodes listen on 127.0.0.1, peer ports from
+                Writes DIR/genesis.json and DIR/keys/: one key per node (n1, n2, …), an admin key and \
+                an issuer key registered from the start. Nodes listen on 127.0.0.1, peer ports from \
                 --peer-port and API ports from --api-port upwards.
                 """)
         @Option(name: .long, help: "Number of nodes.") var nodes = 3

@@ -12,9 +12,9 @@ struct LedgerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Admit and apply signed envelopes to a local store (the single-process path).",
             discussion: """
-                Reads envelopes as JSON, one per line (the output of `talon op`) or one JSON array.
-                Each is admitted (chain, fields, signature); those refused never enter a block. The
-                rest are applied in blocks of --batch. Prints one JSON line per envelope and exits 0
+                Reads envelopes as JSON, one per line (the output of `talon op`) or one JSON array. \
+                Each is admitted (chain, fields, signature); those refused never enter a block. The \
+                rest are applied in blocks of --batch. Prints one JSON line per envelope and exits 0 \
                 only when every envelope was applied with result ok.
                 """)
         @OptionGroup var store: StoreOptions

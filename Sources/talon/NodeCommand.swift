@@ -14,7 +14,7 @@ struct NodeCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run one member of the cluster its genesis describes, until SIGTERM or SIGINT.",
             discussion: """
-                Flags override the config file (JSON with the keys data, genesis, node, key, peer,
+                Flags override the config file (JSON with the keys data, genesis, node, key, peer, \
                 api). Listens on the member's peer and API addresses from the genesis unless
                 --peer or --api say otherwise. Logs go to standard error.
                 """)

@@ -8,8 +8,8 @@ struct OpCommand: ParsableCommand {
         commandName: "op",
         abstract: "Build and sign an envelope; print it as one line of JSON.",
         discussion: """
-            With --node, submits the envelope to the cluster (trying each node given in turn) and
-            prints its receipt; exits 1 when the ledger rejected it. Without, prints the envelope
+            With --node, submits the envelope to the cluster (trying each node given in turn) and \
+            prints its receipt; exits 1 when the ledger rejected it. Without, prints the envelope \
             for `talon ledger append` or a later POST to /v1/envelopes.
             """,
         subcommands: [RegisterIssuerOp.self, CreateEventOp.self, RegisterGateOp.self, IssueOp.self,
@@ -108,8 +108,8 @@ struct IssueOp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue", abstract: "An event's issuer issues tickets.",
         discussion: """
-            Either --tickets FILE (a JSON array of {ticket_id, section, seat, face_value, holder}) or a
-            numbered run: --count N --prefix P --holder KEY --face-value CENTS [--section S] issues
+            Either --tickets FILE (a JSON array of {ticket_id, section, seat, face_value, holder}) or a \
+            numbered run: --count N --prefix P --holder KEY --face-value CENTS [--section S] issues \
             P-1 … P-N with seats 1 … N.
             """)
     @OptionGroup var signing: SigningOptions

@@ -11,11 +11,11 @@ struct RaftBench: ParsableCommand {
         commandName: "raft",
         abstract: "Entries/s committed by three in-process Raft nodes on synced LMDB logs.",
         discussion: """
-            The leader proposes --per-round entries of --entry-bytes each, then messages are
-            delivered in process in waves: every message of a wave is stepped, then each node saves
-            one Ready (one synced LMDB transaction), until the round's entries are committed on the
-            leader. Nodes save one after
-            another on one thread, so a round pays three fsyncs in series where real nodes pay them
+            The leader proposes --per-round entries of --entry-bytes each, then messages are \
+            delivered in process in waves: every message of a wave is stepped, then each node saves \
+            one Ready (one synced LMDB transaction), until the round's entries are committed on the \
+            leader. Nodes save one after \
+            another on one thread, so a round pays three fsyncs in series where real nodes pay them \
             in parallel. Build with -c release.
             """)
     @Option(name: .long, help: "Entries to commit.") var entries = 20_000

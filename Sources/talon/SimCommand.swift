@@ -14,12 +14,12 @@ struct RaftSim: ParsableCommand {
         commandName: "raft",
         abstract: "Simulates Raft clusters under seeded faults, checking safety after every step and liveness after healing.",
         discussion: """
-            Each seed is one run: a chaos phase (message loss, delay, duplication and reordering;
-            symmetric and one-way partitions, an isolated leader, a flapping link, crashes and
-            restarts, clocks at different rates) while clients propose, read and move leadership,
-            then a heal phase in which a leader must be elected and every proposal committed
-            within 20 election timeouts. The same seed always gives the same run. On the first
-            violation, prints the seed, the property, what was seen and the steps leading to it,
+            Each seed is one run: a chaos phase (message loss, delay, duplication and reordering; \
+            symmetric and one-way partitions, an isolated leader, a flapping link, crashes and \
+            restarts, clocks at different rates) while clients propose, read and move leadership, \
+            then a heal phase in which a leader must be elected and every proposal committed \
+            within 20 election timeouts. The same seed always gives the same run. On the first \
+            violation, prints the seed, the property, what was seen and the steps leading to it, \
             and exits with status 1. Replay one seed in full with --from S --seeds 1 --trace.
             """)
     @Option(name: .long, help: "How many seeds to run.") var seeds = 1000

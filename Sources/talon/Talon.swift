@@ -6,7 +6,7 @@ struct Talon: AsyncParsableCommand {
         commandName: "talon",
         abstract: "Talon: a ticket-authenticity ledger.",
         discussion: """
-            Errors are printed as `error[code]: message` on standard error, with the same stable
+            Errors are printed as `error[code]: message` on standard error, with the same stable \
             codes the ledger records. Keys are given as `ed25519:<64 hex>` or as a key file path.
             """,
         subcommands: [KeysCommand.self, GenesisCommand.self, OpCommand.self, LedgerCommand.self,
