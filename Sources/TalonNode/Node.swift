@@ -1,4 +1,5 @@
 import Foundation
+public import Logging
 public import TalonLedger
 public import TalonRaft
 
@@ -48,6 +49,7 @@ public final class Node: @unchecked Sendable {
     public let options: Options
     private let core: NodeCore
     private let transport: PeerTransport
+    private let logger: Logger
     private let condition = NSCondition()
     private var inbox = Inbox()
     private var snapshot: Status
@@ -62,8 +64,10 @@ public final class Node: @unchecked Sendable {
     private var applied: UInt64 = 0
 
     /// Drives `core`, talking to peers through `transport`.
-    public init(core: NodeCore, members: ClusterMembers, transport: PeerTransport, options: Options = Options()) throws {
+    public init(core: NodeCore, members: ClusterMembers, transport: PeerTransport, options: Options = Options(),
+                logger: Logger = Logger(label: "talon.node")) throws {
         self.core = core
+        self.logger = logger
         self.id = core.id
         self.ledger = core.ledger
         self.members = members
@@ -346,6 +350,12 @@ public final class Node: @unchecked Sendable {
 
         let waitingCount = inflight.values.reduce(0) { $0 + $1.waiting.count } + forwarded.count
         let raft = core.status
+        if raft.role != status.role || raft.leader != status.leader {
+            logger.info("raft role changed", metadata: [
+                "role": "\(raft.role.rawValue)", "term": "\(raft.term)",
+                "leader": "\(raft.leader.flatMap { members.member($0)?.id } ?? "none")",
+                "commit": "\(raft.commit)", "applied": "\(raft.applied)"])
+        }
         condition.withLock { snapshot = Status(raft: raft, inflightEntries: inflight.count, waitingSubmissions: waitingCount) }
     }
 

@@ -62,7 +62,7 @@ public struct NodeServer: Sendable {
         let apiAddress = try Self.address(config.api ?? member.api, "API address")
         let core = try NodeCore(path: config.data, members: members, id: id, seed: UInt64.random(in: 1...UInt64.max))
         let transport = PeerTransport(members: members, me: id, key: key, addresses: addresses)
-        let node = try Node(core: core, members: members, transport: transport, options: options)
+        let node = try Node(core: core, members: members, transport: transport, options: options, logger: logger)
         let listener = try await PeerTransport.bind(host: peerAddress.host, port: peerAddress.port)
         return NodeServer(node: node, transport: transport, listener: listener, api: NodeAPI(node: node, key: key, metrics: metrics),
                           apiAddress: apiAddress, logger: logger)

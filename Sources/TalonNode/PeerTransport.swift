@@ -22,6 +22,8 @@ public final class PeerTransport: Sendable {
         public var maxBackoff: Duration = .seconds(2)
         /// How long a connection attempt may take.
         public var connectTimeout: TimeAmount = .seconds(2)
+        /// How long either side may take to complete the handshake before the connection closes.
+        public var handshakeTimeout: TimeAmount = .seconds(5)
         public init() {}
     }
 
@@ -97,6 +99,8 @@ public final class PeerTransport: Sendable {
 
     /// An inbound connection: handshake, then messages from that peer only.
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let deadline = closeUnlessAuthenticated(connection.channel)
+        defer { deadline.cancel() }
         try? await connection.executeThenClose { inbound, outbound in
             var handshake = PeerHandshake(members: members, me: me, key: key)
             var decoder = FrameDecoder(maxFrameBytes: options.maxFrameBytes)
@@ -106,6 +110,7 @@ public final class PeerTransport: Sendable {
                 while let frame = try decoder.next() {
                     guard let peer = handshake.peer else {
                         for reply in try handshake.receive(frame) { try await outbound.write(reply) }
+                        if handshake.isAuthenticated { deadline.cancel() }
                         continue
                     }
                     switch frame {
@@ -139,6 +144,8 @@ public final class PeerTransport: Sendable {
                             try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                         }
                     }
+                let deadline = closeUnlessAuthenticated(channel.channel)
+                defer { deadline.cancel() }
                 try await channel.executeThenClose { inbound, outbound in
                     var handshake = PeerHandshake(members: members, me: me, key: key)
                     var decoder = FrameDecoder(maxFrameBytes: options.maxFrameBytes)
@@ -154,6 +161,7 @@ public final class PeerTransport: Sendable {
                     guard handshake.peer == peer else {
                         throw NodeError.unknownMember.with("the member at \(address.host):\(address.port) is not \(peer)")
                     }
+                    deadline.cancel()
                     backoff = options.minBackoff
                     while let frame = await pending.next() {
                         try await outbound.write(frame)
@@ -165,6 +173,15 @@ public final class PeerTransport: Sendable {
             do { try await Task.sleep(for: backoff) } catch { return }
             backoff = min(backoff * 2, options.maxBackoff)
         }
+    }
+}
+
+extension PeerTransport {
+    /// Closes `channel` when the handshake has not finished (and the returned task been
+    /// cancelled) within the handshake timeout, so a silent or slow client cannot hold a
+    /// connection open.
+    func closeUnlessAuthenticated(_ channel: any Channel) -> Scheduled<Void> {
+        channel.eventLoop.scheduleTask(in: options.handshakeTimeout) { channel.close(promise: nil) }
     }
 }
 

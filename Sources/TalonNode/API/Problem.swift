@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import TalonCrypto
 import TalonLedger
 import TalonStore
@@ -29,6 +30,8 @@ struct Problem: Error, Sendable {
             self.init(.badRequest, e.code, e.message)
         case let e as StoreError:
             self.init(.internalServerError, e.code, e.message)
+        case let e as NIOTooManyBytesError:
+            self.init(.contentTooLarge, "body_too_large", "the request body exceeds \(e.maxBytes.map { "\($0) bytes" } ?? "the limit")")
         case let e as HTTPError:
             let code = switch e.status {
             case .notFound: "not_found"

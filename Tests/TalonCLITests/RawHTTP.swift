@@ -1,0 +1,109 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A minimal HTTP/1.1 client over a blocking socket, written for the tests so that they
+/// talk to a node the way any client would (and can also send it bytes no client would).
+/// Each call opens one connection, sends `Connection: close` and reads to the end.
+enum RawHTTP {
+    struct Reply: Sendable, CustomStringConvertible {
+        let status: Int
+        let headers: [String: String]
+        let body: String
+        var description: String { "HTTP \(status) \(body.prefix(600))" }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// `method path` on `address` (host:port) with an optional body; fails on a refused or
+    /// reset connection and after `timeout` seconds without an answer.
+    static func request(_ method: String, _ address: String, _ path: String, body: String? = nil,
+                        timeout: Double = 15) async throws -> Reply {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(address)\r\nConnection: close\r\n"
+        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        let bytes = Array((head + "\r\n" + (body ?? "")).utf8)
+        let raw = try await exchange(address, bytes, timeout: timeout)
+        return try parse(raw)
+    }
+
+    /// Sends `bytes` to `address`, then reads until the peer closes, `timeout` passes or
+    /// `readLimit` bytes have arrived; returns what was read. Refused connections throw.
+    static func exchange(_ address: String, _ bytes: [UInt8], timeout: Double = 5, readLimit: Int = 1 << 22) async throws -> [UInt8] {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<[UInt8], any Error>) in
+            DispatchQueue.global().async {
+                c.resume(with: Result { try blockingExchange(address, bytes, timeout: timeout, readLimit: readLimit) })
+            }
+        }
+    }
+
+    private static func blockingExchange(_ address: String, _ bytes: [UInt8], timeout: Double, readLimit: Int) throws -> [UInt8] {
+        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
+            throw Failure(description: "bad address \(address)")
+        }
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
+        defer { close(fd) }
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: .init((timeout - timeout.rounded(.down)) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        inet_pton(AF_INET, String(address[..<colon]), &addr.sin_addr)
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(description: "connect \(address): errno \(errno)") }
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }   // the peer may close early on garbage; read what it said
+            sent += n
+        }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while out.count < readLimit {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            out += buffer[..<n]
+        }
+        return out
+    }
+
+    /// Parses a complete response with a Content-Length or chunked body.
+    static func parse(_ raw: [UInt8]) throws -> Reply {
+        let text = String(decoding: raw, as: UTF8.self)
+        guard let split = text.range(of: "\r\n\r\n") else { throw Failure(description: "no complete response: \(text.prefix(200).debugDescription)") }
+        let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
+        let statusParts = lines.first?.split(separator: " ") ?? []
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "bad status line \(lines.first ?? "")") }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let c = line.firstIndex(of: ":") else { continue }
+            headers[line[..<c].lowercased()] = line[line.index(after: c)...].trimmingCharacters(in: .whitespaces)
+        }
+        var body = String(text[split.upperBound...])
+        if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
+        return Reply(status: status, headers: headers, body: body)
+    }
+
+    private static func dechunk(_ text: String) -> String {
+        var rest = Substring(text), out = ""
+        while let lineEnd = rest.range(of: "\r\n"), let size = Int(rest[..<lineEnd.lowerBound], radix: 16), size > 0 {
+            let start = lineEnd.upperBound
+            let bytes = Array(rest[start...].utf8)
+            out += String(decoding: bytes.prefix(size), as: UTF8.self)
+            rest = Substring(String(decoding: bytes.dropFirst(size), as: UTF8.self)).dropFirst(2)
+        }
+        return out
+    }
+}
