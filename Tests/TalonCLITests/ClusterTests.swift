@@ -60,6 +60,13 @@ struct ClusterTests {
                 #expect(try decode(ServedRecords.self, history.body).records.map(\.hash) == [receipts[1].hash, receipts[2].hash])
             }
 
+            // Ids may hold `/`: sent percent-encoded, they are found.
+            let slashed = try await s.op("issue", key: g.issuer, genesis: g.genesis, nonce: 3, "--event-id", "EV", "--count", "1",
+                                         "--prefix", "ROW/A", "--holder", alice.path, "--face-value", "4500")
+            #expect(try decode(SubmitReply.self, try await c.submit(slashed).body).result == "ok")
+            let found = try await RawHTTP.request("GET", c.api(1), "/v1/tickets/ROW%2FA-1?consistency=linearizable")
+            #expect(found.status == 200 && (try? decode(ServedTicket.self, found.body))?.ticket.ticketId == "ROW/A-1", "\(found)")
+
             // A forged signature is refused before it reaches Raft.
             let at = try #require(transfer.range(of: "\"signature\":\"")).upperBound
             let forged = transfer.replacingCharacters(in: at..<transfer.index(after: at), with: transfer[at] == "0" ? "1" : "0")

@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Prometheus
 public import TalonCrypto
+import Foundation
 import TalonLedger
 import TalonRaft
 
@@ -31,7 +32,7 @@ public struct NodeAPI: Sendable {
         router.get("/v1/status") { _, _ in try json(status()) }
         router.get("/v1/blocks/{height}") { _, context in
             let text = try context.parameters.require("height")
-            guard let height = UInt64(text) else { throw Problem(.badRequest, "invalid_parameter", "height must be a positive integer, got \(text.prefix(40))") }
+            guard let height = UInt64(text) else { throw Problem(.badRequest, "invalid_parameter", "height must be a non-negative integer, got \(text.prefix(40))") }
             guard let block = try node.ledger.block(height: height) else { throw Problem(.notFound, "not_found", "no block at height \(height)") }
             return try json(block)
         }
@@ -42,13 +43,13 @@ public struct NodeAPI: Sendable {
             return try json(record)
         }
         router.get("/v1/tickets/{id}") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context)
             let at = try await servedAt(request)
             guard let ticket = try node.ledger.ticket(id) else { throw LedgerError.unknownTicket.with("no ticket \(id)") }
             return try json(Served(ticket: ticket, servedAt: at))
         }
         router.get("/v1/tickets/{id}/history") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context)
             let at = try await servedAt(request)
             let (after, limit) = try page(request)
             let records = try node.ledger.history(ticket: id, after: after, limit: limit)
@@ -56,7 +57,7 @@ public struct NodeAPI: Sendable {
             return try json(Served(records: records, servedAt: at))
         }
         router.get("/v1/events/{id}") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context)
             let at = try await servedAt(request)
             guard let event = try node.ledger.event(id) else { throw LedgerError.unknownEvent.with("no event \(id)") }
             return try json(Served(event: event, servedAt: at))
@@ -71,6 +72,15 @@ public struct NodeAPI: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
         return router
+    }
+
+    /// The `{id}` path parameter, percent-decoded (ids may hold `/`, sent as `%2F`).
+    private func pathID(_ context: BasicRequestContext) throws -> String {
+        let raw = try context.parameters.require("id")
+        guard let id = raw.removingPercentEncoding else {
+            throw Problem(.badRequest, "invalid_parameter", "the id is not valid percent-encoded UTF-8")
+        }
+        return id
     }
 
     private var memberName: String { node.members.member(node.id)?.id ?? "\(node.id)" }

@@ -49,14 +49,14 @@ struct Problem: Error, Sendable {
         switch code {
         case NodeError.batchTooLarge.code: .contentTooLarge
         case NodeError.noLeader.code, NodeError.notLeader.code, NodeError.dropped.code,
-             NodeError.timeout.code, NodeError.stopped.code: .serviceUnavailable
+             NodeError.timeout.code, NodeError.stopped.code, "leader_transferring": .serviceUnavailable
         default: .internalServerError
         }
     }
 
     private static func status(ofLedger code: String) -> HTTPResponse.Status {
         switch code {
-        case LedgerError.storeCorrupt.code: .internalServerError
+        case _ where code.hasPrefix("store_"): .internalServerError
         case LedgerError.unknownTicket.code, LedgerError.unknownEvent.code: .notFound
         default: .badRequest
         }
