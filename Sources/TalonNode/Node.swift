@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Metrics
 public import TalonLedger
 public import TalonRaft
 
@@ -28,6 +29,10 @@ public final class Node: @unchecked Sendable {
         public var maxBatchEnvelopes = 8192
         /// Most envelope bytes in one entry.
         public var maxBatchBytes = 8 << 20
+        /// Entries the leader keeps proposed but not yet applied; while that many are in
+        /// flight, new submissions wait and join the next batch, so batches grow with load
+        /// instead of each costing a round of syncs and messages.
+        public var maxInflightEntries = 2
         /// How long a submission or a linearizable read may wait.
         public var requestTimeout: Duration = .seconds(10)
         public init() {}
@@ -50,6 +55,7 @@ public final class Node: @unchecked Sendable {
     private let core: NodeCore
     private let transport: PeerTransport
     private let logger: Logger
+    private let meters = Meters()
     private let condition = NSCondition()
     private var inbox = Inbox()
     private var snapshot: Status
@@ -60,6 +66,7 @@ public final class Node: @unchecked Sendable {
     private var inflight: [UInt64: (term: UInt64, waiting: [Waiting])] = [:]
     private var forwarded: [UInt64: (leader: NodeID, waiting: Waiting)] = [:]
     private var reads: [[UInt8]: (index: UInt64?, waiting: Waiting)] = [:]
+    private var held: [(waiting: Waiting, forwardedBy: (NodeID, UInt64)?)] = []
     private var nextRequest: UInt64 = 0
     private var applied: UInt64 = 0
 
@@ -200,13 +207,19 @@ public final class Node: @unchecked Sendable {
                     let now = clock.now
                     if now >= nextTick { break }
                     if !inbox.peer.isEmpty || !inbox.reads.isEmpty { break }
+                    let pipelineFull = inflight.count >= options.maxInflightEntries
+                    if !held.isEmpty && !pipelineFull { break }
                     if !inbox.submissions.isEmpty {
-                        // Linger for a fuller batch, unless this node is not the leader.
+                        // Linger for a fuller batch, unless this node is not the leader; while
+                        // the pipeline is full, wait for an entry to apply (a peer's answer).
                         let first = inbox.submissions[0].arrived
                         let count = inbox.submissions.reduce(0) { $0 + $1.envelopes.count }
-                        if snapshot.raft.role != .leader || count >= options.maxBatchEnvelopes || now >= first + options.linger { break }
-                        _ = condition.wait(until: Date(timeIntervalSinceNow: Self.seconds((first + options.linger) - now)))
-                        continue
+                        if snapshot.raft.role != .leader || count >= options.maxBatchEnvelopes { break }
+                        if !pipelineFull {
+                            if now >= first + options.linger { break }
+                            _ = condition.wait(until: Date(timeIntervalSinceNow: Self.seconds(min(first + options.linger, nextTick) - now)))
+                            continue
+                        }
                     }
                     _ = condition.wait(until: Date(timeIntervalSinceNow: Self.seconds(nextTick - now)))
                 }
@@ -238,8 +251,9 @@ public final class Node: @unchecked Sendable {
         for w in left.submissions + left.reads { w.fail(.stopped) }
         for (_, entry) in inflight { for w in entry.waiting { w.fail(.stopped) } }
         for (_, entry) in forwarded { entry.waiting.fail(.stopped) }
+        for entry in held { entry.waiting.fail(.stopped) }
         for (_, read) in reads { read.waiting.fail(.stopped) }
-        inflight = [:]; forwarded = [:]; reads = [:]
+        inflight = [:]; forwarded = [:]; reads = [:]; held = []
     }
 
     private static func seconds(_ d: Duration) -> Double {
@@ -249,7 +263,8 @@ public final class Node: @unchecked Sendable {
     /// One turn: everything taken from the inbox goes to the core in one `run`.
     private func turn(_ taken: Inbox, ticks: Int, now: ContinuousClock.Instant) throws {
         var input = NodeCore.Input(ticks: ticks)
-        var submissions: [(Waiting, forwardedBy: (NodeID, UInt64)?)] = taken.submissions.map { ($0, nil) }
+        var submissions = held + taken.submissions.map { (waiting: $0, forwardedBy: nil) }
+        held = []
         for event in taken.peer {
             switch event {
             case .raft(let message):
@@ -277,7 +292,10 @@ public final class Node: @unchecked Sendable {
             }
         }
         var batches: [[Waiting]] = []
-        if status.role == .leader {
+        if status.role == .leader && inflight.count >= options.maxInflightEntries
+            && submissions.reduce(0, { $0 + $1.waiting.envelopes.count }) < options.maxBatchEnvelopes {
+            held = submissions
+        } else if status.role == .leader {
             var current: [Waiting] = [], count = 0, bytes = 0
             for (w, _) in submissions {
                 let size = w.envelopes.reduce(0) { $0 + $1.bytes.count }
@@ -315,6 +333,7 @@ public final class Node: @unchecked Sendable {
 
         let out = try core.run(input)
 
+        for batch in input.proposals { meters.batchEnvelopes.record(batch.envelopes.count) }
         for (batch, proposed) in zip(batches, out.proposed) {
             switch proposed {
             case .success(let at): inflight[at.index] = (at.term, batch)
@@ -324,6 +343,7 @@ public final class Node: @unchecked Sendable {
         for message in out.messages { transport.send(message) }
         for entry in out.applied {
             applied = entry.index
+            if let block = entry.block { meters.blocks.increment(); meters.envelopes.increment(by: block.block.entries.count) }
             guard let (term, waiting) = inflight.removeValue(forKey: entry.index) else { continue }
             guard term == entry.term, entry.receipts.count == waiting.reduce(0, { $0 + $1.envelopes.count }) else {
                 for w in waiting { w.fail(.dropped) }
@@ -348,7 +368,7 @@ public final class Node: @unchecked Sendable {
         }
         if ticks > 0 { expire(now) }
 
-        let waitingCount = inflight.values.reduce(0) { $0 + $1.waiting.count } + forwarded.count
+        let waitingCount = inflight.values.reduce(0) { $0 + $1.waiting.count } + forwarded.count + held.count
         let raft = core.status
         if raft.role != status.role || raft.leader != status.leader {
             logger.info("raft role changed", metadata: [
@@ -356,6 +376,7 @@ public final class Node: @unchecked Sendable {
                 "leader": "\(raft.leader.flatMap { members.member($0)?.id } ?? "none")",
                 "commit": "\(raft.commit)", "applied": "\(raft.applied)"])
         }
+        meters.update(raft, waiting: waitingCount)
         condition.withLock { snapshot = Status(raft: raft, inflightEntries: inflight.count, waitingSubmissions: waitingCount) }
     }
 
@@ -366,10 +387,35 @@ public final class Node: @unchecked Sendable {
             for w in entry.waiting { index <= applied ? w.fail(.dropped) : w.fail(.timeout) }
             inflight[index] = nil
         }
+        held.removeAll { entry in
+            guard entry.waiting.deadline <= now else { return false }
+            entry.waiting.fail(.timeout)
+            return true
+        }
         for (request, entry) in forwarded where entry.waiting.deadline <= now {
             entry.waiting.fail(.timeout)
             forwarded[request] = nil
         }
+    }
+}
+
+/// The node's figures in the metrics system (Prometheus at `/metrics`).
+private struct Meters {
+    let term = Gauge(label: "talon_raft_term")
+    let commit = Gauge(label: "talon_raft_commit_index")
+    let applied = Gauge(label: "talon_raft_applied_index")
+    let isLeader = Gauge(label: "talon_raft_is_leader")
+    let waiting = Gauge(label: "talon_submissions_waiting")
+    let blocks = Counter(label: "talon_blocks_applied_total")
+    let envelopes = Counter(label: "talon_envelopes_applied_total")
+    let batchEnvelopes = Recorder(label: "talon_proposed_batch_envelopes")
+
+    func update(_ raft: RaftStatus, waiting count: Int) {
+        term.record(Double(raft.term))
+        commit.record(Double(raft.commit))
+        applied.record(Double(raft.applied))
+        isLeader.record(raft.role == .leader ? 1 : 0)
+        waiting.record(count)
     }
 }
 

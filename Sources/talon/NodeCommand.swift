@@ -27,6 +27,7 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "API listen address host:port.") var api: String?
         @Option(name: .long, help: "Raft tick in milliseconds.") var tickMs = 100
         @Option(name: .long, help: "Leader batch linger in microseconds.") var lingerUs = 500
+        @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 2
         @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
         func run() async throws {
@@ -59,6 +60,7 @@ struct NodeCommand: AsyncParsableCommand {
                 var options = Node.Options()
                 options.tick = .milliseconds(max(1, tickMs))
                 options.linger = .microseconds(max(0, lingerUs))
+                options.maxInflightEntries = max(1, maxInflight)
                 let logger = Logger(label: "talon.node.\(settings.node)")
                 let server = try await NodeServer.open(settings, options: options, metrics: registry, logger: logger)
                 try await server.run()
