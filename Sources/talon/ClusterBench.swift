@@ -1,0 +1,190 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Histogram
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import TalonCrypto
+import TalonLedger
+
+/// Measures a running cluster's write path from the outside, the way clients load it: many
+/// connections, one signed transfer per request, each answered after its block is applied.
+/// With `--etcd`, runs the same harness against etcd's v3 JSON gateway for comparison.
+struct ClusterBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Transfers/s and latency percentiles of a running cluster, optionally beside etcd.",
+        discussion: """
+            Setup (untimed): creates an event, issues --ops tickets to --holders keys made for \
+            the run, and pre-signs one transfer per ticket. Then --connections clients each send \
+            one transfer per POST /v1/envelopes, spread over the nodes, and wait for its receipt \
+            (the ledger applied it). Prints operations/s and latency percentiles. With --etcd URL, \
+            the same clients then put 400-byte values through etcd's /v3/kv/put and the ratio is \
+            printed. Needs the issuer key of the cluster's genesis (genesis/local by default).
+            """)
+    @Option(name: .long, help: "The cluster's genesis (node addresses and chain id).") var genesis = "genesis/local/genesis.json"
+    @Option(name: .long, help: "A registered issuer's key file.") var issuer = "genesis/local/keys/issuer.key"
+    @Option(name: .long, help: "Nodes to send to (default: every member's API address).") var node: [String] = []
+    @Option(name: .long, help: "Timed operations.") var ops = 20_000
+    @Option(name: .long, help: "Concurrent client connections.") var connections = 64
+    @Option(name: .long, help: "Holder keys the tickets are spread over.") var holders = 256
+    @Option(name: .long, help: "etcd client URLs to run the same load against (comma-separated).") var etcd: String?
+    @Flag(name: .long, help: "Print one JSON object per run.") var json = false
+
+    func validate() throws {
+        guard ops > 0, connections > 0, holders > 0 else { throw ValidationError("--ops, --connections and --holders must be positive") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let genesisFile = try GenesisFile(path: genesis)
+            let chain = genesisFile.genesis.chainID
+            let urls = node.isEmpty ? genesisFile.genesis.members.map { NodeClient.normalize($0.api) }
+                                    : node.flatMap { $0.split(separator: ",").map { NodeClient.normalize(String($0)) } }
+            let issuerKey = try SigningKey.load(from: issuer)
+            let setup = try NodeClient(nodes: urls)
+            let run = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36).uppercased()
+            var nonce = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+            func next() -> UInt64 { nonce += 1; return nonce }
+
+            if !json { print("talon bench cluster: \(ops) transfers, \(connections) connections, nodes \(urls.joined(separator: " "))") }
+            let started = ContinuousClock.now
+            let event = "BENCH-\(run)"
+            let create = Envelope(chainID: chain, nonce: next(), operation: .createEvent(CreateEvent(
+                eventID: event, name: "Bench \(run)", venue: "Loopback", startsAt: 4_000_000_000_000, doorsOpenAt: 3_999_990_000_000,
+                capacity: UInt32(clamping: ops), currency: "EUR")), signedBy: issuerKey)
+            try await submitAll([create], via: setup)
+            let keys = (0..<holders).map { _ in SigningKey.generate() }
+            var issues: [Envelope] = []
+            for start in stride(from: 0, to: ops, by: Limits.ticketsPerIssue) {
+                let specs = (start..<min(ops, start + Limits.ticketsPerIssue)).map {
+                    TicketSpec(ticketID: "\(event)-\($0)", section: "GA", seat: "\($0)", faceValue: 5000, holder: keys[$0 % holders].publicKey)
+                }
+                issues.append(Envelope(chainID: chain, nonce: next(), operation: .issue(IssueTickets(eventID: event, tickets: specs)), signedBy: issuerKey))
+            }
+            try await submitAll(issues, via: setup)
+            let bodies = parallelMap(0..<ops) { i in
+                JSONForm.encode(Envelope(chainID: chain, nonce: UInt64(i) + 1, operation: .transfer(Transfer(ticketID: "\(event)-\(i)", to: keys[(i + 1) % holders].publicKey)),
+                                         signedBy: keys[i % holders]))
+            }
+            if !json { print("setup: \(issues.count + 1) envelopes submitted and \(ops) transfers signed in \(Self.format(ContinuousClock.now - started))") }
+
+            let talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections) { bytes in
+                (try? JSONDecoder().decode(ResultText.self, from: Data(bytes)))?.result == "ok"
+            }
+            talon.print(json: json)
+
+            if let etcd {
+                let etcdURLs = etcd.split(separator: ",").map { NodeClient.normalize(String($0)) + "/v3/kv/put" }
+                let value = Data((0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31) }).base64EncodedString()
+                let puts = (0..<ops).map { i in
+                    Array("{\"key\":\"\(Data("talon-bench/\(run)/\(i)".utf8).base64EncodedString())\",\"value\":\"\(value)\"}".utf8)
+                }
+                let other = try await Load.run(name: "etcd", urls: etcdURLs, bodies: puts, connections: connections) { bytes in
+                    (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["header"] != nil
+                }
+                other.print(json: json)
+                if !json {
+                    print(String(format: "talon/etcd: %.2fx the throughput, p99 %.2fx", talon.rate / other.rate,
+                                 Double(talon.histogram.valueAtPercentile(99)) / Double(max(1, other.histogram.valueAtPercentile(99)))))
+                }
+            }
+        }
+    }
+
+    /// Submits setup envelopes in arrays and requires every one to be ok.
+    private func submitAll(_ envelopes: [Envelope], via client: NodeClient) async throws {
+        for start in stride(from: 0, to: envelopes.count, by: 100) {
+            let chunk = Array(envelopes[start..<min(envelopes.count, start + 100)])
+            let bytes = try await client.call("/v1/envelopes", body: JSONForm.encode(chunk))
+            let results = try JSONDecoder().decode(ResultsText.self, from: Data(bytes)).results
+            guard results.allSatisfy({ $0.result == "ok" }) else {
+                throw CLIError(code: "bench_setup", message: "setup envelopes were rejected: \(results.compactMap(\.result).filter { $0 != "ok" }.prefix(3))")
+            }
+        }
+    }
+
+    private struct ResultText: Decodable { let result: String? }
+    private struct ResultsText: Decodable { let results: [ResultText] }
+
+    static func format(_ d: Duration) -> String {
+        String(format: "%.2f s", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+    }
+}
+
+/// One timed load: `connections` clients POST `bodies` (each once) over `urls`, client `c`
+/// always to `urls[c % urls.count]`, each waiting for its answer before sending the next.
+struct Load {
+    let name: String
+    let count: Int
+    let failed: Int
+    let seconds: Double
+    /// Latency in microseconds.
+    let histogram: Histogram<UInt64>
+    var rate: Double { Double(count - failed) / seconds }
+
+    static func run(name: String, urls: [String], bodies: [[UInt8]], connections: Int,
+                    accepted: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Load {
+        var pool = HTTPClient.Configuration.ConnectionPool()
+        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: pool))
+        let cursor = Cursor()
+        let start = ContinuousClock.now
+        let outcome: Result<(Histogram<UInt64>, Int), any Error>
+        do { outcome = .success(try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int).self) { group in
+            for c in 0..<connections {
+                let url = urls[c % urls.count]
+                group.addTask {
+                    var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000)
+                    var failed = 0
+                    while true {
+                        let i = cursor.next()
+                        guard i < bodies.count else { break }
+                        var request = HTTPClientRequest(url: url)
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = .bytes(ByteBuffer(bytes: bodies[i]))
+                        let sent = ContinuousClock.now
+                        do {
+                            let response = try await client.execute(request, timeout: .seconds(30))
+                            let body = Array(buffer: try await response.body.collect(upTo: 1 << 20))
+                            if response.status != .ok || !accepted(body) { failed += 1 }
+                        } catch {
+                            failed += 1
+                        }
+                        let elapsed = ContinuousClock.now - sent
+                        _ = histogram.record(UInt64(max(1, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))
+                    }
+                    return (histogram, failed)
+                }
+            }
+            var all = Histogram<UInt64>(highestTrackableValue: 60_000_000)
+            var failed = 0
+            for try await (h, f) in group { all.add(h); failed += f }
+            return (all, failed)
+        }) } catch { outcome = .failure(error) }
+        try await client.shutdown()
+        let results = try outcome.get()
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return Load(name: name, count: bodies.count, failed: results.1, seconds: seconds, histogram: results.0)
+    }
+
+    func print(json: Bool) {
+        let ms = { (p: Double) in Double(histogram.valueAtPercentile(p)) / 1000 }
+        if json {
+            Swift.print(String(format: "{\"system\":\"%@\",\"ops\":%d,\"failed\":%d,\"seconds\":%.3f,\"ops_per_s\":%.0f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f}",
+                               name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000))
+        } else {
+            Swift.print(String(format: "%@: %d ops (%d failed) in %.2f s = %.0f ops/s; latency ms p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f",
+                               name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000))
+        }
+    }
+}
+
+/// Hands out 0, 1, 2, … to concurrent clients.
+final class Cursor: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() -> Int { value.add(1, ordering: .relaxed).oldValue }
+}
