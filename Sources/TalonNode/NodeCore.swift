@@ -63,12 +63,15 @@ public final class NodeCore {
                 options: Environment.Options = .init(), configure: (inout RaftConfig) -> Void = { _ in }) throws {
         guard members.member(id) != nil else { throw NodeError.unknownMember.with("no member has Raft id \(id)") }
         self.id = id
-        // Commits do not sync one by one: each Raft save syncs the environment, taking every
-        // block applied before it along (one fsync per `run`). A block lost to a power cut is
-        // applied again from the synced log, since its log index commits with it.
-        var unsynced = options
-        unsynced.sync = false
-        ledger = try Ledger(path: path, genesis: members.genesis, options: unsynced, extraTables: LMDBRaftStorage.tableNames)
+        // Each commit syncs its data pages but not LMDB's meta page (MDB_NOMETASYNC), which
+        // keeps the store intact through a power cut; each Raft save then syncs the whole
+        // environment, so the log and hard state are durable before any message leaves. A
+        // block commit undone by a power cut is applied again from the log, since its log
+        // index commits with it. (MDB_NOSYNC would save syncs but lets a power cut damage
+        // the store on file systems that reorder writes.)
+        var deferredMeta = options
+        deferredMeta.syncMeta = false
+        ledger = try Ledger(path: path, genesis: members.genesis, options: deferredMeta, extraTables: LMDBRaftStorage.tableNames)
         storage = try LMDBRaftStorage(environment: ledger.environment, syncEachSave: options.sync)
         var config = RaftConfig(id: id, members: members.ids, seed: seed)
         // Entries up to the ledger's index are applied; the core hands out only later ones.

@@ -28,10 +28,15 @@ public final class Environment: @unchecked Sendable {
         public var initialMapSize: Int = 64 << 20
         /// When false, commits do not fsync (benchmarks and throw-away stores only).
         public var sync: Bool = true
+        /// When false (and `sync` is true), a commit syncs its data pages but not the meta
+        /// page (LMDB's `MDB_NOMETASYNC`): the store stays intact through a power cut, but
+        /// the last commits may be undone unless `sync()` ran after them.
+        public var syncMeta: Bool = true
         /// An options value with the defaults.
-        public init(initialMapSize: Int = 64 << 20, sync: Bool = true) {
+        public init(initialMapSize: Int = 64 << 20, sync: Bool = true, syncMeta: Bool = true) {
             self.initialMapSize = initialMapSize
             self.sync = sync
+            self.syncMeta = syncMeta
         }
     }
 
@@ -53,7 +58,8 @@ public final class Environment: @unchecked Sendable {
         if let failure = Self.makeDirectories(path) {
             throw StoreError("store_open_failed", "cannot create store directory \(path): \(failure)")
         }
-        let env = try LMDB.openEnvironment(path: path, mapSize: options.initialMapSize, maxTables: names.count + 1, sync: options.sync)
+        let env = try LMDB.openEnvironment(path: path, mapSize: options.initialMapSize, maxTables: names.count + 1,
+                                               sync: options.sync, syncMeta: options.syncMeta)
         var tables: [String: UInt32] = [:]
         do throws(StoreError) {
             let (txn, rc) = LMDB.begin(env, readOnly: false)

@@ -33,7 +33,7 @@ enum LMDB {
 
     // MARK: environment
 
-    static func openEnvironment(path: String, mapSize: Int, maxTables: Int, sync: Bool) throws(StoreError) -> OpaquePointer {
+    static func openEnvironment(path: String, mapSize: Int, maxTables: Int, sync: Bool, syncMeta: Bool = true) throws(StoreError) -> OpaquePointer {
         var env: OpaquePointer?
         try check(mdb_env_create(&env), "mdb_env_create")
         guard let env else { throw StoreError("store_open_failed", "mdb_env_create returned no environment") }
@@ -42,7 +42,7 @@ enum LMDB {
             try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
             try check(mdb_env_set_maxreaders(env, 254), "mdb_env_set_maxreaders")
             var flags = UInt32(MDB_NOTLS)
-            if !sync { flags |= UInt32(MDB_NOSYNC) }
+            if !sync { flags |= UInt32(MDB_NOSYNC) } else if !syncMeta { flags |= UInt32(MDB_NOMETASYNC) }
             let rc = mdb_env_open(env, path, flags, 0o600)
             if rc != 0 {
                 throw StoreError("store_open_failed", "cannot open store at \(path): \(message(rc))", status: rc)
