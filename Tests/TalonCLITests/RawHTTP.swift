@@ -34,11 +34,7 @@ enum RawHTTP {
     /// Sends `bytes` to `address`, then reads until the peer closes, `timeout` passes or
     /// `readLimit` bytes have arrived; returns what was read. Refused connections throw.
     static func exchange(_ address: String, _ bytes: [UInt8], timeout: Double = 5, readLimit: Int = 1 << 22) async throws -> [UInt8] {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<[UInt8], any Error>) in
-            DispatchQueue.global().async {
-                c.resume(with: Result { try blockingExchange(address, bytes, timeout: timeout, readLimit: readLimit) })
-            }
-        }
+        try await onOwnThread { try blockingExchange(address, bytes, timeout: timeout, readLimit: readLimit) }
     }
 
     private static func blockingExchange(_ address: String, _ bytes: [UInt8], timeout: Double, readLimit: Int) throws -> [UInt8] {
@@ -105,5 +101,15 @@ enum RawHTTP {
             rest = Substring(String(decoding: bytes.dropFirst(size), as: UTF8.self)).dropFirst(2)
         }
         return out
+    }
+}
+
+/// Runs blocking work on a thread of its own. Not on GCD's global queue: its width is the
+/// core count, and other tests park blocking waits there (a `talon` process running), which
+/// would starve a test's HTTP calls on a busy machine.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        let thread = Thread { c.resume(with: Result { try body() }) }
+        thread.start()
     }
 }

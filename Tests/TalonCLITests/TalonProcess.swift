@@ -101,9 +101,7 @@ final class Sandbox: Sendable {
 
         // Wait on a GCD thread, not on the test's executor.
         let timeout = Self.timeout
-        let finished = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            DispatchQueue.global().async { c.resume(returning: exited.wait(timeout: .now() + timeout) == .success) }
-        }
+        let finished = (try? await onOwnThread { exited.wait(timeout: .now() + timeout) == .success }) ?? false
         if !finished {
             kill(pid, SIGKILL)
             exited.wait()
