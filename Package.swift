@@ -43,7 +43,7 @@ let package = Package(
         // Talon modules, dependencies pointing one way (see DESIGN.md).
         .target(name: "TalonCrypto", dependencies: ["CSodium"]),
         .target(name: "TalonStore", dependencies: ["CLMDB"]),
-        .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore"]),
+        .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore", "TalonContracts"]),
         .target(name: "TalonRaft", dependencies: ["TalonStore"]),
         .target(
             name: "TalonNode",
@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(
             name: "TalonLedgerTests",
             dependencies: [
-                "TalonLedger", "TalonCrypto", "TalonStore",
+                "TalonLedger", "TalonCrypto", "TalonStore", "TalonContracts",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

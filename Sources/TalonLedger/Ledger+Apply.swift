@@ -40,6 +40,7 @@ extension Ledger {
         let t = tables
         let head = try self.head(txn)
         let height = head.height + 1
+        let blockTime = max(timestamp, head.timestamp)
         var frontier = try MerkleFrontier(nodes: StoredMerkleNodes(txn: txn, table: t.merkle), size: head.treeSize)
         let admins = Set(genesis.genesis.admins)
         var entries: [Block.Entry] = []
@@ -49,7 +50,8 @@ extension Ledger {
 
         for (position, envelope) in envelopes.enumerated() {
             let leaf = head.treeSize + UInt64(position)
-            let context = ApplyContext(txn: txn, tables: t, height: height, leaf: leaf, admins: admins, chainID: chainID)
+            let context = ApplyContext(txn: txn, tables: t, height: height, leaf: leaf, admins: admins, chainID: chainID,
+                                       timestamp: blockTime, contracts: contracts)
             let result = try context.apply(envelope)
             let receipt = Receipt(leaf: leaf, height: height, position: UInt32(position), result: result)
 
@@ -66,7 +68,7 @@ extension Ledger {
         }
 
         let block = Block(
-            height: height, prev: head.blockHash, timestamp: max(timestamp, head.timestamp),
+            height: height, prev: head.blockHash, timestamp: blockTime,
             entries: entries, treeSize: frontier.size, treeRoot: frontier.root())
         try t.blocks.put(txn, height, block, append: true)
         try txn.put(t.meta, Schema.MetaKey.height, Schema.u64(height))

@@ -5,17 +5,22 @@ import TalonStore
 public struct LedgerRecord: Hashable, Sendable, Codable {
     public var envelope: Envelope
     public var receipt: Receipt
+    /// What the event's contract decided, when one was consulted.
+    public var decision: RecordedDecision?
     /// SHA-256 of the envelope's bytes.
     public var hash: Digest { envelope.hash }
 
-    enum CodingKeys: String, CodingKey { case envelope, receipt, hash }
+    enum CodingKeys: String, CodingKey { case envelope, receipt, hash, decision }
 
-    public init(envelope: Envelope, receipt: Receipt) { self.envelope = envelope; self.receipt = receipt }
+    public init(envelope: Envelope, receipt: Receipt, decision: RecordedDecision? = nil) {
+        self.envelope = envelope; self.receipt = receipt; self.decision = decision
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         envelope = try c.decode(Envelope.self, forKey: .envelope)
         receipt = try c.decode(Receipt.self, forKey: .receipt)
+        decision = try c.decodeIfPresent(RecordedDecision.self, forKey: .decision)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -23,6 +28,7 @@ public struct LedgerRecord: Hashable, Sendable, Codable {
         try c.encode(envelope, forKey: .envelope)
         try c.encode(receipt, forKey: .receipt)
         try c.encode(hash, forKey: .hash)
+        try c.encodeIfPresent(decision, forKey: .decision)
     }
 }
 
@@ -62,7 +68,8 @@ extension Ledger {
         guard let receipt = try txn.get(tables.receipts, Schema.u64(leaf)) else {
             throw LedgerError.storeCorrupt.with("envelope at leaf \(leaf) has no receipt")
         }
-        return LedgerRecord(envelope: envelope, receipt: try Receipt(leaf: leaf, bytes: receipt))
+        let decision = try txn.get(tables.decisions, Schema.u64(leaf)).map { try RecordedDecision(leaf: leaf, bytes: $0) }
+        return LedgerRecord(envelope: envelope, receipt: try Receipt(leaf: leaf, bytes: receipt), decision: decision)
     }
 
     /// The ticket's current state, or nil.

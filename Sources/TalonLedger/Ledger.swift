@@ -9,11 +9,13 @@ public final class Ledger: Sendable {
     public let genesis: GenesisFile
     let env: Environment
     let tables: Tables
+    /// Loaded contracts, used by the single writer while it applies blocks.
+    let contracts = ContractRuntime()
 
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
         let meta, receipts, envelopeIndex, merkle, issuers, events, gates,
-            tickets, accounts, eventRecords: Table
+            tickets, accounts, eventRecords, contracts, bindings, decisions, holdings: Table
         let blocks: TypedTable<UInt64, Block>
         let envelopes: TypedTable<UInt64, Envelope>
         init(_ env: Environment) {
@@ -23,6 +25,8 @@ public final class Ledger: Sendable {
             issuers = env.table(Schema.issuers); events = env.table(Schema.events); gates = env.table(Schema.gates)
             tickets = env.table(Schema.tickets); accounts = env.table(Schema.accounts)
             eventRecords = env.table(Schema.eventRecords)
+            contracts = env.table(Schema.contracts); bindings = env.table(Schema.bindings)
+            decisions = env.table(Schema.decisions); holdings = env.table(Schema.holdings)
         }
     }
 

@@ -73,6 +73,12 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
 
     // MARK: store and verification
     /// The store was made from another genesis.
+    /// No contract with that id is deployed.
+    public static let unknownContract = LedgerError("unknown_contract", "no such contract")
+    /// The event's contract cannot be replaced once tickets are issued.
+    public static let contractLocked = LedgerError("contract_locked", "the event's contract cannot change")
+    /// The event's contract denied the operation (its reason is in the decision).
+    public static let contractDenied = LedgerError("contract_denied", "the event's contract denied it")
     public static let genesisMismatch = LedgerError("genesis_mismatch", "store was created from another genesis")
     /// The genesis file is malformed.
     public static let invalidGenesis = LedgerError("invalid_genesis", "malformed genesis")

@@ -71,4 +71,35 @@ import Testing
         let sorted = Set(words).sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
         #expect(outputs.first?.contains(#""reason":"\#(sorted.joined(separator: " "))""#) == true)
     }
+
+    /// `op deploy-contract` and `op bind-contract` sign what the ledger then enforces:
+    /// transfer-limit refuses a second change of hands, and `ticket history` shows why.
+    @Test func deployAndBindThroughTheCommandLine() async throws {
+        try await withSandbox { s in
+            let g = try await s.genesis()
+            let alice = try await s.newKey("alice"), bob = try await s.newKey("bob"), carol = try await s.newKey("carol")
+            let source = path("genesis/contracts/transfer-limit.lua")
+            let params = try s.write("limits.json", #"{"max_transfers": 1}"#)
+            var ops: [String] = []
+            ops.append(try await s.op("create-event", key: g.issuer, genesis: g.genesis, nonce: 1, "--event-id", "EV", "--name", "Show",
+                                      "--venue", "Hall", "--starts-at", "2026-12-31T20:00:00Z", "--capacity", "10"))
+            ops.append(try await s.op("deploy-contract", key: g.issuer, genesis: g.genesis, nonce: 2, "--source", source))
+            ops.append(try await s.op("bind-contract", key: g.issuer, genesis: g.genesis, nonce: 3, "--event-id", "EV",
+                                      "--source", source, "--params", params))
+            ops.append(try await s.op("issue", key: g.issuer, genesis: g.genesis, nonce: 4, "--event-id", "EV", "--count", "1",
+                                      "--prefix", "T", "--holder", alice.path, "--face-value", "4500"))
+            ops.append(try await s.op("transfer", key: alice.path, genesis: g.genesis, nonce: 1, "--ticket-id", "T-1", "--to", bob.publicKey))
+            ops.append(try await s.op("transfer", key: bob.path, genesis: g.genesis, nonce: 1, "--ticket-id", "T-1", "--to", carol.publicKey))
+            let store = s.path("store")
+            let append = try await s.talon("ledger", "append", "--store", store, "--genesis", g.genesis, try s.writeLines("ops.jsonl", ops))
+            let results = try append.lines.map { try decode(AppendLine.self, $0, context: append).result }
+            #expect(results == ["ok", "ok", "ok", "ok", "ok", "contract_denied"], "\(append)")
+            let history = try await s.talon("ticket", "history", "--store", store, "T-1")
+            #expect(history.status == 0 && history.stdout.contains("has changed hands 1 times; the limit is 1"), "\(history)")
+
+            let bad = try await s.talon("op", "bind-contract", "--key", g.issuer, "--genesis", g.genesis, "--event-id", "EV",
+                                        "--contract", "nothex", "--params", params)
+            #expect(bad.status == 1 && bad.stderr.contains("error[invalid_option]"), "\(bad)")
+        }
+    }
 }

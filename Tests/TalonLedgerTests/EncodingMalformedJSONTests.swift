@@ -181,10 +181,10 @@ import Testing
     @Test func unknownKeysInTheOperation() {
         let foreign: [LedgerOperation.Kind: String] = [
             .registerIssuer: "event_id", .createEvent: "sections", .registerGate: "tickets", .issue: "name",
-            .transfer: "reason", .redeem: "to", .void: "sequence",
+            .transfer: "reason", .redeem: "to", .void: "sequence", .deployContract: "event_id", .bindContract: "source",
         ]
         for e in Self.envelopes {
-            for key in ["extra", "Type", "ticketId", foreign[e.operation.kind]!] {
+            for key in ["extra", "Type", "ticketId", foreign[e.operation.kind, default: "extra"]] {
                 #expect(throws: LedgerError.invalidJSON, "\(e.operation.kind.name) + \(key)") {
                     try decode(Self.editedOp(e) { $0[key] = "x" })
                 }

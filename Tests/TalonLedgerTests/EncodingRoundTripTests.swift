@@ -58,10 +58,13 @@ import Testing
             .transfer: ["ticket_id", "to"],
             .redeem: ["ticket_id", "sequence", "scanned_at"],
             .void: ["ticket_id", "reason"],
+            .deployContract: ["source"],
+            .bindContract: ["event_id", "contract", "params"],
         ]
         let names: [LedgerOperation.Kind: String] = [
             .registerIssuer: "register_issuer", .createEvent: "create_event", .registerGate: "register_gate",
             .issue: "issue", .transfer: "transfer", .redeem: "redeem", .void: "void",
+            .deployContract: "deploy_contract", .bindContract: "bind_contract",
         ]
         await propertyCheck(count: 30, input: EnvelopeGen.anyEnvelopes(kind)) { s in
             let e = s.envelope
@@ -74,7 +77,7 @@ import Testing
             #expect(top["signer"] as? String == "ed25519:" + Bytes.hex(e.signer.bytes))
             #expect(top["signature"] as? String == Bytes.hex(e.bytes.suffix(64)))
             let op = try #require(top["op"] as? [String: Any])
-            #expect(Set(op.keys) == opFields[kind]!.union(["type"]))
+            #expect(Set(op.keys) == (try #require(opFields[kind])).union(["type"]))
             #expect(op["type"] as? String == names[kind])
             // Keys are sorted on output: "chain_id" < "nonce" < "op" < "signature" < "signer" < "version".
             #expect(text.hasPrefix("{\"chain_id\":"))

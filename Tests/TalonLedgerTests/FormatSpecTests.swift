@@ -38,6 +38,9 @@ import TalonLedger
              [0, 4] + str("E") + [0, 0, 0, 1] + str("T") + str("S") + str("1") + [0, 0, 0, 0, 0, 0, 0x11, 0x94] + k.bytes),
             (.redeem(Redeem(ticketID: "T", sequence: 3, scannedAt: 256)), [0, 6] + str("T") + [0, 0, 0, 0, 0, 0, 0, 3] + [0, 0, 0, 0, 0, 0, 1, 0]),
             (.void(VoidTicket(ticketID: "T", reason: "")), [0, 7] + str("T") + [0, 0, 0, 0]),
+            (.deployContract(DeployContract(source: "x = 1")), [0, 8] + str("x = 1")),
+            (.bindContract(BindContract(eventID: "E", contract: SHA256.hash(Array("x = 1".utf8)), params: "{}")),
+             [0, 9] + str("E") + SHA256.hash(Array("x = 1".utf8)).bytes + str("{}")),
         ]
         for (op, expected) in cases {
             var w = ByteWriter()

@@ -171,6 +171,14 @@ enum EnvelopeGen {
         case .void:
             return .void(VoidTicket(ticketID: idField(valid, using: &rng),
                                     reason: textField(valid, allowEmpty: true, maxBytes: Limits.reasonBytes, using: &rng)))
+        case .deployContract:
+            return .deployContract(DeployContract(source: valid ? "function on_transfer() return true end -- " + text(maxBytes: 40, allowEmpty: true, using: &rng) : ""))
+        case .bindContract:
+            let params = valid ? "{\"limit\": \(Int.random(in: 0...1000, using: &rng))}" : ["[1]", "{", "{\"x\": 1.5}", "null"].randomElement(using: &rng) ?? "["
+            var digest = [UInt8](repeating: 0, count: 32)
+            for i in digest.indices { digest[i] = UInt8.random(in: 0...255, using: &rng) }
+            return .bindContract(BindContract(eventID: valid ? id(using: &rng) : idField(Bool.random(using: &rng), using: &rng),
+                                              contract: Digest(bytes: digest) ?? SHA256.hash([]), params: params))
         }
     }
 
@@ -272,6 +280,10 @@ enum EnvelopeLayout {
             str(o.ticketID); s += [.fixed(8), .fixed(8)]
         case .void(let o):
             str(o.ticketID); str(o.reason)
+        case .deployContract(let o):
+            str(o.source)
+        case .bindContract(let o):
+            str(o.eventID); s.append(.fixed(32)); str(o.params)
         }
         s.append(.fixed(64))
         return s

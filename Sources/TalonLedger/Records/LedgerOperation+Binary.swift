@@ -39,6 +39,12 @@ extension LedgerOperation {
         case .void(let o):
             w.string(o.ticketID)
             w.string(o.reason)
+        case .deployContract(let o):
+            w.string(o.source)
+        case .bindContract(let o):
+            w.string(o.eventID)
+            w.digest(o.contract)
+            w.string(o.params)
         }
     }
 
@@ -86,6 +92,11 @@ extension LedgerOperation {
             return .redeem(Redeem(ticketID: try r.string(max: Limits.idBytes), sequence: try r.u64(), scannedAt: try r.i64()))
         case .void:
             return .void(VoidTicket(ticketID: try r.string(max: Limits.idBytes), reason: try r.string(max: Limits.reasonBytes)))
+        case .deployContract:
+            return .deployContract(DeployContract(source: try r.string(max: Limits.contractSourceBytes)))
+        case .bindContract:
+            return .bindContract(BindContract(eventID: try r.string(max: Limits.idBytes), contract: try r.digest(),
+                                              params: try r.string(max: Limits.contractParamsBytes)))
         }
     }
 }

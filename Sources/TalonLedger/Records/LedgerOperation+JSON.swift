@@ -11,6 +11,8 @@ extension LedgerOperation: Codable {
         .transfer: ["ticket_id", "to"],
         .redeem: ["ticket_id", "sequence", "scanned_at"],
         .void: ["ticket_id", "reason"],
+        .deployContract: ["source"],
+        .bindContract: ["event_id", "contract", "params"],
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -39,6 +41,14 @@ extension LedgerOperation: Codable {
             self = .redeem(Redeem(ticketID: try c.get("ticket_id"), sequence: try c.get("sequence"), scannedAt: try c.get("scanned_at")))
         case .void:
             self = .void(VoidTicket(ticketID: try c.get("ticket_id"), reason: try c.get("reason")))
+        case .deployContract:
+            self = .deployContract(DeployContract(source: try c.get("source")))
+        case .bindContract:
+            let hex: String = try c.get("contract")
+            guard let contract = Digest(hex: hex) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("contract")], debugDescription: "contract must be 64 lowercase hex digits"))
+            }
+            self = .bindContract(BindContract(eventID: try c.get("event_id"), contract: contract, params: try c.get("params")))
         }
     }
 
@@ -62,6 +72,10 @@ extension LedgerOperation: Codable {
             try c.put(o.ticketID, "ticket_id"); try c.put(o.sequence, "sequence"); try c.put(o.scannedAt, "scanned_at")
         case .void(let o):
             try c.put(o.ticketID, "ticket_id"); try c.put(o.reason, "reason")
+        case .deployContract(let o):
+            try c.put(o.source, "source")
+        case .bindContract(let o):
+            try c.put(o.eventID, "event_id"); try c.put(o.contract.hex, "contract"); try c.put(o.params, "params")
         }
     }
 }

@@ -44,6 +44,13 @@ extension LedgerOperation {
         case .void(let o):
             try Self.id(o.ticketID, "ticket_id")
             try Self.text(o.reason, "reason", allowEmpty: true, limit: Limits.reasonBytes)
+        case .deployContract(let o):
+            guard !o.source.isEmpty, o.source.utf8.count <= Limits.contractSourceBytes else {
+                throw LedgerError.invalidField.with("source must be 1–\(Limits.contractSourceBytes) bytes")
+            }
+        case .bindContract(let o):
+            try Self.id(o.eventID, "event_id")
+            _ = try ContractParameters.parse(o.params)
         }
     }
 

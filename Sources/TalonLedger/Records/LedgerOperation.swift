@@ -10,13 +10,16 @@ public enum LedgerOperation: Hashable, Sendable {
     case transfer(Transfer)
     case redeem(Redeem)
     case void(VoidTicket)
+    case deployContract(DeployContract)
+    case bindContract(BindContract)
 
     /// The kind of an operation, with its stable wire number and name.
     ///
-    /// Numbers 8–14 are reserved for `deploy_contract`, `bind_contract`, `list_resale`,
-    /// `cancel_listing`, `buy_resale`, `request_refund` and `cancel_event`.
+    /// Numbers 10–14 are reserved for `list_resale`, `cancel_listing`, `buy_resale`,
+    /// `request_refund` and `cancel_event`.
     public enum Kind: UInt16, CaseIterable, Sendable {
         case registerIssuer = 1, createEvent = 2, registerGate = 3, issue = 4, transfer = 5, redeem = 6, void = 7
+        case deployContract = 8, bindContract = 9
 
         /// The name used in JSON and on the command line.
         public var name: String {
@@ -28,6 +31,8 @@ public enum LedgerOperation: Hashable, Sendable {
             case .transfer: "transfer"
             case .redeem: "redeem"
             case .void: "void"
+            case .deployContract: "deploy_contract"
+            case .bindContract: "bind_contract"
             }
         }
 
@@ -48,6 +53,8 @@ public enum LedgerOperation: Hashable, Sendable {
         case .transfer: .transfer
         case .redeem: .redeem
         case .void: .void
+        case .deployContract: .deployContract
+        case .bindContract: .bindContract
         }
     }
 }
@@ -135,4 +142,25 @@ public struct VoidTicket: Hashable, Sendable {
     public var ticketID: String
     public var reason: String
     public init(ticketID: String, reason: String) { self.ticketID = ticketID; self.reason = reason }
+}
+
+/// An issuer publishes a contract (a Lua script, docs/contracts.md); its id is the SHA-256
+/// of the source's UTF-8 bytes.
+public struct DeployContract: Hashable, Sendable {
+    public var source: String
+    public init(source: String) { self.source = source }
+    /// The contract's id.
+    public var contractID: Digest { SHA256.hash(Array(source.utf8)) }
+}
+
+/// An event's issuer binds a deployed contract to the event with parameters, or changes the
+/// parameters of the binding (the contract's `on_rebind` decides which changes it accepts).
+public struct BindContract: Hashable, Sendable {
+    public var eventID: String
+    public var contract: Digest
+    /// A JSON object of integers, strings, booleans, arrays and objects (no floats, no null).
+    public var params: String
+    public init(eventID: String, contract: Digest, params: String) {
+        self.eventID = eventID; self.contract = contract; self.params = params
+    }
 }

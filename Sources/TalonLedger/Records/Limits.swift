@@ -12,6 +12,10 @@ public enum Limits {
     public static let sectionsPerGate = 64
     /// One encoded envelope.
     public static let envelopeBytes = 1 << 20
+    /// A contract's source (UTF-8 bytes).
+    public static let contractSourceBytes = 64 << 10
+    /// A binding's parameters (JSON text).
+    public static let contractParamsBytes = 4096
     /// Envelopes in one block.
     public static let envelopesPerBlock = 100_000
 }

@@ -1,3 +1,4 @@
+import TalonContracts
 import TalonCrypto
 import TalonStore
 
@@ -12,6 +13,9 @@ struct ApplyContext {
     let leaf: UInt64
     let admins: Set<PublicKey>
     let chainID: String
+    /// The block's timestamp: contracts see it as `ctx.now`.
+    let timestamp: Int64
+    let contracts: ContractRuntime
 
     /// Applies `envelope` and returns `ok` or the reason it was rejected.
     func apply(_ envelope: Envelope) throws -> String {
@@ -58,6 +62,10 @@ struct ApplyContext {
         case .void(let o):
             let ticket = try self.ticket(o.ticketID)
             return ([o.ticketID], Set([ticket?.holder].compactMap { $0 }), Set([ticket?.eventID].compactMap { $0 }))
+        case .deployContract:
+            return ([], [], [])
+        case .bindContract(let o):
+            return ([], [], [o.eventID])
         }
     }
 
@@ -92,6 +100,11 @@ struct ApplyContext {
                 throw LedgerError.ticketExists.with("ticket \(spec.ticketID) already exists")
             }
             for spec in o.tickets { try putTicket(TicketState(spec: spec, eventID: o.eventID, height: height)) }
+            var received: [PublicKey: UInt32] = [:]
+            for spec in o.tickets { received[spec.holder, default: 0] += 1 }
+            for (holder, count) in received {
+                try changeHolding(holder, event: o.eventID) { $0.held += count; $0.acquired += count }
+            }
             event.issued += UInt32(o.tickets.count)
             try putEvent(event)
 
@@ -99,10 +112,17 @@ struct ApplyContext {
             var ticket = try requireMovable(o.ticketID)
             guard ticket.holder == signer else { throw LedgerError.notHolder.with("\(signer) does not hold \(o.ticketID)") }
             guard o.to != signer else { throw LedgerError.invalidField.with("a ticket cannot be transferred to its holder") }
+            if let binding = try binding(ticket.eventID) {
+                let event = try requireEvent(ticket.eventID)
+                try decide(binding, .onTransfer, context(event: event, ticket: ticket, counterparty: o.to, signer: signer))
+            }
             ticket.holder = o.to
             ticket.sequence += 1
+            ticket.transfers += 1
             ticket.updatedAt = height
             try putTicket(ticket)
+            try changeHolding(signer, event: ticket.eventID) { $0.held -= min($0.held, 1) }
+            try changeHolding(o.to, event: ticket.eventID) { $0.held += 1; $0.acquired += 1 }
 
         case .redeem(let o):
             guard var ticket = try self.ticket(o.ticketID) else { throw LedgerError.unknownTicket.with("no ticket \(o.ticketID)") }
@@ -130,7 +150,88 @@ struct ApplyContext {
             ticket.status = .void
             ticket.updatedAt = height
             try putTicket(ticket)
+
+        case .deployContract(let o):
+            guard try txn.contains(tables.issuers, signer.bytes) else { throw LedgerError.notAuthorized.with("\(signer) is not a registered issuer") }
+            let id = o.contractID
+            guard try !txn.contains(tables.contracts, id.bytes) else { throw LedgerError.alreadyExists.with("contract \(id.hex) is deployed") }
+            if let error = contracts.check(id, source: o.source) { throw LedgerError(error.code, error.description) }
+            try txn.put(tables.contracts, id.bytes, ContractState(id: id, deployer: signer, source: o.source, deployedAt: height).bytes)
+
+        case .bindContract(let o):
+            let event = try requireEvent(o.eventID)
+            guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may bind its contract") }
+            guard try txn.contains(tables.contracts, o.contract.bytes) else {
+                throw LedgerError.unknownContract.with("no contract \(o.contract.hex) is deployed")
+            }
+            let old = try binding(o.eventID)
+            if let old, old.contract != o.contract, event.issued > 0 {
+                throw LedgerError.contractLocked.with("tickets of \(o.eventID) are issued under contract \(old.contract.hex.prefix(16))…; only its parameters can change")
+            }
+            // The contract's on_rebind checks the parameters and, on a change, whether it only
+            // loosens the rules; it runs against the old parameters' contract when rebinding.
+            let new = BindingState(eventID: o.eventID, contract: o.contract, params: o.params, boundAt: height)
+            let previous = try old.flatMap { $0.contract == o.contract ? try ContractParameters.parse($0.params) : nil }
+            try decide(new, .onRebind, context(event: event, ticket: nil, counterparty: nil, signer: signer), previous: previous)
+            try txn.put(tables.bindings, Array(o.eventID.utf8), new.bytes)
         }
+    }
+
+    // MARK: contracts
+
+    /// The context a hook sees for an operation on `ticket` (nil for event-level hooks).
+    private func context(event: EventState, ticket: TicketState?, counterparty: PublicKey?, signer: PublicKey,
+                         price: UInt64 = 0, fees: UInt64 = 0) throws -> ContractContext {
+        let buyer = try counterparty.map { try holding($0, event: event.eventID) } ?? Holding()
+        return ContractContext(
+            now: timestamp,
+            operation: .init(price: Int64(clamping: price), fees: Int64(clamping: fees), currency: event.currency),
+            ticket: ticket.map {
+                .init(id: $0.ticketID, section: $0.section, faceValue: Int64(clamping: $0.faceValue), paid: Int64(clamping: $0.paid),
+                      transfers: Int64($0.transfers), resales: Int64($0.resales))
+            } ?? .init(),
+            event: .init(id: event.eventID, issuer: event.issuer.description, startsAt: event.startsAt, cancelled: false),
+            parties: .init(holder: ticket?.holder.description ?? "", counterparty: counterparty?.description ?? "", signer: signer.description),
+            buyer: .init(eventTickets: Int64(buyer.held), eventAcquisitions: Int64(buyer.acquired)))
+    }
+
+    /// Evaluates `hook` of `binding`'s contract and records the decision at this envelope's
+    /// leaf; a denial or a failed evaluation rejects the envelope with its code.
+    @discardableResult
+    private func decide(_ binding: BindingState, _ hook: Hook, _ context: ContractContext,
+                        previous: [String: ContractValue]? = nil) throws -> ContractDecision {
+        let params = try ContractParameters.parse(binding.params)
+        let outcome = try contracts.evaluate(binding.contract, source: { try contractSource(binding.contract) }, hook: hook,
+                                             context: context, parameters: params, previous: previous)
+        switch outcome {
+        case .failure(let error):
+            throw LedgerError(error.code, error.description)
+        case .success(let decision):
+            try txn.put(tables.decisions, Schema.u64(leaf), RecordedDecision(contract: binding.contract, hook: hook, decision: decision).bytes)
+            guard decision.allowed else {
+                throw LedgerError.contractDenied.with(decision.reason.isEmpty ? "the event's contract denied it" : decision.reason)
+            }
+            return decision
+        }
+    }
+
+    private func contractSource(_ id: Digest) throws -> String {
+        guard let bytes = try txn.get(tables.contracts, id.bytes) else { throw LedgerError.storeCorrupt.with("bound contract \(id.hex) is missing") }
+        return try ContractState(id: id, bytes: bytes).source
+    }
+
+    private func binding(_ event: String) throws -> BindingState? {
+        try txn.get(tables.bindings, Array(event.utf8)).map { try BindingState(eventID: event, bytes: $0) }
+    }
+
+    private func holding(_ key: PublicKey, event: String) throws -> Holding {
+        try txn.get(tables.holdings, Schema.holdingKey(key, event: event)).map { try Holding(bytes: $0) } ?? Holding()
+    }
+
+    private func changeHolding(_ key: PublicKey, event: String, _ change: (inout Holding) -> Void) throws {
+        var h = try holding(key, event: event)
+        change(&h)
+        try txn.put(tables.holdings, Schema.holdingKey(key, event: event), h.bytes)
     }
 
     // MARK: state access

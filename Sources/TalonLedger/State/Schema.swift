@@ -22,9 +22,13 @@ enum Schema {
     static let tickets = "tickets"            // u8 len, ticket id -> TicketState; u8 len, ticket id, u64 leaf -> ()
     static let accounts = "accounts"          // key[32], 0x00, u64 nonce -> u64 leaf; key[32], 0x01, u64 leaf -> ticket id
     static let eventRecords = "event_records"   // u8 len, event id, u64 leaf -> ()
+    static let contracts = "contracts"        // id[32] -> ContractState
+    static let bindings = "bindings"          // event id -> BindingState
+    static let decisions = "decisions"        // u64 leaf -> RecordedDecision
+    static let holdings = "holdings"          // key[32], u8 len, event id -> Holding
 
     static let all = [meta, blocks, envelopes, receipts, envelopeIndex, merkle, issuers, events, gates,
-                      tickets, accounts, eventRecords]
+                      tickets, accounts, eventRecords, contracts, bindings, decisions, holdings]
 
     enum MetaKey {
         static let genesisHash = Array("genesis_hash".utf8)
@@ -56,6 +60,7 @@ enum Schema {
     static func nonceKey(_ signer: PublicKey, _ nonce: UInt64) -> [UInt8] { signer.bytes + [0x00] + u64(nonce) }
     static func holderHistoryPrefix(_ holder: PublicKey) -> [UInt8] { holder.bytes + [0x01] }
     static func holderHistoryKey(_ holder: PublicKey, leaf: UInt64) -> [UInt8] { holderHistoryPrefix(holder) + u64(leaf) }
+    static func holdingKey(_ holder: PublicKey, event: String) -> [UInt8] { holder.bytes + id(event) }
     static func eventRecordKey(_ event: String, leaf: UInt64) -> [UInt8] { id(event) + u64(leaf) }
 
     /// The leaf index at the end of a history key.

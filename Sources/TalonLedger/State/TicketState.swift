@@ -26,25 +26,34 @@ public struct TicketState: Hashable, Sendable, Codable {
     /// Block heights of issue and of the last change.
     public var issuedAt: UInt64
     public var updatedAt: UInt64
+    /// What the current holder paid, minor units: the face value until a resale.
+    public var paid: UInt64
+    /// Changes of holder since issue (gifts and resales) and resales among them.
+    public var transfers: UInt32
+    public var resales: UInt32
 
     enum CodingKeys: String, CodingKey {
         case ticketID = "ticket_id", eventID = "event_id", section, seat, faceValue = "face_value", holder, status, sequence
         case redeemedBy = "redeemed_by", redeemedAt = "redeemed_at", issuedAt = "issued_height", updatedAt = "updated_height"
+        case paid, transfers, resales
     }
 
     var bytes: [UInt8] {
         var w = ByteWriter()
-        w.u8(1)
+        w.u8(2)
         w.string(eventID); w.string(section); w.string(seat); w.u64(faceValue); w.key(holder)
         w.u8(status.byte); w.u64(sequence)
         if let redeemedBy, let redeemedAt { w.u8(1); w.key(redeemedBy); w.i64(redeemedAt) } else { w.u8(0) }
         w.u64(issuedAt); w.u64(updatedAt)
+        w.u64(paid); w.u32(transfers); w.u32(resales)
         return w.bytes
     }
 
     init(ticketID: String, bytes: [UInt8]) throws(LedgerError) {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("ticket \(ticketID): unknown record version") }
+        // Version 1 (before contracts) had no paid, transfers and resales.
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw LedgerError.storeCorrupt.with("ticket \(ticketID): unknown record version") }
         self.ticketID = ticketID
         eventID = try r.string(max: Limits.idBytes); section = try r.string(max: Limits.textBytes)
         seat = try r.string(max: Limits.textBytes); faceValue = try r.u64(); holder = try r.key()
@@ -53,6 +62,11 @@ public struct TicketState: Hashable, Sendable, Codable {
         sequence = try r.u64()
         if try r.u8() == 1 { redeemedBy = try r.key(); redeemedAt = try r.i64() }
         issuedAt = try r.u64(); updatedAt = try r.u64()
+        if version == 2 {
+            paid = try r.u64(); transfers = try r.u32(); resales = try r.u32()
+        } else {
+            paid = faceValue; transfers = UInt32(clamping: sequence); resales = 0
+        }
         try r.finish()
     }
 
@@ -60,5 +74,6 @@ public struct TicketState: Hashable, Sendable, Codable {
         ticketID = spec.ticketID; self.eventID = eventID; section = spec.section; seat = spec.seat
         faceValue = spec.faceValue; holder = spec.holder; status = .active; sequence = 0
         issuedAt = height; updatedAt = height
+        paid = spec.faceValue; transfers = 0; resales = 0
     }
 }

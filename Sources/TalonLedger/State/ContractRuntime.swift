@@ -1,0 +1,36 @@
+import Foundation
+import TalonContracts
+import TalonCrypto
+
+/// The ledger's contract engine: each contract compiled once, on first use, and kept.
+/// Only the block writer evaluates (under LMDB's single-writer lock); the lock here makes
+/// that explicit rather than relying on it.
+final class ContractRuntime: @unchecked Sendable {
+    // @unchecked: `engine` is touched only inside `lock`.
+    private let lock = NSLock()
+    private let engine = ContractEngine()
+
+    /// Evaluates `hook` of the contract `id` (compiling `source()` the first time).
+    func evaluate(_ id: Digest, source: () throws -> String, hook: Hook, context: ContractContext,
+                  parameters: [String: ContractValue], previous: [String: ContractValue]? = nil) throws -> Result<ContractDecision, ContractError> {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = id.hex
+        if engine.contract(id: key) == nil {
+            do { try engine.load(id: key, source: try source()) } catch let e as ContractError { return .failure(e) }
+        }
+        do {
+            return .success(try engine.evaluate(contractID: key, hook: hook, context: context, parameters: parameters,
+                                                previousParameters: previous))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Compiles `source` to check it; the compiled contract is kept under its id.
+    func check(_ id: Digest, source: String) -> ContractError? {
+        lock.lock()
+        defer { lock.unlock() }
+        do { try engine.load(id: id.hex, source: source); return nil } catch { return error }
+    }
+}

@@ -1,0 +1,142 @@
+public import TalonContracts
+public import TalonCrypto
+import Foundation
+
+/// A deployed contract: its source and who published it when.
+public struct ContractState: Hashable, Sendable, Codable {
+    /// SHA-256 of the source.
+    public var id: Digest
+    public var deployer: PublicKey
+    public var source: String
+    public var deployedAt: UInt64
+
+    enum CodingKeys: String, CodingKey { case id, deployer, source, deployedAt = "deployed_height" }
+
+    init(id: Digest, deployer: PublicKey, source: String, deployedAt: UInt64) {
+        self.id = id; self.deployer = deployer; self.source = source; self.deployedAt = deployedAt
+    }
+
+    var bytes: [UInt8] {
+        var w = ByteWriter()
+        w.u8(1); w.key(deployer); w.u64(deployedAt); w.string(source)
+        return w.bytes
+    }
+
+    init(id: Digest, bytes: [UInt8]) throws(LedgerError) {
+        var r = ByteReader(bytes)
+        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("contract \(id): unknown record version") }
+        self.id = id
+        deployer = try r.key(); deployedAt = try r.u64(); source = try r.string(max: Limits.contractSourceBytes)
+        try r.finish()
+    }
+}
+
+/// The contract bound to an event and its parameters.
+public struct BindingState: Hashable, Sendable, Codable {
+    public var eventID: String
+    public var contract: Digest
+    /// The parameters as the binding's JSON text.
+    public var params: String
+    /// Height of the block that last bound or rebound it.
+    public var boundAt: UInt64
+
+    enum CodingKeys: String, CodingKey { case eventID = "event_id", contract, params, boundAt = "bound_height" }
+
+    init(eventID: String, contract: Digest, params: String, boundAt: UInt64) {
+        self.eventID = eventID; self.contract = contract; self.params = params; self.boundAt = boundAt
+    }
+
+    var bytes: [UInt8] {
+        var w = ByteWriter()
+        w.u8(1); w.digest(contract); w.u64(boundAt); w.string(params)
+        return w.bytes
+    }
+
+    init(eventID: String, bytes: [UInt8]) throws(LedgerError) {
+        var r = ByteReader(bytes)
+        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("binding of \(eventID): unknown record version") }
+        self.eventID = eventID
+        contract = try r.digest(); boundAt = try r.u64(); params = try r.string(max: Limits.contractParamsBytes)
+        try r.finish()
+    }
+}
+
+/// What a contract decided for one envelope, kept beside its receipt: the contract, the
+/// hook, and the decision (amounts are recorded, never paid: settlement is outside Talon).
+public struct RecordedDecision: Hashable, Sendable {
+    public var contract: Digest
+    public var hook: Hook
+    public var decision: ContractDecision
+
+    var bytes: [UInt8] {
+        var w = ByteWriter()
+        w.u8(1); w.digest(contract); w.string(hook.rawValue)
+        return w.bytes + decision.canonicalBytes
+    }
+
+    init(contract: Digest, hook: Hook, decision: ContractDecision) {
+        self.contract = contract; self.hook = hook; self.decision = decision
+    }
+
+    init(leaf: UInt64, bytes: [UInt8]) throws(LedgerError) {
+        var r = ByteReader(bytes)
+        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("decision at leaf \(leaf): unknown record version") }
+        contract = try r.digest()
+        guard let hook = Hook(rawValue: try r.string(max: 32)) else { throw LedgerError.storeCorrupt.with("decision at leaf \(leaf): unknown hook") }
+        self.hook = hook
+        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("decision at leaf \(leaf): unknown decision version") }
+        let allowed = try r.u8() == 1, defined = try r.u8() == 1
+        let royalty = Int64(bitPattern: try r.u64()), refund = Int64(bitPattern: try r.u64())
+        let instructions = Int64(bitPattern: try r.u64())
+        let length = Int(try r.u8()) << 8 | Int(try r.u8())
+        let reasonBytes = try r.raw(length)
+        try r.finish()
+        guard let reason = String(validating: reasonBytes, as: UTF8.self) else { throw LedgerError.storeCorrupt.with("decision at leaf \(leaf): reason is not UTF-8") }
+        decision = ContractDecision(allowed: allowed, reason: reason, royalty: royalty, refund: refund,
+                                    instructions: instructions, hookDefined: defined)
+    }
+}
+
+extension RecordedDecision: Codable {
+    enum CodingKeys: String, CodingKey { case contract, hook, allowed, reason, royalty, refund, instructions }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(contract.hex, forKey: .contract); try c.encode(hook.rawValue, forKey: .hook)
+        try c.encode(decision.allowed, forKey: .allowed); try c.encode(decision.reason, forKey: .reason)
+        try c.encode(decision.royalty, forKey: .royalty); try c.encode(decision.refund, forKey: .refund)
+        try c.encode(decision.instructions, forKey: .instructions)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard let contract = Digest(hex: try c.decode(String.self, forKey: .contract)),
+              let hook = Hook(rawValue: try c.decode(String.self, forKey: .hook)) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad contract id or hook"))
+        }
+        self.init(contract: contract, hook: hook, decision: ContractDecision(
+            allowed: try c.decode(Bool.self, forKey: .allowed), reason: try c.decode(String.self, forKey: .reason),
+            royalty: try c.decode(Int64.self, forKey: .royalty), refund: try c.decode(Int64.self, forKey: .refund),
+            instructions: try c.decode(Int64.self, forKey: .instructions)))
+    }
+}
+
+/// How many tickets of one event a key holds now and ever acquired (issue, transfer, resale).
+struct Holding {
+    var held: UInt32 = 0
+    var acquired: UInt32 = 0
+
+    var bytes: [UInt8] {
+        var w = ByteWriter()
+        w.u32(held); w.u32(acquired)
+        return w.bytes
+    }
+
+    init() {}
+
+    init(bytes: [UInt8]) throws(LedgerError) {
+        var r = ByteReader(bytes)
+        held = try r.u32(); acquired = try r.u32()
+        try r.finish()
+    }
+}
