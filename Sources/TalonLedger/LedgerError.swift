@@ -79,6 +79,16 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let contractLocked = LedgerError("contract_locked", "the event's contract cannot change")
     /// The event's contract denied the operation (its reason is in the decision).
     public static let contractDenied = LedgerError("contract_denied", "the event's contract denied it")
+    /// The ticket is not listed for resale (or its listing is of an earlier holder).
+    public static let notListed = LedgerError("not_listed", "the ticket is not listed for resale")
+    /// The buyer's price is not the listed one.
+    public static let priceMismatch = LedgerError("price_mismatch", "the price is not the listed price")
+    /// The event was cancelled: its tickets can only be refunded.
+    public static let eventCancelled = LedgerError("event_cancelled", "the event was cancelled")
+    /// No rule grants a refund (no contract, and the event is not cancelled).
+    public static let notRefundable = LedgerError("not_refundable", "no refund is available")
+    /// The ticket was refunded.
+    public static let ticketRefunded = LedgerError("ticket_refunded", "the ticket was refunded")
     public static let genesisMismatch = LedgerError("genesis_mismatch", "store was created from another genesis")
     /// The genesis file is malformed.
     public static let invalidGenesis = LedgerError("invalid_genesis", "malformed genesis")

@@ -13,7 +13,8 @@ struct OpCommand: ParsableCommand {
             for `talon ledger append` or a later POST to /v1/envelopes.
             """,
         subcommands: [RegisterIssuerOp.self, CreateEventOp.self, RegisterGateOp.self, IssueOp.self,
-                      TransferOp.self, RedeemOp.self, VoidOp.self, DeployContractOp.self, BindContractOp.self])
+                      TransferOp.self, RedeemOp.self, VoidOp.self, DeployContractOp.self, BindContractOp.self,
+                      ListResaleOp.self, CancelListingOp.self, BuyResaleOp.self, RequestRefundOp.self, CancelEventOp.self])
 }
 
 /// Options every `op` takes: who signs, for which chain, with which nonce.

@@ -60,11 +60,14 @@ import Testing
             .void: ["ticket_id", "reason"],
             .deployContract: ["source"],
             .bindContract: ["event_id", "contract", "params"],
+            .listResale: ["ticket_id", "price", "fees"], .cancelListing: ["ticket_id"], .buyResale: ["ticket_id", "price"],
+            .requestRefund: ["ticket_id"], .cancelEvent: ["event_id", "reason"],
         ]
         let names: [LedgerOperation.Kind: String] = [
             .registerIssuer: "register_issuer", .createEvent: "create_event", .registerGate: "register_gate",
             .issue: "issue", .transfer: "transfer", .redeem: "redeem", .void: "void",
-            .deployContract: "deploy_contract", .bindContract: "bind_contract",
+            .deployContract: "deploy_contract", .bindContract: "bind_contract", .listResale: "list_resale",
+            .cancelListing: "cancel_listing", .buyResale: "buy_resale", .requestRefund: "request_refund", .cancelEvent: "cancel_event",
         ]
         await propertyCheck(count: 30, input: EnvelopeGen.anyEnvelopes(kind)) { s in
             let e = s.envelope

@@ -80,7 +80,7 @@ private final class TempLedger {
             ("trailing byte", b + [0], .trailingBytes),
             ("trailing bytes", b + b, .trailingBytes),
             ("version 2", Bytes.patch(b, at: 0, with: [2]), .unknownVersion),
-            ("kind 10", Bytes.patch(b, at: kindOffset, with: [0, 10]), .unknownOperation),
+            ("kind 15", Bytes.patch(b, at: kindOffset, with: [0, 15]), .unknownOperation),
             ("chain id length 0xFFFFFFFF", Bytes.patch(b, at: 1, with: [0xFF, 0xFF, 0xFF, 0xFF]), .overlongLength),
             ("ticket count of 2^32-1",
              Envelope(chainID: chain, nonce: nonce, operation: .issue(IssueTickets(eventID: "E1", tickets: [])), signedBy: t.issuer).bytes

@@ -179,6 +179,19 @@ enum EnvelopeGen {
             for i in digest.indices { digest[i] = UInt8.random(in: 0...255, using: &rng) }
             return .bindContract(BindContract(eventID: valid ? id(using: &rng) : idField(Bool.random(using: &rng), using: &rng),
                                               contract: Digest(bytes: digest) ?? SHA256.hash([]), params: params))
+        case .listResale:
+            return .listResale(ListResale(ticketID: idField(valid, using: &rng), price: UInt64.random(in: 0...Limits.maxAmount, using: &rng),
+                                          fees: UInt64.random(in: 0...Limits.maxAmount, using: &rng)))
+        case .cancelListing:
+            return .cancelListing(CancelListing(ticketID: idField(valid, using: &rng)))
+        case .buyResale:
+            return .buyResale(BuyResale(ticketID: idField(valid, using: &rng),
+                                        price: valid ? UInt64.random(in: 0...Limits.maxAmount, using: &rng) : Limits.maxAmount + 1))
+        case .requestRefund:
+            return .requestRefund(RequestRefund(ticketID: idField(valid, using: &rng)))
+        case .cancelEvent:
+            return .cancelEvent(CancelEvent(eventID: idField(valid, using: &rng),
+                                            reason: textField(valid, allowEmpty: true, maxBytes: Limits.reasonBytes, using: &rng)))
         }
     }
 
@@ -284,6 +297,16 @@ enum EnvelopeLayout {
             str(o.source)
         case .bindContract(let o):
             str(o.eventID); s.append(.fixed(32)); str(o.params)
+        case .listResale(let o):
+            str(o.ticketID); s += [.fixed(8), .fixed(8)]
+        case .cancelListing(let o):
+            str(o.ticketID)
+        case .buyResale(let o):
+            str(o.ticketID); s.append(.fixed(8))
+        case .requestRefund(let o):
+            str(o.ticketID)
+        case .cancelEvent(let o):
+            str(o.eventID); str(o.reason)
         }
         s.append(.fixed(64))
         return s

@@ -45,6 +45,16 @@ extension LedgerOperation {
             w.string(o.eventID)
             w.digest(o.contract)
             w.string(o.params)
+        case .listResale(let o):
+            w.string(o.ticketID); w.u64(o.price); w.u64(o.fees)
+        case .cancelListing(let o):
+            w.string(o.ticketID)
+        case .buyResale(let o):
+            w.string(o.ticketID); w.u64(o.price)
+        case .requestRefund(let o):
+            w.string(o.ticketID)
+        case .cancelEvent(let o):
+            w.string(o.eventID); w.string(o.reason)
         }
     }
 
@@ -97,6 +107,16 @@ extension LedgerOperation {
         case .bindContract:
             return .bindContract(BindContract(eventID: try r.string(max: Limits.idBytes), contract: try r.digest(),
                                               params: try r.string(max: Limits.contractParamsBytes)))
+        case .listResale:
+            return .listResale(ListResale(ticketID: try r.string(max: Limits.idBytes), price: try r.u64(), fees: try r.u64()))
+        case .cancelListing:
+            return .cancelListing(CancelListing(ticketID: try r.string(max: Limits.idBytes)))
+        case .buyResale:
+            return .buyResale(BuyResale(ticketID: try r.string(max: Limits.idBytes), price: try r.u64()))
+        case .requestRefund:
+            return .requestRefund(RequestRefund(ticketID: try r.string(max: Limits.idBytes)))
+        case .cancelEvent:
+            return .cancelEvent(CancelEvent(eventID: try r.string(max: Limits.idBytes), reason: try r.string(max: Limits.reasonBytes)))
         }
     }
 }

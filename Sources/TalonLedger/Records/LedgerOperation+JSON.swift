@@ -13,6 +13,11 @@ extension LedgerOperation: Codable {
         .void: ["ticket_id", "reason"],
         .deployContract: ["source"],
         .bindContract: ["event_id", "contract", "params"],
+        .listResale: ["ticket_id", "price", "fees"],
+        .cancelListing: ["ticket_id"],
+        .buyResale: ["ticket_id", "price"],
+        .requestRefund: ["ticket_id"],
+        .cancelEvent: ["event_id", "reason"],
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +54,16 @@ extension LedgerOperation: Codable {
                 throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("contract")], debugDescription: "contract must be 64 lowercase hex digits"))
             }
             self = .bindContract(BindContract(eventID: try c.get("event_id"), contract: contract, params: try c.get("params")))
+        case .listResale:
+            self = .listResale(ListResale(ticketID: try c.get("ticket_id"), price: try c.get("price"), fees: try c.get("fees")))
+        case .cancelListing:
+            self = .cancelListing(CancelListing(ticketID: try c.get("ticket_id")))
+        case .buyResale:
+            self = .buyResale(BuyResale(ticketID: try c.get("ticket_id"), price: try c.get("price")))
+        case .requestRefund:
+            self = .requestRefund(RequestRefund(ticketID: try c.get("ticket_id")))
+        case .cancelEvent:
+            self = .cancelEvent(CancelEvent(eventID: try c.get("event_id"), reason: try c.get("reason")))
         }
     }
 
@@ -76,6 +91,16 @@ extension LedgerOperation: Codable {
             try c.put(o.source, "source")
         case .bindContract(let o):
             try c.put(o.eventID, "event_id"); try c.put(o.contract.hex, "contract"); try c.put(o.params, "params")
+        case .listResale(let o):
+            try c.put(o.ticketID, "ticket_id"); try c.put(o.price, "price"); try c.put(o.fees, "fees")
+        case .cancelListing(let o):
+            try c.put(o.ticketID, "ticket_id")
+        case .buyResale(let o):
+            try c.put(o.ticketID, "ticket_id"); try c.put(o.price, "price")
+        case .requestRefund(let o):
+            try c.put(o.ticketID, "ticket_id")
+        case .cancelEvent(let o):
+            try c.put(o.eventID, "event_id"); try c.put(o.reason, "reason")
         }
     }
 }

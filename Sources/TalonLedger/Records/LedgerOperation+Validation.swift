@@ -51,7 +51,26 @@ extension LedgerOperation {
         case .bindContract(let o):
             try Self.id(o.eventID, "event_id")
             _ = try ContractParameters.parse(o.params)
+        case .listResale(let o):
+            try Self.id(o.ticketID, "ticket_id")
+            try Self.amount(o.price, "price")
+            try Self.amount(o.fees, "fees")
+        case .cancelListing(let o):
+            try Self.id(o.ticketID, "ticket_id")
+        case .buyResale(let o):
+            try Self.id(o.ticketID, "ticket_id")
+            try Self.amount(o.price, "price")
+        case .requestRefund(let o):
+            try Self.id(o.ticketID, "ticket_id")
+        case .cancelEvent(let o):
+            try Self.id(o.eventID, "event_id")
+            try Self.text(o.reason, "reason", allowEmpty: true, limit: Limits.reasonBytes)
         }
+    }
+
+    /// Money: at most 10^15 minor units (contracts see amounts as 64-bit integers).
+    static func amount(_ v: UInt64, _ field: String) throws(LedgerError) {
+        guard v <= Limits.maxAmount else { throw LedgerError.invalidField.with("\(field) must be at most \(Limits.maxAmount)") }
     }
 
     /// Ids: 1–128 bytes of `A–Z a–z 0–9 . _ : / -`.

@@ -12,14 +12,18 @@ public enum LedgerOperation: Hashable, Sendable {
     case void(VoidTicket)
     case deployContract(DeployContract)
     case bindContract(BindContract)
+    case listResale(ListResale)
+    case cancelListing(CancelListing)
+    case buyResale(BuyResale)
+    case requestRefund(RequestRefund)
+    case cancelEvent(CancelEvent)
 
     /// The kind of an operation, with its stable wire number and name.
     ///
-    /// Numbers 10–14 are reserved for `list_resale`, `cancel_listing`, `buy_resale`,
-    /// `request_refund` and `cancel_event`.
     public enum Kind: UInt16, CaseIterable, Sendable {
         case registerIssuer = 1, createEvent = 2, registerGate = 3, issue = 4, transfer = 5, redeem = 6, void = 7
-        case deployContract = 8, bindContract = 9
+        case deployContract = 8, bindContract = 9, listResale = 10, cancelListing = 11, buyResale = 12
+        case requestRefund = 13, cancelEvent = 14
 
         /// The name used in JSON and on the command line.
         public var name: String {
@@ -33,6 +37,11 @@ public enum LedgerOperation: Hashable, Sendable {
             case .void: "void"
             case .deployContract: "deploy_contract"
             case .bindContract: "bind_contract"
+            case .listResale: "list_resale"
+            case .cancelListing: "cancel_listing"
+            case .buyResale: "buy_resale"
+            case .requestRefund: "request_refund"
+            case .cancelEvent: "cancel_event"
             }
         }
 
@@ -55,6 +64,11 @@ public enum LedgerOperation: Hashable, Sendable {
         case .void: .void
         case .deployContract: .deployContract
         case .bindContract: .bindContract
+        case .listResale: .listResale
+        case .cancelListing: .cancelListing
+        case .buyResale: .buyResale
+        case .requestRefund: .requestRefund
+        case .cancelEvent: .cancelEvent
         }
     }
 }
@@ -163,4 +177,40 @@ public struct BindContract: Hashable, Sendable {
     public init(eventID: String, contract: Digest, params: String) {
         self.eventID = eventID; self.contract = contract; self.params = params
     }
+}
+
+/// A ticket's holder offers it for resale at `price` (to the seller) plus `fees` (what the
+/// buyer pays on top); listing again replaces the offer.
+public struct ListResale: Hashable, Sendable {
+    public var ticketID: String
+    public var price: UInt64
+    public var fees: UInt64
+    public init(ticketID: String, price: UInt64, fees: UInt64) { self.ticketID = ticketID; self.price = price; self.fees = fees }
+}
+
+/// The seller withdraws a listing.
+public struct CancelListing: Hashable, Sendable {
+    public var ticketID: String
+    public init(ticketID: String) { self.ticketID = ticketID }
+}
+
+/// A buyer (the signer) buys a listed ticket at the listed price, which it repeats so that a
+/// relisting at another price cannot be bought by surprise.
+public struct BuyResale: Hashable, Sendable {
+    public var ticketID: String
+    public var price: UInt64
+    public init(ticketID: String, price: UInt64) { self.ticketID = ticketID; self.price = price }
+}
+
+/// A ticket's holder asks for a refund; the event's contract decides the amount.
+public struct RequestRefund: Hashable, Sendable {
+    public var ticketID: String
+    public init(ticketID: String) { self.ticketID = ticketID }
+}
+
+/// The event's issuer cancels it: its tickets can no longer move or be redeemed, only refunded.
+public struct CancelEvent: Hashable, Sendable {
+    public var eventID: String
+    public var reason: String
+    public init(eventID: String, reason: String) { self.eventID = eventID; self.reason = reason }
 }

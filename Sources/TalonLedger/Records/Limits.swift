@@ -16,6 +16,8 @@ public enum Limits {
     public static let contractSourceBytes = 64 << 10
     /// A binding's parameters (JSON text).
     public static let contractParamsBytes = 4096
+    /// The largest price, fee or face value in a resale, minor units (10^15).
+    public static let maxAmount: UInt64 = 1_000_000_000_000_000
     /// Envelopes in one block.
     public static let envelopesPerBlock = 100_000
 }

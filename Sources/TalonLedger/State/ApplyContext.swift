@@ -66,7 +66,23 @@ struct ApplyContext {
             return ([], [], [])
         case .bindContract(let o):
             return ([], [], [o.eventID])
+        case .listResale(let o):
+            return try ticketTouch(o.ticketID, signer: envelope.signer)
+        case .cancelListing(let o):
+            return try ticketTouch(o.ticketID, signer: envelope.signer)
+        case .buyResale(let o):
+            return try ticketTouch(o.ticketID, signer: envelope.signer)
+        case .requestRefund(let o):
+            return try ticketTouch(o.ticketID, signer: envelope.signer)
+        case .cancelEvent(let o):
+            return ([], [], [o.eventID])
         }
+    }
+
+    /// A ticket operation touches the ticket, its holder, the signer and its event.
+    private func ticketTouch(_ id: String, signer: PublicKey) throws -> (tickets: [String], holders: Set<PublicKey>, events: Set<String>) {
+        let ticket = try self.ticket(id)
+        return ([id], Set([signer, ticket?.holder].compactMap { $0 }), Set([ticket?.eventID].compactMap { $0 }))
     }
 
     private func applyRules(_ op: LedgerOperation, signer: PublicKey) throws {
@@ -112,10 +128,11 @@ struct ApplyContext {
             var ticket = try requireMovable(o.ticketID)
             guard ticket.holder == signer else { throw LedgerError.notHolder.with("\(signer) does not hold \(o.ticketID)") }
             guard o.to != signer else { throw LedgerError.invalidField.with("a ticket cannot be transferred to its holder") }
+            let event = try requireOpenEvent(ticket.eventID)
             if let binding = try binding(ticket.eventID) {
-                let event = try requireEvent(ticket.eventID)
                 try decide(binding, .onTransfer, context(event: event, ticket: ticket, counterparty: o.to, signer: signer))
             }
+            try dropListing(o.ticketID)
             ticket.holder = o.to
             ticket.sequence += 1
             ticket.transfers += 1
@@ -134,6 +151,7 @@ struct ApplyContext {
                 throw LedgerError.wrongZone.with("gate \(gate.name) does not admit section \(ticket.section)")
             }
             try checkMovable(ticket)
+            _ = try requireOpenEvent(ticket.eventID)
             guard o.sequence == ticket.sequence else {
                 throw LedgerError.superseded.with("pass shows ownership \(o.sequence), the ticket is at \(ticket.sequence)")
             }
@@ -142,6 +160,7 @@ struct ApplyContext {
             ticket.redeemedAt = o.scannedAt
             ticket.updatedAt = height
             try putTicket(ticket)
+            try dropListing(o.ticketID)
 
         case .void(let o):
             var ticket = try requireMovable(o.ticketID)
@@ -150,6 +169,7 @@ struct ApplyContext {
             ticket.status = .void
             ticket.updatedAt = height
             try putTicket(ticket)
+            try dropListing(o.ticketID)
 
         case .deployContract(let o):
             guard try txn.contains(tables.issuers, signer.bytes) else { throw LedgerError.notAuthorized.with("\(signer) is not a registered issuer") }
@@ -174,7 +194,94 @@ struct ApplyContext {
             let previous = try old.flatMap { $0.contract == o.contract ? try ContractParameters.parse($0.params) : nil }
             try decide(new, .onRebind, context(event: event, ticket: nil, counterparty: nil, signer: signer), previous: previous)
             try txn.put(tables.bindings, Array(o.eventID.utf8), new.bytes)
+
+        case .listResale(let o):
+            let ticket = try requireMovable(o.ticketID)
+            guard ticket.holder == signer else { throw LedgerError.notHolder.with("\(signer) does not hold \(o.ticketID)") }
+            let event = try requireOpenEvent(ticket.eventID)
+            if let binding = try binding(ticket.eventID) {
+                try decide(binding, .onList, context(event: event, ticket: ticket, counterparty: nil, signer: signer, price: o.price, fees: o.fees))
+            }
+            let listing = ListingState(ticketID: o.ticketID, seller: signer, price: o.price, fees: o.fees, sequence: ticket.sequence, listedAt: height)
+            try txn.put(tables.listings, Schema.ticketKey(o.ticketID), listing.bytes)
+
+        case .cancelListing(let o):
+            guard let listing = try listing(o.ticketID) else { throw LedgerError.notListed.with("\(o.ticketID) is not listed") }
+            guard listing.seller == signer else { throw LedgerError.notAuthorized.with("only the seller may withdraw the listing of \(o.ticketID)") }
+            try dropListing(o.ticketID)
+
+        case .buyResale(let o):
+            var ticket = try requireMovable(o.ticketID)
+            guard let listing = try listing(o.ticketID), listing.sequence == ticket.sequence, listing.seller == ticket.holder else {
+                throw LedgerError.notListed.with("\(o.ticketID) is not listed by its holder")
+            }
+            guard signer != ticket.holder else { throw LedgerError.invalidField.with("the seller cannot buy its own listing") }
+            guard o.price == listing.price else {
+                throw LedgerError.priceMismatch.with("\(o.ticketID) is listed at \(listing.price), the offer says \(o.price)")
+            }
+            let event = try requireOpenEvent(ticket.eventID)
+            if let binding = try binding(ticket.eventID) {
+                try decide(binding, .onBuy, context(event: event, ticket: ticket, counterparty: signer, signer: signer,
+                                                    price: listing.price, fees: listing.fees))
+            }
+            let seller = ticket.holder
+            ticket.holder = signer
+            ticket.sequence += 1
+            ticket.transfers += 1
+            ticket.resales += 1
+            ticket.paid = listing.price + listing.fees
+            ticket.updatedAt = height
+            try putTicket(ticket)
+            try dropListing(o.ticketID)
+            try changeHolding(seller, event: ticket.eventID) { $0.held -= min($0.held, 1) }
+            try changeHolding(signer, event: ticket.eventID) { $0.held += 1; $0.acquired += 1 }
+
+        case .requestRefund(let o):
+            var ticket = try requireMovable(o.ticketID)
+            guard ticket.holder == signer else { throw LedgerError.notHolder.with("\(signer) does not hold \(o.ticketID)") }
+            let event = try requireEvent(ticket.eventID)
+            let amount: UInt64
+            if let binding = try binding(ticket.eventID) {
+                // A cancelled event asks on_cancel (a full refund when the contract has no such
+                // hook); otherwise on_refund, and a contract without one grants nothing.
+                let hook: Hook = event.cancelled ? .onCancel : .onRefund
+                let decision = try decide(binding, hook, context(event: event, ticket: ticket, counterparty: nil, signer: signer))
+                if decision.hookDefined {
+                    amount = UInt64(max(0, decision.refund))
+                } else if event.cancelled {
+                    amount = ticket.paid
+                } else {
+                    throw LedgerError.notRefundable.with("the event's contract grants no refunds")
+                }
+            } else {
+                guard event.cancelled else { throw LedgerError.notRefundable.with("the event has no refund rules; only its cancellation refunds") }
+                amount = ticket.paid
+            }
+            ticket.status = .refunded
+            ticket.refund = amount
+            ticket.updatedAt = height
+            try putTicket(ticket)
+            try dropListing(o.ticketID)
+            try changeHolding(signer, event: ticket.eventID) { $0.held -= min($0.held, 1) }
+
+        case .cancelEvent(let o):
+            var event = try requireOpenEvent(o.eventID)
+            guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may cancel it") }
+            event.cancelled = true
+            try putEvent(event)
         }
+    }
+
+    private func listing(_ ticket: String) throws -> ListingState? {
+        try txn.get(tables.listings, Schema.ticketKey(ticket)).map { try ListingState(ticketID: ticket, bytes: $0) }
+    }
+
+    private func dropListing(_ ticket: String) throws { _ = try txn.delete(tables.listings, Schema.ticketKey(ticket)) }
+
+    private func requireOpenEvent(_ id: String) throws -> EventState {
+        let event = try requireEvent(id)
+        guard !event.cancelled else { throw LedgerError.eventCancelled.with("event \(id) was cancelled") }
+        return event
     }
 
     // MARK: contracts
@@ -190,7 +297,7 @@ struct ApplyContext {
                 .init(id: $0.ticketID, section: $0.section, faceValue: Int64(clamping: $0.faceValue), paid: Int64(clamping: $0.paid),
                       transfers: Int64($0.transfers), resales: Int64($0.resales))
             } ?? .init(),
-            event: .init(id: event.eventID, issuer: event.issuer.description, startsAt: event.startsAt, cancelled: false),
+            event: .init(id: event.eventID, issuer: event.issuer.description, startsAt: event.startsAt, cancelled: event.cancelled),
             parties: .init(holder: ticket?.holder.description ?? "", counterparty: counterparty?.description ?? "", signer: signer.description),
             buyer: .init(eventTickets: Int64(buyer.held), eventAcquisitions: Int64(buyer.acquired)))
     }
@@ -251,6 +358,7 @@ struct ApplyContext {
         case .active: return
         case .void: throw LedgerError.ticketVoid.with("ticket \(ticket.ticketID) is void")
         case .redeemed: throw LedgerError.alreadyRedeemed.with("ticket \(ticket.ticketID) was redeemed")
+        case .refunded: throw LedgerError.ticketRefunded.with("ticket \(ticket.ticketID) was refunded")
         }
     }
 

@@ -140,3 +140,36 @@ struct Holding {
         try r.finish()
     }
 }
+
+/// A ticket offered for resale.
+public struct ListingState: Hashable, Sendable, Codable {
+    public var ticketID: String
+    public var seller: PublicKey
+    /// What the seller gets, and what the buyer pays on top, minor units.
+    public var price: UInt64
+    public var fees: UInt64
+    /// The ticket's ownership sequence when listed: a listing of an earlier holder is void.
+    public var sequence: UInt64
+    public var listedAt: UInt64
+
+    enum CodingKeys: String, CodingKey { case ticketID = "ticket_id", seller, price, fees, sequence, listedAt = "listed_height" }
+
+    init(ticketID: String, seller: PublicKey, price: UInt64, fees: UInt64, sequence: UInt64, listedAt: UInt64) {
+        self.ticketID = ticketID; self.seller = seller; self.price = price; self.fees = fees
+        self.sequence = sequence; self.listedAt = listedAt
+    }
+
+    var bytes: [UInt8] {
+        var w = ByteWriter()
+        w.u8(1); w.key(seller); w.u64(price); w.u64(fees); w.u64(sequence); w.u64(listedAt)
+        return w.bytes
+    }
+
+    init(ticketID: String, bytes: [UInt8]) throws(LedgerError) {
+        var r = ByteReader(bytes)
+        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("listing of \(ticketID): unknown record version") }
+        self.ticketID = ticketID
+        seller = try r.key(); price = try r.u64(); fees = try r.u64(); sequence = try r.u64(); listedAt = try r.u64()
+        try r.finish()
+    }
+}

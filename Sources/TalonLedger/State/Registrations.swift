@@ -14,32 +14,38 @@ public struct EventState: Hashable, Sendable, Codable {
     public var issued: UInt32
     /// Height of the block that created it.
     public var createdAt: UInt64
+    /// Whether its issuer cancelled it.
+    public var cancelled: Bool
 
     enum CodingKeys: String, CodingKey {
         case eventID = "event_id", issuer, name, venue, startsAt = "starts_at", doorsOpenAt = "doors_open_at"
-        case capacity, currency, issued, createdAt = "created_height"
+        case capacity, currency, issued, createdAt = "created_height", cancelled
     }
 
     init(_ op: CreateEvent, issuer: PublicKey, height: UInt64) {
         eventID = op.eventID; self.issuer = issuer; name = op.name; venue = op.venue; startsAt = op.startsAt
         doorsOpenAt = op.doorsOpenAt; capacity = op.capacity; currency = op.currency; issued = 0; createdAt = height
+        cancelled = false
     }
 
     var bytes: [UInt8] {
         var w = ByteWriter()
-        w.u8(1)
+        w.u8(2)
         w.key(issuer); w.string(name); w.string(venue); w.i64(startsAt); w.i64(doorsOpenAt)
-        w.u32(capacity); w.string(currency); w.u32(issued); w.u64(createdAt)
+        w.u32(capacity); w.string(currency); w.u32(issued); w.u64(createdAt); w.u8(cancelled ? 1 : 0)
         return w.bytes
     }
 
     init(eventID: String, bytes: [UInt8]) throws(LedgerError) {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("event \(eventID): unknown record version") }
+        // Version 1 (before cancellation) had no cancelled flag.
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw LedgerError.storeCorrupt.with("event \(eventID): unknown record version") }
         self.eventID = eventID
         issuer = try r.key(); name = try r.string(max: Limits.textBytes); venue = try r.string(max: Limits.textBytes)
         startsAt = try r.i64(); doorsOpenAt = try r.i64(); capacity = try r.u32()
         currency = try r.string(max: Limits.textBytes); issued = try r.u32(); createdAt = try r.u64()
+        cancelled = version == 2 ? try r.u8() == 1 : false
         try r.finish()
     }
 }

@@ -26,9 +26,10 @@ enum Schema {
     static let bindings = "bindings"          // event id -> BindingState
     static let decisions = "decisions"        // u64 leaf -> RecordedDecision
     static let holdings = "holdings"          // key[32], u8 len, event id -> Holding
+    static let listings = "listings"          // u8 len, ticket id -> ListingState
 
     static let all = [meta, blocks, envelopes, receipts, envelopeIndex, merkle, issuers, events, gates,
-                      tickets, accounts, eventRecords, contracts, bindings, decisions, holdings]
+                      tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings]
 
     enum MetaKey {
         static let genesisHash = Array("genesis_hash".utf8)

@@ -4,10 +4,10 @@ public import TalonCrypto
 public struct TicketState: Hashable, Sendable, Codable {
     /// Where a ticket is in its life.
     public enum Status: String, Sendable, Codable {
-        case active, redeemed, void
-        var byte: UInt8 { switch self { case .active: 0; case .redeemed: 1; case .void: 2 } }
+        case active, redeemed, void, refunded
+        var byte: UInt8 { switch self { case .active: 0; case .redeemed: 1; case .void: 2; case .refunded: 3 } }
         init?(byte: UInt8) {
-            switch byte { case 0: self = .active; case 1: self = .redeemed; case 2: self = .void; default: return nil }
+            switch byte { case 0: self = .active; case 1: self = .redeemed; case 2: self = .void; case 3: self = .refunded; default: return nil }
         }
     }
 
@@ -31,11 +31,13 @@ public struct TicketState: Hashable, Sendable, Codable {
     /// Changes of holder since issue (gifts and resales) and resales among them.
     public var transfers: UInt32
     public var resales: UInt32
+    /// The amount refunded, minor units, once refunded (recorded, not paid).
+    public var refund: UInt64
 
     enum CodingKeys: String, CodingKey {
         case ticketID = "ticket_id", eventID = "event_id", section, seat, faceValue = "face_value", holder, status, sequence
         case redeemedBy = "redeemed_by", redeemedAt = "redeemed_at", issuedAt = "issued_height", updatedAt = "updated_height"
-        case paid, transfers, resales
+        case paid, transfers, resales, refund
     }
 
     var bytes: [UInt8] {
@@ -45,7 +47,7 @@ public struct TicketState: Hashable, Sendable, Codable {
         w.u8(status.byte); w.u64(sequence)
         if let redeemedBy, let redeemedAt { w.u8(1); w.key(redeemedBy); w.i64(redeemedAt) } else { w.u8(0) }
         w.u64(issuedAt); w.u64(updatedAt)
-        w.u64(paid); w.u32(transfers); w.u32(resales)
+        w.u64(paid); w.u32(transfers); w.u32(resales); w.u64(refund)
         return w.bytes
     }
 
@@ -63,9 +65,9 @@ public struct TicketState: Hashable, Sendable, Codable {
         if try r.u8() == 1 { redeemedBy = try r.key(); redeemedAt = try r.i64() }
         issuedAt = try r.u64(); updatedAt = try r.u64()
         if version == 2 {
-            paid = try r.u64(); transfers = try r.u32(); resales = try r.u32()
+            paid = try r.u64(); transfers = try r.u32(); resales = try r.u32(); refund = try r.u64()
         } else {
-            paid = faceValue; transfers = UInt32(clamping: sequence); resales = 0
+            paid = faceValue; transfers = UInt32(clamping: sequence); resales = 0; refund = 0
         }
         try r.finish()
     }
@@ -74,6 +76,6 @@ public struct TicketState: Hashable, Sendable, Codable {
         ticketID = spec.ticketID; self.eventID = eventID; section = spec.section; seat = spec.seat
         faceValue = spec.faceValue; holder = spec.holder; status = .active; sequence = 0
         issuedAt = height; updatedAt = height
-        paid = spec.faceValue; transfers = 0; resales = 0
+        paid = spec.faceValue; transfers = 0; resales = 0; refund = 0
     }
 }
