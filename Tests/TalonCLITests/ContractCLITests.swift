@@ -102,4 +102,45 @@ import Testing
             #expect(bad.status == 1 && bad.stderr.contains("error[invalid_option]"), "\(bad)")
         }
     }
+
+    /// The resale and refund commands sign what the ledger then decides under face-value-cap.
+    @Test func resaleAndRefundThroughTheCommandLine() async throws {
+        try await withSandbox { s in
+            let g = try await s.genesis()
+            let alice = try await s.newKey("alice"), bob = try await s.newKey("bob")
+            let source = path("genesis/contracts/face-value-cap.lua")
+            var ops: [String] = []
+            ops.append(try await s.op("create-event", key: g.issuer, genesis: g.genesis, nonce: 1, "--event-id", "EV", "--name", "Show",
+                                      "--venue", "Hall", "--starts-at", "2026-12-31T20:00:00Z", "--capacity", "10"))
+            ops.append(try await s.op("deploy-contract", key: g.issuer, genesis: g.genesis, nonce: 2, "--source", source))
+            ops.append(try await s.op("bind-contract", key: g.issuer, genesis: g.genesis, nonce: 3, "--event-id", "EV", "--source", source))
+            ops.append(try await s.op("issue", key: g.issuer, genesis: g.genesis, nonce: 4, "--event-id", "EV", "--count", "2",
+                                      "--prefix", "T", "--holder", alice.path, "--face-value", "4500"))
+            ops.append(try await s.op("list-resale", key: alice.path, genesis: g.genesis, nonce: 1, "--ticket-id", "T-1",
+                                      "--price", "4400", "--fees", "200"))
+            ops.append(try await s.op("list-resale", key: alice.path, genesis: g.genesis, nonce: 2, "--ticket-id", "T-1",
+                                      "--price", "4400", "--fees", "100"))
+            ops.append(try await s.op("buy-resale", key: bob.path, genesis: g.genesis, nonce: 1, "--ticket-id", "T-1", "--price", "4400"))
+            ops.append(try await s.op("list-resale", key: alice.path, genesis: g.genesis, nonce: 3, "--ticket-id", "T-2", "--price", "100"))
+            ops.append(try await s.op("cancel-listing", key: alice.path, genesis: g.genesis, nonce: 4, "--ticket-id", "T-2"))
+            ops.append(try await s.op("cancel-event", key: g.issuer, genesis: g.genesis, nonce: 5, "--event-id", "EV", "--reason", "storm"))
+            ops.append(try await s.op("request-refund", key: bob.path, genesis: g.genesis, nonce: 2, "--ticket-id", "T-1"))
+            let store = s.path("store")
+            let append = try await s.talon("ledger", "append", "--store", store, "--genesis", g.genesis, try s.writeLines("ops.jsonl", ops))
+            let results = try append.lines.map { try decode(AppendLine.self, $0, context: append).result }
+            #expect(results == ["ok", "ok", "ok", "ok", "contract_denied", "ok", "ok", "ok", "ok", "ok", "ok"], "\(append)")
+            let show = try await s.talon("ticket", "show", "--store", store, "T-1")
+            #expect(show.status == 0, "\(show)")
+            let ticket = try decode(RefundedTicket.self, show.stdout, context: show)
+            #expect(ticket.holder == bob.publicKey && ticket.status == "refunded" && ticket.refund == 4500 && ticket.paid == 4500)
+        }
+    }
+}
+
+/// The fields of `ticket show` a resale and a refund change.
+struct RefundedTicket: Decodable {
+    let holder: String
+    let status: String
+    let paid: UInt64
+    let refund: UInt64
 }
