@@ -131,16 +131,8 @@ import Testing
             #expect(results == ["ok", "ok", "ok", "ok", "contract_denied", "ok", "ok", "ok", "ok", "ok", "ok"], "\(append)")
             let show = try await s.talon("ticket", "show", "--store", store, "T-1")
             #expect(show.status == 0, "\(show)")
-            let ticket = try decode(RefundedTicket.self, show.stdout, context: show)
+            let ticket = try decode(TicketView.self, show.stdout, context: show)
             #expect(ticket.holder == bob.publicKey && ticket.status == "refunded" && ticket.refund == 4500 && ticket.paid == 4500)
         }
     }
-}
-
-/// The fields of `ticket show` a resale and a refund change.
-struct RefundedTicket: Decodable {
-    let holder: String
-    let status: String
-    let paid: UInt64
-    let refund: UInt64
 }

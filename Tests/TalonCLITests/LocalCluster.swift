@@ -114,10 +114,10 @@ final class LocalCluster: Sendable {
     }
 
     /// Waits until every node in `among` has applied the same height with the same head.
-    func waitForSameHead(among: [Int]? = nil, timeout: Double = 20) async throws -> NodeStatus.Head {
+    func waitForSameHead(among: [Int]? = nil, timeout: Double = 20) async throws -> HeadJSON {
         let candidates = among ?? Array(nodes)
         let deadline = Date().addingTimeInterval(timeout)
-        var last: [NodeStatus.Head?] = []
+        var last: [HeadJSON?] = []
         while Date() < deadline {
             last = []
             for i in candidates { last.append(await status(i)?.head) }
@@ -186,19 +186,13 @@ func withCluster<R>(size: Int = 3, _ body: (LocalCluster) async throws -> R) asy
 
 /// `GET /v1/status`, decoded by the tests' own type.
 struct NodeStatus: Decodable, Sendable {
-    struct Head: Decodable, Equatable, Sendable {
-        let height: UInt64
-        let blockHash: String
-        let treeSize: UInt64
-        let treeRoot: String
-    }
     let node: String
     let role: String
     let term: UInt64
     let leader: String?
     let commit: UInt64
     let applied: UInt64
-    let head: Head
+    let head: HeadJSON
 }
 
 /// One answer of `POST /v1/envelopes` for a single envelope.

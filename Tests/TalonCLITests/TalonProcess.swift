@@ -243,6 +243,9 @@ struct TicketView: Decodable, Sendable {
     let redeemedAt: Int64?
     let issuedHeight: UInt64
     let updatedHeight: UInt64
+    /// What the holder paid and the amount refunded (absent from ledgers before contracts).
+    let paid: UInt64?
+    let refund: UInt64?
 }
 
 struct ReceiptJSON: Decodable, Sendable {
