@@ -34,13 +34,24 @@ private func reported(_ error: any Error) -> any Error {
     case let e as CLIError: (code, message) = (e.code, e.message)
     default: return error
     }
-    FileHandle.standardError.write(Data("error[\(code)]: \(message)\n".utf8))
+    writeErr("error[\(code)]: \(message)\n")
     return ExitCode(1)
 }
 
 /// Prints a value as one line of JSON (or indented with `pretty`).
 func printJSON(_ value: some Encodable, pretty: Bool = false) {
-    FileHandle.standardOutput.write(Data(JSONForm.encode(value, pretty: pretty) + [0x0A]))
+    writeOut(JSONForm.encode(value, pretty: pretty) + [0x0A])
+}
+
+/// Writes bytes to standard output. When the reader has gone (`talon … | head`), stops
+/// quietly with status 0 instead of trapping, as Foundation's non-throwing write would.
+func writeOut(_ bytes: [UInt8]) {
+    do { try FileHandle.standardOutput.write(contentsOf: bytes) } catch { exit(0) }
+}
+
+/// Writes text to standard error, ignoring a closed stream.
+func writeErr(_ text: String) {
+    try? FileHandle.standardError.write(contentsOf: Array(text.utf8))
 }
 
 /// Reads a public key given as `ed25519:…` text or as the path of a key file.

@@ -23,7 +23,7 @@ struct DeployContractOp: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let op = DeployContract(source: try readText(source, "source"))
-            FileHandle.standardError.write(Data("contract \(op.contractID.hex)\n".utf8))
+            writeErr("contract \(op.contractID.hex)\n")
             try await signing.emit(.deployContract(op))
         }
     }

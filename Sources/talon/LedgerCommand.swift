@@ -57,7 +57,7 @@ struct LedgerCommand: ParsableCommand {
                     }
                 }
                 let summary = "\(admitted.count) applied in \(blocks) block(s): \(admitted.count - rejected) ok, \(rejected) rejected by rules, \(refused) refused at admission"
-                FileHandle.standardError.write(Data((summary + "\n").utf8))
+                writeErr(summary + "\n")
                 if rejected + refused > 0 { throw ExitCode(1) }
             }
         }

@@ -89,7 +89,7 @@ struct ClusterCommand: AsyncParsableCommand {
                     let client = try NodeClient(nodes: [url])
                     do {
                         let bytes = try await client.withRounds(1).call("/v1/status")
-                        if json { FileHandle.standardOutput.write(Data(bytes)) }
+                        if json { writeOut(bytes) }
                         let s = try JSONDecoder().decode(StatusText.self, from: Data(bytes))
                         if let leader = s.leader { leaders.insert(leader) }
                         rows.append([s.node, url, s.role, "\(s.term)", s.leader ?? "-", "\(s.commit)", "\(s.applied)",

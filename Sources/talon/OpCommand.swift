@@ -42,7 +42,7 @@ struct SigningOptions: ParsableArguments {
             guard !node.isEmpty else { return printJSON(envelope) }
             let client = try NodeClient(nodes: node)
             let answer = try await client.call("/v1/envelopes", body: JSONForm.encode(envelope))
-            FileHandle.standardOutput.write(Data(answer))
+            writeOut(Array(answer))
             let outcome = try JSONDecoder().decode(SubmitOutcome.self, from: Data(answer))
             guard outcome.result == "ok" else {
                 throw CLIError(code: outcome.result, message: "the ledger recorded the envelope as rejected at height \(outcome.height)")

@@ -117,7 +117,7 @@ private final class Console {
 
     func flush() {
         guard !buffer.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(buffer))
+        writeOut(Array(buffer))
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -32,7 +32,7 @@ struct TicketCommand: AsyncParsableCommand {
                     return printJSON(t, pretty: true)
                 }
                 let path = "/v1/tickets/\(ticketId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ticketId)\(source.query)"
-                FileHandle.standardOutput.write(Data(try await NodeClient(nodes: source.node).call(path)))
+                writeOut(Array(try await NodeClient(nodes: source.node).call(path)))
             }
         }
     }
