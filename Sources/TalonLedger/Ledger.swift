@@ -49,6 +49,7 @@ public final class Ledger: Sendable {
             try Self.initialize(env, genesis)
         }
         self.init(env: env, genesis: genesis)
+        try migrate()
     }
 
     /// Opens an existing ledger with the genesis stored in it.
@@ -59,6 +60,7 @@ public final class Ledger: Sendable {
             throw LedgerError.storeCorrupt.with("no ledger at \(path) (create one by appending with --genesis)")
         }
         self.init(env: env, genesis: stored)
+        try migrate()
     }
 
     private init(env: Environment, genesis: GenesisFile) {

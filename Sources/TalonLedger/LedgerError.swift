@@ -71,8 +71,6 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The gate is registered for other sections than the ticket's.
     public static let wrongZone = LedgerError("wrong_zone", "gate not registered for the ticket's section")
 
-    // MARK: store and verification
-    /// The store was made from another genesis.
     /// No contract with that id is deployed.
     public static let unknownContract = LedgerError("unknown_contract", "no such contract")
     /// The event's contract cannot be replaced once tickets are issued.
@@ -89,6 +87,9 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let notRefundable = LedgerError("not_refundable", "no refund is available")
     /// The ticket was refunded.
     public static let ticketRefunded = LedgerError("ticket_refunded", "the ticket was refunded")
+
+    // MARK: store and verification
+    /// The store was made from another genesis.
     public static let genesisMismatch = LedgerError("genesis_mismatch", "store was created from another genesis")
     /// The genesis file is malformed.
     public static let invalidGenesis = LedgerError("invalid_genesis", "malformed genesis")

@@ -27,9 +27,10 @@ struct BuyResaleOp: AsyncParsableCommand {
         commandName: "buy-resale", abstract: "A buyer (the signer) buys a listed ticket at its listed price.")
     @OptionGroup var signing: SigningOptions
     @Option(name: .long) var ticketId: String
-    @Option(name: .long, help: "The listed price, repeated: a listing at another price is not bought.") var price: UInt64
+    @Option(name: .long, help: "The listed price, repeated: a listing on other terms is not bought.") var price: UInt64
+    @Option(name: .long, help: "The listed fees, repeated.") var fees: UInt64 = 0
     func run() async throws {
-        try await reportingErrors { try await signing.emit(.buyResale(BuyResale(ticketID: ticketId, price: price))) }
+        try await reportingErrors { try await signing.emit(.buyResale(BuyResale(ticketID: ticketId, price: price, fees: fees))) }
     }
 }
 

@@ -120,7 +120,7 @@ import Testing
                                       "--price", "4400", "--fees", "200"))
             ops.append(try await s.op("list-resale", key: alice.path, genesis: g.genesis, nonce: 2, "--ticket-id", "T-1",
                                       "--price", "4400", "--fees", "100"))
-            ops.append(try await s.op("buy-resale", key: bob.path, genesis: g.genesis, nonce: 1, "--ticket-id", "T-1", "--price", "4400"))
+            ops.append(try await s.op("buy-resale", key: bob.path, genesis: g.genesis, nonce: 1, "--ticket-id", "T-1", "--price", "4400", "--fees", "100"))
             ops.append(try await s.op("list-resale", key: alice.path, genesis: g.genesis, nonce: 3, "--ticket-id", "T-2", "--price", "100"))
             ops.append(try await s.op("cancel-listing", key: alice.path, genesis: g.genesis, nonce: 4, "--ticket-id", "T-2"))
             ops.append(try await s.op("cancel-event", key: g.issuer, genesis: g.genesis, nonce: 5, "--event-id", "EV", "--reason", "storm"))

@@ -60,7 +60,7 @@ import Testing
             .void: ["ticket_id", "reason"],
             .deployContract: ["source"],
             .bindContract: ["event_id", "contract", "params"],
-            .listResale: ["ticket_id", "price", "fees"], .cancelListing: ["ticket_id"], .buyResale: ["ticket_id", "price"],
+            .listResale: ["ticket_id", "price", "fees"], .cancelListing: ["ticket_id"], .buyResale: ["ticket_id", "price", "fees"],
             .requestRefund: ["ticket_id"], .cancelEvent: ["event_id", "reason"],
         ]
         let names: [LedgerOperation.Kind: String] = [

@@ -43,7 +43,7 @@ import TalonLedger
              [0, 9] + str("E") + SHA256.hash(Array("x = 1".utf8)).bytes + str("{}")),
             (.listResale(ListResale(ticketID: "T", price: 5000, fees: 1)), [0, 10] + str("T") + [0, 0, 0, 0, 0, 0, 0x13, 0x88] + [0, 0, 0, 0, 0, 0, 0, 1]),
             (.cancelListing(CancelListing(ticketID: "T")), [0, 11] + str("T")),
-            (.buyResale(BuyResale(ticketID: "T", price: 256)), [0, 12] + str("T") + [0, 0, 0, 0, 0, 0, 1, 0]),
+            (.buyResale(BuyResale(ticketID: "T", price: 256, fees: 2)), [0, 12] + str("T") + [0, 0, 0, 0, 0, 0, 1, 0] + [0, 0, 0, 0, 0, 0, 0, 2]),
             (.requestRefund(RequestRefund(ticketID: "T")), [0, 13] + str("T")),
             (.cancelEvent(CancelEvent(eventID: "E", reason: "rain")), [0, 14] + str("E") + str("rain")),
         ]

@@ -160,7 +160,7 @@ enum EnvelopeGen {
             let ids = valid ? distinct(count, { id(using: &$0) }, using: &rng) : (0..<count).map { _ in idField(false, using: &rng) }
             let tickets = ids.map { ticketID in
                 TicketSpec(ticketID: ticketID, section: textField(valid, allowEmpty: true, using: &rng),
-                           seat: textField(valid, allowEmpty: true, using: &rng), faceValue: uint64(using: &rng),
+                           seat: textField(valid, allowEmpty: true, using: &rng), faceValue: valid ? uint64(using: &rng) % (Limits.maxAmount + 1) : uint64(using: &rng),
                            holder: publicKey(using: &rng))
             }
             return .issue(IssueTickets(eventID: idField(valid, using: &rng), tickets: tickets))
@@ -186,7 +186,8 @@ enum EnvelopeGen {
             return .cancelListing(CancelListing(ticketID: idField(valid, using: &rng)))
         case .buyResale:
             return .buyResale(BuyResale(ticketID: idField(valid, using: &rng),
-                                        price: valid ? UInt64.random(in: 0...Limits.maxAmount, using: &rng) : Limits.maxAmount + 1))
+                                        price: valid ? UInt64.random(in: 0...Limits.maxAmount, using: &rng) : Limits.maxAmount + 1,
+                                        fees: UInt64.random(in: 0...Limits.maxAmount, using: &rng)))
         case .requestRefund:
             return .requestRefund(RequestRefund(ticketID: idField(valid, using: &rng)))
         case .cancelEvent:
@@ -302,7 +303,7 @@ enum EnvelopeLayout {
         case .cancelListing(let o):
             str(o.ticketID)
         case .buyResale(let o):
-            str(o.ticketID); s.append(.fixed(8))
+            str(o.ticketID); s += [.fixed(8), .fixed(8)]
         case .requestRefund(let o):
             str(o.ticketID)
         case .cancelEvent(let o):

@@ -31,8 +31,8 @@ import TalonLedger
     func list(_ ticket: String, _ price: UInt64, fees: UInt64 = 0, by key: SigningKey? = nil) throws -> String {
         try f.run(.listResale(ListResale(ticketID: ticket, price: price, fees: fees)), by: key ?? alice)
     }
-    func buy(_ ticket: String, _ price: UInt64, by key: SigningKey? = nil) throws -> String {
-        try f.run(.buyResale(BuyResale(ticketID: ticket, price: price)), by: key ?? bob)
+    func buy(_ ticket: String, _ price: UInt64, fees: UInt64 = 0, by key: SigningKey? = nil) throws -> String {
+        try f.run(.buyResale(BuyResale(ticketID: ticket, price: price, fees: fees)), by: key ?? bob)
     }
     func refund(_ ticket: String, by key: SigningKey? = nil) throws -> String {
         try f.run(.requestRefund(RequestRefund(ticketID: ticket)), by: key ?? alice)
@@ -44,12 +44,13 @@ import TalonLedger
         #expect(try list("T1", 4400, fees: 101) == "contract_denied", "fees count: 4400 + 101 > 4500")
         #expect(try list("T1", 4400, fees: 100) == "ok", "exactly the face value")
         #expect(try list("T1", 4400, by: bob) == "not_holder")
-        #expect(try buy("T1", 4300) == "price_mismatch")
-        #expect(try buy("T1", 4400, by: alice) == "invalid_field", "the seller cannot buy its own listing")
-        #expect(try buy("T1", 4400) == "ok")
+        #expect(try buy("T1", 4300, fees: 100) == "price_mismatch")
+        #expect(try buy("T1", 4400) == "price_mismatch", "the fees are part of the terms")
+        #expect(try buy("T1", 4400, fees: 100, by: alice) == "invalid_field", "the seller cannot buy its own listing")
+        #expect(try buy("T1", 4400, fees: 100) == "ok")
         let t1 = try #require(try f.ledger.ticket("T1"))
         #expect(t1.holder == bob.publicKey && t1.sequence == 1 && t1.resales == 1 && t1.transfers == 1 && t1.paid == 4500)
-        #expect(try buy("T1", 4400, by: carol) == "not_listed", "a sold listing is gone")
+        #expect(try buy("T1", 4400, fees: 100, by: carol) == "not_listed", "a sold listing is gone")
         #expect(try f.run(.cancelListing(CancelListing(ticketID: "T1")), by: alice) == "not_listed")
     }
 
@@ -57,7 +58,7 @@ import TalonLedger
         try event(contract: "markup-cap-royalty.lua", params: #"{"max_price_pct": 110, "royalty_pct": 5}"#)
         #expect(try list("T1", 4951) == "contract_denied", "one cent over 110% of 4500")
         #expect(try list("T1", 4900, fees: 50) == "ok", "4950 is exactly 110%")
-        let purchase = f.sign(.buyResale(BuyResale(ticketID: "T1", price: 4900)), by: bob)
+        let purchase = f.sign(.buyResale(BuyResale(ticketID: "T1", price: 4900, fees: 50)), by: bob)
         #expect(try f.apply([purchase]) == ["ok"])
         let decision = try #require(try f.ledger.record(hash: purchase.hash)?.decision)
         #expect(decision.hook == .onBuy && decision.decision.allowed)
@@ -170,5 +171,52 @@ import TalonLedger
                                                    "ok", "ok", "ok", "ok", "ok", "ok"])
         let royalty = try #require(mine[5]?.decision?.decision.royalty)
         #expect(royalty == 2100 * 7 / 100, "7% of the first sale, rounded down")
+    }
+
+    @Test func aCancelledEventTakesNoNewTicketsGatesContractsOrVoids() throws {
+        try event(contract: nil)
+        let gate = SigningKey.generate()
+        let source = try LedgerContractTests.shipped("refund-window.lua")
+        #expect(try f.run(.deployContract(DeployContract(source: source)), by: f.issuer) == "ok")
+        #expect(try f.run(.cancelEvent(CancelEvent(eventID: "E1", reason: "")), by: alice) == "not_authorized")
+        #expect(try f.run(.cancelEvent(CancelEvent(eventID: "E1", reason: "")), by: f.issuer) == "ok")
+        #expect(try f.run(.cancelEvent(CancelEvent(eventID: "E1", reason: "")), by: alice) == "not_authorized",
+                "who may cancel is checked before whether it already is")
+        #expect(try f.issue(ids: ["T9"], to: alice.publicKey) == "event_cancelled")
+        #expect(try f.run(.registerGate(RegisterGate(eventID: "E1", gate: gate.publicKey, name: "Door", sections: [])), by: f.issuer) == "event_cancelled")
+        #expect(try f.run(.bindContract(BindContract(eventID: "E1", contract: LedgerContractTests.id(source), params: "{}")), by: f.issuer)
+                == "event_cancelled", "a contract bound now could take the refunds away")
+        #expect(try f.run(.void(VoidTicket(ticketID: "T1", reason: "")), by: f.issuer) == "event_cancelled", "voiding would too")
+        #expect(try refund("T1") == "ok")
+        #expect(try f.ledger.ticket("T1")?.refund == 4500)
+    }
+
+    @Test func ticketsIssuedWithoutAContractNeverGetOne() throws {
+        try event(contract: nil)
+        let source = try LedgerContractTests.shipped("refund-window.lua")
+        #expect(try f.run(.deployContract(DeployContract(source: source)), by: f.issuer) == "ok")
+        #expect(try f.run(.bindContract(BindContract(eventID: "E1", contract: LedgerContractTests.id(source), params: "{}")), by: f.issuer)
+                == "contract_locked")
+    }
+
+    @Test func aBuyAgreesToTheFeesToo() throws {
+        try event(contract: nil)
+        #expect(try list("T1", 1000, fees: 50) == "ok")
+        #expect(try list("T1", 1000, fees: 900) == "ok", "the seller relists with higher fees")
+        #expect(try f.run(.buyResale(BuyResale(ticketID: "T1", price: 1000, fees: 50)), by: bob) == "price_mismatch")
+        #expect(try f.run(.buyResale(BuyResale(ticketID: "T1", price: 1000, fees: 900)), by: bob) == "ok")
+        #expect(try f.ledger.ticket("T1")?.paid == 1900)
+    }
+
+    @Test func redeemVoidAndRefundEndAListing() throws {
+        let gate = SigningKey.generate()
+        try event(contract: nil)
+        #expect(try f.run(.registerGate(RegisterGate(eventID: "E1", gate: gate.publicKey, name: "Door", sections: [])), by: f.issuer) == "ok")
+        for t in ["T1", "T2"] { #expect(try list(t, 1000) == "ok") }
+        #expect(try f.run(.redeem(Redeem(ticketID: "T1", sequence: 0, scannedAt: 1)), by: gate) == "ok")
+        #expect(try f.run(.void(VoidTicket(ticketID: "T2", reason: "")), by: f.issuer) == "ok")
+        #expect(try buy("T1", 1000) == "already_redeemed")
+        #expect(try buy("T2", 1000) == "ticket_void")
+        #expect(try f.run(.cancelListing(CancelListing(ticketID: "T1")), by: alice) == "not_listed", "the redeem ended it")
     }
 }

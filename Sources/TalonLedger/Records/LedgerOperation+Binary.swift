@@ -50,7 +50,7 @@ extension LedgerOperation {
         case .cancelListing(let o):
             w.string(o.ticketID)
         case .buyResale(let o):
-            w.string(o.ticketID); w.u64(o.price)
+            w.string(o.ticketID); w.u64(o.price); w.u64(o.fees)
         case .requestRefund(let o):
             w.string(o.ticketID)
         case .cancelEvent(let o):
@@ -112,7 +112,7 @@ extension LedgerOperation {
         case .cancelListing:
             return .cancelListing(CancelListing(ticketID: try r.string(max: Limits.idBytes)))
         case .buyResale:
-            return .buyResale(BuyResale(ticketID: try r.string(max: Limits.idBytes), price: try r.u64()))
+            return .buyResale(BuyResale(ticketID: try r.string(max: Limits.idBytes), price: try r.u64(), fees: try r.u64()))
         case .requestRefund:
             return .requestRefund(RequestRefund(ticketID: try r.string(max: Limits.idBytes)))
         case .cancelEvent:

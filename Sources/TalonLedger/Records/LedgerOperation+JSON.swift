@@ -15,7 +15,7 @@ extension LedgerOperation: Codable {
         .bindContract: ["event_id", "contract", "params"],
         .listResale: ["ticket_id", "price", "fees"],
         .cancelListing: ["ticket_id"],
-        .buyResale: ["ticket_id", "price"],
+        .buyResale: ["ticket_id", "price", "fees"],
         .requestRefund: ["ticket_id"],
         .cancelEvent: ["event_id", "reason"],
     ]
@@ -59,7 +59,7 @@ extension LedgerOperation: Codable {
         case .cancelListing:
             self = .cancelListing(CancelListing(ticketID: try c.get("ticket_id")))
         case .buyResale:
-            self = .buyResale(BuyResale(ticketID: try c.get("ticket_id"), price: try c.get("price")))
+            self = .buyResale(BuyResale(ticketID: try c.get("ticket_id"), price: try c.get("price"), fees: try c.get("fees")))
         case .requestRefund:
             self = .requestRefund(RequestRefund(ticketID: try c.get("ticket_id")))
         case .cancelEvent:
@@ -96,7 +96,7 @@ extension LedgerOperation: Codable {
         case .cancelListing(let o):
             try c.put(o.ticketID, "ticket_id")
         case .buyResale(let o):
-            try c.put(o.ticketID, "ticket_id"); try c.put(o.price, "price")
+            try c.put(o.ticketID, "ticket_id"); try c.put(o.price, "price"); try c.put(o.fees, "fees")
         case .requestRefund(let o):
             try c.put(o.ticketID, "ticket_id")
         case .cancelEvent(let o):

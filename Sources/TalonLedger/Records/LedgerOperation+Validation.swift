@@ -33,6 +33,7 @@ extension LedgerOperation {
                 try Self.id(t.ticketID, "ticket_id")
                 try Self.text(t.section, "section", allowEmpty: true)
                 try Self.text(t.seat, "seat", allowEmpty: true)
+                try Self.amount(t.faceValue, "face_value")
                 guard seen.insert(t.ticketID).inserted else {
                     throw LedgerError.invalidField.with("ticket id \(t.ticketID) appears twice in the batch")
                 }
@@ -60,6 +61,7 @@ extension LedgerOperation {
         case .buyResale(let o):
             try Self.id(o.ticketID, "ticket_id")
             try Self.amount(o.price, "price")
+            try Self.amount(o.fees, "fees")
         case .requestRefund(let o):
             try Self.id(o.ticketID, "ticket_id")
         case .cancelEvent(let o):

@@ -194,12 +194,13 @@ public struct CancelListing: Hashable, Sendable {
     public init(ticketID: String) { self.ticketID = ticketID }
 }
 
-/// A buyer (the signer) buys a listed ticket at the listed price, which it repeats so that a
-/// relisting at another price cannot be bought by surprise.
+/// A buyer (the signer) buys a listed ticket at the listed price and fees, which it repeats
+/// so that a relisting on other terms cannot be bought by surprise.
 public struct BuyResale: Hashable, Sendable {
     public var ticketID: String
     public var price: UInt64
-    public init(ticketID: String, price: UInt64) { self.ticketID = ticketID; self.price = price }
+    public var fees: UInt64
+    public init(ticketID: String, price: UInt64, fees: UInt64 = 0) { self.ticketID = ticketID; self.price = price; self.fees = fees }
 }
 
 /// A ticket's holder asks for a refund; the event's contract decides the amount.

@@ -100,14 +100,14 @@ struct ApplyContext {
             try putEvent(EventState(o, issuer: signer, height: height))
 
         case .registerGate(let o):
-            let event = try requireEvent(o.eventID)
+            let event = try requireOpenEvent(o.eventID)
             guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may register its gates") }
             let key = Schema.gateKey(event: o.eventID, gate: o.gate)
             guard try !txn.contains(tables.gates, key) else { throw LedgerError.alreadyExists.with("gate \(o.gate) is registered for \(o.eventID)") }
             try txn.put(tables.gates, key, GateState(o, height: height).bytes)
 
         case .issue(let o):
-            var event = try requireEvent(o.eventID)
+            var event = try requireOpenEvent(o.eventID)
             guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may issue its tickets") }
             guard UInt64(event.issued) + UInt64(o.tickets.count) <= UInt64(event.capacity) else {
                 throw LedgerError.overCapacity.with("\(event.issued) issued + \(o.tickets.count) exceeds capacity \(event.capacity)")
@@ -119,7 +119,7 @@ struct ApplyContext {
             var received: [PublicKey: UInt32] = [:]
             for spec in o.tickets { received[spec.holder, default: 0] += 1 }
             for (holder, count) in received {
-                try changeHolding(holder, event: o.eventID) { $0.held += count; $0.acquired += count }
+                try changeHolding(holder, event: o.eventID) { $0.held = $0.held.saturatingAdd(count); $0.acquired = $0.acquired.saturatingAdd(count) }
             }
             event.issued += UInt32(o.tickets.count)
             try putEvent(event)
@@ -135,11 +135,11 @@ struct ApplyContext {
             try dropListing(o.ticketID)
             ticket.holder = o.to
             ticket.sequence += 1
-            ticket.transfers += 1
+            ticket.transfers = ticket.transfers.saturatingAdd(1)
             ticket.updatedAt = height
             try putTicket(ticket)
             try changeHolding(signer, event: ticket.eventID) { $0.held -= min($0.held, 1) }
-            try changeHolding(o.to, event: ticket.eventID) { $0.held += 1; $0.acquired += 1 }
+            try changeHolding(o.to, event: ticket.eventID) { $0.held = $0.held.saturatingAdd(1); $0.acquired = $0.acquired.saturatingAdd(1) }
 
         case .redeem(let o):
             guard var ticket = try self.ticket(o.ticketID) else { throw LedgerError.unknownTicket.with("no ticket \(o.ticketID)") }
@@ -164,12 +164,14 @@ struct ApplyContext {
 
         case .void(let o):
             var ticket = try requireMovable(o.ticketID)
-            let event = try requireEvent(ticket.eventID)
+            // A cancelled event's tickets are owed refunds: voiding them would take that away.
+            let event = try requireOpenEvent(ticket.eventID)
             guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may void its tickets") }
             ticket.status = .void
             ticket.updatedAt = height
             try putTicket(ticket)
             try dropListing(o.ticketID)
+            try changeHolding(ticket.holder, event: ticket.eventID) { $0.held -= min($0.held, 1) }
 
         case .deployContract(let o):
             guard try txn.contains(tables.issuers, signer.bytes) else { throw LedgerError.notAuthorized.with("\(signer) is not a registered issuer") }
@@ -179,14 +181,17 @@ struct ApplyContext {
             try txn.put(tables.contracts, id.bytes, ContractState(id: id, deployer: signer, source: o.source, deployedAt: height).bytes)
 
         case .bindContract(let o):
-            let event = try requireEvent(o.eventID)
+            let event = try requireOpenEvent(o.eventID)
             guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may bind its contract") }
             guard try txn.contains(tables.contracts, o.contract.bytes) else {
                 throw LedgerError.unknownContract.with("no contract \(o.contract.hex) is deployed")
             }
+            // Tickets are sold under the rules bound when they were issued: once there are
+            // tickets, no contract can be added or swapped, only its parameters changed.
             let old = try binding(o.eventID)
-            if let old, old.contract != o.contract, event.issued > 0 {
-                throw LedgerError.contractLocked.with("tickets of \(o.eventID) are issued under contract \(old.contract.hex.prefix(16))…; only its parameters can change")
+            if event.issued > 0, old?.contract != o.contract {
+                throw LedgerError.contractLocked.with(old.map { "tickets of \(o.eventID) are issued under contract \($0.contract.hex.prefix(16))…; only its parameters can change" }
+                                                      ?? "tickets of \(o.eventID) were issued without a contract; none can be bound now")
             }
             // The contract's on_rebind checks the parameters and, on a change, whether it only
             // loosens the rules; it runs against the old parameters' contract when rebinding.
@@ -216,8 +221,8 @@ struct ApplyContext {
                 throw LedgerError.notListed.with("\(o.ticketID) is not listed by its holder")
             }
             guard signer != ticket.holder else { throw LedgerError.invalidField.with("the seller cannot buy its own listing") }
-            guard o.price == listing.price else {
-                throw LedgerError.priceMismatch.with("\(o.ticketID) is listed at \(listing.price), the offer says \(o.price)")
+            guard o.price == listing.price, o.fees == listing.fees else {
+                throw LedgerError.priceMismatch.with("\(o.ticketID) is listed at \(listing.price) + \(listing.fees) fees, the offer says \(o.price) + \(o.fees)")
             }
             let event = try requireOpenEvent(ticket.eventID)
             if let binding = try binding(ticket.eventID) {
@@ -227,14 +232,15 @@ struct ApplyContext {
             let seller = ticket.holder
             ticket.holder = signer
             ticket.sequence += 1
-            ticket.transfers += 1
-            ticket.resales += 1
-            ticket.paid = listing.price + listing.fees
+            ticket.transfers = ticket.transfers.saturatingAdd(1)
+            ticket.resales = ticket.resales.saturatingAdd(1)
+            let (total, overflow) = listing.price.addingReportingOverflow(listing.fees)
+            ticket.paid = overflow ? .max : total
             ticket.updatedAt = height
             try putTicket(ticket)
             try dropListing(o.ticketID)
             try changeHolding(seller, event: ticket.eventID) { $0.held -= min($0.held, 1) }
-            try changeHolding(signer, event: ticket.eventID) { $0.held += 1; $0.acquired += 1 }
+            try changeHolding(signer, event: ticket.eventID) { $0.held = $0.held.saturatingAdd(1); $0.acquired = $0.acquired.saturatingAdd(1) }
 
         case .requestRefund(let o):
             var ticket = try requireMovable(o.ticketID)
@@ -265,8 +271,9 @@ struct ApplyContext {
             try changeHolding(signer, event: ticket.eventID) { $0.held -= min($0.held, 1) }
 
         case .cancelEvent(let o):
-            var event = try requireOpenEvent(o.eventID)
+            var event = try requireEvent(o.eventID)
             guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may cancel it") }
+            guard !event.cancelled else { throw LedgerError.eventCancelled.with("event \(o.eventID) is already cancelled") }
             event.cancelled = true
             try putEvent(event)
         }
@@ -369,4 +376,12 @@ struct ApplyContext {
 
     private func putTicket(_ t: TicketState) throws { try txn.put(tables.tickets, Schema.ticketKey(t.ticketID), t.bytes) }
     private func putEvent(_ e: EventState) throws { try txn.put(tables.events, Array(e.eventID.utf8), e.bytes) }
+}
+
+extension UInt32 {
+    /// `self + other`, or `UInt32.max` where that would overflow (counters never trap).
+    func saturatingAdd(_ other: UInt32) -> UInt32 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
+    }
 }

@@ -8,7 +8,8 @@ import TalonCrypto
 final class ContractRuntime: @unchecked Sendable {
     // @unchecked: `engine` is touched only inside `lock`.
     private let lock = NSLock()
-    private let engine = ContractEngine()
+    private let limits = ContractLimits.standard
+    private lazy var engine = ContractEngine(limits: limits)
 
     /// Evaluates `hook` of the contract `id` (compiling `source()` the first time).
     func evaluate(_ id: Digest, source: () throws -> String, hook: Hook, context: ContractContext,
@@ -27,10 +28,9 @@ final class ContractRuntime: @unchecked Sendable {
         }
     }
 
-    /// Compiles `source` to check it; the compiled contract is kept under its id.
+    /// Compiles `source` to check it, in a throwaway state: deploying keeps nothing in
+    /// memory, only contracts bound and used are kept (a fresh state decides the same).
     func check(_ id: Digest, source: String) -> ContractError? {
-        lock.lock()
-        defer { lock.unlock() }
-        do { try engine.load(id: id.hex, source: source); return nil } catch { return error }
+        do { _ = try LoadedContract(source: source, limits: limits); return nil } catch { return error }
     }
 }

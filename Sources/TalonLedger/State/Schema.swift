@@ -40,7 +40,9 @@ enum Schema {
         static let logIndex = Array("log_index".utf8)
     }
 
-    static let schemaVersion: UInt8 = 1
+    /// 2 added the contract tables and the `holdings` counts (a version-1 store gets its
+    /// holdings rebuilt from its envelopes when opened).
+    static let schemaVersion: UInt8 = 2
 
     static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
 

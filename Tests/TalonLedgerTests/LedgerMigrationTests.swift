@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import TalonCrypto
+import TalonStore
+@testable import TalonLedger
+
+/// A store written before contracts (schema 1) has no holdings; opening it rebuilds them
+/// exactly as applying the same envelopes counts them live.
+@Suite struct LedgerMigrationTests {
+    /// Every row of the holdings table, in key order.
+    static func holdings(_ ledger: Ledger) throws -> [[UInt8]: [UInt8]] {
+        var rows: [[UInt8]: [UInt8]] = [:]
+        try ledger.read { txn in
+            try txn.scan(ledger.tables.holdings) { key, value in rows[Array(key)] = Array(value); return true }
+        }
+        return rows
+    }
+
+    @Test func holdingsOfASchemaOneStoreAreRebuiltAsLiveApplyCountsThem() throws {
+        let f = try LedgerFixture()
+        let alice = SigningKey.generate(), bob = SigningKey.generate(), carol = SigningKey.generate()
+        try f.createEvent()
+        try f.issue(ids: ["T1", "T2", "T3", "T4"], to: alice.publicKey)
+        try f.run(.transfer(Transfer(ticketID: "T1", to: bob.publicKey)), by: alice)
+        try f.run(.transfer(Transfer(ticketID: "T1", to: carol.publicKey)), by: bob)
+        try f.run(.transfer(Transfer(ticketID: "T9", to: carol.publicKey)), by: bob)          // rejected: no such ticket
+        try f.run(.listResale(ListResale(ticketID: "T2", price: 100, fees: 0)), by: alice)
+        try f.run(.buyResale(BuyResale(ticketID: "T2", price: 100)), by: bob)
+        try f.run(.void(VoidTicket(ticketID: "T3", reason: "")), by: f.issuer)
+        let live = try Self.holdings(f.ledger)
+        #expect(live.count == 3, "alice, bob and carol hold or held tickets of E1")
+
+        // Make it look like a schema-1 store: no holdings, version 1.
+        try Ledger.store {
+            try f.ledger.env.write { txn in
+                for key in live.keys { _ = try txn.delete(f.ledger.tables.holdings, key) }
+                try txn.put(f.ledger.tables.meta, Schema.MetaKey.schemaVersion, [1])
+            }
+        }
+        #expect(try Self.holdings(f.ledger).isEmpty)
+        let reopened = try Ledger(path: f.dir, genesis: f.genesisFile)
+        #expect(try Self.holdings(reopened) == live)
+        let version = try reopened.read { txn in try txn.get(reopened.tables.meta, Schema.MetaKey.schemaVersion) }
+        #expect(version == [Schema.schemaVersion])
+    }
+
+    @Test func aStoreFromANewerSchemaIsRefused() throws {
+        let f = try LedgerFixture()
+        try Ledger.store {
+            try f.ledger.env.write { txn in try txn.put(f.ledger.tables.meta, Schema.MetaKey.schemaVersion, [Schema.schemaVersion + 1]) }
+        }
+        #expect(throws: LedgerError.storeCorrupt) { try Ledger(path: f.dir, genesis: f.genesisFile) }
+    }
+}
