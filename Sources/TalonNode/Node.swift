@@ -67,7 +67,9 @@ public final class Node: @unchecked Sendable {
     private var forwarded: [UInt64: (leader: NodeID, waiting: Waiting)] = [:]
     private var reads: [[UInt8]: (index: UInt64?, waiting: Waiting)] = [:]
     private var held: [(waiting: Waiting, forwardedBy: (NodeID, UInt64)?)] = []
-    private var nextRequest: UInt64 = 0
+    /// Request ids and ReadIndex contexts start at a random point on every start, so a
+    /// reply or read state meant for an earlier run of this node never matches a new one.
+    private var nextRequest = UInt64.random(in: 0...(UInt64.max >> 1))
     private var applied: UInt64 = 0
 
     /// Drives `core`, talking to peers through `transport`.
@@ -226,12 +228,19 @@ public final class Node: @unchecked Sendable {
                 stop = stopping
                 swap(&taken, &inbox)
             }
-            if stop { break }
+            if stop {
+                for w in taken.submissions + taken.reads { w.fail(.stopped) }
+                break
+            }
             let now = clock.now
             while now >= nextTick {
                 ticks += 1
                 nextTick += options.tick
             }
+            // After a stall (a long fsync or apply) count at most two ticks: replaying a
+            // second of ticks before the peers' queued answers would make a healthy leader
+            // think it lost its quorum. Time runs a little slow then, which only delays.
+            ticks = min(ticks, 2)
             do {
                 try turn(taken, ticks: ticks, now: now)
             } catch {
@@ -273,9 +282,21 @@ public final class Node: @unchecked Sendable {
                 let waiting = Waiting(envelopes: envelopes, timeout: options.requestTimeout) { [transport] reply in
                     transport.send(.forwardReply(request: request, reply), to: from)
                 }
+                let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
+                guard envelopes.count <= options.maxBatchEnvelopes, bytes <= options.maxBatchBytes else {
+                    waiting.fail(NodeError.batchTooLarge.with("a forwarded submission over the batch limits"))
+                    continue
+                }
                 submissions.append((waiting, (from, request)))
-            case .forwardReply(_, let request, let reply):
-                forwarded.removeValue(forKey: request)?.waiting.answer(reply)
+            case .forwardReply(let from, let request, let reply):
+                // Only the member it was forwarded to answers, with one receipt per envelope.
+                guard let entry = forwarded[request], entry.leader == from else { continue }
+                forwarded[request] = nil
+                if case .receipts(let receipts) = reply, receipts.count != entry.waiting.envelopes.count {
+                    entry.waiting.fail(.dropped)
+                } else {
+                    entry.waiting.answer(reply)
+                }
             }
         }
 
@@ -322,16 +343,25 @@ public final class Node: @unchecked Sendable {
             for (w, _) in submissions { w.fail(.noLeader) }
         }
 
-        // Reads: one ReadIndex context per waiting read.
+        // Reads: one ReadIndex context per waiting read, unique across nodes (the leader keeps
+        // one pending read per context) and across restarts.
         for w in taken.reads {
             nextRequest += 1
             var context: [UInt8] = []
+            withUnsafeBytes(of: id.bigEndian) { context.append(contentsOf: $0) }
             withUnsafeBytes(of: nextRequest.bigEndian) { context.append(contentsOf: $0) }
             reads[context] = (nil, w)
             input.reads.append(context)
         }
 
-        let out = try core.run(input)
+        let out: NodeCore.Output
+        do {
+            out = try core.run(input)
+        } catch {
+            // The node stops: everyone this turn took in hears so (the loop fails the rest).
+            for batch in batches { for w in batch { w.fail(.stopped) } }
+            throw error
+        }
 
         for batch in input.proposals { meters.batchEnvelopes.record(batch.envelopes.count) }
         for (batch, proposed) in zip(batches, out.proposed) {

@@ -91,10 +91,11 @@ public final class NodeCore {
     /// - Throws: storage and apply failures; the node must stop (and restart from disk).
     public func run(_ input: Input) throws -> Output {
         var out = Output()
-        for _ in 0..<input.ticks { raft.tick() }
+        // Messages first: answers that arrived during a stall count before the ticks do.
         for message in input.messages {
             do throws(RaftError) { try raft.step(message) } catch { out.refused.append((message, error)) }
         }
+        for _ in 0..<input.ticks { raft.tick() }
         for batch in input.proposals {
             do throws(RaftError) {
                 let at = try raft.propose(batch.bytes)

@@ -70,17 +70,22 @@ public struct NodeServer: Sendable {
 
     /// Runs until SIGTERM or SIGINT, or until a part fails (then throws its error).
     public func run() async throws {
+        // An idle or stalled client connection closes after 30 s, and a graceful shutdown
+        // that outlives 15 s (a client holding a request open) becomes a cancellation.
         let app = Application(router: api.router(),
+                              server: .http1(configuration: .init(idleTimeout: .seconds(30))),
                               configuration: .init(address: .hostname(apiAddress.host, port: apiAddress.port), serverName: "talon"),
                               logger: logger)
         let loop = NodeLoopService(node: node, transport: transport, listener: listener)
-        let group = ServiceGroup(configuration: .init(
+        var configuration = ServiceGroupConfiguration(
             services: [
                 .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(15)
+        let group = ServiceGroup(configuration: configuration)
         logger.info("node starting", metadata: [
             "node": "\(node.members.member(node.id)?.id ?? "?")", "peer_port": "\(listener.port)",
             "api": "\(apiAddress.host):\(apiAddress.port)",

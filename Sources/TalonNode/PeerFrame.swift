@@ -23,6 +23,9 @@ public enum PeerFrame: Sendable, Hashable {
     public static let version: UInt8 = 1
     /// Bytes of a challenge nonce.
     public static let nonceBytes = 32
+    /// The largest frame before the handshake completes (a challenge or a proof is 74 bytes):
+    /// an unauthenticated connection cannot make the node buffer more.
+    public static let handshakeFrameBytes = 128
 
     /// The frame's bytes, length prefix included.
     public var bytes: [UInt8] {
@@ -95,8 +98,8 @@ public enum PeerFrame: Sendable, Hashable {
 /// Cuts a byte stream into frames, refusing an oversized frame from its length alone, before
 /// buffering its body.
 public struct FrameDecoder: Sendable {
-    /// The largest frame body accepted.
-    public let maxFrameBytes: Int
+    /// The largest frame body accepted; raise it once the peer is authenticated.
+    public var maxFrameBytes: Int
     private var buffer: [UInt8] = []
     private var start = 0
 

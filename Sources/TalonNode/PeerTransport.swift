@@ -103,14 +103,17 @@ public final class PeerTransport: Sendable {
         defer { deadline.cancel() }
         try? await connection.executeThenClose { inbound, outbound in
             var handshake = PeerHandshake(members: members, me: me, key: key)
-            var decoder = FrameDecoder(maxFrameBytes: options.maxFrameBytes)
+            var decoder = FrameDecoder(maxFrameBytes: PeerFrame.handshakeFrameBytes)
             try await outbound.write(handshake.challenge)
             for try await chunk in inbound {
                 decoder.append(chunk.readableBytesView)
                 while let frame = try decoder.next() {
                     guard let peer = handshake.peer else {
                         for reply in try handshake.receive(frame) { try await outbound.write(reply) }
-                        if handshake.isAuthenticated { deadline.cancel() }
+                        if handshake.isAuthenticated {
+                            deadline.cancel()
+                            decoder.maxFrameBytes = options.maxFrameBytes
+                        }
                         continue
                     }
                     switch frame {
@@ -148,7 +151,7 @@ public final class PeerTransport: Sendable {
                 defer { deadline.cancel() }
                 try await channel.executeThenClose { inbound, outbound in
                     var handshake = PeerHandshake(members: members, me: me, key: key)
-                    var decoder = FrameDecoder(maxFrameBytes: options.maxFrameBytes)
+                    var decoder = FrameDecoder(maxFrameBytes: PeerFrame.handshakeFrameBytes)
                     var replies = inbound.makeAsyncIterator()
                     try await outbound.write(handshake.challenge)
                     while !handshake.isAuthenticated {

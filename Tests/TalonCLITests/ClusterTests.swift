@@ -60,6 +60,19 @@ struct ClusterTests {
                 #expect(try decode(ServedRecords.self, history.body).records.map(\.hash) == [receipts[1].hash, receipts[2].hash])
             }
 
+            // Linearizable reads sent to every node at once all resolve (each node's ReadIndex
+            // contexts are its own), well within the 10 s request timeout.
+            for _ in 0..<3 {
+                let started = Date()
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for i in c.nodes {
+                        group.addTask { try await RawHTTP.request("GET", c.api(i), "/v1/tickets/T-1?consistency=linearizable").status }
+                    }
+                    for try await status in group { #expect(status == 200) }
+                }
+                #expect(Date().timeIntervalSince(started) < 5, "concurrent linearizable reads took \(Date().timeIntervalSince(started)) s")
+            }
+
             // Ids may hold `/`: sent percent-encoded, they are found.
             let slashed = try await s.op("issue", key: g.issuer, genesis: g.genesis, nonce: 3, "--event-id", "EV", "--count", "1",
                                          "--prefix", "ROW/A", "--holder", alice.path, "--face-value", "4500")
@@ -259,7 +272,16 @@ struct ClusterTests {
                                                "--venue", "Hall", "--starts-at", "2026-12-31T20:00:00Z", "--capacity", "10")
             let reply = try await c.submit(event)
             #expect(try decode(SubmitReply.self, reply.body).result == "ok", "\(reply)")
-            #expect(await c.stop(1, signal: SIGTERM) == 0)
+
+            // A client that sends half a request and waits does not keep the node from
+            // shutting down: the graceful shutdown is bounded (15 s).
+            let api = c.api(1)
+            let stalled = Task { try? await RawHTTP.exchange(api, Array("POST /v1/envelopes HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{".utf8), timeout: 60) }
+            try await Task.sleep(for: .milliseconds(300))
+            let started = Date()
+            #expect(await c.stop(1, signal: SIGTERM, timeout: 25) != nil, "the node must exit despite the stalled client")
+            #expect(Date().timeIntervalSince(started) < 20)
+            stalled.cancel()
         }
     }
 
