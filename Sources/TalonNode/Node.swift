@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Synchronization
 import Metrics
 public import TalonLedger
 public import TalonRaft
@@ -35,6 +36,9 @@ public final class Node: @unchecked Sendable {
         public var maxInflightEntries = 2
         /// How long a submission or a linearizable read may wait.
         public var requestTimeout: Duration = .seconds(10)
+        /// Envelopes submitted to this node and not yet answered; more are refused with
+        /// `overloaded` (503) rather than queued without bound.
+        public var maxWaitingEnvelopes = 200_000
         public init() {}
     }
 
@@ -56,6 +60,7 @@ public final class Node: @unchecked Sendable {
     private let transport: PeerTransport
     private let logger: Logger
     private let meters = Meters()
+    private let waitingEnvelopes = Atomic<Int>(0)
     private let condition = NSCondition()
     private var inbox = Inbox()
     private var snapshot: Status
@@ -115,13 +120,18 @@ public final class Node: @unchecked Sendable {
     /// Proposes admitted envelopes and waits until they are in the ledger: one receipt per
     /// envelope, in order (the first receipt for an envelope that was already there).
     /// - Throws: `NodeError` with code `no_leader`, `proposal_dropped`, `timeout`,
-    ///   `batch_too_large` or `node_stopped`.
+    ///   `batch_too_large`, `overloaded` or `node_stopped`.
     public func submit(_ envelopes: [Envelope]) async throws(NodeError) -> [Receipt] {
         guard !envelopes.isEmpty else { return [] }
         let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
         guard envelopes.count <= options.maxBatchEnvelopes, bytes <= options.maxBatchBytes else {
             throw NodeError.batchTooLarge.with(
                 "a submission holds at most \(options.maxBatchEnvelopes) envelopes and \(options.maxBatchBytes) bytes")
+        }
+        let waiting = waitingEnvelopes.add(envelopes.count, ordering: .relaxed).newValue
+        defer { waitingEnvelopes.subtract(envelopes.count, ordering: .relaxed) }
+        guard waiting <= options.maxWaitingEnvelopes else {
+            throw NodeError.overloaded.with("\(waiting - envelopes.count) envelopes are waiting already; retry shortly")
         }
         let reply = await withCheckedContinuation { (done: CheckedContinuation<ForwardReply, Never>) in
             let waiting = Waiting(envelopes: envelopes, timeout: options.requestTimeout) { done.resume(returning: $0) }
@@ -460,6 +470,8 @@ extension NodeError {
     public static let timeout = NodeError("timeout", "no answer in time; resubmitting is safe")
     /// A submission over the batch limits.
     public static let batchTooLarge = NodeError("batch_too_large", "submission exceeds the batch limits")
+    /// Too many envelopes wait for an answer on this node.
+    public static let overloaded = NodeError("overloaded", "the node has too many submissions waiting; retry shortly")
     /// The node is shutting down or stopped on a store failure.
     public static let stopped = NodeError("node_stopped", "the node is stopping")
 }

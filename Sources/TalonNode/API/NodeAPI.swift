@@ -98,6 +98,10 @@ public struct NodeAPI: Sendable {
         let isArray = first == UInt8(ascii: "[")
         let envelopes = isArray ? try JSONForm.decode([Envelope].self, from: bytes) : [try JSONForm.decode(Envelope.self, from: bytes)]
         guard !envelopes.isEmpty else { throw LedgerError.invalidBatch.with("the array holds no envelope") }
+        // The limits first, so an oversized array costs no signature checks.
+        guard envelopes.count <= node.options.maxBatchEnvelopes else {
+            throw NodeError.batchTooLarge.with("a submission holds at most \(node.options.maxBatchEnvelopes) envelopes")
+        }
 
         var outcomes: [Outcome?] = Array(repeating: nil, count: envelopes.count)
         var pending: [(slot: Int, envelope: Envelope)] = []

@@ -49,7 +49,7 @@ struct Problem: Error, Sendable {
         switch code {
         case NodeError.batchTooLarge.code: .contentTooLarge
         case NodeError.noLeader.code, NodeError.notLeader.code, NodeError.dropped.code,
-             NodeError.timeout.code, NodeError.stopped.code, "leader_transferring": .serviceUnavailable
+             NodeError.timeout.code, NodeError.stopped.code, NodeError.overloaded.code, "leader_transferring": .serviceUnavailable
         default: .internalServerError
         }
     }
