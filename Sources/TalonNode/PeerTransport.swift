@@ -1,5 +1,6 @@
 public import NIOCore
 import NIOPosix
+import Synchronization
 public import TalonCrypto
 public import TalonLedger
 public import TalonRaft
@@ -24,6 +25,8 @@ public final class PeerTransport: Sendable {
         public var connectTimeout: TimeAmount = .seconds(2)
         /// How long either side may take to complete the handshake before the connection closes.
         public var handshakeTimeout: TimeAmount = .seconds(5)
+        /// Inbound connections still in their handshake at once; more are closed on arrival.
+        public var maxPendingHandshakes = 64
         public init() {}
     }
 
@@ -36,6 +39,7 @@ public final class PeerTransport: Sendable {
     public let incoming: AsyncStream<PeerEvent>
     private let incomingSink: AsyncStream<PeerEvent>.Continuation
     private let outboxes: [NodeID: (stream: AsyncStream<PeerFrame>, sink: AsyncStream<PeerFrame>.Continuation)]
+    private let pendingHandshakes = Atomic<Int>(0)
 
     /// A transport for member `me`, reaching each other member at `addresses`.
     public init(members: ClusterMembers, me: NodeID, key: SigningKey,
@@ -99,6 +103,13 @@ public final class PeerTransport: Sendable {
 
     /// An inbound connection: handshake, then messages from that peer only.
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        // Members connect once each; a crowd of connections still proving nothing is closed.
+        var pending = true
+        defer { if pending { pendingHandshakes.subtract(1, ordering: .relaxed) } }
+        guard pendingHandshakes.add(1, ordering: .relaxed).newValue <= options.maxPendingHandshakes else {
+            try? await connection.channel.close()
+            return
+        }
         let deadline = closeUnlessAuthenticated(connection.channel)
         defer { deadline.cancel() }
         try? await connection.executeThenClose { inbound, outbound in
@@ -113,6 +124,7 @@ public final class PeerTransport: Sendable {
                         if handshake.isAuthenticated {
                             deadline.cancel()
                             decoder.maxFrameBytes = options.maxFrameBytes
+                            if pending { pending = false; pendingHandshakes.subtract(1, ordering: .relaxed) }
                         }
                         continue
                     }

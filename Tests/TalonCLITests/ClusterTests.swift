@@ -247,6 +247,22 @@ struct ClusterTests {
                 }
             }
 
+            // A crowd of silent connections: beyond 64 still in their handshake, the node
+            // closes new ones at once (no challenge); the rest close at the 5 s deadline.
+            let crowd = 70
+            let answers = try await withThrowingTaskGroup(of: (bytes: Int, seconds: Double).self) { group in
+                for _ in 0..<crowd {
+                    group.addTask {
+                        let started = Date()
+                        let answer = try await RawHTTP.exchange(peer, [], timeout: 15)
+                        return (answer.count, Date().timeIntervalSince(started))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.count == crowd && answers.allSatisfy { $0.seconds < 10 }, "every crowded connection closes")
+            #expect(answers.filter { $0.bytes == 0 }.count >= crowd - 64, "connections over the handshake cap are refused")
+
             // Every node still serves, and the cluster still commits.
             for i in c.nodes {
                 let health = try await RawHTTP.request("GET", c.api(i), "/healthz")
