@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
-import Synchronization
 import Metrics
+import Synchronization
 public import TalonLedger
 public import TalonRaft
 
@@ -437,41 +437,4 @@ public final class Node: @unchecked Sendable {
             forwarded[request] = nil
         }
     }
-}
-
-/// The node's figures in the metrics system (Prometheus at `/metrics`).
-private struct Meters {
-    let term = Gauge(label: "talon_raft_term")
-    let commit = Gauge(label: "talon_raft_commit_index")
-    let applied = Gauge(label: "talon_raft_applied_index")
-    let isLeader = Gauge(label: "talon_raft_is_leader")
-    let waiting = Gauge(label: "talon_submissions_waiting")
-    let blocks = Counter(label: "talon_blocks_applied_total")
-    let envelopes = Counter(label: "talon_envelopes_applied_total")
-    let batchEnvelopes = Recorder(label: "talon_proposed_batch_envelopes")
-
-    func update(_ raft: RaftStatus, waiting count: Int) {
-        term.record(Double(raft.term))
-        commit.record(Double(raft.commit))
-        applied.record(Double(raft.applied))
-        isLeader.record(raft.role == .leader ? 1 : 0)
-        waiting.record(count)
-    }
-}
-
-extension NodeError {
-    /// No leader is known (an election is under way); retry shortly.
-    public static let noLeader = NodeError("no_leader", "no leader is known; retry shortly")
-    /// This node stopped being the leader before it could propose.
-    public static let notLeader = NodeError("not_leader", "this node is not the leader")
-    /// The entry holding the submission was lost with its leader; resubmit.
-    public static let dropped = NodeError("proposal_dropped", "the entry was lost in a leader change; resubmit")
-    /// No answer within the request timeout; the submission may still be applied, so resubmit.
-    public static let timeout = NodeError("timeout", "no answer in time; resubmitting is safe")
-    /// A submission over the batch limits.
-    public static let batchTooLarge = NodeError("batch_too_large", "submission exceeds the batch limits")
-    /// Too many envelopes wait for an answer on this node.
-    public static let overloaded = NodeError("overloaded", "the node has too many submissions waiting; retry shortly")
-    /// The node is shutting down or stopped on a store failure.
-    public static let stopped = NodeError("node_stopped", "the node is stopping")
 }

@@ -35,3 +35,22 @@ public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Frames arrived out of the handshake's order.
     public static let protocolViolation = NodeError("peer_protocol", "peer broke the handshake order")
 }
+
+// MARK: - Submissions and reads
+
+extension NodeError {
+    /// No leader is known (an election is under way); retry shortly.
+    public static let noLeader = NodeError("no_leader", "no leader is known; retry shortly")
+    /// This node stopped being the leader before it could propose.
+    public static let notLeader = NodeError("not_leader", "this node is not the leader")
+    /// The entry holding the submission was lost with its leader; resubmit.
+    public static let dropped = NodeError("proposal_dropped", "the entry was lost in a leader change; resubmit")
+    /// No answer within the request timeout; the submission may still be applied, so resubmit.
+    public static let timeout = NodeError("timeout", "no answer in time; resubmitting is safe")
+    /// A submission over the batch limits.
+    public static let batchTooLarge = NodeError("batch_too_large", "submission exceeds the batch limits")
+    /// Too many envelopes wait for an answer on this node.
+    public static let overloaded = NodeError("overloaded", "the node has too many submissions waiting; retry shortly")
+    /// The node is shutting down or stopped on a store failure.
+    public static let stopped = NodeError("node_stopped", "the node is stopping")
+}

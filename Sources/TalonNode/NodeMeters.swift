@@ -1,0 +1,22 @@
+import Metrics
+import TalonRaft
+
+/// The node's figures in the metrics system (Prometheus at `/metrics`).
+struct Meters {
+    let term = Gauge(label: "talon_raft_term")
+    let commit = Gauge(label: "talon_raft_commit_index")
+    let applied = Gauge(label: "talon_raft_applied_index")
+    let isLeader = Gauge(label: "talon_raft_is_leader")
+    let waiting = Gauge(label: "talon_submissions_waiting")
+    let blocks = Counter(label: "talon_blocks_applied_total")
+    let envelopes = Counter(label: "talon_envelopes_applied_total")
+    let batchEnvelopes = Recorder(label: "talon_proposed_batch_envelopes")
+
+    func update(_ raft: RaftStatus, waiting count: Int) {
+        term.record(Double(raft.term))
+        commit.record(Double(raft.commit))
+        applied.record(Double(raft.applied))
+        isLeader.record(raft.role == .leader ? 1 : 0)
+        waiting.record(count)
+    }
+}
