@@ -80,6 +80,31 @@ struct ClusterTests {
             let found = try await RawHTTP.request("GET", c.api(1), "/v1/tickets/ROW%2FA-1?consistency=linearizable")
             #expect(found.status == 200 && (try? decode(ServedTicket.self, found.body))?.ticket.ticketId == "ROW/A-1", "\(found)")
 
+            // A contract decides the same on every node (each process seeds Lua differently).
+            let markup = ContractCLITests.root.appendingPathComponent("genesis/contracts/markup-cap-royalty.lua").path
+            let params = try s.write("markup.json", #"{"max_price_pct": 110, "royalty_pct": 5}"#)
+            var contractOps: [String] = []
+            contractOps.append(try await s.op("create-event", key: g.issuer, genesis: g.genesis, nonce: 10, "--event-id", "EV2", "--name", "Show",
+                                              "--venue", "Hall", "--starts-at", "2026-12-31T20:00:00Z", "--capacity", "10"))
+            contractOps.append(try await s.op("deploy-contract", key: g.issuer, genesis: g.genesis, nonce: 11, "--source", markup))
+            contractOps.append(try await s.op("bind-contract", key: g.issuer, genesis: g.genesis, nonce: 12, "--event-id", "EV2",
+                                              "--source", markup, "--params", params))
+            contractOps.append(try await s.op("issue", key: g.issuer, genesis: g.genesis, nonce: 13, "--event-id", "EV2", "--count", "2",
+                                              "--prefix", "M", "--holder", alice.path, "--face-value", "4500"))
+            contractOps.append(try await s.op("list-resale", key: alice.path, genesis: g.genesis, nonce: 10, "--ticket-id", "M-1", "--price", "5000"))
+            contractOps.append(try await s.op("list-resale", key: alice.path, genesis: g.genesis, nonce: 11, "--ticket-id", "M-1", "--price", "4900"))
+            contractOps.append(try await s.op("buy-resale", key: bob.path, genesis: g.genesis, nonce: 10, "--ticket-id", "M-1", "--price", "4900"))
+            var replies: [SubmitReply] = []
+            for (i, body) in contractOps.enumerated() {
+                replies.append(try decode(SubmitReply.self, try await c.submit(body, first: i % 3 + 1).body))
+            }
+            #expect(replies.map(\.result) == ["ok", "ok", "ok", "ok", "contract_denied", "ok", "ok"])
+            _ = try await c.waitForSameHead()
+            let buyHash = replies[6].hash
+            var records: [String] = []
+            for i in c.nodes { records.append(try await RawHTTP.request("GET", c.api(i), "/v1/records/\(buyHash)").body) }
+            #expect(Set(records).count == 1 && records[0].contains(#""royalty":245"#), "every node: the same decision, 5% of 4900\n\(records)")
+
             // A forged signature is refused before it reaches Raft.
             let at = try #require(transfer.range(of: "\"signature\":\"")).upperBound
             let forged = transfer.replacingCharacters(in: at..<transfer.index(after: at), with: transfer[at] == "0" ? "1" : "0")
