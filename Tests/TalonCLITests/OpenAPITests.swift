@@ -169,6 +169,38 @@ struct OpenAPITests {
             try await api.call("GET", "/v1/records/{hash}", ["hash": "zz"], expect: 400, code: "invalid_parameter")
             try await api.call("GET", "/v1/records/{hash}", ["hash": String(repeating: "0", count: 64)], expect: 404, code: "not_found")
 
+            // Proofs, checked with the RFC's own algorithms: the transfer is in the signed head's
+            // tree, and the head's tree extends the first block's.
+            let proof = try await api.call("GET", "/v1/proofs/inclusion", query: [("hash", transferHash)], expect: 200)
+            let path = try (proof["path"]?.array ?? []).map { try FormatModel.unhex(try #require($0.string)) }
+            let leafHash = try FormatModel.unhex(try #require(proof["leaf_hash"]?.string))
+            #expect(leafHash == FormatModel.sha256([0] + (try FormatModel.envelopeBytes(line: transfer))))
+            let size = try #require(head["tree_size"]?.int).magnitude
+            let leafIndex = try #require(proof["leaf"]?.int).magnitude
+            let root = RFC9162.root(leaf: UInt64(leafIndex), size: UInt64(size), leafHash: leafHash, path: path)
+            #expect(root.map(FormatModel.hex) == head["tree_root"]?.string && proof["root"] == head["tree_root"])
+            #expect(proof["head"]?["head"]?["tree_root"] == head["tree_root"], "the proof comes with the signed head it is against")
+            if var tampered = path.first {
+                tampered[0] ^= 1
+                #expect(RFC9162.root(leaf: UInt64(leafIndex), size: UInt64(size), leafHash: leafHash, path: [tampered] + path.dropFirst())
+                        .map(FormatModel.hex) != head["tree_root"]?.string, "a tampered proof fails")
+            }
+            let earlier = try await api.call("GET", "/v1/proofs/inclusion", query: [("hash", transferHash), ("size", "\(leafIndex + 1)")], expect: 200)
+            #expect(earlier["head"] == nil && earlier["tree_size"]?.int == Int64(leafIndex + 1))
+            try await api.call("GET", "/v1/proofs/inclusion", query: [("hash", transferHash), ("size", "\(leafIndex)")], expect: 400, code: "proof_out_of_range")
+            try await api.call("GET", "/v1/proofs/inclusion", query: [("hash", transferHash), ("size", "\(size + 1)")], expect: 400, code: "proof_out_of_range")
+            try await api.call("GET", "/v1/proofs/inclusion", query: [("hash", "zz")], expect: 400, code: "invalid_parameter")
+            try await api.call("GET", "/v1/proofs/inclusion", query: [("hash", String(repeating: "0", count: 64))], expect: 404, code: "not_found")
+            let consistency = try await api.call("GET", "/v1/proofs/consistency", query: [("from", "1"), ("to", "\(size)")], expect: 200)
+            let firstRoot = try FormatModel.unhex(try #require(consistency["from_root"]?.string))
+            #expect(firstRoot == FormatModel.sha256([0] + (try FormatModel.envelopeBytes(line: registerIssuer))), "a one-leaf tree's root is its leaf hash")
+            #expect(consistency["to_root"] == head["tree_root"])
+            #expect(RFC9162.consistent(first: 1, second: UInt64(size), firstRoot: firstRoot,
+                                       secondRoot: try FormatModel.unhex(try #require(head["tree_root"]?.string)),
+                                       path: try (consistency["path"]?.array ?? []).map { try FormatModel.unhex(try #require($0.string)) }))
+            try await api.call("GET", "/v1/proofs/consistency", query: [("from", "\(size)"), ("to", "1")], expect: 400, code: "proof_out_of_range")
+            try await api.call("GET", "/v1/proofs/consistency", query: [("from", "1")], expect: 400, code: "invalid_parameter")
+
             // Tickets: T-1 went to bob and was redeemed, T-2 was voided, T-3 stayed with alice.
             let t1 = try await api.call("GET", "/v1/tickets/{id}", ["id": "T-1"], expect: 200)
             #expect(t1["ticket"]?["holder"]?.string == bob.publicKey && t1["ticket"]?["sequence"]?.int == 1)

@@ -62,6 +62,7 @@ public struct NodeAPI: Sendable {
             guard let event = try node.ledger.event(id) else { throw LedgerError.unknownEvent.with("no event \(id)") }
             return try json(Served(event: event, servedAt: at))
         }
+        addProofRoutes(to: router)
         router.get("/healthz") { _, _ in
             let s = node.status
             return try json(["status": "ok", "role": s.raft.role.rawValue])
@@ -83,7 +84,7 @@ public struct NodeAPI: Sendable {
         return id
     }
 
-    private var memberName: String { node.members.member(node.id)?.id ?? "\(node.id)" }
+    var memberName: String { node.members.member(node.id)?.id ?? "\(node.id)" }
 
     // MARK: - Submission
 
@@ -233,7 +234,7 @@ public struct NodeAPI: Sendable {
                           peers: peers, inflightEntries: s.inflightEntries, waitingSubmissions: s.waitingSubmissions)
     }
 
-    private func json(_ value: some Encodable) throws -> Response {
+    func json(_ value: some Encodable) throws -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"],
                  body: .init(byteBuffer: ByteBuffer(bytes: JSONForm.encode(value) + [0x0A])))
     }
