@@ -101,7 +101,10 @@ final class LocalCluster: Sendable {
     func waitForLeader(among: [Int]? = nil, timeout: Double = 20) async throws -> Int {
         let candidates = among ?? Array(nodes)
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        // Time, and a few rounds at least: a test process starved for a while still asks.
+        var rounds = 0
+        while Date() < deadline || rounds < 10 {
+            rounds += 1
             var statuses: [Int: NodeStatus] = [:]
             for i in candidates { if let s = await status(i) { statuses[i] = s } }
             if let (i, s) = statuses.first(where: { $0.value.role == "leader" }),
@@ -118,7 +121,9 @@ final class LocalCluster: Sendable {
         let candidates = among ?? Array(nodes)
         let deadline = Date().addingTimeInterval(timeout)
         var last: [HeadJSON?] = []
-        while Date() < deadline {
+        var rounds = 0
+        while Date() < deadline || rounds < 10 {
+            rounds += 1
             last = []
             for i in candidates { last.append(await status(i)?.head) }
             if let first = last.first ?? nil, last.allSatisfy({ $0 == first }) { return first }
@@ -131,8 +136,9 @@ final class LocalCluster: Sendable {
     /// something other than 503 or a failed connection, or `timeout` passes.
     func submit(_ body: String, first: Int = 1, timeout: Double = 30) async throws -> RawHTTP.Reply {
         let deadline = Date().addingTimeInterval(timeout)
-        var i = first, lastError = ""
-        while Date() < deadline {
+        var i = first, lastError = "", attempts = 0
+        while Date() < deadline || attempts < 2 * size {
+            attempts += 1
             do {
                 let reply = try await RawHTTP.request("POST", api(i), "/v1/envelopes", body: body, timeout: 12)
                 if reply.status != 503 { return reply }

@@ -11,13 +11,19 @@ import Testing
     /// The CI runs, done once and shared by the tests that look at them.
     static let ciRuns = Task { await runSeeds(ciSeeds) { SimRun(seed: $0, nodes: $0 % 2 == 0 ? 3 : 5) } }
 
-    /// Runs `make(seed)` for every seed on all cores, in seed order.
+    /// Runs `make(seed)` for every seed on all cores, in seed order. Each worker is a thread
+    /// of its own: a minute of CPU-bound work on Swift's cooperative pool (as wide as the
+    /// core count) would starve every other test's `await` meanwhile.
     static func runSeeds(_ seeds: ClosedRange<UInt64>, _ make: @escaping @Sendable (UInt64) -> SimRun) async -> [SimResult] {
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         return await withTaskGroup(of: [SimResult].self) { group in
             for w in 0..<workers {
                 group.addTask {
-                    stride(from: seeds.lowerBound + UInt64(w), through: seeds.upperBound, by: workers).map { make($0).run() }
+                    await withCheckedContinuation { (done: CheckedContinuation<[SimResult], Never>) in
+                        Thread {
+                            done.resume(returning: stride(from: seeds.lowerBound + UInt64(w), through: seeds.upperBound, by: workers).map { make($0).run() })
+                        }.start()
+                    }
                 }
             }
             var all: [SimResult] = []
