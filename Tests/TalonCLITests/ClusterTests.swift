@@ -61,16 +61,15 @@ struct ClusterTests {
             }
 
             // Linearizable reads sent to every node at once all resolve (each node's ReadIndex
-            // contexts are its own), well within the 10 s request timeout.
+            // contexts are its own; colliding ones were dropped by the leader and ended in a
+            // 503 timeout).
             for _ in 0..<3 {
-                let started = Date()
-                try await withThrowingTaskGroup(of: Int.self) { group in
+                try await withThrowingTaskGroup(of: RawHTTP.Reply.self) { group in
                     for i in c.nodes {
-                        group.addTask { try await RawHTTP.request("GET", c.api(i), "/v1/tickets/T-1?consistency=linearizable").status }
+                        group.addTask { try await RawHTTP.request("GET", c.api(i), "/v1/tickets/T-1?consistency=linearizable") }
                     }
-                    for try await status in group { #expect(status == 200) }
+                    for try await reply in group { #expect(reply.status == 200, "\(reply)") }
                 }
-                #expect(Date().timeIntervalSince(started) < 5, "concurrent linearizable reads took \(Date().timeIntervalSince(started)) s")
             }
 
             // Ids may hold `/`: sent percent-encoded, they are found.
