@@ -3,12 +3,10 @@ import Foundation
 import TalonCrypto
 import TalonLedger
 
-/// Reads a UTF-8 text file for an operation, with a clear error when it cannot.
+/// Reads a file for an operation as UTF-8, refusing other bytes (a contract's id is the
+/// hash of exactly these bytes).
 private func readText(_ path: String, _ what: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CLIError(code: "file_unreadable", message: "cannot read \(what) file \(path)")
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
+    guard let text = String(validating: try readInput(path), as: UTF8.self) else {
         throw CLIError(code: "invalid_utf8", message: "\(what) file \(path) is not UTF-8")
     }
     return text

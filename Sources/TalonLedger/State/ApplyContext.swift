@@ -125,8 +125,7 @@ struct ApplyContext {
             try putEvent(event)
 
         case .transfer(let o):
-            var ticket = try requireMovable(o.ticketID)
-            guard ticket.holder == signer else { throw LedgerError.notHolder.with("\(signer) does not hold \(o.ticketID)") }
+            var ticket = try requireHeld(o.ticketID, by: signer)
             guard o.to != signer else { throw LedgerError.invalidField.with("a ticket cannot be transferred to its holder") }
             let event = try requireOpenEvent(ticket.eventID)
             if let binding = try binding(ticket.eventID) {
@@ -201,8 +200,7 @@ struct ApplyContext {
             try txn.put(tables.bindings, Array(o.eventID.utf8), new.bytes)
 
         case .listResale(let o):
-            let ticket = try requireMovable(o.ticketID)
-            guard ticket.holder == signer else { throw LedgerError.notHolder.with("\(signer) does not hold \(o.ticketID)") }
+            let ticket = try requireHeld(o.ticketID, by: signer)
             let event = try requireOpenEvent(ticket.eventID)
             if let binding = try binding(ticket.eventID) {
                 try decide(binding, .onList, context(event: event, ticket: ticket, counterparty: nil, signer: signer, price: o.price, fees: o.fees))
@@ -243,8 +241,7 @@ struct ApplyContext {
             try changeHolding(signer, event: ticket.eventID) { $0.held = $0.held.saturatingAdd(1); $0.acquired = $0.acquired.saturatingAdd(1) }
 
         case .requestRefund(let o):
-            var ticket = try requireMovable(o.ticketID)
-            guard ticket.holder == signer else { throw LedgerError.notHolder.with("\(signer) does not hold \(o.ticketID)") }
+            var ticket = try requireHeld(o.ticketID, by: signer)
             let event = try requireEvent(ticket.eventID)
             let amount: UInt64
             if let binding = try binding(ticket.eventID) {
@@ -352,6 +349,13 @@ struct ApplyContext {
 
     private func ticket(_ id: String) throws -> TicketState? {
         try txn.get(tables.tickets, Schema.ticketKey(id)).map { try TicketState(ticketID: id, bytes: $0) }
+    }
+
+    /// A movable ticket that `signer` holds.
+    private func requireHeld(_ id: String, by signer: PublicKey) throws -> TicketState {
+        let ticket = try requireMovable(id)
+        guard ticket.holder == signer else { throw LedgerError.notHolder.with("\(signer) does not hold \(id)") }
+        return ticket
     }
 
     private func requireMovable(_ id: String) throws -> TicketState {

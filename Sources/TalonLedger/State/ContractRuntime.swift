@@ -9,7 +9,7 @@ final class ContractRuntime: @unchecked Sendable {
     // @unchecked: `engine` is touched only inside `lock`.
     private let lock = NSLock()
     private let limits = ContractLimits.standard
-    private lazy var engine = ContractEngine(limits: limits)
+    private let engine = ContractEngine(limits: .standard)
 
     /// Evaluates `hook` of the contract `id` (compiling `source()` the first time).
     func evaluate(_ id: Digest, source: () throws -> String, hook: Hook, context: ContractContext,
