@@ -30,7 +30,7 @@ extension Ledger {
         }
     }
 
-    private static func merkle<R>(_ body: () throws -> R) throws -> R {
+    static func merkle<R>(_ body: () throws -> R) throws -> R {
         do { return try body() } catch let e as MerkleError { throw LedgerError(e.code, e.message) }
     }
 }

@@ -119,21 +119,23 @@ extension Ledger {
     /// Records whose leaves are the trailing u64 of the keys `prefix + u64 leaf` in `index`
     /// (other keys under the prefix, such as a ticket's own state, are skipped).
     private func records(_ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws(LedgerError) -> [LedgerRecord] {
-        try read { txn in
-            var leaves: [UInt64] = []
-            let from = after.map { prefix + Schema.u64($0 &+ 1) } ?? prefix
-            if after == UInt64.max { return [] }
-            try txn.scan(index, from: from) { k, _ in
-                guard k.starts(with: prefix), leaves.count < limit else { return false }
-                if k.count == prefix.count + 8, let leaf = Schema.trailingLeaf(k) { leaves.append(leaf) }
-                return true
+        try read { txn in try records(txn, index, prefix: prefix, after: after, limit: limit) }
+    }
+
+    func records(_ txn: Transaction, _ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws -> [LedgerRecord] {
+        var leaves: [UInt64] = []
+        let from = after.map { prefix + Schema.u64($0 &+ 1) } ?? prefix
+        if after == UInt64.max { return [] }
+        try txn.scan(index, from: from) { k, _ in
+            guard k.starts(with: prefix), leaves.count < limit else { return false }
+            if k.count == prefix.count + 8, let leaf = Schema.trailingLeaf(k) { leaves.append(leaf) }
+            return true
+        }
+        return try leaves.map { leaf in
+            guard let r = try self.record(txn, leaf: leaf) else {
+                throw LedgerError.storeCorrupt.with("index names leaf \(leaf), which is not stored")
             }
-            return try leaves.map { leaf in
-                guard let r = try self.record(txn, leaf: leaf) else {
-                    throw LedgerError.storeCorrupt.with("index names leaf \(leaf), which is not stored")
-                }
-                return r
-            }
+            return r
         }
     }
 

@@ -15,7 +15,7 @@ public final class Ledger: Sendable {
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
         let meta, receipts, envelopeIndex, merkle, issuers, events, gates,
-            tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings: Table
+            tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings, audit: Table
         let blocks: TypedTable<UInt64, Block>
         let envelopes: TypedTable<UInt64, Envelope>
         init(_ env: Environment) {
@@ -27,7 +27,7 @@ public final class Ledger: Sendable {
             eventRecords = env.table(Schema.eventRecords)
             contracts = env.table(Schema.contracts); bindings = env.table(Schema.bindings)
             decisions = env.table(Schema.decisions); holdings = env.table(Schema.holdings)
-            listings = env.table(Schema.listings)
+            listings = env.table(Schema.listings); audit = env.table(Schema.audit)
         }
     }
 

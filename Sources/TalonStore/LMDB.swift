@@ -90,7 +90,7 @@ enum LMDB {
 
     // MARK: data
 
-    static func get(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8]) throws(StoreError) -> [UInt8]? {
+    static func get(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8], prefix: Int = .max) throws(StoreError) -> [UInt8]? {
         var k = MDB_val()
         var v = MDB_val()
         let rc: Int32 = key.withUnsafeBytes { kb in
@@ -100,6 +100,7 @@ enum LMDB {
         }
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "get")
+        v.mv_size = min(v.mv_size, prefix)
         return copy(v)
     }
 
@@ -118,6 +119,10 @@ enum LMDB {
             var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
             return mdb_del(txn, dbi, &k, nil)
         }
+    }
+
+    static func empty(_ txn: OpaquePointer, _ dbi: UInt32) throws(StoreError) {
+        try check(mdb_drop(txn, dbi, 0), "mdb_drop")
     }
 
     static func count(_ txn: OpaquePointer, _ dbi: UInt32) throws(StoreError) -> Int {

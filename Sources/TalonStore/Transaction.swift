@@ -37,6 +37,12 @@ public final class Transaction {
         try LMDB.get(try txn, table.dbi, key)
     }
 
+    /// The first `prefix` bytes of the value stored under `key` (all of it when shorter), or
+    /// nil: reads a fixed-size header without copying a large value.
+    public func get(_ table: Table, _ key: [UInt8], prefix: Int) throws(StoreError) -> [UInt8]? {
+        try LMDB.get(try txn, table.dbi, key, prefix: max(0, prefix))
+    }
+
     /// True when `key` is present.
     public func contains(_ table: Table, _ key: [UInt8]) throws(StoreError) -> Bool {
         try LMDB.get(try txn, table.dbi, key) != nil
@@ -62,6 +68,11 @@ public final class Transaction {
         if rc == LMDB.notFound { return false }
         try LMDB.check(rc, "delete \(table.name)")
         return true
+    }
+
+    /// Deletes every entry of `table` (the table itself stays).
+    public func removeAll(_ table: Table) throws(StoreError) {
+        try LMDB.empty(try txn, table.dbi)
     }
 
     /// The number of entries in `table`.

@@ -20,6 +20,7 @@ struct ApplyContext {
     /// Applies `envelope` and returns `ok` or the reason it was rejected.
     func apply(_ envelope: Envelope) throws -> String {
         let touched = try self.touched(by: envelope)
+        let subject = try AuditSubject.ticketID(of: envelope.operation).flatMap { try ticket($0) }.map(AuditSubject.init)
         let result: String
         do {
             guard envelope.chainID.utf8.elementsEqual(chainID.utf8) else { throw LedgerError.wrongChain }
@@ -39,7 +40,24 @@ struct ApplyContext {
             try txn.put(tables.accounts, Schema.holderHistoryKey(holder, leaf: leaf), Array((touched.tickets.first ?? "").utf8))
         }
         for event in touched.events { try txn.put(tables.eventRecords, Schema.eventRecordKey(event, leaf: leaf), []) }
+        if let subject { try recordAudit(envelope, subject, result: result) }
         return result
+    }
+
+    /// Writes the audit row of a resale, listing or redeem attempt on an existing ticket.
+    private func recordAudit(_ envelope: Envelope, _ subject: AuditSubject, result: String) throws {
+        let decision = try txn.get(tables.decisions, Schema.u64(leaf)).map { try RecordedDecision(leaf: leaf, bytes: $0) }
+        let acquiredAt = try subject.updatedAt == height ? timestamp : blockTimestamp(subject.updatedAt)
+        guard let row = subject.row(envelope, leaf: leaf, height: height, timestamp: timestamp, result: result,
+                                    decision: decision, acquiredAt: acquiredAt) else { return }
+        try txn.put(tables.audit, row.key, row.bytes)
+    }
+
+    private func blockTimestamp(_ height: UInt64) throws -> Int64 {
+        guard let prefix = try txn.get(tables.blocks.table, Schema.u64(height), prefix: Block.timestampPrefix) else {
+            throw LedgerError.storeCorrupt.with("no block at height \(height)")
+        }
+        return try Block.timestamp(storedPrefix: prefix)
     }
 
     /// The tickets, holders and events an envelope names, looked up before it applies.

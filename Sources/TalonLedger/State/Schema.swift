@@ -25,11 +25,12 @@ enum Schema {
     static let contracts = "contracts"        // id[32] -> ContractState
     static let bindings = "bindings"          // event id -> BindingState
     static let decisions = "decisions"        // u64 leaf -> RecordedDecision
-    static let holdings = "holdings"          // key[32], u8 len, event id -> Holding
+    static let holdings = "holdings"          // u8 len, event id, key[32] -> Holding
+    static let audit = "audit"                // u8 len, event id, u8 kind, u64 leaf -> TradeRow / RedeemRow
     static let listings = "listings"          // u8 len, ticket id -> ListingState
 
     static let all = [meta, blocks, envelopes, receipts, envelopeIndex, merkle, issuers, events, gates,
-                      tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings]
+                      tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings, audit]
 
     enum MetaKey {
         static let genesisHash = Array("genesis_hash".utf8)
@@ -40,9 +41,10 @@ enum Schema {
         static let logIndex = Array("log_index".utf8)
     }
 
-    /// 2 added the contract tables and the `holdings` counts (a version-1 store gets its
-    /// holdings rebuilt from its envelopes when opened).
-    static let schemaVersion: UInt8 = 2
+    /// 2 added the contract tables and the `holdings` counts; 3 keyed holdings by event first
+    /// and added the `audit` rows. An older store gets both rebuilt from its envelopes when
+    /// opened (Ledger+Migrate.swift).
+    static let schemaVersion: UInt8 = 3
 
     static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
 
@@ -63,7 +65,9 @@ enum Schema {
     static func nonceKey(_ signer: PublicKey, _ nonce: UInt64) -> [UInt8] { signer.bytes + [0x00] + u64(nonce) }
     static func holderHistoryPrefix(_ holder: PublicKey) -> [UInt8] { holder.bytes + [0x01] }
     static func holderHistoryKey(_ holder: PublicKey, leaf: UInt64) -> [UInt8] { holderHistoryPrefix(holder) + u64(leaf) }
-    static func holdingKey(_ holder: PublicKey, event: String) -> [UInt8] { holder.bytes + id(event) }
+    static func holdingKey(_ holder: PublicKey, event: String) -> [UInt8] { id(event) + holder.bytes }
+    static func auditKey(_ event: String, _ kind: AuditKind, leaf: UInt64) -> [UInt8] { id(event) + [kind.rawValue] + u64(leaf) }
+    static func auditPrefix(_ event: String, _ kind: AuditKind) -> [UInt8] { id(event) + [kind.rawValue] }
     static func eventRecordKey(_ event: String, leaf: UInt64) -> [UInt8] { id(event) + u64(leaf) }
 
     /// The leaf index at the end of a history key.

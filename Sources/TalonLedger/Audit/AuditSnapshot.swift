@@ -1,0 +1,105 @@
+public import TalonCrypto
+import TalonContracts
+import TalonStore
+
+/// A record's Merkle inclusion proof in an audit answer: the envelope itself (so a verifier
+/// can hash it) and the audit path to the root of the answer's head.
+public struct RecordProof: Hashable, Sendable, Codable {
+    public var envelope: Envelope
+    public var path: [Digest]
+}
+
+/// One read snapshot that an audit answer is computed from: every figure and every proof of
+/// one answer is against the same head.
+final class AuditSnapshot {
+    let txn: Transaction
+    let tables: Ledger.Tables
+    let head: Head
+    let prove: Bool
+    private var times: [UInt64: Int64] = [:]
+
+    init(txn: Transaction, tables: Ledger.Tables, head: Head, prove: Bool) {
+        self.txn = txn; self.tables = tables; self.head = head; self.prove = prove
+    }
+
+    /// The timestamp of the block at `height` (ms), read from its header.
+    func timestamp(_ height: UInt64) throws -> Int64 {
+        if let t = times[height] { return t }
+        guard let prefix = try txn.get(tables.blocks.table, Schema.u64(height), prefix: Block.timestampPrefix) else {
+            throw LedgerError.storeCorrupt.with("no block at height \(height)")
+        }
+        let t = try Block.timestamp(storedPrefix: prefix)
+        times[height] = t
+        return t
+    }
+
+    /// The inclusion proof of `leaf` against the head, when the answer was asked with proofs.
+    func proof(leaf: UInt64) throws -> RecordProof? {
+        guard prove else { return nil }
+        guard let envelope = try tables.envelopes.get(txn, leaf) else {
+            throw LedgerError.storeCorrupt.with("no envelope at leaf \(leaf)")
+        }
+        let path = try Ledger.merkle {
+            try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: head.treeSize)
+                .inclusionProof(leafIndex: leaf, size: head.treeSize)
+        }
+        return RecordProof(envelope: envelope, path: path)
+    }
+
+    /// The hash of the envelope at `leaf`.
+    func envelopeHash(leaf: UInt64) throws -> Digest {
+        guard let envelope = try tables.envelopes.get(txn, leaf) else {
+            throw LedgerError.storeCorrupt.with("no envelope at leaf \(leaf)")
+        }
+        return envelope.hash
+    }
+
+    func event(_ id: String) throws -> EventState? {
+        try txn.get(tables.events, Array(id.utf8)).map { try EventState(eventID: id, bytes: $0) }
+    }
+
+    /// An integer parameter of the event's bound contract, or nil.
+    func contractParameter(event: String, _ name: String) throws -> Int64? {
+        guard let bytes = try txn.get(tables.bindings, Array(event.utf8)) else { return nil }
+        let binding = try BindingState(eventID: event, bytes: bytes)
+        return try ContractParameters.parse(binding.params)[name]?.intValue
+    }
+
+    /// Every row of `kind` for `event`, in leaf order.
+    func rows<Row>(_ event: String, _ kind: AuditKind, _ decode: (UInt64, [UInt8]) throws -> Row) throws -> [Row] {
+        var out: [Row] = []
+        let prefix = Schema.auditPrefix(event, kind)
+        try txn.scan(tables.audit, prefix: prefix) { k, v in
+            guard let leaf = Schema.trailingLeaf(k) else { throw LedgerError.storeCorrupt.with("audit key without a leaf") }
+            out.append(try decode(leaf, v))
+            return true
+        }
+        return out
+    }
+}
+
+extension Ledger {
+    /// Runs an audit query on one read snapshot, whose head the answer names.
+    func audit<R>(prove: Bool, _ body: (AuditSnapshot) throws -> R) throws(LedgerError) -> R {
+        try read { txn in try body(AuditSnapshot(txn: txn, tables: tables, head: try head(txn), prove: prove)) }
+    }
+}
+
+/// Markup arithmetic shared by every report, exact for any amounts.
+enum Markup {
+    /// What the buyer pays (price + fees) against the face value, in hundredths of a percent,
+    /// rounded toward zero; nil for a free ticket.
+    static func basisPoints(price: UInt64, fees: UInt64, face: UInt64) -> Int64? {
+        guard face > 0 else { return nil }
+        let total = Double(price) + Double(fees), f = Double(face)
+        return Int64(exactly: ((total - f) * 10_000 / f).rounded(.towardZero)) ?? .max
+    }
+
+    /// True when price + fees is more than `capPct` percent of the face value.
+    static func overCap(price: UInt64, fees: UInt64, face: UInt64, capPct: UInt64) -> Bool {
+        let (total, overflow) = price.addingReportingOverflow(fees)
+        if overflow { return true }
+        let paid = total.multipliedFullWidth(by: 100), allowed = face.multipliedFullWidth(by: capPct)
+        return (paid.high, paid.low) > (allowed.high, allowed.low)
+    }
+}
