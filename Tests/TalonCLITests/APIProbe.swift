@@ -21,6 +21,11 @@ func replacing(_ old: String, with new: String, in text: String) throws -> Strin
 /// key over "TALON-HEAD-V1\0", the genesis hash, height, block hash, tree size, tree root
 /// and timestamp, integers big-endian.
 func verifySignedHead(_ answer: APIProbe.Answer, genesis: [UInt8]) throws {
+    try verifySignedHead(answer.json, genesis: genesis)
+}
+
+/// Checks a `SignedHead` object with the genesis file's member key, by docs/format.md's rules.
+func verifySignedHead(_ answer: JSONValue, genesis: [UInt8]) throws {
     let node = try #require(answer["node"]?.string)
     let members = try #require(JSONValue.parse(String(decoding: genesis, as: UTF8.self))["members"]?.array)
     let keyText = try #require(members.first { $0["id"]?.string == node }?["key"]?.string, "\(node) is not a genesis member")

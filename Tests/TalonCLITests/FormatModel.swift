@@ -68,6 +68,17 @@ enum FormatModel {
             b += be(UInt16(6)) + str(try need(o.ticketId, "ticket_id")) + be(try need(o.sequence, "sequence")) + be(try need(o.scannedAt, "scanned_at"))
         case "void":
             b += be(UInt16(7)) + str(try need(o.ticketId, "ticket_id")) + str(try need(o.reason, "reason"))
+        case "deploy_contract":
+            b += be(UInt16(8)) + str(try need(o.source, "source"))
+        case "bind_contract":
+            b += be(UInt16(9)) + str(try need(o.eventId, "event_id")) + (try unhex(need(o.contract, "contract"))) + str(try need(o.params, "params"))
+        case "list_resale", "buy_resale":
+            b += be(UInt16(o.type == "list_resale" ? 10 : 12)) + str(try need(o.ticketId, "ticket_id"))
+            b += be(try need(o.price, "price")) + be(try need(o.fees, "fees"))
+        case "cancel_listing", "request_refund":
+            b += be(UInt16(o.type == "cancel_listing" ? 11 : 13)) + str(try need(o.ticketId, "ticket_id"))
+        case "cancel_event":
+            b += be(UInt16(14)) + str(try need(o.eventId, "event_id")) + str(try need(o.reason, "reason"))
         default:
             throw SandboxError("unknown op type \(o.type)")
         }
@@ -188,6 +199,11 @@ struct EnvelopeJSON: Decodable, Sendable {
         let scannedAt: Int64?
         let reason: String?
         let issuer: String?
+        let price: UInt64?
+        let fees: UInt64?
+        let source: String?
+        let contract: String?
+        let params: String?
     }
     let chainId: String
     let nonce: UInt64

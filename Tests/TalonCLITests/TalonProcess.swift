@@ -167,6 +167,10 @@ extension Sandbox {
     /// `talon op KIND --key KEY --genesis G --nonce N ARGS…`, requiring success and exactly one
     /// line of JSON; returns that line.
     func op(_ kind: String, key: String, genesis: String, nonce: UInt64, _ args: String...) async throws -> String {
+        try await op(kind, key: key, genesis: genesis, nonce: nonce, args)
+    }
+
+    func op(_ kind: String, key: String, genesis: String, nonce: UInt64, _ args: [String]) async throws -> String {
         let run = try await talon(["op", kind, "--key", key, "--genesis", genesis, "--nonce", String(nonce)] + args)
         try #require(run.status == 0, "\(run)")
         try #require(run.lines.count == 1, "\(run)")

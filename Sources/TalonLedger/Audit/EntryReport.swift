@@ -10,6 +10,8 @@ public struct EntryReport: Sendable, Encodable {
     /// Tickets with more than one redeem attempt, by first attempt (at most `limit`).
     public var tickets: [Ticket]
 
+    enum CodingKeys: String, CodingKey { case head, eventID = "event_id", totals, tickets }
+
     public struct Totals: Hashable, Sendable, Encodable {
         public var attempts = 0, redeemed = 0
         /// Tickets with more than one attempt, and the attempts beyond each one's first.

@@ -17,6 +17,11 @@ public struct HolderReport: Sendable, Encodable {
     /// who bought, sold, or acquired beyond the limit.
     public var holders: [Activity]
 
+    enum CodingKeys: String, CodingKey {
+        case head, eventID = "event_id", flipWindowMs = "flip_window_ms", maxPerBuyer = "max_per_buyer"
+        case maxPerBuyerSource = "max_per_buyer_source", totals, holders
+    }
+
     public struct Totals: Hashable, Sendable, Encodable {
         /// Keys that ever held a ticket of the event.
         public var holders = 0

@@ -22,6 +22,10 @@ public struct ResaleReport: Sendable, Encodable {
     /// The `after` of the next page, when there is one.
     public var next: UInt64?
 
+    enum CodingKeys: String, CodingKey {
+        case head, event, capPct = "cap_pct", capSource = "cap_source", totals, distribution, rejected, resales, next
+    }
+
     public struct Totals: Hashable, Sendable, Encodable {
         public var resales = 0
         /// Sums over accepted resales, minor units.

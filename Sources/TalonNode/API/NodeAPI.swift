@@ -63,6 +63,7 @@ public struct NodeAPI: Sendable {
             return try json(Served(event: event, servedAt: at))
         }
         addProofRoutes(to: router)
+        addAuditRoutes(to: router)
         router.get("/healthz") { _, _ in
             let s = node.status
             return try json(["status": "ok", "role": s.raft.role.rawValue])
@@ -76,7 +77,7 @@ public struct NodeAPI: Sendable {
     }
 
     /// The `{id}` path parameter, percent-decoded (ids may hold `/`, sent as `%2F`).
-    private func pathID(_ context: BasicRequestContext) throws -> String {
+    func pathID(_ context: BasicRequestContext) throws -> String {
         let raw = try context.parameters.require("id")
         guard let id = raw.removingPercentEncoding else {
             throw Problem(.badRequest, "invalid_parameter", "the id is not valid percent-encoded UTF-8")

@@ -1,0 +1,93 @@
+import Hummingbird
+import TalonCrypto
+import TalonLedger
+
+/// The auditor's queries (docs/openapi.yaml, tag `audit`). Each answer is read on one
+/// snapshot and carries the head it was read at, signed by this node; with `prove=true`
+/// every record in it comes with its envelope and Merkle inclusion proof against that head.
+extension NodeAPI {
+    func addAuditRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/v1/audit/events") { request, _ in
+            let q = request.uri.queryParameters
+            let limit = try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000
+            let events = try node.ledger.events(after: q.get("after"), limit: limit)
+            return try json(AuditAnswer(head: signedHead(try node.ledger.head()), body: ["events": events]))
+        }
+        router.get("/v1/audit/tickets/{id}") { request, context in
+            let id = try pathID(context)
+            let q = request.uri.queryParameters
+            guard let p = try node.ledger.provenance(ticket: id, prove: try Self.flag(q.get("prove"), "prove")) else {
+                throw LedgerError.unknownTicket.with("no ticket \(id)")
+            }
+            return try json(AuditAnswer(head: signedHead(p.head), body: p))
+        }
+        router.get("/v1/audit/events/{id}/resales") { request, context in
+            let id = try pathID(context)
+            let q = request.uri.queryParameters
+            let report = try node.ledger.resaleReport(
+                event: id, capPct: try Self.integer(q.get("cap_pct"), "cap_pct", in: 1...100_000).map(UInt64.init),
+                after: try Self.integer(q.get("after"), "after", in: 0...Int.max).map(UInt64.init),
+                limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100,
+                prove: try Self.flag(q.get("prove"), "prove"))
+            guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
+            return try json(AuditAnswer(head: signedHead(report.head), body: report))
+        }
+        router.get("/v1/audit/events/{id}/holders") { request, context in
+            let id = try pathID(context)
+            let q = request.uri.queryParameters
+            let report = try node.ledger.holderReport(
+                event: id, flipWindowMs: Int64(try Self.integer(q.get("flip_window_ms"), "flip_window_ms", in: 0...Int(Int64.max)) ?? 86_400_000),
+                maxPerBuyer: try Self.integer(q.get("max_per_buyer"), "max_per_buyer", in: 1...1_000_000).map(UInt64.init),
+                limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100)
+            guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
+            return try json(AuditAnswer(head: signedHead(report.head), body: report))
+        }
+        router.get("/v1/audit/events/{id}/entries") { request, context in
+            let id = try pathID(context)
+            let q = request.uri.queryParameters
+            let report = try node.ledger.entryReport(event: id, limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000,
+                                                     prove: try Self.flag(q.get("prove"), "prove"))
+            guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
+            return try json(AuditAnswer(head: signedHead(report.head), body: report))
+        }
+        router.get("/audit") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                     body: .init(byteBuffer: ByteBuffer(string: AuditPage.html)))
+        }
+    }
+
+    /// `head` signed by this node.
+    func signedHead(_ head: Head) -> SignedHead {
+        SignedHead(head: head, node: memberName, key: key, genesis: node.ledger.genesis)
+    }
+
+    private static func integer(_ text: String?, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw Problem(.badRequest, "invalid_parameter", "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
+        }
+        return value
+    }
+
+    private static func flag(_ text: String?, _ name: String) throws -> Bool {
+        switch text {
+        case nil, "false": return false
+        case "true": return true
+        case let other?: throw Problem(.badRequest, "invalid_parameter", "\(name) is true or false, got \(other.prefix(40))")
+        }
+    }
+}
+
+/// An audit answer: the report's own fields, with `head` replaced by the signed head.
+struct AuditAnswer<Body: Encodable>: Encodable {
+    let head: SignedHead
+    let body: Body
+
+    func encode(to encoder: any Encoder) throws {
+        try body.encode(to: encoder)
+        var c = encoder.container(keyedBy: HeadKey.self)
+        try c.encode(head, forKey: .head)
+    }
+
+    enum HeadKey: String, CodingKey { case head }
+}
