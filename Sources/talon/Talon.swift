@@ -9,7 +9,7 @@ struct Talon: AsyncParsableCommand {
             Errors are printed as `error[code]: message` on standard error, with the same stable \
             codes the ledger records. Keys are given as `ed25519:<64 hex>` or as a key file path.
             """,
-        subcommands: [KeysCommand.self, GenesisCommand.self, OpCommand.self, LedgerCommand.self,
+        subcommands: [KeysCommand.self, GenesisCommand.self, OpCommand.self, LedgerCommand.self, AuditCommand.self,
                       TicketCommand.self, NodeCommand.self, ClusterCommand.self, BenchCommand.self, SimCommand.self, ContractCommand.self]
     )
 }

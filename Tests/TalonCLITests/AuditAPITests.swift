@@ -148,7 +148,42 @@ struct AuditAPITests {
                     "the page loads nothing from elsewhere")
 
             OpenAPITests.expectCovered(api.seen, doc, operations: doc.operations.filter(Self.isAudit))
+            try await Self.cliAudits(c, d)
         }
+    }
+
+    /// `talon audit …` prints tables and CSV, saves answers that `talon audit verify` checks
+    /// offline, refuses a tampered one, and proves with --since that the log only grew.
+    static func cliAudits(_ c: LocalCluster, _ d: Data) async throws {
+        let s = c.sandbox, node = c.api(1), genesis = c.chain.genesis
+        let table = try await s.talon(["audit", "ticket", "T-1", "--node", node])
+        #expect(table.status == 0 && table.lines.count == 10 && table.lines[1].hasPrefix("leaf") && table.stdout.contains("8.88%"), "\(table)")
+        let csv = try await s.talon(["audit", "event", "EV", "--node", node, "--csv"])
+        #expect(csv.status == 0 && csv.lines.count == 4 && csv.lines[0].hasPrefix("leaf,kind,result"), "header, one rejected listing, two resales: \(csv)")
+        for args in [["holders", "EV"], ["entries", "EV"]] {
+            let run = try await s.talon(["audit"] + args + ["--node", node])
+            #expect(run.status == 0 && run.lines.count >= 3, "\(run)")
+        }
+
+        let saved = try await s.talon(["audit", "ticket", "T-1", "--node", node, "--json", "--prove"])
+        try #require(saved.status == 0, "\(saved)")
+        let answer = try s.write("t1.json", saved.stdout)
+        let ok = try await s.talon(["audit", "verify", "--genesis", genesis, answer])
+        #expect(ok.status == 0 && ok.stdout.contains("8 record(s) proven"), "\(ok)")
+        let forged = try s.write("forged.json", saved.stdout.replacingOccurrences(of: "\"price\":4900", with: "\"price\":4000"))
+        let refused = try await s.talon(["audit", "verify", "--genesis", genesis, forged])
+        #expect(refused.status != 0 && refused.stderr.contains("verify_failed"), "\(refused)")
+        let reheaded = try s.write("rehead.json", saved.stdout.replacingOccurrences(of: "\"node\":\"n1\"", with: "\"node\":\"n2\""))
+        let wrongSigner = try await s.talon(["audit", "verify", "--genesis", genesis, reheaded])
+        #expect(wrongSigner.status != 0 && wrongSigner.stderr.contains("verify_failed"), "\(wrongSigner)")
+
+        // One more block, then the earlier answer's head is proven a prefix of the new one's.
+        let transfer = try await s.op("transfer", key: s.path("alice.key"), genesis: genesis, nonce: 3, "--ticket-id", "T-3", "--to", d.bob)
+        #expect(try await RawHTTP.request("POST", node, "/v1/envelopes", body: transfer, timeout: 30).status == 200)
+        let later = try await s.talon(["audit", "entries", "EV", "--node", node, "--json"])
+        let laterFile = try s.write("later.json", later.stdout)
+        let grew = try await s.talon(["audit", "verify", "--genesis", genesis, "--since", answer, "--node", node, laterFile])
+        #expect(grew.status == 0 && grew.stdout.contains("the log grew from tree size"), "\(grew)")
     }
 
     @Test func theAuditPageShowsTheReportInARealBrowser() async throws {

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import TalonCrypto
+import TalonLedger
+
+/// `talon audit verify`: checks a saved audit answer with nothing but the genesis file — the
+/// head's signature by a member, and for every record that carries a proof, its envelope's
+/// signature, its hash, its inclusion in the head's tree, and that the row says what the
+/// envelope says. With `--since`, also that the log only grew since an earlier answer.
+struct AuditVerify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a saved audit answer (talon audit … --json --prove) against the genesis, offline.")
+
+    @Option(name: .long, help: "The chain's genesis file.") var genesis: String
+    @Option(name: .long, help: "An earlier saved answer: prove that the log grew from its head to this one's (needs --node).") var since: String?
+    @Option(name: .long, help: "A node's API URL, for --since's consistency proof.") var node: [String] = []
+    @Argument(help: "The saved answer (a file, or - for standard input).") var answer: String = "-"
+
+    func run() async throws {
+        try await reportingErrors {
+            let genesisFile = try GenesisFile(bytes: try readInput(genesis))
+            let checked = try Self.check(try readInput(answer), genesis: genesisFile)
+            var line = "ok: head at height \(checked.head.head.height), tree size \(checked.head.head.treeSize), signed by \(checked.head.node); "
+                + "\(checked.proven) record(s) proven in it"
+            if checked.proven == 0 { line += " (ask with --prove to have records proven)" }
+            if let since {
+                let old = try Self.check(try readInput(since), genesis: genesisFile).head.head
+                let new = checked.head.head
+                guard old.treeSize <= new.treeSize else {
+                    throw CLIError(code: "verify_failed", message: "the earlier head's tree (\(old.treeSize)) is larger than this one's (\(new.treeSize))")
+                }
+                let proof = try await NodeClient(nodes: node).call("/v1/proofs/consistency?from=\(old.treeSize)&to=\(new.treeSize)")
+                guard let body = try JSONSerialization.jsonObject(with: Data(proof)) as? [String: Any],
+                      let path = (body["path"] as? [String])?.compactMap(Digest.init(hex:)),
+                      path.count == (body["path"] as? [String])?.count,
+                      MerkleVerifier.verifyConsistency(oldSize: old.treeSize, newSize: new.treeSize, oldRoot: old.treeRoot,
+                                                       newRoot: new.treeRoot, proof: path) else {
+                    throw CLIError(code: "verify_failed", message: "the log at tree size \(new.treeSize) does not extend the one at \(old.treeSize)")
+                }
+                line += "; the log grew from tree size \(old.treeSize) (height \(old.height)) without rewriting it"
+            }
+            writeOut(Array(line.utf8) + [0x0A])
+        }
+    }
+
+    /// The head of a saved answer and how many records it proves; throws `verify_failed` naming the first thing that is wrong.
+    static func check(_ bytes: [UInt8], genesis: GenesisFile) throws -> (head: SignedHead, proven: Int) {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw CLIError(code: "invalid_json", message: "the answer is not a JSON object")
+        }
+        guard let headObject = root["head"], JSONSerialization.isValidJSONObject(headObject) else {
+            throw CLIError(code: "verify_failed", message: "the answer names no signed head")
+        }
+        let head = try JSONForm.decode(SignedHead.self, from: Array(try JSONSerialization.data(withJSONObject: headObject)))
+        do { try head.verify(genesis: genesis) } catch {
+            throw CLIError(code: "verify_failed", message: "head: \(error.message)")
+        }
+        var proven = 0
+        try visit(root) { item, where_ in
+            try checkRecord(item, at: where_, head: head.head, chainID: genesis.genesis.chainID)
+            proven += 1
+        }
+        return (head, proven)
+    }
+
+    /// Calls `body` for every object that carries a `proof`, with its JSON path.
+    private static func visit(_ value: Any, at path: String = "$", _ body: ([String: Any], String) throws -> Void) throws {
+        if let object = value as? [String: Any] {
+            if object["proof"] != nil { try body(object, path) }
+            for (key, child) in object where key != "proof" && key != "head" { try visit(child, at: "\(path).\(key)", body) }
+        } else if let array = value as? [Any] {
+            for (i, child) in array.enumerated() { try visit(child, at: "\(path)[\(i)]", body) }
+        }
+    }
+
+    private static func checkRecord(_ item: [String: Any], at path: String, head: Head, chainID: String) throws {
+        func fail(_ why: String) -> CLIError { CLIError(code: "verify_failed", message: "\(path): \(why)") }
+        guard let proof = item["proof"] as? [String: Any], let envelopeObject = proof["envelope"],
+              JSONSerialization.isValidJSONObject(envelopeObject), let pathTexts = proof["path"] as? [String] else {
+            throw fail("the proof lacks its envelope or path")
+        }
+        let envelope: Envelope
+        do { envelope = try JSONForm.decode(Envelope.self, from: Array(try JSONSerialization.data(withJSONObject: envelopeObject))) } catch {
+            throw fail("the envelope does not decode: \(error)")
+        }
+        guard envelope.hasValidSignature else { throw fail("the envelope's signature does not verify") }
+        guard envelope.chainID.utf8.elementsEqual(chainID.utf8) else { throw fail("the envelope belongs to chain '\(envelope.chainID)'") }
+        guard let hashText = item["envelope_hash"] as? String, hashText == envelope.hash.hex else {
+            throw fail("envelope_hash is not the hash of the proven envelope")
+        }
+        let audit = pathTexts.compactMap(Digest.init(hex:))
+        guard audit.count == pathTexts.count, let leaf = (item["leaf"] as? NSNumber)?.uint64Value,
+              MerkleVerifier.verifyInclusion(leafHash: MerkleHash.leaf(envelope.bytes), index: leaf, size: head.treeSize,
+                                             proof: audit, root: head.treeRoot) else {
+            throw fail("the inclusion proof does not lead to the head's tree root")
+        }
+        for mismatch in Self.mismatches(item, envelope) { throw fail("the row says \(mismatch), the envelope does not") }
+    }
+
+    /// The row's fields that contradict the envelope it is proven by.
+    static func mismatches(_ item: [String: Any], _ envelope: Envelope) -> [String] {
+        var out: [String] = []
+        func same(_ key: String, _ value: String) {
+            if let v = item[key], "\(v)" != value { out.append("\(key) \(v)") }
+        }
+        func sameNumber(_ key: String, _ value: Int64) {
+            if let v = item[key] as? NSNumber, v.int64Value != value { out.append("\(key) \(v)") }
+        }
+        let op = envelope.operation
+        same("kind", op.kind.name)
+        same("signer", envelope.signer.text)
+        switch op {
+        case .buyResale(let o):
+            same("ticket_id", o.ticketID); same("buyer", envelope.signer.text); same("to", envelope.signer.text)
+            sameNumber("price", Int64(clamping: o.price)); sameNumber("fees", Int64(clamping: o.fees))
+        case .listResale(let o):
+            same("ticket_id", o.ticketID); same("seller", envelope.signer.text)
+            sameNumber("price", Int64(clamping: o.price)); sameNumber("fees", Int64(clamping: o.fees))
+        case .redeem(let o):
+            same("ticket_id", o.ticketID); same("gate", envelope.signer.text); sameNumber("scanned_at", o.scannedAt)
+        case .transfer(let o):
+            same("ticket_id", o.ticketID); same("to", o.to.text)
+        default:
+            break
+        }
+        return out
+    }
+}
