@@ -50,10 +50,7 @@ extension Ledger {
         }
         func timestamp(_ height: UInt64) throws -> Int64 {
             if let t = times[height] { return t }
-            guard let prefix = try txn.get(tables.blocks.table, Schema.u64(height), prefix: Block.timestampPrefix) else {
-                throw LedgerError.storeCorrupt.with("no block at height \(height)")
-            }
-            let t = try Block.timestamp(storedPrefix: prefix)
+            let t = try tables.blockTimestamp(txn, height)
             times[height] = t
             return t
         }

@@ -47,18 +47,12 @@ struct ApplyContext {
     /// Writes the audit row of a resale, listing or redeem attempt on an existing ticket.
     private func recordAudit(_ envelope: Envelope, _ subject: AuditSubject, result: String) throws {
         let decision = try txn.get(tables.decisions, Schema.u64(leaf)).map { try RecordedDecision(leaf: leaf, bytes: $0) }
-        let acquiredAt = try subject.updatedAt == height ? timestamp : blockTimestamp(subject.updatedAt)
+        let acquiredAt = try subject.updatedAt == height ? timestamp : tables.blockTimestamp(txn, subject.updatedAt)
         guard let row = subject.row(envelope, leaf: leaf, height: height, timestamp: timestamp, result: result,
                                     decision: decision, acquiredAt: acquiredAt) else { return }
         try txn.put(tables.audit, row.key, row.bytes)
     }
 
-    private func blockTimestamp(_ height: UInt64) throws -> Int64 {
-        guard let prefix = try txn.get(tables.blocks.table, Schema.u64(height), prefix: Block.timestampPrefix) else {
-            throw LedgerError.storeCorrupt.with("no block at height \(height)")
-        }
-        return try Block.timestamp(storedPrefix: prefix)
-    }
 
     /// The tickets, holders and events an envelope names, looked up before it applies.
     private func touched(by envelope: Envelope) throws -> (tickets: [String], holders: Set<PublicKey>, events: Set<String>) {

@@ -1,5 +1,6 @@
 public import TalonCrypto
 import TalonContracts
+import TalonStore
 
 /// What an `audit` row records. The byte is part of the row's key, so each kind of an
 /// event is one contiguous range in leaf order.
@@ -150,13 +151,15 @@ struct AuditSubject {
     }
 }
 
-extension Block {
-    /// The timestamp in the first 49 bytes of a stored block (version, height, prev, timestamp).
-    static let timestampPrefix = 49
-
-    static func timestamp(storedPrefix b: [UInt8]) throws(LedgerError) -> Int64 {
-        var r = ByteReader(b)
-        guard try r.u8() == version else { throw LedgerError.storeCorrupt.with("block: unknown version") }
+extension Ledger.Tables {
+    /// The timestamp (ms) of the stored block at `height`, read from the first 49 bytes of its
+    /// header (version, height, prev, timestamp) without copying its entries.
+    func blockTimestamp(_ txn: Transaction, _ height: UInt64) throws -> Int64 {
+        guard let prefix = try txn.get(blocks.table, Schema.u64(height), prefix: 49) else {
+            throw LedgerError.storeCorrupt.with("no block at height \(height)")
+        }
+        var r = ByteReader(prefix)
+        guard try r.u8() == Block.version else { throw LedgerError.storeCorrupt.with("block \(height): unknown version") }
         _ = try r.u64(); _ = try r.digest()
         return try r.i64()
     }
