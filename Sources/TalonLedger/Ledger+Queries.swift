@@ -82,19 +82,6 @@ extension Ledger {
         try read { txn in try txn.get(tables.events, Array(id.utf8)).map { try EventState(eventID: id, bytes: $0) } }
     }
 
-    /// Events in id order after `after` (at most `limit`).
-    public func events(after: String? = nil, limit: Int = 1000) throws(LedgerError) -> [EventState] {
-        try read { txn in
-            var out: [EventState] = []
-            try txn.scan(tables.events, from: after.map { Array($0.utf8) + [0] }) { k, v in
-                guard out.count < limit, let id = String(validating: k, as: UTF8.self) else { return out.count < limit }
-                out.append(try EventState(eventID: id, bytes: v))
-                return true
-            }
-            return out
-        }
-    }
-
     /// The registered issuer, or nil.
     public func issuer(_ key: PublicKey) throws(LedgerError) -> IssuerState? {
         try read { txn in try txn.get(tables.issuers, key.bytes).map { try IssuerState(key: key, bytes: $0) } }

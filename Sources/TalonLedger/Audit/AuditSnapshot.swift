@@ -30,12 +30,10 @@ final class AuditSnapshot {
         return t
     }
 
-    /// The inclusion proof of `leaf` against the head, when the answer was asked with proofs.
-    func proof(leaf: UInt64) throws -> RecordProof? {
+    /// The inclusion proof of `envelope`, at `leaf`, against the head, when the answer was
+    /// asked with proofs.
+    func proof(of envelope: Envelope, leaf: UInt64) throws -> RecordProof? {
         guard prove else { return nil }
-        guard let envelope = try tables.envelopes.get(txn, leaf) else {
-            throw LedgerError.storeCorrupt.with("no envelope at leaf \(leaf)")
-        }
         let path = try Ledger.merkle {
             try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: head.treeSize)
                 .inclusionProof(leafIndex: leaf, size: head.treeSize)
@@ -43,12 +41,12 @@ final class AuditSnapshot {
         return RecordProof(envelope: envelope, path: path)
     }
 
-    /// The hash of the envelope at `leaf`.
-    func envelopeHash(leaf: UInt64) throws -> Digest {
+    /// The hash of the envelope at `leaf` and, when asked, its inclusion proof: one read.
+    func evidence(leaf: UInt64) throws -> (hash: Digest, proof: RecordProof?) {
         guard let envelope = try tables.envelopes.get(txn, leaf) else {
             throw LedgerError.storeCorrupt.with("no envelope at leaf \(leaf)")
         }
-        return envelope.hash
+        return (envelope.hash, try proof(of: envelope, leaf: leaf))
     }
 
     func event(_ id: String) throws -> EventState? {

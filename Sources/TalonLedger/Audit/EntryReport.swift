@@ -71,9 +71,9 @@ extension Ledger {
                 totals.repeatAttempts += attempts.count - 1
                 guard tickets.count < limit else { continue }
                 tickets.append(EntryReport.Ticket(ticketID: id, attempts: try attempts.map { r in
-                    EntryReport.Attempt(leaf: r.leaf, height: r.height, timestamp: r.timestamp, gate: r.gate, gateName: names[r.gate],
-                                        scannedAt: r.scannedAt, result: r.result, envelopeHash: try s.envelopeHash(leaf: r.leaf),
-                                        proof: try s.proof(leaf: r.leaf))
+                    let evidence = try s.evidence(leaf: r.leaf)
+                    return EntryReport.Attempt(leaf: r.leaf, height: r.height, timestamp: r.timestamp, gate: r.gate, gateName: names[r.gate],
+                                        scannedAt: r.scannedAt, result: r.result, envelopeHash: evidence.hash, proof: evidence.proof)
                 }))
             }
             return EntryReport(head: s.head, eventID: id, totals: totals, tickets: tickets)

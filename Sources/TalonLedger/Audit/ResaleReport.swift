@@ -123,13 +123,14 @@ extension Ledger {
                 totals.rejectedOverCap = rejectedRows.count { Markup.overCap(price: $0.price, fees: $0.fees, face: $0.faceValue, capPct: cap) }
             }
             func trade(_ row: TradeRow) throws -> ResaleReport.Trade {
-                ResaleReport.Trade(
+                let evidence = try s.evidence(leaf: row.leaf)
+                return ResaleReport.Trade(
                     kind: row.buyer == nil ? "list_resale" : "buy_resale", leaf: row.leaf, height: row.height, timestamp: row.timestamp,
                     ticketID: row.ticketID, seller: row.seller, buyer: row.buyer, price: row.price, fees: row.fees, faceValue: row.faceValue,
                     markupBasisPoints: row.markupBasisPoints, royalty: row.royalty,
                     overCap: cap.map { Markup.overCap(price: row.price, fees: row.fees, face: row.faceValue, capPct: $0) },
                     result: row.result, reason: row.reason.isEmpty ? nil : row.reason,
-                    envelopeHash: try s.envelopeHash(leaf: row.leaf), proof: try s.proof(leaf: row.leaf))
+                    envelopeHash: evidence.hash, proof: evidence.proof)
             }
             let page = buys.lazy.filter { row in row.result == "ok" && after.map { row.leaf > $0 } ?? true }
             let pageRows = Array(page.prefix(limit + 1))

@@ -64,7 +64,7 @@ extension Ledger {
                     leaf: receipt.leaf, height: receipt.height, timestamp: try s.timestamp(receipt.height),
                     kind: envelope.operation.kind.name, result: receipt.result,
                     reason: decision.flatMap { $0.allowed || $0.reason.isEmpty ? nil : $0.reason },
-                    signer: envelope.signer, envelopeHash: envelope.hash, proof: try s.proof(leaf: receipt.leaf))
+                    signer: envelope.signer, envelopeHash: envelope.hash, proof: try s.proof(of: envelope, leaf: receipt.leaf))
                 switch envelope.operation {
                 case .issue(let o):
                     let spec = o.tickets.first { $0.ticketID == id }

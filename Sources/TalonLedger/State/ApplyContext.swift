@@ -20,7 +20,8 @@ struct ApplyContext {
     /// Applies `envelope` and returns `ok` or the reason it was rejected.
     func apply(_ envelope: Envelope) throws -> String {
         let touched = try self.touched(by: envelope)
-        let subject = try AuditSubject.ticketID(of: envelope.operation).flatMap { try ticket($0) }.map(AuditSubject.init)
+        // The ticket as it was before this envelope, for the audit row of a resale, listing or redeem.
+        let subject = AuditSubject.ticketID(of: envelope.operation) == nil ? nil : touched.ticket.map(AuditSubject.init)
         let result: String
         do {
             guard envelope.chainID.utf8.elementsEqual(chainID.utf8) else { throw LedgerError.wrongChain }
@@ -54,30 +55,34 @@ struct ApplyContext {
     }
 
 
-    /// The tickets, holders and events an envelope names, looked up before it applies.
-    private func touched(by envelope: Envelope) throws -> (tickets: [String], holders: Set<PublicKey>, events: Set<String>) {
+    /// What an envelope names, looked up before it applies: the tickets, holders and events
+    /// its record is indexed under, and the state of the one ticket it acts on, if any.
+    private struct Touched {
+        var tickets: [String] = [], holders: Set<PublicKey> = [], events: Set<String> = []
+        var ticket: TicketState?
+    }
+
+    private func touched(by envelope: Envelope) throws -> Touched {
         switch envelope.operation {
-        case .registerIssuer:
-            return ([], [], [])
+        case .registerIssuer, .deployContract:
+            return Touched()
         case .createEvent(let o):
-            return ([], [], [o.eventID])
+            return Touched(events: [o.eventID])
         case .registerGate(let o):
-            return ([], [], [o.eventID])
+            return Touched(events: [o.eventID])
+        case .bindContract(let o):
+            return Touched(events: [o.eventID])
+        case .cancelEvent(let o):
+            return Touched(events: [o.eventID])
         case .issue(let o):
-            return (o.tickets.map(\.ticketID), Set(o.tickets.map(\.holder)), [o.eventID])
+            return Touched(tickets: o.tickets.map(\.ticketID), holders: Set(o.tickets.map(\.holder)), events: [o.eventID])
         case .transfer(let o):
             let ticket = try self.ticket(o.ticketID)
-            return ([o.ticketID], [envelope.signer, o.to], Set([ticket?.eventID].compactMap { $0 }))
+            return Touched(tickets: [o.ticketID], holders: [envelope.signer, o.to], events: Set([ticket?.eventID].compactMap { $0 }), ticket: ticket)
         case .redeem(let o):
-            let ticket = try self.ticket(o.ticketID)
-            return ([o.ticketID], Set([ticket?.holder].compactMap { $0 }), Set([ticket?.eventID].compactMap { $0 }))
+            return try ticketTouch(o.ticketID, signer: nil)
         case .void(let o):
-            let ticket = try self.ticket(o.ticketID)
-            return ([o.ticketID], Set([ticket?.holder].compactMap { $0 }), Set([ticket?.eventID].compactMap { $0 }))
-        case .deployContract:
-            return ([], [], [])
-        case .bindContract(let o):
-            return ([], [], [o.eventID])
+            return try ticketTouch(o.ticketID, signer: nil)
         case .listResale(let o):
             return try ticketTouch(o.ticketID, signer: envelope.signer)
         case .cancelListing(let o):
@@ -86,15 +91,14 @@ struct ApplyContext {
             return try ticketTouch(o.ticketID, signer: envelope.signer)
         case .requestRefund(let o):
             return try ticketTouch(o.ticketID, signer: envelope.signer)
-        case .cancelEvent(let o):
-            return ([], [], [o.eventID])
         }
     }
 
-    /// A ticket operation touches the ticket, its holder, the signer and its event.
-    private func ticketTouch(_ id: String, signer: PublicKey) throws -> (tickets: [String], holders: Set<PublicKey>, events: Set<String>) {
+    /// A ticket operation touches the ticket, its holder, the signer (when given) and its event.
+    private func ticketTouch(_ id: String, signer: PublicKey?) throws -> Touched {
         let ticket = try self.ticket(id)
-        return ([id], Set([signer, ticket?.holder].compactMap { $0 }), Set([ticket?.eventID].compactMap { $0 }))
+        return Touched(tickets: [id], holders: Set([signer, ticket?.holder].compactMap { $0 }),
+                       events: Set([ticket?.eventID].compactMap { $0 }), ticket: ticket)
     }
 
     private func applyRules(_ op: LedgerOperation, signer: PublicKey) throws {

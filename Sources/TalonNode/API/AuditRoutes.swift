@@ -10,8 +10,8 @@ extension NodeAPI {
         router.get("/v1/audit/events") { request, _ in
             let q = request.uri.queryParameters
             let limit = try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000
-            let events = try node.ledger.events(after: q.get("after"), limit: limit)
-            return try json(AuditAnswer(head: signedHead(try node.ledger.head()), body: ["events": events]))
+            let list = try node.ledger.events(after: q.get("after"), limit: limit)
+            return try json(AuditAnswer(head: signedHead(list.head), body: list))
         }
         router.get("/v1/audit/tickets/{id}") { request, context in
             let id = try pathID(context)
