@@ -51,11 +51,6 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    /// A path segment with everything but unreserved characters percent-encoded (`/` too).
-    static func segment(_ id: String) -> String {
-        id.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? id
-    }
-
     static func text(_ v: Any?) -> String {
         switch v {
         case nil, is NSNull: return ""
@@ -85,7 +80,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                guard let a = try await output.fetch("/v1/audit/tickets/\(segment(ticketId))?prove=\(prove)") else { return }
+                guard let a = try await output.fetch("/v1/audit/tickets/\(NodeClient.pathSegment(ticketId))?prove=\(prove)") else { return }
                 output.note("ticket \(ticketId) \(headLine(a))")
                 let steps = a["steps"] as? [[String: Any]] ?? []
                 output.print(["leaf", "height", "kind", "result", "from", "to", "price", "fees", "markup", "royalty", "gate"], steps.map { s in
@@ -110,7 +105,7 @@ struct AuditCommand: AsyncParsableCommand {
                 var query = "limit=\(limit)&prove=\(prove)"
                 if let capPct { query += "&cap_pct=\(capPct)" }
                 if let after { query += "&after=\(after)" }
-                guard let a = try await output.fetch("/v1/audit/events/\(segment(eventId))/resales?\(query)") else { return }
+                guard let a = try await output.fetch("/v1/audit/events/\(NodeClient.pathSegment(eventId))/resales?\(query)") else { return }
                 let t = a["totals"] as? [String: Any] ?? [:]
                 output.note("""
                     event \(eventId) \(headLine(a))
@@ -142,7 +137,7 @@ struct AuditCommand: AsyncParsableCommand {
                 guard flipHours >= 0, flipHours < 1e9 else { throw CLIError(code: "invalid_parameter", message: "--flip-hours must be positive") }
                 var query = "limit=\(limit)&flip_window_ms=\(Int64(flipHours * 3_600_000))"
                 if let maxPerBuyer { query += "&max_per_buyer=\(maxPerBuyer)" }
-                guard let a = try await output.fetch("/v1/audit/events/\(segment(eventId))/holders?\(query)") else { return }
+                guard let a = try await output.fetch("/v1/audit/events/\(NodeClient.pathSegment(eventId))/holders?\(query)") else { return }
                 let t = a["totals"] as? [String: Any] ?? [:]
                 output.note("event \(eventId) \(headLine(a)): \(text(t["holders"])) holders, \(text(t["sellers"])) sellers, \(text(t["flips"])) flips, "
                             + "\(text(t["over_limit"]).isEmpty ? "no per-buyer limit" : "\(text(t["over_limit"])) over the limit of \(text(a["max_per_buyer"]))")")
@@ -163,7 +158,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                guard let a = try await output.fetch("/v1/audit/events/\(segment(eventId))/entries?prove=\(prove)") else { return }
+                guard let a = try await output.fetch("/v1/audit/events/\(NodeClient.pathSegment(eventId))/entries?prove=\(prove)") else { return }
                 let t = a["totals"] as? [String: Any] ?? [:]
                 output.note("event \(eventId) \(headLine(a)): \(text(t["attempts"])) redeem attempts, \(text(t["redeemed"])) redeemed, "
                             + "\(text(t["repeated_tickets"])) tickets presented more than once")

@@ -20,6 +20,12 @@ struct NodeClient {
         client = HTTPClient.shared
     }
 
+    /// An id as one path segment: everything but unreserved characters percent-encoded, `/`
+    /// too (the API decodes `%2F` back; a raw `/` would split the path).
+    static func pathSegment(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? id
+    }
+
     /// `127.0.0.1:8101` or `http://127.0.0.1:8101/` → `http://127.0.0.1:8101`.
     static func normalize(_ text: String) -> String {
         var url = text.trimmingCharacters(in: .whitespaces)

@@ -31,7 +31,7 @@ struct TicketCommand: AsyncParsableCommand {
                     }
                     return printJSON(t, pretty: true)
                 }
-                let path = "/v1/tickets/\(ticketId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ticketId)\(source.query)"
+                let path = "/v1/tickets/\(NodeClient.pathSegment(ticketId))\(source.query)"
                 writeOut(Array(try await NodeClient(nodes: source.node).call(path)))
             }
         }
@@ -49,7 +49,7 @@ struct TicketCommand: AsyncParsableCommand {
                     for r in records { printJSON(r) }
                     return
                 }
-                let path = "/v1/tickets/\(ticketId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ticketId)/history\(source.query)"
+                let path = "/v1/tickets/\(NodeClient.pathSegment(ticketId))/history\(source.query)"
                 let page = try JSONDecoder().decode(HistoryPage.self, from: Data(try await NodeClient(nodes: source.node).call(path)))
                 for r in page.records { printJSON(r) }
             }
