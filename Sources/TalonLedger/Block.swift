@@ -48,19 +48,14 @@ public struct Block: Hashable, Sendable {
         return SHA256.hash(w.bytes)
     }
 
-    /// The canonical header bytes.
-    public var headerBytes: [UInt8] {
-        var w = ByteWriter(capacity: 128)
-        w.u8(Self.version)
-        w.u64(height)
-        w.digest(prev)
-        w.i64(timestamp)
-        w.u32(UInt32(entries.count))
-        w.digest(entriesDigest)
-        w.u64(treeSize)
-        w.digest(treeRoot)
-        return w.bytes
+    /// The header: every field but the entries, which it names by their digest.
+    public var header: BlockHeader {
+        BlockHeader(height: height, prev: prev, timestamp: timestamp, count: UInt32(entries.count),
+                    entriesDigest: entriesDigest, treeSize: treeSize, treeRoot: treeRoot)
     }
+
+    /// The canonical header bytes.
+    public var headerBytes: [UInt8] { header.bytes }
 
     /// SHA-256 of the header.
     public var hash: Digest { SHA256.hash(headerBytes) }
@@ -80,15 +75,10 @@ public struct Block: Hashable, Sendable {
     /// - Throws: `LedgerError.storeCorrupt` (or a decoding code) on any mismatch.
     public init(bytes: [UInt8]) throws(LedgerError) {
         var r = ByteReader(bytes)
-        let version = try r.u8()
-        guard version == Self.version else { throw LedgerError.unknownVersion.with("block version \(version)") }
-        height = try r.u64()
-        prev = try r.digest()
-        timestamp = try r.i64()
-        let count = try r.u32()
-        let digest = try r.digest()
-        treeSize = try r.u64()
-        treeRoot = try r.digest()
+        let header = try BlockHeader(from: &r)
+        height = header.height; prev = header.prev; timestamp = header.timestamp
+        treeSize = header.treeSize; treeRoot = header.treeRoot
+        let count = header.count, digest = header.entriesDigest
         entries = try r.list(max: Limits.envelopesPerBlock, minElementSize: 36) { (r: inout ByteReader) throws(LedgerError) in
             Entry(envelopeHash: try r.digest(), result: try r.string(max: 64))
         }

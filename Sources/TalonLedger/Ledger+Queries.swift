@@ -39,10 +39,10 @@ extension Ledger {
     }
 
     func head(_ txn: Transaction) throws -> Head {
-        guard let (_, block) = try tables.blocks.last(txn) else {
+        guard let header = try tables.lastBlockHeader(txn) else {
             return Head(height: 0, blockHash: genesis.hash, treeSize: 0, treeRoot: MerkleHash.emptyRoot, timestamp: 0)
         }
-        return Head(height: block.height, blockHash: block.hash, treeSize: block.treeSize, treeRoot: block.treeRoot, timestamp: block.timestamp)
+        return header.head
     }
 
     /// The block at `height`, or nil.
@@ -65,11 +65,20 @@ extension Ledger {
 
     func record(_ txn: Transaction, leaf: UInt64) throws -> LedgerRecord? {
         guard let envelope = try tables.envelopes.get(txn, leaf) else { return nil }
+        return LedgerRecord(envelope: envelope, receipt: try receipt(txn, leaf: leaf), decision: try decision(txn, leaf: leaf))
+    }
+
+    /// The receipt of the stored envelope at `leaf`.
+    func receipt(_ txn: Transaction, leaf: UInt64) throws -> Receipt {
         guard let receipt = try txn.get(tables.receipts, Schema.u64(leaf)) else {
             throw LedgerError.storeCorrupt.with("envelope at leaf \(leaf) has no receipt")
         }
-        let decision = try txn.get(tables.decisions, Schema.u64(leaf)).map { try RecordedDecision(leaf: leaf, bytes: $0) }
-        return LedgerRecord(envelope: envelope, receipt: try Receipt(leaf: leaf, bytes: receipt), decision: decision)
+        return try Receipt(leaf: leaf, bytes: receipt)
+    }
+
+    /// What the contract decided on the envelope at `leaf`, if one was consulted.
+    func decision(_ txn: Transaction, leaf: UInt64) throws -> RecordedDecision? {
+        try txn.get(tables.decisions, Schema.u64(leaf)).map { try RecordedDecision(leaf: leaf, bytes: $0) }
     }
 
     /// The ticket's current state, or nil.
@@ -123,6 +132,16 @@ extension Ledger {
     }
 
     func records(_ txn: Transaction, _ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws -> [LedgerRecord] {
+        try leaves(txn, index, prefix: prefix, after: after, limit: limit).map { leaf in
+            guard let r = try self.record(txn, leaf: leaf) else {
+                throw LedgerError.storeCorrupt.with("index names leaf \(leaf), which is not stored")
+            }
+            return r
+        }
+    }
+
+    /// The first `limit` leaves after `after` named by the keys `prefix + u64 leaf` in `index`.
+    func leaves(_ txn: Transaction, _ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws -> [UInt64] {
         var leaves: [UInt64] = []
         let from = after.map { prefix + Schema.u64($0 &+ 1) } ?? prefix
         if after == UInt64.max { return [] }
@@ -131,12 +150,7 @@ extension Ledger {
             if k.count == prefix.count + 8, let leaf = Schema.trailingLeaf(k) { leaves.append(leaf) }
             return true
         }
-        return try leaves.map { leaf in
-            guard let r = try self.record(txn, leaf: leaf) else {
-                throw LedgerError.storeCorrupt.with("index names leaf \(leaf), which is not stored")
-            }
-            return r
-        }
+        return leaves
     }
 
     /// True when `signer` already used `nonce`.

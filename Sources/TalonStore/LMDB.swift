@@ -143,7 +143,7 @@ enum LMDB {
     /// Walks a table in key order from `start`, calling `body` with copies of each pair
     /// until it returns false. The cursor is closed before this returns.
     static func walk(
-        _ txn: OpaquePointer, _ dbi: UInt32, start: Position, forward: Bool,
+        _ txn: OpaquePointer, _ dbi: UInt32, start: Position, forward: Bool, valuePrefix: Int = .max,
         _ body: ([UInt8], [UInt8]) throws -> Bool
     ) throws -> Void {
         var cursor: OpaquePointer?
@@ -171,6 +171,7 @@ enum LMDB {
             }
         }
         while rc == 0 {
+            v.mv_size = min(v.mv_size, valuePrefix)
             guard try body(copy(k), copy(v)) else { return }
             rc = mdb_cursor_get(cursor, &k, &v, forward ? MDB_NEXT : MDB_PREV)
         }

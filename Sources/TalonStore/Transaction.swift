@@ -80,10 +80,11 @@ public final class Transaction {
         try LMDB.count(try txn, table.dbi)
     }
 
-    /// The last (greatest) key and its value, or nil for an empty table.
-    public func last(_ table: Table) throws -> (key: [UInt8], value: [UInt8])? {
+    /// The last (greatest) key and its value (only its first `prefix` bytes when given), or
+    /// nil for an empty table.
+    public func last(_ table: Table, prefix: Int = .max) throws -> (key: [UInt8], value: [UInt8])? {
         var found: (key: [UInt8], value: [UInt8])?
-        try LMDB.walk(try txn, table.dbi, start: .last, forward: false) { k, v in
+        try LMDB.walk(try txn, table.dbi, start: .last, forward: false, valuePrefix: max(0, prefix)) { k, v in
             found = (k, v)
             return false
         }

@@ -83,6 +83,26 @@ import TalonCrypto
         }
     }
 
+    /// Without proofs an issue is read as the one ticket's spec and its hash comes from the
+    /// block's entry; the answer must be the proven answer without the proofs, wherever the
+    /// ticket and the issue sit in their envelope and block.
+    @Test func provenanceWithoutProofsReadsTheIssueInPlace() throws {
+        let dave = SigningKey.generate(), erin = SigningKey.generate()
+        let others = (0..<50).map { TicketSpec(ticketID: "B\($0)", section: "A", seat: "\($0)", faceValue: 4500, holder: erin.publicKey) }
+        let mine = TicketSpec(ticketID: "B-mine", section: "Z", seat: "7", faceValue: 6000, holder: dave.publicKey)
+        let filler = (0..<5).map { f.sign(.transfer(Transfer(ticketID: "T\($0 + 1)", to: erin.publicKey)), by: c.carol) }
+        let issue = f.sign(.issue(IssueTickets(eventID: "E1", tickets: Array(others[..<20]) + [mine] + Array(others[20...]))), by: f.issuer)
+        #expect(try f.apply(filler + [issue]).last == "ok")
+        #expect(try f.run(.transfer(Transfer(ticketID: "B-mine", to: erin.publicKey)), by: dave) == "ok")
+        let plain = try #require(try f.ledger.provenance(ticket: "B-mine"))
+        let proven = try #require(try f.ledger.provenance(ticket: "B-mine", prove: true))
+        #expect(plain.steps.count == 2)
+        #expect(plain.steps[0].envelopeHash == issue.hash && plain.steps[0].to == dave.publicKey && plain.steps[0].price == 6000)
+        #expect(plain.steps[0].leaf == (try f.ledger.head()).treeSize - 2, "the issue is the last of a six-envelope block")
+        #expect(plain.steps == proven.steps.map { var s = $0; s.proof = nil; return s })
+        #expect(try f.ledger.provenance(ticket: "B7")?.steps.map(\.to) == [erin.publicKey])
+    }
+
     @Test func resaleReportTotalsDistributionAndRejections() throws {
         let r = try #require(try f.ledger.resaleReport(event: "E1"))
         #expect(r.capPct == 110 && r.capSource == "contract")

@@ -19,6 +19,12 @@ import TalonLedger
         #expect(b2.treeSize == 2 && b2.firstLeaf == 1)
         #expect(try f.ledger.head().blockHash == b2.hash)
         #expect(try Block(bytes: b2.bytes) == b2)
+        var r = ByteReader(b2.bytes)
+        let header = try BlockHeader(from: &r)
+        #expect(header == b2.header && header.bytes.count == BlockHeader.size && header.hash == b2.hash)
+        let head = try f.ledger.head()
+        #expect(header.firstLeaf == b2.firstLeaf && header.head == head)
+        #expect(throws: LedgerError.self) { var short = ByteReader(Array(b2.bytes.prefix(BlockHeader.size - 1))); _ = try BlockHeader(from: &short) }
     }
 
     @Test func timestampComesFromTheBatchAndNeverGoesBack() throws {

@@ -49,6 +49,30 @@ final class AuditSnapshot {
         return (envelope.hash, try proof(of: envelope, leaf: leaf))
     }
 
+    /// The envelope at `leaf` (in block `height`) as a record about ticket `ticket`: signer,
+    /// operation, hash and proof. Without proofs, an issue is read as its spec for this one
+    /// ticket and its hash taken from the block, so a 10,000-ticket issue is neither decoded
+    /// nor hashed; with proofs the whole envelope is the evidence and is read whole.
+    func record(leaf: UInt64, height: UInt64, ticket: String) throws
+        -> (signer: PublicKey, operation: LedgerOperation, hash: Digest, proof: RecordProof?) {
+        if !prove {
+            guard let bytes = try txn.get(tables.envelopes.table, Schema.u64(leaf)) else {
+                throw LedgerError.storeCorrupt.with("no envelope at leaf \(leaf)")
+            }
+            var (signer, kind, fields) = try Envelope.peek(bytes)
+            if kind == .issue {
+                guard let issue = try IssueTickets.narrowed(to: ticket, fields: &fields) else {
+                    throw LedgerError.storeCorrupt.with("the issue at leaf \(leaf) does not name ticket \(ticket)")
+                }
+                return (signer, .issue(issue), try tables.envelopeHash(txn, leaf: leaf, height: height), nil)
+            }
+            let envelope = try Envelope(storeBytes: bytes)
+            return (envelope.signer, envelope.operation, envelope.hash, nil)
+        }
+        guard let envelope = try tables.envelopes.get(txn, leaf) else { throw LedgerError.storeCorrupt.with("no envelope at leaf \(leaf)") }
+        return (envelope.signer, envelope.operation, envelope.hash, try proof(of: envelope, leaf: leaf))
+    }
+
     func event(_ id: String) throws -> EventState? {
         try txn.get(tables.events, Array(id.utf8)).map { try EventState(eventID: id, bytes: $0) }
     }

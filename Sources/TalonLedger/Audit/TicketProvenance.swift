@@ -54,39 +54,40 @@ extension Ledger {
         try audit(prove: prove) { s -> TicketProvenance? in
             guard let bytes = try s.txn.get(tables.tickets, Schema.ticketKey(id)) else { return nil }
             let ticket = try TicketState(ticketID: id, bytes: bytes)
-            let records = try records(s.txn, tables.tickets, prefix: Schema.ticketKey(id), after: nil, limit: limit + 1)
+            let leaves = try leaves(s.txn, tables.tickets, prefix: Schema.ticketKey(id), after: nil, limit: limit + 1)
             var holder: PublicKey?
             var steps: [ProvenanceStep] = []
-            for record in records.prefix(limit) {
-                let receipt = record.receipt, envelope = record.envelope, ok = receipt.result == "ok"
-                let decision = record.decision?.decision
+            for leaf in leaves.prefix(limit) {
+                let receipt = try receipt(s.txn, leaf: leaf), ok = receipt.result == "ok"
+                let decision = try decision(s.txn, leaf: leaf)?.decision
+                let (signer, operation, hash, proof) = try s.record(leaf: leaf, height: receipt.height, ticket: id)
                 var step = ProvenanceStep(
-                    leaf: receipt.leaf, height: receipt.height, timestamp: try s.timestamp(receipt.height),
-                    kind: envelope.operation.kind.name, result: receipt.result,
+                    leaf: leaf, height: receipt.height, timestamp: try s.timestamp(receipt.height),
+                    kind: operation.kind.name, result: receipt.result,
                     reason: decision.flatMap { $0.allowed || $0.reason.isEmpty ? nil : $0.reason },
-                    signer: envelope.signer, envelopeHash: envelope.hash, proof: try s.proof(of: envelope, leaf: receipt.leaf))
-                switch envelope.operation {
+                    signer: signer, envelopeHash: hash, proof: proof)
+                switch operation {
                 case .issue(let o):
                     let spec = o.tickets.first { $0.ticketID == id }
                     step.to = spec?.holder; step.price = spec?.faceValue
                     if ok { holder = spec?.holder }
                 case .transfer(let o):
-                    step.from = envelope.signer; step.to = o.to
+                    step.from = signer; step.to = o.to
                     if ok { holder = o.to }
                 case .listResale(let o):
-                    step.from = envelope.signer; step.price = o.price; step.fees = o.fees
+                    step.from = signer; step.price = o.price; step.fees = o.fees
                     step.markupBasisPoints = Markup.basisPoints(price: o.price, fees: o.fees, face: ticket.faceValue)
                 case .cancelListing:
-                    step.from = envelope.signer
+                    step.from = signer
                 case .buyResale(let o):
-                    step.from = holder; step.to = envelope.signer; step.price = o.price; step.fees = o.fees
+                    step.from = holder; step.to = signer; step.price = o.price; step.fees = o.fees
                     step.markupBasisPoints = Markup.basisPoints(price: o.price, fees: o.fees, face: ticket.faceValue)
-                    if ok { step.royalty = decision?.royalty ?? 0; holder = envelope.signer }
+                    if ok { step.royalty = decision?.royalty ?? 0; holder = signer }
                 case .requestRefund:
-                    step.from = envelope.signer
+                    step.from = signer
                     if ok { step.refund = ticket.refund }
                 case .redeem(let o):
-                    step.from = holder; step.gate = envelope.signer; step.scannedAt = o.scannedAt
+                    step.from = holder; step.gate = signer; step.scannedAt = o.scannedAt
                 case .void:
                     step.from = holder
                 default:
@@ -94,7 +95,7 @@ extension Ledger {
                 }
                 steps.append(step)
             }
-            return TicketProvenance(head: s.head, ticket: ticket, steps: steps, truncated: records.count > limit)
+            return TicketProvenance(head: s.head, ticket: ticket, steps: steps, truncated: leaves.count > limit)
         }
     }
 }

@@ -48,19 +48,27 @@ public struct ByteReader {
     /// `n` bytes as they are.
     public mutating func raw(_ n: Int) throws(LedgerError) -> [UInt8] { Array(try take(n)) }
 
-    /// A u32 length then that many bytes; the length may not exceed `max` nor the input.
-    /// - Throws: `LedgerError.overlongLength`, `LedgerError.truncated`.
-    public mutating func data(max: Int) throws(LedgerError) -> [UInt8] {
+    /// Steps over `n` bytes without copying them.
+    /// - Throws: `LedgerError.truncated`.
+    public mutating func skip(_ n: Int) throws(LedgerError) { _ = try take(n) }
+
+    /// A u32 length then that many bytes, as a view into the input (no copy, no UTF-8 check).
+    /// - Throws: as `data(max:)`.
+    public mutating func view(max: Int) throws(LedgerError) -> ArraySlice<UInt8> {
         let n = Int(try u32())
         guard n <= max else { throw LedgerError.overlongLength.with("length \(n) exceeds the limit \(max) at offset \(offset - 4)") }
         guard n <= remaining else { throw LedgerError.overlongLength.with("length \(n) exceeds the \(remaining) bytes left at offset \(offset - 4)") }
-        return Array(try take(n))
+        return try take(n)
     }
+
+    /// A u32 length then that many bytes; the length may not exceed `max` nor the input.
+    /// - Throws: `LedgerError.overlongLength`, `LedgerError.truncated`.
+    public mutating func data(max: Int) throws(LedgerError) -> [UInt8] { Array(try view(max: max)) }
 
     /// A u32 length then that many bytes of valid UTF-8.
     /// - Throws: `LedgerError.nonCanonical` on invalid UTF-8, and as `data(max:)`.
     public mutating func string(max: Int) throws(LedgerError) -> String {
-        let b = try data(max: max)
+        let b = try view(max: max)
         guard let s = String(validating: b, as: UTF8.self) else {
             throw LedgerError.nonCanonical.with("invalid UTF-8 in a string ending at offset \(offset)")
         }

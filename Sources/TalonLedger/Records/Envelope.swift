@@ -84,6 +84,19 @@ public struct Envelope: Hashable, Sendable {
         guard self.bytes == bytes else { throw LedgerError.nonCanonical }
     }
 
+    /// The signer and operation kind of stored envelope `bytes`, with a reader at the
+    /// operation's fields: one field of a large envelope without decoding the rest.
+    static func peek(_ bytes: [UInt8]) throws(LedgerError) -> (signer: PublicKey, kind: LedgerOperation.Kind, fields: ByteReader) {
+        var r = ByteReader(bytes)
+        let version = try r.u8()
+        guard version == Self.version else { throw LedgerError.unknownVersion.with("envelope version \(version) is not \(Self.version)") }
+        _ = try r.view(max: Limits.textBytes)
+        let signer = try r.key()
+        try r.skip(8)
+        let kind = try LedgerOperation.kind(from: &r)
+        return (signer, kind, r)
+    }
+
     /// The stateless admission check: within the size limit, the right chain, fields in
     /// range, a valid signature.
     /// - Throws: `LedgerError.overlongLength`, `.wrongChain`, `.invalidField`, `.badSignature`.

@@ -58,14 +58,20 @@ extension LedgerOperation {
         }
     }
 
-    /// Reads the u16 kind and the operation's fields.
-    /// - Throws: `LedgerError.unknownOperation`, and the reader's codes.
-    public static func decode(from r: inout ByteReader) throws(LedgerError) -> LedgerOperation {
+    /// Reads the u16 kind alone.
+    /// - Throws: `LedgerError.unknownOperation`, `.truncated`.
+    static func kind(from r: inout ByteReader) throws(LedgerError) -> Kind {
         let raw = try r.u16()
         guard let kind = Kind(rawValue: raw) else {
             throw LedgerError.unknownOperation.with("unknown operation kind \(raw)")
         }
-        switch kind {
+        return kind
+    }
+
+    /// Reads the u16 kind and the operation's fields.
+    /// - Throws: `LedgerError.unknownOperation`, and the reader's codes.
+    public static func decode(from r: inout ByteReader) throws(LedgerError) -> LedgerOperation {
+        switch try kind(from: &r) {
         case .registerIssuer:
             return .registerIssuer(RegisterIssuer(issuer: try r.key(), name: try r.string(max: Limits.textBytes)))
         case .createEvent:
@@ -118,5 +124,26 @@ extension LedgerOperation {
         case .cancelEvent:
             return .cancelEvent(CancelEvent(eventID: try r.string(max: Limits.idBytes), reason: try r.string(max: Limits.reasonBytes)))
         }
+    }
+}
+
+extension IssueTickets {
+    /// The issue whose fields `r` is at, narrowed to ticket `id`: found by stepping over the
+    /// other tickets rather than decoding them; nil when the issue does not name it.
+    static func narrowed(to id: String, fields r: inout ByteReader) throws(LedgerError) -> IssueTickets? {
+        let eventID = try r.string(max: Limits.idBytes)
+        let count = try r.u32()
+        guard count <= Limits.ticketsPerIssue else { throw LedgerError.overlongLength.with("issue of \(count) tickets") }
+        for _ in 0..<count {
+            guard try r.view(max: Limits.idBytes).elementsEqual(id.utf8) else {
+                _ = try r.view(max: Limits.textBytes); _ = try r.view(max: Limits.textBytes)
+                try r.skip(8 + 32)
+                continue
+            }
+            return IssueTickets(eventID: eventID, tickets: [TicketSpec(
+                ticketID: id, section: try r.string(max: Limits.textBytes), seat: try r.string(max: Limits.textBytes),
+                faceValue: try r.u64(), holder: try r.key())])
+        }
+        return nil
     }
 }

@@ -150,17 +150,3 @@ struct AuditSubject {
         }
     }
 }
-
-extension Ledger.Tables {
-    /// The timestamp (ms) of the stored block at `height`, read from the first 49 bytes of its
-    /// header (version, height, prev, timestamp) without copying its entries.
-    func blockTimestamp(_ txn: Transaction, _ height: UInt64) throws -> Int64 {
-        guard let prefix = try txn.get(blocks.table, Schema.u64(height), prefix: 49) else {
-            throw LedgerError.storeCorrupt.with("no block at height \(height)")
-        }
-        var r = ByteReader(prefix)
-        guard try r.u8() == Block.version else { throw LedgerError.storeCorrupt.with("block \(height): unknown version") }
-        _ = try r.u64(); _ = try r.digest()
-        return try r.i64()
-    }
-}
