@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOPosix
 import TalonCrypto
 import TalonLedger
 
@@ -8,52 +9,68 @@ import TalonLedger
 extension NodeAPI {
     func addAuditRoutes(to router: Router<BasicRequestContext>) {
         router.get("/v1/audit/events") { request, _ in
-            let q = request.uri.queryParameters
-            let limit = try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000
-            let list = try node.ledger.events(after: q.get("after"), limit: limit)
-            return try json(AuditAnswer(head: signedHead(list.head), body: list))
+            try await offloaded {
+                let q = request.uri.queryParameters
+                let limit = try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000
+                let list = try node.ledger.events(after: q.get("after"), limit: limit)
+                return try json(AuditAnswer(head: signedHead(list.head), body: list))
+            }
         }
         router.get("/v1/audit/tickets/{id}") { request, context in
-            let id = try pathID(context)
-            let q = request.uri.queryParameters
-            guard let p = try node.ledger.provenance(ticket: id, prove: try Self.flag(q.get("prove"), "prove")) else {
-                throw LedgerError.unknownTicket.with("no ticket \(id)")
+            try await offloaded {
+                let id = try pathID(context)
+                let q = request.uri.queryParameters
+                guard let p = try node.ledger.provenance(ticket: id, prove: try Self.flag(q.get("prove"), "prove")) else {
+                    throw LedgerError.unknownTicket.with("no ticket \(id)")
+                }
+                return try json(AuditAnswer(head: signedHead(p.head), body: p))
             }
-            return try json(AuditAnswer(head: signedHead(p.head), body: p))
         }
         router.get("/v1/audit/events/{id}/resales") { request, context in
-            let id = try pathID(context)
-            let q = request.uri.queryParameters
-            let report = try node.ledger.resaleReport(
-                event: id, capPct: try Self.integer(q.get("cap_pct"), "cap_pct", in: 1...100_000).map(UInt64.init),
-                after: try Self.integer(q.get("after"), "after", in: 0...Int.max).map(UInt64.init),
-                limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100,
-                prove: try Self.flag(q.get("prove"), "prove"))
-            guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
-            return try json(AuditAnswer(head: signedHead(report.head), body: report))
+            try await offloaded {
+                let id = try pathID(context)
+                let q = request.uri.queryParameters
+                let report = try node.ledger.resaleReport(
+                    event: id, capPct: try Self.integer(q.get("cap_pct"), "cap_pct", in: 1...100_000).map(UInt64.init),
+                    after: try Self.integer(q.get("after"), "after", in: 0...Int.max).map(UInt64.init),
+                    limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100,
+                    prove: try Self.flag(q.get("prove"), "prove"))
+                guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
+                return try json(AuditAnswer(head: signedHead(report.head), body: report))
+            }
         }
         router.get("/v1/audit/events/{id}/holders") { request, context in
-            let id = try pathID(context)
-            let q = request.uri.queryParameters
-            let report = try node.ledger.holderReport(
-                event: id, flipWindowMs: Int64(try Self.integer(q.get("flip_window_ms"), "flip_window_ms", in: 0...Int(Int64.max)) ?? 86_400_000),
-                maxPerBuyer: try Self.integer(q.get("max_per_buyer"), "max_per_buyer", in: 1...1_000_000).map(UInt64.init),
-                limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100)
-            guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
-            return try json(AuditAnswer(head: signedHead(report.head), body: report))
+            try await offloaded {
+                let id = try pathID(context)
+                let q = request.uri.queryParameters
+                let report = try node.ledger.holderReport(
+                    event: id, flipWindowMs: Int64(try Self.integer(q.get("flip_window_ms"), "flip_window_ms", in: 0...Int(Int64.max)) ?? 86_400_000),
+                    maxPerBuyer: try Self.integer(q.get("max_per_buyer"), "max_per_buyer", in: 1...1_000_000).map(UInt64.init),
+                    limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100)
+                guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
+                return try json(AuditAnswer(head: signedHead(report.head), body: report))
+            }
         }
         router.get("/v1/audit/events/{id}/entries") { request, context in
-            let id = try pathID(context)
-            let q = request.uri.queryParameters
-            let report = try node.ledger.entryReport(event: id, limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000,
-                                                     prove: try Self.flag(q.get("prove"), "prove"))
-            guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
-            return try json(AuditAnswer(head: signedHead(report.head), body: report))
+            try await offloaded {
+                let id = try pathID(context)
+                let q = request.uri.queryParameters
+                let report = try node.ledger.entryReport(event: id, limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000,
+                                                         prove: try Self.flag(q.get("prove"), "prove"))
+                guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
+                return try json(AuditAnswer(head: signedHead(report.head), body: report))
+            }
         }
         router.get("/audit") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
                      body: .init(byteBuffer: ByteBuffer(string: AuditPage.html)))
         }
+    }
+
+    /// Runs a query and encodes its answer on NIO's blocking pool: a report over a large event
+    /// takes tens of milliseconds, which must not hold one of the few threads every request shares.
+    private func offloaded(_ body: @escaping @Sendable () throws -> Response) async throws -> Response {
+        try await NIOThreadPool.singleton.runIfActive(body)
     }
 
     /// `head` signed by this node.
