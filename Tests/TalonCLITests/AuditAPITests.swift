@@ -188,11 +188,14 @@ struct AuditAPITests {
 
     @Test func theAuditPageShowsTheReportInARealBrowser() async throws {
         let doc = try OpenAPIDocument.load()
-        try await withCluster(size: 1) { c in
-            try c.start(1)
-            _ = try await c.waitForLeader()
-            _ = try await Self.populate(c, APIProbe(doc: doc, address: c.api(1)))
-            let url = "http://\(c.api(1))/audit#event=EV&ticket=T-1"
+        // Three nodes: the data goes in through the leader, the page is read from a follower.
+        try await withCluster(size: 3) { c in
+            try c.startAll()
+            let leader = try await c.waitForLeader()
+            _ = try await Self.populate(c, APIProbe(doc: doc, address: c.api(leader)))
+            _ = try await c.waitForSameHead()
+            let follower = leader == 1 ? 2 : 1
+            let url = "http://\(c.api(follower))/audit#event=EV&ticket=T-1"
             let full = try await Chromium.run(["--dump-dom", url])
             // What the script drew, without the script's own text.
             let dom = full.components(separatedBy: "<script>")[0]
