@@ -37,6 +37,22 @@ let package = Package(
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
+        .systemLibrary(
+            name: "CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZBar",
+            pkgConfig: "zbar",
+            providers: [.apt(["libzbar-dev"])]
+        ),
+        // stb_image (PNG/JPEG/… decode) and stb_image_write (PNG encode): photos for zbar, QR images.
+        .systemLibrary(
+            name: "CStb",
+            pkgConfig: "stb",
+            providers: [.apt(["libstb-dev"])]
+        ),
         // C: Lua's macros and everything that can raise (longjmp) stays on this side.
         .target(name: "CLuaShims", dependencies: ["CLua"]),
 
@@ -60,10 +76,11 @@ let package = Package(
             ]
         ),
         .target(name: "TalonContracts", dependencies: ["CLuaShims"]),
+        .target(name: "TalonGate", dependencies: ["TalonCrypto", "TalonStore", "TalonLedger", "CQREncode", "CZBar", "CStb"]),
         .executableTarget(
             name: "talon",
             dependencies: [
-                "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonNode",
+                "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonNode", "TalonGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -94,6 +111,7 @@ let package = Package(
         ),
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
         .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
+        .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonCrypto", "TalonStore", "TalonLedger"]),
         .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger"]),
     ]
 )

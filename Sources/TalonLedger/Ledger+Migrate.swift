@@ -4,8 +4,8 @@ import TalonStore
 extension Ledger {
     /// Brings a store written by an earlier schema up to this one, in one transaction.
     /// The `holdings` counts (what contracts see as `ctx.buyer.event_tickets` /
-    /// `event_acquisitions`; absent before version 2, keyed by holder first before 3) and the
-    /// `audit` rows (absent before 3) are rebuilt from the stored envelopes exactly as applying
+    /// `event_acquisitions`; absent before version 2, keyed by holder first before 3), the
+    /// `audit` rows (absent before 3) and the `event_tickets` index (absent before 4) are rebuilt from the stored envelopes exactly as applying
     /// them would have written them, so a node upgraded in place and one replaying its log
     /// from the start hold the same bytes.
     /// - Throws: `LedgerError.storeCorrupt` for a schema newer than this build knows.
@@ -19,6 +19,7 @@ extension Ledger {
                 guard version < Schema.schemaVersion else { return }
                 try txn.removeAll(tables.holdings)
                 try txn.removeAll(tables.audit)
+                try txn.removeAll(tables.eventTickets)
                 try rebuildDerived(txn)
                 try txn.put(tables.meta, Schema.MetaKey.schemaVersion, [Schema.schemaVersion])
             }
@@ -73,6 +74,7 @@ extension Ledger {
                 for t in o.tickets {
                     tickets[t.ticketID] = AuditSubject(eventID: o.eventID, holder: t.holder, faceValue: t.faceValue, updatedAt: height)
                     change(t.holder, o.eventID, gained: true)
+                    try txn.put(tables.eventTickets, Schema.eventTicketKey(o.eventID, t.ticketID), [])
                 }
             case .transfer(let o): move(o.ticketID, to: o.to, height: height)
             case .buyResale(let o): move(o.ticketID, to: envelope.signer, height: height)

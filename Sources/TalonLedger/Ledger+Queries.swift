@@ -91,6 +91,32 @@ extension Ledger {
         try read { txn in try txn.get(tables.events, Array(id.utf8)).map { try EventState(eventID: id, bytes: $0) } }
     }
 
+    /// The tickets of event `id` in index order (shorter ids first, equal lengths bytewise), the first `limit` after ticket
+    /// `after`, read on one snapshot whose head is returned with them.
+    public func tickets(event id: String, after: String? = nil, limit: Int = 1000) throws(LedgerError) -> (head: Head, tickets: [TicketState]) {
+        try read { txn in
+            let prefix = Schema.id(id)
+            var ids: [String] = []
+            let from = after.map { Schema.eventTicketKey(id, $0) + [0] } ?? prefix
+            try txn.scan(tables.eventTickets, from: from) { k, _ in
+                guard k.starts(with: prefix), ids.count < limit else { return false }
+                var r = ByteReader(Array(k.dropFirst(prefix.count)))
+                guard let n = try? r.u8(), let bytes = try? r.raw(Int(n)), let ticket = String(validating: bytes, as: UTF8.self) else {
+                    throw LedgerError.storeCorrupt.with("event_tickets key of \(id) is not an id")
+                }
+                ids.append(ticket)
+                return true
+            }
+            let tickets = try ids.map { ticket in
+                guard let bytes = try txn.get(tables.tickets, Schema.ticketKey(ticket)) else {
+                    throw LedgerError.storeCorrupt.with("event \(id) lists ticket \(ticket), which is not stored")
+                }
+                return try TicketState(ticketID: ticket, bytes: bytes)
+            }
+            return (try head(txn), tickets)
+        }
+    }
+
     /// The registered issuer, or nil.
     public func issuer(_ key: PublicKey) throws(LedgerError) -> IssuerState? {
         try read { txn in try txn.get(tables.issuers, key.bytes).map { try IssuerState(key: key, bytes: $0) } }

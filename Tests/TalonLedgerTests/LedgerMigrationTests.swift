@@ -44,24 +44,28 @@ import TalonStore
         #expect(version == [Schema.schemaVersion])
     }
 
-    /// Every row of the audit table, in key order.
-    static func auditRows(_ ledger: Ledger) throws -> [[UInt8]: [UInt8]] {
+    /// Every row of `table`, by key.
+    static func rows(_ ledger: Ledger, _ table: Table) throws -> [[UInt8]: [UInt8]] {
         var rows: [[UInt8]: [UInt8]] = [:]
         try ledger.read { txn in
-            try txn.scan(ledger.tables.audit) { key, value in rows[Array(key)] = Array(value); return true }
+            try txn.scan(table) { key, value in rows[Array(key)] = Array(value); return true }
         }
         return rows
     }
 
     /// Schema 1 had no holdings and no audit rows; schema 2 keyed holdings by holder first and
-    /// had no audit rows. Either is rebuilt, byte for byte, as live apply wrote them.
-    @Test(arguments: [UInt8(1), 2]) func holdingsAndAuditRowsAreRebuiltFromAnOlderSchema(version: UInt8) throws {
+    /// had no audit rows; schema 3 had no event_tickets index. Each is rebuilt, byte for byte,
+    /// as live apply wrote them.
+    @Test(arguments: [UInt8(1), 2, 3]) func derivedTablesAreRebuiltFromAnOlderSchema(version: UInt8) throws {
         let f = try LedgerFixture()
         try LedgerAuditTests.build(f, .init())
-        let holdings = try Self.holdings(f.ledger), audit = try Self.auditRows(f.ledger)
+        let holdings = try Self.holdings(f.ledger), audit = try Self.rows(f.ledger, f.ledger.tables.audit)
+        let eventTickets = try Self.rows(f.ledger, f.ledger.tables.eventTickets)
         #expect(holdings.count == 3 && audit.count == 10, "3 holders; 4 listings, 4 buys and 2 redeems of existing tickets")
+        #expect(eventTickets.count == 4, "T1–T4 of E1")
         try Ledger.store {
             try f.ledger.env.write { txn in
+                try txn.removeAll(f.ledger.tables.eventTickets)
                 try txn.removeAll(f.ledger.tables.audit)
                 try txn.removeAll(f.ledger.tables.holdings)
                 // Schema 2 kept holdings under key + event: a leftover row in that layout must go.
@@ -71,7 +75,8 @@ import TalonStore
         }
         let reopened = try Ledger(path: f.dir, genesis: f.genesisFile)
         #expect(try Self.holdings(reopened) == holdings)
-        #expect(try Self.auditRows(reopened) == audit)
+        #expect(try Self.rows(reopened, reopened.tables.audit) == audit)
+        #expect(try Self.rows(reopened, reopened.tables.eventTickets) == eventTickets)
     }
 
     @Test func aStoreFromANewerSchemaIsRefused() throws {

@@ -131,7 +131,10 @@ struct ApplyContext {
             for spec in o.tickets where try txn.contains(tables.tickets, Schema.ticketKey(spec.ticketID)) {
                 throw LedgerError.ticketExists.with("ticket \(spec.ticketID) already exists")
             }
-            for spec in o.tickets { try putTicket(TicketState(spec: spec, eventID: o.eventID, height: height)) }
+            for spec in o.tickets {
+                try putTicket(TicketState(spec: spec, eventID: o.eventID, height: height))
+                try txn.put(tables.eventTickets, Schema.eventTicketKey(o.eventID, spec.ticketID), [])
+            }
             var received: [PublicKey: UInt32] = [:]
             for spec in o.tickets { received[spec.holder, default: 0] += 1 }
             for (holder, count) in received {

@@ -28,9 +28,10 @@ enum Schema {
     static let holdings = "holdings"          // u8 len, event id, key[32] -> Holding
     static let audit = "audit"                // u8 len, event id, u8 kind, u64 leaf -> TradeRow / RedeemRow
     static let listings = "listings"          // u8 len, ticket id -> ListingState
+    static let eventTickets = "event_tickets" // u8 len, event id, u8 len, ticket id -> ()
 
     static let all = [meta, blocks, envelopes, receipts, envelopeIndex, merkle, issuers, events, gates,
-                      tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings, audit]
+                      tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings, audit, eventTickets]
 
     enum MetaKey {
         static let genesisHash = Array("genesis_hash".utf8)
@@ -42,9 +43,9 @@ enum Schema {
     }
 
     /// 2 added the contract tables and the `holdings` counts; 3 keyed holdings by event first
-    /// and added the `audit` rows. An older store gets both rebuilt from its envelopes when
-    /// opened (Ledger+Migrate.swift).
-    static let schemaVersion: UInt8 = 3
+    /// and added the `audit` rows; 4 added `event_tickets`. An older store gets all three
+    /// rebuilt from its envelopes when opened (Ledger+Migrate.swift).
+    static let schemaVersion: UInt8 = 4
 
     static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
 
@@ -68,6 +69,7 @@ enum Schema {
     static func holdingKey(_ holder: PublicKey, event: String) -> [UInt8] { id(event) + holder.bytes }
     static func auditKey(_ event: String, _ kind: AuditKind, leaf: UInt64) -> [UInt8] { id(event) + [kind.rawValue] + u64(leaf) }
     static func auditPrefix(_ event: String, _ kind: AuditKind) -> [UInt8] { id(event) + [kind.rawValue] }
+    static func eventTicketKey(_ event: String, _ ticket: String) -> [UInt8] { id(event) + id(ticket) }
     static func eventRecordKey(_ event: String, leaf: UInt64) -> [UInt8] { id(event) + u64(leaf) }
 
     /// The leaf index at the end of a history key.
