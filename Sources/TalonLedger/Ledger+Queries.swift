@@ -86,6 +86,13 @@ extension Ledger {
         try read { txn in try txn.get(tables.tickets, Schema.ticketKey(id)).map { try TicketState(ticketID: id, bytes: $0) } }
     }
 
+    /// The ticket's current state (or nil) and the head it is current at, from one snapshot.
+    public func ticketAtHead(_ id: String) throws(LedgerError) -> (ticket: TicketState?, head: Head) {
+        try read { txn in
+            (try txn.get(tables.tickets, Schema.ticketKey(id)).map { try TicketState(ticketID: id, bytes: $0) }, try head(txn))
+        }
+    }
+
     /// The event's current state, or nil.
     public func event(_ id: String) throws(LedgerError) -> EventState? {
         try read { txn in try txn.get(tables.events, Array(id.utf8)).map { try EventState(eventID: id, bytes: $0) } }

@@ -64,6 +64,7 @@ public struct NodeAPI: Sendable {
         }
         addProofRoutes(to: router)
         addAuditRoutes(to: router)
+        addGateRoutes(to: router)
         router.get("/healthz") { _, _ in
             let s = node.status
             return try json(["status": "ok", "role": s.raft.role.rawValue])

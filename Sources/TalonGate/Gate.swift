@@ -1,0 +1,113 @@
+public import TalonCrypto
+public import TalonLedger
+
+/// A gate scanner working offline from its snapshot: decides on each pass with signatures
+/// and its own records only, and writes every admission durably before it answers.
+public final class Gate: Sendable {
+    public let store: GateStore
+    private let members: [String]
+    private let memberKeys: [String: PublicKey]
+
+    /// Opens the gate whose snapshot `talon gate sync` wrote to `dir`.
+    public init(dir: String) throws(GateError) {
+        store = try GateStore(dir: dir)
+        members = store.genesis.genesis.members.map(\.id)
+        memberKeys = Dictionary(store.genesis.genesis.members.map { ($0.id, $0.key) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The verdict on pass `text` at time `now` (ms), recording the admission first when it admits.
+    /// A verified certificate newer than the snapshot is remembered, so that once the new
+    /// holder has shown a pass the old holder's is `superseded`.
+    public func scan(_ text: String, at now: Int64) throws(GateError) -> Verdict {
+        let (verdict, pass) = try check(text, at: now)
+        guard let pass else { return verdict }
+        let c = pass.certificate
+        if !["forged", "wrong_event", "unknown_ticket"].contains(verdict.code), let known = try store.ticket(c.ticketID), c.sequence > known.sequence {
+            try store.learn(c)
+        }
+        guard verdict.decision == .admit else { return verdict }
+        let admission = Admission(ticketID: c.ticketID, sequence: c.sequence, holder: c.holder, scannedAt: now, nonce: 0)
+        if let earlier = try store.record(admission) { return alreadyHere(earlier, ticket: c.ticketID) }
+        return verdict
+    }
+
+    /// The verdict on pass `text` at time `now` (ms) without recording anything, and the
+    /// decoded pass when there is one.
+    public func check(_ text: String, at now: Int64) throws(GateError) -> (Verdict, Pass?) {
+        let pass: Pass
+        do { pass = try Pass(text: text, members: members) } catch {
+            return (.deny("malformed", "not a readable pass: \(error.message)"), nil)
+        }
+        return (try decide(pass, at: now), pass)
+    }
+
+    /// The rules, in order: signatures, event, window, what the snapshot and this gate know
+    /// of the ticket, doors, zone.
+    func decide(_ pass: Pass, at now: Int64) throws(GateError) -> Verdict {
+        let c = pass.certificate, info = store.info, id = c.ticketID
+        guard let nodeKey = memberKeys[c.node], c.isSigned(by: nodeKey, genesisHash: store.genesis.hash) else {
+            return .deny("forged", "the ownership certificate is not signed by a node of this chain", ticket: id)
+        }
+        guard pass.isSignedByHolder(chainID: store.genesis.genesis.chainID) else {
+            return .deny("forged", "the pass is not signed by the ticket's holder", ticket: id)
+        }
+        guard c.eventID == info.event.eventID else {
+            return .deny("wrong_event", "this ticket is for \(c.eventID), this gate admits \(info.event.eventID)", ticket: id)
+        }
+        let current = Pass.window(at: now)
+        guard pass.window + 1 >= current, pass.window <= current + 1 else {
+            let old = pass.window < current
+            return .deny("expired_window", old ? "the pass was made \((Int64(current) - Int64(pass.window)) * Pass.windowSeconds) s ago: a screenshot? ask for the live pass"
+                                               : "the pass is from the future: check this gate's clock", ticket: id)
+        }
+        guard let ticket = try store.ticket(id) else {
+            return .deny("unknown_ticket", c.height > info.head.head.height
+                         ? "ticket \(id) is newer than this gate's snapshot: sync the gate again" : "ticket \(id) is not in this gate's snapshot", ticket: id)
+        }
+        if c.sequence < ticket.sequence {
+            return .deny("superseded", "ticket \(id) changed hands after this pass's certificate (pass shows ownership \(c.sequence), the gate knows \(ticket.sequence))", ticket: id)
+        }
+        if c.sequence == ticket.sequence, c.holder != ticket.holder {
+            return .deny("forged", "the certificate names another holder than the ledger for the same ownership", ticket: id)
+        }
+        switch ticket.status {
+        case .void: return .deny("void", "ticket \(id) was voided by the organizer", ticket: id)
+        case .refunded: return .deny("refunded", "ticket \(id) was refunded", ticket: id)
+        case .redeemed:
+            var v = Verdict.deny("already_redeemed", "ticket \(id) was already used", ticket: id)
+            v.redeemedAt = ticket.redeemedAt
+            v.redeemedGate = ticket.redeemedBy.map { key in info.gates.first { $0.key == key }?.name ?? key.text }
+            v.message += v.redeemedGate.map { " at \($0)" } ?? ""
+            return v
+        case .active: break
+        }
+        if let earlier = try store.admission(id) { return alreadyHere(earlier, ticket: id) }
+        if info.event.cancelled { return .deny("event_cancelled", "the event was cancelled", ticket: id) }
+        guard now >= info.event.doorsOpenAt else {
+            return .deny("too_early", "doors open in \((info.event.doorsOpenAt - now + 59_999) / 60_000) min", ticket: id)
+        }
+        guard info.gate.admits(section: ticket.section) else {
+            return .deny("wrong_zone", "section \(ticket.section) does not enter at \(info.gate.name) (\(info.gate.sections.joined(separator: ", ")))", ticket: id)
+        }
+        return Verdict(decision: .admit, code: "admitted", message: "section \(ticket.section), seat \(ticket.seat)", ticketID: id,
+                       section: ticket.section, seat: ticket.seat, holder: c.holder)
+    }
+
+    private func alreadyHere(_ a: Admission, ticket: String) -> Verdict {
+        var v = Verdict.deny("already_redeemed", "ticket \(ticket) already went in at this gate (\(store.info.gate.name))", ticket: ticket)
+        v.redeemedAt = a.scannedAt
+        v.redeemedGate = store.info.gate.name
+        return v
+    }
+
+    /// The signed redeem records of every admission not yet accepted by the ledger.
+    public func pendingRedeems(key: SigningKey) throws(GateError) -> [(Admission, Envelope)] {
+        guard key.publicKey == store.info.gate.key else {
+            throw GateError("wrong_gate_key", "this gate was synced as \(store.info.gate.key), the key given is \(key.publicKey)")
+        }
+        let chain = store.genesis.genesis.chainID
+        return try store.allAdmissions().filter { $0.uploaded == nil }.map {
+            ($0, Envelope(chainID: chain, nonce: $0.nonce, operation: .redeem($0.redeem), signedBy: key))
+        }
+    }
+}

@@ -1,0 +1,102 @@
+public import TalonCrypto
+public import TalonLedger
+
+/// What a gate knows of one ticket from its snapshot.
+public struct GateTicket: Hashable, Sendable {
+    public var ticketID: String
+    public var holder: PublicKey
+    public var sequence: UInt64
+    public var status: TicketState.Status
+    public var section: String
+    public var seat: String
+    /// When and by which gate the ledger had it redeemed at sync time.
+    public var redeemedAt: Int64?
+    public var redeemedBy: PublicKey?
+
+    public init(_ t: TicketState) {
+        ticketID = t.ticketID; holder = t.holder; sequence = t.sequence; status = t.status
+        section = t.section; seat = t.seat; redeemedAt = t.redeemedAt; redeemedBy = t.redeemedBy
+    }
+
+    /// `holder[32], u64 sequence, u8 status, string section, string seat, u8 redeemed (0/1)
+    /// [, i64 at, key gate]`.
+    var bytes: [UInt8] {
+        var w = ByteWriter(capacity: 96)
+        w.key(holder); w.u64(sequence)
+        w.u8(status == .active ? 0 : status == .redeemed ? 1 : status == .void ? 2 : 3)
+        w.string(section); w.string(seat)
+        if let redeemedAt, let redeemedBy { w.u8(1); w.i64(redeemedAt); w.key(redeemedBy) } else { w.u8(0) }
+        return w.bytes
+    }
+
+    init(ticketID: String, bytes: [UInt8]) throws(LedgerError) {
+        var r = ByteReader(bytes)
+        self.ticketID = ticketID
+        holder = try r.key(); sequence = try r.u64()
+        let statuses: [TicketState.Status] = [.active, .redeemed, .void, .refunded]
+        let s = Int(try r.u8())
+        guard s < statuses.count else { throw LedgerError.storeCorrupt.with("gate ticket \(ticketID) has status \(s)") }
+        status = statuses[s]
+        section = try r.string(max: Limits.textBytes); seat = try r.string(max: Limits.textBytes)
+        if try r.u8() == 1 { redeemedAt = try r.i64(); redeemedBy = try r.key() }
+        try r.finish()
+    }
+}
+
+/// One admission this gate made: what its redeem record will say, and what the ledger
+/// answered once uploaded.
+public struct Admission: Hashable, Sendable {
+    public var ticketID: String
+    /// The ownership sequence the pass showed: the redeem names it.
+    public var sequence: UInt64
+    public var holder: PublicKey
+    /// The gate's clock at the scan, ms since the Unix epoch.
+    public var scannedAt: Int64
+    /// The redeem envelope's nonce, fixed when the admission is recorded (`GateStore.record`).
+    public var nonce: UInt64
+    /// The ledger's result once uploaded (`ok`, `already_redeemed`, …); nil until then.
+    public var uploaded: String?
+
+    public init(ticketID: String, sequence: UInt64, holder: PublicKey, scannedAt: Int64, nonce: UInt64, uploaded: String? = nil) {
+        self.ticketID = ticketID; self.sequence = sequence; self.holder = holder
+        self.scannedAt = scannedAt; self.nonce = nonce; self.uploaded = uploaded
+    }
+
+    /// The redeem operation this admission uploads.
+    public var redeem: Redeem { Redeem(ticketID: ticketID, sequence: sequence, scannedAt: scannedAt) }
+
+    var bytes: [UInt8] {
+        var w = ByteWriter(capacity: 96)
+        w.u64(sequence); w.key(holder); w.i64(scannedAt); w.u64(nonce)
+        if let uploaded { w.u8(1); w.string(uploaded) } else { w.u8(0) }
+        return w.bytes
+    }
+
+    init(ticketID: String, bytes: [UInt8]) throws(LedgerError) {
+        var r = ByteReader(bytes)
+        self.ticketID = ticketID
+        sequence = try r.u64(); holder = try r.key(); scannedAt = try r.i64(); nonce = try r.u64()
+        uploaded = try r.u8() == 1 ? try r.string(max: 64) : nil
+        try r.finish()
+    }
+}
+
+/// Everything but the tickets that a gate's snapshot holds.
+public struct GateSnapshotInfo: Hashable, Sendable, Codable {
+    public var event: EventState
+    /// This gate's own registration.
+    public var gate: GateState
+    /// Every gate of the event, to name where a ticket was redeemed.
+    public var gates: [GateState]
+    /// The head the first page of tickets was read at, signed by the node.
+    public var head: SignedHead
+    /// The node the snapshot came from, and when (the gate's clock, ms).
+    public var node: String
+    public var syncedAt: Int64
+
+    public init(event: EventState, gate: GateState, gates: [GateState], head: SignedHead, node: String, syncedAt: Int64) {
+        self.event = event; self.gate = gate; self.gates = gates; self.head = head; self.node = node; self.syncedAt = syncedAt
+    }
+
+    enum CodingKeys: String, CodingKey { case event, gate, gates, head, node, syncedAt = "synced_at" }
+}

@@ -1,0 +1,147 @@
+public import TalonLedger
+import TalonStore
+
+/// A gate's local LMDB store: the genesis, the event snapshot, and every admission, each
+/// written with a synced commit before its verdict is shown.
+public final class GateStore: Sendable {
+    static let metaTable = "gate_meta", ticketsTable = "gate_tickets", admissionsTable = "gate_admissions"
+    static let genesisKey = Array("genesis".utf8), infoKey = Array("snapshot".utf8), lastNonceKey = Array("last_nonce".utf8)
+
+    let env: Environment
+    let meta: Table, tickets: Table, admissions: Table
+    /// The genesis the snapshot was made under.
+    public let genesis: GenesisFile
+    /// The snapshot's event, gates and head.
+    public let info: GateSnapshotInfo
+
+    /// Opens the store in `dir`, which `talon gate sync` made.
+    /// - Throws: `GateError` `gate_not_synced` when there is none, `gate_store_corrupt` when it cannot be read.
+    public convenience init(dir: String) throws(GateError) {
+        let env = try Self.open(dir)
+        let (genesis, info): (GenesisFile?, GateSnapshotInfo?) = try Self.guarding {
+            try env.read { txn in
+                let meta = env.table(Self.metaTable)
+                let genesis = try txn.get(meta, Self.genesisKey).map { try GenesisFile(bytes: $0) }
+                let info = try txn.get(meta, Self.infoKey).map { try JSONForm.decode(GateSnapshotInfo.self, from: $0) }
+                return (genesis, info)
+            }
+        }
+        guard let genesis, let info else { throw GateError("gate_not_synced", "\(dir) holds no gate snapshot: run talon gate sync first") }
+        self.init(env: env, genesis: genesis, info: info)
+    }
+
+    private init(env: Environment, genesis: GenesisFile, info: GateSnapshotInfo) {
+        self.env = env; self.genesis = genesis; self.info = info
+        meta = env.table(Self.metaTable); tickets = env.table(Self.ticketsTable); admissions = env.table(Self.admissionsTable)
+    }
+
+    /// Replaces the snapshot in `dir` (creating the store if needed) with `info` and
+    /// `tickets`, in one transaction; admissions already recorded are kept.
+    /// - Throws: `GateError` `gate_genesis_mismatch` when `dir` holds another chain's admissions.
+    public static func replaceSnapshot(dir: String, genesis: GenesisFile, info: GateSnapshotInfo, tickets: [TicketState]) throws(GateError) {
+        let env = try open(dir)
+        try guarding {
+            try env.write { txn in
+                let meta = env.table(metaTable), table = env.table(ticketsTable)
+                if let old = try txn.get(meta, genesisKey), old != genesis.bytes, try txn.count(env.table(admissionsTable)) > 0 {
+                    throw GateError("gate_genesis_mismatch", "\(dir) holds admissions of another chain: use another directory")
+                }
+                try txn.put(meta, genesisKey, genesis.bytes)
+                try txn.put(meta, infoKey, JSONForm.encode(info))
+                try txn.removeAll(table)
+                for t in tickets { try txn.put(table, Array(t.ticketID.utf8), GateTicket(t).bytes) }
+            }
+        }
+    }
+
+    /// The snapshot's record of ticket `id`, or nil.
+    public func ticket(_ id: String) throws(GateError) -> GateTicket? {
+        try Self.guarding { try env.read { txn in try txn.get(tickets, Array(id.utf8)).map { try GateTicket(ticketID: id, bytes: $0) } } }
+    }
+
+    /// Tickets in the snapshot.
+    public func ticketCount() throws(GateError) -> Int { try Self.guarding { try env.read { txn in try txn.count(tickets) } } }
+
+    /// This gate's admission of ticket `id`, or nil.
+    public func admission(_ id: String) throws(GateError) -> Admission? {
+        try Self.guarding { try env.read { txn in try txn.get(admissions, Array(id.utf8)).map { try Admission(ticketID: id, bytes: $0) } } }
+    }
+
+    /// Records `a` durably, with its redeem nonce, unless the ticket was admitted already,
+    /// which is returned instead.
+    ///
+    /// The nonce is fixed here so that a repeated upload signs the same envelope. It is the
+    /// scan time (ms) shifted left 10 bits, or one more than the last nonce when that is
+    /// larger: never reused by this store, and not by a fresh store synced later either.
+    public func record(_ a: Admission) throws(GateError) -> Admission? {
+        try Self.guarding {
+            try env.write { txn in
+                if let earlier = try txn.get(admissions, Array(a.ticketID.utf8)) { return try Admission(ticketID: a.ticketID, bytes: earlier) }
+                let last = try txn.get(meta, Self.lastNonceKey).flatMap { $0.count == 8 ? $0.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } : nil } ?? 0
+                var a = a
+                a.nonce = max(last &+ 1, UInt64(max(0, a.scannedAt)) << 10)
+                try txn.put(meta, Self.lastNonceKey, withUnsafeBytes(of: a.nonce.bigEndian) { Array($0) })
+                try txn.put(admissions, Array(a.ticketID.utf8), a.bytes)
+                return nil
+            }
+        }
+    }
+
+    /// Takes the holder and sequence of verified certificate `c` for its ticket when they are
+    /// newer than what the store knows.
+    public func learn(_ c: OwnershipCertificate) throws(GateError) {
+        try Self.guarding {
+            try env.write { txn in
+                guard let bytes = try txn.get(tickets, Array(c.ticketID.utf8)) else { return }
+                var t = try GateTicket(ticketID: c.ticketID, bytes: bytes)
+                guard c.sequence > t.sequence else { return }
+                t.holder = c.holder
+                t.sequence = c.sequence
+                try txn.put(tickets, Array(c.ticketID.utf8), t.bytes)
+            }
+        }
+    }
+
+    /// Every admission, in ticket-id order.
+    public func allAdmissions() throws(GateError) -> [Admission] {
+        try Self.guarding {
+            try env.read { txn in
+                var out: [Admission] = []
+                try txn.scan(admissions) { k, v in
+                    guard let id = String(validating: k, as: UTF8.self) else { throw LedgerError.storeCorrupt.with("admission key is not UTF-8") }
+                    out.append(try Admission(ticketID: id, bytes: v))
+                    return true
+                }
+                return out
+            }
+        }
+    }
+
+    /// Stores what the ledger answered for each uploaded admission.
+    public func markUploaded(_ results: [String: String]) throws(GateError) {
+        try Self.guarding {
+            try env.write { txn in
+                for (id, result) in results {
+                    guard let bytes = try txn.get(admissions, Array(id.utf8)) else { continue }
+                    var a = try Admission(ticketID: id, bytes: bytes)
+                    a.uploaded = result
+                    try txn.put(admissions, Array(id.utf8), a.bytes)
+                }
+            }
+        }
+    }
+
+    private static func open(_ dir: String) throws(GateError) -> Environment {
+        try guarding { try Environment(path: dir, tables: [metaTable, ticketsTable, admissionsTable], options: .init(sync: true)) }
+    }
+
+    private static func guarding<R>(_ body: () throws -> R) throws(GateError) -> R {
+        do { return try body() } catch let e as GateError { throw e } catch let e as LedgerError {
+            throw GateError("gate_store_corrupt", e.message)
+        } catch let e as StoreError {
+            throw GateError(e.code, e.message)
+        } catch {
+            throw GateError("gate_store_corrupt", "\(error)")
+        }
+    }
+}

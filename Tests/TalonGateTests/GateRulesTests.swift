@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+import TalonCrypto
+@testable import TalonGate
+@testable import TalonLedger
+
+/// Every verdict a gate gives, decided offline from a snapshot of a real ledger.
+@Suite struct GateRulesTests {
+    let f: GateFixture
+    let gate: Gate
+    static let now = GateFixture.doors + 60_000
+
+    init() throws {
+        f = try GateFixture()
+        gate = try f.syncGate()
+    }
+
+    @Test func aValidPassIsAdmittedOnceAndRecordedBeforeTheAnswer() throws {
+        let v = try gate.scan(try f.pass("T1"), at: Self.now)
+        #expect(v.decision == .admit && v.code == "admitted" && v.section == "A" && v.seat == "T1" && v.holder == f.alice.publicKey)
+        let recorded = try require(try gate.store.admission("T1"))
+        #expect(recorded.sequence == 0 && recorded.scannedAt == Self.now && recorded.holder == f.alice.publicKey)
+        #expect(recorded.nonce == UInt64(Self.now) << 10 && recorded.uploaded == nil)
+        let again = try gate.scan(try f.pass("T1", at: Self.now + 30_000), at: Self.now + 30_000)
+        #expect(again.decision == .deny && again.code == "already_redeemed")
+        #expect(again.redeemedAt == Self.now && again.redeemedGate == "North")
+        // A reopened store still knows: the admission was durable.
+        let reopened = try Gate(dir: f.dir + "/gate")
+        #expect(try reopened.scan(try f.pass("T1"), at: Self.now).code == "already_redeemed")
+    }
+
+    @Test func clockSkewOfOneWindowIsAcceptedAndTwoIsNot() throws {
+        let w: Int64 = Pass.windowSeconds * 1000
+        for (offset, admitted) in [(-2 * w, false), (-w, true), (0, true), (w, true), (2 * w, false)] {
+            let (v, _) = try gate.check(try f.pass("T1", at: Self.now + offset), at: Self.now)
+            #expect((v.decision == .admit) == admitted, "pass made \(offset / 1000) s from the gate's time: \(v)")
+            if !admitted { #expect(v.code == "expired_window") }
+        }
+        let (screenshot, _) = try gate.check(try f.pass("T1", at: Self.now - 5 * 60_000), at: Self.now)
+        #expect(screenshot.code == "expired_window" && screenshot.message.contains("screenshot"))
+    }
+
+    @Test func everyDenyCodeForWhatTheSnapshotKnows() throws {
+        func code(_ id: String, holder: SigningKey? = nil, at: Int64 = GateRulesTests.now, certificate: OwnershipCertificate? = nil) throws -> String {
+            try gate.scan(try f.pass(id, holder: holder, at: at, certificate: certificate), at: at).code
+        }
+        #expect(try code("T3") == "void")
+        #expect(try code("T5") == "refunded")
+        let used = try gate.scan(try f.pass("T4"), at: Self.now)
+        #expect(used.code == "already_redeemed" && used.redeemedGate == "South" && used.redeemedAt == GateFixture.doors + 5)
+        #expect(try code("VIP1") == "wrong_zone")
+        #expect(try code("X1") == "wrong_event")
+        #expect(try code("T6", at: GateFixture.doors - 10 * 60_000) == "too_early")
+        // T2 went to bob before the sync: alice's certificate from before is superseded.
+        var old = try f.certificate("T2")
+        old.holder = f.alice.publicKey; old.sequence = 0; old.height = 5
+        old.signature = f.node.sign(OwnershipCertificate.signedBytes(ticketID: "T2", eventID: "E1", holder: f.alice.publicKey, sequence: 0,
+                                                                     height: 5, genesisHash: f.genesis.hash))
+        #expect(try code("T2", certificate: old) == "superseded")
+        #expect(try code("T2", holder: f.bob) == "admitted")
+        #expect(try gate.scan("TP1:AAAA", at: Self.now).code == "malformed")
+    }
+
+    @Test func forgeriesAreDenied() throws {
+        // Someone else signs alice's pass.
+        #expect(try gate.scan(try f.pass("T1", holder: f.bob), at: Self.now).code == "forged")
+        // A certificate signed by a key that is not a node.
+        let c = try f.certificate("T1"), mallory = SigningKey.generate()
+        let fake = OwnershipCertificate(ticket: try require(try f.ledger.ticket("T1")), height: c.height, node: "n1", key: mallory, genesis: f.genesis)
+        #expect(try gate.scan(try f.pass("T1", certificate: fake), at: Self.now).code == "forged")
+        // Mallory certifies herself as the holder at the current sequence.
+        var mine = c
+        mine.holder = mallory.publicKey
+        #expect(try gate.scan(try f.pass("T1", holder: mallory, certificate: mine), at: Self.now).code == "forged")
+        #expect(try gate.store.admission("T1") == nil, "nothing was admitted")
+    }
+
+    /// Bob got T6 after the gate's sync: his certificate is newer than the snapshot, so he
+    /// goes in and alice's pass, valid at sync time, is refused from then on.
+    @Test func aTransferAfterTheSyncAdmitsTheNewHolderAndRefusesTheOld() throws {
+        let aliceBefore = try f.pass("T6")
+        try f.run(.transfer(Transfer(ticketID: "T6", to: f.bob.publicKey)), f.alice)
+        let early = GateFixture.doors - 60_000
+        #expect(try gate.scan(try f.pass("T6", holder: f.bob, at: early), at: early).code == "too_early", "the gate learns even before doors")
+        #expect(try gate.scan(aliceBefore, at: Self.now).code == "superseded")
+        #expect(try gate.scan(try f.pass("T6", holder: f.bob), at: Self.now).code == "admitted")
+    }
+
+    @Test func aTicketIssuedAfterTheSyncIsUnknown() throws {
+        try f.run(.issue(IssueTickets(eventID: "E1", tickets: [TicketSpec(ticketID: "LATE", section: "A", seat: "9", faceValue: 1, holder: f.alice.publicKey)])), f.issuer)
+        let v = try gate.scan(try f.pass("LATE"), at: Self.now)
+        #expect(v.code == "unknown_ticket" && v.message.contains("sync the gate again"))
+    }
+
+    /// Two gates admit the same ticket offline; their uploads give the ledger one redeem and
+    /// one `already_redeemed`, which the entry report then shows.
+    @Test func twoGatesThatBothAdmittedEndWithOneRedeemAndOneFlag() throws {
+        let south = try f.syncGate("south", key: f.south)
+        #expect(try gate.scan(try f.pass("T1"), at: Self.now).decision == .admit)
+        #expect(try south.scan(try f.pass("T1"), at: Self.now + 1000).decision == .admit)
+        #expect(throws: GateError.self) { try gate.pendingRedeems(key: f.south) }
+        let north = try gate.pendingRedeems(key: f.gateKey), fromSouth = try south.pendingRedeems(key: f.south)
+        #expect(north.count == 1 && fromSouth.count == 1)
+        var results: [String] = []
+        for (_, envelope) in north + fromSouth {
+            try f.ledger.admit(envelope)
+            results += try f.ledger.apply([envelope], timestamp: Self.now + 5000).receipts.map(\.result)
+        }
+        #expect(results == ["ok", "already_redeemed"])
+        #expect(try f.ledger.entryReport(event: "E1")?.tickets.first { $0.ticketID == "T1" }?.attempts.count == 2)
+        // The same admission signs the same envelope: an upload repeated is a duplicate.
+        #expect(try gate.pendingRedeems(key: f.gateKey).map(\.1.hash) == north.map(\.1.hash))
+        try gate.store.markUploaded(["T1": "ok"])
+        #expect(try gate.pendingRedeems(key: f.gateKey).isEmpty)
+    }
+
+    /// Payloads that are not passes, or are a pass with one character changed, never admit
+    /// and never crash.
+    @Test func garbageAndAlmostValidPayloadsAreDenied() throws {
+        let valid = try f.pass("T1")
+        var rng = SplitMix(seed: 7)
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+        var payloads = ["", " ", "\n", "TP1:", "TP2:" + valid.dropFirst(4), "tp1:" + valid.dropFirst(4), String(valid.dropLast(3)),
+                        valid + "00", valid + "0", String(repeating: "A", count: 100_000), "TP1:" + String(repeating: "Z", count: 900),
+                        String(decoding: (0..<300).map { _ in UInt8.random(in: 0...255, using: &rng) }, as: UTF8.self)]
+        for _ in 0..<300 {
+            var chars = Array(valid)
+            let i = Int.random(in: 4..<chars.count, using: &rng)
+            var c = alphabet.randomElement(using: &rng) ?? "0"
+            if c == chars[i] { c = c == "0" ? "1" : "0" }
+            chars[i] = c
+            payloads.append(String(chars))
+        }
+        for p in payloads {
+            let (v, _) = try gate.check(p, at: Self.now)
+            #expect(v.decision == .deny && ["malformed", "forged", "wrong_event", "unknown_ticket", "superseded", "expired_window"].contains(v.code),
+                    "\(p.prefix(80)): \(v)")
+        }
+        #expect(try gate.check(valid, at: Self.now).0.decision == .admit, "the unchanged pass still admits")
+    }
+}
+
+/// A small seeded generator, so a failing case can be replayed.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
