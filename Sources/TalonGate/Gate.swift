@@ -31,6 +31,29 @@ public final class Gate: Sendable {
         return verdict
     }
 
+    /// The verdict on every QR code in the image `bytes` (PNG, JPEG, …) at time `now`, or one
+    /// `no_code` denial when the image holds none or cannot be read.
+    public func scan(image bytes: [UInt8], at now: Int64) throws(GateError) -> [Verdict] {
+        try Self.codes(in: bytes).map { text throws(GateError) in
+            guard let text else { return .noCode }
+            return try scan(text, at: now)
+        }
+    }
+
+    /// As `scan(image:at:)`, recording nothing.
+    public func check(image bytes: [UInt8], at now: Int64) throws(GateError) -> [Verdict] {
+        try Self.codes(in: bytes).map { text throws(GateError) in
+            guard let text else { return .noCode }
+            return try check(text, at: now).0
+        }
+    }
+
+    /// The texts of the QR codes in an image; one nil when there is none.
+    private static func codes(in bytes: [UInt8]) -> [String?] {
+        guard let texts = try? QRScanner.decode(imageBytes: bytes), !texts.isEmpty else { return [nil] }
+        return texts
+    }
+
     /// The verdict on pass `text` at time `now` (ms) without recording anything, and the
     /// decoded pass when there is one.
     public func check(_ text: String, at now: Int64) throws(GateError) -> (Verdict, Pass?) {
@@ -60,7 +83,8 @@ public final class Gate: Sendable {
             return .deny("expired_window", old ? "the pass was made \((Int64(current) - Int64(pass.window)) * Pass.windowSeconds) s ago: a screenshot? ask for the live pass"
                                                : "the pass is from the future: check this gate's clock", ticket: id)
         }
-        guard let ticket = try store.ticket(id) else {
+        let (known, admitted) = try store.lookup(id)
+        guard let ticket = known else {
             return .deny("unknown_ticket", c.height > info.head.head.height
                          ? "ticket \(id) is newer than this gate's snapshot: sync the gate again" : "ticket \(id) is not in this gate's snapshot", ticket: id)
         }
@@ -81,7 +105,7 @@ public final class Gate: Sendable {
             return v
         case .active: break
         }
-        if let earlier = try store.admission(id) { return alreadyHere(earlier, ticket: id) }
+        if let earlier = admitted { return alreadyHere(earlier, ticket: id) }
         if info.event.cancelled { return .deny("event_cancelled", "the event was cancelled", ticket: id) }
         guard now >= info.event.doorsOpenAt else {
             return .deny("too_early", "doors open in \((info.event.doorsOpenAt - now + 59_999) / 60_000) min", ticket: id)

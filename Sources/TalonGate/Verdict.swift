@@ -19,6 +19,8 @@ public struct Verdict: Hashable, Sendable, Encodable {
     public var redeemedAt: Int64?
     public var redeemedGate: String?
 
+    static let noCode = deny("no_code", "no pass in the image: no QR code found, or the image cannot be read")
+
     static func deny(_ code: String, _ message: String, ticket: String? = nil) -> Verdict {
         Verdict(decision: .deny, code: code, message: message, ticketID: ticket)
     }

@@ -7,7 +7,7 @@ import TalonStore
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks that print figures.", subcommands: [LedgerBench.self, RaftBench.self, ClusterBench.self, AuditBench.self])
+        commandName: "bench", abstract: "Benchmarks that print figures.", subcommands: [LedgerBench.self, RaftBench.self, ClusterBench.self, AuditBench.self, GateBench.self])
 }
 
 /// Applies pre-signed transfers to a fresh store and verifies the result, printing rates.

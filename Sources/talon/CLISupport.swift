@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TalonCrypto
+import TalonGate
 import TalonLedger
 import TalonNode
 import TalonStore
@@ -32,6 +33,8 @@ private func reported(_ error: any Error) -> any Error {
     case let e as StoreError: (code, message) = (e.code, e.message)
     case let e as NodeError: (code, message) = (e.code, e.message)
     case let e as CLIError: (code, message) = (e.code, e.message)
+    case let e as GateError: (code, message) = (e.code, e.message)
+    case let e as QRError: (code, message) = (e.code, e.message)
     default: return error
     }
     writeErr("error[\(code)]: \(message)\n")

@@ -161,11 +161,11 @@ enum Varint {
 }
 
 extension String {
-    /// Without leading and trailing spaces, tabs and line endings.
+    /// Without leading and trailing spaces, tabs and line endings (read as UTF-8 bytes).
     var trimmingWhitespace: Substring {
-        let ws: Set<Character> = [" ", "\t", "\n", "\r", "\r\n"]
-        guard let start = firstIndex(where: { !ws.contains($0) }) else { return "" }
-        guard let end = lastIndex(where: { !ws.contains($0) }) else { return "" }
-        return self[start...end]
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        let u = utf8
+        guard let start = u.firstIndex(where: { !isSpace($0) }), let last = u.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return self[start...last]
     }
 }

@@ -17,7 +17,15 @@ public enum QRScanner {
     ///
     /// - Throws: `image_unreadable` when a side is not 1 to `ImageCodec.maxDimension` pixels,
     ///   `gray.count` is not `width × height`, or zbar fails to scan.
+    ///
+    /// zbar first looks at every second row and column, which finds a code of two or more
+    /// pixels per module in half the time; only when that finds nothing does it look at all.
     public static func decode(width: Int, height: Int, gray: [UInt8]) throws(QRError) -> [String] {
+        let sparse = try decode(width: width, height: height, gray: gray, density: 2)
+        return sparse.isEmpty ? try decode(width: width, height: height, gray: gray, density: 1) : sparse
+    }
+
+    private static func decode(width: Int, height: Int, gray: [UInt8], density: Int32) throws(QRError) -> [String] {
         let limit = ImageCodec.maxDimension
         guard width > 0, height > 0, width <= limit, height <= limit else {
             throw QRError("image_unreadable", "a \(width)×\(height) image cannot be scanned: each side must be 1 to \(limit) pixels")
@@ -38,6 +46,8 @@ public enum QRScanner {
         // set for 8-bit segments and converts to UTF-8, and guesses wrong for short UTF-8
         // text: "é" (C3 A9) comes back as "矇", read as Big5/Shift-JIS.
         _ = zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_BINARY, 1)
+        _ = zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_X_DENSITY, density)
+        _ = zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_Y_DENSITY, density)
         guard let image = zbar_image_create() else {
             throw QRError("image_unreadable", "zbar could not create an image")
         }

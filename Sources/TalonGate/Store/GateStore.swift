@@ -59,6 +59,17 @@ public final class GateStore: Sendable {
         try Self.guarding { try env.read { txn in try txn.get(tickets, Array(id.utf8)).map { try GateTicket(ticketID: id, bytes: $0) } } }
     }
 
+    /// What the snapshot knows of ticket `id` and this gate's admission of it, from one read.
+    public func lookup(_ id: String) throws(GateError) -> (ticket: GateTicket?, admission: Admission?) {
+        let key = Array(id.utf8)
+        return try Self.guarding {
+            try env.read { txn in
+                (try txn.get(tickets, key).map { try GateTicket(ticketID: id, bytes: $0) },
+                 try txn.get(admissions, key).map { try Admission(ticketID: id, bytes: $0) })
+            }
+        }
+    }
+
     /// Tickets in the snapshot.
     public func ticketCount() throws(GateError) -> Int { try Self.guarding { try env.read { txn in try txn.count(tickets) } } }
 

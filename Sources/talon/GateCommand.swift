@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import TalonCrypto
+import TalonGate
+import TalonLedger
+
+/// A gate scanner: sync a snapshot while online, scan offline, upload the redemptions later.
+struct GateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gate", abstract: "Gate scanners: sync a snapshot, scan passes offline, upload redemptions.",
+        subcommands: [Sync.self, Scan.self, Upload.self])
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Downloads an event's snapshot into a gate's local store.",
+            discussion: """
+                Reads the event, its gates and every ticket (holder, ownership sequence, status) \
+                from a node, checks the node's head signature against the genesis, and replaces \
+                the snapshot in --dir. Admissions already recorded there are kept. --key is the \
+                gate's public key or key file; the gate must be registered for the event.
+                """)
+        @Option(name: .long, help: "The genesis file of the chain.") var genesis: String
+        @Option(name: .long, help: "A node's API URL (repeat or comma-separate for fall-backs).") var node: [String] = []
+        @Option(name: .long, help: "The event id.") var event: String
+        @Option(name: .long, help: "The gate's public key (ed25519:…) or key file.") var key: String
+        @Option(name: .long, help: "The gate's local store directory.") var dir: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let genesis = try GenesisFile(path: self.genesis)
+                let me = try publicKey(key)
+                let client = try NodeClient(nodes: node)
+                let id = NodeClient.pathSegment(event)
+                let event = try JSONForm.decode(EventBody.self, from: try await client.call("/v1/events/\(id)")).event
+                let gates = try JSONForm.decode(GatesBody.self, from: try await client.call("/v1/events/\(id)/gates")).gates
+                guard let gate = gates.first(where: { $0.key == me }) else {
+                    throw CLIError(code: "not_a_gate", message: "\(me) is not a registered gate of \(self.event)")
+                }
+                var tickets: [TicketState] = [], head: SignedHead?, after: String?
+                repeat {
+                    let query = after.map { "&after=\(NodeClient.pathSegment($0))" } ?? ""
+                    let page = try JSONForm.decode(TicketsPage.self, from: try await client.call("/v1/events/\(id)/tickets?limit=5000\(query)"))
+                    try page.head.verify(genesis: genesis)
+                    head = head ?? page.head
+                    tickets += page.tickets
+                    after = page.next
+                } while after != nil
+                guard let head else { throw CLIError(code: "bench_failed", message: "no page") }
+                let info = GateSnapshotInfo(event: event, gate: gate, gates: gates, head: head, node: client.nodes[0],
+                                            syncedAt: Int64(Date().timeIntervalSince1970 * 1000))
+                try GateStore.replaceSnapshot(dir: dir, genesis: genesis, info: info, tickets: tickets)
+                let sections = gate.sections.isEmpty ? "every section" : "sections " + gate.sections.joined(separator: ", ")
+                print("synced \(tickets.count) tickets of \(event.eventID) at height \(head.head.height) (head signed by \(head.node)); gate \(gate.name), \(sections)")
+            }
+        }
+
+        struct EventBody: Decodable { let event: EventState }
+        struct GatesBody: Decodable { let gates: [GateState] }
+        struct TicketsPage: Decodable { let head: SignedHead; let tickets: [TicketState]; let next: String? }
+    }
+
+    struct Scan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verdicts on passes, offline: ADMIT, or DENY with a code.",
+            discussion: """
+                Passes come as arguments, or one per line on standard input (a hand scanner \
+                types like a keyboard), or from a photo with --image. Each admission is written \
+                to the gate's store before its verdict is printed. Exit status: 0 when every \
+                pass was admitted, 2 when any was denied, 1 on an error.
+                """)
+        @Option(name: .long, help: "The gate's local store directory.") var dir: String
+        @Option(name: .long, help: "Read the QR code(s) in this image (PNG, JPEG, …).") var image: String?
+        @Flag(name: .long, help: "Print each verdict as one JSON line.") var json = false
+        @Option(name: .long, help: "Decide as if the time were this (ms since the Unix epoch).") var at: Int64?
+        @Argument(help: "Pass texts (TP1:…).") var passes: [String] = []
+
+        func run() throws {
+            try reportingErrors {
+                let gate = try Gate(dir: dir)
+                var denied = false
+                func decide(_ text: String) throws {
+                    let v = try gate.scan(text, at: at ?? Int64(Date().timeIntervalSince1970 * 1000))
+                    show(v)
+                    denied = denied || v.decision == .deny
+                }
+                if let image {
+                    let now = at ?? Int64(Date().timeIntervalSince1970 * 1000)
+                    for verdict in try gate.scan(image: try readInput(image), at: now) { show(verdict); denied = denied || verdict.decision == .deny }
+                } else if !passes.isEmpty {
+                    for p in passes { try decide(p) }
+                } else {
+                    while let line = readLine(strippingNewline: true) {
+                        if line.allSatisfy(\.isWhitespace) { continue }
+                        try decide(line)
+                    }
+                }
+                if denied { throw ExitCode(2) }
+            }
+        }
+
+        private func show(_ v: Verdict) {
+            if json { printJSON(v); return }
+            let ticket = v.ticketID.map { " \($0)" } ?? ""
+            switch v.decision {
+            case .admit: writeOut(Array("ADMIT\(ticket)  \(v.message)\n".utf8))
+            case .deny: writeOut(Array("DENY \(v.code)\(ticket)  \(v.message)\n".utf8))
+            }
+        }
+    }
+
+    struct Upload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sends the gate's admissions to the ledger as signed redeem records.",
+            discussion: """
+                Signs a redeem for every admission the ledger has not answered yet and submits \
+                them in batches. Each admission's envelope is the same on every run, so a \
+                repeated or interrupted upload changes nothing already recorded; the ledger's \
+                answer (ok, or already_redeemed for a double entry) is kept in the store.
+                """)
+        @Option(name: .long, help: "The gate's local store directory.") var dir: String
+        @Option(name: .long, help: "A node's API URL (repeat or comma-separate for fall-backs).") var node: [String] = []
+        @Option(name: .long, help: "The gate's key file.") var key: String
+        @Option(name: .long, help: "Redeems per request.") var batch = 500
+
+        func run() async throws {
+            try await reportingErrors {
+                guard batch > 0 else { throw CLIError(code: "invalid_argument", message: "--batch must be positive") }
+                let gate = try Gate(dir: dir)
+                let pending = try gate.pendingRedeems(key: try SigningKey.load(from: key))
+                guard !pending.isEmpty else { print("nothing to upload"); return }
+                let client = try NodeClient(nodes: node)
+                var counts: [String: Int] = [:]
+                for start in stride(from: 0, to: pending.count, by: batch) {
+                    let chunk = Array(pending[start..<min(pending.count, start + batch)])
+                    let body = JSONForm.encode(chunk.map(\.1))
+                    let answer = try JSONForm.decode(Results.self, from: try await client.call("/v1/envelopes", body: body))
+                    var done: [String: String] = [:]
+                    for ((admission, _), result) in zip(chunk, answer.results) {
+                        guard let r = result.result else { counts["error " + (result.error?.code ?? "?"), default: 0] += 1; continue }
+                        done[admission.ticketID] = r
+                        counts[r, default: 0] += 1
+                    }
+                    try gate.store.markUploaded(done)
+                }
+                print("uploaded \(pending.count) redeems: " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+        }
+
+        struct Results: Decodable { let results: [Result] }
+        struct Result: Decodable {
+            let result: String?
+            let error: Problem?
+            struct Problem: Decodable { let code: String }
+        }
+    }
+}
