@@ -3,8 +3,9 @@ import TalonCrypto
 @testable import TalonGate
 @testable import TalonLedger
 
-/// A ledger with one event E1 (doors at `doors`), its gate North (section A only), tickets in
-/// several states, and a gate store synced from it, with a node that signs certificates.
+/// A ledger with event E1 (doors at `doors`), its gates North (section A only) and South,
+/// tickets in every state, E2 elsewhere, and E3 cancelled with one ticket refunded; gate
+/// stores synced from it, and a node that signs certificates.
 final class GateFixture {
     static let doors: Int64 = 1_900_000_000_000
     let dir = NSTemporaryDirectory() + "talon-gate-" + UUID().uuidString
@@ -21,7 +22,7 @@ final class GateFixture {
             members: [.init(id: "n1", peer: "127.0.0.1:1", api: "127.0.0.1:2", key: node.publicKey)],
             admins: [SigningKey.generate().publicKey], issuers: [.init(key: issuer.publicKey, name: "Issuer")]).fileBytes)
         ledger = try Ledger(path: dir + "/ledger", genesis: genesis)
-        for event in ["E1", "E2"] {
+        for event in ["E1", "E2", "E3"] {
             try run(.createEvent(CreateEvent(eventID: event, name: "Show", venue: "Hall", startsAt: Self.doors + 3_600_000,
                                              doorsOpenAt: Self.doors, capacity: 100, currency: "EUR")), issuer)
         }
@@ -34,6 +35,10 @@ final class GateFixture {
         try run(.transfer(Transfer(ticketID: "T2", to: bob.publicKey)), alice)           // T2 moved before the sync
         try run(.void(VoidTicket(ticketID: "T3", reason: "lost")), issuer)
         try run(.redeem(Redeem(ticketID: "T4", sequence: 0, scannedAt: Self.doors + 5)), south)
+        try run(.issue(IssueTickets(eventID: "E3", tickets: ["R1", "R2"].map { TicketSpec(ticketID: $0, section: "A", seat: $0, faceValue: 100, holder: alice.publicKey) })), issuer)
+        try run(.registerGate(RegisterGate(eventID: "E3", gate: gateKey.publicKey, name: "North", sections: [])), issuer)
+        try run(.cancelEvent(CancelEvent(eventID: "E3", reason: "storm")), issuer)
+        try run(.requestRefund(RequestRefund(ticketID: "R1")), alice)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }
@@ -48,14 +53,13 @@ final class GateFixture {
         return result
     }
 
-    /// Syncs a gate store at `dir/gate` (T5 marked refunded in the snapshot) and opens it.
-    func syncGate(_ name: String = "gate", key: SigningKey? = nil) throws -> Gate {
+    /// Syncs a gate store of `event` at `dir/name` and opens it.
+    func syncGate(_ name: String = "gate", key: SigningKey? = nil, event: String = "E1") throws -> Gate {
         let head = try ledger.head()
-        let gates = try ledger.gates(event: "E1")
-        var tickets = try ledger.tickets(event: "E1").tickets
-        if let i = tickets.firstIndex(where: { $0.ticketID == "T5" }) { tickets[i].status = .refunded }
+        let gates = try ledger.gates(event: event)
+        let tickets = try ledger.tickets(event: event).tickets
         let me = try require(gates.first { $0.key == (key ?? gateKey).publicKey })
-        let info = GateSnapshotInfo(event: try require(try ledger.event("E1")), gate: me, gates: gates,
+        let info = GateSnapshotInfo(event: try require(try ledger.event(event)), gate: me, gates: gates,
                                     head: SignedHead(head: head, node: "n1", key: node, genesis: genesis), node: "test", syncedAt: 0)
         try GateStore.replaceSnapshot(dir: dir + "/" + name, genesis: genesis, info: info, tickets: tickets)
         return try Gate(dir: dir + "/" + name)

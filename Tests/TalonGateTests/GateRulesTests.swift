@@ -45,7 +45,6 @@ import TalonCrypto
             try gate.scan(try f.pass(id, holder: holder, at: at, certificate: certificate), at: at).code
         }
         #expect(try code("T3") == "void")
-        #expect(try code("T5") == "refunded")
         let used = try gate.scan(try f.pass("T4"), at: Self.now)
         #expect(used.code == "already_redeemed" && used.redeemedGate == "South" && used.redeemedAt == GateFixture.doors + 5)
         #expect(try code("VIP1") == "wrong_zone")
@@ -59,6 +58,15 @@ import TalonCrypto
         #expect(try code("T2", certificate: old) == "superseded")
         #expect(try code("T2", holder: f.bob) == "admitted")
         #expect(try gate.scan("TP1:AAAA", at: Self.now).code == "malformed")
+    }
+
+    /// E3 was cancelled and R1 refunded before its gate synced.
+    @Test func aCancelledEventsTicketsAreRefusedAndRefundedOnesSaySo() throws {
+        let cancelled = try f.syncGate("e3", event: "E3")
+        #expect(try cancelled.scan(try f.pass("R1"), at: Self.now).code == "refunded")
+        let v = try cancelled.scan(try f.pass("R2"), at: Self.now)
+        #expect(v.code == "event_cancelled" && v.decision == .deny)
+        #expect(try gate.scan(try f.pass("R2"), at: Self.now).code == "wrong_event", "E1's gate")
     }
 
     @Test func forgeriesAreDenied() throws {
