@@ -101,7 +101,7 @@ public final class Gate: Sendable {
             var v = Verdict.deny("already_redeemed", "ticket \(id) was already used", ticket: id)
             v.redeemedAt = ticket.redeemedAt
             v.redeemedGate = ticket.redeemedBy.map { key in info.gates.first { $0.key == key }?.name ?? key.text }
-            v.message += v.redeemedGate.map { " at \($0)" } ?? ""
+            v.message += (v.redeemedGate.map { " at \($0)" } ?? "") + (v.redeemedAt.map { ", \(Verdict.utc($0))" } ?? "")
             return v
         case .active: break
         }
@@ -118,7 +118,7 @@ public final class Gate: Sendable {
     }
 
     private func alreadyHere(_ a: Admission, ticket: String) -> Verdict {
-        var v = Verdict.deny("already_redeemed", "ticket \(ticket) already went in at this gate (\(store.info.gate.name))", ticket: ticket)
+        var v = Verdict.deny("already_redeemed", "ticket \(ticket) already went in at this gate (\(store.info.gate.name)), \(Verdict.utc(a.scannedAt))", ticket: ticket)
         v.redeemedAt = a.scannedAt
         v.redeemedGate = store.info.gate.name
         return v
