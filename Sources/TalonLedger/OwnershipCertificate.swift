@@ -76,11 +76,7 @@ public struct OwnershipCertificate: Hashable, Sendable, Codable {
         sequence = try c.decode(UInt64.self, forKey: .sequence)
         height = try c.decode(UInt64.self, forKey: .height)
         node = try c.decode(String.self, forKey: .node)
-        let text = try c.decode(String.self, forKey: .signature)
-        guard let signature = Signature(hex: text) else {
-            throw DecodingError.dataCorruptedError(forKey: .signature, in: c, debugDescription: "signature must be 128 lowercase hex digits")
-        }
-        self.signature = signature
+        signature = try c.decodeSignature(forKey: .signature)
     }
 
     public func encode(to encoder: any Encoder) throws {

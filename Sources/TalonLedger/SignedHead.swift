@@ -48,11 +48,7 @@ public struct SignedHead: Hashable, Sendable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         head = try c.decode(Head.self, forKey: .head)
         node = try c.decode(String.self, forKey: .node)
-        let text = try c.decode(String.self, forKey: .signature)
-        guard let signature = Signature(hex: text) else {
-            throw DecodingError.dataCorruptedError(forKey: .signature, in: c, debugDescription: "signature must be 128 lowercase hex digits")
-        }
-        self.signature = signature
+        signature = try c.decodeSignature(forKey: .signature)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -60,5 +56,16 @@ public struct SignedHead: Hashable, Sendable, Codable {
         try c.encode(head, forKey: .head)
         try c.encode(node, forKey: .node)
         try c.encode(signature.hex, forKey: .signature)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A signature written as 128 lowercase hex digits.
+    func decodeSignature(forKey key: Key) throws -> Signature {
+        let text = try decode(String.self, forKey: key)
+        guard let signature = Signature(hex: text) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "signature must be 128 lowercase hex digits")
+        }
+        return signature
     }
 }

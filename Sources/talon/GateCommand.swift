@@ -45,7 +45,7 @@ struct GateCommand: ParsableCommand {
                     tickets += page.tickets
                     after = page.next
                 } while after != nil
-                guard let head else { throw CLIError(code: "bench_failed", message: "no page") }
+                guard let head else { throw CLIError(code: "invalid_answer", message: "the node returned no page of tickets") }
                 let info = GateSnapshotInfo(event: event, gate: gate, gates: gates, head: head, node: client.nodes[0],
                                             syncedAt: Int64(Date().timeIntervalSince1970 * 1000))
                 try GateStore.replaceSnapshot(dir: dir, genesis: genesis, info: info, tickets: tickets)

@@ -129,7 +129,7 @@ import TalonCrypto
     /// and never crash.
     @Test func garbageAndAlmostValidPayloadsAreDenied() throws {
         let valid = try f.pass("T1")
-        var rng = SplitMix(seed: 7)
+        var rng = QRTests.SplitMix64(seed: 7)
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
         var payloads = ["", " ", "\n", "TP1:", "TP2:" + valid.dropFirst(4), "tp1:" + valid.dropFirst(4), String(valid.dropLast(3)),
                         valid + "00", valid + "0", String(repeating: "A", count: 100_000), "TP1:" + String(repeating: "Z", count: 900),
@@ -148,18 +148,5 @@ import TalonCrypto
                     "\(p.prefix(80)): \(v)")
         }
         #expect(try gate.check(valid, at: Self.now).0.decision == .admit, "the unchanged pass still admits")
-    }
-}
-
-/// A small seeded generator, so a failing case can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
