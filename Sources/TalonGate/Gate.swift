@@ -78,9 +78,10 @@ public final class Gate: Sendable {
             return .deny("wrong_event", "this ticket is for \(c.eventID), this gate admits \(info.event.eventID)", ticket: id)
         }
         let current = Pass.window(at: now)
-        guard pass.window + 1 >= current, pass.window <= current + 1 else {
-            let old = pass.window < current
-            return .deny("expired_window", old ? "the pass was made \((Int64(current) - Int64(pass.window)) * Pass.windowSeconds) s ago: a screenshot? ask for the live pass"
+        let old = pass.window < current, apart = old ? current - pass.window : pass.window - current
+        guard apart <= 1 else {
+            let ago = apart > 1_000_000 ? "long" : "\(apart * UInt64(Pass.windowSeconds)) s"
+            return .deny("expired_window", old ? "the pass was made \(ago) ago: a screenshot? ask for the live pass"
                                                : "the pass is from the future: check this gate's clock", ticket: id)
         }
         let (known, admitted) = try store.lookup(id)
@@ -108,7 +109,7 @@ public final class Gate: Sendable {
         if let earlier = admitted { return alreadyHere(earlier, ticket: id) }
         if info.event.cancelled { return .deny("event_cancelled", "the event was cancelled", ticket: id) }
         guard now >= info.event.doorsOpenAt else {
-            return .deny("too_early", "doors open in \((info.event.doorsOpenAt - now + 59_999) / 60_000) min", ticket: id)
+            return .deny("too_early", "doors open in \((info.event.doorsOpenAt.subtractingReportingOverflow(now).partialValue / 60_000) + 1) min, at \(Verdict.utc(info.event.doorsOpenAt))", ticket: id)
         }
         guard info.gate.admits(section: ticket.section) else {
             return .deny("wrong_zone", "section \(ticket.section) does not enter at \(info.gate.name) (\(info.gate.sections.joined(separator: ", ")))", ticket: id)

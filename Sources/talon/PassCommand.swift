@@ -58,10 +58,10 @@ struct PassCommand: ParsableCommand {
                 while true {
                     let (payload, qr) = try pass(at: ms)
                     let window = Pass.window(at: ms)
-                    let left = (Int64(window) + 1) * Pass.windowSeconds * 1000 - ms
                     writeOut(Array(("\u{1B}[2J\u{1B}[H" + qr.terminal() + "\(ticket) · sequence \(certificate.sequence) · window \(window) · \(payload.count) characters\n").utf8))
                     if once || at != nil || isatty(STDOUT_FILENO) == 0 { return }
-                    try await Task.sleep(for: .milliseconds(left + 50))
+                    // Now is the system clock, so the next window starts within 30 s.
+                    try await Task.sleep(for: .milliseconds(Pass.windowSeconds * 1000 - ms % (Pass.windowSeconds * 1000) + 50))
                     ms = Int64(Date().timeIntervalSince1970 * 1000)
                 }
             }

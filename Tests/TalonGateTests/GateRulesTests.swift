@@ -148,5 +148,17 @@ import TalonCrypto
                     "\(p.prefix(80)): \(v)")
         }
         #expect(try gate.check(valid, at: Self.now).0.decision == .admit, "the unchanged pass still admits")
+        // Fields at their extremes, correctly signed, and clocks at theirs.
+        var extreme = try f.certificate("T1")
+        extreme.sequence = .max; extreme.height = .max
+        extreme.signature = f.node.sign(OwnershipCertificate.signedBytes(ticketID: "T1", eventID: "E1", holder: f.alice.publicKey, sequence: .max,
+                                                                         height: .max, genesisHash: f.genesis.hash))
+        for window in [UInt64.max, UInt64.max - 1, 0] {
+            let p = try Pass(certificate: extreme, window: window, holder: f.alice, chainID: f.genesis.genesis.chainID).text(members: ["n1"])
+            #expect(try gate.check(p, at: Self.now).0.code == "expired_window")
+        }
+        for now in [Int64.min, -1, 0, Int64.max] {
+            #expect(try gate.check(valid, at: now).0.decision == .deny, "at \(now)")
+        }
     }
 }
