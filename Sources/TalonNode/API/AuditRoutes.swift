@@ -78,13 +78,6 @@ extension NodeAPI {
         SignedHead(head: head, node: memberName, key: key, genesis: node.ledger.genesis)
     }
 
-    private static func integer(_ text: String?, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw Problem(.badRequest, "invalid_parameter", "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
-        }
-        return value
-    }
 
     private static func flag(_ text: String?, _ name: String) throws -> Bool {
         switch text {

@@ -27,12 +27,7 @@ extension NodeAPI {
         router.get("/v1/events/{id}/tickets") { request, context in
             let id = try pathID(context)
             let q = request.uri.queryParameters
-            let limit = try q.get("limit").map { text in
-                guard let n = Int(text), (1...10_000).contains(n) else {
-                    throw Problem(.badRequest, "invalid_parameter", "limit is an integer from 1 to 10000, got \(text.prefix(40))")
-                }
-                return n
-            } ?? 1000
+            let limit = try Self.integer(q.get("limit"), "limit", in: 1...10_000) ?? 1000
             guard try node.ledger.event(id) != nil else { throw LedgerError.unknownEvent.with("no event \(id)") }
             let page = try node.ledger.tickets(event: id, after: q.get("after"), limit: limit)
             return try json(TicketsBody(head: signedHead(page.head), tickets: page.tickets,

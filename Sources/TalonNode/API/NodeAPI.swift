@@ -177,12 +177,17 @@ public struct NodeAPI: Sendable {
             guard let value = UInt64(text) else { throw Problem(.badRequest, "invalid_parameter", "after must be a leaf number") }
             after = value
         }
-        var limit = 1000
-        if let text = q.get("limit") {
-            guard let value = Int(text), (1...1000).contains(value) else { throw Problem(.badRequest, "invalid_parameter", "limit is 1–1000") }
-            limit = value
+        return (after, try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000)
+    }
+
+    /// Query parameter `name` as an integer in `range`, or nil when absent.
+    /// - Throws: a 400 `invalid_parameter` problem otherwise.
+    static func integer(_ text: String?, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw Problem(.badRequest, "invalid_parameter", "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
         }
-        return (after, limit)
+        return value
     }
 
     struct ServedAt: Encodable {
