@@ -74,7 +74,7 @@ public final class Gate: Sendable {
         guard pass.isSignedByHolder(chainID: store.genesis.genesis.chainID) else {
             return .deny("forged", "the pass is not signed by the ticket's holder", ticket: id)
         }
-        guard c.eventID == info.event.eventID else {
+        guard c.eventID.utf8.elementsEqual(info.event.eventID.utf8) else {
             return .deny("wrong_event", "this ticket is for \(c.eventID), this gate admits \(info.event.eventID)", ticket: id)
         }
         let current = Pass.window(at: now)
@@ -109,7 +109,7 @@ public final class Gate: Sendable {
         if let earlier = admitted { return alreadyHere(earlier, ticket: id) }
         if info.event.cancelled { return .deny("event_cancelled", "the event was cancelled", ticket: id) }
         guard now >= info.event.doorsOpenAt else {
-            return .deny("too_early", "doors open in \((info.event.doorsOpenAt.subtractingReportingOverflow(now).partialValue / 60_000) + 1) min, at \(Verdict.utc(info.event.doorsOpenAt))", ticket: id)
+            return .deny("too_early", "doors open in \(max(0, info.event.doorsOpenAt.subtractingReportingOverflow(now).partialValue / 60_000) + 1) min, at \(Verdict.utc(info.event.doorsOpenAt))", ticket: id)
         }
         guard info.gate.admits(section: ticket.section) else {
             return .deny("wrong_zone", "section \(ticket.section) does not enter at \(info.gate.name) (\(info.gate.sections.joined(separator: ", ")))", ticket: id)

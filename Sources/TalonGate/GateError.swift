@@ -5,4 +5,6 @@ public struct GateError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     public init(_ code: String, _ message: String) { self.code = code; self.message = message }
     public var description: String { "\(code): \(message)" }
+    /// Errors are equal when their codes are: the message is for people.
+    public static func == (a: GateError, b: GateError) -> Bool { a.code == b.code }
 }

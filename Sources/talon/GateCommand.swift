@@ -32,6 +32,9 @@ struct GateCommand: ParsableCommand {
                 let client = try NodeClient(nodes: node)
                 let id = NodeClient.pathSegment(event)
                 let event = try JSONForm.decode(EventBody.self, from: try await client.call("/v1/events/\(id)")).event
+                guard event.eventID.utf8.elementsEqual(self.event.utf8) else {
+                    throw CLIError(code: "invalid_answer", message: "asked for event \(self.event), the node answered \(event.eventID)")
+                }
                 let gates = try JSONForm.decode(GatesBody.self, from: try await client.call("/v1/events/\(id)/gates")).gates
                 guard let gate = gates.first(where: { $0.key == me }) else {
                     throw CLIError(code: "not_a_gate", message: "\(me) is not a registered gate of \(self.event)")
@@ -43,6 +46,10 @@ struct GateCommand: ParsableCommand {
                     try page.head.verify(genesis: genesis)
                     head = head ?? page.head
                     tickets += page.tickets
+                    // Each page must move on, and all of them hold at most the event's capacity.
+                    guard page.next == nil || (!page.tickets.isEmpty && page.next != after), tickets.count <= Int(event.capacity) else {
+                        throw CLIError(code: "invalid_answer", message: "the node's pages of tickets do not move on or exceed the capacity")
+                    }
                     after = page.next
                 } while after != nil
                 guard let head else { throw CLIError(code: "invalid_answer", message: "the node returned no page of tickets") }
@@ -134,8 +141,14 @@ struct GateCommand: ParsableCommand {
                     let chunk = Array(pending[start..<min(pending.count, start + batch)])
                     let body = JSONForm.encode(chunk.map(\.1))
                     let answer = try JSONForm.decode(Results.self, from: try await client.call("/v1/envelopes", body: body))
+                    guard answer.results.count == chunk.count else {
+                        throw CLIError(code: "invalid_answer", message: "\(chunk.count) redeems sent, \(answer.results.count) results")
+                    }
                     var done: [String: String] = [:]
-                    for ((admission, _), result) in zip(chunk, answer.results) {
+                    for ((admission, envelope), result) in zip(chunk, answer.results) {
+                        guard result.hash == envelope.hash.hex else {
+                            throw CLIError(code: "invalid_answer", message: "the node answered for another envelope than the one sent")
+                        }
                         guard let r = result.result else { counts["error " + (result.error?.code ?? "?"), default: 0] += 1; continue }
                         done[admission.ticketID] = r
                         counts[r, default: 0] += 1
@@ -148,6 +161,7 @@ struct GateCommand: ParsableCommand {
 
         struct Results: Decodable { let results: [Result] }
         struct Result: Decodable {
+            let hash: String
             let result: String?
             let error: Problem?
             struct Problem: Decodable { let code: String }

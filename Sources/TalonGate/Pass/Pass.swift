@@ -70,7 +70,7 @@ public struct Pass: Hashable, Sendable {
         w.u8(Self.version)
         for id in [certificate.ticketID, certificate.eventID] {
             let b = Array(id.utf8)
-            guard b.count <= Limits.idBytes else { throw GateError("pass_unencodable", "id of \(b.count) bytes is over \(Limits.idBytes)") }
+            guard (1...Limits.idBytes).contains(b.count) else { throw GateError("pass_unencodable", "an id of \(b.count) bytes: ids are 1 to \(Limits.idBytes) bytes") }
             w.u8(UInt8(b.count)); w.raw(b)
         }
         w.key(certificate.holder)

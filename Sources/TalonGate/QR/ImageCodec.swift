@@ -1,8 +1,8 @@
 // The only Swift file that touches stb (stb_image, stb_image_write).
 import CStb
 
-/// Grayscale PNG encoding and image decoding (PNG, JPEG, GIF, BMP, … whatever stb_image
-/// reads) to 8-bit grayscale, for QR codes going out and photos of them coming in.
+/// Grayscale PNG encoding and image decoding (PNG and JPEG only) to 8-bit grayscale, for QR
+/// codes going out and photos of them coming in.
 public enum ImageCodec {
     /// Encoded images larger than this are refused unread.
     public static let maxEncodedBytes = 32 << 20
@@ -46,13 +46,19 @@ public enum ImageCodec {
     /// transparent pixel keeps its colour, often black).
     ///
     /// - Throws: `image_unreadable` when `bytes` is empty, above `maxEncodedBytes`, not an
-    ///   image stb reads, truncated or corrupt, or wider or taller than `maxDimension`.
+    ///   PNG or JPEG, truncated or corrupt, or wider or taller than `maxDimension`.
     public static func decodeGray(_ bytes: [UInt8]) throws(QRError) -> (width: Int, height: Int, pixels: [UInt8]) {
         guard !bytes.isEmpty else {
             throw QRError("image_unreadable", "the image is empty")
         }
         guard bytes.count <= maxEncodedBytes else {
             throw QRError("image_unreadable", "the image is \(bytes.count) bytes, above the \(maxEncodedBytes)-byte limit")
+        }
+        // PNG and JPEG only: stb_image's other decoders (GIF, PSD, PIC, HDR, …) are less
+        // hardened against hostile input, and a gate needs none of them.
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], jpeg: [UInt8] = [0xFF, 0xD8, 0xFF]
+        guard bytes.starts(with: png) || bytes.starts(with: jpeg) else {
+            throw QRError("image_unreadable", "not a PNG or JPEG image")
         }
         return try bytes.withUnsafeBufferPointer { (buf) throws(QRError) -> (width: Int, height: Int, pixels: [UInt8]) in
             let length = Int32(buf.count)

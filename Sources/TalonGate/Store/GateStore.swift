@@ -5,7 +5,7 @@ import TalonStore
 /// written with a synced commit before its verdict is shown.
 public final class GateStore: Sendable {
     static let metaTable = "gate_meta", ticketsTable = "gate_tickets", admissionsTable = "gate_admissions"
-    static let genesisKey = Array("genesis".utf8), infoKey = Array("snapshot".utf8), lastNonceKey = Array("last_nonce".utf8)
+    static let genesisKey = Array("genesis".utf8), infoKey = Array("snapshot".utf8)
 
     let env: Environment
     let meta: Table, tickets: Table, admissions: Table
@@ -37,14 +37,38 @@ public final class GateStore: Sendable {
 
     /// Replaces the snapshot in `dir` (creating the store if needed) with `info` and
     /// `tickets`, in one transaction; admissions already recorded are kept.
-    /// - Throws: `GateError` `gate_genesis_mismatch` when `dir` holds another chain's admissions.
+    /// - Throws: `GateError` `invalid_snapshot` when a ticket is not of the event or a field is
+    ///   over its limit; `gate_genesis_mismatch` when `dir` holds another chain's admissions;
+    ///   `gate_pending_admissions` when it holds admissions not yet uploaded and the snapshot
+    ///   is for another event or gate key (they would be signed with the wrong key).
     public static func replaceSnapshot(dir: String, genesis: GenesisFile, info: GateSnapshotInfo, tickets: [TicketState]) throws(GateError) {
+        for t in tickets {
+            guard t.eventID.utf8.elementsEqual(info.event.eventID.utf8), (1...Limits.idBytes).contains(t.ticketID.utf8.count),
+                  t.section.utf8.count <= Limits.textBytes, t.seat.utf8.count <= Limits.textBytes else {
+                throw GateError("invalid_snapshot", "ticket \(t.ticketID.prefix(64)) is not a ticket of \(info.event.eventID) within the ledger's limits")
+            }
+        }
+        guard tickets.count <= Int(info.event.capacity), info.gate.eventID.utf8.elementsEqual(info.event.eventID.utf8) else {
+            throw GateError("invalid_snapshot", "\(tickets.count) tickets for capacity \(info.event.capacity), or a gate of another event")
+        }
         let env = try open(dir)
         try guarding {
             try env.write { txn in
                 let meta = env.table(metaTable), table = env.table(ticketsTable)
-                if let old = try txn.get(meta, genesisKey), old != genesis.bytes, try txn.count(env.table(admissionsTable)) > 0 {
+                let pending = try txn.count(env.table(admissionsTable)) > 0
+                if let old = try txn.get(meta, genesisKey), old != genesis.bytes, pending {
                     throw GateError("gate_genesis_mismatch", "\(dir) holds admissions of another chain: use another directory")
+                }
+                if let bytes = try txn.get(meta, infoKey), let old = try? JSONForm.decode(GateSnapshotInfo.self, from: bytes),
+                   old.gate.key != info.gate.key || !old.event.eventID.utf8.elementsEqual(info.event.eventID.utf8) {
+                    var unanswered = false
+                    try txn.scan(env.table(admissionsTable)) { k, v in
+                        unanswered = try Admission(ticketID: String(decoding: k, as: UTF8.self), bytes: v).uploaded == nil
+                        return !unanswered
+                    }
+                    if unanswered {
+                        throw GateError("gate_pending_admissions", "\(dir) holds admissions of gate \(old.gate.name) at \(old.event.eventID) not yet uploaded: upload them first, or use another directory")
+                    }
                 }
                 try txn.put(meta, genesisKey, genesis.bytes)
                 try txn.put(meta, infoKey, JSONForm.encode(info))
@@ -81,17 +105,15 @@ public final class GateStore: Sendable {
     /// Records `a` durably, with its redeem nonce, unless the ticket was admitted already,
     /// which is returned instead.
     ///
-    /// The nonce is fixed here so that a repeated upload signs the same envelope. It is the
-    /// scan time (ms) shifted left 10 bits, or one more than the last nonce when that is
-    /// larger: never reused by this store, and not by a fresh store synced later either.
+    /// The nonce is fixed here so that a repeated upload signs the same envelope, and drawn
+    /// at random (64 bits), so that stores sharing a gate key, or a store synced again into
+    /// a fresh directory, do not reuse one: the ledger spends a signer's nonces once.
     public func record(_ a: Admission) throws(GateError) -> Admission? {
         try Self.guarding {
             try env.write { txn in
                 if let earlier = try txn.get(admissions, Array(a.ticketID.utf8)) { return try Admission(ticketID: a.ticketID, bytes: earlier) }
-                let last = try txn.get(meta, Self.lastNonceKey).flatMap { $0.count == 8 ? $0.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } : nil } ?? 0
                 var a = a
-                a.nonce = max(last &+ 1, UInt64(max(0, a.scannedAt)) << 10)
-                try txn.put(meta, Self.lastNonceKey, withUnsafeBytes(of: a.nonce.bigEndian) { Array($0) })
+                a.nonce = UInt64.random(in: 1...UInt64.max)
                 try txn.put(admissions, Array(a.ticketID.utf8), a.bytes)
                 return nil
             }
@@ -128,11 +150,12 @@ public final class GateStore: Sendable {
         }
     }
 
-    /// Stores what the ledger answered for each uploaded admission.
+    /// Stores what the ledger answered for each uploaded admission; an answer that is not a
+    /// result code (lower-case letters and `_`, at most 64) leaves the admission pending.
     public func markUploaded(_ results: [String: String]) throws(GateError) {
         try Self.guarding {
             try env.write { txn in
-                for (id, result) in results {
+                for (id, result) in results where (1...64).contains(result.utf8.count) && result.utf8.allSatisfy({ (0x61...0x7A).contains($0) || $0 == 0x5F }) {
                     guard let bytes = try txn.get(admissions, Array(id.utf8)) else { continue }
                     var a = try Admission(ticketID: id, bytes: bytes)
                     a.uploaded = result
