@@ -20,7 +20,7 @@ struct GateCommand: ParsableCommand {
                 gate's public key or key file; the gate must be registered for the event.
                 """)
         @Option(name: .long, help: "The genesis file of the chain.") var genesis: String
-        @Option(name: .long, help: "A node's API URL (repeat or comma-separate for fall-backs).") var node: [String] = []
+        @Option(name: .long, help: "A node's API URL (repeat or comma-separate for fall-backs; default: the genesis members').") var node: [String] = []
         @Option(name: .long, help: "The event id.") var event: String
         @Option(name: .long, help: "The gate's public key (ed25519:…) or key file.") var key: String
         @Option(name: .long, help: "The gate's local store directory.") var dir: String
@@ -29,7 +29,7 @@ struct GateCommand: ParsableCommand {
             try await reportingErrors {
                 let genesis = try GenesisFile(path: self.genesis)
                 let me = try publicKey(key)
-                let client = try NodeClient(nodes: node)
+                let client = try NodeClient(nodes: try NodeOptions.urls(node, genesis: genesis))
                 let id = NodeClient.pathSegment(event)
                 let event = try JSONForm.decode(EventBody.self, from: try await client.call("/v1/events/\(id)")).event
                 guard event.eventID.utf8.elementsEqual(self.event.utf8) else {
@@ -125,7 +125,7 @@ struct GateCommand: ParsableCommand {
                 answer (ok, or already_redeemed for a double entry) is kept in the store.
                 """)
         @Option(name: .long, help: "The gate's local store directory.") var dir: String
-        @Option(name: .long, help: "A node's API URL (repeat or comma-separate for fall-backs).") var node: [String] = []
+        @Option(name: .long, help: "A node's API URL (repeat or comma-separate for fall-backs; default: the genesis members').") var node: [String] = []
         @Option(name: .long, help: "The gate's key file.") var key: String
         @Option(name: .long, help: "Redeems per request.") var batch = 500
 
@@ -135,7 +135,7 @@ struct GateCommand: ParsableCommand {
                 let gate = try Gate(dir: dir)
                 let pending = try gate.pendingRedeems(key: try SigningKey.load(from: key))
                 guard !pending.isEmpty else { print("nothing to upload"); return }
-                let client = try NodeClient(nodes: node)
+                let client = try NodeClient(nodes: try NodeOptions.urls(node, genesis: gate.store.genesis))
                 var counts: [String: Int] = [:]
                 for start in stride(from: 0, to: pending.count, by: batch) {
                     let chunk = Array(pending[start..<min(pending.count, start + batch)])

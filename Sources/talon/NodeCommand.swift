@@ -121,9 +121,12 @@ struct NodeOptions: ParsableArguments {
     @Option(name: .long, help: "A node's API URL (repeat or comma-separate for fall-backs).") var node: [String] = []
     @Option(name: .long, help: "A genesis file whose members' API addresses to use when --node is not given.") var genesis: String?
 
-    func urls() throws -> [String] {
+    func urls() throws -> [String] { try Self.urls(node, genesis: try genesis.map { try GenesisFile(path: $0) }) }
+
+    /// `node` when given, else the API addresses of `genesis`'s members.
+    static func urls(_ node: [String], genesis: GenesisFile?) throws -> [String] {
         if !node.isEmpty { return node.flatMap { $0.split(separator: ",").map { NodeClient.normalize(String($0)) } } }
-        if let genesis { return try GenesisFile(path: genesis).genesis.members.map { NodeClient.normalize($0.api) } }
+        if let genesis { return genesis.genesis.members.map { NodeClient.normalize($0.api) } }
         throw CLIError(code: "no_node", message: "give --node URL or --genesis FILE")
     }
 }

@@ -21,7 +21,7 @@ struct PassCommand: ParsableCommand {
         @Option(name: .long, help: "The genesis file of the chain.") var genesis: String
         @Option(name: .long, help: "The ticket id.") var ticket: String
         @Option(name: .long, help: "The holder's key file.") var key: String
-        @Option(name: .long, help: "A node's API URL (repeat or comma-separate for fall-backs).") var node: [String] = []
+        @Option(name: .long, help: "A node's API URL (repeat or comma-separate for fall-backs; default: the genesis members').") var node: [String] = []
         @Option(name: .long, help: "Write the QR as a PNG image to this file.") var png: String?
         @Option(name: .long, help: "Write the QR as an SVG image to this file.") var svg: String?
         @Flag(name: .long, help: "Print the pass text only.") var text = false
@@ -32,7 +32,7 @@ struct PassCommand: ParsableCommand {
             try await reportingErrors {
                 let genesis = try GenesisFile(path: self.genesis)
                 let holder = try SigningKey.load(from: key)
-                let bytes = try await NodeClient(nodes: node).call("/v1/tickets/\(NodeClient.pathSegment(ticket))/certificate")
+                let bytes = try await NodeClient(nodes: try NodeOptions.urls(node, genesis: genesis)).call("/v1/tickets/\(NodeClient.pathSegment(ticket))/certificate")
                 let certificate = try JSONForm.decode(OwnershipCertificate.self, from: bytes)
                 try certificate.verify(genesis: genesis)
                 guard certificate.ticketID == ticket else { throw CLIError(code: "invalid_certificate", message: "the node certified \(certificate.ticketID), not \(ticket)") }
