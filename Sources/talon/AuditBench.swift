@@ -41,14 +41,13 @@ struct AuditBench: ParsableCommand {
         let path = dir ?? NSTemporaryDirectory() + "talon-bench-audit-" + UUID().uuidString
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: path) } }
         let issuer = SigningKey.generate(), gate = SigningKey.generate()
-        let genesis = Genesis(chainID: "talon-bench", members: [.init(id: "n1", peer: "127.0.0.1:7101", api: "127.0.0.1:8101", key: SigningKey.generate().publicKey)],
-                              admins: [SigningKey.generate().publicKey], issuers: [.init(key: issuer.publicKey, name: "Bench issuer")])
-        let ledger = try Ledger(path: path, genesis: try GenesisFile(bytes: genesis.fileBytes), options: .init(initialMapSize: 512 << 20, sync: false))
+        let genesis = try LedgerBench.genesis(issuer: issuer)
+        let ledger = try Ledger(path: path, genesis: genesis, options: .init(initialMapSize: 512 << 20, sync: false))
 
         print("talon bench audit: \(tickets) tickets, \(resales) resales, \(redeems) redeems, \(holders) holders")
         let plan = AuditBenchPlan(tickets: tickets, resales: resales, redeems: redeems, holders: holders, issuer: issuer, gate: gate, contract: source)
         let signStart = DispatchTime.now()
-        let envelopes = plan.sign(chainID: genesis.chainID)
+        let envelopes = plan.sign(chainID: genesis.genesis.chainID)
         let signSeconds = LedgerBench.seconds(since: signStart)
         let applyStart = DispatchTime.now()
         var results: [String: Int] = [:]
@@ -104,14 +103,7 @@ struct AuditBench: ParsableCommand {
     /// Runs `body` once to warm up, then `count` times; prints the median, p99 and worst.
     private func time(_ label: String, _ count: Int, _ body: (Int) throws -> Void) throws {
         try body(-1)
-        var millis: [Double] = []
-        millis.reserveCapacity(count)
-        for i in 0..<count {
-            let start = DispatchTime.now()
-            try body(i)
-            millis.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)
-        }
-        millis.sort()
+        let millis = try LedgerBench.millis(count, body)
         let padded = label.padding(toLength: 50, withPad: " ", startingAt: 0)
         print(padded + String(format: " p50 %9.3f ms  p99 %9.3f ms  max %9.3f ms  (%d runs)",
                               LedgerBench.percentile(millis, 0.5), LedgerBench.percentile(millis, 0.99), millis.last ?? 0, count))

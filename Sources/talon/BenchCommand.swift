@@ -35,11 +35,10 @@ struct LedgerBench: ParsableCommand {
         guard envelopes > 0, batch > 0, holders > 1 else { throw CLIError(code: "invalid_argument", message: "need envelopes > 0, batch > 0, holders > 1") }
         let path = dir ?? NSTemporaryDirectory() + "talon-bench-" + UUID().uuidString
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: path) } }
-        let admin = SigningKey.generate(), issuer = SigningKey.generate(), node = SigningKey.generate()
-        let genesis = Genesis(chainID: "talon-bench", members: [.init(id: "n1", peer: "127.0.0.1:7101", api: "127.0.0.1:8101", key: node.publicKey)],
-                              admins: [admin.publicKey], issuers: [.init(key: issuer.publicKey, name: "Bench issuer")])
-        let ledger = try Ledger(path: path, genesis: try GenesisFile(bytes: genesis.fileBytes), options: .init(initialMapSize: 256 << 20, sync: !noSync))
-        let chain = genesis.chainID
+        let issuer = SigningKey.generate()
+        let genesis = try Self.genesis(issuer: issuer)
+        let ledger = try Ledger(path: path, genesis: genesis, options: .init(initialMapSize: 256 << 20, sync: !noSync))
+        let chain = genesis.genesis.chainID
         let keys = (0..<holders).map { _ in SigningKey.generate() }
         var nonce: UInt64 = 0
         func next() -> UInt64 { nonce += 1; return nonce }
@@ -165,6 +164,26 @@ struct LedgerBench: ParsableCommand {
         if let bad = applied.receipts.first(where: { $0.result != "ok" }) {
             throw CLIError(code: "bench_failed", message: "a transfer was rejected: \(bad.result)")
         }
+    }
+
+    /// The genesis of an in-process benchmark chain: one member `n1` with `node`'s key, a
+    /// throw-away admin, and `issuer` registered.
+    static func genesis(issuer: SigningKey, node: SigningKey = .generate()) throws -> GenesisFile {
+        try GenesisFile(bytes: Genesis(
+            chainID: "talon-bench", members: [.init(id: "n1", peer: "127.0.0.1:7101", api: "127.0.0.1:8101", key: node.publicKey)],
+            admins: [SigningKey.generate().publicKey], issuers: [.init(key: issuer.publicKey, name: "Bench issuer")]).fileBytes)
+    }
+
+    /// Runs `body` for each of `0..<count`, timing each call; the times in milliseconds, sorted.
+    static func millis(_ count: Int, _ body: (Int) throws -> Void) rethrows -> [Double] {
+        var millis: [Double] = []
+        millis.reserveCapacity(count)
+        for i in 0..<count {
+            let start = DispatchTime.now()
+            try body(i)
+            millis.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)
+        }
+        return millis.sorted()
     }
 
     static func seconds(since t: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9 }
