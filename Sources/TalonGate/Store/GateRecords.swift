@@ -23,7 +23,7 @@ public struct GateTicket: Hashable, Sendable {
     var bytes: [UInt8] {
         var w = ByteWriter(capacity: 96)
         w.key(holder); w.u64(sequence)
-        w.u8(status == .active ? 0 : status == .redeemed ? 1 : status == .void ? 2 : 3)
+        w.u8(status.byte)
         w.string(section); w.string(seat)
         if let redeemedAt, let redeemedBy { w.u8(1); w.i64(redeemedAt); w.key(redeemedBy) } else { w.u8(0) }
         return w.bytes
@@ -33,10 +33,9 @@ public struct GateTicket: Hashable, Sendable {
         var r = ByteReader(bytes)
         self.ticketID = ticketID
         holder = try r.key(); sequence = try r.u64()
-        let statuses: [TicketState.Status] = [.active, .redeemed, .void, .refunded]
-        let s = Int(try r.u8())
-        guard s < statuses.count else { throw LedgerError.storeCorrupt.with("gate ticket \(ticketID) has status \(s)") }
-        status = statuses[s]
+        let s = try r.u8()
+        guard let status = TicketState.Status(byte: s) else { throw LedgerError.storeCorrupt.with("gate ticket \(ticketID) has status \(s)") }
+        self.status = status
         section = try r.string(max: Limits.textBytes); seat = try r.string(max: Limits.textBytes)
         if try r.u8() == 1 { redeemedAt = try r.i64(); redeemedBy = try r.key() }
         try r.finish()

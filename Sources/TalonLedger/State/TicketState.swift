@@ -5,8 +5,10 @@ public struct TicketState: Hashable, Sendable, Codable {
     /// Where a ticket is in its life.
     public enum Status: String, Sendable, Codable {
         case active, redeemed, void, refunded
-        var byte: UInt8 { switch self { case .active: 0; case .redeemed: 1; case .void: 2; case .refunded: 3 } }
-        init?(byte: UInt8) {
+        /// The status's byte in stored forms.
+        public var byte: UInt8 { switch self { case .active: 0; case .redeemed: 1; case .void: 2; case .refunded: 3 } }
+        /// The status stored as `byte`, or nil for an unknown byte.
+        public init?(byte: UInt8) {
             switch byte { case 0: self = .active; case 1: self = .redeemed; case 2: self = .void; case 3: self = .refunded; default: return nil }
         }
     }
