@@ -19,10 +19,10 @@ public final class Gate: Sendable {
     /// A verified certificate newer than the snapshot is remembered, so that once the new
     /// holder has shown a pass the old holder's is `superseded`.
     public func scan(_ text: String, at now: Int64) throws(GateError) -> Verdict {
-        let (verdict, pass) = try check(text, at: now)
+        let (verdict, pass, known) = try evaluate(text, at: now)
         guard let pass else { return verdict }
         let c = pass.certificate
-        if !["forged", "wrong_event", "unknown_ticket"].contains(verdict.code), let known = try store.ticket(c.ticketID), c.sequence > known.sequence {
+        if !["forged", "wrong_event", "unknown_ticket"].contains(verdict.code), let known, c.sequence > known.sequence {
             try store.learn(c)
         }
         guard verdict.decision == .admit else { return verdict }
@@ -57,16 +57,24 @@ public final class Gate: Sendable {
     /// The verdict on pass `text` at time `now` (ms) without recording anything, and the
     /// decoded pass when there is one.
     public func check(_ text: String, at now: Int64) throws(GateError) -> (Verdict, Pass?) {
-        let pass: Pass
-        do { pass = try Pass(text: text, members: members) } catch {
-            return (.deny("malformed", "not a readable pass: \(error.message)"), nil)
-        }
-        return (try decide(pass, at: now), pass)
+        let (verdict, pass, _) = try evaluate(text, at: now)
+        return (verdict, pass)
     }
 
-    /// The rules, in order: signatures, event, window, what the snapshot and this gate know
-    /// of the ticket, doors, zone.
-    func decide(_ pass: Pass, at now: Int64) throws(GateError) -> Verdict {
+    /// The verdict, the decoded pass, and what the snapshot knows of its ticket, from one
+    /// read of the store.
+    private func evaluate(_ text: String, at now: Int64) throws(GateError) -> (Verdict, Pass?, GateTicket?) {
+        let pass: Pass
+        do { pass = try Pass(text: text, members: members) } catch {
+            return (.deny("malformed", "not a readable pass: \(error.message)"), nil, nil)
+        }
+        let (known, admitted) = try store.lookup(pass.certificate.ticketID)
+        return (decide(pass, at: now, known: known, admitted: admitted), pass, known)
+    }
+
+    /// The rules, in order: signatures, event, window, what the snapshot (`known`) and this
+    /// gate (`admitted`) know of the ticket, doors, zone.
+    private func decide(_ pass: Pass, at now: Int64, known: GateTicket?, admitted: Admission?) -> Verdict {
         let c = pass.certificate, info = store.info, id = c.ticketID
         guard let nodeKey = memberKeys[c.node], c.isSigned(by: nodeKey, genesisHash: store.genesis.hash) else {
             return .deny("forged", "the ownership certificate is not signed by a node of this chain", ticket: id)
@@ -84,7 +92,6 @@ public final class Gate: Sendable {
             return .deny("expired_window", old ? "the pass was made \(ago) ago: a screenshot? ask for the live pass"
                                                : "the pass is from the future: check this gate's clock", ticket: id)
         }
-        let (known, admitted) = try store.lookup(id)
         guard let ticket = known else {
             return .deny("unknown_ticket", c.height > info.head.head.height
                          ? "ticket \(id) is newer than this gate's snapshot: sync the gate again" : "ticket \(id) is not in this gate's snapshot", ticket: id)

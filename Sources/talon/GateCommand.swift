@@ -54,7 +54,7 @@ struct GateCommand: ParsableCommand {
                 } while after != nil
                 guard let head else { throw CLIError(code: "invalid_answer", message: "the node returned no page of tickets") }
                 let info = GateSnapshotInfo(event: event, gate: gate, gates: gates, head: head, node: client.nodes[0],
-                                            syncedAt: Int64(Date().timeIntervalSince1970 * 1000))
+                                            syncedAt: nowMillis())
                 try GateStore.replaceSnapshot(dir: dir, genesis: genesis, info: info, tickets: tickets)
                 let sections = gate.sections.isEmpty ? "every section" : "sections " + gate.sections.joined(separator: ", ")
                 print("synced \(tickets.count) tickets of \(event.eventID) at height \(head.head.height) (head signed by \(head.node)); gate \(gate.name), \(sections)")
@@ -85,14 +85,13 @@ struct GateCommand: ParsableCommand {
             try reportingErrors {
                 let gate = try Gate(dir: dir)
                 var denied = false
-                func decide(_ text: String) throws {
-                    let v = try gate.scan(text, at: at ?? Int64(Date().timeIntervalSince1970 * 1000))
+                func report(_ v: Verdict) {
                     show(v)
                     denied = denied || v.decision == .deny
                 }
+                func decide(_ text: String) throws { report(try gate.scan(text, at: at ?? nowMillis())) }
                 if let image {
-                    let now = at ?? Int64(Date().timeIntervalSince1970 * 1000)
-                    for verdict in try gate.scan(image: try readInput(image), at: now) { show(verdict); denied = denied || verdict.decision == .deny }
+                    for verdict in try gate.scan(image: try readInput(image), at: at ?? nowMillis()) { report(verdict) }
                 } else if !passes.isEmpty {
                     for p in passes { try decide(p) }
                 } else {

@@ -45,7 +45,7 @@ struct PassCommand: ParsableCommand {
                     let text = try p.text(members: members)
                     return (text, try QRCode(text: text))
                 }
-                let now = at ?? Int64(Date().timeIntervalSince1970 * 1000)
+                let now = at ?? nowMillis()
                 let (payload, qr) = try pass(at: now)
                 if text { print(payload); return }
                 if png != nil || svg != nil {
@@ -62,7 +62,7 @@ struct PassCommand: ParsableCommand {
                     if once || at != nil || isatty(STDOUT_FILENO) == 0 { return }
                     // Now is the system clock, so the next window starts within 30 s.
                     try await Task.sleep(for: .milliseconds(Pass.windowSeconds * 1000 - ms % (Pass.windowSeconds * 1000) + 50))
-                    ms = Int64(Date().timeIntervalSince1970 * 1000)
+                    ms = nowMillis()
                 }
             }
         }

@@ -78,11 +78,6 @@ public final class GateStore: Sendable {
         }
     }
 
-    /// The snapshot's record of ticket `id`, or nil.
-    public func ticket(_ id: String) throws(GateError) -> GateTicket? {
-        try Self.guarding { try env.read { txn in try txn.get(tickets, Array(id.utf8)).map { try GateTicket(ticketID: id, bytes: $0) } } }
-    }
-
     /// What the snapshot knows of ticket `id` and this gate's admission of it, from one read.
     public func lookup(_ id: String) throws(GateError) -> (ticket: GateTicket?, admission: Admission?) {
         let key = Array(id.utf8)
