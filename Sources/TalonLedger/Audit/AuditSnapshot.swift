@@ -41,11 +41,17 @@ final class AuditSnapshot {
         return RecordProof(envelope: envelope, path: path)
     }
 
-    /// The hash of the envelope at `leaf` and, when asked, its inclusion proof: one read.
-    func evidence(leaf: UInt64) throws -> (hash: Digest, proof: RecordProof?) {
-        guard let envelope = try tables.envelopes.get(txn, leaf) else {
+    /// The stored bytes of the envelope at `leaf`.
+    private func envelopeBytes(leaf: UInt64) throws -> [UInt8] {
+        guard let bytes = try txn.get(tables.envelopes.table, Schema.u64(leaf)) else {
             throw LedgerError.storeCorrupt.with("no envelope at leaf \(leaf)")
         }
+        return bytes
+    }
+
+    /// The hash of the envelope at `leaf` and, when asked, its inclusion proof: one read.
+    func evidence(leaf: UInt64) throws -> (hash: Digest, proof: RecordProof?) {
+        let envelope = try Envelope(storeBytes: try envelopeBytes(leaf: leaf))
         return (envelope.hash, try proof(of: envelope, leaf: leaf))
     }
 
@@ -55,10 +61,8 @@ final class AuditSnapshot {
     /// nor hashed; with proofs the whole envelope is the evidence and is read whole.
     func record(leaf: UInt64, height: UInt64, ticket: String) throws
         -> (signer: PublicKey, operation: LedgerOperation, hash: Digest, proof: RecordProof?) {
+        let bytes = try envelopeBytes(leaf: leaf)
         if !prove {
-            guard let bytes = try txn.get(tables.envelopes.table, Schema.u64(leaf)) else {
-                throw LedgerError.storeCorrupt.with("no envelope at leaf \(leaf)")
-            }
             var (signer, kind, fields) = try Envelope.peek(bytes)
             if kind == .issue {
                 guard let issue = try IssueTickets.narrowed(to: ticket, fields: &fields) else {
@@ -66,10 +70,8 @@ final class AuditSnapshot {
                 }
                 return (signer, .issue(issue), try tables.envelopeHash(txn, leaf: leaf, height: height), nil)
             }
-            let envelope = try Envelope(storeBytes: bytes)
-            return (envelope.signer, envelope.operation, envelope.hash, nil)
         }
-        guard let envelope = try tables.envelopes.get(txn, leaf) else { throw LedgerError.storeCorrupt.with("no envelope at leaf \(leaf)") }
+        let envelope = try Envelope(storeBytes: bytes)
         return (envelope.signer, envelope.operation, envelope.hash, try proof(of: envelope, leaf: leaf))
     }
 
