@@ -1,5 +1,4 @@
 import Hummingbird
-import NIOPosix
 import TalonCrypto
 import TalonLedger
 
@@ -65,12 +64,6 @@ extension NodeAPI {
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
                      body: .init(byteBuffer: ByteBuffer(string: AuditPage.html)))
         }
-    }
-
-    /// Runs a query and encodes its answer on NIO's blocking pool: a report over a large event
-    /// takes tens of milliseconds, which must not hold one of the few threads every request shares.
-    private func offloaded(_ body: @escaping @Sendable () throws -> Response) async throws -> Response {
-        try await NIOThreadPool.singleton.runIfActive(body)
     }
 
     /// `head` signed by this node.

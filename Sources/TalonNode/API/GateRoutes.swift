@@ -32,10 +32,12 @@ extension NodeAPI {
             if let after, !(1...Limits.idBytes).contains(after.utf8.count) {
                 throw Problem(.badRequest, "invalid_parameter", "after is a ticket id of 1 to \(Limits.idBytes) bytes")
             }
-            guard try node.ledger.event(id) != nil else { throw LedgerError.unknownEvent.with("no event \(id)") }
-            let page = try node.ledger.tickets(event: id, after: after, limit: limit)
-            return try json(TicketsBody(head: signedHead(page.head), tickets: page.tickets,
-                                        next: page.tickets.count == limit ? page.tickets.last?.ticketID : nil))
+            return try await offloaded {
+                guard try node.ledger.event(id) != nil else { throw LedgerError.unknownEvent.with("no event \(id)") }
+                let page = try node.ledger.tickets(event: id, after: after, limit: limit)
+                return try json(TicketsBody(head: signedHead(page.head), tickets: page.tickets,
+                                            next: page.tickets.count == limit ? page.tickets.last?.ticketID : nil))
+            }
         }
     }
 

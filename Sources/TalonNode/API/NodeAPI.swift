@@ -2,6 +2,7 @@ public import Hummingbird
 public import Prometheus
 public import TalonCrypto
 import Foundation
+import NIOPosix
 import TalonLedger
 import TalonRaft
 
@@ -239,6 +240,13 @@ public struct NodeAPI: Sendable {
         return StatusBody(node: memberName, role: s.raft.role.rawValue, term: s.raft.term, leader: leader?.id, leaderAPI: leader?.api,
                           commit: s.raft.commit, applied: s.raft.applied, lastIndex: s.raft.lastIndex, head: try node.ledger.head(),
                           peers: peers, inflightEntries: s.inflightEntries, waitingSubmissions: s.waitingSubmissions)
+    }
+
+    /// Runs a query and encodes its answer on NIO's blocking pool: an audit report over a large
+    /// event or a page of 10,000 tickets takes tens of milliseconds, which must not hold one of
+    /// the few threads every request shares.
+    func offloaded(_ body: @escaping @Sendable () throws -> Response) async throws -> Response {
+        try await NIOThreadPool.singleton.runIfActive(body)
     }
 
     func json(_ value: some Encodable) throws -> Response {
