@@ -1,33 +1,35 @@
 /// A 32-byte SHA-256 digest. Its text form is 64 lowercase hex digits.
 public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, ContiguousBytes, Codable {
-    /// The 32 bytes of the digest.
-    public let bytes: [UInt8]
+    private let value: Bytes32
 
-    init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+    /// The 32 bytes of the digest (a new array; `withUnsafeBytes` reads them without one).
+    public var bytes: [UInt8] { value.array }
+
+    init(_ value: Bytes32) { self.value = value }
 
     /// Wraps 32 bytes; returns nil for any other length.
     public init?(bytes: some Collection<UInt8>) {
-        guard bytes.count == 32 else { return nil }
-        self.bytes = Array(bytes)
+        guard let value = Bytes32(bytes) else { return nil }
+        self.value = value
     }
 
     /// Parses 64 lowercase hex digits; returns nil for anything else.
     public init?(hex: some StringProtocol) {
-        guard hex.utf8.count == 64, let b = Hex.decode(hex) else { return nil }
-        self.bytes = b
+        guard hex.utf8.count == 64, let b = Hex.decode(hex), let value = Bytes32(b) else { return nil }
+        self.value = value
     }
 
     /// All zero bytes.
-    public static let zero = Digest(unchecked: [UInt8](repeating: 0, count: 32))
+    public static let zero = Digest(Bytes32())
 
     /// Lowercase hex.
     public var hex: String { Hex.encode(bytes) }
     public var description: String { hex }
 
-    public static func < (a: Digest, b: Digest) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func < (a: Digest, b: Digest) -> Bool { a.value < b.value }
 
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try bytes.withUnsafeBytes(body)
+        try value.withUnsafeBytes(body)
     }
 }
 
@@ -35,7 +37,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
 public enum SHA256 {
     /// The SHA-256 digest of `bytes`.
     public static func hash(_ bytes: some ContiguousBytes) -> Digest {
-        Digest(unchecked: bytes.withUnsafeBytes { Sodium.sha256($0) })
+        bytes.withUnsafeBytes { Sodium.sha256($0) }
     }
 
     /// The SHA-256 digest of the concatenation of `parts`.

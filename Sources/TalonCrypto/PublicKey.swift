@@ -3,16 +3,18 @@
 /// Text form, used on every surface (CLI, JSON, logs, genesis): `ed25519:` followed by the
 /// 32 key bytes as 64 lowercase hex digits.
 public struct PublicKey: Hashable, Sendable, Comparable, Codable, CustomStringConvertible, ContiguousBytes {
-    /// The 32 raw key bytes.
-    public let bytes: [UInt8]
+    private let value: Bytes32
+
+    /// The 32 raw key bytes (a new array; `withUnsafeBytes` reads them without one).
+    public var bytes: [UInt8] { value.array }
 
     /// The text prefix of every public key.
     public static let textPrefix = "ed25519:"
 
     /// Wraps 32 raw bytes; nil for any other length.
     public init?(bytes: some Collection<UInt8>) {
-        guard bytes.count == 32 else { return nil }
-        self.bytes = Array(bytes)
+        guard let value = Bytes32(bytes) else { return nil }
+        self.value = value
     }
 
     /// Parses the text form.
@@ -22,10 +24,10 @@ public struct PublicKey: Hashable, Sendable, Comparable, Codable, CustomStringCo
             throw CryptoError("invalid_key_text", "public key must start with '\(Self.textPrefix)': \(text.prefix(80))")
         }
         let hex = text.dropFirst(Self.textPrefix.count)
-        guard hex.utf8.count == 64, let b = Hex.decode(hex) else {
+        guard hex.utf8.count == 64, let b = Hex.decode(hex), let value = Bytes32(b) else {
             throw CryptoError("invalid_key_text", "public key must be '\(Self.textPrefix)' and 64 lowercase hex digits: \(text.prefix(80))")
         }
-        self.bytes = b
+        self.value = value
     }
 
     /// The text form.
@@ -35,13 +37,13 @@ public struct PublicKey: Hashable, Sendable, Comparable, Codable, CustomStringCo
     /// True when `signature` is a valid Ed25519 signature of `message` by this key.
     /// libsodium rejects non-canonical signatures and small-order keys.
     public func verify(_ signature: Signature, for message: some ContiguousBytes) -> Bool {
-        message.withUnsafeBytes { Sodium.verify(signature.bytes, $0, publicKey: bytes) }
+        message.withUnsafeBytes { m in value.withUnsafeBytes { Sodium.verify(signature.bytes, m, publicKey: $0) } }
     }
 
-    public static func < (a: PublicKey, b: PublicKey) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func < (a: PublicKey, b: PublicKey) -> Bool { a.value < b.value }
 
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try bytes.withUnsafeBytes(body)
+        try value.withUnsafeBytes(body)
     }
 
     public init(from decoder: any Decoder) throws {

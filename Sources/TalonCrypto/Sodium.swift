@@ -1,18 +1,19 @@
 // The one file that touches libsodium. Everything else in TalonCrypto calls these
-// wrappers, which take and return Swift arrays and never let a pointer escape.
+// wrappers, which take and return Swift values and never let a pointer escape.
 import CSodium
 
 enum Sodium {
     /// `sodium_init` is idempotent and thread-safe; a Swift lazy global runs it once.
     static let ready: Bool = sodium_init() >= 0
 
-    static func sha256(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    static func sha256(_ bytes: UnsafeRawBufferPointer) -> Digest {
         precondition(ready, "libsodium failed to initialise")
-        var out = [UInt8](repeating: 0, count: 32)
-        out.withUnsafeMutableBufferPointer { o in
-            _ = crypto_hash_sha256(o.baseAddress!, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
-        }
-        return out
+        return Digest(Bytes32 { out in
+            out.withMemoryRebound(to: UInt8.self) { o in
+                guard let o = o.baseAddress else { return }  // never nil: the buffer is 32 bytes
+                _ = crypto_hash_sha256(o, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
+            }
+        })
     }
 
     static func seedKeypair(seed: [UInt8]) -> (publicKey: [UInt8], secretKey: [UInt8]) {
@@ -37,10 +38,11 @@ enum Sodium {
         return sig
     }
 
-    static func verify(_ signature: [UInt8], _ message: UnsafeRawBufferPointer, publicKey: [UInt8]) -> Bool {
+    static func verify(_ signature: [UInt8], _ message: UnsafeRawBufferPointer, publicKey: UnsafeRawBufferPointer) -> Bool {
         precondition(ready, "libsodium failed to initialise")
-        guard signature.count == 64, publicKey.count == 32 else { return false }
-        return crypto_sign_verify_detached(signature, message.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(message.count), publicKey) == 0
+        guard signature.count == 64, publicKey.count == 32, let key = publicKey.baseAddress else { return false }
+        return crypto_sign_verify_detached(signature, message.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(message.count),
+                                           key.assumingMemoryBound(to: UInt8.self)) == 0
     }
 
     static func memzero(_ bytes: inout [UInt8]) {
@@ -73,8 +75,11 @@ public struct SHA256Hasher: ~Copyable {
 
     /// Returns the digest of everything fed so far and consumes the hasher.
     public consuming func finalize() -> Digest {
-        var out = [UInt8](repeating: 0, count: 32)
-        _ = crypto_hash_sha256_final(&state, &out)
-        return Digest(unchecked: out)
+        Digest(Bytes32 { out in
+            out.withMemoryRebound(to: UInt8.self) { o in
+                guard let o = o.baseAddress else { return }  // never nil: the buffer is 32 bytes
+                _ = crypto_hash_sha256_final(&state, o)
+            }
+        })
     }
 }

@@ -42,24 +42,22 @@ extension Ledger {
         let height = head.height + 1
         let blockTime = max(timestamp, head.timestamp)
         var frontier = try MerkleFrontier(nodes: StoredMerkleNodes(txn: txn, table: t.merkle), size: head.treeSize)
-        let admins = Set(genesis.genesis.admins)
         var entries: [Block.Entry] = []
         var receipts: [Receipt] = []
         entries.reserveCapacity(envelopes.count)
         receipts.reserveCapacity(envelopes.count)
 
+        let context = ApplyContext(txn: txn, tables: t, height: height, admins: Set(genesis.genesis.admins), chainID: chainID,
+                                   timestamp: blockTime, contracts: contracts)
         for (position, envelope) in envelopes.enumerated() {
             let leaf = head.treeSize + UInt64(position)
-            let context = ApplyContext(txn: txn, tables: t, height: height, leaf: leaf, admins: admins, chainID: chainID,
-                                       timestamp: blockTime, contracts: contracts)
-            let result = try context.apply(envelope)
+            let result = try context.apply(envelope, leaf: leaf)
             let receipt = Receipt(leaf: leaf, height: height, position: UInt32(position), result: result)
 
             try t.envelopes.put(txn, leaf, envelope, append: true)
             try txn.put(t.receipts, Schema.u64(leaf), receipt.bytes, append: true)
-            if try !txn.contains(t.envelopeIndex, envelope.hash.bytes) {
-                try txn.put(t.envelopeIndex, envelope.hash.bytes, Schema.u64(leaf))
-            }
+            // An envelope seen before keeps the leaf of its first appearance.
+            _ = try txn.insert(t.envelopeIndex, envelope.hash.bytes, Schema.u64(leaf))
             for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) {
                 try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes)
             }

@@ -104,12 +104,19 @@ enum LMDB {
         return copy(v)
     }
 
-    static func put(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8], _ value: [UInt8], append: Bool) -> Int32 {
-        key.withUnsafeBytes { kb in
+    enum PutMode { case replace, append, noOverwrite }
+
+    static func put(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8], _ value: [UInt8], _ mode: PutMode) -> Int32 {
+        let flags = switch mode {
+        case .replace: UInt32(0)
+        case .append: UInt32(MDB_APPEND)
+        case .noOverwrite: UInt32(MDB_NOOVERWRITE)
+        }
+        return key.withUnsafeBytes { kb in
             value.withUnsafeBytes { vb in
                 var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
                 var v = MDB_val(mv_size: vb.count, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress))
-                return mdb_put(txn, dbi, &k, &v, append ? UInt32(MDB_APPEND) : 0)
+                return mdb_put(txn, dbi, &k, &v, flags)
             }
         }
     }

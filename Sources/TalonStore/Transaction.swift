@@ -52,13 +52,24 @@ public final class Transaction {
     /// sort after every key in the table (faster for sequential keys).
     /// - Throws: `StoreError.notAppending`, `StoreError.tooLarge`, `StoreError.lmdb`.
     public func put(_ table: Table, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws(StoreError) {
-        let rc = LMDB.put(try txn, table.dbi, key, value, append: append)
+        let rc = LMDB.put(try txn, table.dbi, key, value, append ? .append : .replace)
         if rc == 0 { return }
         if rc == LMDB.mapFull { state.mapFull = true }
         if rc == LMDB.keyExist && append {
             throw StoreError("store_not_appending", "append to \(table.name) with a key that does not sort last", status: rc)
         }
         throw LMDB.error(rc, "put \(table.name)")
+    }
+
+    /// Stores `value` under `key` unless `key` is present, in one lookup; returns false, and
+    /// writes nothing, when it was.
+    /// - Throws: `StoreError.tooLarge`, `StoreError.lmdb`.
+    public func insert(_ table: Table, _ key: [UInt8], _ value: [UInt8]) throws(StoreError) -> Bool {
+        let rc = LMDB.put(try txn, table.dbi, key, value, .noOverwrite)
+        if rc == 0 { return true }
+        if rc == LMDB.keyExist { return false }
+        if rc == LMDB.mapFull { state.mapFull = true }
+        throw LMDB.error(rc, "insert \(table.name)")
     }
 
     /// Removes `key`; returns false when it was absent.

@@ -30,11 +30,14 @@ public struct ByteWriter: Sendable {
         bytes.append(contentsOf: v)
     }
     /// Appends a u32 length, then the UTF-8 bytes.
-    public mutating func string(_ v: String) { data(Array(v.utf8)) }
+    public mutating func string(_ v: String) {
+        u32(UInt32(v.utf8.count))
+        bytes.append(contentsOf: v.utf8)
+    }
     /// Appends the 32 key bytes.
-    public mutating func key(_ v: PublicKey) { bytes.append(contentsOf: v.bytes) }
+    public mutating func key(_ v: PublicKey) { v.withUnsafeBytes { bytes.append(contentsOf: $0) } }
     /// Appends the 32 digest bytes.
-    public mutating func digest(_ v: Digest) { bytes.append(contentsOf: v.bytes) }
+    public mutating func digest(_ v: Digest) { v.withUnsafeBytes { bytes.append(contentsOf: $0) } }
     /// Appends a u32 count, then each element.
     public mutating func list<T>(_ items: [T], _ each: (inout ByteWriter, T) -> Void) {
         u32(UInt32(items.count))

@@ -2,34 +2,47 @@ import TalonContracts
 import TalonCrypto
 import TalonStore
 
-/// Applies one envelope to the state inside the block's write transaction.
+/// Applies the envelopes of one block, one at a time, inside the block's write transaction.
 ///
 /// Each rule checks everything first and writes only when every check passed, so a
-/// rejected envelope changes no state; the indexes record it either way.
-struct ApplyContext {
+/// rejected envelope changes no state; the indexes record it either way. One context
+/// serves a whole block: it keeps the events and contract bindings it has read, which
+/// nearly every envelope of a block asks for again.
+final class ApplyContext {
     let txn: Transaction
     let tables: Ledger.Tables
     let height: UInt64
-    let leaf: UInt64
     let admins: Set<PublicKey>
     let chainID: String
     /// The block's timestamp: contracts see it as `ctx.now`.
     let timestamp: Int64
     let contracts: ContractRuntime
+    /// The Merkle leaf of the envelope being applied.
+    private var leaf: UInt64 = 0
+    /// Events and bindings as this block has read or written them (nil: no binding).
+    private var events: [String: EventState] = [:]
+    private var bindings: [String: BindingState?] = [:]
 
-    /// Applies `envelope` and returns `ok` or the reason it was rejected.
-    func apply(_ envelope: Envelope) throws -> String {
+    init(txn: Transaction, tables: Ledger.Tables, height: UInt64, admins: Set<PublicKey>, chainID: String,
+         timestamp: Int64, contracts: ContractRuntime) {
+        self.txn = txn; self.tables = tables; self.height = height; self.admins = admins; self.chainID = chainID
+        self.timestamp = timestamp; self.contracts = contracts
+    }
+
+    /// Applies `envelope` as leaf `leaf` and returns `ok` or the reason it was rejected.
+    func apply(_ envelope: Envelope, leaf: UInt64) throws -> String {
+        self.leaf = leaf
         let touched = try self.touched(by: envelope)
         // The ticket as it was before this envelope, for the audit row of a resale, listing or redeem.
         let subject = AuditSubject.ticketID(of: envelope.operation) == nil ? nil : touched.ticket.map(AuditSubject.init)
         let result: String
         do {
             guard envelope.chainID.utf8.elementsEqual(chainID.utf8) else { throw LedgerError.wrongChain }
-            let nonceKey = Schema.nonceKey(envelope.signer, envelope.nonce)
-            guard try !txn.contains(tables.accounts, nonceKey) else { throw LedgerError.nonceReused }
             // The nonce is spent whatever the rules decide, so a rejected envelope can never
             // be replayed later, when it might pass.
-            try txn.put(tables.accounts, nonceKey, Schema.u64(leaf))
+            guard try txn.insert(tables.accounts, Schema.nonceKey(envelope.signer, envelope.nonce), Schema.u64(leaf)) else {
+                throw LedgerError.nonceReused
+            }
             try applyRules(envelope.operation, signer: envelope.signer)
             result = "ok"
         } catch let e as LedgerError where e != .storeCorrupt {
@@ -37,10 +50,11 @@ struct ApplyContext {
             result = e.code
         }
         for ticket in touched.tickets { try txn.put(tables.tickets, Schema.ticketHistoryKey(ticket, leaf: leaf), []) }
-        for holder in touched.holders {
-            try txn.put(tables.accounts, Schema.holderHistoryKey(holder, leaf: leaf), Array((touched.tickets.first ?? "").utf8))
+        if !touched.holders.isEmpty {
+            let ticket = Array((touched.tickets.first ?? "").utf8)
+            for holder in touched.holders { try txn.put(tables.accounts, Schema.holderHistoryKey(holder, leaf: leaf), ticket) }
         }
-        for event in touched.events { try txn.put(tables.eventRecords, Schema.eventRecordKey(event, leaf: leaf), []) }
+        if let event = touched.event { try txn.put(tables.eventRecords, Schema.eventRecordKey(event, leaf: leaf), []) }
         if let subject { try recordAudit(envelope, subject, result: result) }
         return result
     }
@@ -55,10 +69,10 @@ struct ApplyContext {
     }
 
 
-    /// What an envelope names, looked up before it applies: the tickets, holders and events
+    /// What an envelope names, looked up before it applies: the tickets, holders and event
     /// its record is indexed under, and the state of the one ticket it acts on, if any.
     private struct Touched {
-        var tickets: [String] = [], holders: Set<PublicKey> = [], events: Set<String> = []
+        var tickets: [String] = [], holders: [PublicKey] = [], event: String?
         var ticket: TicketState?
     }
 
@@ -67,18 +81,19 @@ struct ApplyContext {
         case .registerIssuer, .deployContract:
             return Touched()
         case .createEvent(let o):
-            return Touched(events: [o.eventID])
+            return Touched(event: o.eventID)
         case .registerGate(let o):
-            return Touched(events: [o.eventID])
+            return Touched(event: o.eventID)
         case .bindContract(let o):
-            return Touched(events: [o.eventID])
+            return Touched(event: o.eventID)
         case .cancelEvent(let o):
-            return Touched(events: [o.eventID])
+            return Touched(event: o.eventID)
         case .issue(let o):
-            return Touched(tickets: o.tickets.map(\.ticketID), holders: Set(o.tickets.map(\.holder)), events: [o.eventID])
+            var seen = Set<PublicKey>()
+            return Touched(tickets: o.tickets.map(\.ticketID), holders: o.tickets.map(\.holder).filter { seen.insert($0).inserted }, event: o.eventID)
         case .transfer(let o):
             let ticket = try self.ticket(o.ticketID)
-            return Touched(tickets: [o.ticketID], holders: [envelope.signer, o.to], events: Set([ticket?.eventID].compactMap { $0 }), ticket: ticket)
+            return Touched(tickets: [o.ticketID], holders: Self.distinct(envelope.signer, o.to), event: ticket?.eventID, ticket: ticket)
         case .redeem(let o):
             return try ticketTouch(o.ticketID, signer: nil)
         case .void(let o):
@@ -94,11 +109,19 @@ struct ApplyContext {
         }
     }
 
-    /// A ticket operation touches the ticket, its holder, the signer (when given) and its event.
+    /// A ticket operation touches the ticket, the signer (when given), its holder and its event.
     private func ticketTouch(_ id: String, signer: PublicKey?) throws -> Touched {
         let ticket = try self.ticket(id)
-        return Touched(tickets: [id], holders: Set([signer, ticket?.holder].compactMap { $0 }),
-                       events: Set([ticket?.eventID].compactMap { $0 }), ticket: ticket)
+        return Touched(tickets: [id], holders: Self.distinct(signer, ticket?.holder), event: ticket?.eventID, ticket: ticket)
+    }
+
+    /// The keys given, each once.
+    private static func distinct(_ a: PublicKey?, _ b: PublicKey?) -> [PublicKey] {
+        switch (a, b) {
+        case let (a?, b?): a == b ? [a] : [a, b]
+        case let (a?, nil), let (nil, a?): [a]
+        case (nil, nil): []
+        }
     }
 
     private func applyRules(_ op: LedgerOperation, signer: PublicKey) throws {
@@ -216,7 +239,7 @@ struct ApplyContext {
             let new = BindingState(eventID: o.eventID, contract: o.contract, params: o.params, boundAt: height)
             let previous = try old.flatMap { $0.contract == o.contract ? try ContractParameters.parse($0.params) : nil }
             try decide(new, .onRebind, context(event: event, ticket: nil, counterparty: nil, signer: signer), previous: previous)
-            try txn.put(tables.bindings, Array(o.eventID.utf8), new.bytes)
+            try putBinding(new)
 
         case .listResale(let o):
             let ticket = try requireHeld(o.ticketID, by: signer)
@@ -351,7 +374,15 @@ struct ApplyContext {
     }
 
     private func binding(_ event: String) throws -> BindingState? {
-        try txn.get(tables.bindings, Array(event.utf8)).map { try BindingState(eventID: event, bytes: $0) }
+        if let cached = bindings[event] { return cached }
+        let binding = try txn.get(tables.bindings, Array(event.utf8)).map { try BindingState(eventID: event, bytes: $0) }
+        bindings[event] = .some(binding)
+        return binding
+    }
+
+    private func putBinding(_ b: BindingState) throws {
+        try txn.put(tables.bindings, Array(b.eventID.utf8), b.bytes)
+        bindings[b.eventID] = .some(b)
     }
 
     private func holding(_ key: PublicKey, event: String) throws -> Holding {
@@ -393,12 +424,18 @@ struct ApplyContext {
     }
 
     private func requireEvent(_ id: String) throws -> EventState {
+        if let cached = events[id] { return cached }
         guard let bytes = try txn.get(tables.events, Array(id.utf8)) else { throw LedgerError.unknownEvent.with("no event \(id)") }
-        return try EventState(eventID: id, bytes: bytes)
+        let event = try EventState(eventID: id, bytes: bytes)
+        events[id] = event
+        return event
     }
 
     private func putTicket(_ t: TicketState) throws { try txn.put(tables.tickets, Schema.ticketKey(t.ticketID), t.bytes) }
-    private func putEvent(_ e: EventState) throws { try txn.put(tables.events, Array(e.eventID.utf8), e.bytes) }
+    private func putEvent(_ e: EventState) throws {
+        try txn.put(tables.events, Array(e.eventID.utf8), e.bytes)
+        events[e.eventID] = e
+    }
 }
 
 extension UInt32 {

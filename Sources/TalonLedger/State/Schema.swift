@@ -54,24 +54,46 @@ enum Schema {
         return b.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    static func id(_ s: String) -> [UInt8] {
-        let b = Array(s.utf8)
-        return [UInt8(truncatingIfNeeded: b.count)] + b
-    }
+    static func id(_ s: String) -> [UInt8] { key(s.utf8.count + 1) { $0.id(s) } }
 
-    static func merkleKey(level: Int, index: UInt64) -> [UInt8] { [UInt8(level)] + u64(index) }
-    static func gateKey(event: String, gate: PublicKey) -> [UInt8] { id(event) + gate.bytes }
+    static func merkleKey(level: Int, index: UInt64) -> [UInt8] { key(9) { $0.append(UInt8(level)); $0.u64(index) } }
+    static func gateKey(event: String, gate: PublicKey) -> [UInt8] { key(event.utf8.count + 33) { $0.id(event); $0.key(gate) } }
     static func ticketKey(_ ticket: String) -> [UInt8] { id(ticket) }
-    static func ticketHistoryKey(_ ticket: String, leaf: UInt64) -> [UInt8] { id(ticket) + u64(leaf) }
-    static func nonceKey(_ signer: PublicKey, _ nonce: UInt64) -> [UInt8] { signer.bytes + [0x00] + u64(nonce) }
-    static func holderHistoryPrefix(_ holder: PublicKey) -> [UInt8] { holder.bytes + [0x01] }
-    static func holderHistoryKey(_ holder: PublicKey, leaf: UInt64) -> [UInt8] { holderHistoryPrefix(holder) + u64(leaf) }
-    static func holdingKey(_ holder: PublicKey, event: String) -> [UInt8] { id(event) + holder.bytes }
-    static func auditKey(_ event: String, _ kind: AuditKind, leaf: UInt64) -> [UInt8] { id(event) + [kind.rawValue] + u64(leaf) }
-    static func auditPrefix(_ event: String, _ kind: AuditKind) -> [UInt8] { id(event) + [kind.rawValue] }
-    static func eventTicketKey(_ event: String, _ ticket: String) -> [UInt8] { id(event) + id(ticket) }
-    static func eventRecordKey(_ event: String, leaf: UInt64) -> [UInt8] { id(event) + u64(leaf) }
+    static func ticketHistoryKey(_ ticket: String, leaf: UInt64) -> [UInt8] { key(ticket.utf8.count + 9) { $0.id(ticket); $0.u64(leaf) } }
+    static func nonceKey(_ signer: PublicKey, _ nonce: UInt64) -> [UInt8] { key(41) { $0.key(signer); $0.append(0x00); $0.u64(nonce) } }
+    static func holderHistoryPrefix(_ holder: PublicKey) -> [UInt8] { key(33) { $0.key(holder); $0.append(0x01) } }
+    static func holderHistoryKey(_ holder: PublicKey, leaf: UInt64) -> [UInt8] {
+        key(41) { $0.key(holder); $0.append(0x01); $0.u64(leaf) }
+    }
+    static func holdingKey(_ holder: PublicKey, event: String) -> [UInt8] { key(event.utf8.count + 33) { $0.id(event); $0.key(holder) } }
+    static func auditKey(_ event: String, _ kind: AuditKind, leaf: UInt64) -> [UInt8] {
+        key(event.utf8.count + 10) { $0.id(event); $0.append(kind.rawValue); $0.u64(leaf) }
+    }
+    static func auditPrefix(_ event: String, _ kind: AuditKind) -> [UInt8] { key(event.utf8.count + 2) { $0.id(event); $0.append(kind.rawValue) } }
+    static func eventTicketKey(_ event: String, _ ticket: String) -> [UInt8] {
+        key(event.utf8.count + ticket.utf8.count + 2) { $0.id(event); $0.id(ticket) }
+    }
+    static func eventRecordKey(_ event: String, leaf: UInt64) -> [UInt8] { key(event.utf8.count + 9) { $0.id(event); $0.u64(leaf) } }
+
+    /// Builds a key in one allocation of `capacity` bytes: keys are built for every index
+    /// entry an envelope writes, so apply throughput depends on this being cheap.
+    private static func key(_ capacity: Int, _ build: (inout [UInt8]) -> Void) -> [UInt8] {
+        var k: [UInt8] = []
+        k.reserveCapacity(capacity)
+        build(&k)
+        return k
+    }
 
     /// The leaf index at the end of a history key.
     static func trailingLeaf(_ key: [UInt8]) -> UInt64? { u64(key.suffix(8)) }
+}
+
+private extension [UInt8] {
+    /// A length byte then the UTF-8 bytes (ids are at most `Limits.idBytes` long).
+    mutating func id(_ s: String) {
+        append(UInt8(truncatingIfNeeded: s.utf8.count))
+        append(contentsOf: s.utf8)
+    }
+    mutating func key(_ p: PublicKey) { p.withUnsafeBytes { append(contentsOf: $0) } }
+    mutating func u64(_ v: UInt64) { Swift.withUnsafeBytes(of: v.bigEndian) { append(contentsOf: $0) } }
 }
