@@ -191,8 +191,6 @@ struct LedgerBench: ParsableCommand {
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
     }
-
-    /// Maps `range` on all cores, preserving order.
 }
 
 /// Hands the admitted next block from the admission task to the apply loop.

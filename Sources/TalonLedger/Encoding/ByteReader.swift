@@ -69,7 +69,10 @@ public struct ByteReader {
     /// - Throws: `LedgerError.nonCanonical` on invalid UTF-8, and as `data(max:)`.
     public mutating func string(max: Int) throws(LedgerError) -> String {
         let b = try view(max: max)
-        guard let s = String(validating: b, as: UTF8.self) else {
+        // Decoding repairs invalid UTF-8, so the bytes come back unchanged only when they
+        // were valid (this is cheaper than the generic `String(validating:as:)`).
+        let s = String(decoding: b, as: UTF8.self)
+        guard s.utf8.elementsEqual(b) else {
             throw LedgerError.nonCanonical.with("invalid UTF-8 in a string ending at offset \(offset)")
         }
         return s

@@ -22,6 +22,9 @@ final class ApplyContext {
     /// Events and bindings as this block has read or written them (nil: no binding).
     private var events: [String: EventState] = [:]
     private var bindings: [String: BindingState?] = [:]
+    /// The last ticket read or written: an envelope's rules ask again for the ticket its
+    /// indexes looked up.
+    private var lastTicket: (id: String, state: TicketState?)?
 
     init(txn: Transaction, tables: Ledger.Tables, height: UInt64, admins: Set<PublicKey>, chainID: String,
          timestamp: Int64, contracts: ContractRuntime) {
@@ -398,7 +401,10 @@ final class ApplyContext {
     // MARK: state access
 
     private func ticket(_ id: String) throws -> TicketState? {
-        try txn.get(tables.tickets, Schema.ticketKey(id)).map { try TicketState(ticketID: id, bytes: $0) }
+        if let last = lastTicket, last.id == id { return last.state }
+        let ticket = try txn.get(tables.tickets, Schema.ticketKey(id)).map { try TicketState(ticketID: id, bytes: $0) }
+        lastTicket = (id, ticket)
+        return ticket
     }
 
     /// A movable ticket that `signer` holds.
@@ -431,7 +437,10 @@ final class ApplyContext {
         return event
     }
 
-    private func putTicket(_ t: TicketState) throws { try txn.put(tables.tickets, Schema.ticketKey(t.ticketID), t.bytes) }
+    private func putTicket(_ t: TicketState) throws {
+        try txn.put(tables.tickets, Schema.ticketKey(t.ticketID), t.bytes)
+        lastTicket = (t.ticketID, t)
+    }
     private func putEvent(_ e: EventState) throws {
         try txn.put(tables.events, Array(e.eventID.utf8), e.bytes)
         events[e.eventID] = e
