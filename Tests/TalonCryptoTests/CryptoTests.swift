@@ -133,3 +133,36 @@ import TalonCrypto
         _ = key
     }
 }
+
+/// Keys and digests hold their 32 bytes inline: equality, hashing and order must still be
+/// those of the bytes.
+@Suite struct InlineBytesTests {
+    /// 32 bytes that differ from `base` at `index` only (or equal it for a nil index).
+    static func variant(of base: [UInt8], at index: Int?, to value: UInt8) -> [UInt8] {
+        var b = base
+        if let index { b[index] = value }
+        return b
+    }
+
+    @Test func orderEqualityAndHashFollowTheBytes() throws {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let base = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            // Mostly near-equal pairs, so every word and byte position decides some comparisons.
+            let at: Int? = Bool.random(using: &rng) ? Int.random(in: 0..<32, using: &rng) : nil
+            let other = Self.variant(of: base, at: at, to: UInt8.random(in: 0...255, using: &rng))
+            let a = try #require(PublicKey(bytes: base)), b = try #require(PublicKey(bytes: other))
+            let da = try #require(Digest(bytes: base)), db = try #require(Digest(bytes: other))
+            #expect((a < b) == base.lexicographicallyPrecedes(other))
+            #expect((da < db) == base.lexicographicallyPrecedes(other))
+            #expect((a == b) == (base == other) && (da == db) == (base == other))
+            if base == other { #expect(a.hashValue == b.hashValue && da.hashValue == db.hashValue) }
+            #expect(a.bytes == base && da.bytes == base)
+            #expect(a.withUnsafeBytes { Array($0) } == base && db.withUnsafeBytes { Array($0) } == other)
+        }
+        #expect(PublicKey(bytes: [UInt8](repeating: 1, count: 31)) == nil && Digest(bytes: [UInt8](repeating: 1, count: 33)) == nil)
+        #expect(Digest.zero.bytes == [UInt8](repeating: 0, count: 32))
+        let keys = (0..<50).map { _ in SigningKey.generate().publicKey }
+        #expect(Set(keys).count == 50 && keys.sorted().map(\.bytes) == keys.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+    }
+}

@@ -65,6 +65,42 @@ import TalonLedger
         #expect(try f.ledger.history(ticket: "T", limit: 10).isEmpty, "a prefix of an id is another id")
     }
 
+    /// Apply keeps what a block has read (events, bindings, the last ticket): an envelope
+    /// must still see every change made by the envelopes before it in the same block.
+    @Test func aBlockSeesItsOwnEarlierEnvelopesAsLaterBlocksWould() throws {
+        let one = try LedgerFixture()
+        let each = try LedgerFixture(admin: one.admin, issuer: one.issuer, genesis: one.genesisFile)
+        let alice = SigningKey.generate(), bob = SigningKey.generate(), gate = SigningKey.generate()
+        let limit = try LedgerContractTests.shipped("transfer-limit.lua")
+        let envelopes = [
+            one.sign(.createEvent(CreateEvent(eventID: "E1", name: "Show", venue: "Hall", startsAt: 100, doorsOpenAt: 50, capacity: 3, currency: "EUR")), by: one.issuer),
+            one.sign(.issue(IssueTickets(eventID: "E1", tickets: ["T1", "T2"].map { TicketSpec(ticketID: $0, section: "S", seat: $0, faceValue: 1000, holder: alice.publicKey) })), by: one.issuer),
+            one.sign(.issue(IssueTickets(eventID: "E1", tickets: ["T3", "T4"].map { TicketSpec(ticketID: $0, section: "S", seat: $0, faceValue: 1000, holder: alice.publicKey) })), by: one.issuer),  // over_capacity: sees 2 issued
+            one.sign(.transfer(Transfer(ticketID: "T1", to: bob.publicKey)), by: alice),
+            one.sign(.transfer(Transfer(ticketID: "T1", to: bob.publicKey)), by: alice),  // not_holder: sees the transfer
+            one.sign(.registerGate(RegisterGate(eventID: "E1", gate: gate.publicKey, name: "G", sections: [])), by: one.issuer),
+            one.sign(.redeem(Redeem(ticketID: "T2", sequence: 0, scannedAt: 77)), by: gate),
+            one.sign(.transfer(Transfer(ticketID: "T2", to: bob.publicKey)), by: alice),  // already_redeemed
+            one.sign(.cancelEvent(CancelEvent(eventID: "E1", reason: "storm")), by: one.issuer),
+            one.sign(.transfer(Transfer(ticketID: "T1", to: alice.publicKey)), by: bob),  // event_cancelled: sees the cancellation
+            one.sign(.requestRefund(RequestRefund(ticketID: "T1")), by: bob),
+            one.sign(.createEvent(CreateEvent(eventID: "E2", name: "Other", venue: "Hall", startsAt: 100, doorsOpenAt: 50, capacity: 5, currency: "EUR")), by: one.issuer),
+            one.sign(.deployContract(DeployContract(source: limit)), by: one.issuer),
+            one.sign(.bindContract(BindContract(eventID: "E2", contract: LedgerContractTests.id(limit), params: #"{"max_transfers": 1}"#)), by: one.issuer),
+            one.sign(.issue(IssueTickets(eventID: "E2", tickets: [TicketSpec(ticketID: "U1", section: "S", seat: "1", faceValue: 1000, holder: alice.publicKey)])), by: one.issuer),
+            one.sign(.transfer(Transfer(ticketID: "U1", to: bob.publicKey)), by: alice),
+            one.sign(.transfer(Transfer(ticketID: "U1", to: alice.publicKey)), by: bob),  // contract_denied: sees the binding
+        ]
+        let together = try one.apply(envelopes)
+        let apart = try envelopes.map { try each.apply([$0])[0] }
+        #expect(together == apart)
+        #expect(together == ["ok", "ok", "over_capacity", "ok", "not_holder", "ok", "ok", "already_redeemed", "ok", "event_cancelled", "ok",
+                             "ok", "ok", "ok", "ok", "ok", "contract_denied"])
+        for id in ["T1", "T2", "U1"] { #expect(try one.ledger.ticket(id) == each.ledger.ticket(id)?.withHeights(of: one.ledger.ticket(id))) }
+        #expect(try one.ledger.ticket("T1")?.status == .refunded && one.ledger.ticket("T3") == nil)
+        #expect(try one.ledger.event("E1")?.issued == 2 && one.ledger.event("E1")?.cancelled == true)
+    }
+
     @Test func sameEnvelopesGiveTheSameChainOnEveryStore() throws {
         let a = try LedgerFixture()
         let b = try LedgerFixture(admin: a.admin, issuer: a.issuer, genesis: a.genesisFile)
@@ -137,5 +173,15 @@ import TalonLedger
         #expect(report.ok)
         #expect(report.blocks == 3 && report.envelopes == 3)
         #expect(report.head == (try f.ledger.head()))
+    }
+}
+
+extension TicketState {
+    /// This state with the block heights of `other`: the same envelopes applied in other
+    /// blocks leave the same ticket but for the heights it records.
+    func withHeights(of other: TicketState?) -> TicketState {
+        var t = self
+        if let other { t.issuedAt = other.issuedAt; t.updatedAt = other.updatedAt }
+        return t
     }
 }

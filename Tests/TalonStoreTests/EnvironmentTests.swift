@@ -128,6 +128,29 @@ private func be(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Arr
         try env.read { (txn) throws in #expect(try txn.get(t, be(1)) == [1]) }
     }
 
+    @Test func insertWritesOnlyAnAbsentKey() throws {
+        let dir = TempDir()
+        let env = try Environment(path: dir.path, tables: ["t"])
+        let t = env.table("t")
+        try env.write { (txn) throws in
+            #expect(try txn.insert(t, [1], [10]))
+            #expect(try txn.insert(t, [1], [11]) == false, "a present key is reported, not overwritten")
+            #expect(try txn.get(t, [1]) == [10])
+        }
+        try env.read { (txn) throws in #expect(try txn.get(t, [1]) == [10] && txn.count(t) == 1) }
+        // Inserts that fill a small map grow it like puts do.
+        let small = try Environment(path: dir.path + "-small", tables: ["t"], options: .init(initialMapSize: 128 << 10))
+        defer { try? FileManager.default.removeItem(atPath: dir.path + "-small") }
+        let s = small.table("t")
+        var inserted = 0
+        try small.write { (txn) throws in
+            inserted = 0  // the closure runs again after the map grows
+            for i in 0..<500 as Range<UInt64> where try txn.insert(s, be(i), [UInt8](repeating: 7, count: 2000)) { inserted += 1 }
+        }
+        #expect(inserted == 500 && small.mapSize > 128 << 10)
+        try small.read { (txn) throws in #expect(try txn.count(s) == 500) }
+    }
+
     @Test func mapGrowsInsteadOfFailing() throws {
         let dir = TempDir()
         // A 256 KiB map: the writes below need several megabytes.
