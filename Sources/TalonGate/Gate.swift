@@ -15,29 +15,37 @@ public final class Gate: Sendable {
         memberKeys = Dictionary(store.genesis.genesis.members.map { ($0.id, $0.key) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// The verdict on pass `text` at time `now` (ms), recording the admission first when it admits.
-    /// A verified certificate newer than the snapshot is remembered, so that once the new
-    /// holder has shown a pass the old holder's is `superseded`.
+    /// The verdict on pass `text` at time `now` (ms), written to the gate's scan log (with
+    /// the admission when it admits) in one synced commit before it is returned. A verified
+    /// certificate newer than the snapshot is remembered in the same commit, so that once the
+    /// new holder has shown a pass the old holder's is `superseded`.
     public func scan(_ text: String, at now: Int64) throws(GateError) -> Verdict {
         let (verdict, pass, known) = try evaluate(text, at: now)
-        guard let pass else { return verdict }
+        guard let pass else { return try logged(verdict, at: now) }
         let c = pass.certificate
-        if !["forged", "wrong_event", "unknown_ticket"].contains(verdict.code), let known, c.sequence > known.sequence {
-            try store.learn(c)
+        var learned: OwnershipCertificate?
+        if !["forged", "wrong_event", "unknown_ticket"].contains(verdict.code), let known, c.sequence > known.sequence { learned = c }
+        let admission = verdict.decision == .admit
+            ? Admission(ticketID: c.ticketID, sequence: c.sequence, holder: c.holder, scannedAt: now, nonce: 0) : nil
+        if let earlier = try store.record(ScanRecord(verdict, at: now), admission: admission, learned: learned) {
+            return try logged(alreadyHere(earlier, ticket: c.ticketID), at: now)
         }
-        guard verdict.decision == .admit else { return verdict }
-        let admission = Admission(ticketID: c.ticketID, sequence: c.sequence, holder: c.holder, scannedAt: now, nonce: 0)
-        if let earlier = try store.record(admission) { return alreadyHere(earlier, ticket: c.ticketID) }
         return verdict
     }
 
     /// The verdict on every QR code in the image `bytes` (PNG, JPEG, …) at time `now`, or one
-    /// `no_code` denial when the image holds none or cannot be read.
+    /// `no_code` denial when the image holds none or cannot be read; each is logged.
     public func scan(image bytes: [UInt8], at now: Int64) throws(GateError) -> [Verdict] {
         try Self.codes(in: bytes).map { text throws(GateError) in
-            guard let text else { return .noCode }
+            guard let text else { return try logged(.noCode, at: now) }
             return try scan(text, at: now)
         }
+    }
+
+    /// `verdict`, once written to the scan log.
+    private func logged(_ verdict: Verdict, at now: Int64) throws(GateError) -> Verdict {
+        try store.record(ScanRecord(verdict, at: now))
+        return verdict
     }
 
     /// As `scan(image:at:)`, recording nothing.

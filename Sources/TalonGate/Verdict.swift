@@ -22,7 +22,7 @@ public struct Verdict: Hashable, Sendable, Encodable {
     static let noCode = deny("no_code", "no pass in the image: no QR code found, or the image cannot be read")
 
     /// `ms` (since the Unix epoch) as `2026-12-31 20:05:31 UTC`, for staff.
-    static func utc(_ ms: Int64) -> String {
+    public static func utc(_ ms: Int64) -> String {
         let seconds = ms.quotientAndRemainder(dividingBy: 1000).quotient - (ms < 0 && ms % 1000 != 0 ? 1 : 0)
         let (days, rest) = (seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400, ((seconds % 86_400) + 86_400) % 86_400)
         // Days to civil date (proleptic Gregorian), after Howard Hinnant's days_from_civil inverse.

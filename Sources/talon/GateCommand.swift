@@ -8,7 +8,7 @@ import TalonLedger
 struct GateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gate", abstract: "Gate scanners: sync a snapshot, scan passes offline, upload redemptions.",
-        subcommands: [Sync.self, Scan.self, Upload.self])
+        subcommands: [Sync.self, Scan.self, Log.self, Upload.self])
 
     struct Sync: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -112,6 +112,41 @@ struct GateCommand: ParsableCommand {
             case .deny: writeOut(Array("DENY \(v.code)\(ticket)  \(v.message)\n".utf8))
             }
         }
+    }
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The gate's log of scans: the latest verdicts, and a count per code.",
+            discussion: """
+                Every scan `talon gate scan` answered is logged in the gate's store, admitted or \
+                denied, with the gate's time. Prints the last --limit (oldest first, times in \
+                UTC), then how many scans of all had each code.
+                """)
+        @Option(name: .long, help: "The gate's local store directory.") var dir: String
+        @Option(name: .long, help: "How many of the latest scans to list.") var limit = 50
+        @Flag(name: .long, help: "List only denied scans.") var denied = false
+        @Flag(name: .long, help: "Print one JSON object with the scans and the counts.") var json = false
+
+        func run() throws {
+            try reportingErrors {
+                guard limit >= 0 else { throw CLIError(code: "invalid_argument", message: "--limit must not be negative") }
+                let (recent, counts) = try GateStore(dir: dir).scanLog(limit: limit, deniedOnly: denied)
+                if json {
+                    printJSON(LogBody(scans: recent, counts: counts))
+                    return
+                }
+                for s in recent {
+                    let ticket = s.ticketID.map { "  \($0)" } ?? ""
+                    let verdict = s.decision == .admit ? "ADMIT" : "DENY \(s.code)"
+                    writeOut(Array("\(Verdict.utc(s.scannedAt))  \(verdict)\(ticket)  \(s.message)\n".utf8))
+                }
+                let total = counts.values.reduce(0, +)
+                let summary = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                print("\(total) scans" + (summary.isEmpty ? "" : ": " + summary.joined(separator: ", ")))
+            }
+        }
+
+        struct LogBody: Encodable { let scans: [ScanRecord]; let counts: [String: Int] }
     }
 
     struct Upload: AsyncParsableCommand {

@@ -74,6 +74,15 @@ struct GateCLITests {
             let prefixes = ["DENY malformed ", "DENY malformed ", "ADMIT T-3 ", "DENY superseded T-3 "]
             #expect(lines.lines.count == prefixes.count && zip(lines.lines, prefixes).allSatisfy { $0.hasPrefix($1) }, "\(lines)")
 
+            // North's log holds every scan it answered, denials too.
+            let log = try await s.talon("gate", "log", "--dir", s.path("north"))
+            #expect(log.status == 0 && log.lines.count == 9, "\(log)")
+            #expect(log.lines.first?.contains(" UTC  ADMIT  T-1  section") == true && log.lines[1].contains(" UTC  DENY already_redeemed  T-1  "), "\(log)")
+            #expect(log.lines.last == "8 scans: admitted 3, malformed 2, already_redeemed 1, no_code 1, superseded 1", "\(log)")
+            let denials = try JSONValue.parse(try await s.talon("gate", "log", "--dir", s.path("north"), "--denied", "--limit", "2", "--json").stdout)
+            #expect(denials["scans"]?.array?.compactMap { $0["code"]?.string } == ["malformed", "superseded"], "\(denials)")
+            #expect(denials["scans"]?.array?.last?["ticket_id"]?.string == "T-3" && denials["counts"]?["admitted"]?.int == 3, "\(denials)")
+
             // Uploads: North's three and South's one; South's T-1 is the double entry.
             let up = try await s.talon("gate", "upload", "--dir", s.path("north"), "--node", node, "--key", north.path)
             #expect(up.status == 0 && up.stdout.contains("uploaded 3 redeems: ok 3"), "\(up)")

@@ -32,6 +32,34 @@ import TalonCrypto
         #expect(try reopened.scan(try f.pass("T1"), at: Self.now).code == "already_redeemed")
     }
 
+    @Test func everyScanIsLoggedWithItsVerdict() throws {
+        let t = Self.now
+        let verdicts = [try gate.scan(try f.pass("T1"), at: t),
+                        try gate.scan(try f.pass("T1", at: t + 1000), at: t + 1000),
+                        try gate.scan(try f.pass("T3", at: t + 2000), at: t + 2000),
+                        try gate.scan("hello", at: t + 3000)]
+            + (try gate.scan(image: Array("not an image".utf8), at: t + 4000))
+        _ = try gate.check(try f.pass("T5"), at: t)   // a check is not a scan: not logged
+        let (log, counts) = try gate.store.scanLog(limit: 10)
+        #expect(log.map(\.code) == ["admitted", "already_redeemed", "void", "malformed", "no_code"])
+        #expect(log.map(\.code) == verdicts.map(\.code) && log.map(\.message) == verdicts.map(\.message))
+        #expect(log.map(\.scannedAt) == [t, t + 1000, t + 2000, t + 3000, t + 4000])
+        #expect(log.map(\.decision) == [.admit, .deny, .deny, .deny, .deny] && log.map(\.ticketID) == ["T1", "T1", "T3", nil, nil])
+        #expect(counts == ["admitted": 1, "already_redeemed": 1, "void": 1, "malformed": 1, "no_code": 1])
+        let (denied, _) = try gate.store.scanLog(limit: 2, deniedOnly: true)
+        #expect(denied.map(\.code) == ["malformed", "no_code"], "the latest two denials, oldest first")
+
+        // An admission that finds the ticket already admitted writes neither it nor its scan.
+        let admission = Admission(ticketID: "T1", sequence: 0, holder: f.alice.publicKey, scannedAt: t + 5000, nonce: 0)
+        let earlier = try gate.store.record(ScanRecord(verdicts[0], at: t + 5000), admission: admission)
+        let after = try gate.store.scanLog(limit: 10).recent
+        #expect(earlier?.scannedAt == t && after.count == 5)
+        // A long message is kept to its first 1,024 bytes, cut characters repaired.
+        let long = ScanRecord(.deny("malformed", String(repeating: "€", count: 2000)), at: t)
+        let stored = try ScanRecord(bytes: long.bytes)
+        #expect(long.message.utf8.count <= ScanRecord.messageBytes + 2 && long.message.utf8.count > 1000 && stored == long)
+    }
+
     @Test func clockSkewOfOneWindowIsAcceptedAndTwoIsNot() throws {
         let w: Int64 = Pass.windowSeconds * 1000
         for (offset, admitted) in [(-2 * w, false), (-w, true), (0, true), (w, true), (2 * w, false)] {

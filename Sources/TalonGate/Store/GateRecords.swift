@@ -80,6 +80,48 @@ public struct Admission: Hashable, Sendable {
     }
 }
 
+/// One scan this gate answered, admitted or denied: the gate's own log, for its staff and
+/// for whoever looks into refused passes later (it never leaves the gate).
+public struct ScanRecord: Hashable, Sendable, Encodable {
+    /// The gate's clock at the scan, ms since the Unix epoch.
+    public var scannedAt: Int64
+    public var decision: Verdict.Decision
+    public var code: String
+    public var ticketID: String?
+    public var message: String
+
+    /// The record of `verdict`, given at `scannedAt`; a message is kept to its first 1,024 bytes.
+    public init(_ verdict: Verdict, at scannedAt: Int64) {
+        self.scannedAt = scannedAt; decision = verdict.decision; code = verdict.code; ticketID = verdict.ticketID
+        message = verdict.message.utf8.count <= Self.messageBytes ? verdict.message
+            : String(decoding: verdict.message.utf8.prefix(Self.messageBytes), as: UTF8.self)
+    }
+
+    static let messageBytes = 1024
+
+    /// `i64 scanned_at, u8 admitted (0/1), string code, u8 has_ticket [, string ticket], string message`.
+    var bytes: [UInt8] {
+        var w = ByteWriter(capacity: 64 + message.utf8.count)
+        w.i64(scannedAt); w.u8(decision == .admit ? 1 : 0); w.string(code)
+        if let ticketID { w.u8(1); w.string(ticketID) } else { w.u8(0) }
+        w.string(message)
+        return w.bytes
+    }
+
+    init(bytes: [UInt8]) throws(LedgerError) {
+        var r = ByteReader(bytes)
+        scannedAt = try r.i64()
+        decision = try r.u8() == 1 ? .admit : .deny
+        code = try r.string(max: 64)
+        ticketID = try r.u8() == 1 ? try r.string(max: Limits.idBytes) : nil
+        // Repairing a cut multi-byte character can add two bytes to the kept prefix.
+        message = try r.string(max: Self.messageBytes + 2)
+        try r.finish()
+    }
+
+    enum CodingKeys: String, CodingKey { case scannedAt = "scanned_at", decision, code, ticketID = "ticket_id", message }
+}
+
 /// Everything but the tickets that a gate's snapshot holds.
 public struct GateSnapshotInfo: Hashable, Sendable, Codable {
     public var event: EventState

@@ -1,14 +1,16 @@
 public import TalonLedger
 import TalonStore
 
-/// A gate's local LMDB store: the genesis, the event snapshot, and every admission, each
-/// written with a synced commit before its verdict is shown.
+/// A gate's local LMDB store: the genesis, the event snapshot, every admission, and a log
+/// of every scan, each scan written with one synced commit before its verdict is shown.
 public final class GateStore: Sendable {
-    static let metaTable = "gate_meta", ticketsTable = "gate_tickets", admissionsTable = "gate_admissions"
+    static let metaTable = "gate_meta", ticketsTable = "gate_tickets", admissionsTable = "gate_admissions", scansTable = "gate_scans"
     static let genesisKey = Array("genesis".utf8), infoKey = Array("snapshot".utf8)
 
     let env: Environment
     let meta: Table, tickets: Table, admissions: Table
+    /// u64 scan number (1, 2, …) -> ScanRecord.
+    let scans: Table
     /// The genesis the snapshot was made under.
     public let genesis: GenesisFile
     /// The snapshot's event, gates and head.
@@ -33,6 +35,7 @@ public final class GateStore: Sendable {
     private init(env: Environment, genesis: GenesisFile, info: GateSnapshotInfo) {
         self.env = env; self.genesis = genesis; self.info = info
         meta = env.table(Self.metaTable); tickets = env.table(Self.ticketsTable); admissions = env.table(Self.admissionsTable)
+        scans = env.table(Self.scansTable)
     }
 
     /// Replaces the snapshot in `dir` (creating the store if needed) with `info` and
@@ -97,35 +100,52 @@ public final class GateStore: Sendable {
         try Self.guarding { try env.read { txn in try txn.get(admissions, Array(id.utf8)).map { try Admission(ticketID: id, bytes: $0) } } }
     }
 
-    /// Records `a` durably, with its redeem nonce, unless the ticket was admitted already,
-    /// which is returned instead.
+    /// In one synced commit: takes the holder and sequence of verified certificate `learned`
+    /// when they are newer than the snapshot's, records `admission` with its redeem nonce,
+    /// and logs `scan`. When the ticket was admitted here already, the earlier admission is
+    /// returned and neither the admission nor the scan is written (the caller logs its
+    /// final verdict with another call).
     ///
     /// The nonce is fixed here so that a repeated upload signs the same envelope, and drawn
     /// at random (64 bits), so that stores sharing a gate key, or a store synced again into
     /// a fresh directory, do not reuse one: the ledger spends a signer's nonces once.
-    public func record(_ a: Admission) throws(GateError) -> Admission? {
+    @discardableResult
+    public func record(_ scan: ScanRecord, admission: Admission? = nil, learned: OwnershipCertificate? = nil) throws(GateError) -> Admission? {
         try Self.guarding {
             try env.write { txn in
-                if let earlier = try txn.get(admissions, Array(a.ticketID.utf8)) { return try Admission(ticketID: a.ticketID, bytes: earlier) }
-                var a = a
-                a.nonce = UInt64.random(in: 1...UInt64.max)
-                try txn.put(admissions, Array(a.ticketID.utf8), a.bytes)
+                if let c = learned, let bytes = try txn.get(tickets, Array(c.ticketID.utf8)) {
+                    var t = try GateTicket(ticketID: c.ticketID, bytes: bytes)
+                    if c.sequence > t.sequence {
+                        t.holder = c.holder
+                        t.sequence = c.sequence
+                        try txn.put(tickets, Array(c.ticketID.utf8), t.bytes)
+                    }
+                }
+                if var a = admission {
+                    if let earlier = try txn.get(admissions, Array(a.ticketID.utf8)) { return try Admission(ticketID: a.ticketID, bytes: earlier) }
+                    a.nonce = UInt64.random(in: 1...UInt64.max)
+                    try txn.put(admissions, Array(a.ticketID.utf8), a.bytes)
+                }
+                let last = try txn.last(scans, prefix: 0).map { try UInt64(storeBytes: $0.key) } ?? 0
+                try txn.put(scans, (last + 1).storeBytes, scan.bytes, append: true)
                 return nil
             }
         }
     }
 
-    /// Takes the holder and sequence of verified certificate `c` for its ticket when they are
-    /// newer than what the store knows.
-    public func learn(_ c: OwnershipCertificate) throws(GateError) {
+    /// The last `limit` scans logged (only denials when `deniedOnly`), oldest first, and
+    /// how many of all logged scans each code had.
+    public func scanLog(limit: Int, deniedOnly: Bool = false) throws(GateError) -> (recent: [ScanRecord], counts: [String: Int]) {
         try Self.guarding {
-            try env.write { txn in
-                guard let bytes = try txn.get(tickets, Array(c.ticketID.utf8)) else { return }
-                var t = try GateTicket(ticketID: c.ticketID, bytes: bytes)
-                guard c.sequence > t.sequence else { return }
-                t.holder = c.holder
-                t.sequence = c.sequence
-                try txn.put(tickets, Array(c.ticketID.utf8), t.bytes)
+            try env.read { txn in
+                var recent: [ScanRecord] = [], counts: [String: Int] = [:]
+                try txn.scan(scans, reverse: true) { _, v in
+                    let s = try ScanRecord(bytes: v)
+                    counts[s.code, default: 0] += 1
+                    if recent.count < limit, !deniedOnly || s.decision == .deny { recent.append(s) }
+                    return true
+                }
+                return (recent.reversed(), counts)
             }
         }
     }
@@ -161,7 +181,7 @@ public final class GateStore: Sendable {
     }
 
     private static func open(_ dir: String) throws(GateError) -> Environment {
-        try guarding { try Environment(path: dir, tables: [metaTable, ticketsTable, admissionsTable], options: .init(sync: true)) }
+        try guarding { try Environment(path: dir, tables: [metaTable, ticketsTable, admissionsTable, scansTable], options: .init(sync: true)) }
     }
 
     private static func guarding<R>(_ body: () throws -> R) throws(GateError) -> R {
