@@ -108,9 +108,7 @@ struct ClusterBench: AsyncParsableCommand {
     private struct ResultText: Decodable { let result: String? }
     private struct ResultsText: Decodable { let results: [ResultText] }
 
-    static func format(_ d: Duration) -> String {
-        String(format: "%.2f s", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
-    }
+    static func format(_ d: Duration) -> String { String(format: "%.2f s", d.seconds) }
 }
 
 /// One timed load: `connections` clients POST `bodies` (each once) over `urls`, client `c`
@@ -167,8 +165,7 @@ struct Load {
         try await client.shutdown()
         let results = try outcome.get()
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return Load(name: name, count: bodies.count, failed: results.1, seconds: seconds, histogram: results.0)
+        return Load(name: name, count: bodies.count, failed: results.1, seconds: elapsed.seconds, histogram: results.0)
     }
 
     func print(json: Bool) {
@@ -187,4 +184,9 @@ struct Load {
 final class Cursor: Sendable {
     private let value = Atomic<Int>(0)
     func next() -> Int { value.add(1, ordering: .relaxed).oldValue }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
