@@ -51,6 +51,11 @@ public final class Environment: @unchecked Sendable {
         return nil
     }
 
+    /// True when `path` holds an environment (its `data.mdb`); nothing is created.
+    public static func exists(at path: String) -> Bool {
+        access(path + "/data.mdb", F_OK) == 0
+    }
+
     /// Opens (creating it and its parents if needed) the environment at directory `path`
     /// with the named tables.
     /// - Throws: `StoreError.openFailed` when the directory cannot be created or opened.

@@ -59,6 +59,12 @@ import TalonCrypto
         #expect(long.message.utf8.count <= ScanRecord.messageBytes + 2 && long.message.utf8.count > 1000 && stored == long)
     }
 
+    @Test func aDirectoryWithoutASnapshotIsReportedNotCreated() throws {
+        let missing = f.dir + "/no-such-gate"
+        #expect(throws: GateError("gate_not_synced", "")) { try Gate(dir: missing) }
+        #expect(!FileManager.default.fileExists(atPath: missing), "a mistyped directory is not created")
+    }
+
     @Test func clockSkewOfOneWindowIsAcceptedAndTwoIsNot() throws {
         let w: Int64 = Pass.windowSeconds * 1000
         for (offset, admitted) in [(-2 * w, false), (-w, true), (0, true), (w, true), (2 * w, false)] {

@@ -19,6 +19,8 @@ public final class GateStore: Sendable {
     /// Opens the store in `dir`, which `talon gate sync` made.
     /// - Throws: `GateError` `gate_not_synced` when there is none, `gate_store_corrupt` when it cannot be read.
     public convenience init(dir: String) throws(GateError) {
+        // A mistyped directory is reported, not created.
+        guard Environment.exists(at: dir) else { throw Self.notSynced(dir) }
         let env = try Self.open(dir)
         let (genesis, info): (GenesisFile?, GateSnapshotInfo?) = try Self.guarding {
             try env.read { txn in
@@ -28,7 +30,7 @@ public final class GateStore: Sendable {
                 return (genesis, info)
             }
         }
-        guard let genesis, let info else { throw GateError("gate_not_synced", "\(dir) holds no gate snapshot: run talon gate sync first") }
+        guard let genesis, let info else { throw Self.notSynced(dir) }
         self.init(env: env, genesis: genesis, info: info)
     }
 
@@ -178,6 +180,10 @@ public final class GateStore: Sendable {
                 }
             }
         }
+    }
+
+    private static func notSynced(_ dir: String) -> GateError {
+        GateError("gate_not_synced", "\(dir) holds no gate snapshot: run talon gate sync first")
     }
 
     private static func open(_ dir: String) throws(GateError) -> Environment {
