@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "TalonLedgerTests",
             dependencies: [
-                "TalonLedger", "TalonCrypto", "TalonStore", "TalonContracts",
+                "TalonLedger", "TalonCrypto", "TalonStore", "TalonContracts", "TalonRaft",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
         .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
-        .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonCrypto", "TalonStore", "TalonLedger"]),
+        .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
         .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger"]),
     ]
 )

@@ -3,6 +3,7 @@ import Testing
 import TalonCrypto
 @testable import TalonGate
 @testable import TalonLedger
+import TalonRaft
 
 /// Every verdict a gate gives, decided offline from a snapshot of a real ledger.
 @Suite struct GateRulesTests {
@@ -189,7 +190,7 @@ import TalonCrypto
     /// and never crash.
     @Test func garbageAndAlmostValidPayloadsAreDenied() throws {
         let valid = try f.pass("T1")
-        var rng = QRTests.SplitMix64(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
         var payloads = ["", " ", "\n", "TP1:", "TP2:" + valid.dropFirst(4), "tp1:" + valid.dropFirst(4), String(valid.dropLast(3)),
                         valid + "00", valid + "0", String(repeating: "A", count: 100_000), "TP1:" + String(repeating: "Z", count: 900),

@@ -2,6 +2,7 @@
 import Testing
 import TalonCrypto
 import TalonLedger
+import TalonRaft
 
 struct NodeRecord: Hashable, CustomStringConvertible {
     let level: Int

@@ -3,6 +3,7 @@
 import Testing
 import TalonCrypto
 import TalonLedger
+import TalonRaft
 
 @Suite("Merkle verifier edge cases")
 struct MerkleVerifierTests {
