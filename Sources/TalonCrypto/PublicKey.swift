@@ -59,8 +59,8 @@ public struct PublicKey: Hashable, Sendable, Comparable, Codable, CustomStringCo
     }
 }
 
-/// An Ed25519 signature (64 bytes). Text form: 128 lowercase hex digits.
-public struct Signature: Hashable, Sendable, CustomStringConvertible {
+/// An Ed25519 signature (64 bytes). Text form (and JSON form): 128 lowercase hex digits.
+public struct Signature: Hashable, Sendable, CustomStringConvertible, Codable {
     /// The 64 raw signature bytes.
     public let bytes: [UInt8]
 
@@ -79,4 +79,17 @@ public struct Signature: Hashable, Sendable, CustomStringConvertible {
     /// Lowercase hex.
     public var hex: String { Hex.encode(bytes) }
     public var description: String { hex }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let signature = Signature(hex: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "signature must be 128 lowercase hex digits"))
+        }
+        self = signature
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(hex)
+    }
 }

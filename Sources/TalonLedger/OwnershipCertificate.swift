@@ -67,26 +67,4 @@ public struct OwnershipCertificate: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case ticketID = "ticket_id", eventID = "event_id", holder, sequence, height, node, signature
     }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        ticketID = try c.decode(String.self, forKey: .ticketID)
-        eventID = try c.decode(String.self, forKey: .eventID)
-        holder = try c.decode(PublicKey.self, forKey: .holder)
-        sequence = try c.decode(UInt64.self, forKey: .sequence)
-        height = try c.decode(UInt64.self, forKey: .height)
-        node = try c.decode(String.self, forKey: .node)
-        signature = try c.decodeSignature(forKey: .signature)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(ticketID, forKey: .ticketID)
-        try c.encode(eventID, forKey: .eventID)
-        try c.encode(holder, forKey: .holder)
-        try c.encode(sequence, forKey: .sequence)
-        try c.encode(height, forKey: .height)
-        try c.encode(node, forKey: .node)
-        try c.encode(signature.hex, forKey: .signature)
-    }
 }

@@ -43,29 +43,4 @@ public struct SignedHead: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey { case head, node, signature }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        head = try c.decode(Head.self, forKey: .head)
-        node = try c.decode(String.self, forKey: .node)
-        signature = try c.decodeSignature(forKey: .signature)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(head, forKey: .head)
-        try c.encode(node, forKey: .node)
-        try c.encode(signature.hex, forKey: .signature)
-    }
-}
-
-extension KeyedDecodingContainer {
-    /// A signature written as 128 lowercase hex digits.
-    func decodeSignature(forKey key: Key) throws -> Signature {
-        let text = try decode(String.self, forKey: key)
-        guard let signature = Signature(hex: text) else {
-            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "signature must be 128 lowercase hex digits")
-        }
-        return signature
-    }
 }

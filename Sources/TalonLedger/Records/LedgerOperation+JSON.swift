@@ -128,12 +128,8 @@ extension Envelope: Codable {
         let c = try decoder.container(keyedBy: AnyKey.self)
         let version: UInt8 = try c.get("version")
         guard version == Envelope.version else { throw LedgerError.unknownVersion.with("envelope version \(version) is not \(Envelope.version)") }
-        let sigHex: String = try c.get("signature")
-        guard let signature = Signature(hex: sigHex) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey("signature")], debugDescription: "signature must be 128 lowercase hex digits"))
-        }
         self.init(chainID: try c.get("chain_id"), signer: try c.get("signer"), nonce: try c.get("nonce"),
-                  operation: try c.get("op"), signature: signature)
+                  operation: try c.get("op"), signature: try c.get("signature"))
         // The JSON form has no limits of its own: hold it to the binary form's.
         _ = try Envelope(bytes: bytes)
     }
@@ -141,6 +137,6 @@ extension Envelope: Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: AnyKey.self)
         try c.put(Envelope.version, "version"); try c.put(chainID, "chain_id"); try c.put(signer, "signer")
-        try c.put(nonce, "nonce"); try c.put(operation, "op"); try c.put(signature.hex, "signature")
+        try c.put(nonce, "nonce"); try c.put(operation, "op"); try c.put(signature, "signature")
     }
 }
