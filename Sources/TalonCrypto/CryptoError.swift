@@ -25,3 +25,10 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Refused to overwrite an existing key file.
     public static let keyFileExists = CryptoError("key_file_exists", "")
 }
+
+extension CryptoError {
+    /// An authenticated ciphertext does not verify: wrong key, nonce, associated data, or tampered bytes.
+    public static let decryptionFailed = CryptoError("decryption_failed", "ciphertext does not authenticate")
+    /// A cipher state used every nonce it has.
+    public static let nonceExhausted = CryptoError("nonce_exhausted", "the cipher state has used every nonce")
+}

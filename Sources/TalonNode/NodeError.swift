@@ -25,8 +25,10 @@ public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let unknownMember = NodeError("peer_unknown_member", "peer is not a member of this cluster")
     /// The peer's proof does not verify with the member's genesis key.
     public static let badProof = NodeError("peer_bad_proof", "peer could not prove its genesis key")
-    /// A Raft message arrived before the peer proved who it is.
+    /// A frame other than the initiator's auth arrived before the peer proved who it is.
     public static let unauthenticated = NodeError("peer_unauthenticated", "peer sent messages before authenticating")
+    /// An encrypted frame does not authenticate: tampered with, replayed, reordered, or from another connection.
+    public static let rejectedFrame = NodeError("peer_frame_rejected", "a peer frame failed authentication")
     /// A committed log entry is not a batch this node can apply: a bug, never a client's
     /// input (the leader builds entries from admitted envelopes). The node stops.
     public static let corruptEntry = NodeError("corrupt_entry", "committed log entry cannot be applied")

@@ -1,16 +1,21 @@
 public import NIOCore
-import NIOPosix
+public import NIOPosix
 import Synchronization
 public import TalonCrypto
 public import TalonLedger
 public import TalonRaft
 
-/// Raft messages and forwarded submissions between cluster members over TCP. Every connection starts with the
-/// genesis-key handshake (`PeerHandshake`); an unlisted process can neither vote nor
-/// append. Each member keeps one outgoing link to every other member, reconnecting with
-/// exponential back-off, and serves the links others open to it. Queues are bounded: when a
-/// peer is unreachable the oldest messages go first (Raft tolerates loss). A malformed or
-/// oversized frame, or a message claiming another sender, closes that connection only.
+/// Raft messages and forwarded submissions between cluster members over TCP. Every
+/// connection opens with the `PeerHandshake` (Noise NN with genesis-key signatures), and every
+/// frame after it is encrypted and authenticated (`PeerSession`): an unlisted process can
+/// neither vote nor append, and nobody on the path can read, inject, replay or reorder frames.
+/// Each member keeps one outgoing link to every other member, reconnecting with exponential
+/// back-off, and serves the links others open to it. Queues are bounded: when a peer is
+/// unreachable the oldest messages go first (Raft tolerates loss). A malformed, oversized or
+/// unauthentic frame, or a message claiming another sender, closes that connection only.
+/// Connections still in their handshake are limited per address and in all (`HandshakeSlots`),
+/// and peer I/O runs on an event-loop group of its own, so neither a crowd of silent sockets
+/// nor API load can keep members apart.
 public final class PeerTransport: Sendable {
     /// Limits and timings.
     public struct Options: Sendable {
@@ -20,13 +25,15 @@ public final class PeerTransport: Sendable {
         public var maxFrameBytes = 64 << 20
         /// First and longest wait before reconnecting.
         public var minBackoff: Duration = .milliseconds(50)
-        public var maxBackoff: Duration = .seconds(2)
+        public var maxBackoff: Duration = .milliseconds(500)
         /// How long a connection attempt may take.
         public var connectTimeout: TimeAmount = .seconds(2)
         /// How long either side may take to complete the handshake before the connection closes.
         public var handshakeTimeout: TimeAmount = .seconds(5)
-        /// Inbound connections still in their handshake at once; more are closed on arrival.
+        /// Inbound connections still in their handshake at once, in all and from one address;
+        /// see `HandshakeSlots` for which one makes way.
         public var maxPendingHandshakes = 64
+        public var maxPendingHandshakesPerAddress = 8
         public init() {}
     }
 
@@ -39,7 +46,7 @@ public final class PeerTransport: Sendable {
     public let incoming: AsyncStream<PeerEvent>
     private let incomingSink: AsyncStream<PeerEvent>.Continuation
     private let outboxes: [NodeID: (stream: AsyncStream<PeerFrame>, sink: AsyncStream<PeerFrame>.Continuation)]
-    private let pendingHandshakes = Atomic<Int>(0)
+    private let slots: HandshakeSlots
 
     /// A transport for member `me`, reaching each other member at `addresses`.
     public init(members: ClusterMembers, me: NodeID, key: SigningKey,
@@ -49,6 +56,8 @@ public final class PeerTransport: Sendable {
         self.key = key
         self.addresses = addresses
         self.options = options
+        slots = HandshakeSlots(limit: options.maxPendingHandshakes, perAddress: options.maxPendingHandshakesPerAddress,
+                               memberHosts: Set(members.genesis.genesis.members.compactMap { Self.host(of: $0.peer) }))
         (incoming, incomingSink) = AsyncStream.makeStream(of: PeerEvent.self, bufferingPolicy: .bufferingNewest(options.queueLimit))
         var outboxes: [NodeID: (AsyncStream<PeerFrame>, AsyncStream<PeerFrame>.Continuation)] = [:]
         for id in members.ids where id != me {
@@ -67,9 +76,12 @@ public final class PeerTransport: Sendable {
         outboxes[peer]?.sink.yield(frame)
     }
 
+    /// The event loops every peer socket runs on, apart from the API's.
+    public static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     /// Binds the listening socket (port 0 picks a free one).
     public static func bind(host: String, port: Int) async throws -> PeerListener {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
@@ -103,31 +115,39 @@ public final class PeerTransport: Sendable {
 
     /// An inbound connection: handshake, then messages from that peer only.
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
-        // Members connect once each; a crowd of connections still proving nothing is closed.
-        var pending = true
-        defer { if pending { pendingHandshakes.subtract(1, ordering: .relaxed) } }
-        guard pendingHandshakes.add(1, ordering: .relaxed).newValue <= options.maxPendingHandshakes else {
+        // Members connect once each; a crowd of connections still proving nothing makes way.
+        guard let slot = slots.admit(connection.channel) else {
             try? await connection.channel.close()
             return
         }
+        var pending = true
+        defer { if pending { slots.release(slot) } }
         let deadline = closeUnlessAuthenticated(connection.channel)
         defer { deadline.cancel() }
         try? await connection.executeThenClose { inbound, outbound in
-            var handshake = PeerHandshake(members: members, me: me, key: key)
-            var decoder = FrameDecoder(maxFrameBytes: PeerFrame.handshakeFrameBytes)
-            try await outbound.write(handshake.challenge)
+            var handshake = PeerHandshake.Responder(members: members, me: me, key: key)
+            var session: PeerSession?
+            var replied = false
+            var decoder = FrameDecoder(maxFrameBytes: PeerHandshake.maxFrameBytes)
             for try await chunk in inbound {
                 decoder.append(chunk.readableBytesView)
-                while let frame = try decoder.next() {
-                    guard let peer = handshake.peer else {
-                        for reply in try handshake.receive(frame) { try await outbound.write(reply) }
-                        if handshake.isAuthenticated {
+                while let body = try decoder.next() {
+                    guard var current = session else {
+                        if !replied {
+                            try await outbound.write(ByteBuffer(bytes: try handshake.reply(to: body)))
+                            replied = true
+                        } else {
+                            session = try handshake.authenticate(body)
                             deadline.cancel()
                             decoder.maxFrameBytes = options.maxFrameBytes
-                            if pending { pending = false; pendingHandshakes.subtract(1, ordering: .relaxed) }
+                            pending = false
+                            slots.release(slot)
                         }
                         continue
                     }
+                    let frame = try current.open(body)
+                    session = current
+                    let peer = current.peer
                     switch frame {
                     case .raft(let message):
                         guard message.from == peer, message.to == me else {
@@ -138,8 +158,8 @@ public final class PeerTransport: Sendable {
                         incomingSink.yield(.forward(from: peer, request: request, envelopes: envelopes))
                     case .forwardReply(let request, let reply):
                         incomingSink.yield(.forwardReply(from: peer, request: request, reply))
-                    case .challenge, .proof:
-                        throw NodeError.protocolViolation.with("member \(peer) sent a handshake frame after authenticating")
+                    case .auth:
+                        throw NodeError.protocolViolation.with("member \(peer) authenticated twice")
                     }
                 }
             }
@@ -152,7 +172,7 @@ public final class PeerTransport: Sendable {
         var backoff = options.minBackoff
         while !Task.isCancelled {
             do {
-                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                let channel = try await ClientBootstrap(group: Self.eventLoopGroup)
                     .connectTimeout(options.connectTimeout)
                     .connect(host: address.host, port: address.port) { channel in
                         channel.eventLoop.makeCompletedFuture {
@@ -162,24 +182,25 @@ public final class PeerTransport: Sendable {
                 let deadline = closeUnlessAuthenticated(channel.channel)
                 defer { deadline.cancel() }
                 try await channel.executeThenClose { inbound, outbound in
-                    var handshake = PeerHandshake(members: members, me: me, key: key)
-                    var decoder = FrameDecoder(maxFrameBytes: PeerFrame.handshakeFrameBytes)
+                    var handshake = PeerHandshake.Initiator(members: members, me: me, key: key, connectingTo: peer)
+                    var decoder = FrameDecoder(maxFrameBytes: PeerHandshake.maxFrameBytes)
                     var replies = inbound.makeAsyncIterator()
-                    try await outbound.write(handshake.challenge)
-                    while !handshake.isAuthenticated {
+                    try await outbound.write(ByteBuffer(bytes: handshake.hello()))
+                    var reply: [UInt8]?
+                    while reply == nil {
                         guard let chunk = try await replies.next() else { throw NodeError.protocolViolation.with("closed during the handshake") }
                         decoder.append(chunk.readableBytesView)
-                        while let frame = try decoder.next() {
-                            for reply in try handshake.receive(frame) { try await outbound.write(reply) }
-                        }
+                        reply = try decoder.next()
                     }
-                    guard handshake.peer == peer else {
-                        throw NodeError.unknownMember.with("the member at \(address.host):\(address.port) is not \(peer)")
+                    guard let reply, decoder.pendingBytes == 0 else {
+                        throw NodeError.protocolViolation.with("bytes after the responder's reply")
                     }
+                    var (session, auth) = try handshake.finish(reply)
+                    try await outbound.write(ByteBuffer(bytes: auth))
                     deadline.cancel()
                     backoff = options.minBackoff
                     while let frame = await pending.next() {
-                        try await outbound.write(frame)
+                        try await outbound.write(ByteBuffer(bytes: try session.seal(frame)))
                     }
                 }
             } catch {
@@ -215,9 +236,10 @@ public struct PeerListener: Sendable {
     public var port: Int { channel.channel.localAddress?.port ?? 0 }
 }
 
-extension NIOAsyncChannelOutboundWriter<ByteBuffer> {
-    /// Writes one frame, length prefix included.
-    func write(_ frame: PeerFrame) async throws {
-        try await write(ByteBuffer(bytes: frame.bytes))
+extension PeerTransport {
+    /// The host part of a genesis `host:port` peer address.
+    static func host(of address: String) -> String? {
+        guard let colon = address.lastIndex(of: ":") else { return nil }
+        return String(address[..<colon])
     }
 }

@@ -19,102 +19,242 @@ struct Cluster {
         members = ClusterMembers(try GenesisFile(bytes: genesis.fileBytes))
     }
 
-    func side(_ id: NodeID, key: SigningKey? = nil) -> PeerHandshake {
-        PeerHandshake(members: members, me: id, key: key ?? keys[Int(id - 1)])
+    func initiator(_ id: NodeID, to peer: NodeID, key: SigningKey? = nil) -> PeerHandshake.Initiator {
+        PeerHandshake.Initiator(members: members, me: id, key: key ?? keys[Int(id - 1)], connectingTo: peer)
+    }
+
+    func responder(_ id: NodeID, key: SigningKey? = nil) -> PeerHandshake.Responder {
+        PeerHandshake.Responder(members: members, me: id, key: key ?? keys[Int(id - 1)])
     }
 }
 
-/// Runs both sides' handshakes through real frame bytes until neither has more to say.
-func connect(_ a: inout PeerHandshake, _ b: inout PeerHandshake) throws(NodeError) {
-    var toB = [a.challenge], toA = [b.challenge]
-    while !toA.isEmpty || !toB.isEmpty {
-        let forB = toB, forA = toA
-        toB = []; toA = []
-        for f in forB { toA += try b.receive(try roundTrip(f)) }
-        for f in forA { toB += try a.receive(try roundTrip(f)) }
-    }
-}
-
-func roundTrip(_ frame: PeerFrame) throws(NodeError) -> PeerFrame {
+/// The bytes of a length-prefixed frame after its prefix.
+func body(_ framed: [UInt8]) throws(NodeError) -> [UInt8] {
     var decoder = FrameDecoder()
-    decoder.append(frame.bytes)
-    guard let out = try decoder.next() else { throw NodeError.malformedFrame.with("incomplete") }
+    decoder.append(framed)
+    guard let out = try decoder.next(), decoder.pendingBytes == 0 else { throw NodeError.malformedFrame.with("not one frame") }
     return out
 }
 
+/// A whole handshake through real frame bytes; returns both ends' sessions.
+func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Responder) throws(NodeError) -> (PeerSession, PeerSession) {
+    let reply = try r.reply(to: try body(i.hello()))
+    let (initiator, auth) = try i.finish(try body(reply))
+    let responder = try r.authenticate(try body(auth))
+    return (initiator, responder)
+}
+
+/// A client with no member key speaking the handshake by hand, as an attacker would: it can
+/// run Noise NN with any member and read the proof it is sent, and seal frames on that
+/// connection, but it holds no key a member would accept.
+struct KeylessInitiator {
+    private var state: Noise.SymmetricState
+    private let ephemeral = X25519KeyPair()
+    private let genesis: Digest
+
+    init(_ members: ClusterMembers) {
+        genesis = members.genesis.hash
+        state = Noise.SymmetricState(protocolName: PeerHandshake.protocolName)
+        state.mixHash(PeerHandshake.prologueDomain + genesis.bytes)
+    }
+
+    mutating func hello() -> [UInt8] {
+        state.mixHash(ephemeral.publicKey)
+        state.mixHash([UInt8]())
+        return HandshakeFrame.hello(genesis: genesis, ephemeral: ephemeral.publicKey).bytes
+    }
+
+    /// The responder's decrypted proof and the cipher this client sends with.
+    mutating func finish(_ reply: [UInt8]) throws -> (proof: (node: NodeID, signature: Signature), send: Sealer) {
+        guard case .reply(let theirs, let sealed) = try HandshakeFrame(body: reply),
+              let shared = ephemeral.sharedSecret(with: theirs) else { throw NodeError.protocolViolation }
+        state.mixHash(theirs)
+        state.mixKey(shared)
+        let payload = try state.decryptAndHash(sealed)
+        let signature = try #require(Signature(bytes: payload.suffix(64)))
+        return ((payload.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }, signature), Sealer(cipher: state.split().initiatorToResponder))
+    }
+
+    struct Sealer {
+        var cipher: Noise.CipherState
+        /// A frame's bytes after the length prefix, sealed on this connection.
+        mutating func seal(_ frame: PeerFrame) throws -> [UInt8] { try cipher.encrypt(ad: [UInt8](), frame.bytes) }
+    }
+}
+
 @Suite struct PeerHandshakeTests {
-    @Test func membersProveThemselvesToEachOther() throws {
+    static let vote = Message(kind: .vote, from: 3, to: 1, term: 9, logTerm: 2, index: 4)
+
+    @Test func membersAuthenticateEachOtherAndTalk() throws {
         let c = try Cluster()
-        var a = c.side(1), b = c.side(3)
-        try connect(&a, &b)
-        #expect(a.peer == 3 && b.peer == 1)
+        var i = c.initiator(3, to: 1), r = c.responder(1)
+        var (out, inbound) = try connect(&i, &r)
+        #expect(out.peer == 1 && inbound.peer == 3)
+        for n in 0..<3 {
+            let frame = PeerFrame.raft(Message(kind: .heartbeat, from: 3, to: 1, term: UInt64(n)))
+            #expect(try inbound.open(try body(out.seal(frame))) == frame)
+        }
     }
 
     @Test func anotherGenesisIsRefused() throws {
         let c = try Cluster(), other = try Cluster(chainID: "talon-elsewhere")
-        var a = c.side(1), b = other.side(2)
-        #expect(throws: NodeError.wrongChain) { try connect(&a, &b) }
+        var i = c.initiator(1, to: 2), r = other.responder(2)
+        #expect(throws: NodeError.wrongChain) { _ = try connect(&i, &r) }
     }
 
-    /// A process with a key the genesis does not list cannot pass as a member.
+    /// A process with a key the genesis does not list cannot pass as a member, on either side.
     @Test func anUnlistedKeyCannotPassAsAMember() throws {
         let c = try Cluster()
-        var a = c.side(1), impostor = c.side(2, key: SigningKey.generate())
-        #expect(throws: NodeError.badProof) { try connect(&impostor, &a) }
-        #expect(!a.isAuthenticated)
+        var impostor = c.initiator(2, to: 1, key: SigningKey.generate()), r = c.responder(1)
+        #expect(throws: NodeError.badProof) { _ = try connect(&impostor, &r) }
+        var i = c.initiator(1, to: 2), fake = c.responder(2, key: SigningKey.generate())
+        #expect(throws: NodeError.badProof) { _ = try connect(&i, &fake) }
     }
 
-    @Test func unknownIdsAndOneselfAreRefused() throws {
+    @Test func unknownIdsOneselfAndTheWrongMemberAreRefused() throws {
         let c = try Cluster()
         for claimed: NodeID in [0, 1, 4, .max] {
-            var a = c.side(1), peer = PeerHandshake(members: c.members, me: claimed, key: c.keys[0])
-            #expect(throws: NodeError.unknownMember, "id \(claimed)") { try connect(&peer, &a) }
+            var i = PeerHandshake.Initiator(members: c.members, me: claimed, key: c.keys[0], connectingTo: 1)
+            var r = c.responder(1)
+            #expect(throws: NodeError.unknownMember, "id \(claimed)") { _ = try connect(&i, &r) }
         }
+        // Dialling member 2 and reaching member 3 (a moved address, or a redirect).
+        var i = c.initiator(1, to: 2), r = c.responder(3)
+        #expect(throws: NodeError.unknownMember) { _ = try connect(&i, &r) }
     }
 
-    /// A proof recorded on one connection is worthless on the next: it signs that
-    /// connection's nonces.
-    @Test func aRecordedProofCannotBeReplayed() throws {
+    /// The old attack: a keyless client connects to two members and relays each one's proof to
+    /// the other. Now a proof signs its connection's handshake hash and role, so spliced into
+    /// another connection (or reflected back as an initiator's) it fails.
+    @Test func aRelayedProofDoesNotLogIn() throws {
         let c = try Cluster()
-        var a1 = c.side(1)
-        var b = c.side(2)
-        _ = try b.receive(a1.challenge)
-        let proof = try a1.receive(b.challenge)  // a1's proof for b's first nonce
-        #expect(proof.count == 1)
-
-        // A new connection to node 2: the attacker replays a1's challenge and proof word for
-        // word, but node 2's nonce is new.
-        var victim = c.side(2)
-        _ = try victim.receive(a1.challenge)
-        #expect(throws: NodeError.badProof) { _ = try victim.receive(proof[0]) }
+        var a = c.responder(1), b = c.responder(2)
+        var toA = KeylessInitiator(c.members), toB = KeylessInitiator(c.members)
+        var (proofOfA, sendToA) = try toA.finish(try body(a.reply(to: try body(toA.hello()))))
+        var (proofOfB, sendToB) = try toB.finish(try body(b.reply(to: try body(toB.hello()))))
+        // Each member's genuine proof, presented to the other as the initiator's auth.
+        #expect(throws: NodeError.badProof) { _ = try a.authenticate(try sendToA.seal(.auth(node: 2, signature: proofOfB.signature))) }
+        #expect(throws: NodeError.badProof) { _ = try b.authenticate(try sendToB.seal(.auth(node: 1, signature: proofOfA.signature))) }
+        // Reflected: a member's own proof, as itself or as another member.
+        var a2 = c.responder(1), again = KeylessInitiator(c.members)
+        (proofOfA, sendToA) = try again.finish(try body(a2.reply(to: try body(again.hello()))))
+        #expect(throws: NodeError.unknownMember) { _ = try a2.authenticate(try sendToA.seal(.auth(node: 1, signature: proofOfA.signature))) }
+        var a3 = c.responder(1), third = KeylessInitiator(c.members)
+        (proofOfA, sendToA) = try third.finish(try body(a3.reply(to: try body(third.hello()))))
+        #expect(throws: NodeError.badProof) { _ = try a3.authenticate(try sendToA.seal(.auth(node: 3, signature: proofOfA.signature))) }
+        _ = (proofOfB, sendToB)
     }
 
-    @Test func raftMessagesBeforeTheProofAreRefused() throws {
+    /// Relaying whole handshakes unchanged between two members only makes the attacker a
+    /// wire: the members get a session whose keys it cannot know, so it can inject nothing.
+    @Test func aTransparentRelayCanOnlyCarryBytes() throws {
         let c = try Cluster()
-        var a = c.side(1)
-        let m = Message(kind: .vote, from: 2, to: 1, term: 9)
-        #expect(throws: NodeError.unauthenticated) { _ = try a.receive(.raft(m)) }
-        var b = c.side(2)
-        #expect(throws: NodeError.protocolViolation) {
-            _ = try b.receive(.proof(node: 1, signature: c.keys[0].sign([1])))
-        }
+        var i = c.initiator(2, to: 1), r = c.responder(1)
+        var (sender, receiver) = try connect(&i, &r)
+        // The attacker saw every byte; its best guess at a frame is a key of its own.
+        var s = Noise.SymmetricState(protocolName: PeerHandshake.protocolName)
+        s.mixKey(secureRandomBytes(32))
+        var guess = s.split().initiatorToResponder
+        let injected = FrameDecoder.framed(try guess.encrypt(ad: [UInt8](), PeerFrame.raft(Self.vote).bytes))
+        #expect(throws: NodeError.rejectedFrame) { _ = try receiver.open(try body(injected)) }
+        _ = sender
+    }
+
+    /// Reflection into a member's own outgoing connection: member 1 dials member 2 and the
+    /// attacker answers with member 1's own reply to that very hello.
+    @Test func aReflectedHandshakeIsRefused() throws {
+        let c = try Cluster()
+        var out = c.initiator(1, to: 2)
+        var self1 = c.responder(1)
+        let reflected = try self1.reply(to: try body(out.hello()))
+        #expect(throws: NodeError.unknownMember) { _ = try out.finish(try body(reflected)) }
+    }
+
+    /// Replay: every byte a member sent on a recorded connection, sent again on a new one. The
+    /// responder's fresh ephemeral key makes the recorded auth and frames undecryptable.
+    @Test func aReplayedHandshakeIsRefused() throws {
+        let c = try Cluster()
+        var i = c.initiator(2, to: 1), r = c.responder(1)
+        let hello = i.hello()
+        let (sessionFrom, auth) = try i.finish(try body(r.reply(to: try body(hello))))
+        var sender = sessionFrom
+        let recorded = try sender.seal(.raft(Message(kind: .heartbeat, from: 2, to: 1, term: 4)))
+        _ = try r.authenticate(try body(auth))
+
+        var victim = c.responder(1)
+        _ = try victim.reply(to: try body(hello))
+        #expect(throws: NodeError.rejectedFrame) { _ = try victim.authenticate(try body(auth)) }
+        var again = c.responder(1)
+        _ = try again.reply(to: try body(hello))
+        #expect(throws: NodeError.rejectedFrame) { _ = try again.authenticate(try body(recorded)) }
+    }
+
+    /// Frames that were tampered with, replayed, reordered, skipped, or belong to another
+    /// connection between the same two members all fail to open.
+    @Test func framesOutsideTheirPlaceFailToOpen() throws {
+        let c = try Cluster()
+        var i1 = c.initiator(2, to: 1), r1 = c.responder(1)
+        var (send1, receive1) = try connect(&i1, &r1)
+        var i2 = c.initiator(2, to: 1), r2 = c.responder(1)
+        var (send2, _) = try connect(&i2, &r2)
+        let frames = try (0..<4).map { n in try body(send1.seal(.raft(Message(kind: .heartbeat, from: 2, to: 1, term: UInt64(n))))) }
+        let other = try body(send2.seal(.raft(Message(kind: .heartbeat, from: 2, to: 1, term: 0))))
+
+        var tampered = frames[0]
+        tampered[3] ^= 1
+        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(tampered) }
+        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(other) }       // another connection's
+        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(frames[1]) }   // reordered
+        _ = try receive1.open(frames[0])
+        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(frames[0]) }   // replayed
+        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(frames[2]) }   // one skipped
+        _ = try receive1.open(frames[1])
+        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(Array(frames[2].prefix(16))) } // truncated
+    }
+
+    /// Before its auth, an initiator may send nothing else, even correctly encrypted.
+    @Test func framesBeforeTheAuthAreRefused() throws {
+        let c = try Cluster()
+        var r = c.responder(1), keyless = KeylessInitiator(c.members)
+        var (_, send) = try keyless.finish(try body(r.reply(to: try body(keyless.hello()))))
+        #expect(throws: NodeError.unauthenticated) { _ = try r.authenticate(try send.seal(.raft(Self.vote))) }
+        var fresh = c.responder(1)
+        #expect(throws: NodeError.protocolViolation) { _ = try fresh.authenticate([0, 1, 2]) }
+    }
+
+    /// A low-order ephemeral key would make the session keys public: refused on both sides.
+    @Test func lowOrderEphemeralKeysAreRefused() throws {
+        let c = try Cluster()
+        let zero = [UInt8](repeating: 0, count: 32)
+        var r = c.responder(1)
+        let hello = HandshakeFrame.hello(genesis: c.members.genesis.hash, ephemeral: zero).bytes
+        #expect(throws: NodeError.malformedFrame) { _ = try r.reply(to: try body(hello)) }
+        var i = c.initiator(1, to: 2)
+        _ = i.hello()
+        let reply = HandshakeFrame.reply(ephemeral: zero, sealedAuth: [UInt8](repeating: 0, count: 88)).bytes
+        #expect(throws: NodeError.malformedFrame) { _ = try i.finish(try body(reply)) }
+    }
+
+    /// Signatures are domain-separated by role: a responder's signature is no initiator's.
+    @Test func theSignedBytesNameTheRole() {
+        let hash = [UInt8](repeating: 7, count: 32)
+        let a = PeerHandshake.signedBytes(role: .initiator, handshakeHash: hash, node: 2)
+        let b = PeerHandshake.signedBytes(role: .responder, handshakeHash: hash, node: 2)
+        #expect(a != b)
+        #expect(a.starts(with: Array("TALON-PEER-AUTH-V2\0".utf8)))
+        #expect(a.count == 19 + 1 + 32 + 8)
     }
 }
 
 @Suite struct FrameDecoderTests {
-    static let frames: [PeerFrame] = [
-        .challenge(nonce: [UInt8](repeating: 7, count: 32), genesisHash: SHA256.hash([1])),
-        .proof(node: 2, signature: SigningKey(seed: [UInt8](repeating: 1, count: 32))!.sign([9])),
-        .raft(Message(kind: .append, from: 1, to: 2, term: 3, logTerm: 2, index: 4,
-                      entries: [Entry(term: 3, index: 5, data: [1, 2, 3])], commit: 4)),
-    ]
+    static let frames: [[UInt8]] = [[1, 2, 3], [], Array(repeating: 9, count: 300)]
 
     /// The stream cut at every byte boundary gives back the same frames.
     @Test func framesSurviveAnySplitOfTheStream() throws {
-        let stream = Self.frames.flatMap(\.bytes)
+        let stream = Self.frames.flatMap(FrameDecoder.framed)
         for cut in 0...stream.count {
             var d = FrameDecoder()
-            var out: [PeerFrame] = []
+            var out: [[UInt8]] = []
             d.append(stream[..<cut])
             while let f = try d.next() { out.append(f) }
             d.append(stream[cut...])
@@ -134,18 +274,34 @@ func roundTrip(_ frame: PeerFrame) throws(NodeError) -> PeerFrame {
         #expect(throws: NodeError.frameTooLarge) { try huge.next() }
     }
 
-    @Test func malformedBodiesAreRefused() {
+    @Test func malformedPlaintextsAreRefused() {
         let bodies: [[UInt8]] = [
-            [], [1], [2, 1] + [UInt8](repeating: 0, count: 64),      // too short, wrong version
-            [1, 9, 0], [1, 1] + [UInt8](repeating: 0, count: 63),    // unknown type, short challenge
-            [1, 1] + [UInt8](repeating: 0, count: 65),               // long challenge
-            [1, 2] + [UInt8](repeating: 0, count: 71),               // short proof
-            [1, 3, 1, 99],                                           // a broken Raft message
+            [], [9, 0], [6] + [UInt8](repeating: 0, count: 71),   // empty, unknown type, short auth
+            [3, 1, 99], [4, 0, 0], [5, 0, 0, 0, 0, 0, 0, 0, 1, 7],  // broken Raft, forward, reply
         ]
         for body in bodies {
-            var d = FrameDecoder()
-            d.append(withUnsafeBytes(of: UInt32(body.count).bigEndian) { Array($0) } + body)
-            #expect(throws: NodeError.malformedFrame, "\(body.prefix(4))") { try d.next() }
+            #expect(throws: NodeError.malformedFrame, "\(body.prefix(4))") { _ = try PeerFrame(bytes: body) }
         }
+    }
+
+    @Test func malformedHandshakeFramesAreRefused() {
+        let bodies: [[UInt8]] = [
+            [], [2], [1, 1] + [UInt8](repeating: 0, count: 64),   // too short, old version
+            [2, 9], [2, 1] + [UInt8](repeating: 0, count: 63),    // unknown type, short hello
+            [2, 2] + [UInt8](repeating: 0, count: 119),           // short reply
+        ]
+        for body in bodies {
+            #expect(throws: NodeError.malformedFrame, "\(body.prefix(4))") { _ = try HandshakeFrame(body: body) }
+        }
+    }
+
+    @Test func framesRoundTrip() throws {
+        let key = SigningKey(seed: [UInt8](repeating: 1, count: 32))
+        let frames: [PeerFrame] = [
+            .auth(node: 2, signature: try #require(key).sign([9])),
+            .raft(Message(kind: .append, from: 1, to: 2, term: 3, logTerm: 2, index: 4,
+                          entries: [Entry(term: 3, index: 5, data: [1, 2, 3])], commit: 4)),
+        ]
+        for f in frames { #expect(try PeerFrame(bytes: f.bytes) == f) }
     }
 }

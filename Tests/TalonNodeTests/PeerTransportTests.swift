@@ -143,7 +143,7 @@ struct PeerTransportTests {
             #expect(closed, "the node closed the connection")
         }
         // An impostor that completes its side of the handshake with a key the genesis lacks.
-        let impostor = PeerHandshake(members: c.cluster.members, me: 2, key: SigningKey.generate())
+        let impostor = PeerHandshake.Initiator(members: c.cluster.members, me: 2, key: SigningKey.generate(), connectingTo: 1)
         let closed = try await within(10, "impostor closed") {
             try await Self.handshakeRaw(impostor, to: port, then: Message(kind: .vote, from: 2, to: 1, term: 99))
         }
@@ -180,6 +180,30 @@ struct PeerTransportTests {
         await c.stopAll()
     }
 
+    /// Silent sockets that never say a word, far more than the handshake slots, cannot keep a
+    /// member out: each newcomer from a crowded address closes that address's oldest pending
+    /// connection, and a member completes its handshake in a few round trips.
+    @Test func aCrowdOfSilentSocketsCannotKeepAMemberOut() async throws {
+        let c = try await TransportCluster()
+        let port = try #require(c.ports[1])
+        await c.stop(2)
+        var silent: [NIOAsyncChannel<ByteBuffer, ByteBuffer>] = []
+        for _ in 0..<200 { silent.append(try await Self.connect(port)) }
+        try await c.restart(2)
+        let in1 = try #require(c.transports[1]).incoming
+        let hello = Message(kind: .heartbeatResponse, from: 2, to: 1, term: 3)
+        let sender = Task {
+            while !Task.isCancelled {
+                c.transports[2]?.send(hello)
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        defer { sender.cancel() }
+        #expect(try await within(2.5, "member 2 through the crowd, well inside an election timeout") { try await receive(in1) { $0.from == 2 } } == hello)
+        for channel in silent { try? await channel.channel.close() }
+        await c.stopAll()
+    }
+
     // MARK: - Raw clients
 
     static func connect(_ port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
@@ -199,19 +223,19 @@ struct PeerTransportTests {
     }
 
     /// Runs `handshake` against the node, then sends `message`; true once the node closes.
-    static func handshakeRaw(_ handshake: PeerHandshake, to port: Int, then message: Message) async throws -> Bool {
+    static func handshakeRaw(_ handshake: PeerHandshake.Initiator, to port: Int, then message: Message) async throws -> Bool {
         let channel = try await connect(port)
         var h = handshake
         return try await channel.executeThenClose { inbound, outbound in
             var decoder = FrameDecoder()
-            try await outbound.write(ByteBuffer(bytes: h.challenge.bytes))
+            try await outbound.write(ByteBuffer(bytes: h.hello()))
             do {
                 for try await chunk in inbound {
                     decoder.append(chunk.readableBytesView)
-                    while let frame = try decoder.next() {
-                        for reply in (try? h.receive(frame)) ?? [] { try await outbound.write(ByteBuffer(bytes: reply.bytes)) }
-                    }
-                    try await outbound.write(ByteBuffer(bytes: PeerFrame.raft(message).bytes))
+                    guard let reply = try decoder.next() else { continue }
+                    var (session, auth) = try h.finish(reply)
+                    try await outbound.write(ByteBuffer(bytes: auth))
+                    try await outbound.write(ByteBuffer(bytes: try session.seal(.raft(message))))
                 }
             } catch {
                 return true
