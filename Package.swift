@@ -92,6 +92,9 @@ let package = Package(
             ]
         ),
 
+        // What more than one test target needs: an attacker's view of the peer protocol.
+        .target(name: "TalonTestSupport", dependencies: ["TalonNode", "TalonCrypto", "TalonLedger", "TalonRaft"],
+                path: "Tests/TalonTestSupport"),
         .testTarget(name: "TalonCryptoTests", dependencies: ["TalonCrypto"]),
         .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore"]),
         .testTarget(
@@ -104,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "TalonNodeTests",
             dependencies: [
-                "TalonNode", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft",
+                "TalonNode", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -112,7 +115,7 @@ let package = Package(
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
         .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
         .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
-        .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger"]),
+        .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),
     ]
 )
 

@@ -1,5 +1,6 @@
 public import NIOCore
 public import NIOPosix
+import Metrics
 import Synchronization
 public import TalonCrypto
 public import TalonLedger
@@ -124,7 +125,23 @@ public final class PeerTransport: Sendable {
         defer { if pending { slots.release(slot) } }
         let deadline = closeUnlessAuthenticated(connection.channel)
         defer { deadline.cancel() }
-        try? await connection.executeThenClose { inbound, outbound in
+        do {
+            try await serve(connection, slot: slot, deadline: deadline) { pending = false }
+        } catch let error as NodeError {
+            Self.refused(error)
+        } catch {
+            // The connection closed or broke: nothing the peer said was refused.
+        }
+    }
+
+    /// Counts a connection closed for what the peer sent, by code, in `/metrics`.
+    static func refused(_ error: NodeError) {
+        Counter(label: "talon_peer_refused_total", dimensions: [("code", error.code)]).increment()
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, slot: UInt64, deadline: Scheduled<Void>,
+                       authenticated: () -> Void) async throws {
+        try await connection.executeThenClose { inbound, outbound in
             var handshake = PeerHandshake.Responder(members: members, me: me, key: key)
             var session: PeerSession?
             var replied = false
@@ -140,7 +157,7 @@ public final class PeerTransport: Sendable {
                             session = try handshake.authenticate(body)
                             deadline.cancel()
                             decoder.maxFrameBytes = options.maxFrameBytes
-                            pending = false
+                            authenticated()
                             slots.release(slot)
                         }
                         continue
@@ -203,8 +220,10 @@ public final class PeerTransport: Sendable {
                         try await outbound.write(ByteBuffer(bytes: try session.seal(frame)))
                     }
                 }
+            } catch let error as NodeError {
+                Self.refused(error)
             } catch {
-                // Unreachable, refused or broken: try again after the back-off.
+                // Unreachable or broken: try again after the back-off.
             }
             do { try await Task.sleep(for: backoff) } catch { return }
             backoff = min(backoff * 2, options.maxBackoff)

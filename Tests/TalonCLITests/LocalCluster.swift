@@ -36,8 +36,8 @@ final class LocalCluster: Sendable {
     var nodes: ClosedRange<Int> { 1...size }
     var apis: [String] { nodes.map(api) }
 
-    /// Starts node `i`; its standard output and error are appended to `n<i>.log`.
-    func start(_ i: Int) throws {
+    /// Starts node `i` with any `extra` flags; its standard output and error are appended to `n<i>.log`.
+    func start(_ i: Int, extra: [String] = []) throws {
         let log = sandbox.path("n\(i).log")
         if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -45,7 +45,7 @@ final class LocalCluster: Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TalonBinary.path)
         p.arguments = ["node", "run", "--data", sandbox.path("data/n\(i)"), "--genesis", chain.genesis, "--node", "n\(i)",
-                       "--key", sandbox.path("net/keys/n\(i).key")]
+                       "--key", sandbox.path("net/keys/n\(i).key")] + extra
         p.standardOutput = handle
         p.standardError = handle
         p.standardInput = FileHandle.nullDevice

@@ -3,6 +3,7 @@ import TalonCrypto
 import TalonLedger
 import TalonNode
 import TalonRaft
+import TalonTestSupport
 
 /// Three members with their keys, from a genesis built in the test.
 struct Cluster {
@@ -42,44 +43,6 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
     let (initiator, auth) = try i.finish(try body(reply))
     let responder = try r.authenticate(try body(auth))
     return (initiator, responder)
-}
-
-/// A client with no member key speaking the handshake by hand, as an attacker would: it can
-/// run Noise NN with any member and read the proof it is sent, and seal frames on that
-/// connection, but it holds no key a member would accept.
-struct KeylessInitiator {
-    private var state: Noise.SymmetricState
-    private let ephemeral = X25519KeyPair()
-    private let genesis: Digest
-
-    init(_ members: ClusterMembers) {
-        genesis = members.genesis.hash
-        state = Noise.SymmetricState(protocolName: PeerHandshake.protocolName)
-        state.mixHash(PeerHandshake.prologueDomain + genesis.bytes)
-    }
-
-    mutating func hello() -> [UInt8] {
-        state.mixHash(ephemeral.publicKey)
-        state.mixHash([UInt8]())
-        return HandshakeFrame.hello(genesis: genesis, ephemeral: ephemeral.publicKey).bytes
-    }
-
-    /// The responder's decrypted proof and the cipher this client sends with.
-    mutating func finish(_ reply: [UInt8]) throws -> (proof: (node: NodeID, signature: Signature), send: Sealer) {
-        guard case .reply(let theirs, let sealed) = try HandshakeFrame(body: reply),
-              let shared = ephemeral.sharedSecret(with: theirs) else { throw NodeError.protocolViolation }
-        state.mixHash(theirs)
-        state.mixKey(shared)
-        let payload = try state.decryptAndHash(sealed)
-        let signature = try #require(Signature(bytes: payload.suffix(64)))
-        return ((payload.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }, signature), Sealer(cipher: state.split().initiatorToResponder))
-    }
-
-    struct Sealer {
-        var cipher: Noise.CipherState
-        /// A frame's bytes after the length prefix, sealed on this connection.
-        mutating func seal(_ frame: PeerFrame) throws -> [UInt8] { try cipher.encrypt(ad: [UInt8](), frame.bytes) }
-    }
 }
 
 @Suite struct PeerHandshakeTests {
