@@ -121,12 +121,11 @@ public final class PeerTransport: Sendable {
             try? await connection.channel.close()
             return
         }
-        var pending = true
-        defer { if pending { slots.release(slot) } }
+        defer { slots.release(slot) }  // a no-op once the handshake gave it back
         let deadline = closeUnlessAuthenticated(connection.channel)
         defer { deadline.cancel() }
         do {
-            try await serve(connection, slot: slot, deadline: deadline) { pending = false }
+            try await serve(connection, slot: slot, deadline: deadline)
         } catch let error as NodeError {
             Self.refused(error)
         } catch {
@@ -139,8 +138,7 @@ public final class PeerTransport: Sendable {
         Counter(label: "talon_peer_refused_total", dimensions: [("code", error.code)]).increment()
     }
 
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, slot: UInt64, deadline: Scheduled<Void>,
-                       authenticated: () -> Void) async throws {
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, slot: UInt64, deadline: Scheduled<Void>) async throws {
         try await connection.executeThenClose { inbound, outbound in
             var handshake = PeerHandshake.Responder(members: members, me: me, key: key)
             var session: PeerSession?
@@ -149,7 +147,7 @@ public final class PeerTransport: Sendable {
             for try await chunk in inbound {
                 decoder.append(chunk.readableBytesView)
                 while let body = try decoder.next() {
-                    guard var current = session else {
+                    guard let frame = try session?.open(body), let peer = session?.peer else {
                         if !replied {
                             try await outbound.write(ByteBuffer(bytes: try handshake.reply(to: body)))
                             replied = true
@@ -157,14 +155,10 @@ public final class PeerTransport: Sendable {
                             session = try handshake.authenticate(body)
                             deadline.cancel()
                             decoder.maxFrameBytes = options.maxFrameBytes
-                            authenticated()
                             slots.release(slot)
                         }
                         continue
                     }
-                    let frame = try current.open(body)
-                    session = current
-                    let peer = current.peer
                     switch frame {
                     case .raft(let message):
                         guard message.from == peer, message.to == me else {
