@@ -16,11 +16,15 @@ final class HeldSockets: Sendable {
     var all: [Int32] { fds.withLock { $0 } }
 
     /// Opens up to `count` connections to `address` on `threads` threads, sending `bytes`
-    /// on each, each thread pausing `pause` after every `batch` connections; stops early at
-    /// `deadline`. Returns how many were opened.
+    /// on each; stops early at `deadline`. Returns how many were opened.
+    ///
+    /// With `paced`, each thread, before each `batch` of connections, waits until the
+    /// server's accept queue holds fewer than `batch` connections (Linux: read from
+    /// /proc/net/tcp), so that connections arrive as fast as the server accepts them but
+    /// never overflow its queue.
     @discardableResult
     func open(_ count: Int, to address: String, sending bytes: [UInt8] = [], threads: Int = 1,
-              batch: Int = .max, pause: Double = 0, deadline: Date = .distantFuture) async throws -> Int {
+              paced: Bool = false, batch: Int = 50, deadline: Date = .distantFuture) async throws -> Int {
         guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
             throw SandboxError("bad address \(address)")
         }
@@ -31,7 +35,7 @@ final class HeldSockets: Sendable {
                 let mine = max(0, min(share, count - t * share))
                 group.addTask {
                     try await onOwnThread {
-                        self.openBlocking(mine, host: host, port: port, bytes: bytes, batch: batch, pause: pause, deadline: deadline)
+                        self.openBlocking(mine, host: host, port: port, bytes: bytes, batch: paced ? batch : .max, deadline: deadline)
                     }
                 }
             }
@@ -39,12 +43,15 @@ final class HeldSockets: Sendable {
         }
     }
 
-    private func openBlocking(_ count: Int, host: String, port: UInt16, bytes: [UInt8], batch: Int, pause: Double,
-                              deadline: Date) -> Int {
+    private func openBlocking(_ count: Int, host: String, port: UInt16, bytes: [UInt8], batch: Int, deadline: Date) -> Int {
         var opened = 0
         for n in 0..<count {
             if Date() >= deadline { break }
-            if n > 0, n % max(1, batch) == 0, pause > 0 { Thread.sleep(forTimeInterval: pause) }
+            if n % max(1, batch) == 0 {
+                while Date() < deadline, let queued = AcceptQueue.length(port: port), queued >= batch {
+                    Thread.sleep(forTimeInterval: 0.005)
+                }
+            }
             let fd = IPv4.tcpSocket()
             guard fd >= 0 else { break }   // out of descriptors: stop here
             var tv = timeval(tv_sec: 2, tv_usec: 0)
@@ -64,6 +71,18 @@ final class HeldSockets: Sendable {
     /// file or a reset), found without blocking.
     func closedByServer() -> Int {
         all.filter(Self.isClosedByPeer).count
+    }
+
+    /// Closes and forgets the held connections the server has closed; returns how many.
+    @discardableResult
+    func dropClosedByServer() -> Int {
+        let gone = fds.withLock { f in
+            let gone = f.filter(Self.isClosedByPeer)
+            f.removeAll { gone.contains($0) }
+            return gone
+        }
+        for fd in gone { close(fd) }
+        return gone.count
     }
 
     static func isClosedByPeer(_ fd: Int32) -> Bool {
@@ -108,6 +127,35 @@ final class HeldSockets: Sendable {
     }
 
     deinit { closeAll() }
+}
+
+/// A listening socket's accept queue, as the kernel reports it.
+enum AcceptQueue {
+    /// Connections waiting to be accepted on the IPv4 listener at `port`; nil where
+    /// /proc/net/tcp is not there to say. The kernel lists listeners first, so only the
+    /// head of the file is read, however many connections are open.
+    static func length(port: UInt16) -> Int? {
+        guard let file = FileHandle(forReadingAtPath: "/proc/net/tcp") else { return nil }
+        defer { try? file.close() }
+        let local = String(format: ":%04X", port)
+        var pending = ""
+        var header = true
+        while let chunk = try? file.read(upToCount: 32 * 1024), !chunk.isEmpty {
+            pending += String(decoding: chunk, as: UTF8.self)
+            var lines = pending.split(separator: "\n", omittingEmptySubsequences: false)
+            pending = String(lines.removeLast())
+            for line in lines {
+                if header { header = false; continue }
+                // sl local_address rem_address st tx_queue:rx_queue …; a listener's rx_queue is
+                // its accept queue.
+                let fields = line.split(separator: " ")
+                guard fields.count > 4 else { continue }
+                guard fields[3] == "0A" else { return nil }
+                if fields[1].hasSuffix(local) { return fields[4].split(separator: ":").last.flatMap { Int($0, radix: 16) } }
+            }
+        }
+        return nil
+    }
 }
 
 /// The test process's own descriptor limit.
