@@ -1,6 +1,7 @@
 import Hummingbird
 public import Logging
 import NIOCore
+import NIOPosix
 public import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -22,9 +23,43 @@ public struct NodeConfig: Sendable, Codable {
     /// Addresses to listen on; default: the member's `peer` and `api` from the genesis.
     public var peer: String?
     public var api: String?
+    /// The most API connections open at once (`max_connections` in a config file); default
+    /// `defaultMaxConnections`, less when the file-descriptor limit is low.
+    public var maxConnections: Int?
 
-    public init(data: String, genesis: String, node: String, key: String, peer: String? = nil, api: String? = nil) {
+    public init(data: String, genesis: String, node: String, key: String, peer: String? = nil, api: String? = nil,
+                maxConnections: Int? = nil) {
         self.data = data; self.genesis = genesis; self.node = node; self.key = key; self.peer = peer; self.api = api
+        self.maxConnections = maxConnections
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case data, genesis, node, key, peer, api, maxConnections = "max_connections"
+    }
+
+    /// The API connection limit when none is given.
+    public static let defaultMaxConnections = 1024
+    /// File descriptors kept for everything but API connections: the store, peer links
+    /// (inbound handshakes included), refused API connections being answered, logs and the
+    /// runtime.
+    public static let reservedDescriptors = 256
+
+    /// The API connection limit to run with under a file-descriptor limit of `fileLimit`:
+    /// `requested`, or the default lowered to leave `reservedDescriptors` free.
+    /// - Throws: `NodeError` `invalid_option` when `requested` is below 1 or leaves fewer
+    ///   than `reservedDescriptors` descriptors free.
+    public static func maxConnections(requested: Int?, fileLimit: Int) throws(NodeError) -> Int {
+        let room = fileLimit - reservedDescriptors
+        guard let requested else { return max(16, min(defaultMaxConnections, room)) }
+        guard requested >= 1 else {
+            throw NodeError("invalid_option", "--max-connections must be at least 1, got \(requested)")
+        }
+        guard requested <= room else {
+            throw NodeError("invalid_option", "--max-connections \(requested) leaves too few file descriptors: the limit is "
+                            + "\(fileLimit) and the node keeps \(reservedDescriptors) for its store, peers and logs "
+                            + "(raise the hard limit, ulimit -Hn, or ask for at most \(max(0, room)))")
+        }
+        return requested
     }
 }
 
@@ -37,6 +72,7 @@ public struct NodeServer: Sendable {
     let listener: PeerListener
     let api: NodeAPI
     let apiAddress: (host: String, port: Int)
+    let maxConnections: Int
     let logger: Logger
 
     /// Opens the store and binds the peer port.
@@ -65,16 +101,34 @@ public struct NodeServer: Sendable {
         let node = try Node(core: core, members: members, transport: transport, options: options, logger: logger)
         let listener = try await PeerTransport.bind(host: peerAddress.host, port: peerAddress.port)
         return NodeServer(node: node, transport: transport, listener: listener, api: NodeAPI(node: node, key: key, metrics: metrics),
-                          apiAddress: apiAddress, logger: logger)
+                          apiAddress: apiAddress, maxConnections: config.maxConnections ?? NodeConfig.defaultMaxConnections,
+                          logger: logger)
     }
 
     /// Runs until SIGTERM or SIGINT, or until a part fails (then throws its error).
     public func run() async throws {
-        // An idle or stalled client connection closes after 30 s, and a graceful shutdown
-        // that outlives 15 s (a client holding a request open) becomes a cancellation.
+        // The API has event loops of its own, so a flood of API connections queues behind
+        // other API work and never ahead of the peer links' reads and writes (Raft).
+        let apiLoops = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
+        do {
+            try await run(apiLoops: apiLoops)
+        } catch {
+            try? await apiLoops.shutdownGracefully()
+            throw error
+        }
+        try await apiLoops.shutdownGracefully()
+    }
+
+    private func run(apiLoops: MultiThreadedEventLoopGroup) async throws {
+        // At most `maxConnections` API connections (an idle one gives way to a newcomer, and
+        // when all are busy a newcomer gets 503); an idle or stalled connection closes after
+        // 30 s, and a graceful shutdown that outlives 15 s (a client holding a request open)
+        // becomes a cancellation.
+        let limit = ConnectionLimit(limit: maxConnections, logger: logger)
         let app = Application(router: api.router(),
-                              server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+                              server: .http1(configuration: .init(idleTimeout: .seconds(30)), limit: limit),
                               configuration: .init(address: .hostname(apiAddress.host, port: apiAddress.port), serverName: "talon"),
+                              eventLoopGroupProvider: .shared(apiLoops),
                               logger: logger)
         let loop = NodeLoopService(node: node, transport: transport, listener: listener)
         var configuration = ServiceGroupConfiguration(
@@ -88,7 +142,7 @@ public struct NodeServer: Sendable {
         let group = ServiceGroup(configuration: configuration)
         logger.info("node starting", metadata: [
             "node": "\(node.members.member(node.id)?.id ?? "?")", "peer_port": "\(listener.port)",
-            "api": "\(apiAddress.host):\(apiAddress.port)",
+            "api": "\(apiAddress.host):\(apiAddress.port)", "max_connections": "\(maxConnections)",
         ])
         try await group.run()
     }

@@ -15,8 +15,13 @@ struct NodeCommand: AsyncParsableCommand {
             abstract: "Run one member of the cluster its genesis describes, until SIGTERM or SIGINT.",
             discussion: """
                 Flags override the config file (JSON with the keys data, genesis, node, key, peer, \
-                api). Listens on the member's peer and API addresses from the genesis unless
+                api, max_connections). Listens on the member's peer and API addresses from the genesis unless
                 --peer or --api say otherwise. Logs go to standard error.
+
+                Raises its soft file-descriptor limit to the hard limit. At most --max-connections \
+                API connections are open at once: past that, the connection idle the longest is \
+                closed for a newcomer, or, when every connection has a request in flight, the \
+                newcomer is answered 503 too_many_connections.
                 """)
         @Option(name: .long, help: "A JSON config file.") var config: String?
         @Option(name: .long, help: "The data directory.") var data: String?
@@ -25,6 +30,10 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The member's key file.") var key: String?
         @Option(name: .long, help: "Peer listen address host:port.") var peer: String?
         @Option(name: .long, help: "API listen address host:port.") var api: String?
+        @Option(name: .long, help: ArgumentHelp(
+            "The most API connections open at once.",
+            discussion: "Default \(NodeConfig.defaultMaxConnections), lowered to leave \(NodeConfig.reservedDescriptors) file descriptors free.",
+            valueName: "n")) var maxConnections: Int?
         @Option(name: .long, help: "Raft tick in milliseconds.") var tickMs = 100
         @Option(name: .long, help: "Leader batch linger in microseconds.") var lingerUs = 500
         @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 2
@@ -43,6 +52,7 @@ struct NodeCommand: AsyncParsableCommand {
                 if let key { settings.key = key }
                 if let peer { settings.peer = peer }
                 if let api { settings.api = api }
+                if let maxConnections { settings.maxConnections = maxConnections }
                 for (value, flag) in [(settings.data, "--data"), (settings.genesis, "--genesis"), (settings.node, "--node"), (settings.key, "--key")]
                 where value.isEmpty {
                     throw CLIError(code: "missing_option", message: "\(flag) is required (or give it in --config)")
@@ -62,6 +72,15 @@ struct NodeCommand: AsyncParsableCommand {
                 options.linger = .microseconds(max(0, lingerUs))
                 options.maxInflightEntries = max(1, maxInflight)
                 let logger = Logger(label: "talon.node.\(settings.node)")
+                // Every API connection, peer link and LMDB file holds a descriptor: take all
+                // the system allows, then size the API limit to leave room for the rest.
+                let files = FileLimit.raiseToHard()
+                let fileLimit = files?.soft ?? 1024
+                settings.maxConnections = try NodeConfig.maxConnections(requested: settings.maxConnections, fileLimit: fileLimit)
+                logger.info("file descriptor limit", metadata: [
+                    "soft": "\(files.map { "\($0.soft)" } ?? "unknown")", "hard": "\(files.map { "\($0.hard)" } ?? "unknown")",
+                    "max_connections": "\(settings.maxConnections ?? 0)",
+                ])
                 let server = try await NodeServer.open(settings, options: options, metrics: registry, logger: logger)
                 try await server.run()
             }

@@ -36,8 +36,9 @@ final class LocalCluster: Sendable {
     var nodes: ClosedRange<Int> { 1...size }
     var apis: [String] { nodes.map(api) }
 
-    /// Starts node `i` with any `extra` flags; its standard output and error are appended to `n<i>.log`.
-    func start(_ i: Int, extra: [String] = []) throws {
+    /// Starts node `i` with `arguments` after the usual ones; its standard output and error
+    /// are appended to `n<i>.log`.
+    func start(_ i: Int, arguments extra: [String] = []) throws {
         let log = sandbox.path("n\(i).log")
         if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -54,7 +55,7 @@ final class LocalCluster: Sendable {
         processes.withLock { $0[i] = p }
     }
 
-    func startAll() throws { for i in nodes { try start(i) } }
+    func startAll(arguments: [String] = []) throws { for i in nodes { try start(i, arguments: arguments) } }
 
     /// Sends `signal` to node `i` and waits (up to `timeout` seconds) for it to exit;
     /// returns its exit status, or nil if it still runs (it is then SIGKILLed).

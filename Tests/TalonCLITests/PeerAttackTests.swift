@@ -117,7 +117,7 @@ struct PeerAttackTests {
             let proxy = try PeerProxy(port: c.peerBase + 1, target: real, injectReplay: true)
             defer { proxy.stop() }
             try c.start(1)
-            try c.start(2, extra: ["--peer", "127.0.0.1:\(real)"])
+            try c.start(2, arguments: ["--peer", "127.0.0.1:\(real)"])
             try c.start(3)
             _ = try await c.waitForLeader()
             let deadline = Date().addingTimeInterval(20)
