@@ -1,19 +1,41 @@
 public import TalonLedger
 
-/// What one Raft log entry carries: the leader's timestamp and a batch of admitted envelopes,
-/// which every node applies as one block. Bytes: `version u8 = 1 · timestamp i64 ·
-/// count u32 · per envelope: length u32 + envelope bytes`, big-endian.
+/// What one Raft log entry carries: the leader's timestamp and a batch of envelopes, which
+/// every node applies as one block. Bytes: `version u8 = 1 · timestamp i64 · count u32 ·
+/// per envelope: length u32 + envelope bytes`, big-endian.
+///
+/// The proposer builds a batch only from envelopes it admitted itself
+/// (`init(timestamp:envelopes:)` takes `AdmittedEnvelope`s), and `NodeCore` proposes only
+/// such batches (`isAdmitted`). A batch decoded from bytes holds plain envelopes: apply
+/// takes them as they are, without re-verifying signatures (docs/format.md, "Admission and
+/// apply").
 public struct EntryBatch: Sendable, Hashable {
     /// Milliseconds since the epoch, from the leader's clock when it built the batch.
-    public var timestamp: Int64
-    public var envelopes: [Envelope]
+    public let timestamp: Int64
+    public let envelopes: [Envelope]
+    /// True when this process built the batch from admitted envelopes: only such a batch
+    /// may be proposed. False for one decoded from bytes. Not part of equality.
+    public let isAdmitted: Bool
 
     public static let version: UInt8 = 1
 
-    public init(timestamp: Int64, envelopes: [Envelope]) {
+    /// The batch a leader proposes, from envelopes it admitted.
+    public init(timestamp: Int64, envelopes: [AdmittedEnvelope]) {
+        self.timestamp = timestamp
+        self.envelopes = envelopes.map(\.envelope)
+        isAdmitted = true
+    }
+
+    /// A batch of unverified envelopes, for the wire form of a forward frame only
+    /// (`PeerFrame.forward`); it can never be proposed.
+    init(timestamp: Int64, envelopes: [Envelope]) {
         self.timestamp = timestamp
         self.envelopes = envelopes
+        isAdmitted = false
     }
+
+    public static func == (a: EntryBatch, b: EntryBatch) -> Bool { a.timestamp == b.timestamp && a.envelopes == b.envelopes }
+    public func hash(into h: inout Hasher) { h.combine(timestamp); h.combine(envelopes) }
 
     /// The entry data.
     public var bytes: [UInt8] {
@@ -28,7 +50,8 @@ public struct EntryBatch: Sendable, Hashable {
         return out
     }
 
-    /// Decodes entry data; every envelope must decode canonically.
+    /// Decodes entry data; every envelope must decode canonically. The batch is not
+    /// admitted: its envelopes are for apply (or, in a forward frame, for the leader to admit).
     /// - Throws: `NodeError.corruptEntry`.
     public init(bytes: [UInt8]) throws(NodeError) {
         func fail(_ why: String) -> NodeError { NodeError.corruptEntry.with(why) }

@@ -27,8 +27,8 @@ public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let badProof = NodeError("peer_bad_proof", "peer could not prove its genesis key")
     /// A Raft message arrived before the peer proved who it is.
     public static let unauthenticated = NodeError("peer_unauthenticated", "peer sent messages before authenticating")
-    /// A committed log entry is not a batch this node can apply: a bug, never a client's
-    /// input (the leader builds entries from admitted envelopes). The node stops.
+    /// A committed log entry is not a batch this node can apply (a buggy or hostile
+    /// proposer). The node records it as rejected (`Ledger.rejectedEntries`) and goes on.
     public static let corruptEntry = NodeError("corrupt_entry", "committed log entry cannot be applied")
     /// The node's store or log failed.
     public static let store = NodeError("node_store", "the node's store failed")

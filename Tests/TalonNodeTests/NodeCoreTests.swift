@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TalonCrypto
 import TalonLedger
-import TalonNode
+@testable import TalonNode
 import TalonRaft
 import TalonStore
 
@@ -74,10 +74,23 @@ final class CoreCluster {
     /// Proposes a batch on the leader and delivers until everyone is up to date.
     func submit(_ envelopes: [Envelope], at time: Int64) throws {
         guard let leader else { throw NodeError.store.with("no leader") }
-        let proposal = try leader.propose(EntryBatch(timestamp: time, envelopes: envelopes))
+        let admitted = try envelopes.map { try leader.ledger.admit($0) }
+        let proposal = try leader.propose(EntryBatch(timestamp: time, envelopes: admitted))
         queue += proposal.messages
         try deliver()
         try tick(leader.id)  // followers learn the commit index
+    }
+
+    /// Proposes raw entry data on the leader, as a buggy or hostile proposer would, and
+    /// delivers until everyone is up to date. Returns the entry's log index.
+    @discardableResult
+    func proposeRaw(_ data: [UInt8]) throws -> UInt64 {
+        guard let leader else { throw NodeError.store.with("no leader") }
+        let proposal = try leader.propose(rawEntry: data)
+        queue += proposal.messages
+        try deliver()
+        try tick(leader.id)
+        return proposal.index
     }
 
     func heads() throws -> [NodeID: Head] {
