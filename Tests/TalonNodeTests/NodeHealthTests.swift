@@ -10,7 +10,6 @@ import TalonLedger
     @Test func aTurnThatDoesNotEndIsReportedAsStalled() async throws {
         let n = try SoloNode { $0.stallTimeout = .milliseconds(300) }
         try await n.elected()
-        #expect(!n.node.health().isStalled)
 
         // The next turn blocks until released, as a hung disk or apply would.
         let release = Atomic<Bool>(false)
@@ -29,7 +28,6 @@ import TalonLedger
 
         release.store(true, ordering: .relaxed)
         try await until("a healthy loop again") { !n.node.health().isStalled }
-        #expect(n.node.health().stalledFor < .milliseconds(300))
         // And it still applies.
         #expect(try await n.node.submit([n.event("E1")]).first?.receipt?.result == "ok")
         await n.stop()

@@ -66,10 +66,10 @@ final class SoloNode: Sendable {
     }
 }
 
-/// Polls `condition` every 10 ms for up to `seconds`.
-func until(_ what: String, seconds: Double = 10, _ condition: () throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+/// Polls `condition` every 10 ms, at most `seconds` × 100 times: counted in polls, not wall
+/// time, so a test task starved by others on a loaded machine waits longer instead of failing.
+func until(_ what: String, seconds: Int = 30, _ condition: () throws -> Bool) async throws {
+    for _ in 0..<seconds * 100 {
         if try condition() { return }
         try await Task.sleep(for: .milliseconds(10))
     }
