@@ -11,20 +11,14 @@ public struct AppliedBlock: Sendable {
 }
 
 extension Ledger {
-    /// Checks an envelope without looking at state: chain, fields, signature. What fails
-    /// here never enters a block. Safe to call from many threads at once.
-    /// - Throws: `LedgerError.wrongChain`, `.invalidField`, `.badSignature`.
-    public func admit(_ envelope: Envelope) throws(LedgerError) {
-        try envelope.admit(chainID: chainID)
-    }
-
     /// Applies a batch of admitted envelopes as one block, in one LMDB transaction: the block,
     /// every state change, every index and the new height commit together or not at all.
     ///
     /// Envelopes that break a rule stay in the block with their reason code. The block's
     /// timestamp is `timestamp`, raised to the previous block's if it is earlier, so every
     /// node applying the same batch computes the same bytes. Signatures are not re-checked
-    /// here: callers `admit` first (`verify` re-checks them offline).
+    /// here: callers `admit` first, or `Envelope.admit(chainID:)` on the single-process path
+    /// (`verify` re-checks them offline).
     /// - Throws: `LedgerError.invalidBatch` for an empty or oversized batch, store errors.
     @discardableResult
     public func apply(_ envelopes: [Envelope], timestamp: Int64) throws(LedgerError) -> AppliedBlock {

@@ -71,7 +71,7 @@ extension Ledger {
 
     private enum Slot { case known(Receipt), fresh(Int) }
 
-    private static func logIndex(_ txn: Transaction, _ meta: Table) throws -> UInt64 {
+    static func logIndex(_ txn: Transaction, _ meta: Table) throws -> UInt64 {
         guard let bytes = try txn.get(meta, Schema.MetaKey.logIndex) else { return 0 }
         guard let index = Schema.u64(bytes) else {
             throw LedgerError.storeCorrupt.with("stored log index has \(bytes.count) bytes, expected 8")

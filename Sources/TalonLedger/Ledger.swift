@@ -15,7 +15,8 @@ public final class Ledger: Sendable {
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
         let meta, receipts, envelopeIndex, merkle, issuers, events, gates,
-            tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings, audit, eventTickets: Table
+            tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
+            rejectedEntries: Table
         let blocks: TypedTable<UInt64, Block>
         let envelopes: TypedTable<UInt64, Envelope>
         init(_ env: Environment) {
@@ -28,7 +29,7 @@ public final class Ledger: Sendable {
             contracts = env.table(Schema.contracts); bindings = env.table(Schema.bindings)
             decisions = env.table(Schema.decisions); holdings = env.table(Schema.holdings)
             listings = env.table(Schema.listings); audit = env.table(Schema.audit)
-            eventTickets = env.table(Schema.eventTickets)
+            eventTickets = env.table(Schema.eventTickets); rejectedEntries = env.table(Schema.rejectedEntries)
         }
     }
 

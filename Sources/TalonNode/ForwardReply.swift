@@ -1,10 +1,12 @@
-public import TalonLedger
+import TalonLedger
 
-/// The leader's answer to a forwarded submission: one receipt per envelope, or why it was
-/// not taken. Bytes: `0 · count u32 · (leaf u64 · height u64 · position u32 · result)*` or
-/// `1 · code · message`, strings as `length u16 · UTF-8`.
+/// The leader's answer to a forwarded submission: one outcome per envelope (a receipt, or
+/// the reason admission refused it), or why the whole submission was not taken. Bytes:
+/// `2 · count u32 · outcome*` where an outcome is `0 · leaf u64 · height u64 · position u32 ·
+/// result` or `1 · code · message`; or `1 · code · message` for the whole; strings as
+/// `length u16 · UTF-8`. (Kind 0, receipts only, was the form before per-envelope refusals.)
 public enum ForwardReply: Sendable, Hashable {
-    case receipts([Receipt])
+    case outcomes([EnvelopeOutcome])
     case failed(NodeError)
 
     var bytes: [UInt8] {
@@ -16,10 +18,19 @@ public enum ForwardReply: Sendable, Hashable {
             w += utf8
         }
         switch self {
-        case .receipts(let receipts):
-            w.append(0)
-            put(UInt32(receipts.count))
-            for r in receipts { put(r.leaf); put(r.height); put(r.position); put(r.result) }
+        case .outcomes(let outcomes):
+            w.append(2)
+            put(UInt32(outcomes.count))
+            for outcome in outcomes {
+                switch outcome {
+                case .receipt(let r):
+                    w.append(0)
+                    put(r.leaf); put(r.height); put(r.position); put(r.result)
+                case .rejected(let e):
+                    w.append(1)
+                    put(e.code); put(e.message)
+                }
+            }
         case .failed(let error):
             w.append(1)
             put(error.code)
@@ -30,15 +41,24 @@ public enum ForwardReply: Sendable, Hashable {
 
     init(_ r: inout FrameReader) throws(NodeError) {
         switch try r.u8() {
-        case 0:
+        case 2:
             let count = try r.u32()
-            guard count <= r.remaining / 22 else { throw NodeError.malformedFrame.with("\(count) receipts cannot fit in the frame") }
-            var receipts: [Receipt] = []
+            // The smallest outcome is a refusal with two empty strings: 5 bytes.
+            guard count <= r.remaining / 5 else { throw NodeError.malformedFrame.with("\(count) outcomes cannot fit in the frame") }
+            var outcomes: [EnvelopeOutcome] = []
             for _ in 0..<count {
-                let leaf = try r.u64(), height = try r.u64(), position = try r.u32()
-                receipts.append(Receipt(leaf: leaf, height: height, position: position, result: try r.string()))
+                switch try r.u8() {
+                case 0:
+                    let leaf = try r.u64(), height = try r.u64(), position = try r.u32()
+                    outcomes.append(.receipt(Receipt(leaf: leaf, height: height, position: position, result: try r.string())))
+                case 1:
+                    let code = try r.string()
+                    outcomes.append(.rejected(LedgerError(code, try r.string())))
+                case let kind:
+                    throw NodeError.malformedFrame.with("unknown envelope outcome kind \(kind)")
+                }
             }
-            self = .receipts(receipts)
+            self = .outcomes(outcomes)
         case 1:
             let code = try r.string()
             self = .failed(NodeError(code, try r.string()))

@@ -11,13 +11,17 @@ public import TalonRaft
 /// submissions, reads — and hands it to the core in one `run`, so a burst of submissions
 /// costs one batch, one log entry and one fsync (group commit).
 ///
-/// Submissions wait until their entry is applied and get their receipts. On a follower they
-/// are forwarded to the leader over the peer link; a submission whose entry is lost with its
-/// leader fails with `proposal_dropped`, and one that outlives `submitTimeout` with
-/// `timeout`: resubmitting is always safe, since the ledger never appends an envelope twice.
+/// Submissions wait until their entry is applied and get one outcome per envelope. Only
+/// envelopes this node admitted itself are proposed (`EntryBatch` is built from
+/// `AdmittedEnvelope`s): the leader verifies each signature once, off the loop thread, and
+/// followers forward after the cheap checks only (Node+Submit.swift). A submission whose
+/// entry is lost with its leader fails with `proposal_dropped`, and one that outlives
+/// `requestTimeout` with `timeout`: resubmitting is always safe, since the ledger never
+/// appends an envelope twice.
 public final class Node: @unchecked Sendable {
     // @unchecked: `core` and the fields marked "loop" are used only on the loop thread;
-    // `inbox`, `snapshot` and `stopping` only under `condition`.
+    // `inbox`, `snapshot`, `stopping`, `failure`, `turnStarted`, `behindSince` and `hooks`
+    // only under `condition`.
 
     /// Timings and batch limits.
     public struct Options: Sendable {
@@ -39,6 +43,9 @@ public final class Node: @unchecked Sendable {
         /// Envelopes submitted to this node and not yet answered; more are refused with
         /// `overloaded` (503) rather than queued without bound.
         public var maxWaitingEnvelopes = 200_000
+        /// How long the loop may spend in one turn, or go without applying past a committed
+        /// index, before `health()` reports it stalled (`/healthz` answers 503).
+        public var stallTimeout: Duration = .seconds(10)
         public init() {}
     }
 
@@ -48,6 +55,8 @@ public final class Node: @unchecked Sendable {
         /// Entries proposed and not yet applied, submissions waiting.
         public var inflightEntries: Int
         public var waitingSubmissions: Int
+        /// Committed entries recorded as rejected because they are not batches.
+        public var rejectedEntries: Int
     }
 
     /// This member's Raft id.
@@ -57,25 +66,36 @@ public final class Node: @unchecked Sendable {
     public let members: ClusterMembers
     public let options: Options
     private let core: NodeCore
-    private let transport: PeerTransport
+    let transport: PeerTransport
     private let logger: Logger
-    private let meters = Meters()
-    private let waitingEnvelopes = Atomic<Int>(0)
-    private let condition = NSCondition()
+    let meters = Meters()
+    let waitingEnvelopes = Atomic<Int>(0)
+    let condition = NSCondition()
     private var inbox = Inbox()
     private var snapshot: Status
     private var stopping = false
-    private var failure: (any Error)?
+    /// True once the loop was asked to stop (read under `condition`).
+    var isStopping: Bool { stopping }
+    var failure: (any Error)?
+    /// When the running loop turn began (nil between turns), and since when the applied
+    /// index has stayed below the commit index (nil when it has caught up): `health()`.
+    var turnStarted: ContinuousClock.Instant?
+    var behindSince: ContinuousClock.Instant?
+    /// Test hooks (`@testable`): a pause at the start of each turn, and where forward
+    /// replies go instead of the transport.
+    var hooks = Hooks()
 
     // loop
     private var inflight: [UInt64: (term: UInt64, waiting: [Waiting])] = [:]
     private var forwarded: [UInt64: (leader: NodeID, waiting: Waiting)] = [:]
     private var reads: [[UInt8]: (index: UInt64?, waiting: Waiting)] = [:]
-    private var held: [(waiting: Waiting, forwardedBy: (NodeID, UInt64)?)] = []
+    /// Admitted submissions waiting for room in the pipeline.
+    private var held: [Waiting] = []
     /// Request ids and ReadIndex contexts start at a random point on every start, so a
     /// reply or read state meant for an earlier run of this node never matches a new one.
     private var nextRequest = UInt64.random(in: 0...(UInt64.max >> 1))
     private var applied: UInt64 = 0
+    private var rejectedEntries = 0
 
     /// Drives `core`, talking to peers through `transport`.
     public init(core: NodeCore, members: ClusterMembers, transport: PeerTransport, options: Options = Options(),
@@ -88,7 +108,8 @@ public final class Node: @unchecked Sendable {
         self.transport = transport
         self.options = options
         applied = try core.ledger.appliedLogIndex()
-        snapshot = Status(raft: core.status, inflightEntries: 0, waitingSubmissions: 0)
+        rejectedEntries = try core.ledger.rejectedEntryCount()
+        snapshot = Status(raft: core.status, inflightEntries: 0, waitingSubmissions: 0, rejectedEntries: rejectedEntries)
     }
 
     /// Role, term, leader and indexes as of the loop's last turn.
@@ -98,7 +119,7 @@ public final class Node: @unchecked Sendable {
     /// - Throws: the store or apply failure that stopped the node.
     public func run() async throws {
         let pump = Task {
-            for await event in transport.incoming { self.post { $0.peer.append(event) } }
+            for await event in transport.incoming { self.receive(event) }
         }
         defer { pump.cancel() }
         try await withTaskCancellationHandler {
@@ -117,39 +138,13 @@ public final class Node: @unchecked Sendable {
         try core.sync()
     }
 
-    /// Proposes admitted envelopes and waits until they are in the ledger: one receipt per
-    /// envelope, in order (the first receipt for an envelope that was already there).
-    /// - Throws: `NodeError` with code `no_leader`, `proposal_dropped`, `timeout`,
-    ///   `batch_too_large`, `overloaded` or `node_stopped`.
-    public func submit(_ envelopes: [Envelope]) async throws(NodeError) -> [Receipt] {
-        guard !envelopes.isEmpty else { return [] }
-        let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
-        guard envelopes.count <= options.maxBatchEnvelopes, bytes <= options.maxBatchBytes else {
-            throw NodeError.batchTooLarge.with(
-                "a submission holds at most \(options.maxBatchEnvelopes) envelopes and \(options.maxBatchBytes) bytes")
-        }
-        let waiting = waitingEnvelopes.add(envelopes.count, ordering: .relaxed).newValue
-        defer { waitingEnvelopes.subtract(envelopes.count, ordering: .relaxed) }
-        guard waiting <= options.maxWaitingEnvelopes else {
-            throw NodeError.overloaded.with("\(waiting - envelopes.count) envelopes are waiting already; retry shortly")
-        }
-        let reply = await withCheckedContinuation { (done: CheckedContinuation<ForwardReply, Never>) in
-            let waiting = Waiting(envelopes: envelopes, timeout: options.requestTimeout) { done.resume(returning: $0) }
-            post { $0.submissions.append(waiting) }
-        }
-        switch reply {
-        case .receipts(let receipts): return receipts
-        case .failed(let error): throw error
-        }
-    }
-
     /// Waits until this node has applied everything committed when the call began, as
     /// confirmed by a quorum (Raft's ReadIndex); reads made afterwards are linearizable.
     /// Returns the applied log index.
     /// - Throws: `NodeError` with code `no_leader`, `timeout` or `node_stopped`.
     public func linearizableBarrier() async throws(NodeError) {
         let reply = await withCheckedContinuation { (done: CheckedContinuation<ForwardReply, Never>) in
-            let waiting = Waiting(envelopes: [], timeout: options.requestTimeout) { done.resume(returning: $0) }
+            let waiting = Waiting(.unverified([]), deadline: .now + options.requestTimeout) { done.resume(returning: $0) }
             post { $0.reads.append(waiting) }
         }
         if case .failed(let error) = reply { throw error }
@@ -165,34 +160,19 @@ public final class Node: @unchecked Sendable {
 
     // MARK: - The inbox
 
-    private struct Inbox {
+    struct Inbox {
         var peer: [PeerEvent] = []
         var submissions: [Waiting] = []
         var reads: [Waiting] = []
         var isEmpty: Bool { peer.isEmpty && submissions.isEmpty && reads.isEmpty }
     }
 
-    /// A submission or read waiting for its answer; `reply` is called exactly once.
-    private final class Waiting: @unchecked Sendable {
-        // @unchecked: created by one thread and then owned by the loop thread alone.
-        let envelopes: [Envelope]
-        let arrived: ContinuousClock.Instant
-        let deadline: ContinuousClock.Instant
-        private var reply: ((ForwardReply) -> Void)?
-        init(envelopes: [Envelope], timeout: Duration, reply: @escaping (ForwardReply) -> Void) {
-            self.envelopes = envelopes
-            arrived = .now
-            deadline = arrived + timeout
-            self.reply = reply
-        }
-        func answer(_ result: ForwardReply) {
-            reply?(result)
-            reply = nil
-        }
-        func fail(_ error: NodeError) { answer(.failed(error)) }
+    struct Hooks {
+        var onTurn: (@Sendable () -> Void)?
+        var forwardReplies: (@Sendable (NodeID, UInt64, ForwardReply) -> Void)?
     }
 
-    private func post(_ change: (inout Inbox) -> Void) {
+    func post(_ change: (inout Inbox) -> Void) {
         condition.withLock {
             if stopping || failure != nil {
                 var refused = Inbox()
@@ -237,6 +217,7 @@ public final class Node: @unchecked Sendable {
                 }
                 stop = stopping
                 swap(&taken, &inbox)
+                if !stop { turnStarted = clock.now }
             }
             if stop {
                 for w in taken.submissions + taken.reads { w.fail(.stopped) }
@@ -252,11 +233,13 @@ public final class Node: @unchecked Sendable {
             // think it lost its quorum. Time runs a little slow then, which only delays.
             ticks = min(ticks, 2)
             do {
+                if let pause = condition.withLock({ hooks.onTurn }) { pause() }
                 try turn(taken, ticks: ticks, now: now)
             } catch {
                 condition.withLock {
                     failure = error
                     stopping = true
+                    turnStarted = nil
                 }
                 break
             }
@@ -270,39 +253,41 @@ public final class Node: @unchecked Sendable {
         for w in left.submissions + left.reads { w.fail(.stopped) }
         for (_, entry) in inflight { for w in entry.waiting { w.fail(.stopped) } }
         for (_, entry) in forwarded { entry.waiting.fail(.stopped) }
-        for entry in held { entry.waiting.fail(.stopped) }
+        for waiting in held { waiting.fail(.stopped) }
         for (_, read) in reads { read.waiting.fail(.stopped) }
         inflight = [:]; forwarded = [:]; reads = [:]; held = []
     }
 
-    private static func seconds(_ d: Duration) -> Double {
+    static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     /// One turn: everything taken from the inbox goes to the core in one `run`.
     private func turn(_ taken: Inbox, ticks: Int, now: ContinuousClock.Instant) throws {
         var input = NodeCore.Input(ticks: ticks)
-        var submissions = held + taken.submissions.map { (waiting: $0, forwardedBy: nil) }
+        var submissions = held + taken.submissions
         held = []
         for event in taken.peer {
             switch event {
             case .raft(let message):
                 input.messages.append(message)
             case .forward(let from, let request, let envelopes):
-                let waiting = Waiting(envelopes: envelopes, timeout: options.requestTimeout) { [transport] reply in
-                    transport.send(.forwardReply(request: request, reply), to: from)
+                // The pump admits forwards itself while this node leads; this one came when it
+                // did not, so it is unverified: refused below, or sent back to be admitted.
+                let waiting = Waiting(.unverified(envelopes), forwardedBy: (from, request), deadline: now + options.requestTimeout) {
+                    [weak self] reply in self?.sendForwardReply(reply, request: request, to: from)
                 }
                 let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
                 guard envelopes.count <= options.maxBatchEnvelopes, bytes <= options.maxBatchBytes else {
                     waiting.fail(NodeError.batchTooLarge.with("a forwarded submission over the batch limits"))
                     continue
                 }
-                submissions.append((waiting, (from, request)))
+                submissions.append(waiting)
             case .forwardReply(let from, let request, let reply):
-                // Only the member it was forwarded to answers, with one receipt per envelope.
+                // Only the member it was forwarded to answers, with one outcome per envelope.
                 guard let entry = forwarded[request], entry.leader == from else { continue }
                 forwarded[request] = nil
-                if case .receipts(let receipts) = reply, receipts.count != entry.waiting.envelopes.count {
+                if case .outcomes(let outcomes) = reply, outcomes.count != entry.waiting.envelopes.count {
                     entry.waiting.fail(.dropped)
                 } else {
                     entry.waiting.answer(reply)
@@ -316,32 +301,40 @@ public final class Node: @unchecked Sendable {
         for (request, entry) in forwarded where entry.leader != status.leader {
             if status.role == .leader {
                 forwarded[request] = nil
-                submissions.append((entry.waiting, nil))
+                submissions.append(entry.waiting)
             } else if let leader = status.leader {
                 forwarded[request] = (leader, entry.waiting)
                 transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: leader)
             }
         }
         var batches: [[Waiting]] = []
-        if status.role == .leader && inflight.count >= options.maxInflightEntries
-            && submissions.reduce(0, { $0 + $1.waiting.envelopes.count }) < options.maxBatchEnvelopes {
-            held = submissions
-        } else if status.role == .leader {
-            var current: [Waiting] = [], count = 0, bytes = 0
-            for (w, _) in submissions {
-                let size = w.envelopes.reduce(0) { $0 + $1.bytes.count }
-                if !current.isEmpty && (count + w.envelopes.count > options.maxBatchEnvelopes || bytes + size > options.maxBatchBytes) {
-                    batches.append(current)
-                    current = []; count = 0; bytes = 0
-                }
-                current.append(w); count += w.envelopes.count; bytes += size
+        if status.role == .leader {
+            // Only envelopes admitted on this node are proposed; the rest are admitted off
+            // this thread (Ed25519 never runs on the loop) and come back through the inbox.
+            var ready: [Waiting] = []
+            for w in submissions {
+                if w.admitted.isEmpty { sendBack(w) } else { ready.append(w) }
             }
-            if !current.isEmpty { batches.append(current) }
-            let timestamp = Int64((Date().timeIntervalSince1970 * 1000).rounded())
-            input.proposals = batches.map { EntryBatch(timestamp: timestamp, envelopes: $0.flatMap(\.envelopes)) }
+            if inflight.count >= options.maxInflightEntries
+                && ready.reduce(0, { $0 + $1.envelopes.count }) < options.maxBatchEnvelopes {
+                held = ready
+            } else {
+                var current: [Waiting] = [], count = 0, bytes = 0
+                for w in ready {
+                    let size = w.envelopes.reduce(0) { $0 + $1.bytes.count }
+                    if !current.isEmpty && (count + w.envelopes.count > options.maxBatchEnvelopes || bytes + size > options.maxBatchBytes) {
+                        batches.append(current)
+                        current = []; count = 0; bytes = 0
+                    }
+                    current.append(w); count += w.envelopes.count; bytes += size
+                }
+                if !current.isEmpty { batches.append(current) }
+                let timestamp = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+                input.proposals = batches.map { EntryBatch(timestamp: timestamp, envelopes: $0.flatMap(\.admitted)) }
+            }
         } else if let leader = status.leader {
-            for (w, origin) in submissions {
-                if origin != nil {
+            for w in submissions {
+                if w.forwardedBy != nil {
                     w.fail(.notLeader.with("member \(id) is no longer the leader; resubmit"))
                     continue
                 }
@@ -350,7 +343,7 @@ public final class Node: @unchecked Sendable {
                 transport.send(.forward(request: nextRequest, envelopes: w.envelopes), to: leader)
             }
         } else {
-            for (w, _) in submissions { w.fail(.noLeader) }
+            for w in submissions { w.fail(.noLeader) }
         }
 
         // Reads: one ReadIndex context per waiting read, unique across nodes (the leader keeps
@@ -384,6 +377,11 @@ public final class Node: @unchecked Sendable {
         for entry in out.applied {
             applied = entry.index
             if let block = entry.block { meters.blocks.increment(); meters.envelopes.increment(by: block.block.entries.count) }
+            if let rejected = entry.rejected {
+                rejectedEntries += 1
+                logger.error("committed entry is not a batch; recorded as rejected", metadata: [
+                    "index": "\(rejected.logIndex)", "code": "\(rejected.code)", "reason": "\(rejected.message)"])
+            }
             guard let (term, waiting) = inflight.removeValue(forKey: entry.index) else { continue }
             guard term == entry.term, entry.receipts.count == waiting.reduce(0, { $0 + $1.envelopes.count }) else {
                 for w in waiting { w.fail(.dropped) }
@@ -391,7 +389,7 @@ public final class Node: @unchecked Sendable {
             }
             var at = 0
             for w in waiting {
-                w.answer(.receipts(Array(entry.receipts[at..<at + w.envelopes.count])))
+                w.answer(.outcomes(entry.receipts[at..<at + w.envelopes.count].map(EnvelopeOutcome.receipt)))
                 at += w.envelopes.count
             }
         }
@@ -399,7 +397,7 @@ public final class Node: @unchecked Sendable {
         for state in out.reads where reads[state.context] != nil { reads[state.context]?.index = state.index }
         for (context, read) in reads {
             if let index = read.index, index <= applied {
-                read.waiting.answer(.receipts([]))
+                read.waiting.answer(.outcomes([]))
                 reads[context] = nil
             } else if read.waiting.deadline <= now {
                 read.waiting.fail(.timeout)
@@ -416,8 +414,17 @@ public final class Node: @unchecked Sendable {
                 "leader": "\(raft.leader.flatMap { members.member($0)?.id } ?? "none")",
                 "commit": "\(raft.commit)", "applied": "\(raft.applied)"])
         }
-        meters.update(raft, waiting: waitingCount)
-        condition.withLock { snapshot = Status(raft: raft, inflightEntries: inflight.count, waitingSubmissions: waitingCount) }
+        meters.update(raft, waiting: waitingCount, rejectedEntries: rejectedEntries)
+        let end = ContinuousClock.now
+        condition.withLock {
+            snapshot = Status(raft: raft, inflightEntries: inflight.count, waitingSubmissions: waitingCount, rejectedEntries: rejectedEntries)
+            turnStarted = nil
+            if raft.applied >= raft.commit {
+                behindSince = nil
+            } else if behindSince == nil || raft.applied > status.applied {
+                behindSince = end
+            }
+        }
     }
 
     /// Fails waiters past their deadline; entries lost with an old leader (an index at or
@@ -427,9 +434,9 @@ public final class Node: @unchecked Sendable {
             for w in entry.waiting { index <= applied ? w.fail(.dropped) : w.fail(.timeout) }
             inflight[index] = nil
         }
-        held.removeAll { entry in
-            guard entry.waiting.deadline <= now else { return false }
-            entry.waiting.fail(.timeout)
+        held.removeAll { waiting in
+            guard waiting.deadline <= now else { return false }
+            waiting.fail(.timeout)
             return true
         }
         for (request, entry) in forwarded where entry.waiting.deadline <= now {

@@ -45,8 +45,10 @@ public final class NodeCore {
         public let term: UInt64
         /// One receipt per envelope of the entry's batch (empty for a leader's no-op).
         public let receipts: [Receipt]
-        /// The block it made, or nil (no-op, or every envelope already in the ledger).
+        /// The block it made, or nil (no-op, every envelope already in the ledger, or rejected).
         public let block: AppliedBlock?
+        /// Set when the entry could not be applied as a batch and was recorded as rejected.
+        public var rejected: RejectedEntry? = nil
     }
 
     /// This node's Raft id.
@@ -97,6 +99,11 @@ public final class NodeCore {
         }
         for _ in 0..<input.ticks { raft.tick() }
         for batch in input.proposals {
+            // Only a batch built from envelopes this node admitted is ever proposed.
+            guard batch.isAdmitted else {
+                out.proposed.append(.failure(RaftError("unadmitted_batch", "a batch not built from admitted envelopes is never proposed")))
+                continue
+            }
             do throws(RaftError) {
                 let at = try raft.propose(batch.bytes)
                 out.proposed.append(.success(at))
@@ -133,17 +140,42 @@ public final class NodeCore {
         return (term, index, out.messages)
     }
 
+    /// Test hook: proposes `data` as a log entry as it is, bypassing admission, as a buggy
+    /// or hostile proposer would. Returns where it will be in the log and the messages to send.
+    func propose(rawEntry data: [UInt8]) throws -> (term: UInt64, index: UInt64, messages: [Message]) {
+        let at = try raft.propose(data)
+        let out = try run(Input())
+        return (at.term, at.index, out.messages)
+    }
+
+    /// Applies one committed entry. An entry that is not a batch (it does not decode, or
+    /// breaks the batch limits) is recorded as rejected, the same on every node, and the
+    /// node goes on; only store failures throw.
     private func apply(_ entry: Entry) throws -> AppliedEntry {
         guard entry.kind == .normal, !entry.data.isEmpty else {
             try ledger.markApplied(logIndex: entry.index)
             return AppliedEntry(index: entry.index, term: entry.term, receipts: [], block: nil)
         }
-        let batch = try EntryBatch(bytes: entry.data)
+        let batch: EntryBatch
+        do {
+            batch = try EntryBatch(bytes: entry.data)
+        } catch {
+            return try reject(entry, code: error.code, error.message)
+        }
+        guard batch.envelopes.count <= Limits.envelopesPerBlock else {
+            return try reject(entry, code: LedgerError.invalidBatch.code,
+                              "a block holds at most \(Limits.envelopesPerBlock) envelopes, the entry has \(batch.envelopes.count)")
+        }
         guard !batch.envelopes.isEmpty,
               let applied = try ledger.apply(batch.envelopes, timestamp: batch.timestamp, logIndex: entry.index) else {
             try ledger.markApplied(logIndex: entry.index)
             return AppliedEntry(index: entry.index, term: entry.term, receipts: [], block: nil)
         }
         return AppliedEntry(index: entry.index, term: entry.term, receipts: applied.receipts, block: applied.block)
+    }
+
+    private func reject(_ entry: Entry, code: String, _ message: String) throws -> AppliedEntry {
+        let rejected = try ledger.recordRejectedEntry(logIndex: entry.index, data: entry.data, code: code, message: message)
+        return AppliedEntry(index: entry.index, term: entry.term, receipts: [], block: nil, rejected: rejected)
     }
 }

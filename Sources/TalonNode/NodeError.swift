@@ -29,8 +29,8 @@ public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let unauthenticated = NodeError("peer_unauthenticated", "peer sent messages before authenticating")
     /// An encrypted frame does not authenticate: tampered with, replayed, reordered, or from another connection.
     public static let rejectedFrame = NodeError("peer_frame_rejected", "a peer frame failed authentication")
-    /// A committed log entry is not a batch this node can apply: a bug, never a client's
-    /// input (the leader builds entries from admitted envelopes). The node stops.
+    /// A committed log entry is not a batch this node can apply (a buggy or hostile
+    /// proposer). The node records it as rejected (`Ledger.rejectedEntries`) and goes on.
     public static let corruptEntry = NodeError("corrupt_entry", "committed log entry cannot be applied")
     /// The node's store or log failed.
     public static let store = NodeError("node_store", "the node's store failed")

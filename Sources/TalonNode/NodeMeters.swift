@@ -11,12 +11,15 @@ struct Meters {
     let blocks = Counter(label: "talon_blocks_applied_total")
     let envelopes = Counter(label: "talon_envelopes_applied_total")
     let batchEnvelopes = Recorder(label: "talon_proposed_batch_envelopes")
+    let rejectedEntries = Gauge(label: "talon_rejected_entries")
+    let stalledSeconds = Gauge(label: "talon_loop_stalled_seconds")
 
-    func update(_ raft: RaftStatus, waiting count: Int) {
+    func update(_ raft: RaftStatus, waiting count: Int, rejectedEntries rejected: Int) {
         term.record(Double(raft.term))
         commit.record(Double(raft.commit))
         applied.record(Double(raft.applied))
         isLeader.record(raft.role == .leader ? 1 : 0)
         waiting.record(count)
+        rejectedEntries.record(rejected)
     }
 }

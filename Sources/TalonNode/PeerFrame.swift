@@ -5,7 +5,7 @@ public import TalonRaft
 /// What an authenticated peer connection carries, inside the channel's encryption
 /// (`PeerSession`): `type u8 · body`. Types: 3 a Raft message in its wire form
 /// (docs/format.md, "Raft messages"), 4 a submission forwarded to the leader (request id u64,
-/// then an entry batch), 5 the leader's reply (request id u64, then per-envelope outcomes or an
+/// then a counted envelope list), 5 the leader's reply (request id u64, then per-envelope outcomes or an
 /// error), 6 the initiator's authentication (Raft id u64, Ed25519 signature), which must be
 /// the first frame an initiator sends and is accepted nowhere else.
 public enum PeerFrame: Sendable, Hashable {
@@ -30,8 +30,9 @@ public enum PeerFrame: Sendable, Hashable {
             body = [3] + message.wireBytes
         case .forward(let request, let envelopes):
             body = [4]
+            body.reserveCapacity(9 + EnvelopeList.size(envelopes))
             withUnsafeBytes(of: request.bigEndian) { body.append(contentsOf: $0) }
-            body += EntryBatch(timestamp: 0, envelopes: envelopes).bytes
+            EnvelopeList.append(envelopes, to: &body)
         case .forwardReply(let request, let reply):
             body = [5]
             withUnsafeBytes(of: request.bigEndian) { body.append(contentsOf: $0) }
@@ -55,13 +56,8 @@ public enum PeerFrame: Sendable, Hashable {
             }
         case 4:
             guard rest.count >= 8 else { throw NodeError.malformedFrame.with("forward frame without a request id") }
-            do {
-                let batch = try EntryBatch(bytes: Array(rest.dropFirst(8)))
-                let request = rest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                self = .forward(request: request, envelopes: batch.envelopes)
-            } catch {
-                throw NodeError.malformedFrame.with("forwarded batch: \(error.message)")
-            }
+            let request = rest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            self = .forward(request: request, envelopes: try EnvelopeList.decode(rest.dropFirst(8), as: .malformedFrame))
         case 5:
             var reader = FrameReader(rest)
             let request = try reader.u64()

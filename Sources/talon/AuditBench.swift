@@ -53,7 +53,7 @@ struct AuditBench: ParsableCommand {
         var results: [String: Int] = [:]
         for (i, from) in stride(from: 0, to: envelopes.count, by: 1000).enumerated() {
             let block = Array(envelopes[from..<min(envelopes.count, from + 1000)])
-            for e in block { try ledger.admit(e) }
+            for e in block { try e.admit(chainID: ledger.chainID) }
             for r in try ledger.apply(block, timestamp: 1_899_000_000_000 + Int64(i) * 60_000).receipts { results[r.result, default: 0] += 1 }
         }
         let applySeconds = LedgerBench.seconds(since: applyStart)

@@ -150,7 +150,7 @@ struct LedgerBench: ParsableCommand {
         let start = DispatchTime.now()
         @Sendable func admitAll(_ block: [Envelope]) -> [Envelope]? {
             let admitted = parallelMap(0..<block.count) { i -> Envelope? in
-                guard let e = try? Envelope(bytes: block[i].bytes), (try? ledger.admit(e)) != nil else { return nil }
+                guard let e = try? Envelope(bytes: block[i].bytes), (try? e.admit(chainID: ledger.chainID)) != nil else { return nil }
                 return e
             }
             return admitted.count == block.count ? admitted.compactMap { $0 } : nil

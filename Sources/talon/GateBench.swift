@@ -53,7 +53,7 @@ struct GateBench: ParsableCommand {
         for op in ops {
             nonce += 1
             let e = Envelope(chainID: chain, nonce: nonce, operation: op, signedBy: issuer)
-            try ledger.admit(e)
+            try e.admit(chainID: ledger.chainID)
             guard try ledger.apply([e], timestamp: 1_800_000_000_000).receipts[0].result == "ok" else { throw CLIError(code: "bench_failed", message: "setup failed") }
         }
         let snapshot = try ledger.tickets(event: "GATE", limit: tickets)

@@ -34,7 +34,7 @@ struct LedgerCommand: ParsableCommand {
                     switch item {
                     case .success(let envelope):
                         do throws(LedgerError) {
-                            try ledger.admit(envelope)
+                            try envelope.admit(chainID: ledger.chainID)
                             admitted.append((line, envelope))
                         } catch {
                             refused += 1

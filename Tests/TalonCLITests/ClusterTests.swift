@@ -25,7 +25,9 @@ struct ClusterTests {
             let issue = try await s.op("issue", key: g.issuer, genesis: g.genesis, nonce: 2, "--event-id", "EV", "--count", "2",
                                        "--prefix", "T", "--holder", alice.path, "--face-value", "4500")
             let transfer = try await s.op("transfer", key: alice.path, genesis: g.genesis, nonce: 1, "--ticket-id", "T-1", "--to", bob.publicKey)
-            let stolen = try await s.op("transfer", key: carol.path, genesis: g.genesis, nonce: 1, "--ticket-id", "T-2", "--to", carol.publicKey)
+            // Bob holds a ticket of the event once the transfer applies: his try at alice's stays on the record.
+            let stolen = try await s.op("transfer", key: bob.path, genesis: g.genesis, nonce: 1, "--ticket-id", "T-2", "--to", carol.publicKey)
+            let stranger = try await s.op("transfer", key: carol.path, genesis: g.genesis, nonce: 1, "--ticket-id", "T-2", "--to", carol.publicKey)
 
             // Each through a different node: followers forward to the leader.
             var receipts: [SubmitReply] = []
@@ -38,6 +40,11 @@ struct ClusterTests {
             let hashes = try [event, issue, transfer, stolen].map { FormatModel.hex(FormatModel.sha256(try FormatModel.envelopeBytes(line: $0))) }
             #expect(receipts.map(\.hash) == hashes)
             #expect(receipts.map(\.leaf) == [0, 1, 2, 3])
+            // Carol never held a ticket of the event: the leader refuses her, through any node, and stores nothing.
+            for i in c.nodes {
+                let reply = try await RawHTTP.request("POST", c.api(i), "/v1/envelopes", body: stranger)
+                #expect(reply.status == 403 && reply.body.contains("\"code\":\"not_authorized\""), "\(reply)")
+            }
 
             // Submitting again, to another node, answers the first receipt and appends nothing.
             let head = try await c.waitForSameHead()

@@ -66,6 +66,9 @@ struct OpenAPITests {
                                                "--starts-at", "2026-12-31T20:00:00Z", "--capacity", "10"])
             try #require(elsewhere.status == 0 && elsewhere.lines.count == 1, "\(elsewhere)")
             let otherChain = elsewhere.lines[0]
+            // A holder is no issuer: no standing to create an event, refused unstored.
+            let noStanding = try await s.op("create-event", key: bob.path, genesis: g.genesis, nonce: 9, "--event-id", "EV3", "--name", "Mine",
+                                            "--venue", "Hall", "--starts-at", "2026-12-31T20:00:00Z", "--capacity", "10")
             let forged = try flipFirstSignatureDigit(void)
             let zeroCapacity = try replacing("\"capacity\":10", with: "\"capacity\":0", in: event)
             let versionTwo = try replacing("\"version\":1", with: "\"version\":2", in: event)
@@ -126,6 +129,7 @@ struct OpenAPITests {
                 (longName, 400, "overlong_length"),
                 (otherChain, 400, "wrong_chain"),
                 (forged, 400, "bad_signature"),
+                (noStanding, 403, "not_authorized"),
                 (zeroCapacity, 400, "invalid_field"),
                 ("[" + String(repeating: " ", count: 17 << 20) + "]", 413, "body_too_large"),
                 ("[" + Array(repeating: neverApplied, count: 8193).joined(separator: ",") + "]", 413, "batch_too_large"),

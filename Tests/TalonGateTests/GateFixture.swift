@@ -47,7 +47,7 @@ final class GateFixture {
     func run(_ op: LedgerOperation, _ key: SigningKey) throws -> String {
         nonce += 1; clock += 1000
         let e = Envelope(chainID: genesis.genesis.chainID, nonce: nonce, operation: op, signedBy: key)
-        try ledger.admit(e)
+        try e.admit(chainID: ledger.chainID)
         let result = try ledger.apply([e], timestamp: clock).receipts[0].result
         guard result == "ok" else { throw GateError("fixture", "\(op.kind.name): \(result)") }
         return result

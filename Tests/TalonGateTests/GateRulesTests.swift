@@ -148,7 +148,7 @@ import TalonRaft
         #expect(north.count == 1 && fromSouth.count == 1)
         var results: [String] = []
         for (_, envelope) in north + fromSouth {
-            try f.ledger.admit(envelope)
+            try envelope.admit(chainID: f.ledger.chainID)
             results += try f.ledger.apply([envelope], timestamp: Self.now + 5000).receipts.map(\.result)
         }
         #expect(results == ["ok", "already_redeemed"])

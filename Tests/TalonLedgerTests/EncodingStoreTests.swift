@@ -34,7 +34,7 @@ private final class TempLedger {
     }
 
     private func submit(_ e: Envelope) throws(LedgerError) -> [String] {
-        try ledger.admit(e)
+        try e.admit(chainID: ledger.chainID)
         return try ledger.apply([e], timestamp: 1_800_000_000_000).receipts.map(\.result)
     }
 

@@ -36,7 +36,7 @@ final class LedgerFixture {
     /// Admits and applies envelopes as one block; returns each result code.
     @discardableResult
     func apply(_ envelopes: [Envelope]) throws -> [String] {
-        for e in envelopes { try ledger.admit(e) }
+        for e in envelopes { try e.admit(chainID: ledger.chainID) }
         clock += 1000
         return try ledger.apply(envelopes, timestamp: clock).receipts.map(\.result)
     }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TalonCrypto
 import TalonLedger
-import TalonNode
+@testable import TalonNode
 import TalonRaft
 import TalonStore
 
@@ -74,10 +74,23 @@ final class CoreCluster {
     /// Proposes a batch on the leader and delivers until everyone is up to date.
     func submit(_ envelopes: [Envelope], at time: Int64) throws {
         guard let leader else { throw NodeError.store.with("no leader") }
-        let proposal = try leader.propose(EntryBatch(timestamp: time, envelopes: envelopes))
+        let admitted = try envelopes.map { try leader.ledger.admit($0) }
+        let proposal = try leader.propose(EntryBatch(timestamp: time, envelopes: admitted))
         queue += proposal.messages
         try deliver()
         try tick(leader.id)  // followers learn the commit index
+    }
+
+    /// Proposes raw entry data on the leader, as a buggy or hostile proposer would, and
+    /// delivers until everyone is up to date. Returns the entry's log index.
+    @discardableResult
+    func proposeRaw(_ data: [UInt8]) throws -> UInt64 {
+        guard let leader else { throw NodeError.store.with("no leader") }
+        let proposal = try leader.propose(rawEntry: data)
+        queue += proposal.messages
+        try deliver()
+        try tick(leader.id)
+        return proposal.index
     }
 
     func heads() throws -> [NodeID: Head] {
@@ -176,7 +189,8 @@ final class CoreCluster {
         let envelopes = (1...3).map {
             Envelope(chainID: "c", nonce: UInt64($0), operation: .transfer(Transfer(ticketID: "T\($0)", to: key.publicKey)), signedBy: key)
         }
-        let batch = EntryBatch(timestamp: -5, envelopes: envelopes)
+        let batch = try EntryBatch(bytes: EntryBatch.bytes(timestamp: -5, of: envelopes))
+        #expect(batch.timestamp == -5 && batch.envelopes == envelopes && !batch.isAdmitted)
         #expect(try EntryBatch(bytes: batch.bytes) == batch)
         let bytes = batch.bytes
         for n in 0..<bytes.count {
@@ -189,5 +203,16 @@ final class CoreCluster {
         var count = bytes
         count.replaceSubrange(9..<13, with: [0xFF, 0xFF, 0xFF, 0xFF])
         #expect(throws: NodeError.corruptEntry) { try EntryBatch(bytes: count) }
+    }
+}
+
+extension EntryBatch {
+    /// The entry data of a batch of `envelopes`, admitted or not (the bytes are the same):
+    /// what a faulty proposer could commit.
+    static func bytes(timestamp: Int64, of envelopes: [Envelope]) -> [UInt8] {
+        var out: [UInt8] = [version]
+        withUnsafeBytes(of: timestamp.bigEndian) { out.append(contentsOf: $0) }
+        EnvelopeList.append(envelopes, to: &out)
+        return out
     }
 }

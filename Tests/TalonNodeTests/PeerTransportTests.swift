@@ -116,11 +116,12 @@ struct PeerTransportTests {
         }
         #expect(from == 2 && request == 42 && envelopes == [envelope, envelope])
 
-        let receipts = [Receipt(leaf: 7, height: 3, position: 0, result: "ok"), Receipt(leaf: 7, height: 3, position: 0, result: "ok")]
-        c.transports[1]?.send(.forwardReply(request: 42, .receipts(receipts)), to: 2)
+        let receipts: [EnvelopeOutcome] = [.receipt(Receipt(leaf: 7, height: 3, position: 0, result: "ok")),
+                                           .rejected(LedgerError.badSignature.with("signature does not verify"))]
+        c.transports[1]?.send(.forwardReply(request: 42, .outcomes(receipts)), to: 2)
         c.transports[1]?.send(.forwardReply(request: 43, .failed(NodeError("not_leader", "try n3"))), to: 2)
         let in2 = try #require(c.transports[2]).incoming
-        guard case .forwardReply(1, 42, .receipts(let got)) = try await within(10, "reply at 2", { try await receiveForward(in2) }) else {
+        guard case .forwardReply(1, 42, .outcomes(let got)) = try await within(10, "reply at 2", { try await receiveForward(in2) }) else {
             Issue.record("expected receipts for request 42")
             return
         }

@@ -98,9 +98,21 @@ public struct Envelope: Hashable, Sendable {
     }
 
     /// The stateless admission check: within the size limit, the right chain, fields in
-    /// range, a valid signature.
+    /// range (`check(chainID:)`), then a valid signature. What the single-process path
+    /// (`talon ledger append`) checks; a node's proposer uses `Ledger.admit`, which adds the
+    /// signer's standing.
     /// - Throws: `LedgerError.overlongLength`, `.wrongChain`, `.invalidField`, `.badSignature`.
     public func admit(chainID expected: String) throws(LedgerError) {
+        try check(chainID: expected)
+        guard hasValidSignature else {
+            throw LedgerError.badSignature.with("signature does not verify for \(signer.text)")
+        }
+    }
+
+    /// The cheap stateless check, without the signature: within the size limit, the right
+    /// chain, fields in range. What a node that only forwards checks.
+    /// - Throws: `LedgerError.overlongLength`, `.wrongChain`, `.invalidField`.
+    public func check(chainID expected: String) throws(LedgerError) {
         guard bytes.count <= Limits.envelopeBytes else {
             throw LedgerError.overlongLength.with("envelope of \(bytes.count) bytes exceeds \(Limits.envelopeBytes)")
         }
@@ -109,9 +121,6 @@ public struct Envelope: Hashable, Sendable {
             throw LedgerError.wrongChain.with("envelope is for chain '\(chainID.prefix(64))', this ledger is '\(expected)'")
         }
         try operation.validateFields()
-        guard hasValidSignature else {
-            throw LedgerError.badSignature.with("signature does not verify for \(signer.text)")
-        }
     }
 }
 

@@ -29,9 +29,11 @@ enum Schema {
     static let audit = "audit"                // u8 len, event id, u8 kind, u64 leaf -> TradeRow / RedeemRow
     static let listings = "listings"          // u8 len, ticket id -> ListingState
     static let eventTickets = "event_tickets" // u8 len, event id, u8 len, ticket id -> ()
+    static let rejectedEntries = "rejected_entries" // u64 log index -> RejectedEntry
 
     static let all = [meta, blocks, envelopes, receipts, envelopeIndex, merkle, issuers, events, gates,
-                      tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings, audit, eventTickets]
+                      tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
+                      rejectedEntries]
 
     enum MetaKey {
         static let genesisHash = Array("genesis_hash".utf8)
@@ -45,6 +47,9 @@ enum Schema {
     /// 2 added the contract tables and the `holdings` counts; 3 keyed holdings by event first
     /// and added the `audit` rows; 4 added `event_tickets`. An older store gets all three
     /// rebuilt from its envelopes when opened (Ledger+Migrate.swift).
+    /// `rejected_entries` needs no new version: it is created empty when a store is opened,
+    /// and empty is right for every store written before it (those builds stopped on such
+    /// an entry instead of applying past it), so no rebuild is due.
     static let schemaVersion: UInt8 = 4
 
     static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }

@@ -67,10 +67,14 @@ public struct NodeAPI: Sendable {
         addAuditRoutes(to: router)
         addGateRoutes(to: router)
         router.get("/healthz") { _, _ in
-            let s = node.status
-            return try json(["status": "ok", "role": s.raft.role.rawValue])
+            let health = node.recordHealth()
+            guard !health.isStalled else {
+                throw Problem(.serviceUnavailable, "stalled", health.reason ?? "the node's loop is stalled")
+            }
+            return try json(["status": "ok", "role": node.status.raft.role.rawValue])
         }
         router.get("/metrics") { _, _ in
+            node.recordHealth()
             var text: [UInt8] = []
             metrics?.emit(into: &text)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
@@ -91,8 +95,10 @@ public struct NodeAPI: Sendable {
 
     // MARK: - Submission
 
-    /// One envelope or an array. Each is admitted here (chain, fields, signature); those that
-    /// pass are proposed together and answered once applied.
+    /// One envelope or an array, handed to `Node.submit`, which admits each (on the leader:
+    /// chain, fields, signature, the signer's standing) and answers one outcome per envelope.
+    /// A single envelope that is refused answers problem+json with its code (403 for
+    /// `not_authorized`); in an array, each refusal is an `error` object in its place.
     private func submit(_ request: Request) async throws -> Response {
         let body = try await request.body.collect(upTo: maxBodyBytes)
         let bytes = body.readableBytesView
@@ -106,27 +112,14 @@ public struct NodeAPI: Sendable {
         guard envelopes.count <= node.options.maxBatchEnvelopes else {
             throw NodeError.batchTooLarge.with("a submission holds at most \(node.options.maxBatchEnvelopes) envelopes")
         }
-
-        var outcomes: [Outcome?] = Array(repeating: nil, count: envelopes.count)
-        var pending: [(slot: Int, envelope: Envelope)] = []
-        for (slot, envelope) in envelopes.enumerated() {
-            do throws(LedgerError) {
-                try node.ledger.admit(envelope)
-                if let known = try node.ledger.record(hash: envelope.hash) {
-                    outcomes[slot] = Outcome(hash: envelope.hash, receipt: known.receipt)
-                } else {
-                    pending.append((slot, envelope))
-                }
-            } catch {
-                if !isArray { throw error }
-                outcomes[slot] = Outcome(hash: envelope.hash, error: error)
+        let outcomes = try await node.submit(envelopes)
+        let results = zip(envelopes, outcomes).map { envelope, outcome in
+            switch outcome {
+            case .receipt(let receipt): Outcome(hash: envelope.hash, receipt: receipt)
+            case .rejected(let error): Outcome(hash: envelope.hash, error: error)
             }
         }
-        if !pending.isEmpty {
-            let receipts = try await node.submit(pending.map(\.envelope))
-            for ((slot, envelope), receipt) in zip(pending, receipts) { outcomes[slot] = Outcome(hash: envelope.hash, receipt: receipt) }
-        }
-        let results = outcomes.compactMap { $0 }
+        if !isArray, let error = results.first?.error { throw error }
         return isArray ? try json(["results": results]) : try json(results[0])
     }
 
@@ -222,10 +215,12 @@ public struct NodeAPI: Sendable {
         let head: Head
         let peers: [Peer]
         let inflightEntries: Int, waitingSubmissions: Int
+        let rejectedEntries: Int
 
         enum CodingKeys: String, CodingKey {
             case node, role, term, leader, leaderAPI = "leader_api", commit, applied, lastIndex = "last_index", head, peers
             case inflightEntries = "inflight_entries", waitingSubmissions = "waiting_submissions"
+            case rejectedEntries = "rejected_entries"
         }
     }
 
@@ -239,7 +234,8 @@ public struct NodeAPI: Sendable {
         }
         return StatusBody(node: memberName, role: s.raft.role.rawValue, term: s.raft.term, leader: leader?.id, leaderAPI: leader?.api,
                           commit: s.raft.commit, applied: s.raft.applied, lastIndex: s.raft.lastIndex, head: try node.ledger.head(),
-                          peers: peers, inflightEntries: s.inflightEntries, waitingSubmissions: s.waitingSubmissions)
+                          peers: peers, inflightEntries: s.inflightEntries, waitingSubmissions: s.waitingSubmissions,
+                          rejectedEntries: s.rejectedEntries)
     }
 
     /// Runs a query and encodes its answer on NIO's blocking pool: an audit report over a large

@@ -58,6 +58,7 @@ struct Problem: Error, Sendable {
         switch code {
         case _ where code.hasPrefix("store_"): .internalServerError
         case LedgerError.unknownTicket.code, LedgerError.unknownEvent.code: .notFound
+        case LedgerError.notAuthorized.code: .forbidden
         default: .badRequest
         }
     }

@@ -1,0 +1,225 @@
+import Foundation
+import Synchronization
+public import TalonLedger
+import TalonRaft
+
+/// Submissions: each signature is checked once in the cluster, never on the loop thread.
+///
+/// - On a node that leads (by its status snapshot), `submit` admits every envelope in the
+///   caller's task (`Ledger.admit`: size, chain, fields, signature, standing) and posts only
+///   `AdmittedEnvelope`s to the loop.
+/// - On a follower, `submit` makes only the cheap checks (`Ledger.check`) and the loop
+///   forwards the raw envelopes to the leader, whose peer pump admits them in a task of their
+///   own before they enter its inbox.
+/// - Unverified envelopes that reach the loop of a node that leads (it became leader
+///   meanwhile, or a forward arrived while it did not lead) are sent back to be admitted off
+///   the loop, never proposed.
+///
+/// A refusal is per envelope: the others of the submission go on.
+extension Node {
+    /// Submits envelopes and waits until those admitted are in the ledger: one outcome per
+    /// envelope, in order, either its receipt (the first receipt for an envelope that was
+    /// already there) or why admission refused it (`bad_signature`, `not_authorized`, …).
+    /// - Throws: `NodeError` with code `no_leader`, `not_leader`, `proposal_dropped`,
+    ///   `timeout`, `batch_too_large`, `overloaded`, `node_stopped` or `node_store`: the whole
+    ///   submission failed, and resubmitting it is safe.
+    public func submit(_ envelopes: [Envelope]) async throws(NodeError) -> [EnvelopeOutcome] {
+        guard !envelopes.isEmpty else { return [] }
+        let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
+        guard envelopes.count <= options.maxBatchEnvelopes, bytes <= options.maxBatchBytes else {
+            throw NodeError.batchTooLarge.with(
+                "a submission holds at most \(options.maxBatchEnvelopes) envelopes and \(options.maxBatchBytes) bytes")
+        }
+        let waiting = waitingEnvelopes.add(envelopes.count, ordering: .relaxed).newValue
+        defer { waitingEnvelopes.subtract(envelopes.count, ordering: .relaxed) }
+        guard waiting <= options.maxWaitingEnvelopes else {
+            throw NodeError.overloaded.with("\(waiting - envelopes.count) envelopes are waiting already; retry shortly")
+        }
+        let leads = status.raft.role == .leader
+        let reply = await withCheckedContinuation { (done: CheckedContinuation<ForwardReply, Never>) in
+            route(envelopes, admit: leads, lookUpKnown: true, forwardedBy: nil,
+                  deadline: .now + options.requestTimeout) { done.resume(returning: $0) }
+        }
+        switch reply {
+        case .outcomes(let outcomes):
+            guard outcomes.count == envelopes.count else { throw NodeError.dropped }
+            return outcomes
+        case .failed(let error):
+            throw error
+        }
+    }
+
+    /// What the peer pump does with an event from the transport: a forward reaching a node
+    /// that leads is admitted in a task of its own; everything else goes to the loop.
+    func receive(_ event: PeerEvent) {
+        guard case .forward(let from, let request, let envelopes) = event, status.raft.role == .leader else {
+            post { $0.peer.append(event) }
+            return
+        }
+        Task { self.admitForwarded(envelopes, from: from, request: request) }
+    }
+
+    /// Admits a submission forwarded by member `from` and answers it over the peer link.
+    func admitForwarded(_ envelopes: [Envelope], from: NodeID, request: UInt64) {
+        let answer: @Sendable (ForwardReply) -> Void = { [weak self] reply in self?.sendForwardReply(reply, request: request, to: from) }
+        let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
+        guard envelopes.count <= options.maxBatchEnvelopes, bytes <= options.maxBatchBytes else {
+            answer(.failed(NodeError.batchTooLarge.with("a forwarded submission over the batch limits")))
+            return
+        }
+        route(envelopes, admit: true, lookUpKnown: false, forwardedBy: (from, request),
+              deadline: .now + options.requestTimeout, answer: answer)
+    }
+
+    /// Sends an unverified submission that reached the loop of a leader back to be admitted
+    /// off the loop thread; it returns through the inbox as admitted envelopes.
+    func sendBack(_ waiting: Waiting) {
+        Task {
+            self.route(waiting.envelopes, admit: true, lookUpKnown: false, forwardedBy: waiting.forwardedBy,
+                       deadline: waiting.deadline) { waiting.answer($0) }
+        }
+    }
+
+    func sendForwardReply(_ reply: ForwardReply, request: UInt64, to peer: NodeID) {
+        if let hook = condition.withLock({ hooks.forwardReplies }) {
+            hook(peer, request, reply)
+        } else {
+            transport.send(.forwardReply(request: request, reply), to: peer)
+        }
+    }
+
+    /// Checks a submission on the calling thread (never the loop's) and posts what is left
+    /// to the loop: admitted envelopes when `admit`, otherwise unverified ones for the loop
+    /// to forward. `answer` gets one outcome per envelope, or the whole submission's failure.
+    func route(_ envelopes: [Envelope], admit: Bool, lookUpKnown: Bool, forwardedBy: (node: NodeID, request: UInt64)?,
+               deadline: ContinuousClock.Instant, answer: @escaping @Sendable (ForwardReply) -> Void) {
+        let sorted: Sorted
+        do {
+            sorted = try Sorted(envelopes, ledger: ledger, admit: admit, lookUpKnown: lookUpKnown)
+        } catch {
+            answer(.failed(error))
+            return
+        }
+        guard let payload = sorted.payload else {
+            answer(sorted.merge(.outcomes([])))
+            return
+        }
+        let waiting = Waiting(payload, forwardedBy: forwardedBy, deadline: deadline) { answer(sorted.merge($0)) }
+        post { $0.submissions.append(waiting) }
+    }
+
+    /// A submission after the checks this node made: outcomes already known (refused, or in
+    /// the ledger) and the envelopes still to propose or forward, with their positions.
+    struct Sorted: Sendable {
+        private var known: [EnvelopeOutcome?]
+        private var positions: [Int] = []
+        /// What goes to the loop, or nil when every envelope has its outcome.
+        private(set) var payload: Waiting.Payload?
+
+        init(_ envelopes: [Envelope], ledger: Ledger, admit: Bool, lookUpKnown: Bool) throws(NodeError) {
+            known = Array(repeating: nil, count: envelopes.count)
+            var fresh: [Int] = []
+            for (i, envelope) in envelopes.enumerated() {
+                if lookUpKnown {
+                    // One already in the ledger was admitted when it first came: its receipt answers.
+                    do throws(LedgerError) {
+                        if let record = try ledger.record(hash: envelope.hash) {
+                            known[i] = .receipt(record.receipt)
+                            continue
+                        }
+                    } catch {
+                        throw NodeError.store.with(error.message)
+                    }
+                }
+                fresh.append(i)
+            }
+            guard !fresh.isEmpty else { return }
+            if admit {
+                var admitted: [AdmittedEnvelope] = []
+                for (i, result) in zip(fresh, ledger.admit(fresh.map { envelopes[$0] })) {
+                    switch result {
+                    case .success(let a):
+                        admitted.append(a)
+                        positions.append(i)
+                    case .failure(let e) where e.code.hasPrefix("store_"):
+                        throw NodeError.store.with(e.message)
+                    case .failure(let e):
+                        known[i] = .rejected(e)
+                    }
+                }
+                if !admitted.isEmpty { payload = .admitted(admitted) }
+            } else {
+                var unverified: [Envelope] = []
+                for i in fresh {
+                    do throws(LedgerError) {
+                        try ledger.check(envelopes[i])
+                        unverified.append(envelopes[i])
+                        positions.append(i)
+                    } catch {
+                        known[i] = .rejected(error)
+                    }
+                }
+                if !unverified.isEmpty { payload = .unverified(unverified) }
+            }
+        }
+
+        /// The whole submission's answer from the answer for `payload`.
+        func merge(_ reply: ForwardReply) -> ForwardReply {
+            guard case .outcomes(let outcomes) = reply else { return reply }
+            guard outcomes.count == positions.count else { return .failed(.dropped) }
+            var all = known
+            for (i, outcome) in zip(positions, outcomes) { all[i] = outcome }
+            let complete = all.compactMap { $0 }
+            return complete.count == all.count ? .outcomes(complete) : .failed(.dropped)
+        }
+    }
+
+    /// A submission or read waiting for its answer; `reply` is called exactly once, from
+    /// whichever thread answers first.
+    final class Waiting: @unchecked Sendable {
+        // @unchecked: every field but `reply` is immutable; `reply` is taken under `lock`.
+        /// Envelopes this node admitted (only these are ever proposed), or envelopes that
+        /// passed only the cheap checks (forwarded, or admitted before proposal).
+        enum Payload: Sendable {
+            case admitted([AdmittedEnvelope])
+            case unverified([Envelope])
+        }
+
+        let payload: Payload
+        let envelopes: [Envelope]
+        /// The member and request id of a forwarded submission.
+        let forwardedBy: (node: NodeID, request: UInt64)?
+        let arrived: ContinuousClock.Instant
+        let deadline: ContinuousClock.Instant
+        private let lock = NSLock()
+        private var reply: (@Sendable (ForwardReply) -> Void)?
+
+        init(_ payload: Payload, forwardedBy: (node: NodeID, request: UInt64)? = nil, deadline: ContinuousClock.Instant,
+             reply: @escaping @Sendable (ForwardReply) -> Void) {
+            self.payload = payload
+            switch payload {
+            case .admitted(let a): envelopes = a.map(\.envelope)
+            case .unverified(let e): envelopes = e
+            }
+            self.forwardedBy = forwardedBy
+            arrived = .now
+            self.deadline = deadline
+            self.reply = reply
+        }
+
+        /// The admitted envelopes, empty for an unverified payload.
+        var admitted: [AdmittedEnvelope] {
+            if case .admitted(let a) = payload { a } else { [] }
+        }
+
+        func answer(_ result: ForwardReply) {
+            let reply = lock.withLock {
+                defer { self.reply = nil }
+                return self.reply
+            }
+            reply?(result)
+        }
+
+        func fail(_ error: NodeError) { answer(.failed(error)) }
+    }
+}
