@@ -169,6 +169,70 @@ struct PeerAttackTests {
         }
     }
 
+    /// A real member (n3, played in this process by the node's own transport with n3's key)
+    /// forwards a transfer whose signature is 64 zero bytes, from the ticket's real holder:
+    /// the leader admits forwarded envelopes itself, refuses it as `bad_signature`, and no
+    /// node ever holds it. (It used to be applied as `ok` on every node.)
+    @Test func anUnsignedEnvelopeForwardedByARealMemberIsNeverApplied() async throws {
+        try await withCluster { c in
+            try c.start(1)
+            try c.start(2)
+            let leader = try await c.waitForLeader(among: [1, 2])
+            let s = c.sandbox, g = c.chain
+            let alice = try await s.newKey("alice"), mallory = try await s.newKey("mallory")
+            for (nonce, op) in [(UInt64(1), ["create-event", "--event-id", "EV", "--name", "Show", "--venue", "Hall",
+                                              "--starts-at", "2026-12-31T20:00:00Z", "--capacity", "10"]),
+                                (2, ["issue", "--event-id", "EV", "--count", "1", "--prefix", "T", "--holder", alice.path, "--face-value", "4500"])] {
+                let body = try await s.op(op[0], key: g.issuer, genesis: g.genesis, nonce: nonce, Array(op.dropFirst()))
+                let reply = try await c.submit(body, first: leader)
+                try #require(reply.status == 200 && reply.body.contains("\"ok\""), "\(reply)")
+            }
+
+            let members = try Self.members(c)
+            let forged = Envelope(chainID: members.genesis.genesis.chainID, signer: try PublicKey(text: alice.publicKey), nonce: 7,
+                                  operation: .transfer(Transfer(ticketID: "T-1", to: try PublicKey(text: mallory.publicKey))),
+                                  signature: try #require(Signature(bytes: [UInt8](repeating: 0, count: 64))))
+            let n3 = PeerTransport(members: members, me: 3, key: try SigningKey.load(from: s.path("net/keys/n3.key")),
+                                   addresses: [1: ("127.0.0.1", c.peerBase), 2: ("127.0.0.1", c.peerBase + 1)])
+            let listener = try await PeerTransport.bind(host: "127.0.0.1", port: c.peerBase + 2)
+            let running = Task { await n3.run(listener) }
+            defer { running.cancel() }
+            let replies = Task { () -> ForwardReply? in
+                for await event in n3.incoming {
+                    if case .forwardReply(_, 7, let reply) = event { return reply }
+                }
+                return nil
+            }
+            n3.send(.forward(request: 7, envelopes: [forged]), to: NodeID(leader))
+            let reply = try await Self.within(15) { await replies.value }
+            guard case .outcomes(let outcomes)? = reply else {
+                Issue.record("expected per-envelope outcomes, got \(String(describing: reply))\n\(c.logs())")
+                return
+            }
+            #expect(outcomes.map { $0.rejection?.code } == ["bad_signature"])
+
+            let hash = Hex.encode(forged.hash.bytes)
+            for i in [1, 2] {
+                #expect(try await RawHTTP.request("GET", c.api(i), "/v1/records/\(hash)").status == 404)
+                let ticket = try await RawHTTP.request("GET", c.api(i), "/v1/tickets/T-1?consistency=linearizable")
+                #expect(ticket.status == 200 && ticket.body.contains(alice.publicKey), "\(ticket)")
+            }
+            running.cancel()
+            try await Self.verifyEveryStore(c, nodes: [1, 2])
+        }
+    }
+
+    /// Runs `body`, failing after `seconds`.
+    static func within<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask { try await Task.sleep(for: .seconds(seconds)); return nil }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw SandboxError("no answer in \(seconds) s") }
+            return value
+        }
+    }
+
     /// Stops the nodes cleanly and runs `talon ledger verify` on each one's store.
     static func verifyEveryStore(_ c: LocalCluster, nodes: [Int]) async throws {
         for i in nodes { await c.stop(i, signal: SIGTERM) }
