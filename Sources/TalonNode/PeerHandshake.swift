@@ -42,7 +42,13 @@ public enum PeerHandshake {
         return out
     }
 
-    static func prologue(_ genesis: Digest) -> [UInt8] { prologueDomain + genesis.bytes }
+    /// The symmetric state both sides start from on chain `genesis`: the protocol name, then
+    /// `MixHash(prologue)` with the prologue `"TALON-PEER-V2\0" · genesis hash`.
+    public static func initialState(genesis: Digest) -> Noise.SymmetricState {
+        var state = Noise.SymmetricState(protocolName: protocolName)
+        state.mixHash(prologueDomain + genesis.bytes)
+        return state
+    }
 
     /// The authentication payload: `id u64 · signature (64 bytes)`.
     static func authPayload(node: NodeID, signature: Signature) -> [UInt8] {
@@ -79,8 +85,7 @@ public enum PeerHandshake {
             self.key = key
             self.expected = peer
             self.ephemeral = ephemeral
-            state = Noise.SymmetricState(protocolName: PeerHandshake.protocolName)
-            state.mixHash(PeerHandshake.prologue(members.genesis.hash))
+            state = PeerHandshake.initialState(genesis: members.genesis.hash)
         }
 
         /// The hello frame (length prefix included). Call once, first.
@@ -135,8 +140,7 @@ public enum PeerHandshake {
             self.me = me
             self.key = key
             self.ephemeral = ephemeral
-            state = Noise.SymmetricState(protocolName: PeerHandshake.protocolName)
-            state.mixHash(PeerHandshake.prologue(members.genesis.hash))
+            state = PeerHandshake.initialState(genesis: members.genesis.hash)
         }
 
         /// Answers the initiator's hello with this member's proof (length prefix included).

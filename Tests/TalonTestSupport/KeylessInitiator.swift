@@ -13,8 +13,7 @@ public struct KeylessInitiator: Sendable {
 
     public init(_ members: ClusterMembers) {
         genesis = members.genesis.hash
-        state = Noise.SymmetricState(protocolName: PeerHandshake.protocolName)
-        state.mixHash(PeerHandshake.prologueDomain + genesis.bytes)
+        state = PeerHandshake.initialState(genesis: genesis)
     }
 
     /// The hello frame, length prefix included.
