@@ -37,6 +37,8 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Raft tick in milliseconds.") var tickMs = 100
         @Option(name: .long, help: "Leader batch linger in microseconds.") var lingerUs = 500
         @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 2
+        @Option(name: .long, help: "Seconds a loop turn may run, or applying may lag the commit index, before /healthz answers 503 stalled.")
+        var stallTimeoutS = 10
         @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
         func run() async throws {
@@ -71,6 +73,7 @@ struct NodeCommand: AsyncParsableCommand {
                 options.tick = .milliseconds(max(1, tickMs))
                 options.linger = .microseconds(max(0, lingerUs))
                 options.maxInflightEntries = max(1, maxInflight)
+                options.stallTimeout = .seconds(max(1, stallTimeoutS))
                 let logger = Logger(label: "talon.node.\(settings.node)")
                 // Every API connection, peer link and LMDB file holds a descriptor: take all
                 // the system allows, then size the API limit to leave room for the rest.
