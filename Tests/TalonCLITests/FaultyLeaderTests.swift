@@ -13,9 +13,9 @@ import Glibc
 /// process by a real `NodeCore` and `PeerTransport` with member n3's key (driven by the test,
 /// ticking fast so that it wins the first election); n1 and n2 are real processes. Both
 /// record the entry as rejected, the same way, and go on: they elect a leader among
-/// themselves once n3 is gone, apply new writes, and their stores verify.
-@Suite(.serialized, .timeLimit(.minutes(5)))
-struct FaultyLeaderTests {
+/// themselves once n3 is gone, apply new writes, and their stores verify. (Serialized with
+/// the other clusters, as an extension of `ClusterTests`: n3 must win an election by ticking.)
+extension ClusterTests {
     @Test func anUndecodableCommittedEntryIsRecordedAlikeAndTheNodesGoOn() async throws {
         try await withCluster { c in
             let members = ClusterMembers(try GenesisFile(path: c.chain.genesis))
@@ -78,7 +78,7 @@ struct FaultyLeaderTests {
             let reply = try await c.submit(event)
             #expect(reply.status == 200 && reply.body.contains("\"ok\""), "\(reply)")
             _ = try await c.waitForSameHead(among: [1, 2])
-            try await PeerAttackTests.verifyEveryStore(c, nodes: [1, 2])
+            try await Self.verifyEveryStore(c, nodes: [1, 2])
         }
     }
 }

@@ -16,9 +16,9 @@ import Darwin
 /// the genesis does not list, a frame injected into a live link by a party on the path, and a
 /// crowd of silent sockets while a member restarts. Every refusal closes the connection at
 /// once and is counted by code in `/metrics`; the cluster serves on, and every node's store
-/// verifies afterwards.
-@Suite(.serialized, .timeLimit(.minutes(5)))
-struct PeerAttackTests {
+/// verifies afterwards. (An extension of `ClusterTests`, so that it runs serialized with the
+/// other clusters: a rejoin is timed in election timeouts.)
+extension ClusterTests {
     /// Sooner than the 5-second handshake timeout: a close this fast is a refusal.
     static let refusal = 3.0
 
