@@ -59,7 +59,23 @@ static void run_chunk(lua_State *L) {
 static void start_budget(lua_State *L, talon_box *box) {
     lua_gc(L, LUA_GCCOLLECT);
     talon_lua_begin_budget(box, box->limits.call_memory);
+    talon_lua_meter_comparisons(L);
     lua_sethook(L, talon_lua_count_hook, LUA_MASKCOUNT, (int)box->limits.hook_period);
+}
+
+/// Refuses to go on unless string comparisons reach compare.c's metered strcoll (see there).
+static void check_comparisons_are_metered(lua_State *L, talon_box *box) {
+    talon_lua_begin_budget(box, box->limits.call_memory);
+    talon_lua_meter_comparisons(L);
+    lua_pushliteral(L, "a");
+    lua_pushliteral(L, "b");
+    int less = lua_compare(L, -2, -1, LUA_OPLT);
+    lua_pop(L, 2);
+    talon_lua_meter_comparisons(NULL);
+    int metered = box->compared > 0;
+    talon_lua_end_budget(box);
+    if (!less || !metered)
+        luaL_error(L, "string comparison is not metered in this build (Lua does not call Talon's strcoll); refusing to run contracts");
 }
 
 static int is_hook_name(const char *name) {
@@ -96,6 +112,8 @@ static int protected_load(lua_State *L) {
     job *j = lua_touserdata(L, 1);
     talon_box *box = &j->contract->box;
     talon_lua_open_sandbox(L);
+    check_comparisons_are_metered(L, box);
+    box->limit = box->limits.load_memory;
     if (j->length >= 4 && memcmp(j->source, LUA_SIGNATURE, 4) == 0)
         return luaL_error(L, "precompiled bytecode is refused; deploy the source text");
     if (luaL_loadbufferx(L, j->source, j->length, "=contract", "t") != LUA_OK) return lua_error(L);
@@ -104,6 +122,7 @@ static int protected_load(lua_State *L) {
     start_budget(L, box);
     run_chunk(L);
     lua_sethook(L, NULL, 0, 0);
+    talon_lua_meter_comparisons(NULL);
     j->contract->hooks = discover_hooks(L, lua_gettop(L));
     return 0;
 }
@@ -130,6 +149,7 @@ static int protected_evaluate(lua_State *L) {
     }
     lua_call(L, arguments, LUA_MULTRET);                            // the results replace the hook at 2
     lua_sethook(L, NULL, 0, 0);
+    talon_lua_meter_comparisons(NULL);
     talon_lua_read_result(L, 2, lua_gettop(L) - 1, j->out);
     return 0;
 }
@@ -144,6 +164,7 @@ static int run_protected(talon_lua_contract *contract, lua_CFunction body, job *
     lua_pushlightuserdata(L, j);
     int status = lua_pcall(L, 1, 0, 1);
     lua_sethook(L, NULL, 0, 0);
+    talon_lua_meter_comparisons(NULL);
     j->out->instructions = box->used;
     j->out->memory_peak = box->peak - box->base;
     if (box->failure) talon_lua_describe_budget(box, j->out);

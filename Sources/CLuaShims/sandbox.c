@@ -30,6 +30,18 @@ int talon_lua_unwrap(lua_State *L, int index) {
     return 1;
 }
 
+/// 1 if the value at `index` has a metatable other than a read-only proxy's (whose length
+/// and reads are raw, done in C). The table library refuses such tables: their `__len`,
+/// `__index` and `__newindex` would run inside its loops, unseen by the charges.
+int talon_lua_has_foreign_metatable(lua_State *L, int index) {
+    if (!lua_getmetatable(L, index)) return 0;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &talon_lua_readonly_mt_key);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &talon_lua_globals_mt_key);
+    int proxy = lua_rawequal(L, -1, -3) || lua_rawequal(L, -2, -3);
+    lua_pop(L, 3);
+    return !proxy;
+}
+
 int talon_lua_readonly_newindex(lua_State *L) {
     if (lua_type(L, 2) == LUA_TSTRING)
         return luaL_error(L, "attempt to modify read-only table (field '%s')", lua_tostring(L, 2));
@@ -134,7 +146,10 @@ static int sandbox_tostring(lua_State *L) {
         }
         lua_pop(L, 1);
     }
-    luaL_tolstring(L, 1, NULL);
+    size_t length = 0;
+    luaL_tolstring(L, 1, &length);
+    talon_lua_charge(L, 1);
+    talon_lua_charge_bytes(L, (int64_t)length);
     return 1;
 }
 
@@ -202,6 +217,9 @@ void talon_lua_open_sandbox(lua_State *L) {
     lua_pushvalue(L, -2);
     copy_fields(L, base_names);
     lua_pop(L, 1);
+    lua_getfield(L, -1, "tonumber");
+    lua_pushcclosure(L, talon_lua_charged_tonumber, 1);
+    lua_setfield(L, -2, "tonumber");
     luaL_setfuncs(L, replaced, 0);
     for (size_t i = 0; i < sizeof libraries / sizeof libraries[0]; i++) {
         luaL_requiref(L, libraries[i].name, libraries[i].open, 0);
