@@ -156,3 +156,58 @@ import TalonContracts
         #expect(allocating?.message.hasPrefix("byte budget") == true || allocating?.message.hasPrefix("memory cap") == true)
     }
 }
+
+/// Metatables: chains that Lua follows inside one instruction are refused; one link works.
+@Suite struct MetatableTests {
+    func evaluate(_ body: String) throws -> ContractError? {
+        let c = try contract("function on_buy(ctx, params)\n\(body)\nend\n")
+        return failure { () throws(ContractError) in try c.evaluate(hook: .onBuy, context: resale(price: 100)) }
+    }
+
+    @Test func indexChainsAreRefused() throws {
+        let clock = ContinuousClock()
+        var error: ContractError?
+        let elapsed = try clock.measure {
+            error = try evaluate("""
+                local base = {}
+                for i = 1, 1990 do base = setmetatable({}, {__index = base}) end
+                while true do local _ = base.missing end
+                """)
+        }
+        #expect(error == .scriptError)
+        #expect(error?.message.contains("cannot be an __index") == true, "\(error?.message ?? "")")
+        #expect(elapsed < .milliseconds(500))
+        // Built top-down: the target cannot get a metatable afterwards.
+        #expect(try evaluate("local b = {} local a = setmetatable({}, {__index = b}) setmetatable(b, {__index = {}})")?
+            .message.contains("cannot get a metatable") == true)
+        // Changing the metatable after setting it has no effect: it was copied.
+        #expect(try evaluate("""
+            local mt = {}
+            local a = setmetatable({}, mt)
+            mt.__index = function() return 1 end
+            assert(a.x == nil and getmetatable(a) == mt)
+            return true
+            """) == nil)
+        #expect(try evaluate("setmetatable({}, {__call = setmetatable({}, {__call = function() end})})") == .scriptError)
+        #expect(try evaluate("setmetatable({}, {__newindex = setmetatable({}, {__newindex = {}})})") == .scriptError)
+    }
+
+    @Test func oneLinkAndReplacingWork() throws {
+        #expect(try evaluate("""
+            local Class = {}
+            Class.__index = Class
+            function Class.price(self) return self.p end
+            local o = setmetatable({p = 5}, Class)
+            assert(o:price() == 5 and getmetatable(o) == Class)
+            setmetatable(o, nil)
+            assert(getmetatable(o) == nil and o.price == nil)
+            setmetatable(o, {__index = ctx.ticket})
+            assert(o.id == 'T-1')
+            local p = setmetatable({}, {__metatable = 'locked'})
+            assert(getmetatable(p) == 'locked' and not pcall(setmetatable, p, {}))
+            local q = setmetatable({}, {__index = function(t, k) return k .. '!' end, __len = function() return 3 end})
+            assert(q.a == 'a!' and #q == 3)
+            return true
+            """) == nil)
+    }
+}
