@@ -5,9 +5,10 @@
 // every call, and nothing a call does is visible to the next: no state between calls.
 // The state itself (libraries, the compiled chunk) is reused.
 //
-// The collector is stopped for good after loading; each evaluation starts with a full
-// collection, so it begins from the same heap whatever ran before, and the memory cap
-// counts the bytes allocated during the evaluation (garbage included). No collection, no
+// The collector is stopped for good after loading; each load and evaluation ends with a
+// full collection, so the next one begins from the same heap whatever ran before, an idle
+// state holds no garbage, and the memory cap counts the bytes allocated during the
+// evaluation (garbage included). No collection, no
 // finalizer and no weak-table clearing happens while a script runs.
 #include "outcome.h"
 #include <stdlib.h>
@@ -57,7 +58,8 @@ static void run_chunk(lua_State *L) {
 }
 
 static void start_budget(lua_State *L, talon_box *box) {
-    lua_gc(L, LUA_GCCOLLECT);
+    if (!box->collected) lua_gc(L, LUA_GCCOLLECT);
+    box->collected = 0;
     talon_lua_begin_budget(box, box->limits.call_memory);
     talon_lua_meter_comparisons(L);
     lua_sethook(L, talon_lua_count_hook, LUA_MASKCOUNT, (int)box->limits.hook_period);
@@ -179,6 +181,8 @@ static int run_protected(talon_lua_contract *contract, lua_CFunction body, job *
         lua_setupvalue(L, -2, 1);           // collection starts from the same heap
     }
     lua_settop(L, 0);
+    lua_gc(L, LUA_GCCOLLECT);               // hold no garbage between calls (the cache counts
+    box->collected = 1;                     // what a state holds), and start the next one clean
     return status;
 }
 
@@ -234,6 +238,10 @@ void talon_lua_evaluate(talon_lua_contract *contract, int32_t hook,
              .parameters = parameters, .parameters_length = parameters_length,
              .previous = previous, .previous_length = previous_length, .out = out};
     run_protected(contract, protected_evaluate, &j);
+}
+
+int64_t talon_lua_memory(const talon_lua_contract *contract) {
+    return contract ? contract->box.total : 0;
 }
 
 void talon_lua_close(talon_lua_contract *contract) {

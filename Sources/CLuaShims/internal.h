@@ -18,6 +18,7 @@ typedef struct talon_box {
     int64_t touched;   // bytes allocated or compared during the evaluation (the byte budget)
     int64_t compared;  // bytes string comparisons looked at during the evaluation
     int metering;      // 1 while an evaluation runs
+    int collected;     // 1 if nothing ran since the last full collection
     int failure;       // the first budget that ran out (a CLuaShims_BUDGET_* status), sticky
     int line;          // line where the last error was raised, from the message handler
 } talon_box;

@@ -58,6 +58,10 @@ public final class LoadedContract {
         hooks = Set(Hook.allCases.filter { state.hooks & (1 << UInt32($0.number)) != 0 })
     }
 
+    /// Bytes the contract's Lua state holds now (its libraries, compiled chunk and what the
+    /// last evaluation left before collection). The engine's cache bounds the sum.
+    public var memoryBytes: Int64 { state.memoryBytes }
+
     /// Evaluates `hook` on a context with the binding's parameters.
     ///
     /// A hook the contract does not define allows (`ContractDecision.undefinedHook`). For

@@ -77,6 +77,9 @@ final class LuaState {
 
     deinit { talon_lua_close(handle) }
 
+    /// Bytes the state holds now.
+    var memoryBytes: Int64 { talon_lua_memory(handle) }
+
     /// Runs hook `hook` on already-encoded context and parameters.
     func evaluate(hook: Int32, context: [UInt8], parameters: [UInt8], previous: [UInt8]?) -> LuaOutcome {
         var outcome = CLuaShims_Outcome()

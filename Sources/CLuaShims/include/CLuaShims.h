@@ -94,6 +94,9 @@ void talon_lua_evaluate(talon_lua_contract *contract, int32_t hook,
                         const uint8_t *previous, size_t previous_length,
                         CLuaShims_Outcome *out);
 
+/// Bytes the contract's state holds now.
+int64_t talon_lua_memory(const talon_lua_contract *contract);
+
 /// Frees the state.
 void talon_lua_close(talon_lua_contract *contract);
 
