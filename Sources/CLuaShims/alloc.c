@@ -30,6 +30,12 @@ void *talon_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
             fail(box, CLuaShims_BUDGET_MEMORY);
             return NULL;
         }
+        // The byte budget: every byte an evaluation allocates (garbage, and each copy a
+        // growing buffer or table makes, included) counts, however it came to be allocated.
+        if (box->metering && box->touched + (int64_t)nsize > box->limits.touch_bytes) {
+            fail(box, CLuaShims_BUDGET_BYTES);
+            return NULL;
+        }
     }
     void *block = realloc(ptr, nsize);
     if (block == NULL) {
@@ -38,6 +44,7 @@ void *talon_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     box->total += (int64_t)nsize - (int64_t)old;
+    if (box->metering && nsize > old) box->touched += (int64_t)nsize;
     if (box->total > box->peak) box->peak = box->total;
     return block;
 }
@@ -65,17 +72,34 @@ void talon_lua_charge(lua_State *L, int64_t instructions) {
     }
 }
 
+/// Counts bytes a library function or a comparison touched toward the byte budget, a bound
+/// independent of the instruction charges; raises when it runs out.
+void talon_lua_touch(lua_State *L, int64_t bytes) {
+    talon_box *box = talon_lua_box(L);
+    if (bytes < 0) bytes = 0;
+    box->touched += bytes < INT64_MAX / 4 ? bytes : INT64_MAX / 4;
+    if (box->touched > box->limits.touch_bytes) {
+        fail(box, CLuaShims_BUDGET_BYTES);
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &talon_lua_budget_message_key);
+        lua_error(L);
+    }
+}
+
 /// Starts counting an evaluation: `memory` more bytes may be allocated from now on.
 void talon_lua_begin_budget(talon_box *box, int64_t memory) {
     box->base = box->total;
     box->peak = box->total;
     box->limit = box->total + memory;
     box->used = 0;
+    box->touched = 0;
+    box->compared = 0;
+    box->metering = 1;
     box->failure = 0;
     box->line = 0;
 }
 
 /// Ends an evaluation: the collector and cleanup may use memory freely again.
 void talon_lua_end_budget(talon_box *box) {
+    box->metering = 0;
     box->limit = INT64_MAX / 2;
 }

@@ -5,9 +5,10 @@
 // every call, and nothing a call does is visible to the next: no state between calls.
 // The state itself (libraries, the compiled chunk) is reused.
 //
-// The collector is stopped for good after loading; each evaluation starts with a full
-// collection, so it begins from the same heap whatever ran before, and the memory cap
-// counts the bytes allocated during the evaluation (garbage included). No collection, no
+// The collector is stopped for good after loading; each load and evaluation ends with a
+// full collection, so the next one begins from the same heap whatever ran before, an idle
+// state holds no garbage, and the memory cap counts the bytes allocated during the
+// evaluation (garbage included). No collection, no
 // finalizer and no weak-table clearing happens while a script runs.
 #include "outcome.h"
 #include <stdlib.h>
@@ -57,9 +58,26 @@ static void run_chunk(lua_State *L) {
 }
 
 static void start_budget(lua_State *L, talon_box *box) {
-    lua_gc(L, LUA_GCCOLLECT);
+    if (!box->collected) lua_gc(L, LUA_GCCOLLECT);
+    box->collected = 0;
     talon_lua_begin_budget(box, box->limits.call_memory);
+    talon_lua_meter_comparisons(L);
     lua_sethook(L, talon_lua_count_hook, LUA_MASKCOUNT, (int)box->limits.hook_period);
+}
+
+/// Refuses to go on unless string comparisons reach compare.c's metered strcoll (see there).
+static void check_comparisons_are_metered(lua_State *L, talon_box *box) {
+    talon_lua_begin_budget(box, box->limits.call_memory);
+    talon_lua_meter_comparisons(L);
+    lua_pushliteral(L, "a");
+    lua_pushliteral(L, "b");
+    int less = lua_compare(L, -2, -1, LUA_OPLT);
+    lua_pop(L, 2);
+    talon_lua_meter_comparisons(NULL);
+    int metered = box->compared > 0;
+    talon_lua_end_budget(box);
+    if (!less || !metered)
+        luaL_error(L, "string comparison is not metered in this build (Lua does not call Talon's strcoll); refusing to run contracts");
 }
 
 static int is_hook_name(const char *name) {
@@ -96,6 +114,8 @@ static int protected_load(lua_State *L) {
     job *j = lua_touserdata(L, 1);
     talon_box *box = &j->contract->box;
     talon_lua_open_sandbox(L);
+    check_comparisons_are_metered(L, box);
+    box->limit = box->limits.load_memory;
     if (j->length >= 4 && memcmp(j->source, LUA_SIGNATURE, 4) == 0)
         return luaL_error(L, "precompiled bytecode is refused; deploy the source text");
     if (luaL_loadbufferx(L, j->source, j->length, "=contract", "t") != LUA_OK) return lua_error(L);
@@ -104,6 +124,7 @@ static int protected_load(lua_State *L) {
     start_budget(L, box);
     run_chunk(L);
     lua_sethook(L, NULL, 0, 0);
+    talon_lua_meter_comparisons(NULL);
     j->contract->hooks = discover_hooks(L, lua_gettop(L));
     return 0;
 }
@@ -130,6 +151,7 @@ static int protected_evaluate(lua_State *L) {
     }
     lua_call(L, arguments, LUA_MULTRET);                            // the results replace the hook at 2
     lua_sethook(L, NULL, 0, 0);
+    talon_lua_meter_comparisons(NULL);
     talon_lua_read_result(L, 2, lua_gettop(L) - 1, j->out);
     return 0;
 }
@@ -144,6 +166,7 @@ static int run_protected(talon_lua_contract *contract, lua_CFunction body, job *
     lua_pushlightuserdata(L, j);
     int status = lua_pcall(L, 1, 0, 1);
     lua_sethook(L, NULL, 0, 0);
+    talon_lua_meter_comparisons(NULL);
     j->out->instructions = box->used;
     j->out->memory_peak = box->peak - box->base;
     if (box->failure) talon_lua_describe_budget(box, j->out);
@@ -158,6 +181,8 @@ static int run_protected(talon_lua_contract *contract, lua_CFunction body, job *
         lua_setupvalue(L, -2, 1);           // collection starts from the same heap
     }
     lua_settop(L, 0);
+    lua_gc(L, LUA_GCCOLLECT);               // hold no garbage between calls (the cache counts
+    box->collected = 1;                     // what a state holds), and start the next one clean
     return status;
 }
 
@@ -213,6 +238,10 @@ void talon_lua_evaluate(talon_lua_contract *contract, int32_t hook,
              .parameters = parameters, .parameters_length = parameters_length,
              .previous = previous, .previous_length = previous_length, .out = out};
     run_protected(contract, protected_evaluate, &j);
+}
+
+int64_t talon_lua_memory(const talon_lua_contract *contract) {
+    return contract ? contract->box.total : 0;
 }
 
 void talon_lua_close(talon_lua_contract *contract) {

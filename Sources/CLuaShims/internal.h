@@ -15,6 +15,10 @@ typedef struct talon_box {
     int64_t base;      // `total` when the evaluation started
     int64_t peak;      // the highest `total` during the evaluation
     int64_t used;      // instructions charged to the evaluation
+    int64_t touched;   // bytes allocated or compared during the evaluation (the byte budget)
+    int64_t compared;  // bytes string comparisons looked at during the evaluation
+    int metering;      // 1 while an evaluation runs
+    int collected;     // 1 if nothing ran since the last full collection
     int failure;       // the first budget that ran out (a CLuaShims_BUDGET_* status), sticky
     int line;          // line where the last error was raised, from the message handler
 } talon_box;
@@ -30,6 +34,7 @@ void *talon_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 talon_box *talon_lua_box(lua_State *L);
 void talon_lua_count_hook(lua_State *L, lua_Debug *ar);
 void talon_lua_charge(lua_State *L, int64_t instructions);
+void talon_lua_touch(lua_State *L, int64_t bytes);
 void talon_lua_begin_budget(talon_box *box, int64_t memory);
 void talon_lua_end_budget(talon_box *box);
 
@@ -39,9 +44,15 @@ void talon_lua_freeze(lua_State *L, lua_CFunction newindex);
 int talon_lua_readonly_newindex(lua_State *L);
 int talon_lua_global_newindex(lua_State *L);
 int talon_lua_unwrap(lua_State *L, int index);
+int talon_lua_has_foreign_metatable(lua_State *L, int index);
+
+// compare.c
+void talon_lua_meter_comparisons(lua_State *L);
 
 // libs.c
 void talon_lua_wrap_libraries(lua_State *L);
+void talon_lua_charge_bytes(lua_State *L, int64_t bytes);
+int talon_lua_charged_tonumber(lua_State *L);
 
 // iterate.c
 int talon_lua_pairs(lua_State *L);

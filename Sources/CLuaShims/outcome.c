@@ -176,6 +176,9 @@ void talon_lua_describe_budget(talon_box *box, CLuaShims_Outcome *out) {
     case CLuaShims_BUDGET_INSTRUCTIONS:
         talon_lua_set_text(out, "instruction budget of %lld exceeded", (long long)box->limits.instructions);
         break;
+    case CLuaShims_BUDGET_BYTES:
+        talon_lua_set_text(out, "byte budget of %lld exceeded (bytes allocated and compared)", (long long)box->limits.touch_bytes);
+        break;
     case CLuaShims_BUDGET_STRING:
         talon_lua_set_text(out, "a string longer than %lld bytes", (long long)box->limits.max_string);
         break;

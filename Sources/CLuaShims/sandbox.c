@@ -30,6 +30,18 @@ int talon_lua_unwrap(lua_State *L, int index) {
     return 1;
 }
 
+/// 1 if the value at `index` has a metatable other than a read-only proxy's (whose length
+/// and reads are raw, done in C). The table library refuses such tables: their `__len`,
+/// `__index` and `__newindex` would run inside its loops, unseen by the charges.
+int talon_lua_has_foreign_metatable(lua_State *L, int index) {
+    if (!lua_getmetatable(L, index)) return 0;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &talon_lua_readonly_mt_key);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &talon_lua_globals_mt_key);
+    int proxy = lua_rawequal(L, -1, -3) || lua_rawequal(L, -2, -3);
+    lua_pop(L, 3);
+    return !proxy;
+}
+
 int talon_lua_readonly_newindex(lua_State *L) {
     if (lua_type(L, 2) == LUA_TSTRING)
         return luaL_error(L, "attempt to modify read-only table (field '%s')", lua_tostring(L, 2));
@@ -134,24 +146,107 @@ static int sandbox_tostring(lua_State *L) {
         }
         lua_pop(L, 1);
     }
-    luaL_tolstring(L, 1, NULL);
+    size_t length = 0;
+    luaL_tolstring(L, 1, &length);
+    talon_lua_charge(L, 1);
+    talon_lua_charge_bytes(L, (int64_t)length);
     return 1;
 }
 
-/// setmetatable without finalizers: a `__gc` would run when the collector decides,
-/// which differs between nodes.
+static const char copied_metatable_key = 0;   // marks a metatable setmetatable copied
+static const char index_targets_key = 0;     // registry: tables used as a table-valued __index/__newindex
+
+/// 1 if the table at `index` is a table-valued `__index` / `__newindex` of some metatable.
+static int is_index_target(lua_State *L, int index) {
+    index = lua_absindex(L, index);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &index_targets_key);
+    lua_pushvalue(L, index);
+    int target = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return target;
+}
+
+/// Checks the `__index` / `__newindex` field `name` of the metatable at 2. A table there may
+/// not itself have a metatable (other than a read-only proxy's), and is remembered so that
+/// it never gets one. Returns 1 if the field is a table.
+static int check_index_field(lua_State *L, const char *name) {
+    lua_pushstring(L, name);
+    int type = lua_rawget(L, 2);
+    int is_table = type == LUA_TTABLE;
+    if (is_table) {
+        if (talon_lua_has_foreign_metatable(L, -1))
+            luaL_error(L, "%s: a table with a metatable cannot be an %s in contracts (chains of %s tables are "
+                          "followed inside one instruction, unmetered); use a function", name, name, name);
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &index_targets_key);
+        lua_pushvalue(L, -2);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    } else if (type != LUA_TNIL && type != LUA_TFUNCTION) {
+        luaL_error(L, "%s must be a function or a table", name);
+    }
+    lua_pop(L, 1);
+    return is_table;
+}
+
+/// setmetatable for contracts.
+///
+/// - No finalizers: a `__gc` would run when the collector decides, which differs between nodes.
+/// - No chains of tables: a table-valued `__index` (or `__newindex`) must be a table without a
+///   metatable, and a table used so never gets one; `__call` must be a function. Lua follows
+///   such chains (up to 2,000 links) inside one VM instruction, where no charge can see them:
+///   a 2,000-link `__index` chain read in a loop took 0.8 s within the instruction budget.
+///   One link, the usual `setmetatable(obj, {__index = Class})`, is fine.
+/// - The metatable is copied when it is set, so changing the table afterwards (adding an
+///   `__index` chain, say) does not affect the object. `getmetatable` still returns the table
+///   that was passed.
 static int sandbox_setmetatable(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     int type = lua_type(L, 2);
     luaL_argexpected(L, type == LUA_TNIL || type == LUA_TTABLE, 2, "nil or table");
-    if (type == LUA_TTABLE) {
-        lua_pushliteral(L, "__gc");
-        if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "__gc metamethods are not allowed in contracts");
-    }
     lua_settop(L, 2);
-    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
-        return luaL_error(L, "cannot change a protected metatable");
+    if (lua_getmetatable(L, 1)) {                 // 3: the current metatable
+        int copied = lua_rawgetp(L, 3, &copied_metatable_key) != LUA_TNIL;
+        lua_pushliteral(L, "__metatable");
+        if (!copied && lua_rawget(L, 3) != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
+        lua_settop(L, 2);
+    }
+    if (type == LUA_TNIL) {
+        lua_setmetatable(L, 1);
+        return 1;
+    }
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "__gc metamethods are not allowed in contracts");
+    lua_pop(L, 1);
+    lua_pushliteral(L, "__call");
+    int call = lua_rawget(L, 2);
+    if (call != LUA_TNIL && call != LUA_TFUNCTION) return luaL_error(L, "__call must be a function in contracts");
+    lua_pop(L, 1);
+    int tables = check_index_field(L, "__index") + check_index_field(L, "__newindex");
+    if (tables && is_index_target(L, 1))
+        return luaL_error(L, "a table used as an __index or __newindex table cannot get a metatable with one");
+    // The copy, marked, with __metatable pointing back at the table passed (unless it sets its own).
+    int64_t fields = 0;
+    lua_createtable(L, 0, 4);                    // 3
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, 3);
+        fields++;
+    }
+    talon_lua_charge(L, 1 + fields);
+    lua_pushliteral(L, "__metatable");
+    if (lua_rawget(L, 3) == LUA_TNIL) {
+        lua_pushliteral(L, "__metatable");
+        lua_pushvalue(L, 2);
+        lua_rawset(L, 3);
+        lua_pushboolean(L, 1);                    // replaceable by another setmetatable
+        lua_rawsetp(L, 3, &copied_metatable_key);
+    }
+    lua_pop(L, 1);
     lua_setmetatable(L, 1);
+    lua_settop(L, 1);
     return 1;
 }
 
@@ -196,12 +291,21 @@ void talon_lua_open_sandbox(lua_State *L) {
         {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8}};
 
     make_proxy_metatable(L, talon_lua_readonly_newindex, &talon_lua_readonly_mt_key);
+    lua_createtable(L, 0, 0);                             // tables used as __index/__newindex tables
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");                        // weak keys: forgets collected tables
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &index_targets_key);
     make_proxy_metatable(L, talon_lua_global_newindex, &talon_lua_globals_mt_key);
     luaL_requiref(L, LUA_GNAME, luaopen_base, 0);       // the real base library (not exposed)
     lua_createtable(L, 0, 24);                            // base globals
     lua_pushvalue(L, -2);
     copy_fields(L, base_names);
     lua_pop(L, 1);
+    lua_getfield(L, -1, "tonumber");
+    lua_pushcclosure(L, talon_lua_charged_tonumber, 1);
+    lua_setfield(L, -2, "tonumber");
     luaL_setfuncs(L, replaced, 0);
     for (size_t i = 0; i < sizeof libraries / sizeof libraries[0]; i++) {
         luaL_requiref(L, libraries[i].name, libraries[i].open, 0);

@@ -31,8 +31,9 @@
 /// use `#` on arrays with holes. `^` calls libm's `pow`, whose last bit may differ between
 /// platforms; money is integer arithmetic. x86 and ARM give NaN different signs, and C
 /// prints the sign: `tostring` and `string.format` normalise or refuse NaN, but `..` cannot
-/// be intercepted, so a reason built with `"x" .. 0/0` may differ between architectures. The process must run in the C locale (Talon never
-/// calls `setlocale`), which fixes string order and number formatting.
+/// be intercepted, so a reason built with `"x" .. 0/0` may differ between architectures. String
+/// order is byte-wise whatever the locale (CLuaShims' compare.c); number formatting follows
+/// LC_NUMERIC, so the process must run in the C locale (Talon never calls `setlocale`).
 ///
 /// ## Threads
 /// Not thread-safe and not `Sendable`: confine each instance to one thread, task or actor.
@@ -56,6 +57,10 @@ public final class LoadedContract {
         self.limits = limits
         hooks = Set(Hook.allCases.filter { state.hooks & (1 << UInt32($0.number)) != 0 })
     }
+
+    /// Bytes the contract's Lua state holds now (its libraries, compiled chunk and what the
+    /// last evaluation left before collection). The engine's cache bounds the sum.
+    public var memoryBytes: Int64 { state.memoryBytes }
 
     /// Evaluates `hook` on a context with the binding's parameters.
     ///
@@ -92,7 +97,7 @@ public final class LoadedContract {
     private func decision(_ o: LuaOutcome, context: ContractContext) throws(ContractError) -> ContractDecision {
         switch o.status {
         case .ok: break
-        case .instructions, .memory, .string:
+        case .instructions, .memory, .string, .bytes:
             throw ContractError.budgetExceeded.with(o.message, line: o.line, instructions: o.instructions)
         case .error:
             throw ContractError.scriptError.with(o.message, line: o.line, instructions: o.instructions)

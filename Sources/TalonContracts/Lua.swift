@@ -6,7 +6,7 @@ import CLuaShims
 /// How a load or an evaluation ended, copied out of the C outcome.
 struct LuaOutcome {
     enum Status {
-        case ok, instructions, memory, string, error, result, invalid
+        case ok, instructions, memory, string, bytes, error, result, invalid
     }
 
     var status: Status
@@ -27,6 +27,7 @@ struct LuaOutcome {
         case Int32(CLuaShims_BUDGET_INSTRUCTIONS): status = .instructions
         case Int32(CLuaShims_BUDGET_MEMORY): status = .memory
         case Int32(CLuaShims_BUDGET_STRING): status = .string
+        case Int32(CLuaShims_BUDGET_BYTES): status = .bytes
         case Int32(CLuaShims_ERROR): status = .error
         case Int32(CLuaShims_RESULT): status = .result
         default: status = .invalid
@@ -59,7 +60,8 @@ final class LuaState {
     init(source: String, limits: ContractLimits) throws(ContractError) {
         var c = CLuaShims_Limits(
             instructions: limits.instructions, hook_period: limits.instructionStep, call_memory: limits.memoryBytes,
-            load_memory: limits.loadMemoryBytes, max_string: limits.maxStringBytes, max_source: limits.maxSourceBytes)
+            load_memory: limits.loadMemoryBytes, max_string: limits.maxStringBytes, max_source: limits.maxSourceBytes,
+            touch_bytes: limits.touchBytes)
         var outcome = CLuaShims_Outcome()
         var source = source
         let handle = source.withUTF8 { utf8 in
@@ -74,6 +76,9 @@ final class LuaState {
     }
 
     deinit { talon_lua_close(handle) }
+
+    /// Bytes the state holds now.
+    var memoryBytes: Int64 { talon_lua_memory(handle) }
 
     /// Runs hook `hook` on already-encoded context and parameters.
     func evaluate(hook: Int32, context: [UInt8], parameters: [UInt8], previous: [UInt8]?) -> LuaOutcome {

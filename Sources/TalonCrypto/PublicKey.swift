@@ -34,6 +34,12 @@ public struct PublicKey: Hashable, Sendable, Comparable, Codable, CustomStringCo
     public var text: String { Self.textPrefix + Hex.encode(bytes) }
     public var description: String { text }
 
+    /// True when the key is a usable Ed25519 public key: a canonical encoding of a point of
+    /// the main subgroup that is not of small order. Every generated key is; the all-zero key
+    /// and other small-order or non-canonical encodings are not, and no signature by them can
+    /// ever be made, so a ticket sent to one would be lost.
+    public var isValidPoint: Bool { value.withUnsafeBytes { Sodium.isValidEd25519Point($0) } }
+
     /// True when `signature` is a valid Ed25519 signature of `message` by this key.
     /// libsodium rejects non-canonical signatures and small-order keys.
     public func verify(_ signature: Signature, for message: some ContiguousBytes) -> Bool {

@@ -45,6 +45,14 @@ enum Sodium {
                                            key.assumingMemoryBound(to: UInt8.self)) == 0
     }
 
+    /// True when `point` is 32 bytes encoding a canonical Ed25519 point of the main subgroup
+    /// that is not of small order (libsodium's `crypto_core_ed25519_is_valid_point`).
+    static func isValidEd25519Point(_ point: UnsafeRawBufferPointer) -> Bool {
+        precondition(ready, "libsodium failed to initialise")
+        guard point.count == 32, let p = point.baseAddress else { return false }
+        return crypto_core_ed25519_is_valid_point(p.assumingMemoryBound(to: UInt8.self)) == 1
+    }
+
     /// A fresh X25519 key pair: 32 random bytes as the private scalar, its public point.
     static func x25519Keypair() -> (publicKey: [UInt8], secretKey: [UInt8]) {
         let sk = randomBytes(32)

@@ -77,13 +77,74 @@ func parseTime(_ text: String, _ field: String) throws -> Int64 {
 /// Milliseconds since the epoch, now.
 func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
-/// Reads a whole file, or standard input for `-`.
-func readInput(_ path: String) throws -> [UInt8] {
-    if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CLIError(code: "io_error", message: "cannot read \(path)")
+/// The most any command reads from one input file (or standard input) unless it says less.
+let defaultInputLimit = 256 << 20
+
+/// Reads a whole file, or standard input for `-`, in chunks, refusing it with `io_error` as
+/// soon as it is larger than `limit` bytes: `--image - < /dev/zero` stops at the limit
+/// instead of growing until it is killed.
+func readInput(_ path: String, limit: Int = defaultInputLimit) throws -> [UInt8] {
+    let name = path == "-" ? "standard input" : path
+    let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
+    guard fd >= 0 else { throw CLIError(code: "io_error", message: "cannot read \(path)") }
+    defer { if path != "-" { close(fd) } }
+    func tooLarge() -> CLIError { CLIError(code: "io_error", message: "\(name) is larger than \(limit) bytes") }
+    var info = stat()
+    if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > limit { throw tooLarge() }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw CLIError(code: "io_error", message: "cannot read \(path)")
+        }
+        if n == 0 { return bytes }
+        if bytes.count + n > limit { throw tooLarge() }
+        bytes.append(contentsOf: chunk[0..<n])
     }
-    return Array(data)
+}
+
+/// Lines of a file descriptor (standard input by default), without the newline (and a
+/// carriage return before it), each held to at most `limit` bytes: a longer line comes back
+/// cut to `limit + 1` bytes, so the caller can refuse it, and the rest of it is read and
+/// dropped. Memory stays bounded whatever the input.
+struct BoundedLines: Sequence, IteratorProtocol {
+    let fd: Int32
+    let limit: Int
+    private var chunk = [UInt8](repeating: 0, count: 16 << 10)
+    private var start = 0, end = 0, finished = false
+
+    init(fd: Int32 = 0, limit: Int) {
+        self.fd = fd
+        self.limit = limit
+    }
+
+    mutating func next() -> [UInt8]? {
+        var line: [UInt8] = []
+        var sawAny = false
+        while true {
+            if start == end {
+                if finished { return sawAny ? trimmed(line) : nil }
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { finished = true; continue }
+                start = 0
+                end = n
+            }
+            sawAny = true
+            let newline = chunk[start..<end].firstIndex(of: UInt8(ascii: "\n"))
+            let stop = newline ?? end
+            let room = limit + 1 - line.count
+            if room > 0 { line.append(contentsOf: chunk[start..<Swift.min(stop, start + room)]) }
+            start = newline.map { $0 + 1 } ?? end
+            if newline != nil { return trimmed(line) }
+        }
+    }
+
+    private func trimmed(_ line: [UInt8]) -> [UInt8] {
+        line.last == UInt8(ascii: "\r") && line.count <= limit ? Array(line.dropLast()) : line
+    }
 }
 
 /// Options naming a ledger store directory.

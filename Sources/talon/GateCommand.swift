@@ -76,10 +76,14 @@ struct GateCommand: ParsableCommand {
                 pass was admitted, 2 when any was denied, 1 on an error.
                 """)
         @Option(name: .long, help: "The gate's local store directory.") var dir: String
-        @Option(name: .long, help: "Read the QR code(s) in this image (PNG, JPEG, …).") var image: String?
+        @Option(name: .long, help: "Read the QR code(s) in this image (PNG, JPEG, …; - for standard input).") var image: String?
+        @Option(name: .long, help: "Refuse an image larger than this many bytes (io_error).") var maxImageBytes = 20 << 20
         @Flag(name: .long, help: "Print each verdict as one JSON line.") var json = false
         @Option(name: .long, help: "Decide as if the time were this (ms since the Unix epoch).") var at: Int64?
         @Argument(help: "Pass texts (TP1:…).") var passes: [String] = []
+
+        /// The longest pass line read from standard input (a pass text is a few hundred bytes).
+        static let maxLineBytes = 4096
 
         func run() throws {
             try reportingErrors {
@@ -91,11 +95,14 @@ struct GateCommand: ParsableCommand {
                 }
                 func decide(_ text: String) throws { report(try gate.scan(text, at: at ?? nowMillis())) }
                 if let image {
-                    for verdict in try gate.scan(image: try readInput(image), at: at ?? nowMillis()) { report(verdict) }
+                    let limit = min(max(maxImageBytes, 1), ImageCodec.maxEncodedBytes)
+                    for verdict in try gate.scan(image: try readInput(image, limit: limit), at: at ?? nowMillis()) { report(verdict) }
                 } else if !passes.isEmpty {
                     for p in passes { try decide(p) }
                 } else {
-                    while let line = readLine(strippingNewline: true) {
+                    // A line longer than the limit reaches the gate cut short, and is denied as malformed.
+                    for bytes in BoundedLines(limit: Self.maxLineBytes) {
+                        let line = String(decoding: bytes, as: UTF8.self)
                         if line.allSatisfy(\.isWhitespace) { continue }
                         try decide(line)
                     }

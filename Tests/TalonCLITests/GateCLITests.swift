@@ -83,6 +83,20 @@ struct GateCLITests {
             #expect(denials["scans"]?.array?.compactMap { $0["code"]?.string } == ["malformed", "superseded"], "\(denials)")
             #expect(denials["scans"]?.array?.last?["ticket_id"]?.string == "T-3" && denials["counts"]?["admitted"]?.int == 3, "\(denials)")
 
+            // Issue 16: input is bounded. A 1 MB line is cut short and denied as malformed, and the
+            // lines after it still scan; an image over --max-image-bytes (20 MiB by default) is
+            // refused with io_error before it is read whole, from a file or from standard input.
+            let long = try await scan("south", [], stdin: "TP1:" + String(repeating: "A", count: 1 << 20) + "\nhello\r\n")
+            #expect(long.status == 2 && long.lines.count == 2 && long.lines.allSatisfy { $0.hasPrefix("DENY malformed ") }, "\(long)")
+            #expect(long.lines.first?.contains("far too long") == true, "\(long)")
+            let zeros = try await scan("south", ["--image", "-"], stdin: String(repeating: "\u{0}", count: 21 << 20))
+            #expect(zeros.status == 1 && zeros.stderr.contains("error[io_error]: standard input is larger than 20971520 bytes"), "\(zeros)")
+            _ = FileManager.default.createFile(atPath: s.path("big.png"), contents: Data(count: 21 << 20))
+            let big = try await scan("south", ["--image", s.path("big.png")])
+            #expect(big.status == 1 && big.stderr.contains("error[io_error]") && big.stderr.contains("larger than 20971520 bytes"), "\(big)")
+            let capped = try await scan("south", ["--image", png, "--max-image-bytes", "100"])
+            #expect(capped.status == 1 && capped.stderr.contains("larger than 100 bytes"), "\(capped)")
+
             // Uploads: North's three and South's one; South's T-1 is the double entry.
             let up = try await s.talon("gate", "upload", "--dir", s.path("north"), "--node", node, "--key", north.path)
             #expect(up.status == 0 && up.stdout.contains("uploaded 3 redeems: ok 3"), "\(up)")

@@ -78,7 +78,8 @@ import Testing
     }
 
     /// Flipping any bit of the signer, the nonce or a field that any value is valid for
-    /// leaves a well-formed, valid-looking envelope whose signature no longer verifies.
+    /// leaves a well-formed, valid-looking envelope whose signature no longer verifies
+    /// (or, for a key field, whose key is no longer a valid point).
     @Test func flippedBodyBitsAreRefused() throws {
         let header = 1 + 4 + Self.chainID.utf8.count   // version, chain id
         let signerAndNonce = header..<(header + 32 + 8)
@@ -94,7 +95,10 @@ import Testing
                     var b = e.bytes
                     b[i] ^= 1 << UInt8(bit)
                     let flipped = try Envelope(bytes: b)
-                    #expect(throws: LedgerError.badSignature, "byte \(i) bit \(bit)") { try flipped.admit(chainID: Self.chainID) }
+                    // A flipped `to` that is no longer a valid point is refused before the signature.
+                    let expected = range == transferTo && PublicKey(bytes: b[transferTo])?.isValidPoint == false
+                        ? LedgerError.invalidField : LedgerError.badSignature
+                    #expect(throws: expected, "byte \(i) bit \(bit)") { try flipped.admit(chainID: Self.chainID) }
                 }
             }
         }
@@ -302,5 +306,43 @@ import Testing
                 try Self.admitDecoded(Self.signed(.registerIssuer(RegisterIssuer(issuer: Self.k, name: name))))
             }
         }
+    }
+}
+
+/// Issue 16: a ticket sent to the all-zero key (or any key that is not a valid Ed25519
+/// point) was accepted and lost for good. Keys that receive a ticket or a role are refused
+/// at admission.
+@Suite struct KeyValidationTests {
+    typealias A = EncodingAdmissionTests
+
+    /// Not usable keys: all zeros, the identity (small order), a point of order 8, a
+    /// non-canonical encoding of the identity, and bytes that are no point at all.
+    static let badKeys: [[UInt8]] = [
+        [UInt8](repeating: 0, count: 32),
+        [1] + [UInt8](repeating: 0, count: 31),
+        [0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+         0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a],
+        [0xee] + [UInt8](repeating: 0xff, count: 30) + [0x7f],
+        [2] + [UInt8](repeating: 0, count: 31),
+    ]
+
+    @Test(arguments: badKeys)
+    func invalidKeysAreRefused(_ bytes: [UInt8]) throws {
+        let bad = try #require(PublicKey(bytes: bytes))
+        #expect(!bad.isValidPoint)
+        let ops: [LedgerOperation] = [
+            .transfer(Transfer(ticketID: "T-1", to: bad)),
+            .registerIssuer(RegisterIssuer(issuer: bad, name: "x")),
+            .registerGate(RegisterGate(eventID: "E1", gate: bad, name: "g", sections: [])),
+            .issue(IssueTickets(eventID: "E1", tickets: [TicketSpec(ticketID: "T-1", section: "A", seat: "1", faceValue: 1, holder: bad)])),
+        ]
+        for op in ops {
+            #expect(throws: LedgerError.invalidField, "\(op)") { try A.admitDecoded(A.signed(op)) }
+        }
+    }
+
+    @Test func generatedKeysAreValid() {
+        for _ in 0..<100 { #expect(SigningKey.generate().publicKey.isValidPoint) }
+        #expect(throws: Never.self) { try A.admitDecoded(A.transfer) }
     }
 }

@@ -28,6 +28,29 @@ import TalonLedger
         #expect(try f.run(.deployContract(DeployContract(source: "x = 1")), by: f.issuer) == "contract_invalid", "no hook")
     }
 
+    /// Issue 16: this top level wedged every node's apply loop (the table library looped to
+    /// what `__len` returned). Now the deploy is recorded as rejected, quickly, and the
+    /// ledger goes on.
+    @Test func aTopLevelThatWouldHaveWedgedTheNodesIsAnInvalidDeploy() throws {
+        let f = try LedgerFixture()
+        let wedge = """
+            local t = setmetatable({}, {__len = function() return math.maxinteger - 1 end})
+            table.insert(t, 1, true)
+            function on_transfer() return true end
+            """
+        let nulSort = """
+            local s = string.rep('\\0', 16000) local t = {} for i = 1, 2000 do t[i] = s end table.sort(t)
+            function on_transfer() return true end
+            """
+        let started = ContinuousClock.now
+        #expect(try f.run(.deployContract(DeployContract(source: wedge)), by: f.issuer) == "contract_invalid")
+        #expect(try f.run(.deployContract(DeployContract(source: nulSort)), by: f.issuer) == "contract_invalid")
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(try f.createEvent("AFTER") == "ok")
+        #expect(try f.run(.bindContract(BindContract(eventID: "AFTER", contract: Self.id(wedge), params: "{}")), by: f.issuer)
+                == "unknown_contract", "a rejected deploy keeps nothing")
+    }
+
     @Test func bindingChecksTheEventTheContractAndTheParameters() throws {
         let f = try LedgerFixture()
         let source = try Self.shipped("transfer-limit.lua"), id = Self.id(source)
@@ -124,6 +147,11 @@ import TalonLedger
             ("function on_transfer() return io.open('/etc/passwd') end", "contract_error"),
             ("function on_transfer() error({}) end", "contract_error"),
             ("function on_transfer() return 1.5 end", "contract_result"),
+            // Issue 16: the __len wedge in a hook, and the NUL-string sort.
+            ("function on_transfer()\nlocal t = setmetatable({}, {__len = function() return math.maxinteger - 1 end})\n"
+             + "table.insert(t, 1, true) end", "contract_error"),
+            ("function on_transfer() local s = string.rep('\\0', 16000) local t = {} for i = 1, 2000 do t[i] = s end "
+             + "table.sort(t) return true end", "contract_budget"),
         ]
         for (n, (script, code)) in cases.enumerated() {
             let event = "H\(n)"

@@ -23,6 +23,9 @@ typedef struct CLuaShims_Limits {
     int64_t max_string;
     /// The longest source accepted, in bytes.
     int64_t max_source;
+    /// Bytes one evaluation may touch: allocated (garbage included) plus compared. A bound
+    /// independent of the instruction charges, so a metering mistake is still bounded.
+    int64_t touch_bytes;
 } CLuaShims_Limits;
 
 /// How an evaluation or a load ended.
@@ -34,6 +37,7 @@ enum {
     CLuaShims_ERROR = 4,
     CLuaShims_RESULT = 5,
     CLuaShims_INVALID = 6,
+    CLuaShims_BUDGET_BYTES = 7,
 };
 
 /// Hook numbers; bit `1 << n` of `CLuaShims_Outcome.hooks` says the contract defines hook n.
@@ -89,6 +93,9 @@ void talon_lua_evaluate(talon_lua_contract *contract, int32_t hook,
                         const uint8_t *parameters, size_t parameters_length,
                         const uint8_t *previous, size_t previous_length,
                         CLuaShims_Outcome *out);
+
+/// Bytes the contract's state holds now.
+int64_t talon_lua_memory(const talon_lua_contract *contract);
 
 /// Frees the state.
 void talon_lua_close(talon_lua_contract *contract);

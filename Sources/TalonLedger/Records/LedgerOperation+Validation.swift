@@ -1,3 +1,5 @@
+import TalonCrypto
+
 /// Stateless checks of an operation's fields, run at admission.
 extension LedgerOperation {
     /// Throws unless every field is within its allowed shape and range.
@@ -5,6 +7,7 @@ extension LedgerOperation {
     public func validateFields() throws(LedgerError) {
         switch self {
         case .registerIssuer(let o):
+            try Self.key(o.issuer, "issuer")
             try Self.text(o.name, "name")
         case .createEvent(let o):
             try Self.id(o.eventID, "event_id")
@@ -17,6 +20,7 @@ extension LedgerOperation {
             }
         case .registerGate(let o):
             try Self.id(o.eventID, "event_id")
+            try Self.key(o.gate, "gate")
             try Self.text(o.name, "name")
             guard o.sections.count <= Limits.sectionsPerGate else {
                 throw LedgerError.invalidField.with("a gate has at most \(Limits.sectionsPerGate) sections")
@@ -34,12 +38,14 @@ extension LedgerOperation {
                 try Self.text(t.section, "section", allowEmpty: true)
                 try Self.text(t.seat, "seat", allowEmpty: true)
                 try Self.amount(t.faceValue, "face_value")
+                try Self.key(t.holder, "holder")
                 guard seen.insert(t.ticketID).inserted else {
                     throw LedgerError.invalidField.with("ticket id \(t.ticketID) appears twice in the batch")
                 }
             }
         case .transfer(let o):
             try Self.id(o.ticketID, "ticket_id")
+            try Self.key(o.to, "to")
         case .redeem(let o):
             try Self.id(o.ticketID, "ticket_id")
         case .void(let o):
@@ -67,6 +73,14 @@ extension LedgerOperation {
         case .cancelEvent(let o):
             try Self.id(o.eventID, "event_id")
             try Self.text(o.reason, "reason", allowEmpty: true, limit: Limits.reasonBytes)
+        }
+    }
+
+    /// A key that receives a role or a ticket must be a valid Ed25519 point (not all zeros,
+    /// not of small order, canonical): nothing could ever be signed by any other.
+    static func key(_ key: PublicKey, _ field: String) throws(LedgerError) {
+        guard key.isValidPoint else {
+            throw LedgerError.invalidField.with("\(field) is not a valid Ed25519 public key (\(key.text.prefix(24))…)")
         }
     }
 

@@ -2,14 +2,20 @@ import Foundation
 import TalonContracts
 import TalonCrypto
 
-/// The ledger's contract engine: each contract compiled once, on first use, and kept.
-/// Only the block writer evaluates (under LMDB's single-writer lock); the lock here makes
-/// that explicit rather than relying on it.
+/// The ledger's contract engine: each contract compiled on first use and kept in a bounded
+/// cache (`ContractEngine.Capacity.standard`: 64 contracts, 32 MiB); an evicted contract is
+/// compiled again when next used and decides the same. Only the block writer evaluates
+/// (under LMDB's single-writer lock); the lock here makes that explicit rather than relying on it.
 final class ContractRuntime: @unchecked Sendable {
     // @unchecked: `engine` is touched only inside `lock`.
     private let lock = NSLock()
-    private let limits = ContractLimits.standard
-    private let engine = ContractEngine(limits: .standard)
+    private let limits: ContractLimits
+    private let engine: ContractEngine
+
+    init(limits: ContractLimits = .standard, capacity: ContractEngine.Capacity = .standard) {
+        self.limits = limits
+        engine = ContractEngine(limits: limits, capacity: capacity)
+    }
 
     /// Evaluates `hook` of the contract `id` (compiling `source()` the first time).
     func evaluate(_ id: Digest, source: () throws -> String, hook: Hook, context: ContractContext,
