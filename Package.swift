@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "TalonNodeTests",
             dependencies: [
-                "TalonNode", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonTestSupport",
+                "TalonNode", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -1,5 +1,6 @@
 import TalonCrypto
 public import TalonStore
+public import TalonContracts
 
 /// A ledger stored in LMDB: append blocks of signed envelopes, query state and history,
 /// verify everything offline. Safe to share between threads: appends are serialized by
@@ -10,7 +11,7 @@ public final class Ledger: Sendable {
     let env: Environment
     let tables: Tables
     /// Loaded contracts, used by the single writer while it applies blocks.
-    let contracts = ContractRuntime()
+    let contracts: ContractRuntime
 
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
@@ -35,11 +36,12 @@ public final class Ledger: Sendable {
 
     /// Opens the ledger at directory `path`, creating it from `genesis` if it is new.
     /// `extraTables` are opened in the same environment for stores that commit beside the
-    /// ledger (the node's Raft log); see `environment`.
+    /// ledger (the node's Raft log); see `environment`. At most `contractCache` loaded
+    /// contracts are kept in memory (least recently used evicted).
     /// - Throws: `LedgerError.genesisMismatch` when the store was made from another genesis;
     ///   `LedgerError.storeCorrupt` when it cannot be opened.
     public convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(),
-                            extraTables: [String] = []) throws(LedgerError) {
+                            extraTables: [String] = [], contractCache: ContractEngine.Capacity = .standard) throws(LedgerError) {
         let env = try Self.openEnvironment(path, options, extraTables: extraTables)
         let stored = try Self.storedGenesis(env)
         if let stored {
@@ -50,7 +52,7 @@ public final class Ledger: Sendable {
         } else {
             try Self.initialize(env, genesis)
         }
-        self.init(env: env, genesis: genesis)
+        self.init(env: env, genesis: genesis, contractCache: contractCache)
         try migrate()
     }
 
@@ -65,10 +67,11 @@ public final class Ledger: Sendable {
         try migrate()
     }
 
-    private init(env: Environment, genesis: GenesisFile) {
+    private init(env: Environment, genesis: GenesisFile, contractCache: ContractEngine.Capacity = .standard) {
         self.env = env
         self.genesis = genesis
         self.tables = Tables(env)
+        self.contracts = ContractRuntime(capacity: contractCache)
     }
 
     private static func openEnvironment(_ path: String, _ options: Environment.Options,

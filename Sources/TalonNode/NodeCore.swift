@@ -1,4 +1,5 @@
 public import TalonLedger
+public import TalonContracts
 public import TalonRaft
 public import TalonStore
 
@@ -58,11 +59,13 @@ public final class NodeCore {
     private let raft: Raft
     private let storage: LMDBRaftStorage
 
-    /// Opens (or creates) the node's store at `path` for member `id` of `members`.
+    /// Opens (or creates) the node's store at `path` for member `id` of `members`, keeping at
+    /// most `contractCache` loaded contracts in memory.
     /// - Throws: `LedgerError.genesisMismatch` for a store of another genesis;
     ///   `NodeError.store` when the log cannot be opened.
     public init(path: String, members: ClusterMembers, id: NodeID, seed: UInt64,
-                options: Environment.Options = .init(), configure: (inout RaftConfig) -> Void = { _ in }) throws {
+                options: Environment.Options = .init(), contractCache: ContractEngine.Capacity = .standard,
+                configure: (inout RaftConfig) -> Void = { _ in }) throws {
         guard members.member(id) != nil else { throw NodeError.unknownMember.with("no member has Raft id \(id)") }
         self.id = id
         // Each commit syncs its data pages but not LMDB's meta page (MDB_NOMETASYNC), which
@@ -73,7 +76,8 @@ public final class NodeCore {
         // the store on file systems that reorder writes.)
         var deferredMeta = options
         deferredMeta.syncMeta = false
-        ledger = try Ledger(path: path, genesis: members.genesis, options: deferredMeta, extraTables: LMDBRaftStorage.tableNames)
+        ledger = try Ledger(path: path, genesis: members.genesis, options: deferredMeta, extraTables: LMDBRaftStorage.tableNames,
+                            contractCache: contractCache)
         storage = try LMDBRaftStorage(environment: ledger.environment, syncEachSave: options.sync)
         var config = RaftConfig(id: id, members: members.ids, seed: seed)
         // Entries up to the ledger's index are applied; the core hands out only later ones.

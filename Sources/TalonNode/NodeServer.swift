@@ -5,6 +5,7 @@ import NIOPosix
 public import Prometheus
 import ServiceLifecycle
 import UnixSignals
+import TalonContracts
 import TalonCrypto
 import TalonLedger
 import TalonRaft
@@ -26,6 +27,10 @@ public struct NodeConfig: Sendable, Codable {
     /// The most API connections open at once (`max_connections` in a config file); default
     /// `defaultMaxConnections`, less when the file-descriptor limit is low.
     public var maxConnections: Int?
+    /// The most loaded contracts kept in memory, and the most bytes they may hold
+    /// (`contract_cache`, `contract_cache_bytes`); default `ContractEngine.Capacity.standard`.
+    public var contractCache: Int?
+    public var contractCacheBytes: Int64?
 
     public init(data: String, genesis: String, node: String, key: String, peer: String? = nil, api: String? = nil,
                 maxConnections: Int? = nil) {
@@ -35,6 +40,13 @@ public struct NodeConfig: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case data, genesis, node, key, peer, api, maxConnections = "max_connections"
+        case contractCache = "contract_cache", contractCacheBytes = "contract_cache_bytes"
+    }
+
+    /// The contract cache these settings ask for.
+    var contractCapacity: ContractEngine.Capacity {
+        let standard = ContractEngine.Capacity.standard
+        return ContractEngine.Capacity(count: contractCache ?? standard.count, bytes: max(1 << 20, contractCacheBytes ?? standard.bytes))
     }
 
     /// The API connection limit when none is given.
@@ -96,7 +108,8 @@ public struct NodeServer: Sendable {
         }
         let peerAddress = try Self.address(config.peer ?? member.peer, "peer address")
         let apiAddress = try Self.address(config.api ?? member.api, "API address")
-        let core = try NodeCore(path: config.data, members: members, id: id, seed: UInt64.random(in: 1...UInt64.max))
+        let core = try NodeCore(path: config.data, members: members, id: id, seed: UInt64.random(in: 1...UInt64.max),
+                                contractCache: config.contractCapacity)
         let transport = PeerTransport(members: members, me: id, key: key, addresses: addresses)
         let node = try Node(core: core, members: members, transport: transport, options: options, logger: logger)
         let listener = try await PeerTransport.bind(host: peerAddress.host, port: peerAddress.port)

@@ -37,6 +37,10 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Raft tick in milliseconds.") var tickMs = 100
         @Option(name: .long, help: "Leader batch linger in microseconds.") var lingerUs = 500
         @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 2
+        @Option(name: .long, help: "The most loaded contracts kept in memory (default 64; least recently used evicted).")
+        var contractCache: Int?
+        @Option(name: .long, help: "The most MiB the loaded contracts may hold between them (default 32).")
+        var contractCacheMib: Int?
         @Option(name: .long, help: "Seconds a loop turn may run, or applying may lag the commit index, before /healthz answers 503 stalled.")
         var stallTimeoutS = 10
         @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
@@ -55,6 +59,8 @@ struct NodeCommand: AsyncParsableCommand {
                 if let peer { settings.peer = peer }
                 if let api { settings.api = api }
                 if let maxConnections { settings.maxConnections = maxConnections }
+                if let contractCache { settings.contractCache = contractCache }
+                if let contractCacheMib { settings.contractCacheBytes = Int64(max(1, min(contractCacheMib, 1 << 20))) << 20 }
                 for (value, flag) in [(settings.data, "--data"), (settings.genesis, "--genesis"), (settings.node, "--node"), (settings.key, "--key")]
                 where value.isEmpty {
                     throw CLIError(code: "missing_option", message: "\(flag) is required (or give it in --config)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TalonContracts
 import TalonCrypto
 import TalonLedger
 @testable import TalonNode
@@ -214,5 +215,17 @@ extension EntryBatch {
         withUnsafeBytes(of: timestamp.bigEndian) { out.append(contentsOf: $0) }
         EnvelopeList.append(envelopes, to: &out)
         return out
+    }
+}
+
+@Suite struct NodeConfigTests {
+    /// A config file's `contract_cache` and `contract_cache_bytes` reach the node's contract
+    /// cache; absent, the standard capacity; a byte bound below 1 MiB is raised to it.
+    @Test func theContractCacheComesFromTheConfig() throws {
+        let json = #"{"data": "d", "genesis": "g", "node": "n1", "key": "k", "contract_cache": 3, "contract_cache_bytes": 1000}"#
+        let config = try JSONForm.decode(NodeConfig.self, from: Array(json.utf8))
+        #expect(config.contractCapacity == ContractEngine.Capacity(count: 3, bytes: 1 << 20))
+        let plain = try JSONForm.decode(NodeConfig.self, from: Array(#"{"data": "d", "genesis": "g", "node": "n1", "key": "k"}"#.utf8))
+        #expect(plain.contractCapacity == .standard)
     }
 }
