@@ -82,7 +82,7 @@ import TalonContracts
     }
 
     @Test func sortIsStableAndCountsItsComparisons() throws {
-        let c = try contract("""
+        let source = """
             function on_buy()
               local t = {}
               for i = 1, 200 do t[i] = {k = i % 3, i = i} end
@@ -97,23 +97,11 @@ import TalonContracts
               table.sort(t, function() return true end)
               return true
             end
-            """)
+            """
+        let c = try contract(source)
         let first = try c.evaluate(hook: .onBuy, context: resale(price: 100))
-        let second = try LoadedContract(source: """
-            function on_buy()
-              local t = {}
-              for i = 1, 200 do t[i] = {k = i % 3, i = i} end
-              local calls = 0
-              table.sort(t, function(a, b) calls = calls + 1 return a.k < b.k end)
-              for i = 2, #t do
-                local a, b = t[i - 1], t[i]
-                assert(a.k < b.k or (a.k == b.k and a.i < b.i), 'not stable at ' .. i)
-              end
-              assert(calls <= 200 * 8, calls)
-              table.sort(t, function() return true end)
-              return true
-            end
-            """).evaluate(hook: .onBuy, context: resale(price: 100))
+        // A second engine charges the same, to the instruction.
+        let second = try LoadedContract(source: source).evaluate(hook: .onBuy, context: resale(price: 100))
         #expect(first.allowed && first.instructions == second.instructions)
         #expect(failure { () throws(ContractError) in try c.evaluate(hook: .onBuy, context: resale(price: 100)) } == nil)
     }

@@ -81,6 +81,17 @@ final class TransportCluster: @unchecked Sendable {
     func stopAll() async {
         for id in Array(tasks.keys) { await stop(id) }
     }
+
+    /// Sends `message` from member `id` every 50 ms until the task is cancelled (a message
+    /// sent while a link reconnects may be lost).
+    func keepSending(_ message: Message, from id: NodeID) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                self.transports[id]?.send(message)
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
 }
 
 @Suite(.timeLimit(.minutes(2)))
@@ -170,12 +181,7 @@ struct PeerTransportTests {
         let after = try #require(c.transports[2]).incoming
         let second = Message(kind: .heartbeat, from: 1, to: 2, term: 2)
         // Until node 1 notices the old connection is gone, a message may be lost: keep sending.
-        let sender = Task {
-            while !Task.isCancelled {
-                c.transports[1]?.send(second)
-                try? await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        let sender = c.keepSending(second, from: 1)
         defer { sender.cancel() }
         #expect(try await within(15, "after restart") { try await receive(after) } == second)
         await c.stopAll()
@@ -193,12 +199,7 @@ struct PeerTransportTests {
         try await c.restart(2)
         let in1 = try #require(c.transports[1]).incoming
         let hello = Message(kind: .heartbeatResponse, from: 2, to: 1, term: 3)
-        let sender = Task {
-            while !Task.isCancelled {
-                c.transports[2]?.send(hello)
-                try? await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        let sender = c.keepSending(hello, from: 2)
         defer { sender.cancel() }
         #expect(try await within(2.5, "member 2 through the crowd, well inside an election timeout") { try await receive(in1) { $0.from == 2 } } == hello)
         for channel in silent { try? await channel.channel.close() }
