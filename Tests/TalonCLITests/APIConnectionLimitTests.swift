@@ -153,6 +153,7 @@ extension ClusterTests {
             held.closeAll()
             let after = try await RawHTTP.request("GET", api, "/v1/head", timeout: 5)
             #expect(after.status == 200)
+            try await Self.verifyEveryStore(c, nodes: Array(c.nodes))
         }
     }
 }

@@ -166,6 +166,8 @@ extension ClusterTests {
             #expect(took < 2.0, "rejoined \(took) s after its API came up (election timeout: 1–2 s)\n\(c.logs())")
             let after = try #require(await c.status(leader))
             #expect(after.role == "leader" && after.term == before.term, "the flood cost the leader its term")
+            flood.stop()
+            try await Self.verifyEveryStore(c, nodes: Array(c.nodes))
         }
     }
 
