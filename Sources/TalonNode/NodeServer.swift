@@ -140,7 +140,8 @@ public struct NodeServer: Sendable {
         let limit = ConnectionLimit(limit: maxConnections, logger: logger)
         let app = Application(router: api.router(),
                               server: .http1(configuration: .init(idleTimeout: .seconds(30)), limit: limit),
-                              configuration: .init(address: .hostname(apiAddress.host, port: apiAddress.port), serverName: "talon"),
+                              configuration: .init(address: .hostname(apiAddress.host, port: apiAddress.port), serverName: "talon",
+                                                   backlog: Self.listenBacklog),
                               eventLoopGroupProvider: .shared(apiLoops),
                               logger: logger)
         let loop = NodeLoopService(node: node, transport: transport, listener: listener)
@@ -159,6 +160,11 @@ public struct NodeServer: Sendable {
         ])
         try await group.run()
     }
+
+    /// Connections the kernel may hold for the API before the node accepts them (Linux caps
+    /// it at `net.core.somaxconn`, 4,096 by default). Deep enough that a burst of connections
+    /// does not drop a real client's SYN, which would cost it a one-second retransmit.
+    static let listenBacklog = 4096
 
     /// Parses `host:port`.
     static func address(_ text: String, _ what: String) throws -> (host: String, port: Int) {

@@ -84,6 +84,7 @@ public final class PeerTransport: Sendable {
     public static func bind(host: String, port: Int) async throws -> PeerListener {
         let channel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 4096)  // a burst of strangers must not drop a member's SYN
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
