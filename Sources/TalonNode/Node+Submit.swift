@@ -25,11 +25,7 @@ extension Node {
     ///   submission failed, and resubmitting it is safe.
     public func submit(_ envelopes: [Envelope]) async throws(NodeError) -> [EnvelopeOutcome] {
         guard !envelopes.isEmpty else { return [] }
-        let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
-        guard envelopes.count <= options.maxBatchEnvelopes, bytes <= options.maxBatchBytes else {
-            throw NodeError.batchTooLarge.with(
-                "a submission holds at most \(options.maxBatchEnvelopes) envelopes and \(options.maxBatchBytes) bytes")
-        }
+        if let tooLarge = options.overLimits(envelopes, "a submission") { throw tooLarge }
         let waiting = waitingEnvelopes.add(envelopes.count, ordering: .relaxed).newValue
         defer { waitingEnvelopes.subtract(envelopes.count, ordering: .relaxed) }
         guard waiting <= options.maxWaitingEnvelopes else {
@@ -62,9 +58,8 @@ extension Node {
     /// Admits a submission forwarded by member `from` and answers it over the peer link.
     func admitForwarded(_ envelopes: [Envelope], from: NodeID, request: UInt64) {
         let answer: @Sendable (ForwardReply) -> Void = { [weak self] reply in self?.sendForwardReply(reply, request: request, to: from) }
-        let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
-        guard envelopes.count <= options.maxBatchEnvelopes, bytes <= options.maxBatchBytes else {
-            answer(.failed(NodeError.batchTooLarge.with("a forwarded submission over the batch limits")))
+        if let tooLarge = options.overLimits(envelopes, "a forwarded submission") {
+            answer(.failed(tooLarge))
             return
         }
         route(envelopes, admit: true, lookUpKnown: false, forwardedBy: (from, request),

@@ -47,6 +47,14 @@ public final class Node: @unchecked Sendable {
         /// index, before `health()` reports it stalled (`/healthz` answers 503).
         public var stallTimeout: Duration = .seconds(10)
         public init() {}
+
+        /// `batch_too_large` when `envelopes` (`what`, for the message) exceed one entry's
+        /// envelope or byte limit; nil when they fit. Costs no signature check.
+        func overLimits(_ envelopes: [Envelope], _ what: String) -> NodeError? {
+            let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
+            guard envelopes.count > maxBatchEnvelopes || bytes > maxBatchBytes else { return nil }
+            return NodeError.batchTooLarge.with("\(what) holds at most \(maxBatchEnvelopes) envelopes and \(maxBatchBytes) bytes")
+        }
     }
 
     /// What `status` reports.
@@ -277,9 +285,8 @@ public final class Node: @unchecked Sendable {
                 let waiting = Waiting(.unverified(envelopes), forwardedBy: (from, request), deadline: now + options.requestTimeout) {
                     [weak self] reply in self?.sendForwardReply(reply, request: request, to: from)
                 }
-                let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
-                guard envelopes.count <= options.maxBatchEnvelopes, bytes <= options.maxBatchBytes else {
-                    waiting.fail(NodeError.batchTooLarge.with("a forwarded submission over the batch limits"))
+                if let tooLarge = options.overLimits(envelopes, "a forwarded submission") {
+                    waiting.fail(tooLarge)
                     continue
                 }
                 submissions.append(waiting)

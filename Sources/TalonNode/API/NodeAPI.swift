@@ -108,10 +108,7 @@ public struct NodeAPI: Sendable {
         let isArray = first == UInt8(ascii: "[")
         let envelopes = isArray ? try JSONForm.decode([Envelope].self, from: bytes) : [try JSONForm.decode(Envelope.self, from: bytes)]
         guard !envelopes.isEmpty else { throw LedgerError.invalidBatch.with("the array holds no envelope") }
-        // The limits first, so an oversized array costs no signature checks.
-        guard envelopes.count <= node.options.maxBatchEnvelopes else {
-            throw NodeError.batchTooLarge.with("a submission holds at most \(node.options.maxBatchEnvelopes) envelopes")
-        }
+        // `submit` checks the batch limits before any signature.
         let outcomes = try await node.submit(envelopes)
         let results = zip(envelopes, outcomes).map { envelope, outcome in
             switch outcome {
