@@ -43,8 +43,8 @@ public enum PeerFrame: Sendable, Hashable {
 
     /// Decodes a frame's plaintext.
     /// - Throws: `NodeError.malformedFrame`.
-    public init(bytes: some Collection<UInt8>) throws(NodeError) {
-        let all = ArraySlice(bytes)
+    public init(bytes: [UInt8]) throws(NodeError) {
+        let all = bytes[...]  // a view: every frame's plaintext passes here, so no copy
         guard let type = all.first else { throw NodeError.malformedFrame.with("empty frame") }
         let rest = all.dropFirst()
         switch type {

@@ -58,7 +58,7 @@ public final class PeerTransport: Sendable {
         self.addresses = addresses
         self.options = options
         slots = HandshakeSlots(limit: options.maxPendingHandshakes, perAddress: options.maxPendingHandshakesPerAddress,
-                               memberHosts: Set(members.genesis.genesis.members.compactMap { Self.host(of: $0.peer) }))
+                               memberHosts: Set(members.genesis.genesis.members.compactMap { try? NodeServer.address($0.peer, "peer address").host }))
         (incoming, incomingSink) = AsyncStream.makeStream(of: PeerEvent.self, bufferingPolicy: .bufferingNewest(options.queueLimit))
         var outboxes: [NodeID: (AsyncStream<PeerFrame>, AsyncStream<PeerFrame>.Continuation)] = [:]
         for id in members.ids where id != me {
@@ -248,12 +248,4 @@ public struct PeerListener: Sendable {
 
     /// The port it listens on.
     public var port: Int { channel.channel.localAddress?.port ?? 0 }
-}
-
-extension PeerTransport {
-    /// The host part of a genesis `host:port` peer address.
-    static func host(of address: String) -> String? {
-        guard let colon = address.lastIndex(of: ":") else { return nil }
-        return String(address[..<colon])
-    }
 }
