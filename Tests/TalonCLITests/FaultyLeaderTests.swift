@@ -18,13 +18,9 @@ import Glibc
 extension ClusterTests {
     @Test func anUndecodableCommittedEntryIsRecordedAlikeAndTheNodesGoOn() async throws {
         try await withCluster { c in
-            let members = ClusterMembers(try GenesisFile(path: c.chain.genesis))
-            let core = try NodeCore(path: c.sandbox.path("data/n3-in-process"), members: members, id: 3, seed: 42)
-            let transport = PeerTransport(members: members, me: 3, key: try SigningKey.load(from: c.sandbox.path("net/keys/n3.key")),
-                                          addresses: [1: ("127.0.0.1", c.peerBase), 2: ("127.0.0.1", c.peerBase + 1)])
-            let listener = try await PeerTransport.bind(host: "127.0.0.1", port: c.peerBase + 2)
+            let core = try NodeCore(path: c.sandbox.path("data/n3-in-process"), members: try c.members(), id: 3, seed: 42)
+            let (transport, links) = try await c.memberTransport(3)
             let inbox = Inbox()
-            let links = Task { await transport.run(listener) }
             let pump = Task { for await event in transport.incoming { if case .raft(let m) = event { inbox.add(m) } } }
             defer { links.cancel(); pump.cancel() }
             /// One turn of the in-process member: its messages, `ticks` ticks, then what it sends.

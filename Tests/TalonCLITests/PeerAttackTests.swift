@@ -22,10 +22,6 @@ extension ClusterTests {
     /// Sooner than the 5-second handshake timeout: a close this fast is a refusal.
     static let refusal = 3.0
 
-    static func members(_ c: LocalCluster) throws -> ClusterMembers {
-        ClusterMembers(try GenesisFile(path: c.chain.genesis))
-    }
-
     /// Node `i`'s count of peer connections refused with `code`.
     static func refusals(_ c: LocalCluster, _ i: Int, _ code: String) async -> Int {
         guard let reply = try? await RawHTTP.request("GET", c.api(i), "/metrics", timeout: 5) else { return -1 }
@@ -38,7 +34,7 @@ extension ClusterTests {
         try await withCluster { c in
             try c.startAll()
             _ = try await c.waitForLeader()
-            let members = try Self.members(c)
+            let members = try c.members()
             let p1 = c.peerBase, p2 = c.peerBase + 1
             let n3 = try SigningKey.load(from: c.sandbox.path("net/keys/n3.key"))
 
@@ -190,14 +186,11 @@ extension ClusterTests {
                 try #require(reply.status == 200 && reply.body.contains("\"ok\""), "\(reply)")
             }
 
-            let members = try Self.members(c)
+            let members = try c.members()
             let forged = Envelope(chainID: members.genesis.genesis.chainID, signer: try PublicKey(text: alice.publicKey), nonce: 7,
                                   operation: .transfer(Transfer(ticketID: "T-1", to: try PublicKey(text: mallory.publicKey))),
                                   signature: try #require(Signature(bytes: [UInt8](repeating: 0, count: 64))))
-            let n3 = PeerTransport(members: members, me: 3, key: try SigningKey.load(from: s.path("net/keys/n3.key")),
-                                   addresses: [1: ("127.0.0.1", c.peerBase), 2: ("127.0.0.1", c.peerBase + 1)])
-            let listener = try await PeerTransport.bind(host: "127.0.0.1", port: c.peerBase + 2)
-            let running = Task { await n3.run(listener) }
+            let (n3, running) = try await c.memberTransport(3)
             defer { running.cancel() }
             let replies = Task { () -> ForwardReply? in
                 for await event in n3.incoming {

@@ -1,6 +1,9 @@
 import Foundation
 import Synchronization
+import TalonCrypto
+import TalonLedger
 import TalonNode
+import TalonRaft
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -185,5 +188,22 @@ final class PeerProxy: @unchecked Sendable {
         if !link.tampered.load(ordering: .sequentiallyConsistent) { link.closingFromInitiator.store(true, ordering: .sequentiallyConsistent) }
         shutdown(from, Int32(SHUT_RDWR))
         shutdown(to, Int32(SHUT_RDWR))
+    }
+}
+
+extension LocalCluster {
+    /// The genesis members, as the nodes derive them.
+    func members() throws -> ClusterMembers { ClusterMembers(try GenesisFile(path: chain.genesis)) }
+
+    /// Member `i`'s real peer transport, run in this process with `i`'s key on `i`'s peer
+    /// port (its node process must not be running), linked to every other member; the task
+    /// runs it until cancelled.
+    func memberTransport(_ i: Int) async throws -> (transport: PeerTransport, running: Task<Void, Never>) {
+        var addresses: [NodeID: (host: String, port: Int)] = [:]
+        for other in nodes where other != i { addresses[NodeID(other)] = ("127.0.0.1", peerBase + other - 1) }
+        let transport = PeerTransport(members: try members(), me: NodeID(i), key: try SigningKey.load(from: sandbox.path("net/keys/n\(i).key")),
+                                      addresses: addresses)
+        let listener = try await PeerTransport.bind(host: "127.0.0.1", port: peerBase + i - 1)
+        return (transport, Task { await transport.run(listener) })
     }
 }
