@@ -36,28 +36,25 @@ extension Ledger {
             }
         }
         guard results.contains(where: { $0 == nil }) else { return results.compactMap { $0 } }
-        do {
-            try env.read { txn in
-                var standing = Standing(txn: txn, tables: tables, admins: Set(genesis.genesis.admins))
-                for (i, envelope) in envelopes.enumerated() where results[i] == nil {
-                    do throws(LedgerError) {
-                        try standing.check(envelope)
-                        standing.grant(envelope)
-                        results[i] = .success(AdmittedEnvelope(envelope))
-                    } catch where error.code.hasPrefix("store_") {
-                        throw error
-                    } catch {
-                        results[i] = .failure(error)
+        do throws(LedgerError) {
+            try Self.store {
+                try env.read { txn in
+                    var standing = Standing(txn: txn, tables: tables, admins: Set(genesis.genesis.admins))
+                    for (i, envelope) in envelopes.enumerated() where results[i] == nil {
+                        do throws(LedgerError) {
+                            try standing.check(envelope)
+                            standing.grant(envelope)
+                            results[i] = .success(AdmittedEnvelope(envelope))
+                        } catch where error.code.hasPrefix("store_") {
+                            throw error
+                        } catch {
+                            results[i] = .failure(error)
+                        }
                     }
                 }
             }
         } catch {
-            let failure: LedgerError = switch error {
-            case let e as LedgerError: e
-            case let e as StoreError: LedgerError(e.code, e.message)
-            default: LedgerError.storeCorrupt.with("\(error)")
-            }
-            for i in results.indices where results[i] == nil { results[i] = .failure(failure) }
+            for i in results.indices where results[i] == nil { results[i] = .failure(error) }
         }
         return results.map { $0 ?? .failure(LedgerError.storeCorrupt) }
     }
