@@ -28,16 +28,17 @@ public struct ContractDecision: Hashable, Sendable {
     /// The decision for a hook the contract does not define: allow, nothing charged.
     public static let undefinedHook = ContractDecision(allowed: true, hookDefined: false)
 
-    /// Version 1 encoding: `01`, allowed (1 byte), hook defined (1 byte), royalty, refund and
-    /// instructions (8 bytes big-endian each), reason length (2 bytes big-endian) and UTF-8.
+    /// The canonical encoding (the decision part of a recorded decision, docs/format.md):
+    /// allowed (1 byte), hook defined (1 byte), royalty, refund and instructions (8 bytes
+    /// big-endian two's complement each), reason length (4 bytes big-endian) and its UTF-8.
     public var canonicalBytes: [UInt8] {
-        var out: [UInt8] = [1, allowed ? 1 : 0, hookDefined ? 1 : 0]
+        let utf8 = Array(reason.utf8)
+        var out: [UInt8] = [allowed ? 1 : 0, hookDefined ? 1 : 0]
+        out.reserveCapacity(30 + utf8.count)
         for v in [royalty, refund, instructions] {
             withUnsafeBytes(of: UInt64(bitPattern: v).bigEndian) { out.append(contentsOf: $0) }
         }
-        let utf8 = Array(reason.utf8)
-        out.append(UInt8(truncatingIfNeeded: utf8.count >> 8))
-        out.append(UInt8(truncatingIfNeeded: utf8.count))
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: utf8.count).bigEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: utf8)
         return out
     }

@@ -3,9 +3,11 @@ public import TalonCrypto
 /// A block's header alone, readable from the first `BlockHeader.size` stored bytes without
 /// decoding the entries: enough for a head, a timestamp or the block hash.
 public struct BlockHeader: Hashable, Sendable {
-    /// Bytes of the encoded header (version 1).
+    /// Bytes of the encoded header (versions 1 and 2).
     public static let size = 1 + 8 + 32 + 8 + 4 + 32 + 8 + 32
 
+    /// The block's format version (`Block.version` for blocks this build writes).
+    public var version: UInt8
     public var height: UInt64
     public var prev: Digest
     public var timestamp: Int64
@@ -15,16 +17,17 @@ public struct BlockHeader: Hashable, Sendable {
     public var treeSize: UInt64
     public var treeRoot: Digest
 
-    public init(height: UInt64, prev: Digest, timestamp: Int64, count: UInt32, entriesDigest: Digest, treeSize: UInt64, treeRoot: Digest) {
-        self.height = height; self.prev = prev; self.timestamp = timestamp; self.count = count
+    public init(version: UInt8 = Block.version, height: UInt64, prev: Digest, timestamp: Int64, count: UInt32,
+                entriesDigest: Digest, treeSize: UInt64, treeRoot: Digest) {
+        self.version = version; self.height = height; self.prev = prev; self.timestamp = timestamp; self.count = count
         self.entriesDigest = entriesDigest; self.treeSize = treeSize; self.treeRoot = treeRoot
     }
 
     /// Reads a header; the entries after it are left to the caller.
     /// - Throws: `LedgerError.unknownVersion`, `.truncated`.
     public init(from r: inout ByteReader) throws(LedgerError) {
-        let version = try r.u8()
-        guard version == Block.version else { throw LedgerError.unknownVersion.with("block version \(version)") }
+        version = try r.u8()
+        guard Block.readableVersions.contains(version) else { throw LedgerError.unknownVersion.with("block version \(version)") }
         height = try r.u64()
         prev = try r.digest()
         timestamp = try r.i64()
@@ -37,7 +40,7 @@ public struct BlockHeader: Hashable, Sendable {
     /// The canonical header bytes.
     public var bytes: [UInt8] {
         var w = ByteWriter(capacity: Self.size)
-        w.u8(Block.version)
+        w.u8(version)
         w.u64(height)
         w.digest(prev)
         w.i64(timestamp)
@@ -56,4 +59,12 @@ public struct BlockHeader: Hashable, Sendable {
 
     /// The head this header makes.
     public var head: Head { Head(height: height, blockHash: hash, treeSize: treeSize, treeRoot: treeRoot, timestamp: timestamp) }
+}
+
+/// The JSON form of a header (in audit answers' outcome proofs): every field, so a verifier
+/// rebuilds the header bytes and hashes them to the block hash a signed head names.
+extension BlockHeader: Codable {
+    enum CodingKeys: String, CodingKey {
+        case version, height, prev, timestamp, count, entriesDigest = "entries_digest", treeSize = "tree_size", treeRoot = "tree_root"
+    }
 }

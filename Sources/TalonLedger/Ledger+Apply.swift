@@ -45,8 +45,8 @@ extension Ledger {
                                    timestamp: blockTime, contracts: contracts)
         for (position, envelope) in envelopes.enumerated() {
             let leaf = head.treeSize + UInt64(position)
-            let result = try context.apply(envelope, leaf: leaf)
-            let receipt = Receipt(leaf: leaf, height: height, position: UInt32(position), result: result)
+            let entry = try context.apply(envelope, leaf: leaf)
+            let receipt = Receipt(leaf: leaf, height: height, position: UInt32(position), result: entry.result)
 
             try t.envelopes.put(txn, leaf, envelope, append: true)
             try txn.put(t.receipts, Schema.u64(leaf), receipt.bytes, append: true)
@@ -55,7 +55,7 @@ extension Ledger {
             for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) {
                 try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes)
             }
-            entries.append(Block.Entry(envelopeHash: envelope.hash, result: result))
+            entries.append(entry)
             receipts.append(receipt)
         }
 

@@ -50,6 +50,21 @@ extension Ledger {
         try read { txn in try tables.blocks.get(txn, height) }
     }
 
+    /// The block at `height` with every record in it (envelope, receipt, decision), read on
+    /// one snapshot, or nil when there is no such block.
+    public func blockRecords(height: UInt64) throws(LedgerError) -> (block: Block, records: [LedgerRecord])? {
+        try read { txn in
+            guard let block = try tables.blocks.get(txn, height) else { return nil }
+            let records = try (0..<UInt64(block.entries.count)).map { i in
+                guard let record = try self.record(txn, leaf: block.firstLeaf + i) else {
+                    throw LedgerError.storeCorrupt.with("block \(height) names leaf \(block.firstLeaf + i), which holds no envelope")
+                }
+                return record
+            }
+            return (block, records)
+        }
+    }
+
     /// The envelope at Merkle leaf `leaf` with its receipt, or nil.
     public func record(leaf: UInt64) throws(LedgerError) -> LedgerRecord? {
         try read { txn in try self.record(txn, leaf: leaf) }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import TalonCrypto
 import TalonStore
 
@@ -17,6 +18,9 @@ public struct VerifyReport: Sendable, Codable {
     public var blocks: UInt64 = 0
     /// Envelopes checked (signature, hash, Merkle leaf).
     public var envelopes: UInt64 = 0
+    /// Whether every block was applied again (contracts re-run) and its results and
+    /// decisions compared with the stored ones.
+    public var replayed = false
     /// The head the checked chain ends at.
     public var head: Head?
     /// Nil when everything checked out.
@@ -28,14 +32,19 @@ public struct VerifyReport: Sendable, Codable {
 extension Ledger {
     /// Re-checks the whole ledger from the stored envelopes alone: every block decodes and
     /// chains to the previous one from the genesis hash, every envelope decodes, hashes to its
-    /// block entry and carries a valid signature, every stored Merkle node and every block's
-    /// tree root equals what recomputing the tree gives. Stops at the first mismatch.
+    /// block entry and carries a valid signature, every stored contract decision hashes to its
+    /// entry, every stored Merkle node and every block's tree root equals what recomputing the
+    /// tree gives. With `replay` (the default), every block is also applied again, in a
+    /// scratch store, from the genesis: each envelope's result and contract decision
+    /// (contracts re-run) must equal the stored ones. Stops at the first mismatch.
     /// Signatures are checked on all cores.
-    public func verify(progress: ((UInt64) -> Void)? = nil) throws(LedgerError) -> VerifyReport {
+    public func verify(replay: Bool = true, progress: ((UInt64) -> Void)? = nil) throws(LedgerError) -> VerifyReport {
         var report = VerifyReport()
+        var scratch: ScratchLedger?
         do {
+            if replay { scratch = try ScratchLedger(genesis: genesis) }
             try Self.store {
-                try env.read { txn in try self.verify(txn, &report, progress) }
+                try env.read { txn in try self.verify(txn, &report, scratch?.ledger, progress) }
             }
         } catch {
             // A store-level error while reading is itself a finding about the next block.
@@ -43,10 +52,11 @@ extension Ledger {
                 report.failure = .init(height: report.blocks + 1, leaf: nil, message: error.message)
             }
         }
+        report.replayed = replay && report.ok
         return report
     }
 
-    private func verify(_ txn: Transaction, _ report: inout VerifyReport, _ progress: ((UInt64) -> Void)?) throws {
+    private func verify(_ txn: Transaction, _ report: inout VerifyReport, _ scratch: Ledger?, _ progress: ((UInt64) -> Void)?) throws {
         let t = tables
         func fail(_ height: UInt64, leaf: UInt64? = nil, _ message: String) -> VerifyReport.Failure {
             .init(height: height, leaf: leaf, message: message)
@@ -76,6 +86,7 @@ extension Ledger {
 
                 // Decode and hash every envelope, then check signatures on all cores.
                 var envelopes: [Envelope] = []
+                var decisions: [Digest?] = []
                 envelopes.reserveCapacity(block.entries.count)
                 for (i, entry) in block.entries.enumerated() {
                     let leaf = block.firstLeaf + UInt64(i)
@@ -91,10 +102,31 @@ extension Ledger {
                           let receipt = try? Receipt(leaf: leaf, bytes: rb),
                           receipt.height == height, receipt.position == UInt32(i), receipt.result == entry.result
                     else { throw fail(height, leaf: leaf, "receipt does not match the block entry") }
+                    let decision: RecordedDecision?
+                    do { decision = try self.decision(txn, leaf: leaf) } catch { throw fail(height, leaf: leaf, "the stored decision does not decode") }
+                    if block.version >= 2, decision?.hash != entry.decision {
+                        throw fail(height, leaf: leaf, "the stored contract decision does not hash to the block entry's")
+                    }
+                    decisions.append(decision?.hash)
                     envelopes.append(envelope)
                 }
                 if let bad = Self.firstInvalidSignature(envelopes) {
                     throw fail(height, leaf: block.firstLeaf + UInt64(bad), "signature does not verify")
+                }
+                if let scratch {
+                    let replayed: AppliedBlock
+                    do { replayed = try scratch.apply(envelopes, timestamp: block.timestamp) } catch {
+                        throw fail(height, "applying the block again failed: \((error as? LedgerError)?.message ?? "\(error)")")
+                    }
+                    for (i, (fresh, stored)) in zip(replayed.block.entries, block.entries).enumerated() {
+                        let leaf = block.firstLeaf + UInt64(i)
+                        guard fresh.result == stored.result else {
+                            throw fail(height, leaf: leaf, "the block records \(stored.result), applying it again gives \(fresh.result)")
+                        }
+                        guard fresh.decision == decisions[i] else {
+                            throw fail(height, leaf: leaf, "the stored contract decision differs from the one re-running the contract takes")
+                        }
+                    }
                 }
                 for (i, envelope) in envelopes.enumerated() {
                     for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) {
@@ -146,4 +178,21 @@ private final class FirstIndex: @unchecked Sendable {
     private var index: Int?
     func offer(_ i: Int) { lock.sync { index = min(index ?? i, i) } }
     var value: Int? { lock.sync { index } }
+}
+
+/// A throwaway ledger from the same genesis in a temporary directory, without fsync: what
+/// `verify` applies every block to again. The directory goes when the value does.
+private final class ScratchLedger {
+    let ledger: Ledger
+    private let path: String
+
+    init(genesis: GenesisFile) throws(LedgerError) {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("talon-verify-\(UUID().uuidString)").path
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw LedgerError(StoreError.openFailed.code, "cannot create a scratch store for replay at \(path): \(error)")
+        }
+        ledger = try Ledger(path: path, genesis: genesis, options: .init(sync: false, syncMeta: false))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
 }

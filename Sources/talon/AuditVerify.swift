@@ -1,12 +1,16 @@
 import ArgumentParser
 import Foundation
+import TalonContracts
 import TalonCrypto
 import TalonLedger
 
 /// `talon audit verify`: checks a saved audit answer with nothing but the genesis file — the
 /// head's signature by a member, and for every record that carries a proof, its envelope's
-/// signature, its hash, its inclusion in the head's tree, and that the row says what the
-/// envelope says. With `--since`, also that the log only grew since an earlier answer.
+/// signature, its hash, its inclusion in the head's tree, that the row says what the
+/// envelope says, and (outcome proof) that its result and contract decision are the ones
+/// its block's header commits to under a head signed by a member, and that the row's
+/// result, royalty and reason are the decision's. With `--since`, also that the log only
+/// grew since an earlier answer.
 struct AuditVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -22,8 +26,11 @@ struct AuditVerify: AsyncParsableCommand {
             let genesisFile = try GenesisFile(bytes: try readInput(genesis))
             let checked = try Self.check(try readInput(answer), genesis: genesisFile)
             var line = "ok: head at height \(checked.head.head.height), tree size \(checked.head.head.treeSize), signed by \(checked.head.node); "
-                + "\(checked.proven) record(s) proven in it"
+                + "\(checked.proven) record(s) proven in it, \(checked.outcomes) with their results and decisions"
             if checked.proven == 0 { line += " (ask with --prove to have records proven)" }
+            if checked.proven > checked.outcomes {
+                line += " (\(checked.proven - checked.outcomes) without an outcome proof: results not under a signature)"
+            }
             if let since {
                 let old = try Self.check(try readInput(since), genesis: genesisFile).head.head
                 let new = checked.head.head
@@ -45,7 +52,7 @@ struct AuditVerify: AsyncParsableCommand {
     }
 
     /// The head of a saved answer and how many records it proves; throws `verify_failed` naming the first thing that is wrong.
-    static func check(_ bytes: [UInt8], genesis: GenesisFile) throws -> (head: SignedHead, proven: Int) {
+    static func check(_ bytes: [UInt8], genesis: GenesisFile) throws -> (head: SignedHead, proven: Int, outcomes: Int) {
         guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             throw CLIError(code: "invalid_json", message: "the answer is not a JSON object")
         }
@@ -56,12 +63,12 @@ struct AuditVerify: AsyncParsableCommand {
         do { try head.verify(genesis: genesis) } catch {
             throw CLIError(code: "verify_failed", message: "head: \(error.message)")
         }
-        var proven = 0
+        var proven = 0, outcomes = 0
         try visit(root) { item, where_ in
-            try checkRecord(item, at: where_, head: head.head, chainID: genesis.genesis.chainID)
+            if try checkRecord(item, at: where_, head: head.head, genesis: genesis) { outcomes += 1 }
             proven += 1
         }
-        return (head, proven)
+        return (head, proven, outcomes)
     }
 
     /// Calls `body` for every object that carries a `proof`, with its JSON path.
@@ -74,7 +81,9 @@ struct AuditVerify: AsyncParsableCommand {
         }
     }
 
-    private static func checkRecord(_ item: [String: Any], at path: String, head: Head, chainID: String) throws {
+    /// Checks one proven record; returns whether it carried an outcome proof.
+    private static func checkRecord(_ item: [String: Any], at path: String, head: Head, genesis: GenesisFile) throws -> Bool {
+        let chainID = genesis.genesis.chainID
         func fail(_ why: String) -> CLIError { CLIError(code: "verify_failed", message: "\(path): \(why)") }
         guard let proof = item["proof"] as? [String: Any], let envelopeObject = proof["envelope"],
               JSONSerialization.isValidJSONObject(envelopeObject), let pathTexts = proof["path"] as? [String] else {
@@ -96,6 +105,52 @@ struct AuditVerify: AsyncParsableCommand {
             throw fail("the inclusion proof does not lead to the head's tree root")
         }
         for mismatch in Self.mismatches(item, envelope) { throw fail("the row says \(mismatch), the envelope does not") }
+        guard let outcomeObject = proof["outcome"] else { return false }
+        let outcome: OutcomeProof
+        do {
+            guard JSONSerialization.isValidJSONObject(outcomeObject) else { throw fail("the outcome proof is not an object") }
+            outcome = try JSONForm.decode(OutcomeProof.self, from: Array(try JSONSerialization.data(withJSONObject: outcomeObject)))
+        } catch let e as CLIError { throw e } catch {
+            throw fail("the outcome proof does not decode: \(error)")
+        }
+        try checkOutcome(outcome, item, envelope: envelope, leaf: leaf, genesis: genesis, fail: fail)
+        return true
+    }
+
+    /// Checks that `outcome` ties the record's result and decision to a head signed by a
+    /// member, and that the row reports them.
+    private static func checkOutcome(_ outcome: OutcomeProof, _ item: [String: Any], envelope: Envelope, leaf: UInt64,
+                                     genesis: GenesisFile, fail: (String) -> CLIError) throws {
+        let header = outcome.header
+        guard let signed = outcome.head else { throw fail("the outcome proof carries no signed head") }
+        do { try signed.verify(genesis: genesis) } catch { throw fail("the outcome's head: \(error.message)") }
+        guard header.version >= 2, signed.head == header.head else {
+            throw fail("the outcome's block header does not hash to the block its signed head names")
+        }
+        guard outcome.position < header.count, header.firstLeaf + UInt64(outcome.position) == leaf else {
+            throw fail("the outcome's position \(outcome.position) in block \(header.height) is not leaf \(leaf)")
+        }
+        let entry = Block.Entry(envelopeHash: envelope.hash, result: outcome.result, decision: outcome.decision?.hash)
+        guard MerkleVerifier.verifyInclusion(leafHash: entry.leafHash, index: UInt64(outcome.position), size: UInt64(header.count),
+                                             proof: outcome.path, root: header.entriesDigest) else {
+            throw fail("the result and decision are not the ones block \(header.height) commits to")
+        }
+        for mismatch in Self.mismatches(item, outcome) { throw fail("the row says \(mismatch), the proven outcome does not") }
+    }
+
+    /// The row's fields that contradict the proven outcome: block, result, royalty, reason.
+    static func mismatches(_ item: [String: Any], _ outcome: OutcomeProof) -> [String] {
+        var out: [String] = []
+        func number(_ key: String) -> Int64? { (item[key] as? NSNumber)?.int64Value }
+        if let h = item["height"] as? NSNumber, h.uint64Value != outcome.header.height { out.append("height \(h)") }
+        if let t = number("timestamp"), t != outcome.header.timestamp { out.append("timestamp \(t)") }
+        if let r = item["result"] as? String, r != outcome.result { out.append("result \(r)") }
+        let decision = outcome.decision?.decision
+        // A royalty is the contract's, on an accepted operation it allowed; otherwise none.
+        let royalty = outcome.result == "ok" && decision?.allowed == true ? decision?.royalty ?? 0 : 0
+        if let r = number("royalty"), r != royalty { out.append("royalty \(r)") }
+        if let reason = item["reason"] as? String, reason != decision?.reason { out.append("reason '\(reason)'") }
+        return out
     }
 
     /// The row's fields that contradict the envelope it is proven by.

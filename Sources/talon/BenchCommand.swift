@@ -99,12 +99,18 @@ struct LedgerBench: ParsableCommand {
                      Self.percentile(blockMillis, 0.50), Self.percentile(blockMillis, 0.99), blockMillis.last ?? 0, batch))
 
         let verifyStart = DispatchTime.now()
-        let report = try ledger.verify()
+        let report = try ledger.verify(replay: false)
         let verifySeconds = Self.seconds(since: verifyStart)
         guard report.ok else { throw CLIError(code: "bench_failed", message: "verify failed: \(report.failure?.message ?? "")") }
-        print(String(format: "verify %llu envelopes in %llu blocks: %.2f s (%.0f envelopes/s, %d cores)",
+        print(String(format: "verify %llu envelopes in %llu blocks: %.2f s (%.0f envelopes/s, %d cores; hashes, signatures, tree)",
                      report.envelopes, report.blocks, verifySeconds, Double(report.envelopes) / verifySeconds,
                      ProcessInfo.processInfo.activeProcessorCount))
+        let replayStart = DispatchTime.now()
+        let replayed = try ledger.verify(replay: true)
+        let replaySeconds = Self.seconds(since: replayStart)
+        guard replayed.ok else { throw CLIError(code: "bench_failed", message: "verify with replay failed: \(replayed.failure?.message ?? "")") }
+        print(String(format: "verify with replay (every block applied again): %.2f s (%.0f envelopes/s)",
+                     replaySeconds, Double(replayed.envelopes) / replaySeconds))
         let size = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
         print(String(format: "store size: %.1f MiB (%.0f bytes/envelope)", Double(size) / 1_048_576, Double(size) / Double(report.envelopes)))
     }

@@ -65,15 +65,17 @@ struct LedgerCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute every block hash and the Merkle tree from the stored envelopes and re-check every signature.",
+            abstract: "Recompute every block hash and the Merkle tree from the stored envelopes, re-check every signature, and apply every block again (contracts re-run) to compare results and decisions.",
             discussion: "Prints a JSON report; exits 1 and names the first block that does not check out.")
         @OptionGroup var store: StoreOptions
+        @Flag(name: .long, help: "Skip applying the blocks again: hashes, signatures, decisions' hashes and the Merkle tree only (faster).")
+        var noReplay = false
 
         func run() throws {
             try reportingErrors {
                 let ledger = try LedgerStore.open(store.store)
                 let started = Date()
-                let report = try ledger.verify()
+                let report = try ledger.verify(replay: !noReplay)
                 printJSON(VerifyOutput(report: report, seconds: Date().timeIntervalSince(started)))
                 if let f = report.failure {
                     let at = f.leaf.map { " (envelope at leaf \($0))" } ?? ""
@@ -172,9 +174,10 @@ struct VerifyOutput: Encodable {
         try c.encode(report.ok, forKey: .ok)
         try c.encode(report.blocks, forKey: .blocks)
         try c.encode(report.envelopes, forKey: .envelopes)
+        try c.encode(report.replayed, forKey: .replayed)
         try c.encodeIfPresent(report.head, forKey: .head)
         try c.encodeIfPresent(report.failure, forKey: .failure)
         try c.encode((seconds * 1000).rounded() / 1000, forKey: .seconds)
     }
-    enum K: String, CodingKey { case ok, blocks, envelopes, head, failure, seconds }
+    enum K: String, CodingKey { case ok, blocks, envelopes, replayed, head, failure, seconds }
 }

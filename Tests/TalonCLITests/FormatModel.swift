@@ -120,11 +120,13 @@ enum FormatModel {
         }
     }
 
-    /// One batch: its envelopes' bytes, their results and the time the batch was given.
+    /// One batch: its envelopes' bytes, their results, the time the batch was given, and the
+    /// SHA-256 of each envelope's contract decision record (nil: no contract consulted).
     struct Batch: Sendable {
         var envelopes: [[UInt8]]
         var results: [String]
         var time: Int64
+        var decisions: [[UInt8]?] = []
     }
 
     /// The chain of blocks the batches must give, from the genesis file's bytes.
@@ -137,11 +139,16 @@ enum FormatModel {
             leaves += batch.envelopes
             let time = max(batch.time, prevTime)
             let root = merkleRoot(leaves)
-            var entries: [UInt8] = []
-            for (e, r) in zip(batch.envelopes, batch.results) { entries += sha256(e) + str(r) }
+            // Block version 2: entries_digest is the Merkle root over the entries, each
+            // envelope_hash · string result · 00, or · 01 · decision hash.
+            var entries: [[UInt8]] = []
+            for (n, (e, r)) in zip(batch.envelopes, batch.results).enumerated() {
+                let decision = n < batch.decisions.count ? batch.decisions[n] : nil
+                entries.append(sha256(e) + str(r) + (decision.map { [0x01] + $0 } ?? [0x00]))
+            }
             let height = UInt64(i + 1)
-            let header: [UInt8] = [0x01] + be(height) + prev + be(time) + be(UInt32(batch.envelopes.count))
-                + sha256(entries) + be(UInt64(leaves.count)) + root
+            let header: [UInt8] = [0x02] + be(height) + prev + be(time) + be(UInt32(batch.envelopes.count))
+                + merkleRoot(entries) + be(UInt64(leaves.count)) + root
             let hash = sha256(header)
             out.append(ExpectedBlock(height: height, prev: prev, timestamp: time, treeSize: UInt64(leaves.count), treeRoot: root, hash: hash))
             prev = hash
@@ -211,4 +218,56 @@ struct EnvelopeJSON: Decodable, Sendable {
     let signature: String
     let signer: String
     let version: UInt8
+}
+
+/// A chain verifier written from docs/format.md alone ("Block", "Contract decisions",
+/// "Verifying a chain"), over the answers of `GET /v1/blocks/{height}/records`.
+extension FormatModel {
+    struct ChainFailure: Error, CustomStringConvertible { let description: String }
+
+    /// The canonical bytes of a decision, rebuilt from its JSON form.
+    static func decisionBytes(_ d: JSONValue) throws -> [UInt8] {
+        func need<T>(_ v: T?, _ key: String) throws -> T {
+            guard let v else { throw ChainFailure(description: "decision lacks \(key)") }
+            return v
+        }
+        func flag(_ key: String) throws -> [UInt8] {
+            guard case .bool(let b)? = d[key] else { throw ChainFailure(description: "decision's \(key) is not a boolean") }
+            return [b ? 1 : 0]
+        }
+        return [0x02] + (try unhex(try need(d["contract"]?.string, "contract"))) + str(try need(d["hook"]?.string, "hook"))
+            + (try flag("allowed")) + (try flag("hook_defined"))
+            + be(try need(d["royalty"]?.int, "royalty")) + be(try need(d["refund"]?.int, "refund"))
+            + be(try need(d["instructions"]?.int, "instructions")) + str(try need(d["reason"]?.string, "reason"))
+    }
+
+    /// Checks one block answer against the previous block's hash and the tree so far (the
+    /// leaves are appended); returns the block's hash and how many decisions it checked.
+    static func checkBlock(_ answer: JSONValue, prev: [UInt8], leaves: inout [[UInt8]]) throws -> (hash: [UInt8], decisions: Int) {
+        func fail(_ why: String) -> ChainFailure { ChainFailure(description: "block \(answer["block"]?["height"]?.int ?? -1): \(why)") }
+        let block = try answer["block"].map { $0 } ?? { throw fail("no block") }()
+        guard let height = block["height"]?.int, let time = block["timestamp"]?.int, let records = answer["records"]?.array,
+              block["prev"]?.string == hex(prev) else { throw fail("header fields or prev do not check out") }
+        var entries: [[UInt8]] = [], decisions = 0
+        for record in records {
+            guard let text = record["bytes"]?.string, let result = record["result"]?.string else { throw fail("a record lacks bytes or result") }
+            let bytes = try unhex(text)
+            guard record["hash"]?.string == hex(sha256(bytes)) else { throw fail("a record's bytes do not hash to its hash") }
+            leaves.append(bytes)
+            var entry = sha256(bytes) + str(result)
+            if let d = record["decision"] {
+                entry += [0x01] + sha256(try decisionBytes(d))
+                decisions += 1
+            } else {
+                entry += [0x00]
+            }
+            entries.append(entry)
+        }
+        let header: [UInt8] = [0x02] + be(UInt64(height)) + prev + be(time) + be(UInt32(records.count))
+            + merkleRoot(entries) + be(UInt64(leaves.count)) + merkleRoot(leaves)
+        guard block["entries_digest"]?.string == hex(merkleRoot(entries)) else { throw fail("entries_digest is not the root of the entries") }
+        guard block["tree_root"]?.string == hex(merkleRoot(leaves)) else { throw fail("tree_root is not the root of the envelopes so far") }
+        guard block["hash"]?.string == hex(sha256(header)) else { throw fail("the header does not hash to the block hash") }
+        return (sha256(header), decisions)
+    }
 }

@@ -173,6 +173,34 @@ struct OpenAPITests {
             try await api.call("GET", "/v1/records/{hash}", ["hash": "zz"], expect: 400, code: "invalid_parameter")
             try await api.call("GET", "/v1/records/{hash}", ["hash": String(repeating: "0", count: 64)], expect: 404, code: "not_found")
 
+            // A block with its records in one answer, each envelope also in its canonical bytes,
+            // and the binary forms of blocks and envelopes: checked against the test's own
+            // model of docs/format.md, not the node's encoder.
+            let full = try await api.call("GET", "/v1/blocks/{height}/records", ["height": "5"], expect: 200)
+            #expect(full["block"] == block5.json)
+            let fullRecords = try #require(full["records"]?.array)
+            #expect(try fullRecords.map { $0["bytes"]?.string } == [redeem, void, stolen].map { FormatModel.hex(try FormatModel.envelopeBytes(line: $0)) })
+            #expect(try fullRecords.map { $0["hash"]?.string } == [redeem, void, stolen].map { try FormatModel.envelopeHash(line: $0) })
+            #expect(try fullRecords.map { $0["envelope"] } == [redeem, void, stolen].map { try JSONValue.parse($0) })
+            #expect(fullRecords.map { $0["result"]?.string } == ["ok", "ok", "not_holder"] && fullRecords.map { $0["leaf"]?.int } == [5, 6, 7])
+            try await api.call("GET", "/v1/blocks/{height}/records", ["height": "6"], expect: 404, code: "not_found")
+            try await api.call("GET", "/v1/blocks/{height}/records", ["height": "x"], expect: 400, code: "invalid_parameter")
+            func octets(_ path: String) async throws -> (type: String?, body: [UInt8]) {
+                let raw = try await RawHTTP.exchange(c.api(1), Array("GET \(path) HTTP/1.1\r\nHost: t\r\nAccept: application/octet-stream\r\nConnection: close\r\n\r\n".utf8),
+                                                     timeout: 15)
+                let split = try #require(FormatModel.offsets(of: Array("\r\n\r\n".utf8), in: raw).first)
+                let head = String(decoding: raw[..<split], as: UTF8.self).lowercased()
+                return (head.split(separator: "\r\n").first { $0.hasPrefix("content-type:") }.map { String($0.dropFirst(13)).trimmingCharacters(in: .whitespaces) },
+                        Array(raw[(split + 4)...]))
+            }
+            let envelopeOctets = try await octets("/v1/records/\(transferHash)")
+            let transferBytes = try FormatModel.envelopeBytes(line: transfer)
+            #expect(envelopeOctets.type == "application/octet-stream" && envelopeOctets.body == transferBytes)
+            let blockOctets = try await octets("/v1/blocks/5")
+            #expect(blockOctets.type == "application/octet-stream")
+            #expect(FormatModel.hex(FormatModel.sha256(Array(blockOctets.body.prefix(125)))) == head["block_hash"]?.string,
+                    "the stored form starts with the header (125 bytes), whose SHA-256 is the block hash")
+
             // Proofs, checked with the RFC's own algorithms: the transfer is in the signed head's
             // tree, and the head's tree extends the first block's.
             let proof = try await api.call("GET", "/v1/proofs/inclusion", query: [("hash", transferHash)], expect: 200)

@@ -83,7 +83,8 @@ import TalonContracts
     @Test func decisionEncodings() {
         let d = ContractDecision(allowed: true, reason: "ok \"q\"\n", royalty: 275, refund: 0, instructions: 41)
         #expect(d.canonicalJSON == #"{"allowed":true,"hook_defined":true,"instructions":41,"reason":"ok \"q\"\n","refund":0,"royalty":275}"#)
-        #expect(d.canonicalBytes == [1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 0, 7]
+        // allowed, hook defined, royalty 275 = 0x0113, refund 0, instructions 41, reason length 7 (u32).
+        #expect(d.canonicalBytes == [1, 1, 0, 0, 0, 0, 0, 0, 1, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 0, 0, 0, 7]
                 + Array("ok \"q\"\n".utf8))
     }
 

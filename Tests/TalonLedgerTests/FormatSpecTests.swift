@@ -66,15 +66,17 @@ import TalonLedger
         // Merkle root of two leaves by RFC 6962: H(0x01 || H(0x00 || e0) || H(0x00 || e1)).
         let leaf0 = SHA256.hash([0x00] + e1.bytes), leaf1 = SHA256.hash([0x00] + rejected.bytes)
         let root2 = SHA256.hash([0x01] + leaf0.bytes + leaf1.bytes)
-        let entries2 = SHA256.hash(rejected.hash.bytes + str("unknown_ticket"))
-        let header2: [UInt8] = [0x01] + be(UInt64(2)) + b1.hash.bytes + be(Int64(5000)) + be(UInt32(1))
+        // Block version 2: entries_digest is the Merkle root of the entries; one entry, no
+        // decision: H(0x00 || envelope hash || string result || 0x00).
+        let entries2 = SHA256.hash([0x00] + rejected.hash.bytes + str("unknown_ticket") + [0x00])
+        let header2: [UInt8] = [0x02] + be(UInt64(2)) + b1.hash.bytes + be(Int64(5000)) + be(UInt32(1))
             + entries2.bytes + be(UInt64(2)) + root2.bytes
         #expect(applied.block.headerBytes == header2)
         #expect(applied.hash == SHA256.hash(header2))
 
         // Block 1 chains to the genesis file and holds one leaf: the root is the leaf hash.
-        let header1: [UInt8] = [0x01] + be(UInt64(1)) + SHA256.hash(f.genesisFile.bytes).bytes + be(Int64(1000 + 0x10)) + be(UInt32(1))
-            + SHA256.hash(e1.hash.bytes + str("ok")).bytes + be(UInt64(1)) + leaf0.bytes
+        let header1: [UInt8] = [0x02] + be(UInt64(1)) + SHA256.hash(f.genesisFile.bytes).bytes + be(Int64(1000 + 0x10)) + be(UInt32(1))
+            + SHA256.hash([0x00] + e1.hash.bytes + str("ok") + [0x00]).bytes + be(UInt64(1)) + leaf0.bytes
         #expect(b1.hash == SHA256.hash(header1))
     }
 }

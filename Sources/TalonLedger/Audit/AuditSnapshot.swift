@@ -3,11 +3,36 @@ import TalonContracts
 import TalonStore
 
 /// A record's Merkle inclusion proof in an audit answer: the envelope itself (so a verifier
-/// can hash it) and the audit path to the root of the answer's head.
+/// can hash it), the audit path to the root of the answer's head, and the proof of what
+/// applying it gave.
 public struct RecordProof: Hashable, Sendable, Codable {
     public var envelope: Envelope
     public var path: [Digest]
+    /// Nil for a record in a version 1 block (written before decisions were under the block hash).
+    public var outcome: OutcomeProof?
 }
+
+/// Proof of what applying a record gave, from a head signed at its block: the block's
+/// header, the record's entry (result and decision hash) with its path to the header's
+/// `entries_digest`, and the contract decision whose canonical bytes hash to the entry's.
+public struct OutcomeProof: Hashable, Sendable, Codable {
+    /// The header of the record's block; its SHA-256 is `head`'s block hash.
+    public var header: BlockHeader
+    /// The record's position in the block.
+    public var position: UInt32
+    /// `ok` or the reason code, as the entry records it.
+    public var result: String
+    /// The contract decision taken on the record, when one was.
+    public var decision: RecordedDecision?
+    /// The RFC 9162 audit path of the entry to `header.entries_digest`.
+    public var path: [Digest]
+    /// The head at the record's block, signed by the answering node (nil when the ledger was
+    /// asked without a signer).
+    public var head: SignedHead?
+}
+
+/// Signs a head as one cluster member: what a node hands its audit answers.
+public typealias HeadSigner = @Sendable (Head) -> SignedHead
 
 /// One read snapshot that an audit answer is computed from: every figure and every proof of
 /// one answer is against the same head.
@@ -16,10 +41,13 @@ final class AuditSnapshot {
     let tables: Ledger.Tables
     let head: Head
     let prove: Bool
+    let signer: HeadSigner?
     private var times: [UInt64: Int64] = [:]
+    /// Blocks whose entries were proven, with their entry trees and signed heads.
+    private var provenBlocks: [UInt64: (header: BlockHeader, tree: Block.EntryTree, head: SignedHead?)] = [:]
 
-    init(txn: Transaction, tables: Ledger.Tables, head: Head, prove: Bool) {
-        self.txn = txn; self.tables = tables; self.head = head; self.prove = prove
+    init(txn: Transaction, tables: Ledger.Tables, head: Head, prove: Bool, signer: HeadSigner?) {
+        self.txn = txn; self.tables = tables; self.head = head; self.prove = prove; self.signer = signer
     }
 
     /// The timestamp of the block at `height` (ms), read from its header.
@@ -38,7 +66,28 @@ final class AuditSnapshot {
             try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: head.treeSize)
                 .inclusionProof(leafIndex: leaf, size: head.treeSize)
         }
-        return RecordProof(envelope: envelope, path: path)
+        return RecordProof(envelope: envelope, path: path, outcome: try outcome(leaf: leaf))
+    }
+
+    /// The outcome proof of the record at `leaf`, nil when its block is version 1.
+    private func outcome(leaf: UInt64) throws -> OutcomeProof? {
+        guard let rb = try txn.get(tables.receipts, Schema.u64(leaf)) else { throw LedgerError.storeCorrupt.with("envelope at leaf \(leaf) has no receipt") }
+        let receipt = try Receipt(leaf: leaf, bytes: rb)
+        let proven: (header: BlockHeader, tree: Block.EntryTree, head: SignedHead?)
+        if let cached = provenBlocks[receipt.height] {
+            proven = cached
+        } else {
+            guard let block = try tables.blocks.get(txn, receipt.height) else {
+                throw LedgerError.storeCorrupt.with("the receipt at leaf \(leaf) names block \(receipt.height), which is missing")
+            }
+            guard block.version >= 2 else { return nil }
+            let header = block.header
+            proven = (header, try Block.EntryTree(block), signer?(header.head))
+            provenBlocks[receipt.height] = proven
+        }
+        let decision = try txn.get(tables.decisions, Schema.u64(leaf)).map { try RecordedDecision(leaf: leaf, bytes: $0) }
+        return OutcomeProof(header: proven.header, position: receipt.position, result: receipt.result, decision: decision,
+                            path: try proven.tree.proof(position: Int(receipt.position)), head: proven.head)
     }
 
     /// The stored bytes of the envelope at `leaf`.
@@ -101,8 +150,8 @@ final class AuditSnapshot {
 
 extension Ledger {
     /// Runs an audit query on one read snapshot, whose head the answer names.
-    func audit<R>(prove: Bool, _ body: (AuditSnapshot) throws -> R) throws(LedgerError) -> R {
-        try read { txn in try body(AuditSnapshot(txn: txn, tables: tables, head: try head(txn), prove: prove)) }
+    func audit<R>(prove: Bool, signer: HeadSigner? = nil, _ body: (AuditSnapshot) throws -> R) throws(LedgerError) -> R {
+        try read { txn in try body(AuditSnapshot(txn: txn, tables: tables, head: try head(txn), prove: prove, signer: signer)) }
     }
 }
 

@@ -46,8 +46,8 @@ public struct EntryReport: Sendable, Encodable {
 extension Ledger {
     /// The double-entry report of event `id` (nil when there is no such event). Reads the
     /// event's redeem rows and gates only.
-    public func entryReport(event id: String, limit: Int = 1000, prove: Bool = false) throws(LedgerError) -> EntryReport? {
-        try audit(prove: prove) { s -> EntryReport? in
+    public func entryReport(event id: String, limit: Int = 1000, prove: Bool = false, signer: HeadSigner? = nil) throws(LedgerError) -> EntryReport? {
+        try audit(prove: prove, signer: signer) { s -> EntryReport? in
             guard try s.event(id) != nil else { return nil }
             var names: [PublicKey: String] = [:]
             let prefix = Schema.id(id)

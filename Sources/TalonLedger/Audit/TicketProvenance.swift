@@ -49,9 +49,10 @@ public struct ProvenanceStep: Hashable, Sendable, Encodable {
 extension Ledger {
     /// The provenance of ticket `id` (nil when there is no such ticket): its first `limit`
     /// records in ledger order with holders, prices and markups, rejected attempts included,
-    /// each with its inclusion proof when `prove` is set. Reads only the ticket's own index.
-    public func provenance(ticket id: String, prove: Bool = false, limit: Int = 10_000) throws(LedgerError) -> TicketProvenance? {
-        try audit(prove: prove) { s -> TicketProvenance? in
+    /// each with its inclusion and outcome proofs when `prove` is set (outcome heads signed by
+    /// `signer`). Reads only the ticket's own index.
+    public func provenance(ticket id: String, prove: Bool = false, limit: Int = 10_000, signer: HeadSigner? = nil) throws(LedgerError) -> TicketProvenance? {
+        try audit(prove: prove, signer: signer) { s -> TicketProvenance? in
             guard let bytes = try s.txn.get(tables.tickets, Schema.ticketKey(id)) else { return nil }
             let ticket = try TicketState(ticketID: id, bytes: bytes)
             let leaves = try leaves(s.txn, tables.tickets, prefix: Schema.ticketKey(id), after: nil, limit: limit + 1)

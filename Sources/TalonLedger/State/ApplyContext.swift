@@ -19,6 +19,8 @@ final class ApplyContext {
     let contracts: ContractRuntime
     /// The Merkle leaf of the envelope being applied.
     private var leaf: UInt64 = 0
+    /// The contract decision recorded for the envelope being applied, if one was taken.
+    private var decision: RecordedDecision?
     /// Events and bindings as this block has read or written them (nil: no binding).
     private var events: [String: EventState] = [:]
     private var bindings: [String: BindingState?] = [:]
@@ -32,9 +34,11 @@ final class ApplyContext {
         self.timestamp = timestamp; self.contracts = contracts
     }
 
-    /// Applies `envelope` as leaf `leaf` and returns `ok` or the reason it was rejected.
-    func apply(_ envelope: Envelope, leaf: UInt64) throws -> String {
+    /// Applies `envelope` as leaf `leaf`; returns its block entry: `ok` or the reason it was
+    /// rejected, and the hash of the contract decision taken on it.
+    func apply(_ envelope: Envelope, leaf: UInt64) throws -> Block.Entry {
         self.leaf = leaf
+        decision = nil
         let touched = try self.touched(by: envelope)
         // The ticket as it was before this envelope, for the audit row of a resale, listing or redeem.
         let subject = AuditSubject.ticketID(of: envelope.operation) == nil ? nil : touched.ticket.map(AuditSubject.init)
@@ -59,12 +63,11 @@ final class ApplyContext {
         }
         if let event = touched.event { try txn.put(tables.eventRecords, Schema.eventRecordKey(event, leaf: leaf), []) }
         if let subject { try recordAudit(envelope, subject, result: result) }
-        return result
+        return Block.Entry(envelopeHash: envelope.hash, result: result, decision: decision?.hash)
     }
 
     /// Writes the audit row of a resale, listing or redeem attempt on an existing ticket.
     private func recordAudit(_ envelope: Envelope, _ subject: AuditSubject, result: String) throws {
-        let decision = try txn.get(tables.decisions, Schema.u64(leaf)).map { try RecordedDecision(leaf: leaf, bytes: $0) }
         let acquiredAt = try subject.updatedAt == height ? timestamp : tables.blockTimestamp(txn, subject.updatedAt)
         guard let row = subject.row(envelope, leaf: leaf, height: height, timestamp: timestamp, result: result,
                                     decision: decision, acquiredAt: acquiredAt) else { return }
@@ -363,7 +366,9 @@ final class ApplyContext {
         case .failure(let error):
             throw LedgerError(error.code, error.description)
         case .success(let decision):
-            try txn.put(tables.decisions, Schema.u64(leaf), RecordedDecision(contract: binding.contract, hook: hook, decision: decision).bytes)
+            let recorded = RecordedDecision(contract: binding.contract, hook: hook, decision: decision)
+            try txn.put(tables.decisions, Schema.u64(leaf), recorded.bytes)
+            self.decision = recorded
             guard decision.allowed else {
                 throw LedgerError.contractDenied.with(decision.reason.isEmpty ? "the event's contract denied it" : decision.reason)
             }

@@ -63,49 +63,76 @@ public struct BindingState: Hashable, Sendable, Codable {
 
 /// What a contract decided for one envelope, kept beside its receipt: the contract, the
 /// hook, and the decision (amounts are recorded, never paid: settlement is outside Talon).
+///
+/// Canonical bytes (version 2): `u8 2 · contract id[32] · string hook ·` the decision's
+/// canonical bytes (`ContractDecision.canonicalBytes`). Its SHA-256 is the entry's decision
+/// hash in a version 2 block. Version 1 records (`u8 1 · contract · string hook · u8 1 ·
+/// allowed · hook defined · three i64 · u16 reason length · reason`), written before
+/// decisions were under the block hash, are still read.
 public struct RecordedDecision: Hashable, Sendable {
     public var contract: Digest
     public var hook: Hook
     public var decision: ContractDecision
 
-    var bytes: [UInt8] {
-        var w = ByteWriter()
-        w.u8(1); w.digest(contract); w.string(hook.rawValue)
-        return w.bytes + decision.canonicalBytes
+    /// The record version this build writes.
+    public static let version: UInt8 = 2
+
+    /// The canonical bytes (version 2).
+    public var bytes: [UInt8] {
+        var w = ByteWriter(capacity: 80 + decision.reason.utf8.count)
+        w.u8(Self.version); w.digest(contract); w.string(hook.rawValue)
+        w.raw(decision.canonicalBytes)
+        return w.bytes
     }
 
-    init(contract: Digest, hook: Hook, decision: ContractDecision) {
+    /// SHA-256 of the canonical bytes: what a version 2 block entry names.
+    public var hash: Digest { SHA256.hash(bytes) }
+
+    /// A decision of `hook` of `contract`.
+    public init(contract: Digest, hook: Hook, decision: ContractDecision) {
         self.contract = contract; self.hook = hook; self.decision = decision
     }
 
+    /// Decodes a stored record (version 1 or 2).
+    /// - Throws: `store_corrupt` naming the leaf when the bytes are not a record.
     init(leaf: UInt64, bytes: [UInt8]) throws(LedgerError) {
+        func corrupt(_ why: String) -> LedgerError { LedgerError.storeCorrupt.with("decision at leaf \(leaf): \(why)") }
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("decision at leaf \(leaf): unknown record version") }
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw corrupt("unknown record version") }
         contract = try r.digest()
-        guard let hook = Hook(rawValue: try r.string(max: 32)) else { throw LedgerError.storeCorrupt.with("decision at leaf \(leaf): unknown hook") }
+        guard let hook = Hook(rawValue: try r.string(max: 32)) else { throw corrupt("unknown hook") }
         self.hook = hook
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("decision at leaf \(leaf): unknown decision version") }
-        let allowed = try r.u8() == 1, defined = try r.u8() == 1
+        if version == 1, try r.u8() != 1 { throw corrupt("unknown decision version") }
+        let allowed = try r.u8(), defined = try r.u8()
+        guard allowed <= 1, defined <= 1 else { throw corrupt("a flag is not 0 or 1") }
         let royalty = Int64(bitPattern: try r.u64()), refund = Int64(bitPattern: try r.u64())
         let instructions = Int64(bitPattern: try r.u64())
-        let length = Int(try r.u8()) << 8 | Int(try r.u8())
-        let reasonBytes = try r.raw(length)
+        let reason: String
+        if version == 1 {
+            let length = Int(try r.u8()) << 8 | Int(try r.u8())
+            guard let text = String(validating: try r.raw(length), as: UTF8.self) else { throw corrupt("reason is not UTF-8") }
+            reason = text
+        } else {
+            reason = try r.string(max: 1024)
+        }
         try r.finish()
-        guard let reason = String(validating: reasonBytes, as: UTF8.self) else { throw LedgerError.storeCorrupt.with("decision at leaf \(leaf): reason is not UTF-8") }
-        decision = ContractDecision(allowed: allowed, reason: reason, royalty: royalty, refund: refund,
-                                    instructions: instructions, hookDefined: defined)
+        decision = ContractDecision(allowed: allowed == 1, reason: reason, royalty: royalty, refund: refund,
+                                    instructions: instructions, hookDefined: defined == 1)
     }
 }
 
+/// The JSON form maps one to one onto the canonical bytes: `contract` (hex), `hook`,
+/// `allowed`, `hook_defined`, `royalty`, `refund`, `instructions`, `reason`.
 extension RecordedDecision: Codable {
-    enum CodingKeys: String, CodingKey { case contract, hook, allowed, reason, royalty, refund, instructions }
+    enum CodingKeys: String, CodingKey { case contract, hook, allowed, hookDefined = "hook_defined", royalty, refund, instructions, reason }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(contract.hex, forKey: .contract); try c.encode(hook.rawValue, forKey: .hook)
-        try c.encode(decision.allowed, forKey: .allowed); try c.encode(decision.reason, forKey: .reason)
+        try c.encode(decision.allowed, forKey: .allowed); try c.encode(decision.hookDefined, forKey: .hookDefined)
         try c.encode(decision.royalty, forKey: .royalty); try c.encode(decision.refund, forKey: .refund)
-        try c.encode(decision.instructions, forKey: .instructions)
+        try c.encode(decision.instructions, forKey: .instructions); try c.encode(decision.reason, forKey: .reason)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -117,7 +144,8 @@ extension RecordedDecision: Codable {
         self.init(contract: contract, hook: hook, decision: ContractDecision(
             allowed: try c.decode(Bool.self, forKey: .allowed), reason: try c.decode(String.self, forKey: .reason),
             royalty: try c.decode(Int64.self, forKey: .royalty), refund: try c.decode(Int64.self, forKey: .refund),
-            instructions: try c.decode(Int64.self, forKey: .instructions)))
+            instructions: try c.decode(Int64.self, forKey: .instructions),
+            hookDefined: try c.decode(Bool.self, forKey: .hookDefined)))
     }
 }
 

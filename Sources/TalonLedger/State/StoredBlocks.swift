@@ -39,6 +39,8 @@ extension Ledger.Tables {
         for _ in 0..<(leaf - header.firstLeaf) {
             try r.skip(32)
             _ = try r.view(max: 64)
+            // Version 2 entries end with a decision flag and, when it is 1, the decision hash.
+            if header.version >= 2, try r.u8() == 1 { try r.skip(32) }
         }
         return try r.digest()
     }

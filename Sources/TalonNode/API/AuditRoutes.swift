@@ -4,7 +4,9 @@ import TalonLedger
 
 /// The auditor's queries (docs/openapi.yaml, tag `audit`). Each answer is read on one
 /// snapshot and carries the head it was read at, signed by this node; with `prove=true`
-/// every record in it comes with its envelope and Merkle inclusion proof against that head.
+/// every record in it comes with its envelope, its Merkle inclusion proof against that head,
+/// and its outcome proof (block header, entry path, decision) from a head at its own block,
+/// also signed by this node.
 extension NodeAPI {
     func addAuditRoutes(to router: Router<BasicRequestContext>) {
         router.get("/v1/audit/events") { request, _ in
@@ -19,7 +21,7 @@ extension NodeAPI {
             try await offloaded {
                 let id = try pathID(context)
                 let q = request.uri.queryParameters
-                guard let p = try node.ledger.provenance(ticket: id, prove: try Self.flag(q.get("prove"), "prove")) else {
+                guard let p = try node.ledger.provenance(ticket: id, prove: try Self.flag(q.get("prove"), "prove"), signer: { signedHead($0) }) else {
                     throw LedgerError.unknownTicket.with("no ticket \(id)")
                 }
                 return try json(AuditAnswer(head: signedHead(p.head), body: p))
@@ -33,7 +35,7 @@ extension NodeAPI {
                     event: id, capPct: try Self.integer(q.get("cap_pct"), "cap_pct", in: 1...100_000).map(UInt64.init),
                     after: try Self.integer(q.get("after"), "after", in: 0...Int.max).map(UInt64.init),
                     limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100,
-                    prove: try Self.flag(q.get("prove"), "prove"))
+                    prove: try Self.flag(q.get("prove"), "prove"), signer: { signedHead($0) })
                 guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
                 return try json(AuditAnswer(head: signedHead(report.head), body: report))
             }
@@ -55,7 +57,7 @@ extension NodeAPI {
                 let id = try pathID(context)
                 let q = request.uri.queryParameters
                 let report = try node.ledger.entryReport(event: id, limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000,
-                                                         prove: try Self.flag(q.get("prove"), "prove"))
+                                                         prove: try Self.flag(q.get("prove"), "prove"), signer: { signedHead($0) })
                 guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
                 return try json(AuditAnswer(head: signedHead(report.head), body: report))
             }

@@ -31,17 +31,16 @@ public struct NodeAPI: Sendable {
         router.post("/v1/envelopes") { request, _ in try await submit(request) }
         router.get("/v1/head") { _, _ in try json(SignedHead(head: node.ledger.head(), node: memberName, key: key, genesis: node.ledger.genesis)) }
         router.get("/v1/status") { _, _ in try json(status()) }
-        router.get("/v1/blocks/{height}") { _, context in
-            let text = try context.parameters.require("height")
-            guard let height = UInt64(text) else { throw Problem(.badRequest, "invalid_parameter", "height must be a non-negative integer, got \(text.prefix(40))") }
+        router.get("/v1/blocks/{height}") { request, context in
+            let height = try blockHeight(context)
             guard let block = try node.ledger.block(height: height) else { throw Problem(.notFound, "not_found", "no block at height \(height)") }
-            return try json(block)
+            return Self.wantsBytes(request) ? octets(block.bytes) : try json(block)
         }
-        router.get("/v1/records/{hash}") { _, context in
+        router.get("/v1/records/{hash}") { request, context in
             let text = try context.parameters.require("hash")
             guard let hash = Digest(hex: text) else { throw Problem(.badRequest, "invalid_parameter", "an envelope hash is 64 lowercase hex digits") }
             guard let record = try node.ledger.record(hash: hash) else { throw Problem(.notFound, "not_found", "no envelope \(text)") }
-            return try json(record)
+            return Self.wantsBytes(request) ? octets(record.envelope.bytes) : try json(record)
         }
         router.get("/v1/tickets/{id}") { request, context in
             let id = try pathID(context)
@@ -63,6 +62,7 @@ public struct NodeAPI: Sendable {
             guard let event = try node.ledger.event(id) else { throw LedgerError.unknownEvent.with("no event \(id)") }
             return try json(Served(event: event, servedAt: at))
         }
+        addBlockRoutes(to: router)
         addProofRoutes(to: router)
         addAuditRoutes(to: router)
         addGateRoutes(to: router)
