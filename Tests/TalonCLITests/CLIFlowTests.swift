@@ -106,6 +106,9 @@ struct CLIFlowTests {
             #expect(verify.report.envelopes == 9)
             #expect(verify.report.failure == nil)
             #expect(verify.report.head == chain.last?.head)
+            #expect(verify.report.replayed, "verify applies every block again by default")
+            let quick = try await s.verify(store, replay: false)
+            #expect(quick.run.status == 0 && quick.report.ok && !quick.report.replayed && quick.report.head == verify.report.head)
 
             let head = try await s.head(store)
             #expect(head.head.height == 3 && head.head.treeSize == 9 && head.head.timestamp == time)

@@ -185,8 +185,8 @@ extension Sandbox {
     }
 
     /// `talon ledger verify --store S` (any exit status) with its decoded report.
-    func verify(_ store: String) async throws -> (run: Run, report: VerifyJSON) {
-        let run = try await talon("ledger", "verify", "--store", store)
+    func verify(_ store: String, replay: Bool = true) async throws -> (run: Run, report: VerifyJSON) {
+        let run = try await talon(["ledger", "verify", "--store", store] + (replay ? [] : ["--no-replay"]))
         let report = try decode(VerifyJSON.self, run.lines.first ?? "", context: run)
         return (run, report)
     }
@@ -230,6 +230,7 @@ struct VerifyJSON: Decodable, Sendable {
     let ok: Bool
     let blocks: UInt64
     let envelopes: UInt64
+    let replayed: Bool
     let head: HeadJSON?
     let failure: Failure?
 }
