@@ -43,8 +43,8 @@ struct OpenAPITests {
     }
 
     /// The same check refuses a copy of the document with each fault it is there to catch: the
-    /// unquoted `: ` this document once held, a key given twice, and a parameter OpenAPI 3.1
-    /// does not allow.
+    /// unquoted `: ` this document once held, a key given twice, a parameter OpenAPI 3.1 does not
+    /// allow, and a link to no operation.
     @Test func standardToolsRefuseABrokenDocument() async throws {
         let python = try PythonTools.require("python")
         let text = try String(contentsOfFile: OpenAPIDocument.path, encoding: .utf8)
@@ -53,6 +53,7 @@ struct OpenAPITests {
             ("an unquoted ': '", quoted, "description: The ticket is redeemed, void or refunded: no pass admits it.", "not YAML"),
             ("a key given twice", "      operationId: getHead\n", "      operationId: getHead\n      operationId: getHeadAgain\n", "repeated key 'operationId'"),
             ("a parameter in the body", "          in: query\n", "          in: body\n", "not OpenAPI 3.1"),
+            ("a link to no operation", "              operationId: getTicketHistory\n", "              operationId: getTicketHistoryy\n", "names no operation: getTicketHistoryy"),
         ]
         try await withSandbox { s in
             for fault in faults {
