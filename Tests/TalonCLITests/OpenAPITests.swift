@@ -27,6 +27,68 @@ struct OpenAPITests {
         }
     }
 
+    /// The document as tools nobody here wrote read it (Tests/openapi/check_document.py): PyYAML
+    /// parses it with no key given twice, openapi-spec-validator finds it valid OpenAPI 3.1,
+    /// every link names an operation; and the suite's own reader reads the very tree PyYAML does.
+    @Test func standardToolsReadTheDocumentAsValidOpenAPI31() async throws {
+        let python = try PythonTools.require("python")
+        try await withSandbox { s in
+            let tree = s.path("tree.json")
+            let check = try await PythonTools.run(python, [PythonTools.file("check_document.py"), OpenAPIDocument.path, tree], in: s.dir, timeout: 120)
+            try #require(check.status == 0 && check.lines.last == "valid", "\(check)")
+            let parsed = try JSONValue.parse(try String(contentsOfFile: tree, encoding: .utf8))
+            let differences = Self.differences(try OpenAPIDocument.load().root, parsed, at: "")
+            #expect(differences.isEmpty, "the tests' YAML reader and PyYAML read docs/openapi.yaml differently:\n\(differences.prefix(20).joined(separator: "\n"))")
+        }
+    }
+
+    /// The same check refuses a copy of the document with each fault it is there to catch: the
+    /// unquoted `: ` this document once held, a key given twice, a parameter OpenAPI 3.1 does not
+    /// allow, and a link to no operation.
+    @Test func standardToolsRefuseABrokenDocument() async throws {
+        let python = try PythonTools.require("python")
+        let text = try String(contentsOfFile: OpenAPIDocument.path, encoding: .utf8)
+        let quoted = #"description: "The ticket is redeemed, void or refunded: no pass admits it.""#
+        let faults: [(name: String, from: String, to: String, says: String)] = [
+            ("an unquoted ': '", quoted, "description: The ticket is redeemed, void or refunded: no pass admits it.", "not YAML"),
+            ("a key given twice", "      operationId: getHead\n", "      operationId: getHead\n      operationId: getHeadAgain\n", "repeated key 'operationId'"),
+            ("a parameter in the body", "          in: query\n", "          in: body\n", "not OpenAPI 3.1"),
+            ("a link to no operation", "              operationId: getTicketHistory\n", "              operationId: getTicketHistoryy\n", "names no operation: getTicketHistoryy"),
+        ]
+        try await withSandbox { s in
+            for fault in faults {
+                let at = try #require(text.range(of: fault.from), "docs/openapi.yaml no longer holds \(fault.from.debugDescription)")
+                let broken = try s.write("broken.yaml", text.replacingCharacters(in: at, with: fault.to))
+                let check = try await PythonTools.run(python, [PythonTools.file("check_document.py"), broken], in: s.dir, timeout: 120)
+                #expect(check.status == 1 && check.text.contains(fault.says), "\(fault.name): \(check)")
+            }
+        }
+    }
+
+    /// Where the tests' reader and PyYAML's tree (as JSON) differ. Scalars compare as text (the
+    /// reader keeps no types), a literal block scalar without its final line break.
+    static func differences(_ node: YAMLNode, _ json: JSONValue, at path: String) -> [String] {
+        switch (node, json) {
+        case (.map(let entries), .object(let object)):
+            let keys = entries.map(\.key)
+            guard Set(keys) == Set(object.keys) else { return ["\(path): keys \(keys.sorted()) and \(object.keys.sorted())"] }
+            return entries.flatMap { entry in object[entry.key].map { differences(entry.value, $0, at: "\(path)/\(entry.key)") } ?? [] }
+        case (.list(let items), .array(let array)):
+            guard items.count == array.count else { return ["\(path): \(items.count) and \(array.count) items"] }
+            return zip(items, array).enumerated().flatMap { i, pair in differences(pair.0, pair.1, at: "\(path)/\(i)") }
+        case (.scalar(let text), _):
+            let other: String? = switch json {
+            case .null: ""
+            case .string(let s): s.hasSuffix("\n") ? String(s.dropLast()) : s
+            case .array, .object: nil
+            default: json.scalarText
+            }
+            return other == text ? [] : ["\(path): \(text.prefix(60).debugDescription) and \(json)"]
+        default:
+            return ["\(path): \(node) and \(json)"]
+        }
+    }
+
     @Test func everyDocumentedOperationAnswersAsDocumented() async throws {
         let doc = try OpenAPIDocument.load()
         try await withCluster(size: 1) { c in

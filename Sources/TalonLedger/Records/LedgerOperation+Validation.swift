@@ -91,7 +91,7 @@ extension LedgerOperation {
 
     /// Ids: 1–128 bytes of `A–Z a–z 0–9 . _ : / -`.
     static func id(_ s: String, _ field: String) throws(LedgerError) {
-        guard !s.isEmpty, s.utf8.count <= Limits.idBytes, s.utf8.allSatisfy(isIDByte) else {
+        guard isID(s) else {
             throw LedgerError.invalidField.with("\(field) must be 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -, got '\(s.prefix(40))'")
         }
     }
@@ -103,6 +103,12 @@ extension LedgerOperation {
         guard !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw LedgerError.invalidField.with("\(field) contains control characters")
         }
+    }
+
+    /// Whether `s` is an event or ticket id: 1–128 bytes of `A–Z a–z 0–9 . _ : / -`. No
+    /// envelope naming anything else is admitted, so nothing in a ledger has another id.
+    public static func isID(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= Limits.idBytes && s.utf8.allSatisfy(isIDByte)
     }
 
     private static func isIDByte(_ b: UInt8) -> Bool {

@@ -13,7 +13,11 @@ extension NodeAPI {
             try await offloaded {
                 let q = request.uri.queryParameters
                 let limit = try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000
-                let list = try node.ledger.events(after: q.get("after"), limit: limit)
+                let after = q.get("after")
+                if let after, !LedgerOperation.isID(after) {
+                    throw Problem(.badRequest, "invalid_parameter", "after is an event id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
+                }
+                let list = try node.ledger.events(after: after, limit: limit)
                 return try json(AuditAnswer(head: signedHead(list.head), body: list))
             }
         }
@@ -32,8 +36,8 @@ extension NodeAPI {
                 let id = try pathID(context)
                 let q = request.uri.queryParameters
                 let report = try node.ledger.resaleReport(
-                    event: id, capPct: try Self.integer(q.get("cap_pct"), "cap_pct", in: 1...100_000).map(UInt64.init),
-                    after: try Self.integer(q.get("after"), "after", in: 0...Int.max).map(UInt64.init),
+                    event: id, capPct: try Self.integer(q.get("cap_pct"), "cap_pct", in: 1...100_000),
+                    after: try Self.integer(q.get("after"), "after", in: 0...UInt64.max),
                     limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100,
                     prove: try Self.flag(q.get("prove"), "prove"), signer: { signedHead($0) })
                 guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
@@ -45,8 +49,8 @@ extension NodeAPI {
                 let id = try pathID(context)
                 let q = request.uri.queryParameters
                 let report = try node.ledger.holderReport(
-                    event: id, flipWindowMs: Int64(try Self.integer(q.get("flip_window_ms"), "flip_window_ms", in: 0...Int(Int64.max)) ?? 86_400_000),
-                    maxPerBuyer: try Self.integer(q.get("max_per_buyer"), "max_per_buyer", in: 1...1_000_000).map(UInt64.init),
+                    event: id, flipWindowMs: try Self.integer(q.get("flip_window_ms"), "flip_window_ms", in: 0...Int64.max) ?? 86_400_000,
+                    maxPerBuyer: try Self.integer(q.get("max_per_buyer"), "max_per_buyer", in: 1...1_000_000),
                     limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100)
                 guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
                 return try json(AuditAnswer(head: signedHead(report.head), body: report))

@@ -16,13 +16,16 @@ extension NodeAPI {
         }
     }
 
-    /// The `{height}` path parameter: decimal digits only (no sign, no spaces), at most u64.
+    /// The `{height}` path parameter: decimal digits only (no sign, no spaces).
+    /// - Throws: 400 `invalid_parameter` for anything else; 404 `not_found` past 2^64 − 1, a
+    ///   height no ledger reaches.
     func blockHeight(_ context: BasicRequestContext) throws -> UInt64 {
         let text = try context.parameters.require("height")
-        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let height = UInt64(text) else {
-            throw Problem(.badRequest, "invalid_parameter", "height must be a non-negative integer, got \(text.prefix(40))")
+        switch Self.decimal(text) {
+        case .value(let height): return height
+        case .tooLarge: throw Problem(.notFound, "not_found", "no block at height \(text.prefix(40))")
+        case .malformed: throw Problem(.badRequest, "invalid_parameter", "height must be a non-negative integer, got \(text.prefix(40))")
         }
-        return height
     }
 
     /// Whether the request asks for canonical bytes rather than JSON.

@@ -29,8 +29,8 @@ extension NodeAPI {
             let q = request.uri.queryParameters
             let limit = try Self.integer(q.get("limit"), "limit", in: 1...10_000) ?? 1000
             let after = q.get("after")
-            if let after, !(1...Limits.idBytes).contains(after.utf8.count) {
-                throw Problem(.badRequest, "invalid_parameter", "after is a ticket id of 1 to \(Limits.idBytes) bytes")
+            if let after, !LedgerOperation.isID(after) {
+                throw Problem(.badRequest, "invalid_parameter", "after is a ticket id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
             }
             return try await offloaded {
                 guard try node.ledger.event(id) != nil else { throw LedgerError.unknownEvent.with("no event \(id)") }

@@ -50,6 +50,8 @@ public struct NodeAPI: Sendable {
         }
         router.get("/v1/tickets/{id}/history") { request, context in
             let id = try pathID(context)
+            // No record names what is not an id (admission refuses it): no page of any history.
+            guard LedgerOperation.isID(id) else { throw LedgerError.unknownTicket.with("no ticket \(id.prefix(40)): not an id") }
             let at = try await servedAt(request)
             let (after, limit) = try page(request)
             let records = try node.ledger.history(ticket: id, after: after, limit: limit)
@@ -163,22 +165,32 @@ public struct NodeAPI: Sendable {
 
     private func page(_ request: Request) throws -> (after: UInt64?, limit: Int) {
         let q = request.uri.queryParameters
-        var after: UInt64?
-        if let text = q.get("after") {
-            guard let value = UInt64(text) else { throw Problem(.badRequest, "invalid_parameter", "after must be a leaf number") }
-            after = value
-        }
-        return (after, try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000)
+        return (try Self.integer(q.get("after"), "after", in: 0...UInt64.max), try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000)
     }
 
     /// Query parameter `name` as an integer in `range`, or nil when absent.
     /// - Throws: a 400 `invalid_parameter` problem otherwise.
-    static func integer(_ text: String?, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+    static func integer<T: FixedWidthInteger>(_ text: String?, _ name: String, in range: ClosedRange<T>) throws -> T? {
         guard let text else { return nil }
-        guard let value = Int(text), range.contains(value) else {
+        guard case .value(let read) = decimal(text), let value = T(exactly: read), range.contains(value) else {
             throw Problem(.badRequest, "invalid_parameter", "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
         }
         return value
+    }
+
+    /// What a decimal parameter holds.
+    enum DecimalText: Equatable {
+        case value(UInt64)
+        /// Only digits, but more than 2^64 − 1.
+        case tooLarge
+        case malformed
+    }
+
+    /// An integer parameter as the document writes one: ASCII digits only, no sign and no
+    /// space (`UInt64("+1")` and `Int("+1")` would take the sign).
+    static func decimal(_ text: String) -> DecimalText {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return .malformed }
+        return UInt64(text).map(DecimalText.value) ?? .tooLarge
     }
 
     struct ServedAt: Encodable {

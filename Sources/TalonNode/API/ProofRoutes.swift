@@ -13,10 +13,7 @@ extension NodeAPI {
             }
             // One signed head fixes the tree the proof is against, unless the caller names a size.
             let signed = SignedHead(head: try node.ledger.head(), node: memberName, key: key, genesis: node.ledger.genesis)
-            let size = try q.get("size").map { text -> UInt64 in
-                guard let size = UInt64(text) else { throw Problem(.badRequest, "invalid_parameter", "size must be a tree size") }
-                return size
-            } ?? signed.head.treeSize
+            let size = try Self.integer(q.get("size"), "size", in: 0...UInt64.max) ?? signed.head.treeSize
             guard let record = try node.ledger.record(hash: hash) else { throw Problem(.notFound, "not_found", "no envelope \(text)") }
             let path = try node.ledger.inclusionProof(leaf: record.receipt.leaf, treeSize: size)
             return try json(InclusionBody(leaf: record.receipt.leaf, treeSize: size, leafHash: MerkleHash.leaf(record.envelope.bytes),
@@ -25,7 +22,8 @@ extension NodeAPI {
         }
         router.get("/v1/proofs/consistency") { request, _ in
             let q = request.uri.queryParameters
-            guard let from = q.get("from").flatMap({ UInt64($0) }), let to = q.get("to").flatMap({ UInt64($0) }) else {
+            guard let from = try Self.integer(q.get("from"), "from", in: 0...UInt64.max),
+                  let to = try Self.integer(q.get("to"), "to", in: 0...UInt64.max) else {
                 throw Problem(.badRequest, "invalid_parameter", "from and to must be tree sizes")
             }
             let path = try node.ledger.consistencyProof(from: from, to: to)
