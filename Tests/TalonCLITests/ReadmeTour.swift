@@ -7,21 +7,19 @@ import Darwin
 #endif
 
 /// A ```sh block of README.md, cut into steps and run by bash as written, except for the
-/// rules below, each of which must apply at least once (so that a README change that makes a
-/// rule moot fails here instead of passing unnoticed).
+/// substitutions a test names (`substitute`), each of which must apply at least once (so that
+/// a README change that makes one moot fails here instead of passing unnoticed): e.g.
+/// `.build/release/talon` becomes the talon binary under test.
 ///
-/// - A step is a line, with the lines its trailing `\` continues, or a `{ … }` group.
-///   Comment lines between steps (`# open http://…`) run nothing. A step's comments are what
-///   it promises; the tests check those promises against what the step printed.
-/// - `substitutions`: the tour's text is rewritten before it runs, e.g. `.build/release/talon`
-///   becomes the talon binary under test (the debug build `scripts/test` names in `TALON_BIN`).
-/// - `skipped`: steps that cannot run in a test (the interactive pass, redrawn every 30 s
-///   until Ctrl-C); each is named by its exact README text and a reason.
+/// A step is a line, with the lines its trailing `\` continues, or a `{ … }` group. Comment
+/// lines between steps (`# open http://…` in a browser) run nothing. A step's comments are
+/// what it promises; the tests check those promises against what the step printed.
 ///
 /// Every step runs in one bash, in order, in the sandbox directory, so the variables one sets
 /// (`T`, `G`, `I`) hold for the next; each step's standard output, error and exit status are
-/// kept apart. bash runs in its own session and is killed with everything it started if the
-/// tour outlives `timeout`.
+/// kept apart. Standard input is /dev/null and output is not a terminal, so `talon pass show`
+/// draws its QR once instead of every 30 s. bash leads its own process group and is killed
+/// with everything it started if the tour outlives `timeout`.
 struct ReadmeTour {
     struct Step: Sendable, CustomStringConvertible {
         /// 1-based, in README order.
@@ -32,8 +30,6 @@ struct ReadmeTour {
         let comment: String
         /// What bash runs.
         var shell: String
-        /// Why it does not run, if it does not.
-        var skipped: String?
 
         var description: String { "README step \(number): \(text)" }
     }
@@ -129,13 +125,6 @@ struct ReadmeTour {
         try #require(count > 0, "no step of the tour contains \(old.debugDescription): update the test's rules with the README")
     }
 
-    /// Skips the step whose README text is exactly `text`.
-    mutating func skip(_ text: String, because reason: String) throws {
-        let matches = steps.indices.filter { steps[$0].text == text }
-        try #require(matches.count == 1, "\(matches.count) steps of the tour are \(text.debugDescription): update the test's rules with the README")
-        steps[matches[0]].skipped = reason
-    }
-
     /// The one step whose README text contains `fragment` or, when several do, the one
     /// whose text ends with it.
     func step(_ fragment: String) throws -> Step {
@@ -145,47 +134,41 @@ struct ReadmeTour {
         return matches[0]
     }
 
-    /// Runs the steps that are not skipped, in `dir`, with `environment` added to the test's.
+    /// Runs the steps, in `dir`, with `environment` added to the test's.
     func run(in dir: String, environment: [String: String], timeout: Double) async throws -> [Int: Outcome] {
         let work = dir + "/.readme-tour"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        var script = "# The README's tour, as Tests/TalonCLITests/ReadmeTour.swift runs it.\necho $$ > '\(work)/pid'\nexec </dev/null\n"
-        for step in steps where step.skipped == nil {
+        var script = "# The README's tour, as Tests/TalonCLITests/ReadmeTour.swift runs it.\ncd '\(dir)' || exit 1\n"
+        for step in steps {
             let n = step.number
             script += "{ \(step.shell)\n} >'\(work)/\(n).out' 2>'\(work)/\(n).err'; echo $? >'\(work)/\(n).status'\n"
         }
         try Data(script.utf8).write(to: URL(fileURLWithPath: work + "/tour.sh"))
 
-        let process = Process()
-        // bash leads its own session and process group, so that a tour that overruns is
-        // killed with every command it started (`setsid --wait` returns bash's status).
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["--wait", "/bin/bash", work + "/tour.sh"]
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
         var env = ProcessInfo.processInfo.environment
         env["TALON_NODE_ARGS"] = nil
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: work + "/bash.log", isDirectory: false).creatingFile())
-        defer { try? log.close() }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        try process.run()
-        let finished = (try? await onOwnThread { exited.wait(timeout: .now() + timeout) == .success }) ?? false
-        if !finished {
-            if let text = try? String(contentsOfFile: work + "/pid", encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        // Not Foundation's Process: it learns that a child ended only once every process that
+        // inherited the child's end of its socket has, and the nodes `scripts/cluster up`
+        // starts would keep a tour that overran "running" until they are stopped.
+        let pid = try Self.spawnBash(script: work + "/tour.sh", log: work + "/bash.log", environment: env)
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() >= deadline {
+                // bash leads its own process group: kill it with every command it started, and
+                // whatever else runs from this directory (nodes started with setsid).
                 kill(-pid, SIGKILL)
+                for other in processesMentioning(dir) { kill(other, SIGKILL) }
+                _ = waitpid(pid, &status, 0)
+                Issue.record("the README tour ran longer than \(Int(timeout)) s and was killed")
+                break
             }
-            kill(process.processIdentifier, SIGKILL)
-            exited.wait()
-            Issue.record("the README tour ran longer than \(Int(timeout)) s and was killed")
+            try await Task.sleep(for: .milliseconds(50))
         }
 
         var outcomes: [Int: Outcome] = [:]
-        for step in steps where step.skipped == nil {
+        for step in steps {
             let base = "\(work)/\(step.number)"
             guard let status = (try? String(contentsOfFile: base + ".status", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
                 continue  // never finished
@@ -196,13 +179,36 @@ struct ReadmeTour {
         }
         return outcomes
     }
-}
 
-extension URL {
-    /// Creates an empty file here if there is none; returns self.
-    fileprivate func creatingFile() -> URL {
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        return self
+    /// Starts `bash script` as the leader of a new process group, standard input /dev/null,
+    /// output and errors to `log`. A first bash closes every descriptor it inherited past 2
+    /// (other tests' pipes and their Foundation processes' sockets) and then runs the script.
+    private static func spawnBash(script: String, log: String, environment: [String: String]) throws -> pid_t {
+        #if canImport(Glibc)
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        #else
+        var actions: posix_spawn_file_actions_t?
+        var attributes: posix_spawnattr_t?
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let closeInherited = #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done; exec /bin/bash "$0""#
+        let arguments: [String] = ["/bin/bash", "-c", closeInherited, script]
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in argv + envp { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, "/bin/bash", &actions, &attributes, argv, envp)
+        guard rc == 0 else { throw SandboxError("cannot start bash: posix_spawn error \(rc)") }
+        return pid
     }
 }
 
@@ -225,7 +231,7 @@ struct TourRun {
     func expectEveryOtherStepSucceeded(except nonZero: [String: Int32]) throws {
         var expected: [Int: Int32] = [:]
         for (fragment, status) in nonZero { expected[try tour.step(fragment).number] = status }
-        for step in tour.steps where step.skipped == nil {
+        for step in tour.steps {
             guard let outcome = outcomes[step.number] else {
                 Issue.record("\(step) did not run to the end")
                 continue
