@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import TalonContracts
 import TalonCrypto
 import TalonLedger
 import TalonStore
@@ -26,7 +27,7 @@ struct AuditBench: ParsableCommand {
     @Option(name: .long, help: "Tickets redeemed at the gate.") var redeems = 10_000
     @Option(name: .long, help: "Distinct holder keys.") var holders = 5000
     @Option(name: .long, help: "Runs of each report (the single lookups run 20 times as often).") var runs = 20
-    @Option(name: .long, help: "Directory of the shipped contracts.") var contracts = "genesis/contracts"
+    @Option(name: .long, help: "Read markup-cap-royalty.lua from this directory instead of the copy built into talon.") var contracts: String?
     @Option(name: .long, help: "Keep the store in this directory instead of a temporary one.") var dir: String?
 
     func run() throws {
@@ -37,7 +38,8 @@ struct AuditBench: ParsableCommand {
         guard tickets > 0, resales >= 0, resales <= tickets * 2, redeems >= 0, redeems <= tickets, holders > 1, runs > 0 else {
             throw CLIError(code: "invalid_argument", message: "need tickets > 0, 0 ≤ resales ≤ 2 × tickets, 0 ≤ redeems ≤ tickets, holders > 1, runs > 0")
         }
-        let source = String(decoding: try readInput("\(contracts)/markup-cap-royalty.lua"), as: UTF8.self)
+        let source = try contracts.map { String(decoding: try readInput("\($0)/markup-cap-royalty.lua"), as: UTF8.self) }
+            ?? ShippedContracts.markupCapRoyalty
         let path = dir ?? NSTemporaryDirectory() + "talon-bench-audit-" + UUID().uuidString
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: path) } }
         let issuer = SigningKey.generate(), gate = SigningKey.generate()

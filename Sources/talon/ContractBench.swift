@@ -8,19 +8,18 @@ struct ContractBench: ParsableCommand {
         commandName: "bench",
         abstract: "Microseconds per evaluation of each shipped contract on a resale context.",
         discussion: """
-            Loads every contract in --dir and evaluates the hook a resale (or, for refund-window, \
+            Loads every shipped contract (the copies built into talon, or the files in --dir) and evaluates the hook a resale (or, for refund-window, \
             a refund) calls, --iterations times on one thread in five rounds after a warm-up, and \
             prints the median and the best round. The figure \
             includes encoding the context, running the top level again in a fresh environment, \
             the hook, and reading the decision. Build with -c release for meaningful figures.
             """)
-    @Option(name: .long, help: "Directory of contracts.") var dir = "genesis/contracts"
+    @Option(name: .long, help: "Read the contracts from this directory instead of the copies built into talon.") var dir: String?
     @Option(name: .long, help: "Evaluations per contract.") var iterations = 100_000
     @Option(name: .long, help: "Count VM instructions in steps of this many (1 = exact).") var step: Int64 = 1
 
     func run() throws {
         try reportingErrors {
-            let names = ["face-value-cap", "markup-cap-royalty", "no-resale", "transfer-limit", "refund-window"]
             let limits = ContractLimits(instructionStep: step)
             let params: [String: [String: ContractValue]] = [
                 "markup-cap-royalty": ["max_price_pct": 110, "royalty_pct": 5],
@@ -30,8 +29,8 @@ struct ContractBench: ParsableCommand {
             print("talon contract bench: \(iterations) evaluations each, instruction step \(step)")
             let baseline = "function on_buy(ctx, params) return true end"
             try report("(empty hook)", source: baseline, hook: .onBuy, params: [:], limits: limits)
-            for name in names {
-                let source = String(decoding: try readInput("\(dir)/\(name).lua"), as: UTF8.self)
+            for (name, builtIn) in ShippedContracts.all {
+                let source = try dir.map { String(decoding: try readInput("\($0)/\(name).lua"), as: UTF8.self) } ?? builtIn
                 let hook: Hook = name == "refund-window" ? .onRefund : .onBuy
                 try report(name, source: source, hook: hook, params: params[name] ?? [:], limits: limits)
             }

@@ -7,8 +7,9 @@ import Testing
 struct CLIBenchTests {
     @Test func auditBenchBuildsItsEventAndTimesEveryQuery() async throws {
         try await withSandbox { s in
-            let contracts = ContractCLITests.root.appendingPathComponent("genesis/contracts").path
-            let run = try await s.talon("bench", "audit", "--contracts", contracts, "--tickets", "300", "--resales", "400",
+            // Run in the sandbox, far from the repository: the contract it needs is built in.
+            #expect(!FileManager.default.fileExists(atPath: s.path("genesis")))
+            let run = try await s.talon("bench", "audit", "--tickets", "300", "--resales", "400",
                                         "--redeems", "50", "--holders", "20", "--runs", "2")
             #expect(run.status == 0, "\(run)")
             // 400 resales of 300 tickets, one listing in 25 denied first, 50 scans with 3 repeated.
@@ -16,6 +17,16 @@ struct CLIBenchTests {
             for figure in ["resale report", "provenance", "one inclusion proof", "holder report", "entry report"] {
                 #expect(run.lines.contains { $0.hasPrefix(figure) && $0.contains(" p50 ") }, "\(figure): \(run)")
             }
+        }
+    }
+
+    @Test func auditBenchReadsTheContractFromTheDirectoryGiven() async throws {
+        try await withSandbox { s in
+            let empty = s.path("contracts")
+            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+            let run = try await s.talon("bench", "audit", "--contracts", empty, "--tickets", "10", "--resales", "0",
+                                        "--redeems", "0", "--holders", "2")
+            #expect(run.status == 1 && run.stderr.contains("error[io_error]") && run.stderr.contains("\(empty)/markup-cap-royalty.lua"), "\(run)")
         }
     }
 
