@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "talon", targets: ["talon"]),
+        .library(name: "TalonProtocol", targets: ["TalonProtocol"]),
         .library(name: "TalonLedger", targets: ["TalonLedger"]),
     ],
     dependencies: [
@@ -58,6 +59,8 @@ let package = Package(
         .target(name: "CLuaShims", dependencies: ["CLua"]),
 
         // Talon modules, dependencies pointing one way (see DESIGN.md).
+        // The registry of codes: no dependencies, below everything else.
+        .target(name: "TalonProtocol"),
         .target(name: "TalonCrypto", dependencies: ["CSodium"]),
         .target(name: "TalonStore", dependencies: ["CLMDB"]),
         .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore", "TalonContracts"]),
@@ -100,6 +103,7 @@ let package = Package(
         // What more than one test target needs: an attacker's view of the peer protocol.
         .target(name: "TalonTestSupport", dependencies: ["TalonNode", "TalonCrypto", "TalonLedger", "TalonRaft"],
                 path: "Tests/TalonTestSupport"),
+        .testTarget(name: "TalonProtocolTests", dependencies: ["TalonProtocol"]),
         .testTarget(name: "TalonCryptoTests", dependencies: ["TalonCrypto"]),
         .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore"]),
         .testTarget(
