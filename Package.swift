@@ -61,14 +61,14 @@ let package = Package(
         // Talon modules, dependencies pointing one way (see DESIGN.md).
         // The registry of codes: no dependencies, below everything else.
         .target(name: "TalonProtocol"),
-        .target(name: "TalonCrypto", dependencies: ["CSodium"]),
-        .target(name: "TalonStore", dependencies: ["CLMDB"]),
-        .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore", "TalonContracts"]),
-        .target(name: "TalonRaft", dependencies: ["TalonStore"]),
+        .target(name: "TalonCrypto", dependencies: ["TalonProtocol", "CSodium"]),
+        .target(name: "TalonStore", dependencies: ["TalonProtocol", "CLMDB"]),
+        .target(name: "TalonLedger", dependencies: ["TalonProtocol", "TalonCrypto", "TalonStore", "TalonContracts"]),
+        .target(name: "TalonRaft", dependencies: ["TalonProtocol", "TalonStore"]),
         .target(
             name: "TalonNode",
             dependencies: [
-                "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft",
+                "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -83,12 +83,12 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "TalonContracts", dependencies: ["CLuaShims"]),
-        .target(name: "TalonGate", dependencies: ["TalonCrypto", "TalonStore", "TalonLedger", "CQREncode", "CZBar", "CStb"]),
+        .target(name: "TalonContracts", dependencies: ["TalonProtocol", "CLuaShims"]),
+        .target(name: "TalonGate", dependencies: ["TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "CQREncode", "CZBar", "CStb"]),
         .executableTarget(
             name: "talon",
             dependencies: [
-                "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonNode", "TalonGate",
+                "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonNode", "TalonGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -105,26 +105,27 @@ let package = Package(
                 path: "Tests/TalonTestSupport"),
         .testTarget(name: "TalonProtocolTests", dependencies: ["TalonProtocol"]),
         .testTarget(name: "TalonCryptoTests", dependencies: ["TalonCrypto"]),
-        .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore"]),
+        .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore", "TalonProtocol"]),
         .testTarget(
             name: "TalonLedgerTests",
             dependencies: [
-                "TalonLedger", "TalonCrypto", "TalonStore", "TalonContracts", "TalonRaft",
+                "TalonLedger", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonContracts", "TalonRaft",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
             name: "TalonNodeTests",
             dependencies: [
-                "TalonNode", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonTestSupport",
+                "TalonNode", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
         .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
-        .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
-        .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),
+        .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
+        .testTarget(name: "TalonCLITests", dependencies: ["TalonProtocol", "TalonCrypto", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),
     ]
 )
 

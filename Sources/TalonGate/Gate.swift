@@ -1,5 +1,6 @@
 public import TalonCrypto
 public import TalonLedger
+import TalonProtocol
 
 /// A gate scanner working offline from its snapshot: decides on each pass with signatures
 /// and its own records only, and writes every admission durably before it answers.
@@ -143,7 +144,7 @@ public final class Gate: Sendable {
     /// The signed redeem records of every admission not yet accepted by the ledger.
     public func pendingRedeems(key: SigningKey) throws(GateError) -> [(Admission, Envelope)] {
         guard key.publicKey == store.info.gate.key else {
-            throw GateError("wrong_gate_key", "this gate was synced as \(store.info.gate.key), the key given is \(key.publicKey)")
+            throw GateError(.wrongGateKey, "this gate was synced as \(store.info.gate.key), the key given is \(key.publicKey)")
         }
         let chain = store.genesis.genesis.chainID
         return try store.allAdmissions().filter { $0.uploaded == nil }.map {

@@ -3,6 +3,7 @@ import Testing
 import TalonCrypto
 @testable import TalonGate
 @testable import TalonLedger
+import TalonProtocol
 import TalonRaft
 
 /// Every verdict a gate gives, decided offline from a snapshot of a real ledger.
@@ -62,7 +63,7 @@ import TalonRaft
 
     @Test func aDirectoryWithoutASnapshotIsReportedNotCreated() throws {
         let missing = f.dir + "/no-such-gate"
-        #expect(throws: GateError("gate_not_synced", "")) { try Gate(dir: missing) }
+        #expect(throws: GateError(.gateNotSynced, "")) { try Gate(dir: missing) }
         #expect(!FileManager.default.fileExists(atPath: missing), "a mistyped directory is not created")
     }
 
@@ -165,17 +166,17 @@ import TalonRaft
     @Test func theStoreRefusesSnapshotsAndAnswersItCannotKeep() throws {
         let info = gate.store.info
         let other = try f.ledger.tickets(event: "E2").tickets
-        #expect(throws: GateError("invalid_snapshot", "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: other) }
+        #expect(throws: GateError(.invalidSnapshot, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: other) }
         var long = try f.ledger.tickets(event: "E1").tickets
         long[0].seat = String(repeating: "s", count: Limits.textBytes + 1)
-        #expect(throws: GateError("invalid_snapshot", "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: long) }
+        #expect(throws: GateError(.invalidSnapshot, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: long) }
         #expect(try gate.store.ticketCount() == 7, "the snapshot is unchanged")
 
         #expect(try gate.scan(try f.pass("T1"), at: Self.now).decision == .admit)
         var asSouth = info
         asSouth.gate = try require(info.gates.first { $0.key == f.south.publicKey })
         let tickets = try f.ledger.tickets(event: "E1").tickets
-        #expect(throws: GateError("gate_pending_admissions", "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: asSouth, tickets: tickets) }
+        #expect(throws: GateError(.gatePendingAdmissions, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: asSouth, tickets: tickets) }
         try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: tickets)   // the same gate may sync again
 
         try gate.store.markUploaded(["T1": String(repeating: "x", count: 65)])

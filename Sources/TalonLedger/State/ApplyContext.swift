@@ -1,5 +1,6 @@
 import TalonContracts
 import TalonCrypto
+import TalonProtocol
 import TalonStore
 
 /// Applies the envelopes of one block, one at a time, inside the block's write transaction.
@@ -50,7 +51,7 @@ final class ApplyContext {
             result = "ok"
         } catch let e as LedgerError where e != .storeCorrupt {
             // A damaged store is not a verdict on the envelope: that error aborts the block.
-            result = e.code
+            result = e.code.name
         }
         for ticket in touched.tickets { try txn.put(tables.tickets, Schema.ticketHistoryKey(ticket, leaf: leaf), []) }
         if !touched.holders.isEmpty {
