@@ -33,7 +33,8 @@ final class ApplyContext {
         self.timestamp = timestamp; self.contracts = contracts
     }
 
-    /// Applies `envelope` as leaf `leaf` and returns `ok` or the reason it was rejected.
+    /// Applies `envelope` as leaf `leaf` and returns `ok` or the reason it was rejected: a
+    /// code of `Code.results`, and no other. A store failure, or any other code, aborts the block.
     func apply(_ envelope: Envelope, leaf: UInt64) throws -> String {
         self.leaf = leaf
         let touched = try self.touched(by: envelope)
@@ -48,10 +49,14 @@ final class ApplyContext {
                 throw LedgerError.nonceReused
             }
             try applyRules(envelope.operation, signer: envelope.signer)
-            result = "ok"
-        } catch let e as LedgerError where e != .storeCorrupt {
-            // A damaged store is not a verdict on the envelope: that error aborts the block.
+            result = Code.ok.name
+        } catch let e as LedgerError where e.code.uses.contains(.result) {
             result = e.code.name
+        } catch let e as LedgerError where e.code.kind != .fault {
+            // Not a verdict on the envelope but a stored record that does not decode (its
+            // decoding code): recording it would put a code no block may hold in this node's
+            // block alone. Like any damaged store, it aborts the block.
+            throw LedgerError.storeCorrupt.with("applying leaf \(leaf): \(e)")
         }
         for ticket in touched.tickets { try txn.put(tables.tickets, Schema.ticketHistoryKey(ticket, leaf: leaf), []) }
         if !touched.holders.isEmpty {
