@@ -11,6 +11,9 @@ extension Code {
         public static let problem = Uses(rawValue: 1 << 1)
         /// A gate verdict can carry it.
         public static let verdict = Uses(rawValue: 1 << 2)
+        /// Admission can refuse one envelope of a submission with it, before anything is
+        /// proposed (`RefusalCode` in docs/openapi.yaml).
+        public static let refusal = Uses(rawValue: 1 << 3)
     }
 
     /// Where this code can appear.
@@ -20,7 +23,9 @@ extension Code {
              .contractDenied, .contractBudget, .contractError, .contractResult, .contractInvalid, .notListed, .priceMismatch,
              .notRefundable:
             [.result]
-        case .wrongChain, .invalidField, .notAuthorized, .unknownEvent:
+        case .wrongChain, .invalidField, .notAuthorized:
+            [.result, .problem, .refusal]
+        case .unknownEvent:
             [.result, .problem]
         case .unknownTicket, .alreadyRedeemed, .ticketVoid, .ticketRefunded:
             [.result, .problem, .verdict]
@@ -28,7 +33,9 @@ extension Code {
             [.result, .verdict]
         case .admitted, .malformed, .noCode, .forged, .wrongEvent, .expiredWindow, .tooEarly:
             [.verdict]
-        case .invalidJSON, .unknownVersion, .overlongLength, .invalidBatch, .badSignature, .invalidParameter,
+        case .overlongLength, .badSignature:
+            [.problem, .refusal]
+        case .invalidJSON, .unknownVersion, .invalidBatch, .invalidParameter,
              .proofOutOfRange, .notFound, .bodyTooLarge, .batchTooLarge, .noLeader, .notLeader, .leaderTransferring,
              .proposalDropped, .timeout, .nodeStopped, .overloaded, .tooManyConnections, .stalled,
              .internal, .storeCorrupt, .storeError, .nodeStore:
@@ -54,4 +61,6 @@ extension Code {
     public static var problems: [Code] { allCases.filter { $0.uses.contains(.problem) } }
     /// The codes a gate verdict can carry, `admitted` first.
     public static var verdicts: [Code] { allCases.filter { $0.uses.contains(.verdict) } }
+    /// The codes admission can refuse one envelope of a submission with.
+    public static var refusals: [Code] { allCases.filter { $0.uses.contains(.refusal) } }
 }

@@ -3,8 +3,9 @@ import Testing
 
 /// docs/openapi.yaml's code lists are the registry's, in both directions: `ReasonCode` is
 /// exactly `Code.results` (what a block can record; apply records nothing else),
-/// `ProblemCode` exactly `Code.problems`, and `Problem`'s `x-problem-codes` gives each of
-/// them the HTTP status of its kind. The API tests then hold every answer to these lists.
+/// `ProblemCode` exactly `Code.problems`, `RefusalCode` exactly `Code.refusals`, and
+/// `Problem`'s `x-problem-codes` gives each problem code the HTTP status of its kind. The API
+/// tests then hold every answer to these lists.
 struct OpenAPICodeTests {
     @Test func reasonCodeListsExactlyTheCodesABlockCanRecord() throws {
         let doc = try OpenAPIDocument.load()
@@ -18,6 +19,12 @@ struct OpenAPICodeTests {
         Self.expectSame(listed, Code.problems, "ProblemCode")
         let code = try #require(doc.root["components"]?["schemas"]?["Problem"]?["properties"]?["code"])
         #expect(code["$ref"]?.scalar == "#/components/schemas/ProblemCode", "a problem's code is a ProblemCode")
+    }
+
+    @Test func refusalCodeListsExactlyTheCodesAdmissionRefusesAnEnvelopeWith() throws {
+        let doc = try OpenAPIDocument.load()
+        let listed = try #require(doc.enumeration("RefusalCode"))
+        Self.expectSame(listed, Code.refusals, "RefusalCode")
     }
 
     @Test func everyProblemCodeHasItsKindsStatus() throws {
