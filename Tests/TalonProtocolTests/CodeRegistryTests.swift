@@ -45,6 +45,13 @@ struct CodeRegistryTests {
         }
     }
 
+    /// A submission of one envelope answers its refusal as a problem, so every refusal
+    /// code is a problem code too.
+    @Test func everyRefusalIsAlsoAProblem() {
+        #expect(!Code.refusals.isEmpty)
+        #expect(Code.refusals.allSatisfy { $0.uses.contains(.problem) })
+    }
+
     @Test func aCodedErrorDescribesItselfByName() {
         struct Sample: CodedError { let code: Code; let message: String }
         #expect(Sample(code: .notHolder, message: "no").description == "not_holder: no")
