@@ -1,6 +1,7 @@
 extension Code {
     /// Where a code can appear besides errors and logs.
     public struct Uses: OptionSet, Hashable, Sendable {
+        /// The set's bits, one per use.
         public let rawValue: UInt8
         /// Makes a set from its bits.
         public init(rawValue: UInt8) { self.rawValue = rawValue }
