@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "talon", targets: ["talon"]),
+        .library(name: "TalonProtocol", targets: ["TalonProtocol"]),
         .library(name: "TalonLedger", targets: ["TalonLedger"]),
     ],
     dependencies: [
@@ -58,14 +59,16 @@ let package = Package(
         .target(name: "CLuaShims", dependencies: ["CLua"]),
 
         // Talon modules, dependencies pointing one way (see DESIGN.md).
-        .target(name: "TalonCrypto", dependencies: ["CSodium"]),
-        .target(name: "TalonStore", dependencies: ["CLMDB"]),
-        .target(name: "TalonLedger", dependencies: ["TalonCrypto", "TalonStore", "TalonContracts"]),
-        .target(name: "TalonRaft", dependencies: ["TalonStore"]),
+        // The registry of codes: no dependencies, below everything else.
+        .target(name: "TalonProtocol"),
+        .target(name: "TalonCrypto", dependencies: ["TalonProtocol", "CSodium"]),
+        .target(name: "TalonStore", dependencies: ["TalonProtocol", "CLMDB"]),
+        .target(name: "TalonLedger", dependencies: ["TalonProtocol", "TalonCrypto", "TalonStore", "TalonContracts"]),
+        .target(name: "TalonRaft", dependencies: ["TalonProtocol", "TalonStore"]),
         .target(
             name: "TalonNode",
             dependencies: [
-                "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft",
+                "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -80,12 +83,12 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "TalonContracts", dependencies: ["CLuaShims"]),
-        .target(name: "TalonGate", dependencies: ["TalonCrypto", "TalonStore", "TalonLedger", "CQREncode", "CZBar", "CStb"]),
+        .target(name: "TalonContracts", dependencies: ["TalonProtocol", "CLuaShims"]),
+        .target(name: "TalonGate", dependencies: ["TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "CQREncode", "CZBar", "CStb"]),
         .executableTarget(
             name: "talon",
             dependencies: [
-                "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonNode", "TalonGate",
+                "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonNode", "TalonGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -100,27 +103,29 @@ let package = Package(
         // What more than one test target needs: an attacker's view of the peer protocol.
         .target(name: "TalonTestSupport", dependencies: ["TalonNode", "TalonCrypto", "TalonLedger", "TalonRaft"],
                 path: "Tests/TalonTestSupport"),
+        .testTarget(name: "TalonProtocolTests", dependencies: ["TalonProtocol"]),
         .testTarget(name: "TalonCryptoTests", dependencies: ["TalonCrypto"]),
-        .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore"]),
+        .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore", "TalonProtocol"]),
         .testTarget(
             name: "TalonLedgerTests",
             dependencies: [
-                "TalonLedger", "TalonCrypto", "TalonStore", "TalonContracts", "TalonRaft",
+                "TalonLedger", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonContracts", "TalonRaft",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
             name: "TalonNodeTests",
             dependencies: [
-                "TalonNode", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonTestSupport",
+                "TalonNode", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
         .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
-        .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
-        .testTarget(name: "TalonCLITests", dependencies: ["TalonCrypto", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),
+        .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
+        .testTarget(name: "TalonCLITests", dependencies: ["TalonProtocol", "TalonCrypto", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),
     ]
 )
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TalonProtocol
 
 /// Private key files.
 ///
@@ -24,19 +25,19 @@ extension SigningKey {
         if !overwrite { flags |= O_EXCL }
         let fd = open(path, flags, 0o600)
         if fd < 0 {
-            if errno == EEXIST { throw CryptoError("key_file_exists", "key file \(path) already exists; not overwriting it") }
-            throw CryptoError("key_file_io", "cannot create key file \(path): \(String(cString: strerror(errno)))")
+            if errno == EEXIST { throw CryptoError(.keyFileExists, "key file \(path) already exists; not overwriting it") }
+            throw CryptoError(.keyFileIO, "cannot create key file \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         // An overwritten file keeps its old mode; tighten it before the secret goes in.
         guard fchmod(fd, 0o600) == 0 else {
-            throw CryptoError("key_file_io", "cannot set mode 0600 on \(path): \(String(cString: strerror(errno)))")
+            throw CryptoError(.keyFileIO, "cannot set mode 0600 on \(path): \(String(cString: strerror(errno)))")
         }
         var bytes = Array(text.utf8)
         defer { Sodium.memzero(&bytes) }
         let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else {
-            throw CryptoError("key_file_io", "cannot write key file \(path): \(String(cString: strerror(errno)))")
+            throw CryptoError(.keyFileIO, "cannot write key file \(path): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -46,26 +47,26 @@ extension SigningKey {
     public static func load(from path: String) throws(CryptoError) -> SigningKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw CryptoError("key_file_io", "cannot open key file \(path): \(String(cString: strerror(errno)))")
+            throw CryptoError(.keyFileIO, "cannot open key file \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
-            throw CryptoError("key_file_io", "cannot stat key file \(path): \(String(cString: strerror(errno)))")
+            throw CryptoError(.keyFileIO, "cannot stat key file \(path): \(String(cString: strerror(errno)))")
         }
         let mode = st.st_mode & 0o777
         if mode & 0o077 != 0 {
             throw CryptoError(
-                "key_file_permissions",
+                .keyFilePermissions,
                 "key file \(path) has mode \(String(mode, radix: 8)); a private key must be readable by its owner only (chmod 600 \(path))"
             )
         }
-        guard st.st_size <= 4096 else { throw CryptoError("key_file_malformed", "\(path) is too large to be a Talon key file") }
+        guard st.st_size <= 4096 else { throw CryptoError(.keyFileMalformed, "\(path) is too large to be a Talon key file") }
         var buffer = [UInt8](repeating: 0, count: Int(st.st_size))
         defer { Sodium.memzero(&buffer) }
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         guard n == buffer.count else {
-            throw CryptoError("key_file_io", "cannot read key file \(path)")
+            throw CryptoError(.keyFileIO, "cannot read key file \(path)")
         }
         let lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         guard lines.count == 3, lines[0] == magic,
@@ -73,11 +74,11 @@ extension SigningKey {
               var seed = Hex.decode(lines[2].dropFirst(5)), seed.count == 32,
               let key = SigningKey(seed: seed)
         else {
-            throw CryptoError("key_file_malformed", "\(path) is not a Talon key file (expected '\(magic)', a public line and a seed line)")
+            throw CryptoError(.keyFileMalformed, "\(path) is not a Talon key file (expected '\(magic)', a public line and a seed line)")
         }
         Sodium.memzero(&seed)
         guard key.publicKey.text == lines[1].dropFirst(7) else {
-            throw CryptoError("key_file_malformed", "\(path): the public key line does not match the seed")
+            throw CryptoError(.keyFileMalformed, "\(path): the public key line does not match the seed")
         }
         return key
     }

@@ -1,3 +1,5 @@
+import TalonProtocol
+
 /// An Ed25519 public key.
 ///
 /// Text form, used on every surface (CLI, JSON, logs, genesis): `ed25519:` followed by the
@@ -21,11 +23,11 @@ public struct PublicKey: Hashable, Sendable, Comparable, Codable, CustomStringCo
     /// - Throws: `CryptoError.invalidKeyText`.
     public init(text: String) throws(CryptoError) {
         guard text.hasPrefix(Self.textPrefix) else {
-            throw CryptoError("invalid_key_text", "public key must start with '\(Self.textPrefix)': \(text.prefix(80))")
+            throw CryptoError(.invalidKeyText, "public key must start with '\(Self.textPrefix)': \(text.prefix(80))")
         }
         let hex = text.dropFirst(Self.textPrefix.count)
         guard hex.utf8.count == 64, let b = Hex.decode(hex), let value = Bytes32(b) else {
-            throw CryptoError("invalid_key_text", "public key must be '\(Self.textPrefix)' and 64 lowercase hex digits: \(text.prefix(80))")
+            throw CryptoError(.invalidKeyText, "public key must be '\(Self.textPrefix)' and 64 lowercase hex digits: \(text.prefix(80))")
         }
         self.value = value
     }

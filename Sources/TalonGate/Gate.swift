@@ -1,5 +1,6 @@
 public import TalonCrypto
 public import TalonLedger
+import TalonProtocol
 
 /// A gate scanner working offline from its snapshot: decides on each pass with signatures
 /// and its own records only, and writes every admission durably before it answers.
@@ -24,7 +25,7 @@ public final class Gate: Sendable {
         guard let pass else { return try logged(verdict, at: now) }
         let c = pass.certificate
         var learned: OwnershipCertificate?
-        if !["forged", "wrong_event", "unknown_ticket"].contains(verdict.code), let known, c.sequence > known.sequence { learned = c }
+        if ![Code.forged, .wrongEvent, .unknownTicket].contains(verdict.code), let known, c.sequence > known.sequence { learned = c }
         let admission = verdict.decision == .admit
             ? Admission(ticketID: c.ticketID, sequence: c.sequence, holder: c.holder, scannedAt: now, nonce: 0) : nil
         if let earlier = try store.record(ScanRecord(verdict, at: now), admission: admission, learned: learned) {
@@ -74,7 +75,7 @@ public final class Gate: Sendable {
     private func evaluate(_ text: String, at now: Int64) throws(GateError) -> (Verdict, Pass?, GateTicket?) {
         let pass: Pass
         do { pass = try Pass(text: text, members: members) } catch {
-            return (.deny("malformed", "not a readable pass: \(error.message)"), nil, nil)
+            return (.deny(.malformed, "not a readable pass: \(error.message)"), nil, nil)
         }
         let (known, admitted) = try store.lookup(pass.certificate.ticketID)
         return (decide(pass, at: now, known: known, admitted: admitted), pass, known)
@@ -85,36 +86,36 @@ public final class Gate: Sendable {
     private func decide(_ pass: Pass, at now: Int64, known: GateTicket?, admitted: Admission?) -> Verdict {
         let c = pass.certificate, info = store.info, id = c.ticketID
         guard let nodeKey = memberKeys[c.node], c.isSigned(by: nodeKey, genesisHash: store.genesis.hash) else {
-            return .deny("forged", "the ownership certificate is not signed by a node of this chain", ticket: id)
+            return .deny(.forged, "the ownership certificate is not signed by a node of this chain", ticket: id)
         }
         guard pass.isSignedByHolder(chainID: store.genesis.genesis.chainID) else {
-            return .deny("forged", "the pass is not signed by the ticket's holder", ticket: id)
+            return .deny(.forged, "the pass is not signed by the ticket's holder", ticket: id)
         }
         guard c.eventID.utf8.elementsEqual(info.event.eventID.utf8) else {
-            return .deny("wrong_event", "this ticket is for \(c.eventID), this gate admits \(info.event.eventID)", ticket: id)
+            return .deny(.wrongEvent, "this ticket is for \(c.eventID), this gate admits \(info.event.eventID)", ticket: id)
         }
         let current = Pass.window(at: now)
         let old = pass.window < current, apart = old ? current - pass.window : pass.window - current
         guard apart <= 1 else {
             let ago = apart > 1_000_000 ? "long" : "\(apart * UInt64(Pass.windowSeconds)) s"
-            return .deny("expired_window", old ? "the pass was made \(ago) ago: a screenshot? ask for the live pass"
+            return .deny(.expiredWindow, old ? "the pass was made \(ago) ago: a screenshot? ask for the live pass"
                                                : "the pass is from the future: check this gate's clock", ticket: id)
         }
         guard let ticket = known else {
-            return .deny("unknown_ticket", c.height > info.head.head.height
+            return .deny(.unknownTicket, c.height > info.head.head.height
                          ? "ticket \(id) is newer than this gate's snapshot: sync the gate again" : "ticket \(id) is not in this gate's snapshot", ticket: id)
         }
         if c.sequence < ticket.sequence {
-            return .deny("superseded", "ticket \(id) changed hands after this pass's certificate (pass shows ownership \(c.sequence), the gate knows \(ticket.sequence))", ticket: id)
+            return .deny(.superseded, "ticket \(id) changed hands after this pass's certificate (pass shows ownership \(c.sequence), the gate knows \(ticket.sequence))", ticket: id)
         }
         if c.sequence == ticket.sequence, c.holder != ticket.holder {
-            return .deny("forged", "the certificate names another holder than the ledger for the same ownership", ticket: id)
+            return .deny(.forged, "the certificate names another holder than the ledger for the same ownership", ticket: id)
         }
         switch ticket.status {
-        case .void: return .deny("void", "ticket \(id) was voided by the organizer", ticket: id)
-        case .refunded: return .deny("refunded", "ticket \(id) was refunded", ticket: id)
+        case .void: return .deny(.ticketVoid, "ticket \(id) was voided by the organizer", ticket: id)
+        case .refunded: return .deny(.ticketRefunded, "ticket \(id) was refunded", ticket: id)
         case .redeemed:
-            var v = Verdict.deny("already_redeemed", "ticket \(id) was already used", ticket: id)
+            var v = Verdict.deny(.alreadyRedeemed, "ticket \(id) was already used", ticket: id)
             v.redeemedAt = ticket.redeemedAt
             v.redeemedGate = ticket.redeemedBy.map { key in info.gates.first { $0.key == key }?.name ?? key.text }
             v.message += (v.redeemedGate.map { " at \($0)" } ?? "") + (v.redeemedAt.map { ", \(Verdict.utc($0))" } ?? "")
@@ -122,19 +123,19 @@ public final class Gate: Sendable {
         case .active: break
         }
         if let earlier = admitted { return alreadyHere(earlier, ticket: id) }
-        if info.event.cancelled { return .deny("event_cancelled", "the event was cancelled", ticket: id) }
+        if info.event.cancelled { return .deny(.eventCancelled, "the event was cancelled", ticket: id) }
         guard now >= info.event.doorsOpenAt else {
-            return .deny("too_early", "doors open in \(max(0, info.event.doorsOpenAt.subtractingReportingOverflow(now).partialValue / 60_000) + 1) min, at \(Verdict.utc(info.event.doorsOpenAt))", ticket: id)
+            return .deny(.tooEarly, "doors open in \(max(0, info.event.doorsOpenAt.subtractingReportingOverflow(now).partialValue / 60_000) + 1) min, at \(Verdict.utc(info.event.doorsOpenAt))", ticket: id)
         }
         guard info.gate.admits(section: ticket.section) else {
-            return .deny("wrong_zone", "section \(ticket.section) does not enter at \(info.gate.name) (\(info.gate.sections.joined(separator: ", ")))", ticket: id)
+            return .deny(.wrongZone, "section \(ticket.section) does not enter at \(info.gate.name) (\(info.gate.sections.joined(separator: ", ")))", ticket: id)
         }
-        return Verdict(decision: .admit, code: "admitted", message: "section \(ticket.section), seat \(ticket.seat)", ticketID: id,
+        return Verdict(decision: .admit, code: .admitted, message: "section \(ticket.section), seat \(ticket.seat)", ticketID: id,
                        section: ticket.section, seat: ticket.seat, holder: c.holder)
     }
 
     private func alreadyHere(_ a: Admission, ticket: String) -> Verdict {
-        var v = Verdict.deny("already_redeemed", "ticket \(ticket) already went in at this gate (\(store.info.gate.name)), \(Verdict.utc(a.scannedAt))", ticket: ticket)
+        var v = Verdict.deny(.alreadyRedeemed, "ticket \(ticket) already went in at this gate (\(store.info.gate.name)), \(Verdict.utc(a.scannedAt))", ticket: ticket)
         v.redeemedAt = a.scannedAt
         v.redeemedGate = store.info.gate.name
         return v
@@ -143,7 +144,7 @@ public final class Gate: Sendable {
     /// The signed redeem records of every admission not yet accepted by the ledger.
     public func pendingRedeems(key: SigningKey) throws(GateError) -> [(Admission, Envelope)] {
         guard key.publicKey == store.info.gate.key else {
-            throw GateError("wrong_gate_key", "this gate was synced as \(store.info.gate.key), the key given is \(key.publicKey)")
+            throw GateError(.wrongGateKey, "this gate was synced as \(store.info.gate.key), the key given is \(key.publicKey)")
         }
         let chain = store.genesis.genesis.chainID
         return try store.allAdmissions().filter { $0.uploaded == nil }.map {

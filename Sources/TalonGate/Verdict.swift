@@ -1,14 +1,16 @@
 public import TalonCrypto
+public import TalonProtocol
 
 /// A gate's answer to one scan: admit, or deny with a stable code and words for the staff.
 public struct Verdict: Hashable, Sendable, Encodable {
     public enum Decision: String, Sendable, Encodable { case admit = "ADMIT", deny = "DENY" }
 
     public var decision: Decision
-    /// `admitted`, or why not: `malformed`, `no_code`, `forged`, `wrong_event`,
-    /// `expired_window`, `unknown_ticket`, `superseded`, `void`, `refunded`,
-    /// `event_cancelled`, `already_redeemed`, `too_early`, `wrong_zone`.
-    public var code: String
+    /// `admitted`, or why not: one of `Code.verdicts` (`malformed`, `no_code`, `forged`,
+    /// `wrong_event`, `expired_window`, `unknown_ticket`, `superseded`, `ticket_void`,
+    /// `ticket_refunded`, `event_cancelled`, `already_redeemed`, `too_early`, `wrong_zone`).
+    /// What the ledger decided about the ticket has the ledger's own code.
+    public var code: Code
     /// What to tell the person at the door.
     public var message: String
     public var ticketID: String?
@@ -19,7 +21,7 @@ public struct Verdict: Hashable, Sendable, Encodable {
     public var redeemedAt: Int64?
     public var redeemedGate: String?
 
-    static let noCode = deny("no_code", "no pass in the image: no QR code found, or the image cannot be read")
+    static let noCode = deny(.noCode, "no pass in the image: no QR code found, or the image cannot be read")
 
     /// `ms` (since the Unix epoch) as `2026-12-31 20:05:31 UTC`, for staff.
     public static func utc(_ ms: Int64) -> String {
@@ -39,7 +41,7 @@ public struct Verdict: Hashable, Sendable, Encodable {
         return "\(year)-\(two(month))-\(two(day)) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) UTC"
     }
 
-    static func deny(_ code: String, _ message: String, ticket: String? = nil) -> Verdict {
+    static func deny(_ code: Code, _ message: String, ticket: String? = nil) -> Verdict {
         Verdict(decision: .deny, code: code, message: message, ticketID: ticket)
     }
 

@@ -1,3 +1,4 @@
+import TalonProtocol
 import TalonStore
 
 /// Admission: the checks an envelope passes before the node proposes it. What fails them
@@ -45,7 +46,7 @@ extension Ledger {
                             try standing.check(envelope)
                             standing.grant(envelope)
                             results[i] = .success(AdmittedEnvelope(envelope))
-                        } catch where error.code.hasPrefix("store_") {
+                        } catch where error.code.kind == .fault {
                             throw error
                         } catch {
                             results[i] = .failure(error)

@@ -1,3 +1,4 @@
+public import TalonProtocol
 import TalonStore
 
 /// Committed log entries that could not be applied as a batch: recorded, never fatal.
@@ -9,7 +10,7 @@ extension Ledger {
     /// already applied.
     /// - Throws: `LedgerError.storeCorrupt` and other store codes: those stop the node.
     @discardableResult
-    public func recordRejectedEntry(logIndex: UInt64, data: [UInt8], code: String, message: String) throws(LedgerError) -> RejectedEntry? {
+    public func recordRejectedEntry(logIndex: UInt64, data: [UInt8], code: Code, message: String) throws(LedgerError) -> RejectedEntry? {
         let entry = RejectedEntry(logIndex: logIndex, data: data, code: code, message: message)
         return try Self.store {
             try env.write { txn -> RejectedEntry? in

@@ -1,10 +1,12 @@
 import TalonLedger
+import TalonProtocol
 
 /// The leader's answer to a forwarded submission: one outcome per envelope (a receipt, or
 /// the reason admission refused it), or why the whole submission was not taken. Bytes:
 /// `2 · count u32 · outcome*` where an outcome is `0 · leaf u64 · height u64 · position u32 ·
 /// result` or `1 · code · message`; or `1 · code · message` for the whole; strings as
-/// `length u16 · UTF-8`. (Kind 0, receipts only, was the form before per-envelope refusals.)
+/// `length u16 · UTF-8`; a `code` is the name of a registered `Code`, and any other name
+/// makes the frame malformed. (Kind 0, receipts only, was the form before per-envelope refusals.)
 public enum ForwardReply: Sendable, Hashable {
     case outcomes([EnvelopeOutcome])
     case failed(NodeError)
@@ -28,12 +30,12 @@ public enum ForwardReply: Sendable, Hashable {
                     put(r.leaf); put(r.height); put(r.position); put(r.result)
                 case .rejected(let e):
                     w.append(1)
-                    put(e.code); put(e.message)
+                    put(e.code.name); put(e.message)
                 }
             }
         case .failed(let error):
             w.append(1)
-            put(error.code)
+            put(error.code.name)
             put(error.message)
         }
         return w
@@ -52,7 +54,7 @@ public enum ForwardReply: Sendable, Hashable {
                     let leaf = try r.u64(), height = try r.u64(), position = try r.u32()
                     outcomes.append(.receipt(Receipt(leaf: leaf, height: height, position: position, result: try r.string())))
                 case 1:
-                    let code = try r.string()
+                    let code = try r.code()
                     outcomes.append(.rejected(LedgerError(code, try r.string())))
                 case let kind:
                     throw NodeError.malformedFrame.with("unknown envelope outcome kind \(kind)")
@@ -60,7 +62,7 @@ public enum ForwardReply: Sendable, Hashable {
             }
             self = .outcomes(outcomes)
         case 1:
-            let code = try r.string()
+            let code = try r.code()
             self = .failed(NodeError(code, try r.string()))
         case let kind:
             throw NodeError.malformedFrame.with("unknown forward reply kind \(kind)")
@@ -100,6 +102,13 @@ struct FrameReader {
             throw NodeError.malformedFrame.with("string is not UTF-8")
         }
         return s
+    }
+
+    /// A string naming a code of the registry; any other is a malformed frame.
+    mutating func code() throws(NodeError) -> Code {
+        let name = try string()
+        guard let code = Code(rawValue: name) else { throw NodeError.malformedFrame.with("unknown code \(name.prefix(64))") }
+        return code
     }
 
     func finish() throws(NodeError) {

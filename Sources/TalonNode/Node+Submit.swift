@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 public import TalonLedger
+import TalonProtocol
 import TalonRaft
 
 /// Submissions: each signature is checked once in the cluster, never on the loop thread.
@@ -136,7 +137,7 @@ extension Node {
                     case .success(let a):
                         admitted.append(a)
                         positions.append(i)
-                    case .failure(let e) where e.code.hasPrefix("store_"):
+                    case .failure(let e) where e.code.kind == .fault:
                         throw NodeError.store.with(e.message)
                     case .failure(let e):
                         known[i] = .rejected(e)

@@ -2,6 +2,7 @@ public import TalonLedger
 public import TalonContracts
 public import TalonRaft
 public import TalonStore
+import TalonProtocol
 
 /// One node's Raft core, Raft log and ledger, in one LMDB environment, with no clock or
 /// network: the driver ticks it, feeds it peers' messages and sends what it returns. Every
@@ -105,7 +106,7 @@ public final class NodeCore {
         for batch in input.proposals {
             // Only a batch built from envelopes this node admitted is ever proposed.
             guard batch.isAdmitted else {
-                out.proposed.append(.failure(RaftError("unadmitted_batch", "a batch not built from admitted envelopes is never proposed")))
+                out.proposed.append(.failure(RaftError(.unadmittedBatch, "a batch not built from admitted envelopes is never proposed")))
                 continue
             }
             do throws(RaftError) {
@@ -167,7 +168,7 @@ public final class NodeCore {
             return try reject(entry, code: error.code, error.message)
         }
         guard batch.envelopes.count <= Limits.envelopesPerBlock else {
-            return try reject(entry, code: LedgerError.invalidBatch.code,
+            return try reject(entry, code: .invalidBatch,
                               "a block holds at most \(Limits.envelopesPerBlock) envelopes, the entry has \(batch.envelopes.count)")
         }
         guard !batch.envelopes.isEmpty,
@@ -178,7 +179,7 @@ public final class NodeCore {
         return AppliedEntry(index: entry.index, term: entry.term, receipts: applied.receipts, block: applied.block)
     }
 
-    private func reject(_ entry: Entry, code: String, _ message: String) throws -> AppliedEntry {
+    private func reject(_ entry: Entry, code: Code, _ message: String) throws -> AppliedEntry {
         let rejected = try ledger.recordRejectedEntry(logIndex: entry.index, data: entry.data, code: code, message: message)
         return AppliedEntry(index: entry.index, term: entry.term, receipts: [], block: nil, rejected: rejected)
     }

@@ -8,6 +8,7 @@ import UnixSignals
 import TalonContracts
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
 import TalonRaft
 import TalonStore
 
@@ -64,10 +65,10 @@ public struct NodeConfig: Sendable, Codable {
         let room = fileLimit - reservedDescriptors
         guard let requested else { return max(16, min(defaultMaxConnections, room)) }
         guard requested >= 1 else {
-            throw NodeError("invalid_option", "--max-connections must be at least 1, got \(requested)")
+            throw NodeError(.invalidOption, "--max-connections must be at least 1, got \(requested)")
         }
         guard requested <= room else {
-            throw NodeError("invalid_option", "--max-connections \(requested) leaves too few file descriptors: the limit is "
+            throw NodeError(.invalidOption, "--max-connections \(requested) leaves too few file descriptors: the limit is "
                             + "\(fileLimit) and the node keeps \(reservedDescriptors) for its store, peers and logs "
                             + "(raise the hard limit, ulimit -Hn, or ask for at most \(max(0, room)))")
         }
@@ -170,7 +171,7 @@ public struct NodeServer: Sendable {
     static func address(_ text: String, _ what: String) throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
               colon > text.startIndex else {
-            throw NodeError("invalid_address", "\(what) must be host:port, got \(text.prefix(80))")
+            throw NodeError(.invalidAddress, "\(what) must be host:port, got \(text.prefix(80))")
         }
         return (String(text[..<colon]), port)
     }

@@ -2,6 +2,7 @@ public import NIOCore
 public import NIOPosix
 import Metrics
 import Synchronization
+import TalonProtocol
 public import TalonCrypto
 public import TalonLedger
 public import TalonRaft
@@ -136,7 +137,7 @@ public final class PeerTransport: Sendable {
 
     /// Counts a connection closed for what the peer sent, by code, in `/metrics`.
     static func refused(_ error: NodeError) {
-        Counter(label: "talon_peer_refused_total", dimensions: [("code", error.code)]).increment()
+        Counter(label: "talon_peer_refused_total", dimensions: [("code", error.code.name)]).increment()
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, slot: UInt64, deadline: Scheduled<Void>) async throws {

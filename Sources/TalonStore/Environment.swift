@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TalonProtocol
 
 /// An LMDB environment: a directory holding named tables, one writer at a time and any
 /// number of concurrent readers.
@@ -61,7 +62,7 @@ public final class Environment: @unchecked Sendable {
     /// - Throws: `StoreError.openFailed` when the directory cannot be created or opened.
     public init(path: String, tables names: [String], options: Options = Options()) throws(StoreError) {
         if let failure = Self.makeDirectories(path) {
-            throw StoreError("store_open_failed", "cannot create store directory \(path): \(failure)")
+            throw StoreError(.storeOpenFailed, "cannot create store directory \(path): \(failure)")
         }
         let env = try LMDB.openEnvironment(path: path, mapSize: options.initialMapSize, maxTables: names.count + 1,
                                                sync: options.sync, syncMeta: options.syncMeta)
@@ -177,7 +178,7 @@ public final class Environment: @unchecked Sendable {
             }
             throw LMDB.error(rc, "begin transaction")
         }
-        throw StoreError("store_error", "could not begin a transaction: the map kept being resized")
+        throw StoreError(.storeError, "could not begin a transaction: the map kept being resized")
     }
 
     private func grow() throws(StoreError) {

@@ -1,6 +1,7 @@
 // The one file that touches LMDB. Every pointer it gets from LMDB is copied into a Swift
 // array before the call returns, so nothing outlives its transaction.
 import CLMDB
+import TalonProtocol
 
 #if canImport(Glibc)
 import Glibc
@@ -23,11 +24,11 @@ enum LMDB {
 
     static func error(_ rc: Int32, _ what: String) -> StoreError {
         switch rc {
-        case MDB_MAP_FULL: StoreError("store_map_full", "\(what): \(message(rc))", status: rc)
-        case MDB_BAD_VALSIZE: StoreError("store_value_too_large", "\(what): \(message(rc))", status: rc)
+        case MDB_MAP_FULL: StoreError(.storeMapFull, "\(what): \(message(rc))", status: rc)
+        case MDB_BAD_VALSIZE: StoreError(.storeValueTooLarge, "\(what): \(message(rc))", status: rc)
         case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INVALID, MDB_VERSION_MISMATCH:
-            StoreError("store_corrupt", "\(what): \(message(rc))", status: rc)
-        default: StoreError("store_error", "\(what): \(message(rc))", status: rc)
+            StoreError(.storeCorrupt, "\(what): \(message(rc))", status: rc)
+        default: StoreError(.storeError, "\(what): \(message(rc))", status: rc)
         }
     }
 
@@ -36,7 +37,7 @@ enum LMDB {
     static func openEnvironment(path: String, mapSize: Int, maxTables: Int, sync: Bool, syncMeta: Bool = true) throws(StoreError) -> OpaquePointer {
         var env: OpaquePointer?
         try check(mdb_env_create(&env), "mdb_env_create")
-        guard let env else { throw StoreError("store_open_failed", "mdb_env_create returned no environment") }
+        guard let env else { throw StoreError(.storeOpenFailed, "mdb_env_create returned no environment") }
         do throws(StoreError) {
             try check(mdb_env_set_maxdbs(env, MDB_dbi(maxTables)), "mdb_env_set_maxdbs")
             try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
@@ -45,7 +46,7 @@ enum LMDB {
             if !sync { flags |= UInt32(MDB_NOSYNC) } else if !syncMeta { flags |= UInt32(MDB_NOMETASYNC) }
             let rc = mdb_env_open(env, path, flags, 0o600)
             if rc != 0 {
-                throw StoreError("store_open_failed", "cannot open store at \(path): \(message(rc))", status: rc)
+                throw StoreError(.storeOpenFailed, "cannot open store at \(path): \(message(rc))", status: rc)
             }
         } catch {
             mdb_env_close(env)

@@ -1,3 +1,5 @@
+import TalonProtocol
+
 /// A named table of an environment. Keys sort as unsigned bytes, shorter first on a tie.
 public struct Table: Sendable, Hashable {
     /// The table's name.
@@ -26,7 +28,7 @@ public final class Transaction {
     private var txn: OpaquePointer {
         get throws(StoreError) {
             guard let handle else {
-                throw StoreError("store_transaction_closed", "a transaction was used after its closure returned")
+                throw StoreError(.storeTransactionClosed, "a transaction was used after its closure returned")
             }
             return handle
         }
@@ -56,7 +58,7 @@ public final class Transaction {
         if rc == 0 { return }
         if rc == LMDB.mapFull { state.mapFull = true }
         if rc == LMDB.keyExist && append {
-            throw StoreError("store_not_appending", "append to \(table.name) with a key that does not sort last", status: rc)
+            throw StoreError(.storeNotAppending, "append to \(table.name) with a key that does not sort last", status: rc)
         }
         throw LMDB.error(rc, "put \(table.name)")
     }

@@ -4,10 +4,19 @@ import TalonCrypto
 import TalonGate
 import TalonLedger
 import TalonNode
+import TalonProtocol
 import TalonStore
 
-/// A failure the CLI reports as `error[code]: message` and exit status 1.
-struct CLIError: Error, CustomStringConvertible {
+/// A failure of the CLI itself, reported as `error[code]: message` and exit status 1.
+struct CLIError: CodedError {
+    let code: Code
+    let message: String
+    var description: String { "error[\(code)]: \(message)" }
+}
+
+/// A failure a node answered with: its code as the node sent it (a newer node may send one
+/// this build's registry lacks, so it stays text), reported like any other error.
+struct NodeFailure: Error, CustomStringConvertible {
     let code: String
     let message: String
     var description: String { "error[\(code)]: \(message)" }
@@ -23,18 +32,14 @@ func reportingErrors<R>(_ body: () async throws -> R) async throws -> R {
     do { return try await body() } catch { throw reported(error) }
 }
 
-/// Prints a Talon error as `error[code]: message` and turns it into exit status 1; passes
-/// anything else (argument errors, exit codes) on.
+/// Prints any Talon error (every one carries a registered code) or a node's failure as
+/// `error[code]: message` and turns it into exit status 1; passes anything else (argument
+/// errors, exit codes) on.
 private func reported(_ error: any Error) -> any Error {
     let (code, message): (String, String)
     switch error {
-    case let e as LedgerError: (code, message) = (e.code, e.message)
-    case let e as CryptoError: (code, message) = (e.code, e.message)
-    case let e as StoreError: (code, message) = (e.code, e.message)
-    case let e as NodeError: (code, message) = (e.code, e.message)
-    case let e as CLIError: (code, message) = (e.code, e.message)
-    case let e as GateError: (code, message) = (e.code, e.message)
-    case let e as QRError: (code, message) = (e.code, e.message)
+    case let e as any CodedError: (code, message) = (e.code.name, e.message)
+    case let e as NodeFailure: (code, message) = (e.code, e.message)
     default: return error
     }
     writeErr("error[\(code)]: \(message)\n")
@@ -71,7 +76,7 @@ func parseTime(_ text: String, _ field: String) throws -> Int64 {
         f.formatOptions = options
         if let d = f.date(from: text) { return Int64((d.timeIntervalSince1970 * 1000).rounded()) }
     }
-    throw CLIError(code: "invalid_argument", message: "\(field): expected milliseconds since the epoch or ISO 8601 like 2026-12-31T20:00:00Z, got '\(text)'")
+    throw CLIError(code: .invalidArgument, message: "\(field): expected milliseconds since the epoch or ISO 8601 like 2026-12-31T20:00:00Z, got '\(text)'")
 }
 
 /// Milliseconds since the epoch, now.
@@ -86,9 +91,9 @@ let defaultInputLimit = 256 << 20
 func readInput(_ path: String, limit: Int = defaultInputLimit) throws -> [UInt8] {
     let name = path == "-" ? "standard input" : path
     let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
-    guard fd >= 0 else { throw CLIError(code: "io_error", message: "cannot read \(path)") }
+    guard fd >= 0 else { throw CLIError(code: .ioError, message: "cannot read \(path)") }
     defer { if path != "-" { close(fd) } }
-    func tooLarge() -> CLIError { CLIError(code: "io_error", message: "\(name) is larger than \(limit) bytes") }
+    func tooLarge() -> CLIError { CLIError(code: .ioError, message: "\(name) is larger than \(limit) bytes") }
     var info = stat()
     if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > limit { throw tooLarge() }
     var bytes: [UInt8] = []
@@ -97,7 +102,7 @@ func readInput(_ path: String, limit: Int = defaultInputLimit) throws -> [UInt8]
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n < 0 {
             if errno == EINTR { continue }
-            throw CLIError(code: "io_error", message: "cannot read \(path)")
+            throw CLIError(code: .ioError, message: "cannot read \(path)")
         }
         if n == 0 { return bytes }
         if bytes.count + n > limit { throw tooLarge() }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TalonContracts
+import TalonProtocol
 
 struct ContractCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,7 +32,7 @@ struct ContractTest: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard let hook = Hook(rawValue: hook) else {
-                throw CLIError(code: "invalid_argument", message: "unknown hook '\(self.hook)'; one of "
+                throw CLIError(code: .invalidArgument, message: "unknown hook '\(self.hook)'; one of "
                                + Hook.allCases.map(\.rawValue).joined(separator: ", "))
             }
             let source = String(decoding: try readInput(file), as: UTF8.self)
@@ -68,7 +69,7 @@ struct ContractTest: ParsableCommand {
 
     private func readTable(_ path: String, _ what: String) throws -> [String: ContractValue] {
         guard case .table(let t) = try readJSON(path, what) else {
-            throw CLIError(code: "invalid_argument", message: "\(what): \(path) must hold a JSON object")
+            throw CLIError(code: .invalidArgument, message: "\(what): \(path) must hold a JSON object")
         }
         return t
     }
@@ -78,7 +79,7 @@ struct ContractTest: ParsableCommand {
 func readJSON(_ path: String, _ what: String) throws -> ContractValue {
     let bytes = try readInput(path)
     do { return try JSONDecoder().decode(ContractValue.self, from: Data(bytes)) } catch {
-        throw CLIError(code: "invalid_argument", message: "\(what): \(path) is not JSON of integers, strings, booleans, objects and arrays")
+        throw CLIError(code: .invalidArgument, message: "\(what): \(path) is not JSON of integers, strings, booleans, objects and arrays")
     }
 }
 
@@ -89,7 +90,7 @@ func contractInput(_ value: ContractValue) throws -> ContractContext {
 
 /// A contract error as JSON.
 private struct ErrorJSON: Encodable {
-    let code: String
+    let code: Code
     let message: String
     let line: Int?
     let instructions: Int64

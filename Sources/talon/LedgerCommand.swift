@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
 
 struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,11 +39,11 @@ struct LedgerCommand: ParsableCommand {
                             admitted.append((line, envelope))
                         } catch {
                             refused += 1
-                            printJSON(AppendLine(line: line, hash: envelope.hash.hex, error: error.code, message: error.message))
+                            printJSON(AppendLine(line: line, hash: envelope.hash.hex, error: error.code.name, message: error.message))
                         }
                     case .failure(let error):
                         refused += 1
-                        printJSON(AppendLine(line: line, error: error.code, message: error.message))
+                        printJSON(AppendLine(line: line, error: error.code.name, message: error.message))
                     }
                 }
                 var blocks = 0
@@ -79,7 +80,7 @@ struct LedgerCommand: ParsableCommand {
                 printJSON(VerifyOutput(report: report, seconds: Date().timeIntervalSince(started)))
                 if let f = report.failure {
                     let at = f.leaf.map { " (envelope at leaf \($0))" } ?? ""
-                    throw CLIError(code: "verify_failed", message: "block \(f.height)\(at): \(f.message)")
+                    throw CLIError(code: .verifyFailed, message: "block \(f.height)\(at): \(f.message)")
                 }
             }
         }
@@ -100,7 +101,7 @@ struct LedgerCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard let block = try LedgerStore.open(store.store).block(height: height) else {
-                    throw CLIError(code: "not_found", message: "no block \(height)")
+                    throw CLIError(code: .notFound, message: "no block \(height)")
                 }
                 printJSON(block, pretty: true)
             }
@@ -113,9 +114,9 @@ struct LedgerCommand: ParsableCommand {
         @Argument var hash: String
         func run() throws {
             try reportingErrors {
-                guard let digest = Digest(hex: hash) else { throw CLIError(code: "invalid_argument", message: "expected 64 lowercase hex digits") }
+                guard let digest = Digest(hex: hash) else { throw CLIError(code: .invalidArgument, message: "expected 64 lowercase hex digits") }
                 guard let r = try LedgerStore.open(store.store).record(hash: digest) else {
-                    throw CLIError(code: "not_found", message: "no envelope \(hash)")
+                    throw CLIError(code: .notFound, message: "no envelope \(hash)")
                 }
                 printJSON(r, pretty: true)
             }
@@ -128,7 +129,7 @@ enum LedgerStore {
     /// Opens an existing store.
     static func open(_ path: String) throws -> Ledger {
         guard FileManager.default.fileExists(atPath: path + "/data.mdb") else {
-            throw CLIError(code: "not_found", message: "no ledger store at \(path)")
+            throw CLIError(code: .notFound, message: "no ledger store at \(path)")
         }
         return try Ledger(existingAt: path)
     }

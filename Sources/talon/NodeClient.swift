@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import TalonLedger
+import TalonProtocol
 
 /// Talks to a cluster's HTTP API, trying the given nodes in turn: a node that is down, or
 /// answers 503 (no leader yet, a leader change), is skipped for the next, for a few rounds.
@@ -15,7 +16,7 @@ struct NodeClient {
 
     init(nodes: [String]) throws {
         let urls = nodes.flatMap { $0.split(separator: ",") }.map { Self.normalize(String($0)) }
-        guard !urls.isEmpty else { throw CLIError(code: "no_node", message: "give --node URL (or --genesis to use its members' API addresses)") }
+        guard !urls.isEmpty else { throw CLIError(code: .noNode, message: "give --node URL (or --genesis to use its members' API addresses)") }
         self.nodes = urls
         client = HTTPClient.shared
     }
@@ -35,9 +36,9 @@ struct NodeClient {
     }
 
     /// Sends `body` to `path` (GET when nil) and returns the answer's bytes; a problem answer
-    /// becomes a `CLIError` with its code.
+    /// becomes a `NodeFailure` with its code.
     func call(_ path: String, body: [UInt8]? = nil) async throws -> [UInt8] {
-        var lastError: any Error = CLIError(code: "unreachable", message: "no node answered")
+        var lastError: any Error = CLIError(code: .unreachable, message: "no node answered")
         for round in 0..<rounds {
             for node in nodes {
                 var request = HTTPClientRequest(url: node + path)
@@ -52,13 +53,13 @@ struct NodeClient {
                     if response.status == .ok { return bytes }
                     let problem = (try? JSONDecoder().decode(ProblemText.self, from: Data(bytes)))
                         ?? ProblemText(code: "http_\(response.status.code)", detail: String(decoding: bytes.prefix(200), as: UTF8.self))
-                    let error = CLIError(code: problem.code, message: "\(node): \(problem.detail)")
+                    let error = NodeFailure(code: problem.code, message: "\(node): \(problem.detail)")
                     guard response.status == .serviceUnavailable else { throw error }
                     lastError = error
-                } catch let error as CLIError {
+                } catch let error as NodeFailure {
                     throw error
                 } catch {
-                    lastError = CLIError(code: "unreachable", message: "\(node): \(error)")
+                    lastError = CLIError(code: .unreachable, message: "\(node): \(error)")
                 }
             }
             try await Task.sleep(for: .milliseconds(200 * (round + 1)))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
 
 struct OpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,7 +46,7 @@ struct SigningOptions: ParsableArguments {
             writeOut(Array(answer))
             let outcome = try JSONDecoder().decode(SubmitOutcome.self, from: Data(answer))
             guard outcome.result == "ok" else {
-                throw CLIError(code: outcome.result, message: "the ledger recorded the envelope as rejected at height \(outcome.height)")
+                throw NodeFailure(code: outcome.result, message: "the ledger recorded the envelope as rejected at height \(outcome.height)")
             }
         }
     }
@@ -134,7 +135,7 @@ struct IssueOp: AsyncParsableCommand {
                     TicketSpec(ticketID: "\(prefix)-\($0)", section: section, seat: "\($0)", faceValue: faceValue, holder: h)
                 }
             } else {
-                throw CLIError(code: "invalid_argument", message: "give --tickets FILE, or --count, --prefix, --holder and --face-value")
+                throw CLIError(code: .invalidArgument, message: "give --tickets FILE, or --count, --prefix, --holder and --face-value")
             }
             try await signing.emit(.issue(IssueTickets(eventID: eventId, tickets: specs)))
         }

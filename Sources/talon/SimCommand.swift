@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import TalonProtocol
 import TalonRaft
 
 struct SimCommand: ParsableCommand {
@@ -71,12 +72,12 @@ struct RaftSim: ParsableCommand {
                     continue
                 }
                 report(console, v, nodes: r.nodes)
-                throw CLIError(code: "sim_violation", message: "seed \(v.seed): \(v.kind.rawValue) after \(done) seeds")
+                throw CLIError(code: .simViolation, message: "seed \(v.seed): \(v.kind.rawValue) after \(done) seeds")
             }
             if done % 10_000 < batch || done == seeds { summary(console, done, total, failed: failed.count, since: start) }
         }
         if !failed.isEmpty {
-            throw CLIError(code: "sim_violation", message: "\(failed.count) of \(seeds) seeds failed: "
+            throw CLIError(code: .simViolation, message: "\(failed.count) of \(seeds) seeds failed: "
                            + failed.map { "\($0.seed) \($0.kind.rawValue)" }.joined(separator: ", "))
         }
     }

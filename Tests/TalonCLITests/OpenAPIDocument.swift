@@ -94,6 +94,11 @@ struct OpenAPIDocument: Sendable {
     /// The problem codes a response lists (`x-problem-codes`).
     func problemCodes(of response: YAMLNode) -> [String] { response["x-problem-codes"]?.list?.compactMap(\.scalar) ?? [] }
 
+    /// The `enum` of schema `name` under `components/schemas`.
+    func enumeration(_ name: String) -> [String]? {
+        root["components"]?["schemas"]?[name]?["enum"]?.list?.compactMap(\.scalar)
+    }
+
     /// The HTTP status the `Problem` schema gives a code (its `x-problem-codes` map).
     func problemStatus(_ code: String) -> Int? {
         root["components"]?["schemas"]?["Problem"]?["x-problem-codes"]?[code]?.scalar.flatMap { Int($0) }

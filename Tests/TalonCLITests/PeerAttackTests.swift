@@ -3,6 +3,7 @@ import Testing
 import TalonCrypto
 import TalonLedger
 import TalonNode
+import TalonProtocol
 import TalonRaft
 import TalonTestSupport
 #if canImport(Glibc)
@@ -204,7 +205,7 @@ extension ClusterTests {
                 Issue.record("expected per-envelope outcomes, got \(String(describing: reply))\n\(c.logs())")
                 return
             }
-            #expect(outcomes.map { $0.rejection?.code } == ["bad_signature"])
+            #expect(outcomes.map { $0.rejection?.code } == [.badSignature])
 
             let hash = Hex.encode(forged.hash.bytes)
             for i in [1, 2] {

@@ -49,7 +49,7 @@ final class GateFixture {
         let e = Envelope(chainID: genesis.genesis.chainID, nonce: nonce, operation: op, signedBy: key)
         try e.admit(chainID: ledger.chainID)
         let result = try ledger.apply([e], timestamp: clock).receipts[0].result
-        guard result == "ok" else { throw GateError("fixture", "\(op.kind.name): \(result)") }
+        guard result == "ok" else { throw FixtureFailure(description: "\(op.kind.name): \(result)") }
         return result
     }
 
@@ -83,4 +83,9 @@ struct Missing: Error {}
 func require<T>(_ v: T?) throws -> T {
     guard let v else { throw Missing() }
     return v
+}
+
+/// A fixture operation the ledger did not apply.
+struct FixtureFailure: Error, CustomStringConvertible {
+    let description: String
 }

@@ -3,6 +3,7 @@ import Testing
 import TalonCrypto
 @testable import TalonGate
 @testable import TalonLedger
+import TalonProtocol
 import TalonRaft
 
 /// Every verdict a gate gives, decided offline from a snapshot of a real ledger.
@@ -18,12 +19,12 @@ import TalonRaft
 
     @Test func aValidPassIsAdmittedOnceAndRecordedBeforeTheAnswer() throws {
         let v = try gate.scan(try f.pass("T1"), at: Self.now)
-        #expect(v.decision == .admit && v.code == "admitted" && v.section == "A" && v.seat == "T1" && v.holder == f.alice.publicKey)
+        #expect(v.decision == .admit && v.code == .admitted && v.section == "A" && v.seat == "T1" && v.holder == f.alice.publicKey)
         let recorded = try require(try gate.store.admission("T1"))
         #expect(recorded.sequence == 0 && recorded.scannedAt == Self.now && recorded.holder == f.alice.publicKey)
         #expect(recorded.nonce != 0 && recorded.uploaded == nil)
         let again = try gate.scan(try f.pass("T1", at: Self.now + 30_000), at: Self.now + 30_000)
-        #expect(again.decision == .deny && again.code == "already_redeemed")
+        #expect(again.decision == .deny && again.code == .alreadyRedeemed)
         #expect(again.redeemedAt == Self.now && again.redeemedGate == "North")
         #expect(again.message.hasSuffix("(North), 2030-03-17 17:47:40 UTC"), "\(again.message)")
         #expect(Verdict.utc(0) == "1970-01-01 00:00:00 UTC" && Verdict.utc(951_782_400_000) == "2000-02-29 00:00:00 UTC")
@@ -41,11 +42,11 @@ import TalonRaft
             + (try gate.scan(image: Array("not an image".utf8), at: t + 4000))
         _ = try gate.check(try f.pass("T5"), at: t)   // a check is not a scan: not logged
         let (log, counts) = try gate.store.scanLog(limit: 10)
-        #expect(log.map(\.code) == ["admitted", "already_redeemed", "void", "malformed", "no_code"])
-        #expect(log.map(\.code) == verdicts.map(\.code) && log.map(\.message) == verdicts.map(\.message))
+        #expect(log.map(\.code) == ["admitted", "already_redeemed", "ticket_void", "malformed", "no_code"])
+        #expect(log.map(\.code) == verdicts.map(\.code.name) && log.map(\.message) == verdicts.map(\.message))
         #expect(log.map(\.scannedAt) == [t, t + 1000, t + 2000, t + 3000, t + 4000])
         #expect(log.map(\.decision) == [.admit, .deny, .deny, .deny, .deny] && log.map(\.ticketID) == ["T1", "T1", "T3", nil, nil])
-        #expect(counts == ["admitted": 1, "already_redeemed": 1, "void": 1, "malformed": 1, "no_code": 1])
+        #expect(counts == ["admitted": 1, "already_redeemed": 1, "ticket_void": 1, "malformed": 1, "no_code": 1])
         let (denied, _) = try gate.store.scanLog(limit: 2, deniedOnly: true)
         #expect(denied.map(\.code) == ["malformed", "no_code"], "the latest two denials, oldest first")
 
@@ -55,14 +56,14 @@ import TalonRaft
         let after = try gate.store.scanLog(limit: 10).recent
         #expect(earlier?.scannedAt == t && after.count == 5)
         // A long message is kept to its first 1,024 bytes, cut characters repaired.
-        let long = ScanRecord(.deny("malformed", String(repeating: "€", count: 2000)), at: t)
+        let long = ScanRecord(.deny(.malformed, String(repeating: "€", count: 2000)), at: t)
         let stored = try ScanRecord(bytes: long.bytes)
         #expect(long.message.utf8.count <= ScanRecord.messageBytes + 2 && long.message.utf8.count > 1000 && stored == long)
     }
 
     @Test func aDirectoryWithoutASnapshotIsReportedNotCreated() throws {
         let missing = f.dir + "/no-such-gate"
-        #expect(throws: GateError("gate_not_synced", "")) { try Gate(dir: missing) }
+        #expect(throws: GateError(.gateNotSynced, "")) { try Gate(dir: missing) }
         #expect(!FileManager.default.fileExists(atPath: missing), "a mistyped directory is not created")
     }
 
@@ -71,52 +72,76 @@ import TalonRaft
         for (offset, admitted) in [(-2 * w, false), (-w, true), (0, true), (w, true), (2 * w, false)] {
             let (v, _) = try gate.check(try f.pass("T1", at: Self.now + offset), at: Self.now)
             #expect((v.decision == .admit) == admitted, "pass made \(offset / 1000) s from the gate's time: \(v)")
-            if !admitted { #expect(v.code == "expired_window") }
+            if !admitted { #expect(v.code == .expiredWindow) }
         }
         let (screenshot, _) = try gate.check(try f.pass("T1", at: Self.now - 5 * 60_000), at: Self.now)
-        #expect(screenshot.code == "expired_window" && screenshot.message.contains("screenshot"))
+        #expect(screenshot.code == .expiredWindow && screenshot.message.contains("screenshot"))
     }
 
     @Test func everyDenyCodeForWhatTheSnapshotKnows() throws {
-        func code(_ id: String, holder: SigningKey? = nil, at: Int64 = GateRulesTests.now, certificate: OwnershipCertificate? = nil) throws -> String {
+        func code(_ id: String, holder: SigningKey? = nil, at: Int64 = GateRulesTests.now, certificate: OwnershipCertificate? = nil) throws -> Code {
             try gate.scan(try f.pass(id, holder: holder, at: at, certificate: certificate), at: at).code
         }
-        #expect(try code("T3") == "void")
+        #expect(try code("T3") == .ticketVoid)
         let used = try gate.scan(try f.pass("T4"), at: Self.now)
-        #expect(used.code == "already_redeemed" && used.redeemedGate == "South" && used.redeemedAt == GateFixture.doors + 5)
-        #expect(try code("VIP1") == "wrong_zone")
-        #expect(try code("X1") == "wrong_event")
-        #expect(try code("T6", at: GateFixture.doors - 10 * 60_000) == "too_early")
+        #expect(used.code == .alreadyRedeemed && used.redeemedGate == "South" && used.redeemedAt == GateFixture.doors + 5)
+        #expect(try code("VIP1") == .wrongZone)
+        #expect(try code("X1") == .wrongEvent)
+        #expect(try code("T6", at: GateFixture.doors - 10 * 60_000) == .tooEarly)
         // T2 went to bob before the sync: alice's certificate from before is superseded.
         var old = try f.certificate("T2")
         old.holder = f.alice.publicKey; old.sequence = 0; old.height = 5
         old.signature = f.node.sign(OwnershipCertificate.signedBytes(ticketID: "T2", eventID: "E1", holder: f.alice.publicKey, sequence: 0,
                                                                      height: 5, genesisHash: f.genesis.hash))
-        #expect(try code("T2", certificate: old) == "superseded")
-        #expect(try code("T2", holder: f.bob) == "admitted")
-        #expect(try gate.scan("TP1:AAAA", at: Self.now).code == "malformed")
+        #expect(try code("T2", certificate: old) == .superseded)
+        #expect(try code("T2", holder: f.bob) == .admitted)
+        #expect(try gate.scan("TP1:AAAA", at: Self.now).code == .malformed)
+    }
+
+    /// One pass for each rule: together they give exactly the registry's verdict codes, and
+    /// what the ledger decided about a ticket carries the ledger's own code.
+    @Test func theVerdictsAreTheRegistrysVerdictCodes() throws {
+        func check(_ id: String, _ gate: Gate? = nil, holder: SigningKey? = nil, at: Int64 = GateRulesTests.now,
+                   certificate: OwnershipCertificate? = nil) throws -> Code {
+            try (gate ?? self.gate).check(try f.pass(id, holder: holder, at: at, certificate: certificate), at: GateRulesTests.now).0.code
+        }
+        try f.run(.issue(IssueTickets(eventID: "E1", tickets: [TicketSpec(ticketID: "LATE", section: "A", seat: "9", faceValue: 1, holder: f.alice.publicKey)])), f.issuer)
+        var old = try f.certificate("T2")
+        old.holder = f.alice.publicKey; old.sequence = 0; old.height = 5
+        old.signature = f.node.sign(OwnershipCertificate.signedBytes(ticketID: "T2", eventID: "E1", holder: f.alice.publicKey, sequence: 0,
+                                                                     height: 5, genesisHash: f.genesis.hash))
+        let cancelled = try f.syncGate("e3", event: "E3")
+        let seen: [Code] = [
+            try check("T1"), try gate.check("hello", at: Self.now).0.code, try gate.check(image: Array("no image".utf8), at: Self.now)[0].code,
+            try check("T1", holder: f.bob), try check("X1"), try check("T1", at: Self.now - 5 * 60_000), try check("LATE"),
+            try check("T2", certificate: old), try check("T3"), try check("R1", cancelled), try check("T4"), try check("R2", cancelled),
+            try gate.check(try f.pass("T5", at: GateFixture.doors - 60_000), at: GateFixture.doors - 60_000).0.code, try check("VIP1"),
+        ]
+        #expect(Set(seen) == Set(Code.verdicts) && seen.count == Code.verdicts.count, "one code per rule: \(seen)")
+        #expect(seen.filter { $0.uses.contains(.result) } == [.unknownTicket, .superseded, .ticketVoid, .ticketRefunded,
+                                                              .alreadyRedeemed, .eventCancelled, .wrongZone])
     }
 
     /// E3 was cancelled and R1 refunded before its gate synced.
     @Test func aCancelledEventsTicketsAreRefusedAndRefundedOnesSaySo() throws {
         let cancelled = try f.syncGate("e3", event: "E3")
-        #expect(try cancelled.scan(try f.pass("R1"), at: Self.now).code == "refunded")
+        #expect(try cancelled.scan(try f.pass("R1"), at: Self.now).code == .ticketRefunded)
         let v = try cancelled.scan(try f.pass("R2"), at: Self.now)
-        #expect(v.code == "event_cancelled" && v.decision == .deny)
-        #expect(try gate.scan(try f.pass("R2"), at: Self.now).code == "wrong_event", "E1's gate")
+        #expect(v.code == .eventCancelled && v.decision == .deny)
+        #expect(try gate.scan(try f.pass("R2"), at: Self.now).code == .wrongEvent, "E1's gate")
     }
 
     @Test func forgeriesAreDenied() throws {
         // Someone else signs alice's pass.
-        #expect(try gate.scan(try f.pass("T1", holder: f.bob), at: Self.now).code == "forged")
+        #expect(try gate.scan(try f.pass("T1", holder: f.bob), at: Self.now).code == .forged)
         // A certificate signed by a key that is not a node.
         let c = try f.certificate("T1"), mallory = SigningKey.generate()
         let fake = OwnershipCertificate(ticket: try require(try f.ledger.ticket("T1")), height: c.height, node: "n1", key: mallory, genesis: f.genesis)
-        #expect(try gate.scan(try f.pass("T1", certificate: fake), at: Self.now).code == "forged")
+        #expect(try gate.scan(try f.pass("T1", certificate: fake), at: Self.now).code == .forged)
         // Mallory certifies herself as the holder at the current sequence.
         var mine = c
         mine.holder = mallory.publicKey
-        #expect(try gate.scan(try f.pass("T1", holder: mallory, certificate: mine), at: Self.now).code == "forged")
+        #expect(try gate.scan(try f.pass("T1", holder: mallory, certificate: mine), at: Self.now).code == .forged)
         #expect(try gate.store.admission("T1") == nil, "nothing was admitted")
     }
 
@@ -126,15 +151,15 @@ import TalonRaft
         let aliceBefore = try f.pass("T6")
         try f.run(.transfer(Transfer(ticketID: "T6", to: f.bob.publicKey)), f.alice)
         let early = GateFixture.doors - 60_000
-        #expect(try gate.scan(try f.pass("T6", holder: f.bob, at: early), at: early).code == "too_early", "the gate learns even before doors")
-        #expect(try gate.scan(aliceBefore, at: Self.now).code == "superseded")
-        #expect(try gate.scan(try f.pass("T6", holder: f.bob), at: Self.now).code == "admitted")
+        #expect(try gate.scan(try f.pass("T6", holder: f.bob, at: early), at: early).code == .tooEarly, "the gate learns even before doors")
+        #expect(try gate.scan(aliceBefore, at: Self.now).code == .superseded)
+        #expect(try gate.scan(try f.pass("T6", holder: f.bob), at: Self.now).code == .admitted)
     }
 
     @Test func aTicketIssuedAfterTheSyncIsUnknown() throws {
         try f.run(.issue(IssueTickets(eventID: "E1", tickets: [TicketSpec(ticketID: "LATE", section: "A", seat: "9", faceValue: 1, holder: f.alice.publicKey)])), f.issuer)
         let v = try gate.scan(try f.pass("LATE"), at: Self.now)
-        #expect(v.code == "unknown_ticket" && v.message.contains("sync the gate again"))
+        #expect(v.code == .unknownTicket && v.message.contains("sync the gate again"))
     }
 
     /// Two gates admit the same ticket offline; their uploads give the ledger one redeem and
@@ -165,17 +190,17 @@ import TalonRaft
     @Test func theStoreRefusesSnapshotsAndAnswersItCannotKeep() throws {
         let info = gate.store.info
         let other = try f.ledger.tickets(event: "E2").tickets
-        #expect(throws: GateError("invalid_snapshot", "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: other) }
+        #expect(throws: GateError(.invalidSnapshot, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: other) }
         var long = try f.ledger.tickets(event: "E1").tickets
         long[0].seat = String(repeating: "s", count: Limits.textBytes + 1)
-        #expect(throws: GateError("invalid_snapshot", "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: long) }
+        #expect(throws: GateError(.invalidSnapshot, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: long) }
         #expect(try gate.store.ticketCount() == 7, "the snapshot is unchanged")
 
         #expect(try gate.scan(try f.pass("T1"), at: Self.now).decision == .admit)
         var asSouth = info
         asSouth.gate = try require(info.gates.first { $0.key == f.south.publicKey })
         let tickets = try f.ledger.tickets(event: "E1").tickets
-        #expect(throws: GateError("gate_pending_admissions", "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: asSouth, tickets: tickets) }
+        #expect(throws: GateError(.gatePendingAdmissions, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: asSouth, tickets: tickets) }
         try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: tickets)   // the same gate may sync again
 
         try gate.store.markUploaded(["T1": String(repeating: "x", count: 65)])
@@ -205,7 +230,7 @@ import TalonRaft
         }
         for p in payloads {
             let (v, _) = try gate.check(p, at: Self.now)
-            #expect(v.decision == .deny && ["malformed", "forged", "wrong_event", "unknown_ticket", "superseded", "expired_window"].contains(v.code),
+            #expect(v.decision == .deny && [Code.malformed, .forged, .wrongEvent, .unknownTicket, .superseded, .expiredWindow].contains(v.code),
                     "\(p.prefix(80)): \(v)")
         }
         #expect(try gate.check(valid, at: Self.now).0.decision == .admit, "the unchanged pass still admits")
@@ -216,7 +241,7 @@ import TalonRaft
                                                                          height: .max, genesisHash: f.genesis.hash))
         for window in [UInt64.max, UInt64.max - 1, 0] {
             let p = try Pass(certificate: extreme, window: window, holder: f.alice, chainID: f.genesis.genesis.chainID).text(members: ["n1"])
-            #expect(try gate.check(p, at: Self.now).0.code == "expired_window")
+            #expect(try gate.check(p, at: Self.now).0.code == .expiredWindow)
         }
         for now in [Int64.min, -1, 0, Int64.max] {
             #expect(try gate.check(valid, at: now).0.decision == .deny, "at \(now)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TalonGate
+import TalonProtocol
 import TalonRaft  // SplitMix64: every run sees the same bytes and noise
 
 /// QR codes out (libqrencode, PNG via stb, SVG, terminal) and back in (stb, zbar), checked
@@ -20,7 +21,7 @@ import TalonRaft  // SplitMix64: every run sees the same bytes and noise
             let found = try QRScanner.decode(imageBytes: bytes)
             #expect(found.isEmpty, "\(what): found \(found)")
         } catch {
-            #expect(error.code == "image_unreadable", "\(what): \(error)")
+            #expect(error.code == .imageUnreadable, "\(what): \(error)")
         }
     }
 
@@ -193,7 +194,7 @@ import TalonRaft  // SplitMix64: every run sees the same bytes and noise
         for (width, height) in [(100_000, 100_000), (8193, 1), (1, 9000), (0x7FFF_FFFF, 0x7FFF_FFFF), (8192, 8192)] {
             let bytes = Self.pngHeader(width: UInt32(width), height: UInt32(height))
             let error = #expect(throws: QRError.self) { try ImageCodec.decodeGray(bytes) }
-            #expect(error?.code == "image_unreadable")
+            #expect(error?.code == .imageUnreadable)
             Self.expectUnreadableOrEmpty(bytes, "PNG declaring \(width)×\(height)")
         }
     }

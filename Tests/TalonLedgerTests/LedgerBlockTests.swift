@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
 
 @Suite struct LedgerBlockTests {
     @Test func blocksChainFromTheGenesisHash() throws {
@@ -161,7 +162,7 @@ import TalonLedger
             #expect(MerkleVerifier.verifyConsistency(oldSize: old.treeSize, newSize: last.treeSize, oldRoot: old.treeRoot, newRoot: last.treeRoot, proof: proof))
             #expect(try f.ledger.treeRoot(size: old.treeSize) == old.treeRoot)
         }
-        #expect(throws: LedgerError("proof_out_of_range")) { try f.ledger.inclusionProof(leaf: last.treeSize, treeSize: last.treeSize) }
+        #expect(throws: LedgerError(.proofOutOfRange)) { try f.ledger.inclusionProof(leaf: last.treeSize, treeSize: last.treeSize) }
     }
 
     @Test func verifyPassesOnAnHonestLedger() throws {

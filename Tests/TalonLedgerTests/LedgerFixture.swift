@@ -1,6 +1,8 @@
 import Foundation
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
+import Testing
 
 /// A fresh ledger in a temporary directory with an admin and one genesis issuer.
 final class LedgerFixture {
@@ -33,12 +35,18 @@ final class LedgerFixture {
         return Envelope(chainID: chainID, nonce: explicit ?? nonce, operation: op, signedBy: key)
     }
 
-    /// Admits and applies envelopes as one block; returns each result code.
+    /// Admits and applies envelopes as one block; returns each result code. Every result
+    /// must be a code of `Code.results` (docs/openapi.yaml's `ReasonCode`): each test that
+    /// applies envelopes here checks it for whatever it drives apply into.
     @discardableResult
-    func apply(_ envelopes: [Envelope]) throws -> [String] {
+    func apply(_ envelopes: [Envelope], sourceLocation: SourceLocation = #_sourceLocation) throws -> [String] {
         for e in envelopes { try e.admit(chainID: ledger.chainID) }
         clock += 1000
-        return try ledger.apply(envelopes, timestamp: clock).receipts.map(\.result)
+        let results = try ledger.apply(envelopes, timestamp: clock).receipts.map(\.result)
+        for result in results {
+            #expect(Code(rawValue: result)?.uses.contains(.result) == true, "\(result) is not a result code", sourceLocation: sourceLocation)
+        }
+        return results
     }
 
     /// Signs and applies one operation; returns its result code.

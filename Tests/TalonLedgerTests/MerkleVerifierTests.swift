@@ -3,6 +3,7 @@
 import Testing
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
 import TalonRaft
 
 @Suite("Merkle verifier edge cases")
@@ -82,10 +83,10 @@ struct MerkleVerifierTests {
     func errors() throws {
         let e = MerkleError.nodeMissing(level: 3, index: 7)
         #expect(e == MerkleError.nodeMissing)
-        #expect(e.code == "merkle_node_missing")
+        #expect(e.code == .merkleNodeMissing)
         #expect(e.description == "merkle_node_missing: no stored Merkle node at level 3, index 7")
         #expect(MerkleError.nodeCorrupt(level: 0, index: 1, "short value") == MerkleError.nodeCorrupt)
-        #expect(MerkleError.proofOutOfRange.code == "proof_out_of_range")
+        #expect(MerkleError.proofOutOfRange.code.name == "proof_out_of_range")
         #expect(MerkleError.proofOutOfRange != MerkleError.nodeMissing)
         #expect(Set([e, MerkleError.nodeMissing]).count == 1)
 

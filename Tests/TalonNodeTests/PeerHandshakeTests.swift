@@ -2,6 +2,7 @@ import Testing
 import TalonCrypto
 import TalonLedger
 import TalonNode
+import TalonProtocol
 import TalonRaft
 import TalonTestSupport
 
@@ -241,6 +242,7 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
         let bodies: [[UInt8]] = [
             [], [9, 0], [6] + [UInt8](repeating: 0, count: 71),   // empty, unknown type, short auth
             [3, 1, 99], [4, 0, 0], [5, 0, 0, 0, 0, 0, 0, 0, 1, 7],  // broken Raft, forward, reply
+            [5, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 5] + Array("bogus".utf8) + [0, 0],  // a failure with an unregistered code
         ]
         for body in bodies {
             #expect(throws: NodeError.malformedFrame, "\(body.prefix(4))") { _ = try PeerFrame(bytes: body) }
@@ -264,7 +266,14 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
             .auth(node: 2, signature: try #require(key).sign([9])),
             .raft(Message(kind: .append, from: 1, to: 2, term: 3, logTerm: 2, index: 4,
                           entries: [Entry(term: 3, index: 5, data: [1, 2, 3])], commit: 4)),
+            .forwardReply(request: 7, .failed(NodeError.noLeader.with("elections"))),
+            .forwardReply(request: 8, .outcomes([.rejected(LedgerError.badSignature)])),
         ]
         for f in frames { #expect(try PeerFrame(bytes: f.bytes) == f) }
+        guard case .forwardReply(_, .failed(let e)) = try PeerFrame(bytes: frames[2].bytes) else {
+            Issue.record("not a failure")
+            return
+        }
+        #expect(e.code == .noLeader && e.message == "elections", "the code travels by its registered name")
     }
 }

@@ -5,6 +5,7 @@ import Testing
 import TalonCrypto
 import TalonLedger
 import TalonNode
+import TalonProtocol
 import TalonRaft
 
 /// Runs `body`, failing if it takes longer than `seconds`.
@@ -130,7 +131,7 @@ struct PeerTransportTests {
         let receipts: [EnvelopeOutcome] = [.receipt(Receipt(leaf: 7, height: 3, position: 0, result: "ok")),
                                            .rejected(LedgerError.badSignature.with("signature does not verify"))]
         c.transports[1]?.send(.forwardReply(request: 42, .outcomes(receipts)), to: 2)
-        c.transports[1]?.send(.forwardReply(request: 43, .failed(NodeError("not_leader", "try n3"))), to: 2)
+        c.transports[1]?.send(.forwardReply(request: 43, .failed(NodeError(.notLeader, "try n3"))), to: 2)
         let in2 = try #require(c.transports[2]).incoming
         guard case .forwardReply(1, 42, .outcomes(let got)) = try await within(10, "reply at 2", { try await receiveForward(in2) }) else {
             Issue.record("expected receipts for request 42")
@@ -141,7 +142,7 @@ struct PeerTransportTests {
             Issue.record("expected a failure for request 43")
             return
         }
-        #expect(error.code == "not_leader" && error.message == "try n3")
+        #expect(error.code == .notLeader && error.message == "try n3")
         await c.stopAll()
     }
 

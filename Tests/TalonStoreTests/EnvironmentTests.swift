@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TalonStore
+import TalonProtocol
 
 /// A fresh directory under the system temp dir, removed by `cleanup()`.
 struct TempDir: ~Copyable {
@@ -271,6 +272,6 @@ private struct Point: StoreValue, Equatable {
         let env = try Environment(path: dir.path, tables: ["t"])
         var kept: Transaction?
         try env.read { txn in kept = txn }
-        #expect(throws: StoreError("store_transaction_closed", "")) { try kept?.get(env.table("t"), [1]) }
+        #expect(throws: StoreError(.storeTransactionClosed, "")) { try kept?.get(env.table("t"), [1]) }
     }
 }

@@ -1,5 +1,6 @@
 public import TalonCrypto
 public import TalonLedger
+import TalonProtocol
 
 /// A holder's rotating pass: the node's ownership certificate and the holder's signature over
 /// it and one 30-second window, so a gate can check offline both who holds the ticket and that
@@ -64,13 +65,13 @@ public struct Pass: Hashable, Sendable {
     /// - Throws: `GateError` `pass_unencodable` when an id is too long or the node is not a member.
     public func bytes(members: [String]) throws(GateError) -> [UInt8] {
         guard let node = members.firstIndex(of: certificate.node), node < 256 else {
-            throw GateError("pass_unencodable", "node \(certificate.node) is not among the first 256 genesis members")
+            throw GateError(.passUnencodable, "node \(certificate.node) is not among the first 256 genesis members")
         }
         var w = ByteWriter(capacity: 256)
         w.u8(Self.version)
         for id in [certificate.ticketID, certificate.eventID] {
             let b = Array(id.utf8)
-            guard (1...Limits.idBytes).contains(b.count) else { throw GateError("pass_unencodable", "an id of \(b.count) bytes: ids are 1 to \(Limits.idBytes) bytes") }
+            guard (1...Limits.idBytes).contains(b.count) else { throw GateError(.passUnencodable, "an id of \(b.count) bytes: ids are 1 to \(Limits.idBytes) bytes") }
             w.u8(UInt8(b.count)); w.raw(b)
         }
         w.key(certificate.holder)

@@ -1,5 +1,6 @@
 // The only Swift file that touches stb (stb_image, stb_image_write).
 import CStb
+import TalonProtocol
 
 /// Grayscale PNG encoding and image decoding (PNG and JPEG only) to 8-bit grayscale, for QR
 /// codes going out and photos of them coming in.
@@ -15,10 +16,10 @@ public enum ImageCodec {
     ///   does not match `gray.count`, or stb cannot write the PNG.
     public static func png(width: Int, height: Int, gray: [UInt8]) throws(QRError) -> [UInt8] {
         guard width > 0, height > 0, width <= maxDimension, height <= maxDimension else {
-            throw QRError("image_write_failed", "cannot write a \(width)×\(height) PNG: each side must be 1 to \(maxDimension) pixels")
+            throw QRError(.imageWriteFailed, "cannot write a \(width)×\(height) PNG: each side must be 1 to \(maxDimension) pixels")
         }
         guard width * height == gray.count else {
-            throw QRError("image_write_failed", "\(width)×\(height) pixels need \(width * height) bytes, got \(gray.count)")
+            throw QRError(.imageWriteFailed, "\(width)×\(height) pixels need \(width * height) bytes, got \(gray.count)")
         }
         // stb_image_write.h declares only the callback form publicly; stbi_write_png_to_func
         // builds the PNG in memory, hands it over in one call and frees it itself.
@@ -36,7 +37,7 @@ public enum ImageCodec {
             }
         }
         guard ok != 0, !out.isEmpty else {
-            throw QRError("image_write_failed", "stb could not write a \(width)×\(height) PNG")
+            throw QRError(.imageWriteFailed, "stb could not write a \(width)×\(height) PNG")
         }
         return out
     }
@@ -49,16 +50,16 @@ public enum ImageCodec {
     ///   PNG or JPEG, truncated or corrupt, or wider or taller than `maxDimension`.
     public static func decodeGray(_ bytes: [UInt8]) throws(QRError) -> (width: Int, height: Int, pixels: [UInt8]) {
         guard !bytes.isEmpty else {
-            throw QRError("image_unreadable", "the image is empty")
+            throw QRError(.imageUnreadable, "the image is empty")
         }
         guard bytes.count <= maxEncodedBytes else {
-            throw QRError("image_unreadable", "the image is \(bytes.count) bytes, above the \(maxEncodedBytes)-byte limit")
+            throw QRError(.imageUnreadable, "the image is \(bytes.count) bytes, above the \(maxEncodedBytes)-byte limit")
         }
         // PNG and JPEG only: stb_image's other decoders (GIF, PSD, PIC, HDR, …) are less
         // hardened against hostile input, and a gate needs none of them.
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], jpeg: [UInt8] = [0xFF, 0xD8, 0xFF]
         guard bytes.starts(with: png) || bytes.starts(with: jpeg) else {
-            throw QRError("image_unreadable", "not a PNG or JPEG image")
+            throw QRError(.imageUnreadable, "not a PNG or JPEG image")
         }
         return try bytes.withUnsafeBufferPointer { (buf) throws(QRError) -> (width: Int, height: Int, pixels: [UInt8]) in
             let length = Int32(buf.count)
@@ -66,11 +67,11 @@ public enum ImageCodec {
             // Read the declared size first, so a small file declaring a huge image is
             // refused before any pixel memory is allocated.
             guard stbi_info_from_memory(buf.baseAddress, length, &w, &h, &channels) != 0 else {
-                throw QRError("image_unreadable", "not a readable image: \(failureReason())")
+                throw QRError(.imageUnreadable, "not a readable image: \(failureReason())")
             }
             try checkSize(Int(w), Int(h))
             guard let data = stbi_load_from_memory(buf.baseAddress, length, &w, &h, &channels, 1) else {
-                throw QRError("image_unreadable", "cannot decode the image: \(failureReason())")
+                throw QRError(.imageUnreadable, "cannot decode the image: \(failureReason())")
             }
             defer { stbi_image_free(data) }
             let width = Int(w), height = Int(h)
@@ -82,10 +83,10 @@ public enum ImageCodec {
 
     private static func checkSize(_ width: Int, _ height: Int) throws(QRError) {
         guard width > 0, height > 0 else {
-            throw QRError("image_unreadable", "the image declares an empty size \(width)×\(height)")
+            throw QRError(.imageUnreadable, "the image declares an empty size \(width)×\(height)")
         }
         guard width <= maxDimension, height <= maxDimension else {
-            throw QRError("image_unreadable", "the image is \(width)×\(height), above the \(maxDimension)×\(maxDimension) limit")
+            throw QRError(.imageUnreadable, "the image is \(width)×\(height), above the \(maxDimension)×\(maxDimension) limit")
         }
     }
 
@@ -110,7 +111,7 @@ extension QRCode {
         let scale = max(1, moduleSize), quiet = max(0, quietZone)
         let limit = ImageCodec.maxDimension
         guard scale <= limit, quiet <= limit, (size + 2 * quiet) * scale <= limit else {
-            throw QRError("image_write_failed", "a PNG with \(scale)-pixel modules would be too large")
+            throw QRError(.imageWriteFailed, "a PNG with \(scale)-pixel modules would be too large")
         }
         let image = grayscale(moduleSize: scale, quietZone: quiet)
         return try ImageCodec.png(width: image.width, height: image.height, gray: image.pixels)

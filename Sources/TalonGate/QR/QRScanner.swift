@@ -1,5 +1,6 @@
 // The only Swift file that touches zbar.
 import CZBar
+import TalonProtocol
 
 /// Finds and reads QR codes in images with zbar. Every call creates and destroys its own
 /// zbar scanner and image, so calls from several threads at once are safe.
@@ -28,19 +29,19 @@ public enum QRScanner {
     private static func decode(width: Int, height: Int, gray: [UInt8], density: Int32) throws(QRError) -> [String] {
         let limit = ImageCodec.maxDimension
         guard width > 0, height > 0, width <= limit, height <= limit else {
-            throw QRError("image_unreadable", "a \(width)×\(height) image cannot be scanned: each side must be 1 to \(limit) pixels")
+            throw QRError(.imageUnreadable, "a \(width)×\(height) image cannot be scanned: each side must be 1 to \(limit) pixels")
         }
         guard width * height == gray.count else {
-            throw QRError("image_unreadable", "\(width)×\(height) pixels need \(width * height) bytes, got \(gray.count)")
+            throw QRError(.imageUnreadable, "\(width)×\(height) pixels need \(width * height) bytes, got \(gray.count)")
         }
         guard let scanner = zbar_image_scanner_create() else {
-            throw QRError("image_unreadable", "zbar could not create a scanner")
+            throw QRError(.imageUnreadable, "zbar could not create a scanner")
         }
         defer { zbar_image_scanner_destroy(scanner) }
         // QR codes only: switch every symbology off, then QR back on.
         _ = zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0)
         guard zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1) == 0 else {
-            throw QRError("image_unreadable", "zbar could not enable QR scanning")
+            throw QRError(.imageUnreadable, "zbar could not enable QR scanning")
         }
         // Hand back the symbol's bytes as they are. Without this zbar guesses a character
         // set for 8-bit segments and converts to UTF-8, and guesses wrong for short UTF-8
@@ -49,7 +50,7 @@ public enum QRScanner {
         _ = zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_X_DENSITY, density)
         _ = zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_Y_DENSITY, density)
         guard let image = zbar_image_create() else {
-            throw QRError("image_unreadable", "zbar could not create an image")
+            throw QRError(.imageUnreadable, "zbar could not create an image")
         }
         defer { zbar_image_destroy(image) }
         zbar_image_set_format(image, y800)
@@ -62,7 +63,7 @@ public enum QRScanner {
             defer { zbar_image_set_data(image, nil, 0, nil) }
             let found = zbar_scan_image(scanner, image)
             guard found >= 0 else {
-                throw QRError("image_unreadable", "zbar could not scan the \(width)×\(height) image")
+                throw QRError(.imageUnreadable, "zbar could not scan the \(width)×\(height) image")
             }
             var texts: [String] = []
             var symbol = zbar_image_first_symbol(image)

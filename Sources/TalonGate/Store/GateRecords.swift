@@ -1,5 +1,6 @@
 public import TalonCrypto
 public import TalonLedger
+import TalonProtocol
 
 /// What a gate knows of one ticket from its snapshot.
 public struct GateTicket: Hashable, Sendable {
@@ -86,13 +87,15 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
     /// The gate's clock at the scan, ms since the Unix epoch.
     public var scannedAt: Int64
     public var decision: Verdict.Decision
+    /// The verdict's code as logged (a log written before verdicts used the ledger's codes
+    /// may hold `void` and `refunded` for `ticket_void` and `ticket_refunded`).
     public var code: String
     public var ticketID: String?
     public var message: String
 
     /// The record of `verdict`, given at `scannedAt`; a message is kept to its first 1,024 bytes.
     public init(_ verdict: Verdict, at scannedAt: Int64) {
-        self.scannedAt = scannedAt; decision = verdict.decision; code = verdict.code; ticketID = verdict.ticketID
+        self.scannedAt = scannedAt; decision = verdict.decision; code = verdict.code.name; ticketID = verdict.ticketID
         message = verdict.message.utf8.count <= Self.messageBytes ? verdict.message
             : String(decoding: verdict.message.utf8.prefix(Self.messageBytes), as: UTF8.self)
     }

@@ -1,4 +1,5 @@
 public import TalonLedger
+import TalonProtocol
 import TalonStore
 
 /// A gate's local LMDB store: the genesis, the event snapshot, every admission, and a log
@@ -50,11 +51,11 @@ public final class GateStore: Sendable {
         for t in tickets {
             guard t.eventID.utf8.elementsEqual(info.event.eventID.utf8), (1...Limits.idBytes).contains(t.ticketID.utf8.count),
                   t.section.utf8.count <= Limits.textBytes, t.seat.utf8.count <= Limits.textBytes else {
-                throw GateError("invalid_snapshot", "ticket \(t.ticketID.prefix(64)) is not a ticket of \(info.event.eventID) within the ledger's limits")
+                throw GateError(.invalidSnapshot, "ticket \(t.ticketID.prefix(64)) is not a ticket of \(info.event.eventID) within the ledger's limits")
             }
         }
         guard tickets.count <= Int(info.event.capacity), info.gate.eventID.utf8.elementsEqual(info.event.eventID.utf8) else {
-            throw GateError("invalid_snapshot", "\(tickets.count) tickets for capacity \(info.event.capacity), or a gate of another event")
+            throw GateError(.invalidSnapshot, "\(tickets.count) tickets for capacity \(info.event.capacity), or a gate of another event")
         }
         let env = try open(dir)
         try guarding {
@@ -62,7 +63,7 @@ public final class GateStore: Sendable {
                 let meta = env.table(metaTable), table = env.table(ticketsTable)
                 let pending = try txn.count(env.table(admissionsTable)) > 0
                 if let old = try txn.get(meta, genesisKey), old != genesis.bytes, pending {
-                    throw GateError("gate_genesis_mismatch", "\(dir) holds admissions of another chain: use another directory")
+                    throw GateError(.gateGenesisMismatch, "\(dir) holds admissions of another chain: use another directory")
                 }
                 if let bytes = try txn.get(meta, infoKey), let old = try? JSONForm.decode(GateSnapshotInfo.self, from: bytes),
                    old.gate.key != info.gate.key || !old.event.eventID.utf8.elementsEqual(info.event.eventID.utf8) {
@@ -72,7 +73,7 @@ public final class GateStore: Sendable {
                         return !unanswered
                     }
                     if unanswered {
-                        throw GateError("gate_pending_admissions", "\(dir) holds admissions of gate \(old.gate.name) at \(old.event.eventID) not yet uploaded: upload them first, or use another directory")
+                        throw GateError(.gatePendingAdmissions, "\(dir) holds admissions of gate \(old.gate.name) at \(old.event.eventID) not yet uploaded: upload them first, or use another directory")
                     }
                 }
                 try txn.put(meta, genesisKey, genesis.bytes)
@@ -183,7 +184,7 @@ public final class GateStore: Sendable {
     }
 
     private static func notSynced(_ dir: String) -> GateError {
-        GateError("gate_not_synced", "\(dir) holds no gate snapshot: run talon gate sync first")
+        GateError(.gateNotSynced, "\(dir) holds no gate snapshot: run talon gate sync first")
     }
 
     private static func open(_ dir: String) throws(GateError) -> Environment {
@@ -192,11 +193,11 @@ public final class GateStore: Sendable {
 
     private static func guarding<R>(_ body: () throws -> R) throws(GateError) -> R {
         do { return try body() } catch let e as GateError { throw e } catch let e as LedgerError {
-            throw GateError("gate_store_corrupt", e.message)
+            throw GateError(.gateStoreCorrupt, e.message)
         } catch let e as StoreError {
             throw GateError(e.code, e.message)
         } catch {
-            throw GateError("gate_store_corrupt", "\(error)")
+            throw GateError(.gateStoreCorrupt, "\(error)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import TalonContracts
 import TalonCrypto
+import TalonProtocol
 import TalonStore
 
 /// Applies the envelopes of one block, one at a time, inside the block's write transaction.
@@ -35,7 +36,8 @@ final class ApplyContext {
     }
 
     /// Applies `envelope` as leaf `leaf`; returns its block entry: `ok` or the reason it was
-    /// rejected, and the hash of the contract decision taken on it.
+    /// rejected (a code of `Code.results`, and no other: a store failure, or any other code,
+    /// aborts the block), and the hash of the contract decision taken on it.
     func apply(_ envelope: Envelope, leaf: UInt64) throws -> Block.Entry {
         self.leaf = leaf
         decision = nil
@@ -51,10 +53,14 @@ final class ApplyContext {
                 throw LedgerError.nonceReused
             }
             try applyRules(envelope.operation, signer: envelope.signer)
-            result = "ok"
-        } catch let e as LedgerError where e != .storeCorrupt {
-            // A damaged store is not a verdict on the envelope: that error aborts the block.
-            result = e.code
+            result = Code.ok.name
+        } catch let e as LedgerError where e.code.uses.contains(.result) {
+            result = e.code.name
+        } catch let e as LedgerError where e.code.kind != .fault {
+            // Not a verdict on the envelope but a stored record that does not decode (its
+            // decoding code): recording it would put a code no block may hold in this node's
+            // block alone. Like any damaged store, it aborts the block.
+            throw LedgerError.storeCorrupt.with("applying leaf \(leaf): \(e)")
         }
         for ticket in touched.tickets { try txn.put(tables.tickets, Schema.ticketHistoryKey(ticket, leaf: leaf), []) }
         if !touched.holders.isEmpty {

@@ -1,4 +1,5 @@
 public import TalonCrypto
+public import TalonProtocol
 
 /// A committed replicated-log entry that could not be applied as a batch (it does not
 /// decode, or breaks the batch limits). Every node records the same row for it, from the
@@ -11,7 +12,7 @@ public struct RejectedEntry: Hashable, Sendable, Codable {
     public let logIndex: UInt64
     /// SHA-256 of the entry's data.
     public let dataHash: Digest
-    /// Why it was refused: `corrupt_entry` (it does not decode) or `invalid_batch`.
+    /// Why it was refused: `corrupt_entry` (it does not decode) or `invalid_batch`, as stored.
     public let code: String
     /// The reason in words; built from the entry's bytes only, so the same on every node.
     public let message: String
@@ -19,10 +20,11 @@ public struct RejectedEntry: Hashable, Sendable, Codable {
     /// The most message bytes kept.
     public static let messageBytes = 1024
 
-    public init(logIndex: UInt64, data: [UInt8], code: String, message: String) {
+    /// The row for entry `logIndex` holding `data`, refused with `code` for `message`.
+    public init(logIndex: UInt64, data: [UInt8], code: Code, message: String) {
         self.logIndex = logIndex
         self.dataHash = SHA256.hash(data)
-        self.code = Self.truncated(code, to: Limits.idBytes)
+        self.code = code.name
         self.message = Self.truncated(message, to: Self.messageBytes)
     }
 

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTPTypes
 import TalonLedger
+import TalonProtocol
 
 extension HTTPServerBuilder {
     /// An HTTP/1.1 server whose connections `limit` admits: past the limit a newcomer
@@ -192,11 +193,12 @@ extension ConnectionLimit {
         struct Body: Encodable {
             let type: String, title: String, status: Int, detail: String, code: String
         }
+        let code = Code.tooManyConnections, status = code.kind.httpStatus
         let body = JSONForm.encode(Body(
-            type: "urn:talon:problem:too_many_connections", title: "Service Unavailable", status: 503,
+            type: "urn:talon:problem:\(code)", title: "Service Unavailable", status: status,
             detail: "the node serves at most \(limit) API connections at once and every one has a request in flight; retry shortly",
-            code: "too_many_connections"))
-        let head = "HTTP/1.1 503 Service Unavailable\r\nServer: talon\r\nContent-Type: application/problem+json\r\n"
+            code: code.name))
+        let head = "HTTP/1.1 \(status) Service Unavailable\r\nServer: talon\r\nContent-Type: application/problem+json\r\n"
             + "Content-Length: \(body.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
         return Array(head.utf8) + body
     }

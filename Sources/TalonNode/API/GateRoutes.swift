@@ -1,6 +1,7 @@
 import Hummingbird
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
 
 /// What a holder's pass and a gate's snapshot are made from (docs/openapi.yaml, tag `gate`):
 /// a ticket's ownership certificate signed by this node, an event's gates, and its tickets
@@ -13,9 +14,9 @@ extension NodeAPI {
             guard let ticket else { throw LedgerError.unknownTicket.with("no ticket \(id)") }
             switch ticket.status {
             case .active: break
-            case .redeemed: throw Problem(.conflict, LedgerError.alreadyRedeemed.code, "ticket \(id) was redeemed: it has no pass")
-            case .void: throw Problem(.conflict, LedgerError.ticketVoid.code, "ticket \(id) is void: it has no pass")
-            case .refunded: throw Problem(.conflict, LedgerError.ticketRefunded.code, "ticket \(id) was refunded: it has no pass")
+            case .redeemed: throw Problem(.alreadyRedeemed, "ticket \(id) was redeemed: it has no pass")
+            case .void: throw Problem(.ticketVoid, "ticket \(id) is void: it has no pass")
+            case .refunded: throw Problem(.ticketRefunded, "ticket \(id) was refunded: it has no pass")
             }
             return try json(OwnershipCertificate(ticket: ticket, height: head.height, node: memberName, key: key, genesis: node.ledger.genesis))
         }

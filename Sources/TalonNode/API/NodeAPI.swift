@@ -4,6 +4,7 @@ public import TalonCrypto
 import Foundation
 import NIOPosix
 import TalonLedger
+import TalonProtocol
 import TalonRaft
 
 /// The node's HTTP API (JSON; errors as `application/problem+json`). Every route is listed
@@ -142,7 +143,7 @@ public struct NodeAPI: Sendable {
                 try c.encode(receipt.position, forKey: .position)
                 try c.encode(receipt.result, forKey: .result)
             }
-            if let error { try c.encode(["code": error.code, "message": error.message], forKey: .error) }
+            if let error { try c.encode(["code": error.code.name, "message": error.message], forKey: .error) }
         }
         enum Keys: String, CodingKey { case hash, height, leaf, position, result, error }
     }

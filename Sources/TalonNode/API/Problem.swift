@@ -1,20 +1,35 @@
 import Hummingbird
 import NIOCore
-import TalonCrypto
 import TalonLedger
-import TalonStore
+import TalonProtocol
 
 /// An API error as RFC 9457 `application/problem+json`, carrying the stable code every
-/// Talon error has: `{"type", "title", "status", "detail", "code"}`.
+/// Talon error has: `{"type", "title", "status", "detail", "code"}`. The HTTP status is the
+/// code's kind's (`Code.Kind.httpStatus`), whatever error carried it.
 struct Problem: Error, Sendable {
-    let status: HTTPResponse.Status
-    let code: String
+    let code: Code
     let detail: String
 
-    init(_ status: HTTPResponse.Status, _ code: String, _ detail: String) {
-        self.status = status
+    /// The HTTP status of the answer: the one of the code's kind.
+    var status: HTTPResponse.Status { HTTPResponse.Status(code: code.kind.httpStatus) }
+
+    /// A problem with a registered code.
+    init(_ code: Code, _ detail: String) {
         self.code = code
         self.detail = detail
+    }
+
+    /// A problem with the registered code called `name`, for the routes' parameter checks
+    /// written with a status and a name. The status must be the code's kind's; a name the
+    /// registry lacks is a bug: it stops a debug build and answers `internal` otherwise.
+    init(_ status: HTTPResponse.Status, _ name: String, _ detail: String) {
+        guard let code = Code(rawValue: name) else {
+            assertionFailure("\(name) is not a registered code")
+            self.init(.internal, "unregistered problem code \(name): \(detail)")
+            return
+        }
+        assert(code.kind.httpStatus == status.code, "\(name) is a \(code.kind) code, not \(status.code)")
+        self.init(code, detail)
     }
 
     /// The problem for any error a handler or Hummingbird throws.
@@ -22,52 +37,30 @@ struct Problem: Error, Sendable {
         switch error {
         case let p as Problem:
             self = p
-        case let e as NodeError:
-            self.init(Self.status(ofNode: e.code), e.code, e.message)
-        case let e as LedgerError:
-            self.init(Self.status(ofLedger: e.code), e.code, e.message)
-        case let e as CryptoError:
-            self.init(.badRequest, e.code, e.message)
-        case let e as StoreError:
-            self.init(.internalServerError, e.code, e.message)
+        case let e as any CodedError:
+            self.init(e.code, e.message)
         case let e as NIOTooManyBytesError:
-            self.init(.contentTooLarge, "body_too_large", "the request body exceeds \(e.maxBytes.map { "\($0) bytes" } ?? "the limit")")
+            self.init(.bodyTooLarge, "the request body exceeds \(e.maxBytes.map { "\($0) bytes" } ?? "the limit")")
         case let e as HTTPError:
-            let code = switch e.status {
-            case .notFound: "not_found"
-            case .methodNotAllowed: "method_not_allowed"
-            case .contentTooLarge: "body_too_large"
-            default: "http_\(e.status.code)"
+            // Hummingbird's own: no route (404), and its parameter and query decoding (400).
+            let code: Code = switch e.status {
+            case .notFound: .notFound
+            case .contentTooLarge: .bodyTooLarge
+            case _ where (400..<500).contains(e.status.code): .invalidParameter
+            default: .internal
             }
-            self.init(e.status, code, e.body ?? e.status.reasonPhrase)
+            self.init(code, e.body ?? e.status.reasonPhrase)
         default:
-            self.init(.internalServerError, "internal", "\(error)")
-        }
-    }
-
-    private static func status(ofNode code: String) -> HTTPResponse.Status {
-        switch code {
-        case NodeError.batchTooLarge.code: .contentTooLarge
-        case NodeError.noLeader.code, NodeError.notLeader.code, NodeError.dropped.code,
-             NodeError.timeout.code, NodeError.stopped.code, NodeError.overloaded.code, "leader_transferring": .serviceUnavailable
-        default: .internalServerError
-        }
-    }
-
-    private static func status(ofLedger code: String) -> HTTPResponse.Status {
-        switch code {
-        case _ where code.hasPrefix("store_"): .internalServerError
-        case LedgerError.unknownTicket.code, LedgerError.unknownEvent.code: .notFound
-        case LedgerError.notAuthorized.code: .forbidden
-        default: .badRequest
+            self.init(.internal, "\(error)")
         }
     }
 
     var response: Response {
+        let status = self.status
         var headers: HTTPFields = [.contentType: "application/problem+json"]
-        if status == .serviceUnavailable { headers[.retryAfter] = "1" }
+        if code.kind == .unavailable { headers[.retryAfter] = "1" }
         let body = ProblemBody(type: "urn:talon:problem:\(code)", title: status.reasonPhrase,
-                               status: status.code, detail: detail, code: code)
+                               status: status.code, detail: detail, code: code.name)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONForm.encode(body))))
     }
 

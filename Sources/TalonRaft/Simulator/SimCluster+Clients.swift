@@ -1,3 +1,5 @@
+import TalonProtocol
+
 extension SimCluster {
     /// The clients act: during the chaos, mostly proposals to a node that believes it leads,
     /// some reads at any node and the odd leadership transfer; after healing, only the
@@ -38,7 +40,7 @@ extension SimCluster {
             client.proposed(p, at: id, incarnation: nodes[Int(id - 1)].incarnation, term: placed.term, index: placed.index,
                             time: now)
         } catch where error == .notLeader || error == .transferring {
-            begin(.refused(id, action: "propose \"\(SimTraceEvent.text(data))\"", reason: error.code))
+            begin(.refused(id, action: "propose \"\(SimTraceEvent.text(data))\"", reason: error.code.name))
             client.refused(p)
         } catch {
             throw SafetyViolation(.raftError, "node \(id): propose: \(error)")
@@ -57,7 +59,7 @@ extension SimCluster {
         do {
             try raft.readIndex(context)
         } catch where error == .notLeader {
-            note(.refused(id, action: "readIndex", reason: error.code))
+            note(.refused(id, action: "readIndex", reason: error.code.name))
         } catch {
             throw SafetyViolation(.raftError, "node \(id): readIndex: \(error)")
         }

@@ -1,0 +1,52 @@
+import Hummingbird
+import Testing
+import TalonContracts
+import TalonCrypto
+import TalonLedger
+@testable import TalonNode
+import TalonProtocol
+import TalonRaft
+import TalonStore
+
+/// An API problem carries the code of whatever error reached it, and its status is the
+/// code's kind's: no error type is special.
+struct ProblemTests {
+    @Test func everyCodedErrorKeepsItsCodeAndTakesItsKindsStatus() {
+        let errors: [any CodedError] = [
+            LedgerError.unknownTicket, LedgerError.notAuthorized, LedgerError.invalidJSON, LedgerError.storeCorrupt,
+            NodeError.noLeader, NodeError.batchTooLarge, RaftError.transferring, StoreError.lmdb,
+            ContractError.budgetExceeded, MerkleError.proofOutOfRange,
+        ]
+        for error in errors {
+            let problem = Problem(error)
+            #expect(problem.code == error.code && problem.detail == error.message, "\(error)")
+            #expect(Int(problem.status.code) == error.code.kind.httpStatus, "\(error)")
+        }
+        #expect(Problem(LedgerError.unknownTicket).status.code == 404)
+        #expect(Problem(RaftError.transferring).status.code == 503, "a leader handing over answers retry, not 500")
+        #expect(Problem(MerkleError.nodeMissing).status.code == 500, "a missing stored node is the node's fault, not the client's")
+    }
+
+    @Test func anythingElseIsInternal() {
+        struct Odd: Error {}
+        #expect(Problem(Odd()).code == .internal && Problem(Odd()).status.code == 500)
+    }
+
+    @Test func hummingbirdsOwnErrorsGetRegisteredCodes() {
+        #expect(Problem(HTTPError(.notFound)).code == .notFound)
+        #expect(Problem(HTTPError(.badRequest, message: "Parameter 'id' cannot be converted")).code == .invalidParameter)
+        #expect(Problem(HTTPError(.contentTooLarge)).code == .bodyTooLarge)
+        #expect(Problem(HTTPError(.badGateway)).code == .internal)
+    }
+
+    @Test func aRouteNamingAStatusAndACodeGetsThatCode() {
+        let p = Problem(.badRequest, "invalid_parameter", "after must be a leaf number")
+        #expect(p.code == .invalidParameter && p.status == .badRequest && p.detail == "after must be a leaf number")
+    }
+
+    @Test func anUnavailableProblemAsksForARetry() {
+        #expect(Problem(NodeError.noLeader).response.headers[.retryAfter] == "1")
+        #expect(Problem(LedgerError.unknownTicket).response.headers[.retryAfter] == nil)
+        #expect(Problem(NodeError.noLeader).response.headers[.contentType] == "application/problem+json")
+    }
+}
