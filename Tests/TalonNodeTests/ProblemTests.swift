@@ -39,9 +39,10 @@ struct ProblemTests {
         #expect(Problem(HTTPError(.badGateway)).code == .internal)
     }
 
-    @Test func aRouteNamingAStatusAndACodeGetsThatCode() {
-        let p = Problem(.badRequest, "invalid_parameter", "after must be a leaf number")
+    @Test func aRouteNamingACodeAnswersItsKindsStatus() {
+        let p = Problem(.invalidParameter, "after must be a leaf number")
         #expect(p.code == .invalidParameter && p.status == .badRequest && p.detail == "after must be a leaf number")
+        #expect(Problem(.notFound, "no block at height 9").status == .notFound)
     }
 
     @Test func anUnavailableProblemAsksForARetry() {

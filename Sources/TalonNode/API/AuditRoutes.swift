@@ -1,6 +1,7 @@
 import Hummingbird
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
 
 /// The auditor's queries (docs/openapi.yaml, tag `audit`). Each answer is read on one
 /// snapshot and carries the head it was read at, signed by this node; with `prove=true`
@@ -15,7 +16,7 @@ extension NodeAPI {
                 let limit = try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000
                 let after = q.get("after")
                 if let after, !LedgerOperation.isID(after) {
-                    throw Problem(.badRequest, "invalid_parameter", "after is an event id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
+                    throw Problem(.invalidParameter, "after is an event id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
                 }
                 let list = try node.ledger.events(after: after, limit: limit)
                 return try json(AuditAnswer(head: signedHead(list.head), body: list))
@@ -82,7 +83,7 @@ extension NodeAPI {
         switch text {
         case nil, "false": return false
         case "true": return true
-        case let other?: throw Problem(.badRequest, "invalid_parameter", "\(name) is true or false, got \(other.prefix(40))")
+        case let other?: throw Problem(.invalidParameter, "\(name) is true or false, got \(other.prefix(40))")
         }
     }
 }

@@ -2,6 +2,7 @@ import Hummingbird
 import NIOCore
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
 
 /// What a verifier walking the chain needs from one request: a block with its records, and
 /// the canonical bytes of blocks and envelopes (`application/octet-stream`).
@@ -10,7 +11,7 @@ extension NodeAPI {
         router.get("/v1/blocks/{height}/records") { _, context in
             let height = try blockHeight(context)
             guard let (block, records) = try node.ledger.blockRecords(height: height) else {
-                throw Problem(.notFound, "not_found", "no block at height \(height)")
+                throw Problem(.notFound, "no block at height \(height)")
             }
             return try json(BlockRecords(block: block, records: records.map(BlockRecord.init)))
         }
@@ -23,8 +24,8 @@ extension NodeAPI {
         let text = try context.parameters.require("height")
         switch Self.decimal(text) {
         case .value(let height): return height
-        case .tooLarge: throw Problem(.notFound, "not_found", "no block at height \(text.prefix(40))")
-        case .malformed: throw Problem(.badRequest, "invalid_parameter", "height must be a non-negative integer, got \(text.prefix(40))")
+        case .tooLarge: throw Problem(.notFound, "no block at height \(text.prefix(40))")
+        case .malformed: throw Problem(.invalidParameter, "height must be a non-negative integer, got \(text.prefix(40))")
         }
     }
 

@@ -31,7 +31,7 @@ extension NodeAPI {
             let limit = try Self.integer(q.get("limit"), "limit", in: 1...10_000) ?? 1000
             let after = q.get("after")
             if let after, !LedgerOperation.isID(after) {
-                throw Problem(.badRequest, "invalid_parameter", "after is a ticket id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
+                throw Problem(.invalidParameter, "after is a ticket id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
             }
             return try await offloaded {
                 guard try node.ledger.event(id) != nil else { throw LedgerError.unknownEvent.with("no event \(id)") }

@@ -34,13 +34,13 @@ public struct NodeAPI: Sendable {
         router.get("/v1/status") { _, _ in try json(status()) }
         router.get("/v1/blocks/{height}") { request, context in
             let height = try blockHeight(context)
-            guard let block = try node.ledger.block(height: height) else { throw Problem(.notFound, "not_found", "no block at height \(height)") }
+            guard let block = try node.ledger.block(height: height) else { throw Problem(.notFound, "no block at height \(height)") }
             return Self.wantsBytes(request) ? octets(block.bytes) : try json(block)
         }
         router.get("/v1/records/{hash}") { request, context in
             let text = try context.parameters.require("hash")
-            guard let hash = Digest(hex: text) else { throw Problem(.badRequest, "invalid_parameter", "an envelope hash is 64 lowercase hex digits") }
-            guard let record = try node.ledger.record(hash: hash) else { throw Problem(.notFound, "not_found", "no envelope \(text)") }
+            guard let hash = Digest(hex: text) else { throw Problem(.invalidParameter, "an envelope hash is 64 lowercase hex digits") }
+            guard let record = try node.ledger.record(hash: hash) else { throw Problem(.notFound, "no envelope \(text)") }
             return Self.wantsBytes(request) ? octets(record.envelope.bytes) : try json(record)
         }
         router.get("/v1/tickets/{id}") { request, context in
@@ -72,7 +72,7 @@ public struct NodeAPI: Sendable {
         router.get("/healthz") { _, _ in
             let health = node.recordHealth()
             guard !health.isStalled else {
-                throw Problem(.serviceUnavailable, "stalled", health.reason ?? "the node's loop is stalled")
+                throw Problem(.stalled, health.reason ?? "the node's loop is stalled")
             }
             return try json(["status": "ok", "role": node.status.raft.role.rawValue])
         }
@@ -89,7 +89,7 @@ public struct NodeAPI: Sendable {
     func pathID(_ context: BasicRequestContext) throws -> String {
         let raw = try context.parameters.require("id")
         guard let id = raw.removingPercentEncoding else {
-            throw Problem(.badRequest, "invalid_parameter", "the id is not valid percent-encoded UTF-8")
+            throw Problem(.invalidParameter, "the id is not valid percent-encoded UTF-8")
         }
         return id
     }
@@ -160,7 +160,7 @@ public struct NodeAPI: Sendable {
             try await node.linearizableBarrier()
             return ServedAt(height: try node.ledger.head().height, consistency: "linearizable")
         case let other?:
-            throw Problem(.badRequest, "invalid_parameter", "consistency is local or linearizable, got \(other.prefix(40))")
+            throw Problem(.invalidParameter, "consistency is local or linearizable, got \(other.prefix(40))")
         }
     }
 
@@ -174,7 +174,7 @@ public struct NodeAPI: Sendable {
     static func integer<T: FixedWidthInteger>(_ text: String?, _ name: String, in range: ClosedRange<T>) throws -> T? {
         guard let text else { return nil }
         guard case .value(let read) = decimal(text), let value = T(exactly: read), range.contains(value) else {
-            throw Problem(.badRequest, "invalid_parameter", "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
+            throw Problem(.invalidParameter, "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
         }
         return value
     }

@@ -19,19 +19,6 @@ struct Problem: Error, Sendable {
         self.detail = detail
     }
 
-    /// A problem with the registered code called `name`, for the routes' parameter checks
-    /// written with a status and a name. The status must be the code's kind's; a name the
-    /// registry lacks is a bug: it stops a debug build and answers `internal` otherwise.
-    init(_ status: HTTPResponse.Status, _ name: String, _ detail: String) {
-        guard let code = Code(rawValue: name) else {
-            assertionFailure("\(name) is not a registered code")
-            self.init(.internal, "unregistered problem code \(name): \(detail)")
-            return
-        }
-        assert(code.kind.httpStatus == status.code, "\(name) is a \(code.kind) code, not \(status.code)")
-        self.init(code, detail)
-    }
-
     /// The problem for any error a handler or Hummingbird throws.
     init(_ error: any Error) {
         switch error {
