@@ -34,6 +34,27 @@ import Testing
         try Envelope(bytes: e.bytes).admit(chainID: chainID)
     }
 
+    // MARK: keys
+
+    @Test func aBuyerMustSignWithAKeyThatCouldHoldATicket() throws {
+        // Speccheck case 3's key: canonical, not of small order, verifies its own signature,
+        // but has a component of order 8. A buy needs no standing and makes its signer the
+        // holder, so its signer meets the rule every key given a ticket meets.
+        let mixed = try #require(PublicKey(bytes: Hex.decode("cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d")!))
+        #expect(!mixed.isValidPoint)
+        let unsigned = Signature(bytes: [UInt8](repeating: 0, count: 64))!
+        let buy = Envelope(chainID: Self.chainID, signer: mixed, nonce: 1,
+                           operation: .buyResale(BuyResale(ticketID: "T-1", price: 100, fees: 0)), signature: unsigned)
+        #expect(throws: LedgerError.invalidField, "refused before the signature is checked") { try buy.check(chainID: Self.chainID) }
+        // Any other operation by that key is left to its signature and its standing.
+        let list = Envelope(chainID: Self.chainID, signer: mixed, nonce: 1,
+                            operation: .listResale(ListResale(ticketID: "T-1", price: 100, fees: 0)), signature: unsigned)
+        #expect(throws: Never.self) { try list.check(chainID: Self.chainID) }
+        #expect(throws: LedgerError.badSignature) { try list.admit(chainID: Self.chainID) }
+        // A valid key buys as before.
+        #expect(throws: Never.self) { try Self.admitDecoded(Self.signed(.buyResale(BuyResale(ticketID: "T-1", price: 100, fees: 0)))) }
+    }
+
     // MARK: chain
 
     @Test func wrongChain() throws {

@@ -121,6 +121,9 @@ public struct Envelope: Hashable, Sendable {
             throw LedgerError.wrongChain.with("envelope is for chain '\(chainID.prefix(64))', this ledger is '\(expected)'")
         }
         try operation.validateFields()
+        // A buyer needs no standing and becomes the ticket's holder: its key must pass the
+        // rule every key that receives a ticket passes (a mixed-order key can verify).
+        if case .buyResale = operation { try LedgerOperation.key(signer, "the buyer's signer key") }
     }
 }
 
