@@ -65,6 +65,9 @@ let package = Package(
         .target(name: "TalonStore", dependencies: ["TalonProtocol", "CLMDB"]),
         .target(name: "TalonLedger", dependencies: ["TalonProtocol", "TalonCrypto", "TalonStore", "TalonContracts"]),
         .target(name: "TalonRaft", dependencies: ["TalonProtocol", "TalonStore"]),
+        // The deterministic cluster simulator, apart from the core it drives (as etcd keeps
+        // rafttest/ apart from raft): the tests and `talon sim` use it, a node never does.
+        .target(name: "TalonRaftSim", dependencies: ["TalonRaft", "TalonProtocol"]),
         .target(
             name: "TalonNode",
             dependencies: [
@@ -88,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "talon",
             dependencies: [
-                "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonNode", "TalonGate",
+                "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonRaftSim", "TalonContracts", "TalonNode", "TalonGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -122,7 +125,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonStore"]),
+        .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonRaftSim", "TalonStore"]),
         .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
         .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
         .testTarget(name: "TalonCLITests", dependencies: ["TalonProtocol", "TalonCrypto", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import TalonProtocol
 import TalonRaft
+import TalonRaftSim
 
 struct SimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

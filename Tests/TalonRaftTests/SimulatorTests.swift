@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @_spi(Testing) import TalonRaft
+@_spi(Testing) import TalonRaftSim
 
 /// The cluster simulator: many seeded runs hold every property, runs are deterministic, and
 /// the checker does catch each deliberately wrong variant of the core.

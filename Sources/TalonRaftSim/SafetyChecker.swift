@@ -1,3 +1,4 @@
+@_spi(Testing) public import TalonRaft
 /// A property the checker found broken (the run adds seed, step and trace).
 @_spi(Testing) public struct SafetyViolation: Error {
     /// Which property broke.

@@ -1,3 +1,4 @@
+@_spi(Testing) import TalonRaft
 /// What the network does to each message, given the link faults in force: a base latency of
 /// 1…4 ms, plus loss, delay, duplication, reordering and blocked links.
 struct SimNetwork {

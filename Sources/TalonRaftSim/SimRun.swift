@@ -1,3 +1,4 @@
+@_spi(Testing) public import TalonRaft
 /// One deterministic simulation of a Raft cluster: a chaos phase of seeded faults while
 /// clients propose, read and move leadership, then a heal phase in which the cluster must
 /// elect a leader and commit every pending proposal within a bound. A safety checker looks at

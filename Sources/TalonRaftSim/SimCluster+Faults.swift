@@ -1,3 +1,4 @@
+@_spi(Testing) import TalonRaft
 extension SimCluster {
     /// Scheduled fault `index` starts: targets like "the leader" are resolved now.
     func startFault(_ index: Int) throws(SafetyViolation) {

@@ -1,3 +1,4 @@
+@_spi(Testing) import TalonRaft
 /// A kind of fault the simulator injects during the chaos phase of a run.
 public enum SimFaultKind: String, CaseIterable, Sendable, Hashable, Comparable {
     /// Messages on every link are lost at some rate.

@@ -1,3 +1,4 @@
+@_spi(Testing) import TalonRaft
 /// One simulated member: its "disk" survives a crash, its `Raft` does not.
 struct SimNode {
     let id: NodeID

@@ -1,3 +1,4 @@
+@_spi(Testing) import TalonRaft
 /// The clients' bookkeeping: unique payloads proposed until each is acknowledged, and the
 /// attempts still waiting to be applied by the node that took them.
 struct SimClient {

@@ -1,3 +1,4 @@
+@_spi(Testing) import TalonRaft
 /// One step of a simulation, kept cheaply and rendered to text only when the trace is read.
 enum SimTraceEvent {
     case deliver(Message, duplicate: Bool)

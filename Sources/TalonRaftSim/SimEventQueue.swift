@@ -1,3 +1,4 @@
+@_spi(Testing) import TalonRaft
 /// Something that happens at a virtual time.
 enum SimAction {
     /// A message arrives (or is dropped, if an end crashed since it was sent).

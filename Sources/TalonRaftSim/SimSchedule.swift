@@ -1,3 +1,4 @@
+@_spi(Testing) import TalonRaft
 /// A fault as scheduled. Targets written as `nil` ("the leader") are resolved when it starts.
 enum SimFault: Hashable {
     /// Every message is lost with this probability (per mille).

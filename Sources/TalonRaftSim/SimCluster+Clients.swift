@@ -1,3 +1,4 @@
+@_spi(Testing) import TalonRaft
 import TalonProtocol
 
 extension SimCluster {

@@ -1,3 +1,4 @@
+@_spi(Testing) import TalonRaft
 /// A broken safety or liveness property, with where and how the run got there.
 public struct SimViolation: Error, Sendable, Hashable, CustomStringConvertible {
     /// Which property broke; the raw value is a stable name for reports.
