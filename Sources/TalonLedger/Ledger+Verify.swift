@@ -179,20 +179,3 @@ private final class FirstIndex: @unchecked Sendable {
     func offer(_ i: Int) { lock.sync { index = min(index ?? i, i) } }
     var value: Int? { lock.sync { index } }
 }
-
-/// A throwaway ledger from the same genesis in a temporary directory, without fsync: what
-/// `verify` applies every block to again. The directory goes when the value does.
-private final class ScratchLedger {
-    let ledger: Ledger
-    private let path: String
-
-    init(genesis: GenesisFile) throws(LedgerError) {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("talon-verify-\(UUID().uuidString)").path
-        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw LedgerError(StoreError.openFailed.code, "cannot create a scratch store for replay at \(path): \(error)")
-        }
-        ledger = try Ledger(path: path, genesis: genesis, options: .init(sync: false, syncMeta: false))
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}

@@ -44,6 +44,27 @@ import TalonStore
         #expect(version == [Schema.schemaVersion])
     }
 
+    @Test func aStoreWhoseBlocksDoNotReplayIsNotMigrated() throws {
+        let f = try LedgerFixture()
+        let alice = SigningKey.generate(), bob = SigningKey.generate()
+        try f.createEvent()
+        try f.issue(ids: ["T1"], to: alice.publicKey)
+        #expect(try f.run(.transfer(Transfer(ticketID: "T9", to: bob.publicKey)), by: alice) == "unknown_ticket")
+        // Block 3 now claims the rejected transfer went through (its hash and every later
+        // prev recomputed), and the store says schema 3.
+        try Ledger.store {
+            try f.ledger.env.write { txn in
+                guard var block = try f.ledger.tables.blocks.get(txn, 3) else { throw LedgerError.storeCorrupt }
+                block.entries[0].result = "ok"
+                try f.ledger.tables.blocks.put(txn, 3, block)
+                try txn.put(f.ledger.tables.meta, Schema.MetaKey.schemaVersion, [3])
+            }
+        }
+        #expect(throws: LedgerError.storeCorrupt) { try Ledger(path: f.dir, genesis: f.genesisFile) }
+        let version = try f.ledger.read { txn in try txn.get(f.ledger.tables.meta, Schema.MetaKey.schemaVersion) }
+        #expect(version == [3], "a refused migration leaves the store as it was")
+    }
+
     /// Every row of `table`, by key.
     static func rows(_ ledger: Ledger, _ table: Table) throws -> [[UInt8]: [UInt8]] {
         var rows: [[UInt8]: [UInt8]] = [:]
