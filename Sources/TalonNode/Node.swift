@@ -30,10 +30,10 @@ public final class Node: @unchecked Sendable {
         /// How long the leader waits for more submissions before proposing a batch that is
         /// not full.
         public var linger: Duration = .microseconds(500)
-        /// Most envelopes in one entry (one block).
-        public var maxBatchEnvelopes = 8192
-        /// Most envelope bytes in one entry.
-        public var maxBatchBytes = 8 << 20
+        /// Most envelopes in one entry (one block); at most `WriteLimits.batchEnvelopes`.
+        public var maxBatchEnvelopes = WriteLimits.batchEnvelopes
+        /// Most envelope bytes in one entry; at most `WriteLimits.batchBytes`.
+        public var maxBatchBytes = WriteLimits.batchBytes
         /// Entries the leader keeps proposed but not yet applied; while that many are in
         /// flight, new submissions wait and join the next batch, so batches grow with load
         /// instead of each costing a round of syncs and messages.

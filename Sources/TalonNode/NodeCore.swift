@@ -81,6 +81,8 @@ public final class NodeCore {
                             contractCache: contractCache)
         storage = try LMDBRaftStorage(environment: ledger.environment, syncEachSave: options.sync)
         var config = RaftConfig(id: id, members: members.ids, seed: seed)
+        // An entry carries one batch: exactly as large as the write path lets one be.
+        config.maxEntryBytes = WriteLimits.entryBytes
         // Entries up to the ledger's index are applied; the core hands out only later ones.
         config.applied = try ledger.appliedLogIndex()
         configure(&config)

@@ -14,7 +14,7 @@ public struct NodeAPI: Sendable {
     let key: SigningKey
     let metrics: PrometheusCollectorRegistry?
     /// The largest request body accepted.
-    public var maxBodyBytes = 16 << 20
+    public var maxBodyBytes = WriteLimits.bodyBytes
 
     /// The API of `node`, signing heads with `key` (the member's genesis key) and serving
     /// `/metrics` from `metrics` when given.
