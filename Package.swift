@@ -58,7 +58,7 @@ let package = Package(
         // C: Lua's macros and everything that can raise (longjmp) stays on this side.
         .target(name: "CLuaShims", dependencies: ["CLua"]),
 
-        // Talon modules, dependencies pointing one way (see DESIGN.md).
+        // Talon modules, dependencies pointing one way (see docs/architecture.md).
         // The registry of codes: no dependencies, below everything else.
         .target(name: "TalonProtocol"),
         .target(name: "TalonCrypto", dependencies: ["TalonProtocol", "CSodium"]),
