@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "TalonNode",
             dependencies: [
-                "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft",
+                "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -97,6 +97,10 @@ public struct GenesisFile: Sendable {
             throw LedgerError.invalidGenesis.with("member ids and keys must be unique")
         }
         guard !g.admins.isEmpty else { throw LedgerError.invalidGenesis.with("genesis lists no admin keys") }
+        // The keys genesis gives a role meet the rule every key given a role meets.
+        if let bad = (g.members.map(\.key) + g.admins + g.issuers.map(\.key)).first(where: { !$0.isValidPoint }) {
+            throw LedgerError.invalidGenesis.with("\(bad.text) is not a valid Ed25519 public key (a point of prime order)")
+        }
         self.genesis = g
         self.bytes = bytes
         self.hash = SHA256.hash(bytes)

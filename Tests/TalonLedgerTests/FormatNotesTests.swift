@@ -79,4 +79,22 @@ import TalonLedger
         #expect(withoutIssuers != text)
         #expect(try GenesisFile(bytes: Array(withoutIssuers.utf8)).genesis.issuers.isEmpty)
     }
+
+    @Test func genesisKeysMustBeValidPoints() throws {
+        // Speccheck case 3's key (a component of order 8) and the identity: neither may be
+        // given a role by genesis, as neither may be by an envelope.
+        let mixed = try #require(PublicKey(bytes: Hex.decode("cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d")!))
+        let identity = try #require(PublicKey(bytes: [1] + [UInt8](repeating: 0, count: 31)))
+        let good = SigningKey.generate().publicKey
+        func genesis(member: PublicKey = good, admin: PublicKey = SigningKey.generate().publicKey, issuer: PublicKey? = nil) -> [UInt8] {
+            Genesis(chainID: "talon-test", members: [.init(id: "n1", peer: "127.0.0.1:1", api: "127.0.0.1:2", key: member)],
+                    admins: [admin], issuers: issuer.map { [.init(key: $0, name: "I")] } ?? []).fileBytes
+        }
+        #expect(throws: Never.self) { try GenesisFile(bytes: genesis(issuer: SigningKey.generate().publicKey)) }
+        for bad in [mixed, identity] {
+            #expect(throws: LedgerError.invalidGenesis) { try GenesisFile(bytes: genesis(member: bad)) }
+            #expect(throws: LedgerError.invalidGenesis) { try GenesisFile(bytes: genesis(admin: bad)) }
+            #expect(throws: LedgerError.invalidGenesis) { try GenesisFile(bytes: genesis(issuer: bad)) }
+        }
+    }
 }
