@@ -39,8 +39,9 @@ public struct PublicKey: Hashable, Sendable, Comparable, Codable, CustomStringCo
     /// True when the key is a usable Ed25519 public key: a canonical encoding of a point of
     /// the main subgroup that is not of small order. Every generated key is; the all-zero key
     /// and other small-order or non-canonical encodings are not, and no signature by them can
-    /// ever be made, so a ticket sent to one would be lost.
-    public var isValidPoint: Bool { value.withUnsafeBytes { Sodium.isValidEd25519Point($0) } }
+    /// ever be made, so a ticket sent to one would be lost. Keys found valid are remembered
+    /// by the process (`ValidPoints`), so a key seen before costs a set lookup.
+    public var isValidPoint: Bool { ValidPoints.shared.contains(value) }
 
     /// True when `signature` is a valid Ed25519 signature of `message` by this key.
     /// libsodium rejects non-canonical signatures and small-order keys.
