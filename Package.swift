@@ -86,7 +86,11 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "TalonContracts", dependencies: ["TalonProtocol", "CLuaShims"]),
+        .target(
+            name: "TalonContracts", dependencies: ["TalonProtocol", "CLuaShims"],
+            // The shipped contracts, compiled in from genesis/contracts (Shipped/ holds links to them).
+            resources: ["face-value-cap", "markup-cap-royalty", "no-resale", "transfer-limit", "refund-window"]
+                .map { .embedInCode("Shipped/\($0).lua") }),
         .target(name: "TalonGate", dependencies: ["TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "CQREncode", "CZBar", "CStb"]),
         .executableTarget(
             name: "talon",

@@ -1,0 +1,1 @@
+../../../genesis/contracts/face-value-cap.lua

@@ -1,0 +1,1 @@
+../../../genesis/contracts/markup-cap-royalty.lua

@@ -1,0 +1,1 @@
+../../../genesis/contracts/no-resale.lua

@@ -1,0 +1,1 @@
+../../../genesis/contracts/refund-window.lua

@@ -1,0 +1,1 @@
+../../../genesis/contracts/transfer-limit.lua
