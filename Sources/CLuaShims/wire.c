@@ -1,4 +1,4 @@
-// Decodes the context and parameters Swift encodes (ContractValue+Wire.swift) into Lua
+// Decodes the context and parameters Swift encodes (WireWriter.swift) into Lua
 // tables, each behind a read-only proxy. Runs under lua_pcall; malformed input raises.
 //
 //   value  = 'i' int64 (little-endian)

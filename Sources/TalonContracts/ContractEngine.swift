@@ -30,7 +30,7 @@ public final class ContractEngine {
             self.bytes = bytes
         }
 
-        /// 64 contracts, 32 MiB (a loaded contract holds about 40-60 KiB).
+        /// 64 contracts, 32 MiB (a loaded contract holds about 30 KiB: 300 cached added 8.8 MB of RSS).
         public static let standard = Capacity(count: 64, bytes: 32 << 20)
     }
 

@@ -1,5 +1,6 @@
 /// The budgets every evaluation of a contract runs under. Every node must use the same
-/// limits (they decide where `contract_budget` starts), so they belong in the genesis.
+/// limits (they decide where `contract_budget` starts): they are compiled in
+/// (`ContractLimits.standard`) and change only with a release every member runs.
 public struct ContractLimits: Hashable, Sendable {
     /// Instructions one evaluation may use: Lua VM instructions (the top level, which runs
     /// on every call, included) plus work charged by library functions that loop in C
