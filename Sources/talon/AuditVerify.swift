@@ -128,7 +128,9 @@ struct AuditVerify: AsyncParsableCommand {
         guard header.version >= 2, signed.head == header.head else {
             throw fail("the outcome's block header does not hash to the block its signed head names")
         }
-        guard outcome.position < header.count, header.firstLeaf + UInt64(outcome.position) == leaf else {
+        // Even a signed header is checked for sense before its numbers are added.
+        guard header.treeSize >= UInt64(header.count), outcome.position < header.count,
+              header.firstLeaf + UInt64(outcome.position) == leaf else {
             throw fail("the outcome's position \(outcome.position) in block \(header.height) is not leaf \(leaf)")
         }
         let entry = Block.Entry(envelopeHash: envelope.hash, result: outcome.result, decision: outcome.decision?.hash)
