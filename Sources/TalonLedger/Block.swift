@@ -128,9 +128,13 @@ public struct Block: Hashable, Sendable {
     public var hash: Digest { SHA256.hash(headerBytes) }
 
     /// The stored form: the header, then `u32 count` and each entry.
-    public var bytes: [UInt8] {
+    public var bytes: [UInt8] { bytes(header: header) }
+
+    /// The stored form with `header` (this block's, already computed: the entries digest is
+    /// a Merkle root, worth building once per block).
+    func bytes(header: BlockHeader) -> [UInt8] {
         var w = ByteWriter(capacity: 128 + entries.count * 80)
-        w.raw(headerBytes)
+        w.raw(header.bytes)
         w.list(entries) { w, e in e.write(to: &w, version: version) }
         return w.bytes
     }

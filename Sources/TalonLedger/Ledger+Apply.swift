@@ -62,8 +62,10 @@ extension Ledger {
         let block = Block(
             height: height, prev: head.blockHash, timestamp: blockTime,
             entries: entries, treeSize: frontier.size, treeRoot: frontier.root())
-        try t.blocks.put(txn, height, block, append: true)
+        // The header once: stored with the block and hashed for the receipt.
+        let header = block.header
+        try txn.put(t.blocks.table, height.storeBytes, block.bytes(header: header), append: true)
         try txn.put(t.meta, Schema.MetaKey.height, Schema.u64(height))
-        return AppliedBlock(block: block, hash: block.hash, receipts: receipts)
+        return AppliedBlock(block: block, hash: header.hash, receipts: receipts)
     }
 }
