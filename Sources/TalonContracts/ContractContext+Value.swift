@@ -1,4 +1,4 @@
-import TalonProtocol
+public import TalonProtocol
 /// The context as a generic value, in the shape the script sees (`snake_case` keys), so a
 /// case file can be written as JSON (`talon contract test --context case.json`).
 extension ContractContext {

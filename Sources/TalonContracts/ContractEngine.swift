@@ -1,4 +1,4 @@
-import TalonProtocol
+public import TalonProtocol
 /// Loaded contracts by id, each with its own Lua state, kept in a bounded least-recently-used
 /// cache.
 ///

@@ -1,4 +1,4 @@
-import TalonProtocol
+public import TalonProtocol
 /// A compiled contract, ready to evaluate its hooks. Holds one Lua state, reused across
 /// evaluations.
 ///

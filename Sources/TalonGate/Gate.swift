@@ -1,5 +1,3 @@
-public import TalonCrypto
-public import TalonLedger
 public import TalonProtocol
 
 /// A gate scanner working offline from its snapshot: decides on each pass with signatures

@@ -1,6 +1,5 @@
-public import TalonCrypto
-import TalonStore
 public import TalonProtocol
+import TalonStore
 
 /// The outcome of appending one batch.
 public struct AppliedBlock: Sendable {

@@ -1,6 +1,5 @@
-import TalonCrypto
-import TalonStore
 public import TalonProtocol
+import TalonStore
 
 /// Applying entries of a replicated log exactly once: the index of the last entry applied is
 /// written in the same transaction as its block, so after a crash the ledger tells the log

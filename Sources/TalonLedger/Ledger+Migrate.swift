@@ -1,6 +1,5 @@
-import TalonCrypto
-import TalonStore
 import TalonProtocol
+import TalonStore
 
 extension Ledger {
     /// Brings a store written by an earlier schema up to this one. The tables later schemas

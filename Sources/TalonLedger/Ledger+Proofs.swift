@@ -1,6 +1,5 @@
-public import TalonCrypto
-import TalonStore
 public import TalonProtocol
+import TalonStore
 
 extension Ledger {
     /// The RFC 6962 inclusion proof of leaf `leaf` in the tree of size `treeSize`.

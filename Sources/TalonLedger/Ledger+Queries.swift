@@ -1,6 +1,5 @@
-public import TalonCrypto
-import TalonStore
 public import TalonProtocol
+import TalonStore
 
 /// An envelope together with where it sits and what applying it gave.
 public struct LedgerRecord: Hashable, Sendable, Codable {

@@ -1,8 +1,7 @@
 import Dispatch
 import Foundation
-import TalonCrypto
-import TalonStore
 public import TalonProtocol
+import TalonStore
 
 /// What `Ledger.verify` found.
 public struct VerifyReport: Sendable, Codable {

@@ -1,7 +1,6 @@
-import TalonCrypto
+public import TalonProtocol
 public import TalonStore
 public import TalonContracts
-public import TalonProtocol
 
 /// A ledger stored in LMDB: append blocks of signed envelopes, query state and history,
 /// verify everything offline. Safe to share between threads: appends are serialized by

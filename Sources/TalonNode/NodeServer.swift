@@ -6,9 +6,8 @@ public import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import TalonContracts
-import TalonCrypto
-import TalonLedger
 public import TalonProtocol
+import TalonLedger
 import TalonRaft
 import TalonStore
 

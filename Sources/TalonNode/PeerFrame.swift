@@ -1,7 +1,6 @@
-public import TalonCrypto
+public import TalonProtocol
 public import TalonLedger
 public import TalonRaft
-public import TalonProtocol
 
 /// What an authenticated peer connection carries, inside the channel's encryption
 /// (`PeerSession`): `type u8 · body`. Types: 3 a Raft message in its wire form

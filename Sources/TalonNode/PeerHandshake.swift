@@ -1,7 +1,6 @@
-public import TalonCrypto
+public import TalonProtocol
 public import TalonRaft
 import TalonLedger
-public import TalonProtocol
 
 /// The handshake that opens every peer connection: Noise `NN` (X25519 ephemeral keys,
 /// ChaCha20-Poly1305, SHA-256; Noise revision 34) with the genesis in the prologue, and each

@@ -2,8 +2,7 @@ public import NIOCore
 public import NIOPosix
 import Metrics
 import Synchronization
-import TalonProtocol
-public import TalonCrypto
+public import TalonProtocol
 public import TalonLedger
 public import TalonRaft
 

@@ -2,9 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import TalonContracts
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 import TalonStore
 
 /// Builds one large event through real operations under the markup-cap contract, then times

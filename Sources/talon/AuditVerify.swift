@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
 import TalonContracts
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// `talon audit verify`: checks a saved audit answer with nothing but the genesis file — the
 /// head's signature by a member, and for every record that carries a proof, its envelope's

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 import TalonStore
 
 struct BenchCommand: ParsableCommand {

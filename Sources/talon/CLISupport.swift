@@ -1,11 +1,10 @@
 import ArgumentParser
 import Foundation
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 import TalonGate
 import TalonLedger
 import TalonNode
-import TalonProtocol
 import TalonStore
 
 /// A failure a node answered with: its code as the node sent it (a newer node may send one

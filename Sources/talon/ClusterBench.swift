@@ -5,9 +5,8 @@ import Histogram
 import NIOCore
 import NIOHTTP1
 import Synchronization
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// Measures a running cluster's write path from the outside, the way clients load it: many
 /// connections, one signed transfer per request, each answered after its block is applied.

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// Reads a file for an operation as UTF-8, refusing other bytes (a contract's id is the
 /// hash of exactly these bytes).

@@ -1,10 +1,9 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonGate
 import TalonLedger
-import TalonProtocol
 import TalonStore
 
 /// Verdicts per second on one core, and the latency of a photo's decode plus verdict.

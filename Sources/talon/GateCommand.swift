@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonGate
 import TalonLedger
-import TalonProtocol
 
 /// A gate scanner: sync a snapshot while online, scan offline, upload the redemptions later.
 struct GateCommand: ParsableCommand {

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 struct GenesisCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonGate
 import TalonLedger
-import TalonProtocol
 
 /// The holder's side of the gate: a rotating QR pass.
 struct PassCommand: ParsableCommand {

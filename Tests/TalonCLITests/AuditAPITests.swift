@@ -1,5 +1,5 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import Testing
 
 /// The audit endpoints of docs/openapi.yaml against a real node holding resales under the

@@ -1,9 +1,9 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 
 /// An independent model of docs/format.md, written from the spec rather than from the
 /// encoder: the binary form of an envelope rebuilt from its JSON, RFC 6962 Merkle roots and
-/// block header hashes. Only SHA-256 comes from TalonCrypto.
+/// block header hashes. Only SHA-256 comes from TalonProtocol.
 enum FormatModel {
     static func be<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
     static func str(_ s: String) -> [UInt8] { be(UInt32(s.utf8.count)) + Array(s.utf8) }

@@ -1,5 +1,5 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import Testing
 
 /// The gate endpoints of docs/openapi.yaml (a holder's pass and a gate's snapshot) against a

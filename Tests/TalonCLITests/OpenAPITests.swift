@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import TalonCrypto
+import TalonProtocol
 import Testing
 
 /// docs/openapi.yaml against a real node: every documented operation is called, every

@@ -1,5 +1,6 @@
 import Foundation
 import TalonContracts
+import TalonProtocol
 
 /// The source of a shipped contract in genesis/contracts.
 func shipped(_ name: String) throws -> String {

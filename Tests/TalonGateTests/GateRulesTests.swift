@@ -1,9 +1,8 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 @testable import TalonGate
 @testable import TalonLedger
-import TalonProtocol
 import TalonRaft
 
 /// Every verdict a gate gives, decided offline from a snapshot of a real ledger.

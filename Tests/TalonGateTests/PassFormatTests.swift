@@ -1,8 +1,7 @@
 import Testing
-import TalonCrypto
+import TalonProtocol
 @testable import TalonGate
 import TalonLedger
-import TalonProtocol
 
 /// An independent model of docs/format.md "Ownership certificate" and "Pass", written from
 /// the page and not from the encoder: its own big-endian integers, strings, LEB128 varints

@@ -1,8 +1,7 @@
 import PropertyBased
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
-import TalonProtocol
 
 /// Stateless admission of decoded envelopes: `wrong_chain`, `bad_signature`, `invalid_field`.
 /// Every envelope here is properly signed unless the test is about the signature, so each

@@ -1,8 +1,7 @@
 import PropertyBased
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
-import TalonProtocol
 
 /// Fixed envelopes of every kind, lists with several elements, unicode text.
 private enum Samples {

@@ -1,8 +1,7 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
-import TalonProtocol
 
 /// Malformed JSON envelopes: each is refused with `invalid_json`, or `unknown_version` for a
 /// well-typed but wrong `"version"`. Values stay small here so that Foundation's

@@ -1,8 +1,7 @@
 import PropertyBased
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
-import TalonProtocol
 
 /// The envelope signature is Ed25519 over "TALON-ENVELOPE-V1" || 0x00 || the envelope bytes
 /// without the last 64 (docs/format.md), checked here with `PublicKey.verify` directly.

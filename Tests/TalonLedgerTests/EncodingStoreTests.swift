@@ -1,8 +1,7 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
-import TalonProtocol
 
 /// A real ledger in a temporary directory; removed when the value goes.
 private final class TempLedger {

@@ -1,8 +1,7 @@
 import Foundation
 import Testing
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// Statements of docs/format.md outside the byte layouts: the JSON key of `issue`'s tickets,
 /// the head at height 0, integers above 2^53 in JSON, and the genesis `format` field.

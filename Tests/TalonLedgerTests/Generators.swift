@@ -1,7 +1,6 @@
 import PropertyBased
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 // Generators for the encoding tests: signed envelopes of every operation kind, built from
 // random seeds, ids from the id alphabet, unicode text and integers over their full ranges.
@@ -240,7 +239,7 @@ enum Bytes {
         out.replaceSubrange(offset..<offset + replacement.count, with: replacement)
         return out
     }
-    /// Lowercase hex, written out independently of `TalonCrypto.Hex`.
+    /// Lowercase hex, written out independently of the kernel's `Hex`.
     static func hex(_ b: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef")
         return String(b.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })

@@ -1,8 +1,7 @@
 import Foundation
 import Testing
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 @Suite struct LedgerBlockTests {
     @Test func blocksChainFromTheGenesisHash() throws {

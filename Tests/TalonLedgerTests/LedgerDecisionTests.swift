@@ -1,10 +1,9 @@
 import Foundation
 import Testing
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 import TalonStore
 @testable import TalonLedger
-import TalonProtocol
 
 /// Contract decisions are under the block hash (block version 2), `verify` checks stored
 /// decisions against their entries, and `verify` with replay re-runs every contract, so a

@@ -1,9 +1,8 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonStore
-import TalonProtocol
 
 /// A replicated log's entries are applied exactly once: the entry's index is committed with
 /// its block, and an entry handed out again after a restart changes nothing.

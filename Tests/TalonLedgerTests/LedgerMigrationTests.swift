@@ -1,9 +1,8 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonStore
 @testable import TalonLedger
-import TalonProtocol
 
 /// A store written before contracts (schema 1) has no holdings; opening it rebuilds them
 /// exactly as applying the same envelopes counts them live.

@@ -1,7 +1,6 @@
 import Testing
-import TalonCrypto
-@testable import TalonLedger
 import TalonProtocol
+@testable import TalonLedger
 import TalonStore
 
 /// What apply may record as an envelope's result: `ok` or a code of `Code.results`, never

@@ -1,7 +1,6 @@
 import Testing
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 @Suite struct LedgerRulesTests {
     @Test func registerIssuerNeedsAnAdmin() throws {

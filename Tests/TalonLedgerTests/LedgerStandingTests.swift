@@ -1,7 +1,6 @@
 import Testing
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// Admission refuses what apply would certainly reject as `not_authorized` for want of
 /// standing, so a key with no role and no ticket cannot make every node store its envelopes.

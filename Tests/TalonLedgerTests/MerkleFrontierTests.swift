@@ -1,9 +1,8 @@
 // Tests of MerkleFrontier: the nodes each append completes, resuming from a store, and huge trees.
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonRaft
-import TalonProtocol
 
 struct NodeRecord: Hashable, CustomStringConvertible {
     let level: Int

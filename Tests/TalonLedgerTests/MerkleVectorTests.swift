@@ -10,9 +10,8 @@
 //        rfc6962/rfc6962_test.go: TestRFC6962Hasher (empty root, empty leaf, "L123456" leaf);
 //        proof/proof_test.go: TestInclusion / TestConsistency (which (level, index) nodes a proof needs).
 import Testing
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// Hex to `Digest`; traps on malformed test data.
 func digest(_ hex: String) -> Digest {

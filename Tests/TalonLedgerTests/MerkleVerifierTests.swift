@@ -1,9 +1,8 @@
 // Edge cases of MerkleVerifier (RFC 9162 §2.1.3.2 / §2.1.4.2) and of TalonError; the verifier must
 // return false, never trap, on any input.
 import Testing
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 import TalonRaft
 
 @Suite("Merkle verifier edge cases")

@@ -1,8 +1,7 @@
 import Foundation
 import Testing
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// A node's signed head: the signature covers exactly the bytes docs/format.md lists, and
 /// any change to the head, the signer or the chain makes it fail.

@@ -1,11 +1,10 @@
 import Foundation
 import Synchronization
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 @testable import TalonNode
 import TalonRaft
-import TalonProtocol
 
 /// The proposer verifies: nothing unsigned reaches a block, whatever a forwarder sends.
 @Suite struct NodeAdmissionTests {

@@ -1,12 +1,11 @@
 import Foundation
 import Testing
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 @testable import TalonNode
 import TalonRaft
 import TalonStore
-import TalonProtocol
 
 /// Three node cores in temporary directories, wired by an in-process queue.
 final class CoreCluster {

@@ -1,8 +1,7 @@
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonNode
-import TalonProtocol
 import TalonRaft
 import TalonTestSupport
 

@@ -2,10 +2,9 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonNode
-import TalonProtocol
 import TalonRaft
 
 /// Runs `body`, failing if it takes longer than `seconds`.

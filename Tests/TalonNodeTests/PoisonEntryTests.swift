@@ -1,9 +1,8 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 @testable import TalonNode
-import TalonProtocol
 import TalonRaft
 
 /// A committed entry that is not a batch is recorded the same way on every node, which

@@ -1,10 +1,9 @@
 import Hummingbird
 import Testing
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 @testable import TalonNode
-import TalonProtocol
 import TalonRaft
 import TalonStore
 

@@ -1,8 +1,7 @@
-public import TalonCrypto
+public import TalonProtocol
 public import TalonNode
 public import TalonRaft
 import TalonLedger
-import TalonProtocol
 
 /// A client with no member key speaking the handshake by hand, as an attacker would: it can
 /// run Noise NN with any member and read the proof it is sent, and seal frames on that

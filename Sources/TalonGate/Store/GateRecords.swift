@@ -1,6 +1,4 @@
-public import TalonCrypto
-public import TalonLedger
-import TalonProtocol
+public import TalonProtocol
 
 /// What a gate knows of one ticket from its snapshot.
 public struct GateTicket: Hashable, Sendable {

@@ -1,4 +1,3 @@
-public import TalonLedger
 public import TalonProtocol
 import TalonStore
 

@@ -1,6 +1,5 @@
-import TalonCrypto
-import TalonStore
 import TalonProtocol
+import TalonStore
 
 /// Whether a signer has standing for an operation: the role or holding without which apply
 /// would certainly reject it as `not_authorized`. The leader refuses such envelopes at

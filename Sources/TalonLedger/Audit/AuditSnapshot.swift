@@ -1,7 +1,6 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonContracts
 import TalonStore
-import TalonProtocol
 
 /// A record's Merkle inclusion proof in an audit answer: the envelope itself (so a verifier
 /// can hash it), the audit path to the root of the answer's head, and the proof of what

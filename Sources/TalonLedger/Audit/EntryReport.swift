@@ -1,6 +1,5 @@
-public import TalonCrypto
-import TalonStore
 public import TalonProtocol
+import TalonStore
 
 /// An event's redeem attempts, and the tickets presented more than once: the double entries
 /// that offline gates can only flag after the fact.

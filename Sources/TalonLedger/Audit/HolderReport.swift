@@ -1,6 +1,5 @@
-public import TalonCrypto
-import TalonStore
 public import TalonProtocol
+import TalonStore
 
 /// Who trades an event's tickets, ranked by resales, with the signals of scalping: quick
 /// flips and acquisitions beyond the per-buyer limit.

@@ -1,7 +1,6 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonContracts
 import TalonStore
-public import TalonProtocol
 
 /// An event's resales: totals, the markup distribution, what broke the cap, and one page of
 /// the resales themselves.

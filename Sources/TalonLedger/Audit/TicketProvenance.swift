@@ -1,7 +1,6 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonContracts
 import TalonStore
-public import TalonProtocol
 
 /// Every record touching one ticket, oldest first, read as a chain of custody.
 public struct TicketProvenance: Sendable, Encodable {

@@ -1,5 +1,4 @@
 import TalonContracts
-import TalonCrypto
 import TalonProtocol
 import TalonStore
 

@@ -1,7 +1,6 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonContracts
 import TalonStore
-import TalonProtocol
 
 /// What an `audit` row records. The byte is part of the row's key, so each kind of an
 /// event is one contiguous range in leaf order.

@@ -1,6 +1,6 @@
 import Foundation
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 
 /// The ledger's contract engine: each contract compiled on first use and kept in a bounded
 /// cache (`ContractEngine.Capacity.standard`: 64 contracts, 32 MiB); an evicted contract is

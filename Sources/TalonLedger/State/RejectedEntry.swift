@@ -1,4 +1,3 @@
-public import TalonCrypto
 public import TalonProtocol
 
 /// A committed replicated-log entry that could not be applied as a batch (it does not

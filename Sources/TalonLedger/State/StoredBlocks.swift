@@ -1,6 +1,5 @@
-import TalonCrypto
-import TalonStore
 import TalonProtocol
+import TalonStore
 
 /// Reads of stored blocks that need only part of one: its header, or one entry's hash.
 extension Ledger.Tables {

@@ -1,6 +1,5 @@
-import TalonCrypto
-import TalonStore
 import TalonProtocol
+import TalonStore
 
 /// The ledger's Merkle nodes as stored in LMDB, read through one transaction.
 struct StoredMerkleNodes: MerkleNodeReader {

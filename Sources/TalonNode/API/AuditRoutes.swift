@@ -1,7 +1,6 @@
 import Hummingbird
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// The auditor's queries (docs/openapi.yaml, tag `audit`). Each answer is read on one
 /// snapshot and carries the head it was read at, signed by this node; with `prove=true`

@@ -1,8 +1,7 @@
 import Hummingbird
 import NIOCore
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// What a verifier walking the chain needs from one request: a block with its records, and
 /// the canonical bytes of blocks and envelopes (`application/octet-stream`).

@@ -1,7 +1,6 @@
 import Hummingbird
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// What a holder's pass and a gate's snapshot are made from (docs/openapi.yaml, tag `gate`):
 /// a ticket's ownership certificate signed by this node, an event's gates, and its tickets

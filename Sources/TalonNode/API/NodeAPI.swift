@@ -1,10 +1,9 @@
 public import Hummingbird
 public import Prometheus
-public import TalonCrypto
+public import TalonProtocol
 import Foundation
 import NIOPosix
 import TalonLedger
-import TalonProtocol
 import TalonRaft
 
 /// The node's HTTP API (JSON; errors as `application/problem+json`). Every route is listed

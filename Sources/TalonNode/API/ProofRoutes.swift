@@ -1,7 +1,6 @@
 import Hummingbird
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// Merkle proofs an auditor checks against a signed head (docs/format.md, "Merkle tree"):
 /// that a record is in the log, and that a later head extends an earlier one.
