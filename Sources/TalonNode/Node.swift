@@ -400,7 +400,13 @@ public final class Node: @unchecked Sendable {
         for batch in input.proposals { meters.batchEnvelopes.record(batch.envelopes.count) }
         for (batch, proposed) in zip(batches, out.proposed) {
             switch proposed {
-            case .success(let at): inflight[at.index] = (at.term, batch)
+            case .success(let at):
+                // An entry of an earlier term can still wait at this index: another leader's
+                // entries replaced it while this node did not lead, and it leads again before
+                // applying that far. Its waiters lost their entry; unanswered here, they
+                // would be forgotten.
+                if let replaced = inflight[at.index] { for w in replaced.waiting { w.fail(.dropped) } }
+                inflight[at.index] = (at.term, batch)
             case .failure(let error): for w in batch { w.fail(NodeError(error.code, error.message)) }
             }
         }

@@ -63,6 +63,44 @@ import TalonRaft
         }
     }
 
+    /// A leader cut off with three entries in flight loses them to the next leader's no-op;
+    /// elected again before it applied that far, its new proposal takes the log index of one
+    /// of them. Every waiter of the replaced entries still hears `proposal_dropped`, and the
+    /// new proposal its receipt. (The waiter whose index was taken was forgotten, its
+    /// `submit` never returned.)
+    @Test func entriesReplacedWhileAwayAreDroppedEvenWhenTheirIndexIsReused() async throws {
+        try await MemoryCluster.run(options: { _, o in o.maxInflightEntries = 4 }) { c in
+            try await c.elect(1)
+            let n1 = try c.node(1), n2 = try c.node(2)
+            c.network.isolate(1)
+            var lost: [Pending<[EnvelopeOutcome]>] = []
+            for i in 1...3 {
+                lost.append(try c.submit([c.event("A\(i)")], to: 1))
+                try await poll("entry \(i) proposed") { n1.status.inflightEntries == i }
+            }
+            try await c.handOver(to: 2, among: [2, 3])
+            // Member 1 returns: member 2's no-op replaces its first entry, and it has no more.
+            c.network.heal()
+            let first = try await lost[0].value("the first lost submission") { n2.tick() }
+            #expect(first.failureCode == .proposalDropped)
+            try await poll("member 1 applied member 2's no-op") { n1.status.raft.applied >= n2.status.raft.commit }
+            #expect(n1.status.raft.lastIndex == n2.status.raft.lastIndex)
+
+            // Member 1 leads again without member 2: its no-op and a new entry take the
+            // indexes of the other two.
+            c.network.isolate(2)
+            try await c.handOver(to: 1, among: [1, 3])
+            let fresh = try await c.submit([c.event("B")], to: 1).value("the new submission")
+            #expect(try fresh.get().first?.receipt?.result == "ok")
+            for (i, pending) in lost.enumerated().dropFirst() {
+                let outcome = try await pending.value("lost submission \(i + 1)")
+                #expect(outcome.failureCode == .proposalDropped, "lost submission \(i + 1)")
+            }
+            try await poll("nothing waits on member 1") { n1.status.waitingSubmissions == 0 }
+            #expect(try n1.ledger.head().treeSize == 1, "only B is in the ledger")
+        }
+    }
+
     /// A forward that reaches a member that no longer leads is refused with `not_leader`.
     /// The forwarder, by then waiting on the new leader for the same request, ignores that
     /// answer from the old one and takes the new leader's.
