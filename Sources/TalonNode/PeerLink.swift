@@ -23,8 +23,12 @@ public protocol PeerLink: Sendable {
 
 /// What an authenticated peer sent.
 public enum PeerEvent: Sendable {
+    /// A Raft message, from the member that sent it to this node.
     case raft(Message)
+    /// Envelopes member `from` forwarded for this node to admit and propose, under the
+    /// forwarder's request id.
     case forward(from: NodeID, request: UInt64, envelopes: [Envelope])
+    /// Member `from`'s answer to this node's forward `request`.
     case forwardReply(from: NodeID, request: UInt64, ForwardReply)
 }
 
