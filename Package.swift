@@ -111,7 +111,7 @@ let package = Package(
         .target(name: "TalonTestSupport", dependencies: ["TalonNode", "TalonCrypto", "TalonLedger", "TalonRaft"],
                 path: "Tests/TalonTestSupport"),
         .testTarget(name: "TalonProtocolTests", dependencies: ["TalonProtocol"]),
-        .testTarget(name: "TalonCryptoTests", dependencies: ["TalonCrypto"]),
+        .testTarget(name: "TalonCryptoTests", dependencies: ["TalonCrypto", "TalonProtocol"]),
         .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore", "TalonProtocol"]),
         .testTarget(
             name: "TalonLedgerTests",
@@ -129,8 +129,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonRaftSim", "TalonStore"]),
-        .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
+        .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonRaftSim", "TalonStore", "TalonProtocol"]),
+        .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts", "TalonProtocol"]),
         .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
         .testTarget(name: "TalonCLITests", dependencies: ["TalonProtocol", "TalonCrypto", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),
     ]

@@ -1,3 +1,4 @@
+public import TalonProtocol
 /// The symmetric half of the Noise Protocol Framework (revision 34), for the cipher suite
 /// `25519_ChaChaPoly_SHA256`: `CipherState`, `SymmetricState` and HKDF exactly as its
 /// sections 4.2, 5.1 and 5.2 define them, so a handshake built on them can be checked
@@ -31,22 +32,22 @@ public enum Noise {
         public var hasKey: Bool { key != nil }
 
         /// `ENCRYPT(k, n++, ad, plaintext)`, or the plaintext itself when there is no key.
-        /// - Throws: `CryptoError.nonceExhausted` when the nonce reached 2^64 - 1.
-        public mutating func encrypt(ad: some ContiguousBytes, _ plaintext: some ContiguousBytes) throws(CryptoError) -> [UInt8] {
+        /// - Throws: `TalonError(.nonceExhausted)` when the nonce reached 2^64 - 1.
+        public mutating func encrypt(ad: some ContiguousBytes, _ plaintext: some ContiguousBytes) throws(TalonError) -> [UInt8] {
             guard let key else { return plaintext.withUnsafeBytes { Array($0) } }
-            guard nonce < .max else { throw CryptoError.nonceExhausted }
+            guard nonce < .max else { throw TalonError(.nonceExhausted) }
             defer { nonce += 1 }
             return key.seal(nonce: Self.nonceBytes(nonce), ad: ad, plaintext)
         }
 
         /// `DECRYPT(k, n, ad, ciphertext)`, advancing the nonce only when the tag verifies; the
         /// ciphertext itself when there is no key.
-        /// - Throws: `CryptoError.decryptionFailed`, `.nonceExhausted`.
-        public mutating func decrypt(ad: some ContiguousBytes, _ ciphertext: some ContiguousBytes) throws(CryptoError) -> [UInt8] {
+        /// - Throws: `TalonError(.decryptionFailed)`, `.nonceExhausted`.
+        public mutating func decrypt(ad: some ContiguousBytes, _ ciphertext: some ContiguousBytes) throws(TalonError) -> [UInt8] {
             guard let key else { return ciphertext.withUnsafeBytes { Array($0) } }
-            guard nonce < .max else { throw CryptoError.nonceExhausted }
+            guard nonce < .max else { throw TalonError(.nonceExhausted) }
             guard let plaintext = key.open(nonce: Self.nonceBytes(nonce), ad: ad, ciphertext) else {
-                throw CryptoError.decryptionFailed
+                throw TalonError(.decryptionFailed)
             }
             nonce += 1
             return plaintext
@@ -91,15 +92,15 @@ public enum Noise {
         }
 
         /// `EncryptAndHash(plaintext)`.
-        public mutating func encryptAndHash(_ plaintext: some ContiguousBytes) throws(CryptoError) -> [UInt8] {
+        public mutating func encryptAndHash(_ plaintext: some ContiguousBytes) throws(TalonError) -> [UInt8] {
             let ciphertext = try cipher.encrypt(ad: handshakeHash, plaintext)
             mixHash(ciphertext)
             return ciphertext
         }
 
         /// `DecryptAndHash(ciphertext)`.
-        /// - Throws: `CryptoError.decryptionFailed`.
-        public mutating func decryptAndHash(_ ciphertext: some ContiguousBytes) throws(CryptoError) -> [UInt8] {
+        /// - Throws: `TalonError(.decryptionFailed)`.
+        public mutating func decryptAndHash(_ ciphertext: some ContiguousBytes) throws(TalonError) -> [UInt8] {
             let plaintext = try cipher.decrypt(ad: handshakeHash, ciphertext)
             mixHash(ciphertext)
             return plaintext

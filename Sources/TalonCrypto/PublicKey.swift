@@ -1,4 +1,4 @@
-import TalonProtocol
+public import TalonProtocol
 
 /// An Ed25519 public key.
 ///
@@ -20,14 +20,14 @@ public struct PublicKey: Hashable, Sendable, Comparable, Codable, CustomStringCo
     }
 
     /// Parses the text form.
-    /// - Throws: `CryptoError.invalidKeyText`.
-    public init(text: String) throws(CryptoError) {
+    /// - Throws: `TalonError(.invalidKeyText)`.
+    public init(text: String) throws(TalonError) {
         guard text.hasPrefix(Self.textPrefix) else {
-            throw CryptoError(.invalidKeyText, "public key must start with '\(Self.textPrefix)': \(text.prefix(80))")
+            throw TalonError(.invalidKeyText, "public key must start with '\(Self.textPrefix)': \(text.prefix(80))")
         }
         let hex = text.dropFirst(Self.textPrefix.count)
         guard hex.utf8.count == 64, let b = Hex.decode(hex), let value = Bytes32(b) else {
-            throw CryptoError(.invalidKeyText, "public key must be '\(Self.textPrefix)' and 64 lowercase hex digits: \(text.prefix(80))")
+            throw TalonError(.invalidKeyText, "public key must be '\(Self.textPrefix)' and 64 lowercase hex digits: \(text.prefix(80))")
         }
         self.value = value
     }

@@ -1,5 +1,6 @@
 public import TalonCrypto
 public import TalonStore
+public import TalonProtocol
 
 /// One block: the outcome of applying one batch of envelopes.
 ///
@@ -83,8 +84,8 @@ public struct Block: Hashable, Sendable {
     }
 
     /// The RFC 9162 audit path of entry `position` to `entriesDigest` (version 2 blocks).
-    /// - Throws: `LedgerError.unknownVersion` for a version 1 block, `proof_out_of_range` for a position past the end.
-    public func entryProof(position: Int) throws(LedgerError) -> [Digest] {
+    /// - Throws: `TalonError(.unknownVersion)` for a version 1 block, `proof_out_of_range` for a position past the end.
+    public func entryProof(position: Int) throws(TalonError) -> [Digest] {
         try EntryTree(self).proof(position: position)
     }
 
@@ -94,9 +95,9 @@ public struct Block: Hashable, Sendable {
         private let count: UInt64
 
         /// The tree of `block`'s entries.
-        /// - Throws: `LedgerError.unknownVersion` for a version 1 block, whose entries have no tree.
-        public init(_ block: Block) throws(LedgerError) {
-            guard block.version >= 2 else { throw LedgerError.unknownVersion.with("block \(block.height) is version 1: its entries have no proofs") }
+        /// - Throws: `TalonError(.unknownVersion)` for a version 1 block, whose entries have no tree.
+        public init(_ block: Block) throws(TalonError) {
+            guard block.version >= 2 else { throw TalonError(.unknownVersion, "block \(block.height) is version 1: its entries have no proofs") }
             var nodes = InMemoryMerkleNodes()
             var frontier = MerkleFrontier()
             for e in block.entries {
@@ -108,10 +109,10 @@ public struct Block: Hashable, Sendable {
 
         /// The audit path of entry `position` to the block's `entries_digest`.
         /// - Throws: `proof_out_of_range` for a position past the end.
-        public func proof(position: Int) throws(LedgerError) -> [Digest] {
+        public func proof(position: Int) throws(TalonError) -> [Digest] {
             do {
                 return try MerkleProver(nodes: nodes, size: count).inclusionProof(leafIndex: UInt64(exactly: position) ?? count, size: count)
-            } catch let e as MerkleError { throw LedgerError(e.code, e.message) } catch { throw LedgerError.storeCorrupt.with("\(error)") }
+            } catch let e as TalonError { throw e } catch { throw TalonError(.storeCorrupt, "\(error)") }
         }
     }
 
@@ -140,25 +141,25 @@ public struct Block: Hashable, Sendable {
     }
 
     /// Decodes the stored form and checks that the entries match the header's digest.
-    /// - Throws: `LedgerError.storeCorrupt` (or a decoding code) on any mismatch.
-    public init(bytes: [UInt8]) throws(LedgerError) {
+    /// - Throws: `TalonError(.storeCorrupt)` (or a decoding code) on any mismatch.
+    public init(bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
         let header = try BlockHeader(from: &r)
         version = header.version; height = header.height; prev = header.prev; timestamp = header.timestamp
         treeSize = header.treeSize; treeRoot = header.treeRoot
         let count = header.count, digest = header.entriesDigest, version = header.version
-        entries = try r.list(max: Limits.envelopesPerBlock, minElementSize: version >= 2 ? 37 : 36) { (r: inout ByteReader) throws(LedgerError) in
+        entries = try r.list(max: Limits.envelopesPerBlock, minElementSize: version >= 2 ? 37 : 36) { (r: inout ByteReader) throws(TalonError) in
             let hash = try r.digest(), result = try r.string(max: 64)
             guard version >= 2 else { return Entry(envelopeHash: hash, result: result) }
             switch try r.u8() {
             case 0: return Entry(envelopeHash: hash, result: result)
             case 1: return Entry(envelopeHash: hash, result: result, decision: try r.digest())
-            default: throw LedgerError.nonCanonical.with("an entry's decision flag is 0 or 1")
+            default: throw TalonError(.nonCanonical, "an entry's decision flag is 0 or 1")
             }
         }
         try r.finish()
         guard entries.count == Int(count), entriesDigest == digest, treeSize >= UInt64(count) else {
-            throw LedgerError.storeCorrupt.with("block \(height): entries do not match the header")
+            throw TalonError(.storeCorrupt, "block \(height): entries do not match the header")
         }
     }
 }

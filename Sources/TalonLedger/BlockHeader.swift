@@ -1,4 +1,5 @@
 public import TalonCrypto
+public import TalonProtocol
 
 /// A block's header alone, readable from the first `BlockHeader.size` stored bytes without
 /// decoding the entries: enough for a head, a timestamp or the block hash.
@@ -24,10 +25,10 @@ public struct BlockHeader: Hashable, Sendable {
     }
 
     /// Reads a header; the entries after it are left to the caller.
-    /// - Throws: `LedgerError.unknownVersion`, `.truncated`.
-    public init(from r: inout ByteReader) throws(LedgerError) {
+    /// - Throws: `TalonError(.unknownVersion)`, `.truncated`.
+    public init(from r: inout ByteReader) throws(TalonError) {
         version = try r.u8()
-        guard Block.readableVersions.contains(version) else { throw LedgerError.unknownVersion.with("block version \(version)") }
+        guard Block.readableVersions.contains(version) else { throw TalonError(.unknownVersion, "block version \(version)") }
         height = try r.u64()
         prev = try r.digest()
         timestamp = try r.i64()

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 public import TalonCrypto
+public import TalonProtocol
 
 /// The genesis of a chain: its id, its member nodes, its admins and any initial issuers.
 ///
@@ -81,25 +82,25 @@ public struct GenesisFile: Sendable {
     public let hash: Digest
 
     /// Parses and checks a genesis file's bytes.
-    /// - Throws: `LedgerError.invalidGenesis`.
-    public init(bytes: [UInt8]) throws(LedgerError) {
+    /// - Throws: `TalonError(.invalidGenesis)`.
+    public init(bytes: [UInt8]) throws(TalonError) {
         let g: Genesis
         do { g = try JSONForm.decode(Genesis.self, from: bytes) } catch {
-            throw LedgerError.invalidGenesis.with("genesis: \(error.message)")
+            throw TalonError(.invalidGenesis, "genesis: \(error.message)")
         }
-        guard g.format == 1 else { throw LedgerError.invalidGenesis.with("genesis format \(g.format) is not 1") }
+        guard g.format == 1 else { throw TalonError(.invalidGenesis, "genesis format \(g.format) is not 1") }
         guard !g.chainID.isEmpty, g.chainID.utf8.count <= Limits.textBytes,
               (try? LedgerOperation.id(g.chainID, "chain_id")) != nil else {
-            throw LedgerError.invalidGenesis.with("chain_id must be 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
+            throw TalonError(.invalidGenesis, "chain_id must be 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
         }
-        guard !g.members.isEmpty else { throw LedgerError.invalidGenesis.with("genesis lists no members") }
+        guard !g.members.isEmpty else { throw TalonError(.invalidGenesis, "genesis lists no members") }
         guard Set(g.members.map(\.id)).count == g.members.count, Set(g.members.map(\.key)).count == g.members.count else {
-            throw LedgerError.invalidGenesis.with("member ids and keys must be unique")
+            throw TalonError(.invalidGenesis, "member ids and keys must be unique")
         }
-        guard !g.admins.isEmpty else { throw LedgerError.invalidGenesis.with("genesis lists no admin keys") }
+        guard !g.admins.isEmpty else { throw TalonError(.invalidGenesis, "genesis lists no admin keys") }
         // The keys genesis gives a role meet the rule every key given a role meets.
         if let bad = (g.members.map(\.key) + g.admins + g.issuers.map(\.key)).first(where: { !$0.isValidPoint }) {
-            throw LedgerError.invalidGenesis.with("\(bad.text) is not a valid Ed25519 public key (a point of prime order)")
+            throw TalonError(.invalidGenesis, "\(bad.text) is not a valid Ed25519 public key (a point of prime order)")
         }
         self.genesis = g
         self.bytes = bytes
@@ -107,10 +108,10 @@ public struct GenesisFile: Sendable {
     }
 
     /// Reads and checks a genesis file.
-    /// - Throws: `LedgerError.invalidGenesis`.
-    public init(path: String) throws(LedgerError) {
+    /// - Throws: `TalonError(.invalidGenesis)`.
+    public init(path: String) throws(TalonError) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw LedgerError.invalidGenesis.with("cannot read genesis file \(path)")
+            throw TalonError(.invalidGenesis, "cannot read genesis file \(path)")
         }
         try self.init(bytes: Array(data))
     }

@@ -1,4 +1,5 @@
 public import TalonCrypto
+public import TalonProtocol
 
 /// A node's signed statement that `holder` held `ticketID` of `eventID` at ownership
 /// `sequence` as of block `height`: what a pass carries so an offline gate whose snapshot
@@ -54,13 +55,13 @@ public struct OwnershipCertificate: Hashable, Sendable, Codable {
     }
 
     /// Checks that `node` is a member of `genesis` and that its key signed this certificate.
-    /// - Throws: `LedgerError.badSignature` naming what failed.
-    public func verify(genesis: GenesisFile) throws(LedgerError) {
+    /// - Throws: `TalonError(.badSignature)` naming what failed.
+    public func verify(genesis: GenesisFile) throws(TalonError) {
         guard let member = genesis.genesis.members.first(where: { $0.id == node }) else {
-            throw LedgerError.badSignature.with("certificate signed by \(node), which is not a member of this genesis")
+            throw TalonError(.badSignature, "certificate signed by \(node), which is not a member of this genesis")
         }
         guard isSigned(by: member.key, genesisHash: genesis.hash) else {
-            throw LedgerError.badSignature.with("certificate signature does not verify with \(node)'s genesis key")
+            throw TalonError(.badSignature, "certificate signature does not verify with \(node)'s genesis key")
         }
     }
 

@@ -1,4 +1,5 @@
 public import TalonCrypto
+public import TalonProtocol
 
 /// A head signed by a cluster member: what an auditor keeps and checks offline with nothing
 /// but the genesis file. The signature covers `"TALON-HEAD-V1\0" · genesis hash[32] ·
@@ -32,13 +33,13 @@ public struct SignedHead: Hashable, Sendable, Codable {
     }
 
     /// Checks that `node` is a member of `genesis` and that its key signed this head.
-    /// - Throws: `LedgerError.badSignature` naming what failed.
-    public func verify(genesis: GenesisFile) throws(LedgerError) {
+    /// - Throws: `TalonError(.badSignature)` naming what failed.
+    public func verify(genesis: GenesisFile) throws(TalonError) {
         guard let member = genesis.genesis.members.first(where: { $0.id == node }) else {
-            throw LedgerError.badSignature.with("head signed by \(node), which is not a member of this genesis")
+            throw TalonError(.badSignature, "head signed by \(node), which is not a member of this genesis")
         }
         guard member.key.verify(signature, for: Self.signedBytes(head, genesisHash: genesis.hash)) else {
-            throw LedgerError.badSignature.with("head signature does not verify with \(node)'s genesis key")
+            throw TalonError(.badSignature, "head signature does not verify with \(node)'s genesis key")
         }
     }
 

@@ -1,4 +1,5 @@
 public import TalonLedger
+public import TalonProtocol
 public import TalonRaft
 
 /// A node's links to the other members, as `Node` sees them: what it sends and what it
@@ -35,13 +36,13 @@ public enum PeerEvent: Sendable {
 extension PeerEvent {
     /// What `frame` means when member `peer` sent it to member `me` over a link that
     /// authenticated `peer`.
-    /// - Throws: `NodeError` `peer_protocol` for a Raft message that claims another sender
+    /// - Throws: `TalonError` `peer_protocol` for a Raft message that claims another sender
     ///   or addressee, and for a second authentication; the link should close.
-    public init(_ frame: PeerFrame, from peer: NodeID, to me: NodeID) throws(NodeError) {
+    public init(_ frame: PeerFrame, from peer: NodeID, to me: NodeID) throws(TalonError) {
         switch frame {
         case .raft(let message):
             guard message.from == peer, message.to == me else {
-                throw NodeError.protocolViolation.with("member \(peer) sent a message as \(message.from) to \(message.to)")
+                throw TalonError(.peerProtocol, "member \(peer) sent a message as \(message.from) to \(message.to)")
             }
             self = .raft(message)
         case .forward(let request, let envelopes):
@@ -49,7 +50,7 @@ extension PeerEvent {
         case .forwardReply(let request, let reply):
             self = .forwardReply(from: peer, request: request, reply)
         case .auth:
-            throw NodeError.protocolViolation.with("member \(peer) authenticated twice")
+            throw TalonError(.peerProtocol, "member \(peer) authenticated twice")
         }
     }
 }

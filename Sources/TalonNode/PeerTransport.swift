@@ -128,7 +128,7 @@ public final class PeerTransport: PeerLink {
         defer { deadline.cancel() }
         do {
             try await serve(connection, slot: slot, deadline: deadline)
-        } catch let error as NodeError {
+        } catch let error as TalonError {
             Self.refused(error)
         } catch {
             // The connection closed or broke: nothing the peer said was refused.
@@ -136,7 +136,7 @@ public final class PeerTransport: PeerLink {
     }
 
     /// Counts a connection closed for what the peer sent, by code, in `/metrics`.
-    static func refused(_ error: NodeError) {
+    static func refused(_ error: TalonError) {
         Counter(label: "talon_peer_refused_total", dimensions: [("code", error.code.name)]).increment()
     }
 
@@ -189,12 +189,12 @@ public final class PeerTransport: PeerLink {
                     try await outbound.write(ByteBuffer(bytes: handshake.hello()))
                     var reply: [UInt8]?
                     while reply == nil {
-                        guard let chunk = try await replies.next() else { throw NodeError.protocolViolation.with("closed during the handshake") }
+                        guard let chunk = try await replies.next() else { throw TalonError(.peerProtocol, "closed during the handshake") }
                         decoder.append(chunk.readableBytesView)
                         reply = try decoder.next()
                     }
                     guard let reply, decoder.pendingBytes == 0 else {
-                        throw NodeError.protocolViolation.with("bytes after the responder's reply")
+                        throw TalonError(.peerProtocol, "bytes after the responder's reply")
                     }
                     var (session, auth) = try handshake.finish(reply)
                     try await outbound.write(ByteBuffer(bytes: auth))
@@ -204,7 +204,7 @@ public final class PeerTransport: PeerLink {
                         try await outbound.write(ByteBuffer(bytes: try session.seal(frame)))
                     }
                 }
-            } catch let error as NodeError {
+            } catch let error as TalonError {
                 Self.refused(error)
             } catch {
                 // Unreachable or broken: try again after the back-off.

@@ -135,7 +135,7 @@ struct IssueOp: AsyncParsableCommand {
                     TicketSpec(ticketID: "\(prefix)-\($0)", section: section, seat: "\($0)", faceValue: faceValue, holder: h)
                 }
             } else {
-                throw CLIError(code: .invalidArgument, message: "give --tickets FILE, or --count, --prefix, --holder and --face-value")
+                throw TalonError(.invalidArgument, "give --tickets FILE, or --count, --prefix, --holder and --face-value")
             }
             try await signing.emit(.issue(IssueTickets(eventID: eventId, tickets: specs)))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TalonCrypto
+import TalonProtocol
 
 @Suite struct SHA256Tests {
     // FIPS 180-2 examples.
@@ -76,7 +77,7 @@ import TalonCrypto
         #expect(key.text.hasPrefix("ed25519:") && key.text.count == 72)
         for bad in ["", "ed25519:", "ed25519:zz", String(key.text.dropFirst(8)), key.text.uppercased(), key.text + "0",
                     "ed448:" + key.text.dropFirst(8)] {
-            #expect(throws: CryptoError.invalidKeyText) { try PublicKey(text: bad) }
+            #expect(throws: TalonError(.invalidKeyText)) { try PublicKey(text: bad) }
         }
         let json = try JSONEncoder().encode([key])
         #expect(try JSONDecoder().decode([PublicKey].self, from: json) == [key])
@@ -102,7 +103,7 @@ import TalonCrypto
         let path = tempPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         try SigningKey.generate().write(to: path)
-        #expect(throws: CryptoError.keyFileExists) { try SigningKey.generate().write(to: path) }
+        #expect(throws: TalonError(.keyFileExists)) { try SigningKey.generate().write(to: path) }
     }
 
     @Test func worldOrGroupReadableKeyIsRefused() throws {
@@ -111,7 +112,7 @@ import TalonCrypto
         try SigningKey.generate().write(to: path)
         for mode in [0o644, 0o640, 0o604, 0o660] {
             chmod(path, mode_t(mode))
-            #expect(throws: CryptoError.keyFilePermissions) { try SigningKey.load(from: path) }
+            #expect(throws: TalonError(.keyFilePermissions)) { try SigningKey.load(from: path) }
         }
         chmod(path, 0o400)
         _ = try SigningKey.load(from: path)
@@ -120,7 +121,7 @@ import TalonCrypto
     @Test func malformedAndMissingFiles() throws {
         let path = tempPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(throws: CryptoError.keyFileIO) { try SigningKey.load(from: path) }
+        #expect(throws: TalonError(.keyFileIO)) { try SigningKey.load(from: path) }
         let key = SigningKey.generate()
         let other = SigningKey.generate()
         for text in ["", "garbage\n", "talon-secret-key-v1\npublic x\nseed y\n",
@@ -128,7 +129,7 @@ import TalonCrypto
                      "talon-secret-key-v1\npublic \(other.publicKey.text)\nseed \(String(repeating: "ab", count: 32))\n"] {
             try? FileManager.default.removeItem(atPath: path)
             _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-            #expect(throws: CryptoError.keyFileMalformed) { try SigningKey.load(from: path) }
+            #expect(throws: TalonError(.keyFileMalformed)) { try SigningKey.load(from: path) }
         }
         _ = key
     }

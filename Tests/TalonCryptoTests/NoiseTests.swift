@@ -1,5 +1,6 @@
 import Testing
 import TalonCrypto
+import TalonProtocol
 
 /// The Noise building blocks against published data: RFC 4231 for HMAC-SHA-256, RFC 8439 for
 /// ChaCha20-Poly1305, RFC 7748 for X25519, and the cacophony test vector of
@@ -106,9 +107,9 @@ import TalonCrypto
         let first = try send.encrypt(ad: [UInt8](), [1, 2, 3])
         var forged = first
         forged[0] ^= 0x80
-        #expect(throws: CryptoError.decryptionFailed) { try receive.decrypt(ad: [UInt8](), forged) }
+        #expect(throws: TalonError(.decryptionFailed)) { try receive.decrypt(ad: [UInt8](), forged) }
         #expect(receive.nonce == 0)
         #expect(try receive.decrypt(ad: [UInt8](), first) == [1, 2, 3])
-        #expect(throws: CryptoError.decryptionFailed) { try receive.decrypt(ad: [UInt8](), first) }
+        #expect(throws: TalonError(.decryptionFailed)) { try receive.decrypt(ad: [UInt8](), first) }
     }
 }

@@ -2,6 +2,7 @@ import PropertyBased
 import TalonCrypto
 import TalonLedger
 import Testing
+import TalonProtocol
 
 /// The envelope signature is Ed25519 over "TALON-ENVELOPE-V1" || 0x00 || the envelope bytes
 /// without the last 64 (docs/format.md), checked here with `PublicKey.verify` directly.
@@ -52,9 +53,9 @@ import Testing
                 let forged = Envelope(chainID: e.chainID, signer: e.signer, nonce: e.nonce, operation: e.operation, signature: signature)
                 #expect(forged.bytes.dropLast(64).elementsEqual(body))
                 #expect(!forged.hasValidSignature, "\(label)")
-                #expect(throws: LedgerError.badSignature, "\(label)") { try forged.admit(chainID: e.chainID) }
+                #expect(throws: TalonError(.badSignature), "\(label)") { try forged.admit(chainID: e.chainID) }
                 let decoded = try Envelope(bytes: forged.bytes)
-                #expect(throws: LedgerError.badSignature, "\(label)") { try decoded.admit(chainID: e.chainID) }
+                #expect(throws: TalonError(.badSignature), "\(label)") { try decoded.admit(chainID: e.chainID) }
             }
         }
     }

@@ -1,6 +1,7 @@
 import PropertyBased
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
 
 // Generators for the encoding tests: signed envelopes of every operation kind, built from
 // random seeds, ids from the id alphabet, unicode text and integers over their full ranges.
@@ -342,23 +343,23 @@ enum EnvelopeLayout {
     /// a count it is `truncated`; inside a string's bytes the intact length then exceeds the
     /// bytes left, so it is `overlong_length`; a list count whose smallest possible elements
     /// no longer fit is `overlong_length` too.
-    static func truncationCode(_ e: Envelope, length: Int) -> LedgerError? {
+    static func truncationCode(_ e: Envelope, length: Int) -> TalonError? {
         var o = 0
         for segment in segments(e) {
             switch segment {
             case .fixed(let n):
-                if length < o + n { return .truncated }
+                if length < o + n { return TalonError(.truncated) }
                 o += n
             case .string(let n):
-                if length < o + 4 { return .truncated }
-                if n > length - (o + 4) { return .overlongLength }
+                if length < o + 4 { return TalonError(.truncated) }
+                if n > length - (o + 4) { return TalonError(.overlongLength) }
                 o += 4 + n
             case .count(let c, let minElement):
-                if length < o + 4 { return .truncated }
-                if c * minElement > length - (o + 4) { return .overlongLength }
+                if length < o + 4 { return TalonError(.truncated) }
+                if c * minElement > length - (o + 4) { return TalonError(.overlongLength) }
                 o += 4
             }
         }
-        return length == o ? nil : .trailingBytes
+        return length == o ? nil : TalonError(.trailingBytes)
     }
 }

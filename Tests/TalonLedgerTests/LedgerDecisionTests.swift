@@ -4,6 +4,7 @@ import TalonContracts
 import TalonCrypto
 import TalonStore
 @testable import TalonLedger
+import TalonProtocol
 
 /// Contract decisions are under the block hash (block version 2), `verify` checks stored
 /// decisions against their entries, and `verify` with replay re-runs every contract, so a
@@ -150,7 +151,7 @@ import TalonStore
         let flag = BlockHeader.size + 4 + 32 + 4 + 2
         #expect(bytes[flag] == 0)
         bytes[flag] = 2
-        #expect(throws: LedgerError.nonCanonical) { try Block(bytes: bytes) }
+        #expect(throws: TalonError(.nonCanonical)) { try Block(bytes: bytes) }
     }
 
     // MARK: forging a store

@@ -3,6 +3,7 @@ import Testing
 import TalonCrypto
 import TalonLedger
 import TalonStore
+import TalonProtocol
 
 /// A replicated log's entries are applied exactly once: the entry's index is committed with
 /// its block, and an entry handed out again after a restart changes nothing.
@@ -75,6 +76,6 @@ import TalonStore
         let table = ledger.environment.table("raft_log")
         try ledger.environment.write { txn in try txn.put(table, [1], [2]) }
         #expect(try ledger.environment.read { txn in try txn.get(table, [1]) } == [2])
-        #expect(throws: LedgerError.storeCorrupt) { try Ledger(path: dir + "-2", genesis: f.genesisFile, extraTables: ["meta"]) }
+        #expect(throws: TalonError(.storeCorrupt)) { try Ledger(path: dir + "-2", genesis: f.genesisFile, extraTables: ["meta"]) }
     }
 }

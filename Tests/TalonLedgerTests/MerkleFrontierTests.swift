@@ -3,6 +3,7 @@ import Testing
 import TalonCrypto
 import TalonLedger
 import TalonRaft
+import TalonProtocol
 
 struct NodeRecord: Hashable, CustomStringConvertible {
     let level: Int
@@ -85,7 +86,7 @@ struct MerkleFrontierTests {
 
         var damaged = nodes
         damaged.removeNode(level: 2, index: 2)
-        #expect(throws: MerkleError.nodeMissing) { try MerkleFrontier(nodes: damaged, size: 13) }
+        #expect(throws: TalonError(.merkleNodeMissing)) { try MerkleFrontier(nodes: damaged, size: 13) }
         // A node off the right edge is not needed.
         var interior = nodes
         interior.removeNode(level: 1, index: 0)
@@ -121,7 +122,7 @@ struct UniformTree: MerkleNodeReader {
     }
     func node(level: Int, index: UInt64) throws -> Digest {
         guard (0..<64).contains(level), index < (UInt64.max >> UInt64(level)) else {
-            throw MerkleError.nodeMissing(level: level, index: index)
+            throw TalonError.nodeMissing(level: level, index: index)
         }
         return levels[level]
     }

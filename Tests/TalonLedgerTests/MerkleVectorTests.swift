@@ -12,6 +12,7 @@
 import Testing
 import TalonCrypto
 import TalonLedger
+import TalonProtocol
 
 /// Hex to `Digest`; traps on malformed test data.
 func digest(_ hex: String) -> Digest {
@@ -303,11 +304,11 @@ struct MerkleNodeAddressingTests {
     func badArguments() {
         let prover = MerkleProver(nodes: hundredLeafTree(), size: 100)
         for (size, index) in [(0, 0), (0, 1), (1, 2), (0, 3), (7, 8), (7, 7), (100, 100), (101, 0)] as [(UInt64, UInt64)] {
-            #expect(throws: MerkleError.proofOutOfRange) { try prover.inclusionProof(leafIndex: index, size: size) }
+            #expect(throws: TalonError(.proofOutOfRange)) { try prover.inclusionProof(leafIndex: index, size: size) }
         }
         for (size1, size2) in [(5, 0), (9, 8), (0, 101), (100, 101), (101, 101)] as [(UInt64, UInt64)] {
-            #expect(throws: MerkleError.proofOutOfRange) { try prover.consistencyProof(from: size1, to: size2) }
+            #expect(throws: TalonError(.proofOutOfRange)) { try prover.consistencyProof(from: size1, to: size2) }
         }
-        #expect(throws: MerkleError.proofOutOfRange) { try prover.root(size: 101) }
+        #expect(throws: TalonError(.proofOutOfRange)) { try prover.root(size: 101) }
     }
 }

@@ -172,13 +172,13 @@ final class MemoryCluster: Sendable {
     /// Submits `envelopes` to member `id` in a task of its own.
     func submit(_ envelopes: [Envelope], to id: NodeID) throws -> Pending<[EnvelopeOutcome]> {
         let node = try node(id)
-        return Pending { () async throws(NodeError) in try await node.submit(envelopes) }
+        return Pending { () async throws(TalonError) in try await node.submit(envelopes) }
     }
 
     /// A linearizable read barrier on member `id`, in a task of its own.
     func read(at id: NodeID) throws -> Pending<Void> {
         let node = try node(id)
-        return Pending { () async throws(NodeError) in try await node.linearizableBarrier() }
+        return Pending { () async throws(TalonError) in try await node.linearizableBarrier() }
     }
 
     /// The ledger heads of the running members.
@@ -190,12 +190,12 @@ final class MemoryCluster: Sendable {
 /// A call running in a task of its own, whose outcome a test can look at without awaiting
 /// it (a call that never returns is then a failed expectation, not a hung test).
 final class Pending<T: Sendable>: Sendable {
-    private let outcome = Mutex<Result<T, NodeError>?>(nil)
+    private let outcome = Mutex<Result<T, TalonError>?>(nil)
 
-    init(_ body: @escaping @Sendable () async throws(NodeError) -> T) {
+    init(_ body: @escaping @Sendable () async throws(TalonError) -> T) {
         Task {
-            let result: Result<T, NodeError>
-            do throws(NodeError) {
+            let result: Result<T, TalonError>
+            do throws(TalonError) {
                 result = .success(try await body())
             } catch {
                 result = .failure(error)
@@ -205,17 +205,17 @@ final class Pending<T: Sendable>: Sendable {
     }
 
     /// The outcome, or nil while the call runs.
-    var result: Result<T, NodeError>? { outcome.withLock { $0 } }
+    var result: Result<T, TalonError>? { outcome.withLock { $0 } }
 
     /// Waits (bounded, as `poll`) for the outcome.
-    func value(_ what: String = "the call") async throws -> Result<T, NodeError> {
+    func value(_ what: String = "the call") async throws -> Result<T, TalonError> {
         try await poll("\(what) returns") { result != nil }
         return try #require(result)
     }
 
     /// Waits (bounded, as `poll`) for the outcome, calling `each` before every look: a test
     /// ticks the leader there when an answer needs Raft time to move.
-    func value(_ what: String = "the call", each: () throws -> Void) async throws -> Result<T, NodeError> {
+    func value(_ what: String = "the call", each: () throws -> Void) async throws -> Result<T, TalonError> {
         try await poll("\(what) returns") {
             try each()
             return result != nil
@@ -229,7 +229,7 @@ final class Pending<T: Sendable>: Sendable {
     }
 }
 
-extension Result where Failure == NodeError {
+extension Result where Failure == TalonError {
     /// The failure's code; nil on success.
     var failureCode: Code? {
         if case .failure(let error) = self { error.code } else { nil }

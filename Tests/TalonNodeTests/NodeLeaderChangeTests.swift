@@ -145,8 +145,8 @@ import TalonRaft
             let pending = try c.submit([e1], to: 2)
             try await poll("the leader's answer is held") { c.network.held.count == 1 }
             let request = try #require(c.network.held.first?.request)
-            c.network.inject(.forwardReply(from: 3, request: request, .failed(.timeout)), into: 2)
-            c.network.inject(.forwardReply(from: 1, request: request &+ 1, .failed(.timeout)), into: 2)
+            c.network.inject(.forwardReply(from: 3, request: request, .failed(TalonError(.timeout))), into: 2)
+            c.network.inject(.forwardReply(from: 1, request: request &+ 1, .failed(TalonError(.timeout))), into: 2)
             c.network.inject(.forwardReply(from: 1, request: request, .outcomes([])), into: 2)
             // Events are taken in order: had either of the first two counted, this would be `timeout`.
             let outcome = try await pending.value("the submission")

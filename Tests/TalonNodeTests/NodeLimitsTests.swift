@@ -49,9 +49,9 @@ import TalonRaft
                 let outcome = try await pending.value(what)
                 #expect(outcome.failureCode == .nodeStopped, "\(what)")
             }
-            let late = try await Pending { () async throws(NodeError) in try await n1.submit([c.event("E")]) }.value()
+            let late = try await Pending { () async throws(TalonError) in try await n1.submit([c.event("E")]) }.value()
             #expect(late.failureCode == .nodeStopped)
-            let lateRead = try await Pending { () async throws(NodeError) in try await n2.linearizableBarrier() }.value()
+            let lateRead = try await Pending { () async throws(TalonError) in try await n2.linearizableBarrier() }.value()
             #expect(lateRead.failureCode == .nodeStopped)
             #expect(n1.health().isStalled)
         }

@@ -1,6 +1,6 @@
 public import TalonCrypto
 public import TalonLedger
-import TalonProtocol
+public import TalonProtocol
 
 /// A holder's rotating pass: the node's ownership certificate and the holder's signature over
 /// it and one 30-second window, so a gate can check offline both who holds the ticket and that
@@ -62,16 +62,16 @@ public struct Pass: Hashable, Sendable {
     }
 
     /// The binary form; `members` are the genesis member ids, in order.
-    /// - Throws: `GateError` `pass_unencodable` when an id is too long or the node is not a member.
-    public func bytes(members: [String]) throws(GateError) -> [UInt8] {
+    /// - Throws: `TalonError` `pass_unencodable` when an id is too long or the node is not a member.
+    public func bytes(members: [String]) throws(TalonError) -> [UInt8] {
         guard let node = members.firstIndex(of: certificate.node), node < 256 else {
-            throw GateError(.passUnencodable, "node \(certificate.node) is not among the first 256 genesis members")
+            throw TalonError(.passUnencodable, "node \(certificate.node) is not among the first 256 genesis members")
         }
         var w = ByteWriter(capacity: 256)
         w.u8(Self.version)
         for id in [certificate.ticketID, certificate.eventID] {
             let b = Array(id.utf8)
-            guard (1...Limits.idBytes).contains(b.count) else { throw GateError(.passUnencodable, "an id of \(b.count) bytes: ids are 1 to \(Limits.idBytes) bytes") }
+            guard (1...Limits.idBytes).contains(b.count) else { throw TalonError(.passUnencodable, "an id of \(b.count) bytes: ids are 1 to \(Limits.idBytes) bytes") }
             w.u8(UInt8(b.count)); w.raw(b)
         }
         w.key(certificate.holder)
@@ -88,14 +88,14 @@ public struct Pass: Hashable, Sendable {
     /// - Throws: `PassFormatError` naming what is wrong.
     public init(bytes: [UInt8], members: [String]) throws(PassFormatError) {
         guard bytes.count <= Self.maxBytes else { throw PassFormatError("pass of \(bytes.count) bytes is over \(Self.maxBytes)") }
-        do throws(LedgerError) {
+        do throws(TalonError) {
             var r = ByteReader(bytes)
             let version = try r.u8()
-            guard version == Self.version else { throw LedgerError.unknownVersion.with("pass version \(version) is not \(Self.version)") }
-            func id() throws(LedgerError) -> String {
+            guard version == Self.version else { throw TalonError(.unknownVersion, "pass version \(version) is not \(Self.version)") }
+            func id() throws(TalonError) -> String {
                 let n = Int(try r.u8())
                 guard n > 0, n <= Limits.idBytes, let s = String(validating: try r.raw(n), as: UTF8.self) else {
-                    throw LedgerError.invalidField.with("an id of \(n) bytes that is empty, too long or not UTF-8")
+                    throw TalonError(.invalidField, "an id of \(n) bytes that is empty, too long or not UTF-8")
                 }
                 return s
             }
@@ -103,9 +103,9 @@ public struct Pass: Hashable, Sendable {
             let holder = try r.key()
             let sequence = try Varint.read(&r), window = try Varint.read(&r), height = try Varint.read(&r)
             let node = Int(try r.u8())
-            guard node < members.count else { throw LedgerError.invalidField.with("node index \(node) is not a genesis member") }
+            guard node < members.count else { throw TalonError(.invalidField, "node index \(node) is not a genesis member") }
             guard let certSignature = Signature(bytes: try r.raw(64)), let holderSignature = Signature(bytes: try r.raw(64)) else {
-                throw LedgerError.truncated
+                throw TalonError(.truncated)
             }
             try r.finish()
             self.init(certificate: OwnershipCertificate(ticketID: ticketID, eventID: eventID, holder: holder, sequence: sequence,
@@ -117,7 +117,7 @@ public struct Pass: Hashable, Sendable {
     }
 
     /// The text form: `TP1:` and Base45.
-    public func text(members: [String]) throws(GateError) -> String { Self.textPrefix + Base45.encode(try bytes(members: members)) }
+    public func text(members: [String]) throws(TalonError) -> String { Self.textPrefix + Base45.encode(try bytes(members: members)) }
 
     /// Decodes the text form. Surrounding whitespace (a scanner's line ending) is ignored.
     /// - Throws: `PassFormatError` for anything else that is not a pass.
@@ -146,18 +146,18 @@ enum Varint {
         w.u8(UInt8(v))
     }
 
-    static func read(_ r: inout ByteReader) throws(LedgerError) -> UInt64 {
+    static func read(_ r: inout ByteReader) throws(TalonError) -> UInt64 {
         var v: UInt64 = 0
         for i in 0..<10 {
             let b = try r.u8()
-            guard i < 9 || b <= 1 else { throw LedgerError.invalidField.with("a varint over 64 bits") }
+            guard i < 9 || b <= 1 else { throw TalonError(.invalidField, "a varint over 64 bits") }
             v |= UInt64(b & 0x7F) << (7 * UInt64(i))
             if b & 0x80 == 0 {
-                guard b != 0 || i == 0 else { throw LedgerError.nonCanonical.with("a varint with a trailing zero byte") }
+                guard b != 0 || i == 0 else { throw TalonError(.nonCanonical, "a varint with a trailing zero byte") }
                 return v
             }
         }
-        throw LedgerError.invalidField.with("a varint over 10 bytes")
+        throw TalonError(.invalidField, "a varint over 10 bytes")
     }
 }
 

@@ -1,4 +1,5 @@
 public import TalonCrypto
+import TalonProtocol
 
 /// A dictionary-backed node store for tests and offline tools; reads of absent nodes throw `merkle_node_missing`.
 public struct InMemoryMerkleNodes: MerkleNodeReader, MerkleNodeWriter, Sendable {
@@ -15,10 +16,10 @@ public struct InMemoryMerkleNodes: MerkleNodeReader, MerkleNodeWriter, Sendable 
     /// The number of stored nodes.
     public var count: Int { nodes.count }
 
-    /// The stored hash at `(level, index)`, or `MerkleError.nodeMissing` if there is none.
+    /// The stored hash at `(level, index)`, or `TalonError(.merkleNodeMissing)` if there is none.
     public func node(level: Int, index: UInt64) throws -> Digest {
         guard let h = nodes[Key(level: level, index: index)] else {
-            throw MerkleError.nodeMissing(level: level, index: index)
+            throw TalonError.nodeMissing(level: level, index: index)
         }
         return h
     }

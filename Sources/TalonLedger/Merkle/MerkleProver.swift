@@ -1,4 +1,5 @@
 public import TalonCrypto
+import TalonProtocol
 
 /// Roots and RFC 6962 proofs for any size up to `size` of a stored tree, using O(log n) node reads each.
 ///
@@ -31,7 +32,7 @@ public struct MerkleProver<Nodes: MerkleNodeReader> {
     public func inclusionProof(leafIndex: UInt64, size treeSize: UInt64) throws -> [Digest] {
         try checkStored(treeSize)
         guard leafIndex < treeSize else {
-            throw MerkleError.outOfRange("leaf index \(leafIndex) is not below tree size \(treeSize)")
+            throw TalonError.outOfRange("leaf index \(leafIndex) is not below tree size \(treeSize)")
         }
         // Walk from the root down to the leaf, collecting the sibling of each subtree on the way.
         var siblings: [Digest] = []
@@ -57,7 +58,7 @@ public struct MerkleProver<Nodes: MerkleNodeReader> {
     public func consistencyProof(from oldSize: UInt64, to newSize: UInt64) throws -> [Digest] {
         try checkStored(newSize)
         guard oldSize <= newSize else {
-            throw MerkleError.outOfRange("old tree size \(oldSize) is larger than new tree size \(newSize)")
+            throw TalonError.outOfRange("old tree size \(oldSize) is larger than new tree size \(newSize)")
         }
         if oldSize == 0 || oldSize == newSize { return [] }
         // SUBPROOF(m, D[start, start+count), b), unrolled from the root down.
@@ -87,7 +88,7 @@ public struct MerkleProver<Nodes: MerkleNodeReader> {
 
     private func checkStored(_ treeSize: UInt64) throws {
         guard treeSize <= size else {
-            throw MerkleError.outOfRange("tree size \(treeSize) is larger than the stored tree (\(size) leaves)")
+            throw TalonError.outOfRange("tree size \(treeSize) is larger than the stored tree (\(size) leaves)")
         }
     }
 

@@ -1,5 +1,6 @@
 public import TalonCrypto
 public import TalonStore
+public import TalonProtocol
 
 /// A signed operation: the only way anything enters the ledger.
 ///
@@ -63,33 +64,33 @@ public struct Envelope: Hashable, Sendable {
     public var hasValidSignature: Bool { signer.verify(signature, for: signedMessage) }
 
     /// Decodes the canonical binary form, refusing anything else.
-    /// - Throws: `LedgerError.unknownVersion`, `.unknownOperation`, `.truncated`,
+    /// - Throws: `TalonError(.unknownVersion)`, `.unknownOperation`, `.truncated`,
     ///   `.overlongLength`, `.trailingBytes`, `.nonCanonical`.
-    public init(bytes: [UInt8]) throws(LedgerError) {
+    public init(bytes: [UInt8]) throws(TalonError) {
         guard bytes.count <= Limits.envelopeBytes else {
-            throw LedgerError.overlongLength.with("envelope of \(bytes.count) bytes exceeds \(Limits.envelopeBytes)")
+            throw TalonError(.overlongLength, "envelope of \(bytes.count) bytes exceeds \(Limits.envelopeBytes)")
         }
         var r = ByteReader(bytes)
         let version = try r.u8()
-        guard version == Self.version else { throw LedgerError.unknownVersion.with("envelope version \(version) is not \(Self.version)") }
+        guard version == Self.version else { throw TalonError(.unknownVersion, "envelope version \(version) is not \(Self.version)") }
         let chainID = try r.string(max: Limits.textBytes)
         let signer = try r.key()
         let nonce = try r.u64()
         let operation = try LedgerOperation.decode(from: &r)
-        guard let signature = Signature(bytes: try r.raw(64)) else { throw LedgerError.truncated }
+        guard let signature = Signature(bytes: try r.raw(64)) else { throw TalonError(.truncated) }
         try r.finish()
         // Re-encode from the decoded fields: the result must be the input, byte for byte.
         self.init(chainID: chainID, signer: signer, nonce: nonce, operation: operation, signature: signature)
         // Decoding then re-encoding must give the same bytes; anything else was not canonical.
-        guard self.bytes == bytes else { throw LedgerError.nonCanonical }
+        guard self.bytes == bytes else { throw TalonError(.nonCanonical) }
     }
 
     /// The signer and operation kind of stored envelope `bytes`, with a reader at the
     /// operation's fields: one field of a large envelope without decoding the rest.
-    static func peek(_ bytes: [UInt8]) throws(LedgerError) -> (signer: PublicKey, kind: LedgerOperation.Kind, fields: ByteReader) {
+    static func peek(_ bytes: [UInt8]) throws(TalonError) -> (signer: PublicKey, kind: LedgerOperation.Kind, fields: ByteReader) {
         var r = ByteReader(bytes)
         let version = try r.u8()
-        guard version == Self.version else { throw LedgerError.unknownVersion.with("envelope version \(version) is not \(Self.version)") }
+        guard version == Self.version else { throw TalonError(.unknownVersion, "envelope version \(version) is not \(Self.version)") }
         _ = try r.view(max: Limits.textBytes)
         let signer = try r.key()
         try r.skip(8)
@@ -101,24 +102,24 @@ public struct Envelope: Hashable, Sendable {
     /// range (`check(chainID:)`), then a valid signature. What the single-process path
     /// (`talon ledger append`) checks; a node's proposer uses `Ledger.admit`, which adds the
     /// signer's standing.
-    /// - Throws: `LedgerError.overlongLength`, `.wrongChain`, `.invalidField`, `.badSignature`.
-    public func admit(chainID expected: String) throws(LedgerError) {
+    /// - Throws: `TalonError(.overlongLength)`, `.wrongChain`, `.invalidField`, `.badSignature`.
+    public func admit(chainID expected: String) throws(TalonError) {
         try check(chainID: expected)
         guard hasValidSignature else {
-            throw LedgerError.badSignature.with("signature does not verify for \(signer.text)")
+            throw TalonError(.badSignature, "signature does not verify for \(signer.text)")
         }
     }
 
     /// The cheap stateless check, without the signature: within the size limit, the right
     /// chain, fields in range. What a node that only forwards checks.
-    /// - Throws: `LedgerError.overlongLength`, `.wrongChain`, `.invalidField`.
-    public func check(chainID expected: String) throws(LedgerError) {
+    /// - Throws: `TalonError(.overlongLength)`, `.wrongChain`, `.invalidField`.
+    public func check(chainID expected: String) throws(TalonError) {
         guard bytes.count <= Limits.envelopeBytes else {
-            throw LedgerError.overlongLength.with("envelope of \(bytes.count) bytes exceeds \(Limits.envelopeBytes)")
+            throw TalonError(.overlongLength, "envelope of \(bytes.count) bytes exceeds \(Limits.envelopeBytes)")
         }
         // Bytes, not String ==: canonically equivalent spellings are different chains.
         guard chainID.utf8.elementsEqual(expected.utf8) else {
-            throw LedgerError.wrongChain.with("envelope is for chain '\(chainID.prefix(64))', this ledger is '\(expected)'")
+            throw TalonError(.wrongChain, "envelope is for chain '\(chainID.prefix(64))', this ledger is '\(expected)'")
         }
         try operation.validateFields()
         // A buyer needs no standing and becomes the ticket's holder: its key must pass the

@@ -1,3 +1,4 @@
+public import TalonProtocol
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -16,24 +17,24 @@ public enum JSONForm {
     }
 
     /// Decodes `T` from JSON bytes.
-    /// - Throws: `LedgerError.invalidJSON` with the path of the offending field.
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws(LedgerError) -> T {
+    /// - Throws: `TalonError(.invalidJSON)` with the path of the offending field.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws(TalonError) -> T {
         do {
             try StrictJSON.check(bytes)
             return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch let e as LedgerError {
+        } catch let e as TalonError {
             throw e
         } catch let DecodingError.keyNotFound(key, ctx) {
-            throw LedgerError.invalidJSON.with("missing field '\(path(ctx.codingPath + [key]))'")
+            throw TalonError(.invalidJSON, "missing field '\(path(ctx.codingPath + [key]))'")
         } catch let DecodingError.typeMismatch(_, ctx) {
-            throw LedgerError.invalidJSON.with("wrong type at '\(path(ctx.codingPath))': \(ctx.debugDescription)")
+            throw TalonError(.invalidJSON, "wrong type at '\(path(ctx.codingPath))': \(ctx.debugDescription)")
         } catch let DecodingError.valueNotFound(_, ctx) {
-            throw LedgerError.invalidJSON.with("null at '\(path(ctx.codingPath))'")
+            throw TalonError(.invalidJSON, "null at '\(path(ctx.codingPath))'")
         } catch let DecodingError.dataCorrupted(ctx) {
             let underlying = ctx.underlyingError.map { " (\($0))" } ?? ""
-            throw LedgerError.invalidJSON.with("invalid value at '\(path(ctx.codingPath))': \(ctx.debugDescription)\(underlying)")
+            throw TalonError(.invalidJSON, "invalid value at '\(path(ctx.codingPath))': \(ctx.debugDescription)\(underlying)")
         } catch {
-            throw LedgerError.invalidJSON.with("\(error)")
+            throw TalonError(.invalidJSON, "\(error)")
         }
     }
 

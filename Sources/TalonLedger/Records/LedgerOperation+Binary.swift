@@ -1,3 +1,4 @@
+public import TalonProtocol
 /// The canonical binary form of operations (see docs/format.md, "Operations").
 extension LedgerOperation {
     /// Writes the u16 kind then the operation's fields.
@@ -59,18 +60,18 @@ extension LedgerOperation {
     }
 
     /// Reads the u16 kind alone.
-    /// - Throws: `LedgerError.unknownOperation`, `.truncated`.
-    static func kind(from r: inout ByteReader) throws(LedgerError) -> Kind {
+    /// - Throws: `TalonError(.unknownOperation)`, `.truncated`.
+    static func kind(from r: inout ByteReader) throws(TalonError) -> Kind {
         let raw = try r.u16()
         guard let kind = Kind(rawValue: raw) else {
-            throw LedgerError.unknownOperation.with("unknown operation kind \(raw)")
+            throw TalonError(.unknownOperation, "unknown operation kind \(raw)")
         }
         return kind
     }
 
     /// Reads the u16 kind and the operation's fields.
-    /// - Throws: `LedgerError.unknownOperation`, and the reader's codes.
-    public static func decode(from r: inout ByteReader) throws(LedgerError) -> LedgerOperation {
+    /// - Throws: `TalonError(.unknownOperation)`, and the reader's codes.
+    public static func decode(from r: inout ByteReader) throws(TalonError) -> LedgerOperation {
         switch try kind(from: &r) {
         case .registerIssuer:
             return .registerIssuer(RegisterIssuer(issuer: try r.key(), name: try r.string(max: Limits.textBytes)))
@@ -88,12 +89,12 @@ extension LedgerOperation {
                 eventID: try r.string(max: Limits.idBytes),
                 gate: try r.key(),
                 name: try r.string(max: Limits.textBytes),
-                sections: try r.list(max: Limits.sectionsPerGate, minElementSize: 4) { (r: inout ByteReader) throws(LedgerError) in
+                sections: try r.list(max: Limits.sectionsPerGate, minElementSize: 4) { (r: inout ByteReader) throws(TalonError) in
                     try r.string(max: Limits.textBytes)
                 }))
         case .issue:
             let eventID = try r.string(max: Limits.idBytes)
-            let tickets = try r.list(max: Limits.ticketsPerIssue, minElementSize: 52) { (r: inout ByteReader) throws(LedgerError) in
+            let tickets = try r.list(max: Limits.ticketsPerIssue, minElementSize: 52) { (r: inout ByteReader) throws(TalonError) in
                 TicketSpec(
                     ticketID: try r.string(max: Limits.idBytes),
                     section: try r.string(max: Limits.textBytes),
@@ -130,10 +131,10 @@ extension LedgerOperation {
 extension IssueTickets {
     /// The issue whose fields `r` is at, narrowed to ticket `id`: found by stepping over the
     /// other tickets rather than decoding them; nil when the issue does not name it.
-    static func narrowed(to id: String, fields r: inout ByteReader) throws(LedgerError) -> IssueTickets? {
+    static func narrowed(to id: String, fields r: inout ByteReader) throws(TalonError) -> IssueTickets? {
         let eventID = try r.string(max: Limits.idBytes)
         let count = try r.u32()
-        guard count <= Limits.ticketsPerIssue else { throw LedgerError.overlongLength.with("issue of \(count) tickets") }
+        guard count <= Limits.ticketsPerIssue else { throw TalonError(.overlongLength, "issue of \(count) tickets") }
         for _ in 0..<count {
             guard try r.view(max: Limits.idBytes).elementsEqual(id.utf8) else {
                 _ = try r.view(max: Limits.textBytes); _ = try r.view(max: Limits.textBytes)

@@ -1,4 +1,5 @@
 import TalonCrypto
+import TalonProtocol
 
 /// The JSON form of operations: an object with `"type"` (the kind's name) and the fields
 /// in snake_case. Times are integer milliseconds since the Unix epoch, money integer minor units.
@@ -127,7 +128,7 @@ extension Envelope: Codable {
         try decoder.rejectUnknownKeys(["version", "chain_id", "signer", "nonce", "op", "signature"])
         let c = try decoder.container(keyedBy: AnyKey.self)
         let version: UInt8 = try c.get("version")
-        guard version == Envelope.version else { throw LedgerError.unknownVersion.with("envelope version \(version) is not \(Envelope.version)") }
+        guard version == Envelope.version else { throw TalonError(.unknownVersion, "envelope version \(version) is not \(Envelope.version)") }
         self.init(chainID: try c.get("chain_id"), signer: try c.get("signer"), nonce: try c.get("nonce"),
                   operation: try c.get("op"), signature: try c.get("signature"))
         // The JSON form has no limits of its own: hold it to the binary form's.

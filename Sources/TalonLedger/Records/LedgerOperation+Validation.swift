@@ -1,10 +1,11 @@
 import TalonCrypto
+public import TalonProtocol
 
 /// Stateless checks of an operation's fields, run at admission.
 extension LedgerOperation {
     /// Throws unless every field is within its allowed shape and range.
-    /// - Throws: `LedgerError.invalidField` naming the field.
-    public func validateFields() throws(LedgerError) {
+    /// - Throws: `TalonError(.invalidField)` naming the field.
+    public func validateFields() throws(TalonError) {
         switch self {
         case .registerIssuer(let o):
             try Self.key(o.issuer, "issuer")
@@ -13,24 +14,24 @@ extension LedgerOperation {
             try Self.id(o.eventID, "event_id")
             try Self.text(o.name, "name")
             try Self.text(o.venue, "venue")
-            guard o.capacity > 0 else { throw LedgerError.invalidField.with("capacity must be at least 1") }
-            guard o.doorsOpenAt <= o.startsAt else { throw LedgerError.invalidField.with("doors_open_at must not be after starts_at") }
+            guard o.capacity > 0 else { throw TalonError(.invalidField, "capacity must be at least 1") }
+            guard o.doorsOpenAt <= o.startsAt else { throw TalonError(.invalidField, "doors_open_at must not be after starts_at") }
             guard o.currency.utf8.count == 3, o.currency.utf8.allSatisfy({ (65...90).contains($0) }) else {
-                throw LedgerError.invalidField.with("currency must be an ISO 4217 code such as EUR, got '\(o.currency)'")
+                throw TalonError(.invalidField, "currency must be an ISO 4217 code such as EUR, got '\(o.currency)'")
             }
         case .registerGate(let o):
             try Self.id(o.eventID, "event_id")
             try Self.key(o.gate, "gate")
             try Self.text(o.name, "name")
             guard o.sections.count <= Limits.sectionsPerGate else {
-                throw LedgerError.invalidField.with("a gate has at most \(Limits.sectionsPerGate) sections")
+                throw TalonError(.invalidField, "a gate has at most \(Limits.sectionsPerGate) sections")
             }
             for s in o.sections { try Self.text(s, "sections[]") }
-            guard Set(o.sections.map { Array($0.utf8) }).count == o.sections.count else { throw LedgerError.invalidField.with("sections repeat") }
+            guard Set(o.sections.map { Array($0.utf8) }).count == o.sections.count else { throw TalonError(.invalidField, "sections repeat") }
         case .issue(let o):
             try Self.id(o.eventID, "event_id")
             guard (1...Limits.ticketsPerIssue).contains(o.tickets.count) else {
-                throw LedgerError.invalidField.with("an issue holds 1–\(Limits.ticketsPerIssue) tickets, got \(o.tickets.count)")
+                throw TalonError(.invalidField, "an issue holds 1–\(Limits.ticketsPerIssue) tickets, got \(o.tickets.count)")
             }
             var seen = Set<String>()
             for t in o.tickets {
@@ -40,7 +41,7 @@ extension LedgerOperation {
                 try Self.amount(t.faceValue, "face_value")
                 try Self.key(t.holder, "holder")
                 guard seen.insert(t.ticketID).inserted else {
-                    throw LedgerError.invalidField.with("ticket id \(t.ticketID) appears twice in the batch")
+                    throw TalonError(.invalidField, "ticket id \(t.ticketID) appears twice in the batch")
                 }
             }
         case .transfer(let o):
@@ -53,7 +54,7 @@ extension LedgerOperation {
             try Self.text(o.reason, "reason", allowEmpty: true, limit: Limits.reasonBytes)
         case .deployContract(let o):
             guard !o.source.isEmpty, o.source.utf8.count <= Limits.contractSourceBytes else {
-                throw LedgerError.invalidField.with("source must be 1–\(Limits.contractSourceBytes) bytes")
+                throw TalonError(.invalidField, "source must be 1–\(Limits.contractSourceBytes) bytes")
             }
         case .bindContract(let o):
             try Self.id(o.eventID, "event_id")
@@ -78,30 +79,30 @@ extension LedgerOperation {
 
     /// A key that receives a role or a ticket must be a valid Ed25519 point (not all zeros,
     /// not of small order, canonical): nothing could ever be signed by any other.
-    static func key(_ key: PublicKey, _ field: String) throws(LedgerError) {
+    static func key(_ key: PublicKey, _ field: String) throws(TalonError) {
         guard key.isValidPoint else {
-            throw LedgerError.invalidField.with("\(field) is not a valid Ed25519 public key (\(key.text.prefix(24))…)")
+            throw TalonError(.invalidField, "\(field) is not a valid Ed25519 public key (\(key.text.prefix(24))…)")
         }
     }
 
     /// Money: at most 10^15 minor units (contracts see amounts as 64-bit integers).
-    static func amount(_ v: UInt64, _ field: String) throws(LedgerError) {
-        guard v <= Limits.maxAmount else { throw LedgerError.invalidField.with("\(field) must be at most \(Limits.maxAmount)") }
+    static func amount(_ v: UInt64, _ field: String) throws(TalonError) {
+        guard v <= Limits.maxAmount else { throw TalonError(.invalidField, "\(field) must be at most \(Limits.maxAmount)") }
     }
 
     /// Ids: 1–128 bytes of `A–Z a–z 0–9 . _ : / -`.
-    static func id(_ s: String, _ field: String) throws(LedgerError) {
+    static func id(_ s: String, _ field: String) throws(TalonError) {
         guard isID(s) else {
-            throw LedgerError.invalidField.with("\(field) must be 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -, got '\(s.prefix(40))'")
+            throw TalonError(.invalidField, "\(field) must be 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -, got '\(s.prefix(40))'")
         }
     }
 
     /// Text: no control characters, at most `limit` bytes of UTF-8.
-    static func text(_ s: String, _ field: String, allowEmpty: Bool = false, limit: Int = Limits.textBytes) throws(LedgerError) {
-        guard allowEmpty || !s.isEmpty else { throw LedgerError.invalidField.with("\(field) must not be empty") }
-        guard s.utf8.count <= limit else { throw LedgerError.invalidField.with("\(field) is longer than \(limit) bytes") }
+    static func text(_ s: String, _ field: String, allowEmpty: Bool = false, limit: Int = Limits.textBytes) throws(TalonError) {
+        guard allowEmpty || !s.isEmpty else { throw TalonError(.invalidField, "\(field) must not be empty") }
+        guard s.utf8.count <= limit else { throw TalonError(.invalidField, "\(field) is longer than \(limit) bytes") }
         guard !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw LedgerError.invalidField.with("\(field) contains control characters")
+            throw TalonError(.invalidField, "\(field) contains control characters")
         }
     }
 

@@ -1,11 +1,12 @@
+import TalonProtocol
 /// The JSON profile Talon accepts, checked on the raw bytes before decoding: RFC 8259 syntax,
 /// numbers only as integers (`-?(0|[1-9][0-9]*)`, no `-0`, no fraction, no exponent), object
 /// keys without escapes and never repeated. Every record type is strings, integers, arrays
 /// and objects, so anything else is a second spelling of some value and would make the JSON
 /// form ambiguous.
 enum StrictJSON {
-    /// Throws `LedgerError.invalidJSON` naming the byte offset of the first violation.
-    static func check(_ bytes: some Collection<UInt8>) throws(LedgerError) {
+    /// Throws `TalonError(.invalidJSON)` naming the byte offset of the first violation.
+    static func check(_ bytes: some Collection<UInt8>) throws(TalonError) {
         var scanner = Scanner(bytes: Array(bytes))
         try scanner.skipSpace()
         try scanner.value(depth: 0)
@@ -25,25 +26,25 @@ enum StrictJSON {
             (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(c | 0x20)
         }
 
-        func fail(_ what: String) -> LedgerError {
-            LedgerError.invalidJSON.with("\(what) at byte \(at)")
+        func fail(_ what: String) -> TalonError {
+            TalonError(.invalidJSON, "\(what) at byte \(at)")
         }
 
-        func peek() throws(LedgerError) -> UInt8 {
+        func peek() throws(TalonError) -> UInt8 {
             guard at < bytes.count else { throw fail("unexpected end of JSON") }
             return bytes[at]
         }
 
-        mutating func expect(_ c: UInt8) throws(LedgerError) {
+        mutating func expect(_ c: UInt8) throws(TalonError) {
             guard try peek() == c else { throw fail("expected '\(Character(Unicode.Scalar(c)))'") }
             at += 1
         }
 
-        mutating func skipSpace() throws(LedgerError) {
+        mutating func skipSpace() throws(TalonError) {
             while at < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[at]) { at += 1 }
         }
 
-        mutating func value(depth: Int) throws(LedgerError) {
+        mutating func value(depth: Int) throws(TalonError) {
             guard depth < Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth)") }
             switch try peek() {
             case UInt8(ascii: "{"): try object(depth: depth)
@@ -57,13 +58,13 @@ enum StrictJSON {
             }
         }
 
-        mutating func literal(_ word: StaticString) throws(LedgerError) {
+        mutating func literal(_ word: StaticString) throws(TalonError) {
             let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
             guard bytes.count - at >= w.count, bytes[at..<at + w.count].elementsEqual(w) else { throw fail("invalid literal") }
             at += w.count
         }
 
-        mutating func object(depth: Int) throws(LedgerError) {
+        mutating func object(depth: Int) throws(TalonError) {
             at += 1
             try skipSpace()
             if try peek() == UInt8(ascii: "}") { at += 1; return }
@@ -87,7 +88,7 @@ enum StrictJSON {
             }
         }
 
-        mutating func array(depth: Int) throws(LedgerError) {
+        mutating func array(depth: Int) throws(TalonError) {
             at += 1
             try skipSpace()
             if try peek() == UInt8(ascii: "]") { at += 1; return }
@@ -103,7 +104,7 @@ enum StrictJSON {
 
         /// Scans a string and returns its raw content; keys may not use escapes, so their raw
         /// bytes are their value and repeats are found by comparing bytes.
-        mutating func string(key: Bool) throws(LedgerError) -> ArraySlice<UInt8> {
+        mutating func string(key: Bool) throws(TalonError) -> ArraySlice<UInt8> {
             try expect(UInt8(ascii: "\""))
             let start = at
             while true {
@@ -135,7 +136,7 @@ enum StrictJSON {
             }
         }
 
-        mutating func integer() throws(LedgerError) {
+        mutating func integer() throws(TalonError) {
             let start = at
             if bytes[at] == UInt8(ascii: "-") { at += 1 }
             guard let first = try? peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {

@@ -1,6 +1,7 @@
 public import TalonContracts
 public import TalonCrypto
 import Foundation
+import TalonProtocol
 
 /// A deployed contract: its source and who published it when.
 public struct ContractState: Hashable, Sendable, Codable {
@@ -22,9 +23,9 @@ public struct ContractState: Hashable, Sendable, Codable {
         return w.bytes
     }
 
-    init(id: Digest, bytes: [UInt8]) throws(LedgerError) {
+    init(id: Digest, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("contract \(id): unknown record version") }
+        guard try r.u8() == 1 else { throw TalonError(.storeCorrupt, "contract \(id): unknown record version") }
         self.id = id
         deployer = try r.key(); deployedAt = try r.u64(); source = try r.string(max: Limits.contractSourceBytes)
         try r.finish()
@@ -52,9 +53,9 @@ public struct BindingState: Hashable, Sendable, Codable {
         return w.bytes
     }
 
-    init(eventID: String, bytes: [UInt8]) throws(LedgerError) {
+    init(eventID: String, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("binding of \(eventID): unknown record version") }
+        guard try r.u8() == 1 else { throw TalonError(.storeCorrupt, "binding of \(eventID): unknown record version") }
         self.eventID = eventID
         contract = try r.digest(); boundAt = try r.u64(); params = try r.string(max: Limits.contractParamsBytes)
         try r.finish()
@@ -95,8 +96,8 @@ public struct RecordedDecision: Hashable, Sendable {
 
     /// Decodes a stored record (version 1 or 2).
     /// - Throws: `store_corrupt` naming the leaf when the bytes are not a record.
-    init(leaf: UInt64, bytes: [UInt8]) throws(LedgerError) {
-        func corrupt(_ why: String) -> LedgerError { LedgerError.storeCorrupt.with("decision at leaf \(leaf): \(why)") }
+    init(leaf: UInt64, bytes: [UInt8]) throws(TalonError) {
+        func corrupt(_ why: String) -> TalonError { TalonError(.storeCorrupt, "decision at leaf \(leaf): \(why)") }
         var r = ByteReader(bytes)
         let version = try r.u8()
         guard version == 1 || version == 2 else { throw corrupt("unknown record version") }
@@ -162,7 +163,7 @@ struct Holding {
 
     init() {}
 
-    init(bytes: [UInt8]) throws(LedgerError) {
+    init(bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
         held = try r.u32(); acquired = try r.u32()
         try r.finish()
@@ -193,9 +194,9 @@ public struct ListingState: Hashable, Sendable, Codable {
         return w.bytes
     }
 
-    init(ticketID: String, bytes: [UInt8]) throws(LedgerError) {
+    init(ticketID: String, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("listing of \(ticketID): unknown record version") }
+        guard try r.u8() == 1 else { throw TalonError(.storeCorrupt, "listing of \(ticketID): unknown record version") }
         self.ticketID = ticketID
         seller = try r.key(); price = try r.u64(); fees = try r.u64(); sequence = try r.u64(); listedAt = try r.u64()
         try r.finish()

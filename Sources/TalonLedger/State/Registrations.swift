@@ -1,4 +1,5 @@
 public import TalonCrypto
+import TalonProtocol
 
 /// An event as the ledger holds it now.
 public struct EventState: Hashable, Sendable, Codable {
@@ -36,11 +37,11 @@ public struct EventState: Hashable, Sendable, Codable {
         return w.bytes
     }
 
-    init(eventID: String, bytes: [UInt8]) throws(LedgerError) {
+    init(eventID: String, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
         // Version 1 (before cancellation) had no cancelled flag.
         let version = try r.u8()
-        guard version == 1 || version == 2 else { throw LedgerError.storeCorrupt.with("event \(eventID): unknown record version") }
+        guard version == 1 || version == 2 else { throw TalonError(.storeCorrupt, "event \(eventID): unknown record version") }
         self.eventID = eventID
         issuer = try r.key(); name = try r.string(max: Limits.textBytes); venue = try r.string(max: Limits.textBytes)
         startsAt = try r.i64(); doorsOpenAt = try r.i64(); capacity = try r.u32()
@@ -67,9 +68,9 @@ public struct IssuerState: Hashable, Sendable, Codable {
         return w.bytes
     }
 
-    init(key: PublicKey, bytes: [UInt8]) throws(LedgerError) {
+    init(key: PublicKey, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("issuer \(key): unknown record version") }
+        guard try r.u8() == 1 else { throw TalonError(.storeCorrupt, "issuer \(key): unknown record version") }
         self.key = key; name = try r.string(max: Limits.textBytes); registeredAt = try r.u64()
         try r.finish()
     }
@@ -99,12 +100,12 @@ public struct GateState: Hashable, Sendable, Codable {
         return w.bytes
     }
 
-    init(eventID: String, key: PublicKey, bytes: [UInt8]) throws(LedgerError) {
+    init(eventID: String, key: PublicKey, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("gate \(key): unknown record version") }
+        guard try r.u8() == 1 else { throw TalonError(.storeCorrupt, "gate \(key): unknown record version") }
         self.eventID = eventID; self.key = key
         name = try r.string(max: Limits.textBytes)
-        sections = try r.list(max: Limits.sectionsPerGate, minElementSize: 4) { (r: inout ByteReader) throws(LedgerError) in
+        sections = try r.list(max: Limits.sectionsPerGate, minElementSize: 4) { (r: inout ByteReader) throws(TalonError) in
             try r.string(max: Limits.textBytes)
         }
         registeredAt = try r.u64()
@@ -134,7 +135,7 @@ public struct Receipt: Hashable, Sendable, Codable {
         return w.bytes
     }
 
-    init(leaf: UInt64, bytes: [UInt8]) throws(LedgerError) {
+    init(leaf: UInt64, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
         self.leaf = leaf; height = try r.u64(); position = try r.u32(); result = try r.string(max: 64)
         try r.finish()

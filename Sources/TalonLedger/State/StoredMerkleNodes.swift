@@ -1,5 +1,6 @@
 import TalonCrypto
 import TalonStore
+import TalonProtocol
 
 /// The ledger's Merkle nodes as stored in LMDB, read through one transaction.
 struct StoredMerkleNodes: MerkleNodeReader {
@@ -8,10 +9,10 @@ struct StoredMerkleNodes: MerkleNodeReader {
 
     func node(level: Int, index: UInt64) throws -> Digest {
         guard let bytes = try txn.get(table, Schema.merkleKey(level: level, index: index)) else {
-            throw LedgerError.storeCorrupt.with("Merkle node (\(level), \(index)) is missing")
+            throw TalonError(.storeCorrupt, "Merkle node (\(level), \(index)) is missing")
         }
         guard let d = Digest(bytes: bytes) else {
-            throw LedgerError.storeCorrupt.with("Merkle node (\(level), \(index)) is not 32 bytes")
+            throw TalonError(.storeCorrupt, "Merkle node (\(level), \(index)) is not 32 bytes")
         }
         return d
     }

@@ -1,4 +1,5 @@
 public import TalonCrypto
+import TalonProtocol
 
 /// A ticket as the ledger holds it now.
 public struct TicketState: Hashable, Sendable, Codable {
@@ -53,15 +54,15 @@ public struct TicketState: Hashable, Sendable, Codable {
         return w.bytes
     }
 
-    init(ticketID: String, bytes: [UInt8]) throws(LedgerError) {
+    init(ticketID: String, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
         // Version 1 (before contracts) had no paid, transfers and resales.
         let version = try r.u8()
-        guard version == 1 || version == 2 else { throw LedgerError.storeCorrupt.with("ticket \(ticketID): unknown record version") }
+        guard version == 1 || version == 2 else { throw TalonError(.storeCorrupt, "ticket \(ticketID): unknown record version") }
         self.ticketID = ticketID
         eventID = try r.string(max: Limits.idBytes); section = try r.string(max: Limits.textBytes)
         seat = try r.string(max: Limits.textBytes); faceValue = try r.u64(); holder = try r.key()
-        guard let s = Status(byte: try r.u8()) else { throw LedgerError.storeCorrupt.with("ticket \(ticketID): bad status") }
+        guard let s = Status(byte: try r.u8()) else { throw TalonError(.storeCorrupt, "ticket \(ticketID): bad status") }
         status = s
         sequence = try r.u64()
         if try r.u8() == 1 { redeemedBy = try r.key(); redeemedAt = try r.i64() }

@@ -11,7 +11,7 @@ extension NodeAPI {
         router.get("/v1/blocks/{height}/records") { _, context in
             let height = try blockHeight(context)
             guard let (block, records) = try node.ledger.blockRecords(height: height) else {
-                throw Problem(.notFound, "no block at height \(height)")
+                throw TalonError(.notFound, "no block at height \(height)")
             }
             return try json(BlockRecords(block: block, records: records.map(BlockRecord.init)))
         }
@@ -24,8 +24,8 @@ extension NodeAPI {
         let text = try context.parameters.require("height")
         switch Self.decimal(text) {
         case .value(let height): return height
-        case .tooLarge: throw Problem(.notFound, "no block at height \(text.prefix(40))")
-        case .malformed: throw Problem(.invalidParameter, "height must be a non-negative integer, got \(text.prefix(40))")
+        case .tooLarge: throw TalonError(.notFound, "no block at height \(text.prefix(40))")
+        case .malformed: throw TalonError(.invalidParameter, "height must be a non-negative integer, got \(text.prefix(40))")
         }
     }
 
