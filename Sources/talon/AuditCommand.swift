@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import TalonLedger
 import TalonProtocol
 
 /// `talon audit`: the auditor's queries against a node, printed as tables, JSON or CSV, and
@@ -21,14 +20,11 @@ struct AuditCommand: AsyncParsableCommand {
             if json && csv { throw ValidationError("give at most one of --json and --csv") }
         }
 
-        /// Fetches `path`; prints it as JSON and returns nil, or returns it parsed for a table or CSV.
-        func fetch(_ path: String) async throws -> [String: Any]? {
+        /// Fetches `path`; prints it as JSON and returns nil, or returns it read as `Report` for a table or CSV.
+        func fetch<Report: Decodable & Sendable>(_ path: String, as: Report.Type) async throws -> AuditAnswer<Report>? {
             let bytes = try await NodeClient(nodes: node).call(path)
             if json { writeOut(bytes); return nil }
-            guard let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-                throw TalonError(.invalidJSON, "the node's answer is not a JSON object")
-            }
-            return object
+            return try JSONForm.decode(AuditAnswer<Report>.self, from: bytes)
         }
 
         /// Prints `rows` as CSV or as an aligned table.
@@ -52,25 +48,20 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    static func text(_ v: Any?) -> String {
-        switch v {
-        case nil, is NSNull: return ""
-        // JSON's true and false come back as NSNumbers of ObjC type `c` (char).
-        case let n as NSNumber where String(cString: n.objCType) == "c": return n.boolValue ? "yes" : "no"
-        case let n as NSNumber: return n.stringValue
-        case let s as String: return s
-        case let other?: return "\(other)"
-        }
-    }
+    /// A cell: empty for nothing, the value's text otherwise (a key's `ed25519:` form).
+    static func text(_ v: (some CustomStringConvertible)?) -> String { v.map(\.description) ?? "" }
 
-    static func percent(_ v: Any?) -> String {
-        guard let bp = (v as? NSNumber)?.int64Value else { return "" }
+    /// A flag's cell: yes, no, or empty.
+    static func text(_ v: Bool?) -> String { v.map { $0 ? "yes" : "no" } ?? "" }
+
+    /// Hundredths of a percent as a percent with two decimals; empty for nothing.
+    static func percent(_ bp: Int64?) -> String {
+        guard let bp else { return "" }
         return String(format: "%.2f%%", Double(bp) / 100)
     }
 
-    static func headLine(_ answer: [String: Any]) -> String {
-        let signed = answer["head"] as? [String: Any], head = signed?["head"] as? [String: Any]
-        return "at height \(text(head?["height"])), tree size \(text(head?["tree_size"])), signed by \(text(signed?["node"]))"
+    static func headLine(_ signed: SignedHead) -> String {
+        "at height \(signed.head.height), tree size \(signed.head.treeSize), signed by \(signed.node)"
     }
 
     struct Ticket: AsyncParsableCommand {
@@ -81,12 +72,12 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                guard let a = try await output.fetch("/v1/audit/tickets/\(NodeClient.pathSegment(ticketId))?prove=\(prove)") else { return }
-                output.note("ticket \(ticketId) \(headLine(a))")
-                let steps = a["steps"] as? [[String: Any]] ?? []
-                output.print(["leaf", "height", "kind", "result", "from", "to", "price", "fees", "markup", "royalty", "gate"], steps.map { s in
-                    [text(s["leaf"]), text(s["height"]), text(s["kind"]), text(s["result"]), text(s["from"]), text(s["to"]),
-                     text(s["price"]), text(s["fees"]), percent(s["markup_bp"]), text(s["royalty"]), text(s["gate"])]
+                let path = "/v1/audit/tickets/\(APIPath.segment(ticketId))?prove=\(prove)"
+                guard let a = try await output.fetch(path, as: TicketProvenance.self) else { return }
+                output.note("ticket \(ticketId) \(headLine(a.head))")
+                output.print(["leaf", "height", "kind", "result", "from", "to", "price", "fees", "markup", "royalty", "gate"], a.steps.map { s in
+                    [text(s.leaf), text(s.height), s.kind, s.result, text(s.from), text(s.to),
+                     text(s.price), text(s.fees), percent(s.markupBasisPoints), text(s.royalty), text(s.gate)]
                 })
             }
         }
@@ -106,21 +97,22 @@ struct AuditCommand: AsyncParsableCommand {
                 var query = "limit=\(limit)&prove=\(prove)"
                 if let capPct { query += "&cap_pct=\(capPct)" }
                 if let after { query += "&after=\(after)" }
-                guard let a = try await output.fetch("/v1/audit/events/\(NodeClient.pathSegment(eventId))/resales?\(query)") else { return }
-                let t = a["totals"] as? [String: Any] ?? [:]
+                let path = "/v1/audit/events/\(APIPath.segment(eventId))/resales?\(query)"
+                guard let a = try await output.fetch(path, as: ResaleReport.self) else { return }
+                let t = a.totals
                 output.note("""
-                    event \(eventId) \(headLine(a))
-                    resales \(text(t["resales"])), volume \(text(t["volume"])), fees \(text(t["fees"])), royalties \(text(t["royalties"]))
-                    markup: average \(percent(t["average_markup_bp"])), median \(percent(t["median_markup_bp"])), max \(percent(t["max_markup_bp"]))
-                    cap \(a["cap_pct"].map { "\(text($0))% of face (\(text(a["cap_source"])))" } ?? "none"): \(text(t["over_cap"])) over (\(percent(t["over_cap_share_bp"]))), \
-                    rejected listings \(text(t["rejected_listings"])), rejected buys \(text(t["rejected_buys"])), rejected over the cap \(text(t["rejected_over_cap"]))
+                    event \(eventId) \(headLine(a.head))
+                    resales \(t.resales), volume \(t.volume), fees \(t.fees), royalties \(t.royalties)
+                    markup: average \(percent(t.averageMarkupBasisPoints)), median \(percent(t.medianMarkupBasisPoints)), max \(percent(t.maxMarkupBasisPoints))
+                    cap \(a.capPct.map { "\($0)% of face (\(text(a.capSource)))" } ?? "none"): \(text(t.overCap)) over (\(percent(t.overCapShareBasisPoints))), \
+                    rejected listings \(t.rejectedListings), rejected buys \(t.rejectedBuys), rejected over the cap \(text(t.rejectedOverCap))
                     """)
-                let rows = (a["rejected"] as? [[String: Any]] ?? []) + (a["resales"] as? [[String: Any]] ?? [])
-                output.print(["leaf", "kind", "result", "ticket", "seller", "buyer", "price", "fees", "face", "markup", "royalty", "over_cap"], rows.map { r in
-                    [text(r["leaf"]), text(r["kind"]), text(r["result"]), text(r["ticket_id"]), text(r["seller"]), text(r["buyer"]), text(r["price"]),
-                     text(r["fees"]), text(r["face_value"]), percent(r["markup_bp"]), text(r["royalty"]), text(r["over_cap"])]
+                output.print(["leaf", "kind", "result", "ticket", "seller", "buyer", "price", "fees", "face", "markup", "royalty", "over_cap"],
+                             (a.rejected + a.resales).map { r in
+                    [text(r.leaf), r.kind, r.result, r.ticketID, text(r.seller), text(r.buyer), text(r.price),
+                     text(r.fees), text(r.faceValue), percent(r.markupBasisPoints), text(r.royalty), text(r.overCap)]
                 })
-                if let next = a["next"] { output.note("more: --after \(text(next))") }
+                if let next = a.next { output.note("more: --after \(next)") }
             }
         }
     }
@@ -138,14 +130,14 @@ struct AuditCommand: AsyncParsableCommand {
                 guard flipHours >= 0, flipHours < 1e9 else { throw TalonError(.invalidParameter, "--flip-hours must be positive") }
                 var query = "limit=\(limit)&flip_window_ms=\(Int64(flipHours * 3_600_000))"
                 if let maxPerBuyer { query += "&max_per_buyer=\(maxPerBuyer)" }
-                guard let a = try await output.fetch("/v1/audit/events/\(NodeClient.pathSegment(eventId))/holders?\(query)") else { return }
-                let t = a["totals"] as? [String: Any] ?? [:]
-                output.note("event \(eventId) \(headLine(a)): \(text(t["holders"])) holders, \(text(t["sellers"])) sellers, \(text(t["flips"])) flips, "
-                            + "\(text(t["over_limit"]).isEmpty ? "no per-buyer limit" : "\(text(t["over_limit"])) over the limit of \(text(a["max_per_buyer"]))")")
-                output.print(["holder", "sold", "bought", "flips", "held", "acquired", "proceeds", "avg_markup", "over_limit"],
-                             (a["holders"] as? [[String: Any]] ?? []).map { h in
-                    [text(h["key"]), text(h["sold"]), text(h["bought"]), text(h["flips"]), text(h["held"]), text(h["acquired"]),
-                     text(h["proceeds"]), percent(h["average_markup_bp"]), text(h["over_limit"])]
+                let path = "/v1/audit/events/\(APIPath.segment(eventId))/holders?\(query)"
+                guard let a = try await output.fetch(path, as: HolderReport.self) else { return }
+                let t = a.totals
+                output.note("event \(eventId) \(headLine(a.head)): \(t.holders) holders, \(t.sellers) sellers, \(t.flips) flips, "
+                            + (t.overLimit.map { "\($0) over the limit of \(text(a.maxPerBuyer))" } ?? "no per-buyer limit"))
+                output.print(["holder", "sold", "bought", "flips", "held", "acquired", "proceeds", "avg_markup", "over_limit"], a.holders.map { h in
+                    [text(h.key), text(h.sold), text(h.bought), text(h.flips), text(h.held), text(h.acquired),
+                     text(h.proceeds), percent(h.averageMarkupBasisPoints), text(h.overLimit)]
                 })
             }
         }
@@ -159,15 +151,14 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                guard let a = try await output.fetch("/v1/audit/events/\(NodeClient.pathSegment(eventId))/entries?prove=\(prove)") else { return }
-                let t = a["totals"] as? [String: Any] ?? [:]
-                output.note("event \(eventId) \(headLine(a)): \(text(t["attempts"])) redeem attempts, \(text(t["redeemed"])) redeemed, "
-                            + "\(text(t["repeated_tickets"])) tickets presented more than once")
-                var rows: [[String]] = []
-                for ticket in a["tickets"] as? [[String: Any]] ?? [] {
-                    for at in ticket["attempts"] as? [[String: Any]] ?? [] {
-                        rows.append([text(ticket["ticket_id"]), text(at["leaf"]), text(at["gate_name"]), text(at["gate"]),
-                                     text(at["scanned_at"]), text(at["result"])])
+                let path = "/v1/audit/events/\(APIPath.segment(eventId))/entries?prove=\(prove)"
+                guard let a = try await output.fetch(path, as: EntryReport.self) else { return }
+                let t = a.totals
+                output.note("event \(eventId) \(headLine(a.head)): \(t.attempts) redeem attempts, \(t.redeemed) redeemed, "
+                            + "\(t.repeatedTickets) tickets presented more than once")
+                let rows = a.tickets.flatMap { ticket in
+                    ticket.attempts.map { at in
+                        [ticket.ticketID, text(at.leaf), text(at.gateName), text(at.gate), text(at.scannedAt), at.result]
                     }
                 }
                 output.print(["ticket", "leaf", "gate_name", "gate", "scanned_at", "result"], rows)

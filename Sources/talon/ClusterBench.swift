@@ -71,7 +71,7 @@ struct ClusterBench: AsyncParsableCommand {
             if !json { print("setup: \(issues.count + 1) envelopes submitted and \(ops) transfers signed in \(Self.format(ContinuousClock.now - started))") }
 
             let talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections) { bytes in
-                (try? JSONDecoder().decode(ResultText.self, from: Data(bytes)))?.result == "ok"
+                (try? JSONForm.decode(SubmitOutcome.self, from: bytes))?.receipt?.result == "ok"
             }
             talon.print(json: json)
 
@@ -97,16 +97,13 @@ struct ClusterBench: AsyncParsableCommand {
     private func submitAll(_ envelopes: [Envelope], via client: NodeClient) async throws {
         for start in stride(from: 0, to: envelopes.count, by: 100) {
             let chunk = Array(envelopes[start..<min(envelopes.count, start + 100)])
-            let bytes = try await client.call("/v1/envelopes", body: JSONForm.encode(chunk))
-            let results = try JSONDecoder().decode(ResultsText.self, from: Data(bytes)).results
-            guard results.allSatisfy({ $0.result == "ok" }) else {
-                throw TalonError(.benchSetup, "setup envelopes were rejected: \(results.compactMap(\.result).filter { $0 != "ok" }.prefix(3))")
+            let bytes = try await client.call(APIPath.envelopes, body: JSONForm.encode(chunk))
+            let results = try JSONForm.decode(SubmitResults.self, from: bytes).results.map { $0.receipt?.result ?? $0.refusal?.code ?? "?" }
+            guard results.allSatisfy({ $0 == "ok" }) else {
+                throw TalonError(.benchSetup, "setup envelopes were rejected: \(results.filter { $0 != "ok" }.prefix(3))")
             }
         }
     }
-
-    private struct ResultText: Decodable { let result: String? }
-    private struct ResultsText: Decodable { let results: [ResultText] }
 
     static func format(_ d: Duration) -> String { String(format: "%.2f s", d.seconds) }
 }

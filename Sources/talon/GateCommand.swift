@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import TalonProtocol
 import TalonGate
-import TalonLedger
 
 /// A gate scanner: sync a snapshot while online, scan offline, upload the redemptions later.
 struct GateCommand: ParsableCommand {
@@ -30,40 +29,13 @@ struct GateCommand: ParsableCommand {
                 let genesis = try GenesisFile(path: self.genesis)
                 let me = try publicKey(key)
                 let client = try NodeClient(nodes: try NodeOptions.urls(node, genesis: genesis))
-                let id = NodeClient.pathSegment(event)
-                let event = try JSONForm.decode(EventBody.self, from: try await client.call("/v1/events/\(id)")).event
-                guard event.eventID.utf8.elementsEqual(self.event.utf8) else {
-                    throw TalonError(.invalidAnswer, "asked for event \(self.event), the node answered \(event.eventID)")
-                }
-                let gates = try JSONForm.decode(GatesBody.self, from: try await client.call("/v1/events/\(id)/gates")).gates
-                guard let gate = gates.first(where: { $0.key == me }) else {
-                    throw TalonError(.notAGate, "\(me) is not a registered gate of \(self.event)")
-                }
-                var tickets: [TicketState] = [], head: SignedHead?, after: String?
-                repeat {
-                    let query = after.map { "&after=\(NodeClient.pathSegment($0))" } ?? ""
-                    let page = try JSONForm.decode(TicketsPage.self, from: try await client.call("/v1/events/\(id)/tickets?limit=5000\(query)"))
-                    try page.head.verify(genesis: genesis)
-                    head = head ?? page.head
-                    tickets += page.tickets
-                    // Each page must move on, and all of them hold at most the event's capacity.
-                    guard page.next == nil || (!page.tickets.isEmpty && page.next != after), tickets.count <= Int(event.capacity) else {
-                        throw TalonError(.invalidAnswer, "the node's pages of tickets do not move on or exceed the capacity")
-                    }
-                    after = page.next
-                } while after != nil
-                guard let head else { throw TalonError(.invalidAnswer, "the node returned no page of tickets") }
-                let info = GateSnapshotInfo(event: event, gate: gate, gates: gates, head: head, node: client.nodes[0],
-                                            syncedAt: nowMillis())
-                try GateStore.replaceSnapshot(dir: dir, genesis: genesis, info: info, tickets: tickets)
+                let (info, count) = try await GateSync.sync(event: event, gate: me, genesis: genesis, dir: dir, from: client,
+                                                            source: client.nodes[0], at: nowMillis())
+                let gate = info.gate, head = info.head
                 let sections = gate.sections.isEmpty ? "every section" : "sections " + gate.sections.joined(separator: ", ")
-                print("synced \(tickets.count) tickets of \(event.eventID) at height \(head.head.height) (head signed by \(head.node)); gate \(gate.name), \(sections)")
+                print("synced \(count) tickets of \(info.event.eventID) at height \(head.head.height) (head signed by \(head.node)); gate \(gate.name), \(sections)")
             }
         }
-
-        struct EventBody: Decodable { let event: EventState }
-        struct GatesBody: Decodable { let gates: [GateState] }
-        struct TicketsPage: Decodable { let head: SignedHead; let tickets: [TicketState]; let next: String? }
     }
 
     struct Scan: ParsableCommand {
@@ -174,38 +146,11 @@ struct GateCommand: ParsableCommand {
             try await reportingErrors {
                 guard batch > 0 else { throw TalonError(.invalidArgument, "--batch must be positive") }
                 let gate = try Gate(dir: dir)
-                let pending = try gate.pendingRedeems(key: try SigningKey.load(from: key))
-                guard !pending.isEmpty else { print("nothing to upload"); return }
                 let client = try NodeClient(nodes: try NodeOptions.urls(node, genesis: gate.store.genesis))
-                var counts: [String: Int] = [:]
-                for start in stride(from: 0, to: pending.count, by: batch) {
-                    let chunk = Array(pending[start..<min(pending.count, start + batch)])
-                    let body = JSONForm.encode(chunk.map(\.1))
-                    let answer = try JSONForm.decode(Results.self, from: try await client.call("/v1/envelopes", body: body))
-                    guard answer.results.count == chunk.count else {
-                        throw TalonError(.invalidAnswer, "\(chunk.count) redeems sent, \(answer.results.count) results")
-                    }
-                    var done: [String: String] = [:]
-                    for ((admission, envelope), result) in zip(chunk, answer.results) {
-                        guard result.hash == envelope.hash.hex else {
-                            throw TalonError(.invalidAnswer, "the node answered for another envelope than the one sent")
-                        }
-                        guard let r = result.result else { counts["error " + (result.error?.code ?? "?"), default: 0] += 1; continue }
-                        done[admission.ticketID] = r
-                        counts[r, default: 0] += 1
-                    }
-                    try gate.store.markUploaded(done)
-                }
-                print("uploaded \(pending.count) redeems: " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                let uploaded = try await gate.upload(key: try SigningKey.load(from: key), to: client, batch: batch)
+                guard uploaded.redeems > 0 else { print("nothing to upload"); return }
+                print("uploaded \(uploaded.redeems) redeems: " + uploaded.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
-        }
-
-        struct Results: Decodable { let results: [Result] }
-        struct Result: Decodable {
-            let hash: String
-            let result: String?
-            let error: Problem?
-            struct Problem: Decodable { let code: String }
         }
     }
 }

@@ -2,13 +2,13 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import TalonLedger
+import TalonGate
 import TalonProtocol
 
 /// Talks to a cluster's HTTP API, trying the given nodes in turn: a node that is down, or
 /// answers 503 (no leader yet, a leader change), is skipped for the next, for a few rounds.
 /// Submitting again is safe: the ledger never appends an envelope twice.
-struct NodeClient {
+struct NodeClient: NodeAPIClient {
     let nodes: [String]
     let client: HTTPClient
     var rounds = 8
@@ -19,12 +19,6 @@ struct NodeClient {
         guard !urls.isEmpty else { throw TalonError(.noNode, "give --node URL (or --genesis to use its members' API addresses)") }
         self.nodes = urls
         client = HTTPClient.shared
-    }
-
-    /// An id as one path segment: everything but unreserved characters percent-encoded, `/`
-    /// too (the API decodes `%2F` back; a raw `/` would split the path).
-    static func pathSegment(_ id: String) -> String {
-        id.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? id
     }
 
     /// `127.0.0.1:8101` or `http://127.0.0.1:8101/` → `http://127.0.0.1:8101`.
@@ -51,9 +45,9 @@ struct NodeClient {
                     let response = try await client.execute(request, timeout: timeout)
                     let bytes = Array(buffer: try await response.body.collect(upTo: 64 << 20))
                     if response.status == .ok { return bytes }
-                    let problem = (try? JSONDecoder().decode(ProblemText.self, from: Data(bytes)))
-                        ?? ProblemText(code: "http_\(response.status.code)", detail: String(decoding: bytes.prefix(200), as: UTF8.self))
-                    let error = NodeFailure(code: problem.code, message: "\(node): \(problem.detail)")
+                    let problem = try? JSONForm.decode(ProblemDetails.self, from: bytes)
+                    let error = NodeFailure(code: problem?.code ?? "http_\(response.status.code)",
+                                            message: "\(node): \(problem?.detail ?? String(decoding: bytes.prefix(200), as: UTF8.self))")
                     guard response.status == .serviceUnavailable else { throw error }
                     lastError = error
                 } catch let error as NodeFailure {
@@ -72,15 +66,5 @@ struct NodeClient {
         var copy = self
         copy.rounds = rounds
         return copy
-    }
-
-    /// Decodes the answer at `path` as `T`.
-    func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(try await call(path)))
-    }
-
-    struct ProblemText: Decodable {
-        let code: String
-        let detail: String
     }
 }

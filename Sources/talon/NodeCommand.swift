@@ -119,10 +119,10 @@ struct ClusterCommand: AsyncParsableCommand {
                     do {
                         let bytes = try await client.withRounds(1).call("/v1/status")
                         if json { writeOut(bytes) }
-                        let s = try JSONDecoder().decode(StatusText.self, from: Data(bytes))
+                        let s = try JSONForm.decode(NodeStatus.self, from: bytes)
                         if let leader = s.leader { leaders.insert(leader) }
                         rows.append([s.node, url, s.role, "\(s.term)", s.leader ?? "-", "\(s.commit)", "\(s.applied)",
-                                     "\(s.head.height)", String(s.head.blockHash.prefix(16))])
+                                     "\(s.head.height)", String(s.head.blockHash.hex.prefix(16))])
                     } catch {
                         if json { print("{\"url\":\"\(url)\",\"error\":\"unreachable\"}") }
                         rows.append(["?", url, "down", "-", "-", "-", "-", "-", "-"])
@@ -132,16 +132,6 @@ struct ClusterCommand: AsyncParsableCommand {
                 guard !leaders.isEmpty else { throw TalonError(.noLeader, "no node reports a leader") }
             }
         }
-    }
-
-    struct StatusText: Decodable {
-        struct HeadText: Decodable {
-            let height: UInt64
-            let blockHash: String
-            enum CodingKeys: String, CodingKey { case height, blockHash = "block_hash" }
-        }
-        let node: String, role: String, term: UInt64, leader: String?, commit: UInt64, applied: UInt64
-        let head: HeadText
     }
 }
 

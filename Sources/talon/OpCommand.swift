@@ -41,23 +41,17 @@ struct SigningOptions: ParsableArguments {
             _ = try Envelope(bytes: envelope.bytes)
             guard !node.isEmpty else { return printJSON(envelope) }
             let client = try NodeClient(nodes: node)
-            let answer = try await client.call("/v1/envelopes", body: JSONForm.encode(envelope))
+            let answer = try await client.call(APIPath.envelopes, body: JSONForm.encode(envelope))
             writeOut(Array(answer))
-            let outcome = try JSONDecoder().decode(SubmitOutcome.self, from: Data(answer))
-            guard outcome.result == "ok" else {
-                throw NodeFailure(code: outcome.result, message: "the ledger recorded the envelope as rejected at height \(outcome.height)")
+            // One envelope refused by admission is a problem answer, so this one has a receipt.
+            guard let receipt = try JSONForm.decode(SubmitOutcome.self, from: answer).receipt else {
+                throw TalonError(.invalidAnswer, "the node answered one envelope with neither a receipt nor a problem")
+            }
+            guard receipt.result == "ok" else {
+                throw NodeFailure(code: receipt.result, message: "the ledger recorded the envelope as rejected at height \(receipt.height)")
             }
         }
     }
-}
-
-/// The API's answer to one submitted envelope.
-struct SubmitOutcome: Decodable {
-    let hash: String
-    let height: UInt64
-    let leaf: UInt64
-    let position: UInt32
-    let result: String
 }
 
 struct RegisterIssuerOp: AsyncParsableCommand {

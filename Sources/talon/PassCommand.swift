@@ -32,7 +32,7 @@ struct PassCommand: ParsableCommand {
             try await reportingErrors {
                 let genesis = try GenesisFile(path: self.genesis)
                 let holder = try SigningKey.load(from: key)
-                let bytes = try await NodeClient(nodes: try NodeOptions.urls(node, genesis: genesis)).call("/v1/tickets/\(NodeClient.pathSegment(ticket))/certificate")
+                let bytes = try await NodeClient(nodes: try NodeOptions.urls(node, genesis: genesis)).call("/v1/tickets/\(APIPath.segment(ticket))/certificate")
                 let certificate = try JSONForm.decode(OwnershipCertificate.self, from: bytes)
                 try certificate.verify(genesis: genesis)
                 guard certificate.ticketID == ticket else { throw TalonError(.invalidCertificate, "the node certified \(certificate.ticketID), not \(ticket)") }

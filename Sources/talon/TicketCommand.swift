@@ -32,7 +32,7 @@ struct TicketCommand: AsyncParsableCommand {
                     }
                     return printJSON(t, pretty: true)
                 }
-                let path = "/v1/tickets/\(NodeClient.pathSegment(ticketId))\(source.query)"
+                let path = "/v1/tickets/\(APIPath.segment(ticketId))\(source.query)"
                 writeOut(Array(try await NodeClient(nodes: source.node).call(path)))
             }
         }
@@ -50,14 +50,10 @@ struct TicketCommand: AsyncParsableCommand {
                     for r in records { printJSON(r) }
                     return
                 }
-                let path = "/v1/tickets/\(NodeClient.pathSegment(ticketId))/history\(source.query)"
-                let page = try JSONDecoder().decode(HistoryPage.self, from: Data(try await NodeClient(nodes: source.node).call(path)))
+                let path = "/v1/tickets/\(APIPath.segment(ticketId))/history\(source.query)"
+                let page = try JSONForm.decode(HistoryResponse.self, from: try await NodeClient(nodes: source.node).call(path))
                 for r in page.records { printJSON(r) }
             }
         }
-    }
-
-    struct HistoryPage: Decodable {
-        let records: [LedgerRecord]
     }
 }

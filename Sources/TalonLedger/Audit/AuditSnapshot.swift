@@ -2,35 +2,6 @@ public import TalonProtocol
 import TalonContracts
 import TalonStore
 
-/// A record's Merkle inclusion proof in an audit answer: the envelope itself (so a verifier
-/// can hash it), the audit path to the root of the answer's head, and the proof of what
-/// applying it gave.
-public struct RecordProof: Hashable, Sendable, Codable {
-    public var envelope: Envelope
-    public var path: [Digest]
-    /// Nil for a record in a version 1 block (written before decisions were under the block hash).
-    public var outcome: OutcomeProof?
-}
-
-/// Proof of what applying a record gave, from a head signed at its block: the block's
-/// header, the record's entry (result and decision hash) with its path to the header's
-/// `entries_digest`, and the contract decision whose canonical bytes hash to the entry's.
-public struct OutcomeProof: Hashable, Sendable, Codable {
-    /// The header of the record's block; its SHA-256 is `head`'s block hash.
-    public var header: BlockHeader
-    /// The record's position in the block.
-    public var position: UInt32
-    /// `ok` or the reason code, as the entry records it.
-    public var result: String
-    /// The contract decision taken on the record, when one was.
-    public var decision: RecordedDecision?
-    /// The RFC 9162 audit path of the entry to `header.entries_digest`.
-    public var path: [Digest]
-    /// The head at the record's block, signed by the answering node (nil when the ledger was
-    /// asked without a signer).
-    public var head: SignedHead?
-}
-
 /// Signs a head as one cluster member: what a node hands its audit answers.
 public typealias HeadSigner = @Sendable (Head) -> SignedHead
 

@@ -18,7 +18,7 @@ extension NodeAPI {
                     throw TalonError(.invalidParameter, "after is an event id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
                 }
                 let list = try node.ledger.events(after: after, limit: limit)
-                return try json(AuditAnswer(head: signedHead(list.head), body: list))
+                return try json(list.signed { signedHead($0) })
             }
         }
         router.get("/v1/audit/tickets/{id}") { request, context in
@@ -28,7 +28,7 @@ extension NodeAPI {
                 guard let p = try node.ledger.provenance(ticket: id, prove: try Self.flag(q.get("prove"), "prove"), signer: { signedHead($0) }) else {
                     throw TalonError(.unknownTicket, "no ticket \(id)")
                 }
-                return try json(AuditAnswer(head: signedHead(p.head), body: p))
+                return try json(p.signed { signedHead($0) })
             }
         }
         router.get("/v1/audit/events/{id}/resales") { request, context in
@@ -41,7 +41,7 @@ extension NodeAPI {
                     limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100,
                     prove: try Self.flag(q.get("prove"), "prove"), signer: { signedHead($0) })
                 guard let report else { throw TalonError(.unknownEvent, "no event \(id)") }
-                return try json(AuditAnswer(head: signedHead(report.head), body: report))
+                return try json(report.signed { signedHead($0) })
             }
         }
         router.get("/v1/audit/events/{id}/holders") { request, context in
@@ -53,7 +53,7 @@ extension NodeAPI {
                     maxPerBuyer: try Self.integer(q.get("max_per_buyer"), "max_per_buyer", in: 1...1_000_000),
                     limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100)
                 guard let report else { throw TalonError(.unknownEvent, "no event \(id)") }
-                return try json(AuditAnswer(head: signedHead(report.head), body: report))
+                return try json(report.signed { signedHead($0) })
             }
         }
         router.get("/v1/audit/events/{id}/entries") { request, context in
@@ -63,7 +63,7 @@ extension NodeAPI {
                 let report = try node.ledger.entryReport(event: id, limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000,
                                                          prove: try Self.flag(q.get("prove"), "prove"), signer: { signedHead($0) })
                 guard let report else { throw TalonError(.unknownEvent, "no event \(id)") }
-                return try json(AuditAnswer(head: signedHead(report.head), body: report))
+                return try json(report.signed { signedHead($0) })
             }
         }
         router.get("/audit") { _, _ in
@@ -85,18 +85,4 @@ extension NodeAPI {
         case let other?: throw TalonError(.invalidParameter, "\(name) is true or false, got \(other.prefix(40))")
         }
     }
-}
-
-/// An audit answer: the report's own fields, with `head` replaced by the signed head.
-struct AuditAnswer<Body: Encodable>: Encodable {
-    let head: SignedHead
-    let body: Body
-
-    func encode(to encoder: any Encoder) throws {
-        try body.encode(to: encoder)
-        var c = encoder.container(keyedBy: HeadKey.self)
-        try c.encode(head, forKey: .head)
-    }
-
-    enum HeadKey: String, CodingKey { case head }
 }

@@ -37,35 +37,4 @@ extension NodeAPI {
     func octets(_ bytes: [UInt8]) -> Response {
         Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
-
-    /// A block with its records.
-    struct BlockRecords: Encodable {
-        let block: Block
-        let records: [BlockRecord]
-    }
-
-    /// One record of a block: where it sits, its result, its envelope in both forms (JSON,
-    /// and the canonical bytes in hex that it is hashed and signed over), and the contract's
-    /// decision when one was taken.
-    struct BlockRecord: Encodable {
-        let leaf: UInt64, position: UInt32, result: String
-        let envelope: Envelope
-        let bytes: String
-        let decision: RecordedDecision?
-
-        init(_ r: LedgerRecord) {
-            leaf = r.receipt.leaf; position = r.receipt.position; result = r.receipt.result
-            envelope = r.envelope; bytes = Hex.encode(r.envelope.bytes); decision = r.decision
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(leaf, forKey: .leaf); try c.encode(position, forKey: .position); try c.encode(result, forKey: .result)
-            try c.encode(envelope.hash, forKey: .hash)
-            try c.encode(envelope, forKey: .envelope); try c.encode(bytes, forKey: .bytes)
-            try c.encodeIfPresent(decision, forKey: .decision)
-        }
-
-        enum CodingKeys: String, CodingKey { case leaf, position, result, hash, envelope, bytes, decision }
-    }
 }

@@ -190,14 +190,10 @@ extension RefusalHandler: Sendable {}
 extension ConnectionLimit {
     /// The whole HTTP/1.1 answer to a refused connection.
     static func refusal(limit: Int) -> [UInt8] {
-        struct Body: Encodable {
-            let type: String, title: String, status: Int, detail: String, code: String
-        }
         let code = Code.tooManyConnections, status = code.kind.httpStatus
-        let body = JSONForm.encode(Body(
-            type: "urn:talon:problem:\(code)", title: "Service Unavailable", status: status,
-            detail: "the node serves at most \(limit) API connections at once and every one has a request in flight; retry shortly",
-            code: code.name))
+        let body = JSONForm.encode(ProblemDetails(
+            code: code, detail: "the node serves at most \(limit) API connections at once and every one has a request in flight; retry shortly",
+            status: status, title: "Service Unavailable"))
         let head = "HTTP/1.1 \(status) Service Unavailable\r\nServer: talon\r\nContent-Type: application/problem+json\r\n"
             + "Content-Length: \(body.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
         return Array(head.utf8) + body

@@ -22,7 +22,7 @@ extension NodeAPI {
         router.get("/v1/events/{id}/gates") { _, context in
             let id = try pathID(context)
             guard try node.ledger.event(id) != nil else { throw TalonError(.unknownEvent, "no event \(id)") }
-            return try json(GatesBody(gates: try node.ledger.gates(event: id)))
+            return try json(EventGates(gates: try node.ledger.gates(event: id)))
         }
         router.get("/v1/events/{id}/tickets") { request, context in
             let id = try pathID(context)
@@ -35,18 +35,9 @@ extension NodeAPI {
             return try await offloaded {
                 guard try node.ledger.event(id) != nil else { throw TalonError(.unknownEvent, "no event \(id)") }
                 let page = try node.ledger.tickets(event: id, after: after, limit: limit)
-                return try json(TicketsBody(head: signedHead(page.head), tickets: page.tickets,
+                return try json(EventTickets(head: signedHead(page.head), tickets: page.tickets,
                                             next: page.tickets.count == limit ? page.tickets.last?.ticketID : nil))
             }
         }
-    }
-
-    struct GatesBody: Encodable { let gates: [GateState] }
-
-    struct TicketsBody: Encodable {
-        let head: SignedHead
-        let tickets: [TicketState]
-        /// The `after` of the next page; absent on the last.
-        let next: String?
     }
 }

@@ -46,7 +46,7 @@ public struct NodeAPI: Sendable {
             let id = try pathID(context)
             let at = try await servedAt(request)
             guard let ticket = try node.ledger.ticket(id) else { throw TalonError(.unknownTicket, "no ticket \(id)") }
-            return try json(Served(ticket: ticket, servedAt: at))
+            return try json(TicketResponse(ticket: ticket, servedAt: at))
         }
         router.get("/v1/tickets/{id}/history") { request, context in
             let id = try pathID(context)
@@ -56,13 +56,13 @@ public struct NodeAPI: Sendable {
             let (after, limit) = try page(request)
             let records = try node.ledger.history(ticket: id, after: after, limit: limit)
             if records.isEmpty, after == nil, try node.ledger.ticket(id) == nil { throw TalonError(.unknownTicket, "no ticket \(id)") }
-            return try json(Served(records: records, servedAt: at))
+            return try json(HistoryResponse(records: records, servedAt: at))
         }
         router.get("/v1/events/{id}") { request, context in
             let id = try pathID(context)
             let at = try await servedAt(request)
             guard let event = try node.ledger.event(id) else { throw TalonError(.unknownEvent, "no event \(id)") }
-            return try json(Served(event: event, servedAt: at))
+            return try json(EventResponse(event: event, servedAt: at))
         }
         addBlockRoutes(to: router)
         addProofRoutes(to: router)
@@ -73,7 +73,7 @@ public struct NodeAPI: Sendable {
             guard !health.isStalled else {
                 throw TalonError(.stalled, health.reason ?? "the node's loop is stalled")
             }
-            return try json(["status": "ok", "role": node.status.raft.role.rawValue])
+            return try json(NodeHealth(role: node.status.raft.role.rawValue))
         }
         router.get("/metrics") { _, _ in
             node.recordHealth()
@@ -112,40 +112,17 @@ public struct NodeAPI: Sendable {
         guard !envelopes.isEmpty else { throw TalonError(.invalidBatch, "the array holds no envelope") }
         // `submit` checks the batch limits before any signature.
         let outcomes = try await node.submit(envelopes)
-        let results = zip(envelopes, outcomes).map { envelope, outcome in
+        let results = zip(envelopes, outcomes).map { envelope, outcome -> (SubmitOutcome, TalonError?) in
             switch outcome {
-            case .receipt(let receipt): Outcome(hash: envelope.hash, receipt: receipt)
-            case .rejected(let error): Outcome(hash: envelope.hash, error: error)
+            case .receipt(let receipt): (SubmitOutcome(hash: envelope.hash, receipt: receipt), nil)
+            case .rejected(let error): (SubmitOutcome(hash: envelope.hash, refusal: SubmitRefusal(error)), error)
             }
         }
-        if !isArray, let error = results.first?.error { throw error }
-        return isArray ? try json(["results": results]) : try json(results[0])
+        if !isArray, let error = results.first?.1 { throw error }
+        return isArray ? try json(SubmitResults(results: results.map(\.0))) : try json(results[0].0)
     }
 
     private static let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
-
-    /// What became of one submitted envelope.
-    struct Outcome: Encodable {
-        let hash: Digest
-        var receipt: Receipt?
-        var error: TalonError?
-
-        init(hash: Digest, receipt: Receipt) { self.hash = hash; self.receipt = receipt }
-        init(hash: Digest, error: TalonError) { self.hash = hash; self.error = error }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(hash, forKey: .hash)
-            if let receipt {
-                try c.encode(receipt.height, forKey: .height)
-                try c.encode(receipt.leaf, forKey: .leaf)
-                try c.encode(receipt.position, forKey: .position)
-                try c.encode(receipt.result, forKey: .result)
-            }
-            if let error { try c.encode(["code": error.code.name, "message": error.message], forKey: .error) }
-        }
-        enum Keys: String, CodingKey { case hash, height, leaf, position, result, error }
-    }
 
     // MARK: - Reads
 
@@ -193,55 +170,17 @@ public struct NodeAPI: Sendable {
         return UInt64(text).map(DecimalText.value) ?? .tooLarge
     }
 
-    struct ServedAt: Encodable {
-        let height: UInt64
-        let consistency: String
-    }
-
-    /// A read's answer with the height it was served at.
-    struct Served: Encodable {
-        var ticket: TicketState?
-        var event: EventState?
-        var records: [LedgerRecord]?
-        let servedAt: ServedAt
-
-        init(ticket: TicketState? = nil, event: EventState? = nil, records: [LedgerRecord]? = nil, servedAt: ServedAt) {
-            self.ticket = ticket; self.event = event; self.records = records; self.servedAt = servedAt
-        }
-        enum CodingKeys: String, CodingKey { case ticket, event, records, servedAt = "served_at" }
-    }
-
     // MARK: - Status
 
-    struct StatusBody: Encodable {
-        struct Peer: Encodable {
-            let node: String, match: UInt64, next: UInt64
-        }
-        let node: String, role: String, term: UInt64
-        let leader: String?
-        let leaderAPI: String?
-        let commit: UInt64, applied: UInt64, lastIndex: UInt64
-        let head: Head
-        let peers: [Peer]
-        let inflightEntries: Int, waitingSubmissions: Int
-        let rejectedEntries: Int
-
-        enum CodingKeys: String, CodingKey {
-            case node, role, term, leader, leaderAPI = "leader_api", commit, applied, lastIndex = "last_index", head, peers
-            case inflightEntries = "inflight_entries", waitingSubmissions = "waiting_submissions"
-            case rejectedEntries = "rejected_entries"
-        }
-    }
-
-    private func status() throws -> StatusBody {
+    private func status() throws -> NodeStatus {
         let s = node.status
         let members = node.members
         let leader = s.raft.leader.flatMap { members.member($0) }
-        let peers = s.raft.progress.sorted { $0.key < $1.key }.compactMap { id, p -> StatusBody.Peer? in
+        let peers = s.raft.progress.sorted { $0.key < $1.key }.compactMap { id, p -> NodeStatus.Peer? in
             guard id != node.id, let m = members.member(id) else { return nil }
-            return StatusBody.Peer(node: m.id, match: p.match, next: p.next)
+            return NodeStatus.Peer(node: m.id, match: p.match, next: p.next)
         }
-        return StatusBody(node: memberName, role: s.raft.role.rawValue, term: s.raft.term, leader: leader?.id, leaderAPI: leader?.api,
+        return NodeStatus(node: memberName, role: s.raft.role.rawValue, term: s.raft.term, leader: leader?.id, leaderAPI: leader?.api,
                           commit: s.raft.commit, applied: s.raft.applied, lastIndex: s.raft.lastIndex, head: try node.ledger.head(),
                           peers: peers, inflightEntries: s.inflightEntries, waitingSubmissions: s.waitingSubmissions,
                           rejectedEntries: s.rejectedEntries)

@@ -47,13 +47,8 @@ struct Problem: Sendable {
         let status = self.status
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if code.kind == .unavailable { headers[.retryAfter] = "1" }
-        let body = ProblemBody(type: "urn:talon:problem:\(code)", title: status.reasonPhrase,
-                               status: status.code, detail: detail, code: code.name)
+        let body = ProblemDetails(code: code, detail: detail, status: status.code, title: status.reasonPhrase)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONForm.encode(body))))
-    }
-
-    private struct ProblemBody: Encodable {
-        let type: String, title: String, status: Int, detail: String, code: String
     }
 }
 

@@ -179,32 +179,4 @@ public struct Head: Hashable, Sendable, Codable {
     }
 }
 
-/// The JSON form of a block (CLI and API): every header field, the block hash, and each
-/// entry's envelope hash, result and (version 2, when a contract was consulted) decision hash.
-extension Block: Encodable {
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: JSONKeys.self)
-        try c.encode(version, forKey: .version)
-        try c.encode(height, forKey: .height)
-        try c.encode(hash, forKey: .hash)
-        try c.encode(prev, forKey: .prev)
-        try c.encode(timestamp, forKey: .timestamp)
-        try c.encode(entries.count, forKey: .count)
-        try c.encode(entriesDigest, forKey: .entriesDigest)
-        try c.encode(treeSize, forKey: .treeSize)
-        try c.encode(treeRoot, forKey: .treeRoot)
-        try c.encode(entries.map(EntryJSON.init), forKey: .entries)
-    }
-
-    enum JSONKeys: String, CodingKey {
-        case version, height, hash, prev, timestamp, count, entriesDigest = "entries_digest", treeSize = "tree_size",
-             treeRoot = "tree_root", entries
-    }
-
-    struct EntryJSON: Encodable {
-        let envelope: Digest, result: String, decision: Digest?
-        package init(_ e: Entry) { envelope = e.envelopeHash; result = e.result; decision = e.decision }
-    }
-}
-
 /// Blocks are stored in their canonical form.

@@ -2,57 +2,13 @@ public import TalonProtocol
 import TalonContracts
 import TalonStore
 
-/// Every record touching one ticket, oldest first, read as a chain of custody.
-public struct TicketProvenance: Sendable, Encodable {
-    /// The head the answer was read at.
-    public var head: Head
-    public var ticket: TicketState
-    public var steps: [ProvenanceStep]
-    /// True when the ticket has more records than one answer holds (`limit`).
-    public var truncated: Bool
-}
-
-/// One record of a ticket's provenance: who moved it to whom, for how much, with what result.
-public struct ProvenanceStep: Hashable, Sendable, Encodable {
-    public var leaf: UInt64
-    public var height: UInt64
-    /// The block's timestamp, ms since the Unix epoch.
-    public var timestamp: Int64
-    /// The operation's name (`issue`, `transfer`, `buy_resale`, …).
-    public var kind: String
-    public var result: String
-    /// The contract's reason when it denied the operation.
-    public var reason: String?
-    public var signer: PublicKey
-    /// The holder the ticket leaves (the signer for attempts that would not move it).
-    public var from: PublicKey?
-    public var to: PublicKey?
-    public var price: UInt64?
-    public var fees: UInt64?
-    /// Markup of price + fees over the face value, hundredths of a percent.
-    public var markupBasisPoints: Int64?
-    public var royalty: Int64?
-    public var refund: UInt64?
-    public var gate: PublicKey?
-    public var scannedAt: Int64?
-    public var envelopeHash: Digest
-    /// The inclusion proof against `head`, when asked with `prove`.
-    public var proof: RecordProof?
-
-    enum CodingKeys: String, CodingKey {
-        case leaf, height, timestamp, kind, result, reason, signer, from, to, price, fees
-        case markupBasisPoints = "markup_bp", royalty, refund, gate, scannedAt = "scanned_at"
-        case envelopeHash = "envelope_hash", proof
-    }
-}
-
 extension Ledger {
     /// The provenance of ticket `id` (nil when there is no such ticket): its first `limit`
     /// records in ledger order with holders, prices and markups, rejected attempts included,
     /// each with its inclusion and outcome proofs when `prove` is set (outcome heads signed by
     /// `signer`). Reads only the ticket's own index.
-    public func provenance(ticket id: String, prove: Bool = false, limit: Int = 10_000, signer: HeadSigner? = nil) throws(TalonError) -> TicketProvenance? {
-        try audit(prove: prove, signer: signer) { s -> TicketProvenance? in
+    public func provenance(ticket id: String, prove: Bool = false, limit: Int = 10_000, signer: HeadSigner? = nil) throws(TalonError) -> Audited<TicketProvenance, Head>? {
+        try audit(prove: prove, signer: signer) { s -> Audited<TicketProvenance, Head>? in
             guard let bytes = try s.txn.get(tables.tickets, Schema.ticketKey(id)) else { return nil }
             let ticket = try TicketState(ticketID: id, bytes: bytes)
             let leaves = try leaves(s.txn, tables.tickets, prefix: Schema.ticketKey(id), after: nil, limit: limit + 1)
@@ -96,7 +52,7 @@ extension Ledger {
                 }
                 steps.append(step)
             }
-            return TicketProvenance(head: s.head, ticket: ticket, steps: steps, truncated: leaves.count > limit)
+            return Audited(head: s.head, report: TicketProvenance(ticket: ticket, steps: steps, truncated: leaves.count > limit))
         }
     }
 }
