@@ -3,10 +3,10 @@ public import TalonProtocol
 /// `talon gate sync`: an event's snapshot read from a node while online and checked
 /// against the genesis before it replaces the one in a gate's store.
 public enum GateSync {
-    /// Tickets asked for per page.
-    public static let pageSize = 5000
+    /// Tickets asked for per page, unless a caller says otherwise.
+    public static let defaultPageSize = 5000
 
-    /// Reads event `eventID`, its gates and every page of its tickets from `node`, and
+    /// Reads event `eventID`, its gates and every page (of `pageSize`) of its tickets from `node`, and
     /// replaces the snapshot in `dir` with them (admissions already recorded are kept).
     /// Every page's head must be signed by a member of `genesis`; the snapshot keeps the
     /// first. `gate` must be a registered gate of the event; `source` names the node and
@@ -17,8 +17,10 @@ public enum GateSync {
     ///   and `GateStore.replaceSnapshot`'s errors.
     @discardableResult
     public static func sync(event eventID: String, gate: PublicKey, genesis: GenesisFile, dir: String,
-                            from node: some NodeAPIClient, source: String, at now: Int64) async throws -> (info: GateSnapshotInfo, tickets: Int) {
-        let (info, tickets) = try await snapshot(event: eventID, gate: gate, genesis: genesis, from: node, source: source, at: now)
+                            from node: some NodeAPIClient, source: String, at now: Int64,
+                            pageSize: Int = defaultPageSize) async throws -> (info: GateSnapshotInfo, tickets: Int) {
+        let (info, tickets) = try await snapshot(event: eventID, gate: gate, genesis: genesis, from: node, source: source, at: now,
+                                                 pageSize: pageSize)
         try GateStore.replaceSnapshot(dir: dir, genesis: genesis, info: info, tickets: tickets)
         return (info, tickets.count)
     }
@@ -26,7 +28,8 @@ public enum GateSync {
     /// The snapshot `sync` writes, read and checked but not written.
     /// - Throws: as `sync`, but for the store's errors.
     public static func snapshot(event eventID: String, gate me: PublicKey, genesis: GenesisFile, from node: some NodeAPIClient,
-                                source: String, at now: Int64) async throws -> (info: GateSnapshotInfo, tickets: [TicketState]) {
+                                source: String, at now: Int64, pageSize: Int = defaultPageSize) async throws
+        -> (info: GateSnapshotInfo, tickets: [TicketState]) {
         let event = try await node.get(APIPath.event(eventID), as: EventResponse.self).event
         guard event.eventID.utf8.elementsEqual(eventID.utf8) else {
             throw TalonError(.invalidAnswer, "asked for event \(eventID), the node answered \(event.eventID)")
