@@ -132,9 +132,15 @@ public final class APIProbe: Sendable {
                     sourceLocation: sourceLocation)
             #expect(json["status"]?.int == Int64(reply.status), sourceLocation: sourceLocation)
             #expect(json["type"]?.string == "urn:talon:problem:\(problemCode)", sourceLocation: sourceLocation)
+            #expect(json["title"]?.string == Self.reasonPhrases[reply.status], "the title is the status's reason phrase: \(reply)",
+                    sourceLocation: sourceLocation)
         }
         return json
     }
+
+    /// RFC 9110's reason phrases (section 15) of the statuses docs/openapi.yaml lists.
+    public static let reasonPhrases = [200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+                                       413: "Content Too Large", 500: "Internal Server Error", 503: "Service Unavailable"]
 
     /// The operations called are exactly `operations`, and every documented status of them
     /// but 500 (a failed store) and 503 (another test) was seen, with every problem code the
