@@ -59,11 +59,12 @@ let package = Package(
         .target(name: "CLuaShims", dependencies: ["CLua"]),
 
         // Talon modules, dependencies pointing one way (see docs/architecture.md).
-        // The registry of codes: no dependencies, below everything else.
-        .target(name: "TalonProtocol"),
-        .target(name: "TalonCrypto", dependencies: ["TalonProtocol", "CSodium"]),
+        // The kernel: codes and the one error type, libsodium's wrapper, records and their
+        // encodings, Merkle trees, blocks, heads, certificates, passes, genesis. No storage,
+        // no scripting, no network: below everything else.
+        .target(name: "TalonProtocol", dependencies: ["CSodium"]),
         .target(name: "TalonStore", dependencies: ["TalonProtocol", "CLMDB"]),
-        .target(name: "TalonLedger", dependencies: ["TalonProtocol", "TalonCrypto", "TalonStore", "TalonContracts"]),
+        .target(name: "TalonLedger", dependencies: ["TalonProtocol", "TalonStore", "TalonContracts"]),
         .target(name: "TalonRaft", dependencies: ["TalonProtocol", "TalonStore"]),
         // The deterministic cluster simulator, apart from the core it drives (as etcd keeps
         // rafttest/ apart from raft): the tests and `talon sim` use it, a node never does.
@@ -71,7 +72,7 @@ let package = Package(
         .target(
             name: "TalonNode",
             dependencies: [
-                "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts",
+                "TalonProtocol", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -91,11 +92,11 @@ let package = Package(
             // The shipped contracts, compiled in from genesis/contracts (Shipped/ holds links to them).
             resources: ["face-value-cap", "markup-cap-royalty", "no-resale", "transfer-limit", "refund-window"]
                 .map { .embedInCode("Shipped/\($0).lua") }),
-        .target(name: "TalonGate", dependencies: ["TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "CQREncode", "CZBar", "CStb"]),
+        .target(name: "TalonGate", dependencies: ["TalonProtocol", "TalonStore", "CQREncode", "CZBar", "CStb"]),
         .executableTarget(
             name: "talon",
             dependencies: [
-                "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonRaftSim", "TalonContracts", "TalonNode", "TalonGate",
+                "TalonProtocol", "TalonStore", "TalonLedger", "TalonRaft", "TalonRaftSim", "TalonContracts", "TalonNode", "TalonGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -108,22 +109,21 @@ let package = Package(
         ),
 
         // What more than one test target needs: an attacker's view of the peer protocol.
-        .target(name: "TalonTestSupport", dependencies: ["TalonNode", "TalonCrypto", "TalonLedger", "TalonRaft"],
+        .target(name: "TalonTestSupport", dependencies: ["TalonNode", "TalonLedger", "TalonRaft"],
                 path: "Tests/TalonTestSupport"),
         .testTarget(name: "TalonProtocolTests", dependencies: ["TalonProtocol"]),
-        .testTarget(name: "TalonCryptoTests", dependencies: ["TalonCrypto"]),
-        .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore", "TalonProtocol"]),
+                .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore", "TalonProtocol"]),
         .testTarget(
             name: "TalonLedgerTests",
             dependencies: [
-                "TalonLedger", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonContracts", "TalonRaft",
+                "TalonLedger", "TalonProtocol", "TalonStore", "TalonContracts", "TalonRaft",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
             name: "TalonNodeTests",
             dependencies: [
-                "TalonNode", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonTestSupport",
+                "TalonNode", "TalonProtocol", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -131,10 +131,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonRaftSim", "TalonStore"]),
-        .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts"]),
-        .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonProtocol", "TalonCrypto", "TalonStore", "TalonLedger", "TalonRaft"]),
-        .testTarget(name: "TalonCLITests", dependencies: ["TalonProtocol", "TalonCrypto", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),
+        .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonRaftSim", "TalonStore", "TalonProtocol"]),
+        .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts", "TalonProtocol"]),
+        .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonProtocol", "TalonStore", "TalonLedger", "TalonRaft"]),
+        .testTarget(name: "TalonCLITests", dependencies: ["TalonProtocol", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),
     ]
 )
 

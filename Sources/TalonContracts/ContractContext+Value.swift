@@ -1,3 +1,4 @@
+public import TalonProtocol
 /// The context as a generic value, in the shape the script sees (`snake_case` keys), so a
 /// case file can be written as JSON (`talon contract test --context case.json`).
 extension ContractContext {
@@ -21,7 +22,7 @@ extension ContractContext {
     /// Reads a context from a value shaped like `value(for:)`. Missing fields take their
     /// defaults; `operation.kind` is ignored (the hook decides it).
     /// - Throws: `invalid_context` for an unknown field or a field of the wrong type.
-    public init(_ value: ContractValue) throws(ContractError) {
+    public init(_ value: ContractValue) throws(ContractFailure) {
         self.init()
         var root = try Fields(value, "ctx")
         now = try root.int("now") ?? 0
@@ -67,48 +68,48 @@ private struct Fields {
     private var fields: [String: ContractValue]
     private let path: String
 
-    init(_ value: ContractValue, _ path: String) throws(ContractError) {
-        guard case .table(let t) = value else { throw .invalidContext.with("\(path) must be an object") }
+    init(_ value: ContractValue, _ path: String) throws(ContractFailure) {
+        guard case .table(let t) = value else { throw ContractFailure(.invalidContext, "\(path) must be an object") }
         fields = t
         self.path = path
     }
 
     private mutating func take(_ key: String) -> ContractValue? { fields.removeValue(forKey: key) }
 
-    private func wrong(_ key: String, _ expected: String) -> ContractError {
-        .invalidContext.with("\(path).\(key) must be \(expected)")
+    private func wrong(_ key: String, _ expected: String) -> ContractFailure {
+        ContractFailure(.invalidContext, "\(path).\(key) must be \(expected)")
     }
 
-    mutating func int(_ key: String) throws(ContractError) -> Int64? {
+    mutating func int(_ key: String) throws(ContractFailure) -> Int64? {
         guard let v = take(key) else { return nil }
         guard case .int(let i) = v else { throw wrong(key, "an integer") }
         return i
     }
 
-    mutating func string(_ key: String) throws(ContractError) -> String? {
+    mutating func string(_ key: String) throws(ContractFailure) -> String? {
         guard let v = take(key) else { return nil }
         guard case .string(let s) = v else { throw wrong(key, "a string") }
         return s
     }
 
-    mutating func bool(_ key: String) throws(ContractError) -> Bool? {
+    mutating func bool(_ key: String) throws(ContractFailure) -> Bool? {
         guard let v = take(key) else { return nil }
         guard case .bool(let b) = v else { throw wrong(key, "a boolean") }
         return b
     }
 
-    mutating func table(_ key: String) throws(ContractError) -> [String: ContractValue]? {
+    mutating func table(_ key: String) throws(ContractFailure) -> [String: ContractValue]? {
         guard let v = take(key) else { return nil }
         guard case .table(let t) = v else { throw wrong(key, "an object") }
         return t
     }
 
-    mutating func nested(_ key: String) throws(ContractError) -> Fields? {
+    mutating func nested(_ key: String) throws(ContractFailure) -> Fields? {
         guard let v = take(key) else { return nil }
         return try Fields(v, "\(path).\(key)")
     }
 
-    func done() throws(ContractError) {
-        if let extra = fields.keys.min() { throw ContractError.invalidContext.with("\(path).\(extra) is not a context field") }
+    func done() throws(ContractFailure) {
+        if let extra = fields.keys.min() { throw ContractFailure(.invalidContext, "\(path).\(extra) is not a context field") }
     }
 }

@@ -1,3 +1,4 @@
+public import TalonProtocol
 /// What a hook knows about the operation it decides, as the ledger sees it when applying
 /// the block. A value type; the script receives it as a read-only table `ctx`:
 ///

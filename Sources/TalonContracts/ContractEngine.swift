@@ -1,3 +1,4 @@
+public import TalonProtocol
 /// Loaded contracts by id, each with its own Lua state, kept in a bounded least-recently-used
 /// cache.
 ///
@@ -58,7 +59,7 @@ public final class ContractEngine {
     /// the least recently used contracts.
     /// - Throws: `contract_invalid` (see `LoadedContract.init(source:limits:)`).
     @discardableResult
-    public func load(id: String, source: String) throws(ContractError) -> LoadedContract {
+    public func load(id: String, source: String) throws(ContractFailure) -> LoadedContract {
         if let contract = touch(id) { return contract }
         let contract = try LoadedContract(source: source, limits: limits)
         clock += 1
@@ -84,8 +85,8 @@ public final class ContractEngine {
     ///   `LoadedContract.evaluate` throws.
     public func evaluate(contractID id: String, hook: Hook, context: ContractContext,
                          parameters: [String: ContractValue] = [:],
-                         previousParameters: [String: ContractValue]? = nil) throws(ContractError) -> ContractDecision {
-        guard let contract = touch(id) else { throw ContractError.invalidContract.with("no contract loaded under id \(id)") }
+                         previousParameters: [String: ContractValue]? = nil) throws(ContractFailure) -> ContractDecision {
+        guard let contract = touch(id) else { throw ContractFailure(.contractInvalid, "no contract loaded under id \(id)") }
         return try contract.evaluate(hook: hook, context: context, parameters: parameters,
                                      previousParameters: previousParameters)
     }

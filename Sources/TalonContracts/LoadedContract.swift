@@ -1,3 +1,4 @@
+public import TalonProtocol
 /// A compiled contract, ready to evaluate its hooks. Holds one Lua state, reused across
 /// evaluations.
 ///
@@ -50,7 +51,7 @@ public final class LoadedContract {
     /// - Throws: `contract_invalid` if it does not compile, is precompiled bytecode, is larger
     ///   than `limits.maxSourceBytes`, fails or exceeds the budget in its top level, defines
     ///   no hook, or defines a global named like a hook that is not one (`on_bye`).
-    public init(source: String, limits: ContractLimits = .standard) throws(ContractError) {
+    public init(source: String, limits: ContractLimits = .standard) throws(ContractFailure) {
         let state = try LuaState(source: source, limits: limits)
         self.state = state
         self.source = source
@@ -73,7 +74,7 @@ public final class LoadedContract {
     /// refund at most what the holder paid. A denial carries no amounts.
     /// - Throws: `contract_budget`, `contract_error` (with the line), or `contract_result`.
     public func evaluate(hook: Hook, context: ContractContext, parameters: [String: ContractValue] = [:],
-                         previousParameters: [String: ContractValue]? = nil) throws(ContractError) -> ContractDecision {
+                         previousParameters: [String: ContractValue]? = nil) throws(ContractFailure) -> ContractDecision {
         guard hooks.contains(hook) else { return .undefinedHook }
         var ctx = WireWriter()
         context.write(to: &ctx, hook: hook)
@@ -94,24 +95,24 @@ public final class LoadedContract {
         return try decision(outcome, context: context)
     }
 
-    private func decision(_ o: LuaOutcome, context: ContractContext) throws(ContractError) -> ContractDecision {
+    private func decision(_ o: LuaOutcome, context: ContractContext) throws(ContractFailure) -> ContractDecision {
         switch o.status {
         case .ok: break
         case .instructions, .memory, .string, .bytes:
-            throw ContractError.budgetExceeded.with(o.message, line: o.line, instructions: o.instructions)
+            throw ContractFailure(.contractBudget, o.message, line: o.line, instructions: o.instructions)
         case .error:
-            throw ContractError.scriptError.with(o.message, line: o.line, instructions: o.instructions)
+            throw ContractFailure(.contractError, o.message, line: o.line, instructions: o.instructions)
         case .result:
-            throw ContractError.badResult.with(o.message, instructions: o.instructions)
+            throw ContractFailure(.contractResult, o.message, instructions: o.instructions)
         case .invalid:
-            throw ContractError.invalidContract.with(o.message, instructions: o.instructions)
+            throw ContractFailure(.contractInvalid, o.message, instructions: o.instructions)
         }
         guard let reason = String(validating: o.text, as: UTF8.self) else {
-            throw ContractError.badResult.with("the reason is not valid UTF-8", instructions: o.instructions)
+            throw ContractFailure(.contractResult, "the reason is not valid UTF-8", instructions: o.instructions)
         }
         guard o.allow else { return ContractDecision(allowed: false, reason: reason, instructions: o.instructions) }
         let royalty = o.royalty ?? 0, refund = o.refund ?? 0
-        func bad(_ message: String) -> ContractError { .badResult.with(message, instructions: o.instructions) }
+        func bad(_ message: String) -> ContractFailure { ContractFailure(.contractResult, message, instructions: o.instructions) }
         if royalty > limits.maxAmount { throw bad("royalty \(royalty) exceeds the largest amount, \(limits.maxAmount)") }
         if refund > limits.maxAmount { throw bad("refund \(refund) exceeds the largest amount, \(limits.maxAmount)") }
         if royalty > context.operation.price { throw bad("royalty \(royalty) exceeds the price \(context.operation.price)") }

@@ -2,6 +2,7 @@
 // error stays on the C side under lua_pcall; this file passes plain bytes in and turns the
 // plain outcome struct into Swift values.
 import CLuaShims
+import TalonProtocol
 
 /// How a load or an evaluation ended, copied out of the C outcome.
 struct LuaOutcome {
@@ -57,7 +58,7 @@ final class LuaState {
 
     /// Compiles and loads `source`.
     /// - Throws: `contract_invalid` with the compiler's or the top level's message.
-    init(source: String, limits: ContractLimits) throws(ContractError) {
+    init(source: String, limits: ContractLimits) throws(ContractFailure) {
         var c = CLuaShims_Limits(
             instructions: limits.instructions, hook_period: limits.instructionStep, call_memory: limits.memoryBytes,
             load_memory: limits.loadMemoryBytes, max_string: limits.maxStringBytes, max_source: limits.maxSourceBytes,
@@ -69,7 +70,7 @@ final class LuaState {
         }
         let result = LuaOutcome(outcome)
         guard let handle else {
-            throw ContractError.invalidContract.with(result.message, line: result.line, instructions: result.instructions)
+            throw ContractFailure(.contractInvalid, result.message, line: result.line, instructions: result.instructions)
         }
         self.handle = handle
         hooks = result.hooks

@@ -1,3 +1,4 @@
+import TalonProtocol
 /// Writes values in the encoding the C side decodes into Lua tables (see
 /// Sources/CLuaShims/wire.c): a tag byte, little-endian integers, u32 lengths.
 struct WireWriter {

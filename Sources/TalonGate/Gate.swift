@@ -1,6 +1,4 @@
-public import TalonCrypto
-public import TalonLedger
-import TalonProtocol
+public import TalonProtocol
 
 /// A gate scanner working offline from its snapshot: decides on each pass with signatures
 /// and its own records only, and writes every admission durably before it answers.
@@ -10,7 +8,7 @@ public final class Gate: Sendable {
     private let memberKeys: [String: PublicKey]
 
     /// Opens the gate whose snapshot `talon gate sync` wrote to `dir`.
-    public init(dir: String) throws(GateError) {
+    public init(dir: String) throws(TalonError) {
         store = try GateStore(dir: dir)
         members = store.genesis.genesis.members.map(\.id)
         memberKeys = Dictionary(store.genesis.genesis.members.map { ($0.id, $0.key) }, uniquingKeysWith: { a, _ in a })
@@ -20,7 +18,7 @@ public final class Gate: Sendable {
     /// the admission when it admits) in one synced commit before it is returned. A verified
     /// certificate newer than the snapshot is remembered in the same commit, so that once the
     /// new holder has shown a pass the old holder's is `superseded`.
-    public func scan(_ text: String, at now: Int64) throws(GateError) -> Verdict {
+    public func scan(_ text: String, at now: Int64) throws(TalonError) -> Verdict {
         let (verdict, pass, known) = try evaluate(text, at: now)
         guard let pass else { return try logged(verdict, at: now) }
         let c = pass.certificate
@@ -36,22 +34,22 @@ public final class Gate: Sendable {
 
     /// The verdict on every QR code in the image `bytes` (PNG, JPEG, …) at time `now`, or one
     /// `no_code` denial when the image holds none or cannot be read; each is logged.
-    public func scan(image bytes: [UInt8], at now: Int64) throws(GateError) -> [Verdict] {
-        try Self.codes(in: bytes).map { text throws(GateError) in
+    public func scan(image bytes: [UInt8], at now: Int64) throws(TalonError) -> [Verdict] {
+        try Self.codes(in: bytes).map { text throws(TalonError) in
             guard let text else { return try logged(.noCode, at: now) }
             return try scan(text, at: now)
         }
     }
 
     /// `verdict`, once written to the scan log.
-    private func logged(_ verdict: Verdict, at now: Int64) throws(GateError) -> Verdict {
+    private func logged(_ verdict: Verdict, at now: Int64) throws(TalonError) -> Verdict {
         try store.record(ScanRecord(verdict, at: now))
         return verdict
     }
 
     /// As `scan(image:at:)`, recording nothing.
-    public func check(image bytes: [UInt8], at now: Int64) throws(GateError) -> [Verdict] {
-        try Self.codes(in: bytes).map { text throws(GateError) in
+    public func check(image bytes: [UInt8], at now: Int64) throws(TalonError) -> [Verdict] {
+        try Self.codes(in: bytes).map { text throws(TalonError) in
             guard let text else { return .noCode }
             return try check(text, at: now).0
         }
@@ -65,14 +63,14 @@ public final class Gate: Sendable {
 
     /// The verdict on pass `text` at time `now` (ms) without recording anything, and the
     /// decoded pass when there is one.
-    public func check(_ text: String, at now: Int64) throws(GateError) -> (Verdict, Pass?) {
+    public func check(_ text: String, at now: Int64) throws(TalonError) -> (Verdict, Pass?) {
         let (verdict, pass, _) = try evaluate(text, at: now)
         return (verdict, pass)
     }
 
     /// The verdict, the decoded pass, and what the snapshot knows of its ticket, from one
     /// read of the store.
-    private func evaluate(_ text: String, at now: Int64) throws(GateError) -> (Verdict, Pass?, GateTicket?) {
+    private func evaluate(_ text: String, at now: Int64) throws(TalonError) -> (Verdict, Pass?, GateTicket?) {
         let pass: Pass
         do { pass = try Pass(text: text, members: members) } catch {
             return (.deny(.malformed, "not a readable pass: \(error.message)"), nil, nil)
@@ -142,9 +140,9 @@ public final class Gate: Sendable {
     }
 
     /// The signed redeem records of every admission not yet accepted by the ledger.
-    public func pendingRedeems(key: SigningKey) throws(GateError) -> [(Admission, Envelope)] {
+    public func pendingRedeems(key: SigningKey) throws(TalonError) -> [(Admission, Envelope)] {
         guard key.publicKey == store.info.gate.key else {
-            throw GateError(.wrongGateKey, "this gate was synced as \(store.info.gate.key), the key given is \(key.publicKey)")
+            throw TalonError(.wrongGateKey, "this gate was synced as \(store.info.gate.key), the key given is \(key.publicKey)")
         }
         let chain = store.genesis.genesis.chainID
         return try store.allAdmissions().filter { $0.uploaded == nil }.map {

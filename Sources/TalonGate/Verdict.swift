@@ -1,4 +1,3 @@
-public import TalonCrypto
 public import TalonProtocol
 
 /// A gate's answer to one scan: admit, or deny with a stable code and words for the staff.

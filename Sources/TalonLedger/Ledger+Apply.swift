@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonStore
 
 /// The outcome of appending one batch.
@@ -19,11 +19,11 @@ extension Ledger {
     /// node applying the same batch computes the same bytes. Signatures are not re-checked
     /// here: callers `admit` first, or `Envelope.admit(chainID:)` on the single-process path
     /// (`verify` re-checks them offline).
-    /// - Throws: `LedgerError.invalidBatch` for an empty or oversized batch, store errors.
+    /// - Throws: `TalonError(.invalidBatch)` for an empty or oversized batch, store errors.
     @discardableResult
-    public func apply(_ envelopes: [Envelope], timestamp: Int64) throws(LedgerError) -> AppliedBlock {
+    public func apply(_ envelopes: [Envelope], timestamp: Int64) throws(TalonError) -> AppliedBlock {
         guard !envelopes.isEmpty, envelopes.count <= Limits.envelopesPerBlock else {
-            throw LedgerError.invalidBatch.with("a block holds 1–\(Limits.envelopesPerBlock) envelopes, got \(envelopes.count)")
+            throw TalonError(.invalidBatch, "a block holds 1–\(Limits.envelopesPerBlock) envelopes, got \(envelopes.count)")
         }
         return try Self.store {
             try env.write { txn in try self.applyBlock(txn, envelopes, timestamp) }

@@ -1,4 +1,4 @@
-import TalonCrypto
+public import TalonProtocol
 import TalonStore
 
 /// Applying entries of a replicated log exactly once: the index of the last entry applied is
@@ -6,8 +6,8 @@ import TalonStore
 /// where to resume, and an entry handed out again is skipped instead of applied twice.
 extension Ledger {
     /// The index of the last log entry applied (0 when none).
-    /// - Throws: `LedgerError.storeCorrupt`.
-    public func appliedLogIndex() throws(LedgerError) -> UInt64 {
+    /// - Throws: `TalonError(.storeCorrupt)`.
+    public func appliedLogIndex() throws(TalonError) -> UInt64 {
         try read { txn in try Self.logIndex(txn, tables.meta) }
     }
 
@@ -18,9 +18,9 @@ extension Ledger {
     /// Returns nil, changing nothing, when that entry (or a later one) was already applied.
     /// - Throws: as `apply(_:timestamp:)`.
     @discardableResult
-    public func apply(_ envelopes: [Envelope], timestamp: Int64, logIndex: UInt64) throws(LedgerError) -> LogApplication? {
+    public func apply(_ envelopes: [Envelope], timestamp: Int64, logIndex: UInt64) throws(TalonError) -> LogApplication? {
         guard !envelopes.isEmpty, envelopes.count <= Limits.envelopesPerBlock else {
-            throw LedgerError.invalidBatch.with("a block holds 1–\(Limits.envelopesPerBlock) envelopes, got \(envelopes.count)")
+            throw TalonError(.invalidBatch, "a block holds 1–\(Limits.envelopesPerBlock) envelopes, got \(envelopes.count)")
         }
         return try Self.store {
             try env.write { txn -> LogApplication? in
@@ -57,9 +57,9 @@ extension Ledger {
 
     /// Records that log entry `logIndex` carried no block (a leader's no-op). Returns false,
     /// changing nothing, when it or a later entry was already applied.
-    /// - Throws: `LedgerError.storeCorrupt`.
+    /// - Throws: `TalonError(.storeCorrupt)`.
     @discardableResult
-    public func markApplied(logIndex: UInt64) throws(LedgerError) -> Bool {
+    public func markApplied(logIndex: UInt64) throws(TalonError) -> Bool {
         try Self.store {
             try env.write { txn -> Bool in
                 guard try Self.logIndex(txn, tables.meta) < logIndex else { return false }
@@ -74,7 +74,7 @@ extension Ledger {
     static func logIndex(_ txn: Transaction, _ meta: Table) throws -> UInt64 {
         guard let bytes = try txn.get(meta, Schema.MetaKey.logIndex) else { return 0 }
         guard let index = Schema.u64(bytes) else {
-            throw LedgerError.storeCorrupt.with("stored log index has \(bytes.count) bytes, expected 8")
+            throw TalonError(.storeCorrupt, "stored log index has \(bytes.count) bytes, expected 8")
         }
         return index
     }

@@ -1,4 +1,4 @@
-import TalonCrypto
+import TalonProtocol
 import TalonStore
 
 extension Ledger {
@@ -10,13 +10,13 @@ extension Ledger {
     /// store, whose derived tables then replace the store's in one transaction. So an
     /// upgraded node and one replaying its log from the start hold the same bytes, and no
     /// second copy of apply's rules exists to drift from it.
-    /// - Throws: `LedgerError.storeCorrupt` for a schema newer than this build knows, or when
+    /// - Throws: `TalonError(.storeCorrupt)` for a schema newer than this build knows, or when
     ///   applying a block again does not give the results the block records (the store is
     ///   then left as it was).
-    func migrate() throws(LedgerError) {
+    func migrate() throws(TalonError) {
         let version = try read { txn in try txn.get(tables.meta, Schema.MetaKey.schemaVersion)?.first ?? 1 }
         guard version <= Schema.schemaVersion else {
-            throw LedgerError.storeCorrupt.with("the store has schema \(version); this build knows up to \(Schema.schemaVersion)")
+            throw TalonError(.storeCorrupt, "the store has schema \(version); this build knows up to \(Schema.schemaVersion)")
         }
         guard version < Schema.schemaVersion else { return }
         let scratch = try ScratchLedger(genesis: genesis)
@@ -45,13 +45,13 @@ extension Ledger {
         while let block = try tables.blocks.get(txn, height) {
             let envelopes = try (0..<UInt64(block.entries.count)).map { i in
                 guard let envelope = try tables.envelopes.get(txn, block.firstLeaf + i) else {
-                    throw LedgerError.storeCorrupt.with("block \(height) names leaf \(block.firstLeaf + i), which holds no envelope")
+                    throw TalonError(.storeCorrupt, "block \(height) names leaf \(block.firstLeaf + i), which holds no envelope")
                 }
                 return envelope
             }
             let applied = try target.apply(envelopes, timestamp: block.timestamp)
             for (fresh, stored) in zip(applied.block.entries, block.entries) where fresh.result != stored.result {
-                throw LedgerError.storeCorrupt.with(
+                throw TalonError(.storeCorrupt, 
                     "block \(height) records \(stored.result) for \(stored.envelopeHash.hex.prefix(16))…, applying it again gives \(fresh.result): not migrating")
             }
             height += 1

@@ -1,36 +1,32 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonStore
 
 extension Ledger {
     /// The RFC 6962 inclusion proof of leaf `leaf` in the tree of size `treeSize`.
     /// - Throws: `proof_out_of_range` unless `leaf < treeSize <= ` the current tree size.
-    public func inclusionProof(leaf: UInt64, treeSize: UInt64) throws(LedgerError) -> [Digest] {
+    public func inclusionProof(leaf: UInt64, treeSize: UInt64) throws(TalonError) -> [Digest] {
         try read { txn in
             let size = try self.head(txn).treeSize
-            return try Self.merkle { try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: size)
-                .inclusionProof(leafIndex: leaf, size: treeSize) }
+            return try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: size)
+                .inclusionProof(leafIndex: leaf, size: treeSize)
         }
     }
 
     /// The RFC 6962 consistency proof from tree size `from` to tree size `to`.
     /// - Throws: `proof_out_of_range` unless `from <= to <=` the current tree size.
-    public func consistencyProof(from: UInt64, to: UInt64) throws(LedgerError) -> [Digest] {
+    public func consistencyProof(from: UInt64, to: UInt64) throws(TalonError) -> [Digest] {
         try read { txn in
             let size = try self.head(txn).treeSize
-            return try Self.merkle { try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: size)
-                .consistencyProof(from: from, to: to) }
+            return try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: size)
+                .consistencyProof(from: from, to: to)
         }
     }
 
     /// The Merkle root of the first `treeSize` leaves.
-    public func treeRoot(size treeSize: UInt64) throws(LedgerError) -> Digest {
+    public func treeRoot(size treeSize: UInt64) throws(TalonError) -> Digest {
         try read { txn in
             let size = try self.head(txn).treeSize
-            return try Self.merkle { try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: size).root(size: treeSize) }
+            return try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: size).root(size: treeSize)
         }
-    }
-
-    static func merkle<R>(_ body: () throws -> R) throws -> R {
-        do { return try body() } catch let e as MerkleError { throw LedgerError(e.code, e.message) }
     }
 }

@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonStore
 
 /// An envelope together with where it sits and what applying it gave.
@@ -34,7 +34,7 @@ public struct LedgerRecord: Hashable, Sendable, Codable {
 
 extension Ledger {
     /// The latest block's head (height 0 and the genesis hash before any block).
-    public func head() throws(LedgerError) -> Head {
+    public func head() throws(TalonError) -> Head {
         try read { txn in try self.head(txn) }
     }
 
@@ -46,18 +46,18 @@ extension Ledger {
     }
 
     /// The block at `height`, or nil.
-    public func block(height: UInt64) throws(LedgerError) -> Block? {
+    public func block(height: UInt64) throws(TalonError) -> Block? {
         try read { txn in try tables.blocks.get(txn, height) }
     }
 
     /// The block at `height` with every record in it (envelope, receipt, decision), read on
     /// one snapshot, or nil when there is no such block.
-    public func blockRecords(height: UInt64) throws(LedgerError) -> (block: Block, records: [LedgerRecord])? {
+    public func blockRecords(height: UInt64) throws(TalonError) -> (block: Block, records: [LedgerRecord])? {
         try read { txn in
             guard let block = try tables.blocks.get(txn, height) else { return nil }
             let records = try (0..<UInt64(block.entries.count)).map { i in
                 guard let record = try self.record(txn, leaf: block.firstLeaf + i) else {
-                    throw LedgerError.storeCorrupt.with("block \(height) names leaf \(block.firstLeaf + i), which holds no envelope")
+                    throw TalonError(.storeCorrupt, "block \(height) names leaf \(block.firstLeaf + i), which holds no envelope")
                 }
                 return record
             }
@@ -66,12 +66,12 @@ extension Ledger {
     }
 
     /// The envelope at Merkle leaf `leaf` with its receipt, or nil.
-    public func record(leaf: UInt64) throws(LedgerError) -> LedgerRecord? {
+    public func record(leaf: UInt64) throws(TalonError) -> LedgerRecord? {
         try read { txn in try self.record(txn, leaf: leaf) }
     }
 
     /// The first appearance of the envelope with `hash`, or nil.
-    public func record(hash: Digest) throws(LedgerError) -> LedgerRecord? {
+    public func record(hash: Digest) throws(TalonError) -> LedgerRecord? {
         try read { txn in
             guard let leaf = try txn.get(tables.envelopeIndex, hash.bytes).flatMap(Schema.u64) else { return nil }
             return try self.record(txn, leaf: leaf)
@@ -86,7 +86,7 @@ extension Ledger {
     /// The receipt of the stored envelope at `leaf`.
     func receipt(_ txn: Transaction, leaf: UInt64) throws -> Receipt {
         guard let receipt = try txn.get(tables.receipts, Schema.u64(leaf)) else {
-            throw LedgerError.storeCorrupt.with("envelope at leaf \(leaf) has no receipt")
+            throw TalonError(.storeCorrupt, "envelope at leaf \(leaf) has no receipt")
         }
         return try Receipt(leaf: leaf, bytes: receipt)
     }
@@ -97,25 +97,25 @@ extension Ledger {
     }
 
     /// The ticket's current state, or nil.
-    public func ticket(_ id: String) throws(LedgerError) -> TicketState? {
+    public func ticket(_ id: String) throws(TalonError) -> TicketState? {
         try read { txn in try txn.get(tables.tickets, Schema.ticketKey(id)).map { try TicketState(ticketID: id, bytes: $0) } }
     }
 
     /// The ticket's current state (or nil) and the head it is current at, from one snapshot.
-    public func ticketAtHead(_ id: String) throws(LedgerError) -> (ticket: TicketState?, head: Head) {
+    public func ticketAtHead(_ id: String) throws(TalonError) -> (ticket: TicketState?, head: Head) {
         try read { txn in
             (try txn.get(tables.tickets, Schema.ticketKey(id)).map { try TicketState(ticketID: id, bytes: $0) }, try head(txn))
         }
     }
 
     /// The event's current state, or nil.
-    public func event(_ id: String) throws(LedgerError) -> EventState? {
+    public func event(_ id: String) throws(TalonError) -> EventState? {
         try read { txn in try txn.get(tables.events, Array(id.utf8)).map { try EventState(eventID: id, bytes: $0) } }
     }
 
     /// The tickets of event `id` in index order (shorter ids first, equal lengths bytewise), the first `limit` after ticket
     /// `after`, read on one snapshot whose head is returned with them.
-    public func tickets(event id: String, after: String? = nil, limit: Int = 1000) throws(LedgerError) -> (head: Head, tickets: [TicketState]) {
+    public func tickets(event id: String, after: String? = nil, limit: Int = 1000) throws(TalonError) -> (head: Head, tickets: [TicketState]) {
         try read { txn in
             let prefix = Schema.id(id)
             var ids: [String] = []
@@ -124,14 +124,14 @@ extension Ledger {
                 guard k.starts(with: prefix), ids.count < limit else { return false }
                 var r = ByteReader(Array(k.dropFirst(prefix.count)))
                 guard let n = try? r.u8(), let bytes = try? r.raw(Int(n)), let ticket = String(validating: bytes, as: UTF8.self) else {
-                    throw LedgerError.storeCorrupt.with("event_tickets key of \(id) is not an id")
+                    throw TalonError(.storeCorrupt, "event_tickets key of \(id) is not an id")
                 }
                 ids.append(ticket)
                 return true
             }
             let tickets = try ids.map { ticket in
                 guard let bytes = try txn.get(tables.tickets, Schema.ticketKey(ticket)) else {
-                    throw LedgerError.storeCorrupt.with("event \(id) lists ticket \(ticket), which is not stored")
+                    throw TalonError(.storeCorrupt, "event \(id) lists ticket \(ticket), which is not stored")
                 }
                 return try TicketState(ticketID: ticket, bytes: bytes)
             }
@@ -140,17 +140,17 @@ extension Ledger {
     }
 
     /// The registered issuer, or nil.
-    public func issuer(_ key: PublicKey) throws(LedgerError) -> IssuerState? {
+    public func issuer(_ key: PublicKey) throws(TalonError) -> IssuerState? {
         try read { txn in try txn.get(tables.issuers, key.bytes).map { try IssuerState(key: key, bytes: $0) } }
     }
 
     /// The gates registered for an event, in key order.
-    public func gates(event: String) throws(LedgerError) -> [GateState] {
+    public func gates(event: String) throws(TalonError) -> [GateState] {
         try read { txn in
             var out: [GateState] = []
             let prefix = Schema.id(event)
             try txn.scan(tables.gates, prefix: prefix) { k, v in
-                guard let key = PublicKey(bytes: k.dropFirst(prefix.count)) else { throw LedgerError.storeCorrupt }
+                guard let key = PublicKey(bytes: k.dropFirst(prefix.count)) else { throw TalonError(.storeCorrupt) }
                 out.append(try GateState(eventID: event, key: key, bytes: v))
                 return true
             }
@@ -159,30 +159,30 @@ extension Ledger {
     }
 
     /// Every record naming the ticket, oldest first, rejected attempts included.
-    public func history(ticket id: String, after: UInt64? = nil, limit: Int = 1000) throws(LedgerError) -> [LedgerRecord] {
+    public func history(ticket id: String, after: UInt64? = nil, limit: Int = 1000) throws(TalonError) -> [LedgerRecord] {
         try records(tables.tickets, prefix: Schema.ticketKey(id), after: after, limit: limit)
     }
 
     /// Every record involving a holder key (received, sent, redeemed), oldest first.
-    public func history(holder: PublicKey, after: UInt64? = nil, limit: Int = 1000) throws(LedgerError) -> [LedgerRecord] {
+    public func history(holder: PublicKey, after: UInt64? = nil, limit: Int = 1000) throws(TalonError) -> [LedgerRecord] {
         try records(tables.accounts, prefix: Schema.holderHistoryPrefix(holder), after: after, limit: limit)
     }
 
     /// Every record about an event or its tickets, oldest first.
-    public func records(event id: String, after: UInt64? = nil, limit: Int = 1000) throws(LedgerError) -> [LedgerRecord] {
+    public func records(event id: String, after: UInt64? = nil, limit: Int = 1000) throws(TalonError) -> [LedgerRecord] {
         try records(tables.eventRecords, prefix: Schema.id(id), after: after, limit: limit)
     }
 
     /// Records whose leaves are the trailing u64 of the keys `prefix + u64 leaf` in `index`
     /// (other keys under the prefix, such as a ticket's own state, are skipped).
-    private func records(_ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws(LedgerError) -> [LedgerRecord] {
+    private func records(_ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws(TalonError) -> [LedgerRecord] {
         try read { txn in try records(txn, index, prefix: prefix, after: after, limit: limit) }
     }
 
     func records(_ txn: Transaction, _ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws -> [LedgerRecord] {
         try leaves(txn, index, prefix: prefix, after: after, limit: limit).map { leaf in
             guard let r = try self.record(txn, leaf: leaf) else {
-                throw LedgerError.storeCorrupt.with("index names leaf \(leaf), which is not stored")
+                throw TalonError(.storeCorrupt, "index names leaf \(leaf), which is not stored")
             }
             return r
         }
@@ -202,7 +202,7 @@ extension Ledger {
     }
 
     /// True when `signer` already used `nonce`.
-    public func nonceUsed(_ signer: PublicKey, _ nonce: UInt64) throws(LedgerError) -> Bool {
+    public func nonceUsed(_ signer: PublicKey, _ nonce: UInt64) throws(TalonError) -> Bool {
         try read { txn in try txn.contains(tables.accounts, Schema.nonceKey(signer, nonce)) }
     }
 }

@@ -8,9 +8,9 @@ extension Ledger {
     /// records the same row (it depends only on the entry's data and the reason computed
     /// from it). Returns nil, changing nothing, when that entry (or a later one) was
     /// already applied.
-    /// - Throws: `LedgerError.storeCorrupt` and other store codes: those stop the node.
+    /// - Throws: `TalonError(.storeCorrupt)` and other store codes: those stop the node.
     @discardableResult
-    public func recordRejectedEntry(logIndex: UInt64, data: [UInt8], code: Code, message: String) throws(LedgerError) -> RejectedEntry? {
+    public func recordRejectedEntry(logIndex: UInt64, data: [UInt8], code: Code, message: String) throws(TalonError) -> RejectedEntry? {
         let entry = RejectedEntry(logIndex: logIndex, data: data, code: code, message: message)
         return try Self.store {
             try env.write { txn -> RejectedEntry? in
@@ -23,8 +23,8 @@ extension Ledger {
     }
 
     /// Rejected entries in log order, after log index `after`, at most `limit`.
-    /// - Throws: `LedgerError.storeCorrupt`.
-    public func rejectedEntries(after: UInt64? = nil, limit: Int = 1000) throws(LedgerError) -> [RejectedEntry] {
+    /// - Throws: `TalonError(.storeCorrupt)`.
+    public func rejectedEntries(after: UInt64? = nil, limit: Int = 1000) throws(TalonError) -> [RejectedEntry] {
         try read { txn in
             var out: [RejectedEntry] = []
             guard after != .max else { return out }
@@ -39,8 +39,8 @@ extension Ledger {
     }
 
     /// How many committed entries were recorded as rejected.
-    /// - Throws: `LedgerError.storeCorrupt`.
-    public func rejectedEntryCount() throws(LedgerError) -> Int {
+    /// - Throws: `TalonError(.storeCorrupt)`.
+    public func rejectedEntryCount() throws(TalonError) -> Int {
         try read { txn in try txn.count(tables.rejectedEntries) }
     }
 }

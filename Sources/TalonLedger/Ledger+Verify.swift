@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import TalonCrypto
+public import TalonProtocol
 import TalonStore
 
 /// What `Ledger.verify` found.
@@ -38,7 +38,7 @@ extension Ledger {
     /// scratch store, from the genesis: each envelope's result and contract decision
     /// (contracts re-run) must equal the stored ones. Stops at the first mismatch.
     /// Signatures are checked on all cores.
-    public func verify(replay: Bool = true, progress: ((UInt64) -> Void)? = nil) throws(LedgerError) -> VerifyReport {
+    public func verify(replay: Bool = true, progress: ((UInt64) -> Void)? = nil) throws(TalonError) -> VerifyReport {
         var report = VerifyReport()
         var scratch: ScratchLedger?
         do {
@@ -76,7 +76,7 @@ extension Ledger {
                 let height = Schema.u64(key) ?? 0
                 guard height == expectedHeight else { throw fail(expectedHeight, "block \(expectedHeight) is missing (next stored is \(height))") }
                 let block: Block
-                do { block = try Block(bytes: value) } catch { throw fail(height, "block does not decode: \((error as? LedgerError)?.message ?? "\(error)")") }
+                do { block = try Block(bytes: value) } catch { throw fail(height, "block does not decode: \((error as? TalonError)?.message ?? "\(error)")") }
                 guard block.height == height else { throw fail(height, "block stored under height \(height) says it is \(block.height)") }
                 guard block.prev == prev else { throw fail(height, "prev is \(block.prev.hex), the previous block hashes to \(prev.hex)") }
                 guard block.timestamp >= prevTimestamp else { throw fail(height, "timestamp goes back in time") }
@@ -93,7 +93,7 @@ extension Ledger {
                     guard let bytes = try txn.get(t.envelopes.table, Schema.u64(leaf)) else { throw fail(height, leaf: leaf, "envelope is missing") }
                     let envelope: Envelope
                     do { envelope = try Envelope(bytes: bytes) } catch {
-                        throw fail(height, leaf: leaf, "envelope does not decode: \((error as? LedgerError)?.message ?? "\(error)")")
+                        throw fail(height, leaf: leaf, "envelope does not decode: \((error as? TalonError)?.message ?? "\(error)")")
                     }
                     guard envelope.hash == entry.envelopeHash else {
                         throw fail(height, leaf: leaf, "envelope hashes to \(envelope.hash.hex), the block says \(entry.envelopeHash.hex)")
@@ -116,7 +116,7 @@ extension Ledger {
                 if let scratch {
                     let replayed: AppliedBlock
                     do { replayed = try scratch.apply(envelopes, timestamp: block.timestamp) } catch {
-                        throw fail(height, "applying the block again failed: \((error as? LedgerError)?.message ?? "\(error)")")
+                        throw fail(height, "applying the block again failed: \((error as? TalonError)?.message ?? "\(error)")")
                     }
                     for (i, (fresh, stored)) in zip(replayed.block.entries, block.entries).enumerated() {
                         let leaf = block.firstLeaf + UInt64(i)

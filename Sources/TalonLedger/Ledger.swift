@@ -1,4 +1,4 @@
-import TalonCrypto
+public import TalonProtocol
 public import TalonStore
 public import TalonContracts
 
@@ -38,15 +38,15 @@ public final class Ledger: Sendable {
     /// `extraTables` are opened in the same environment for stores that commit beside the
     /// ledger (the node's Raft log); see `environment`. At most `contractCache` loaded
     /// contracts are kept in memory (least recently used evicted).
-    /// - Throws: `LedgerError.genesisMismatch` when the store was made from another genesis;
-    ///   `LedgerError.storeCorrupt` when it cannot be opened.
+    /// - Throws: `TalonError(.genesisMismatch)` when the store was made from another genesis;
+    ///   `TalonError(.storeCorrupt)` when it cannot be opened.
     public convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(),
-                            extraTables: [String] = [], contractCache: ContractEngine.Capacity = .standard) throws(LedgerError) {
+                            extraTables: [String] = [], contractCache: ContractEngine.Capacity = .standard) throws(TalonError) {
         let env = try Self.openEnvironment(path, options, extraTables: extraTables)
         let stored = try Self.storedGenesis(env)
         if let stored {
             guard stored.hash == genesis.hash else {
-                throw LedgerError.genesisMismatch.with(
+                throw TalonError(.genesisMismatch, 
                     "store \(path) was created from genesis \(stored.hash.hex.prefix(16))…, not \(genesis.hash.hex.prefix(16))… (chain '\(stored.genesis.chainID)')")
             }
         } else {
@@ -57,11 +57,11 @@ public final class Ledger: Sendable {
     }
 
     /// Opens an existing ledger with the genesis stored in it.
-    /// - Throws: `LedgerError.storeCorrupt` when there is no ledger at `path`.
-    public convenience init(existingAt path: String, options: Environment.Options = .init()) throws(LedgerError) {
+    /// - Throws: `TalonError(.storeCorrupt)` when there is no ledger at `path`.
+    public convenience init(existingAt path: String, options: Environment.Options = .init()) throws(TalonError) {
         let env = try Self.openEnvironment(path, options)
         guard let stored = try Self.storedGenesis(env) else {
-            throw LedgerError.storeCorrupt.with("no ledger at \(path) (create one by appending with --genesis)")
+            throw TalonError(.storeCorrupt, "no ledger at \(path) (create one by appending with --genesis)")
         }
         self.init(env: env, genesis: stored)
         try migrate()
@@ -75,25 +75,25 @@ public final class Ledger: Sendable {
     }
 
     private static func openEnvironment(_ path: String, _ options: Environment.Options,
-                                        extraTables: [String] = []) throws(LedgerError) -> Environment {
+                                        extraTables: [String] = []) throws(TalonError) -> Environment {
         guard Set(extraTables).isDisjoint(with: Schema.all) else {
-            throw LedgerError.storeCorrupt.with("extra tables may not reuse the ledger's table names")
+            throw TalonError(.storeCorrupt, "extra tables may not reuse the ledger's table names")
         }
         do { return try Environment(path: path, tables: Schema.all + extraTables, options: options) } catch {
-            throw LedgerError.storeCorrupt.with(error.message)
+            throw TalonError(.storeCorrupt, error.message)
         }
     }
 
-    private static func storedGenesis(_ env: Environment) throws(LedgerError) -> GenesisFile? {
+    private static func storedGenesis(_ env: Environment) throws(TalonError) -> GenesisFile? {
         let meta = env.table(Schema.meta)
         let bytes = try store { try env.read { txn in try txn.get(meta, Schema.MetaKey.genesis) } }
         guard let bytes else { return nil }
         do { return try GenesisFile(bytes: bytes) } catch {
-            throw LedgerError.storeCorrupt.with("the genesis stored in the ledger is damaged: \(error.message)")
+            throw TalonError(.storeCorrupt, "the genesis stored in the ledger is damaged: \(error.message)")
         }
     }
 
-    private static func initialize(_ env: Environment, _ genesis: GenesisFile) throws(LedgerError) {
+    private static func initialize(_ env: Environment, _ genesis: GenesisFile) throws(TalonError) {
         let meta = env.table(Schema.meta), issuers = env.table(Schema.issuers)
         try store {
             try env.write { txn in
@@ -108,18 +108,15 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Runs a store operation, turning store errors into `store_corrupt` ledger errors and
-    /// passing ledger errors through.
-    static func store<R>(_ body: () throws -> R) throws(LedgerError) -> R {
-        do { return try body() } catch let e as LedgerError { throw e } catch let e as StoreError {
-            throw LedgerError(e.code, e.message)
-        } catch {
-            throw LedgerError.storeCorrupt.with("\(error)")
+    /// Runs a store operation: Talon's errors pass as they are, anything else is `store_corrupt`.
+    static func store<R>(_ body: () throws -> R) throws(TalonError) -> R {
+        do { return try body() } catch let e as TalonError { throw e } catch {
+            throw TalonError(.storeCorrupt, "\(error)")
         }
     }
 
     /// Reads with a consistent snapshot.
-    func read<R>(_ body: (Transaction) throws -> R) throws(LedgerError) -> R {
+    func read<R>(_ body: (Transaction) throws -> R) throws(TalonError) -> R {
         try Self.store { try env.read(body) }
     }
 
@@ -130,5 +127,5 @@ public final class Ledger: Sendable {
     public var chainID: String { genesis.genesis.chainID }
 
     /// Flushes commits made with `sync: false`.
-    public func sync() throws(LedgerError) { try Self.store { try env.sync() } }
+    public func sync() throws(TalonError) { try Self.store { try env.sync() } }
 }

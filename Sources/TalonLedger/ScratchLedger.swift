@@ -1,5 +1,6 @@
 import Foundation
 import TalonStore
+import TalonProtocol
 
 /// A throwaway ledger from the same genesis in a temporary directory, without fsync: what
 /// `verify` and `migrate` apply every block to again, so that apply's own rules, and no
@@ -10,10 +11,10 @@ final class ScratchLedger {
 
     /// A fresh, empty ledger of `genesis`.
     /// - Throws: `store_open_failed` when the temporary directory cannot be made.
-    init(genesis: GenesisFile) throws(LedgerError) {
+    init(genesis: GenesisFile) throws(TalonError) {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("talon-scratch-\(UUID().uuidString)").path
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw LedgerError(StoreError.openFailed.code, "cannot create a scratch store at \(path): \(error)")
+            throw TalonError(Code.storeOpenFailed, "cannot create a scratch store at \(path): \(error)")
         }
         ledger = try Ledger(path: path, genesis: genesis, options: .init(sync: false, syncMeta: false))
     }

@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 public import TalonLedger
 public import TalonRaft
 

@@ -1,4 +1,5 @@
 public import TalonLedger
+public import TalonProtocol
 
 /// What one Raft log entry carries: the leader's timestamp and a batch of envelopes, which
 /// every node applies as one block. Bytes: `version u8 = 1 · timestamp i64 · count u32 ·
@@ -47,12 +48,12 @@ public struct EntryBatch: Sendable, Hashable {
 
     /// Decodes entry data; every envelope must decode canonically. The batch is not
     /// admitted: its envelopes are for apply.
-    /// - Throws: `NodeError.corruptEntry`.
-    public init(bytes: [UInt8]) throws(NodeError) {
-        guard bytes.count >= 13 else { throw NodeError.corruptEntry.with("entry of \(bytes.count) bytes has no batch header") }
-        guard bytes[0] == Self.version else { throw NodeError.corruptEntry.with("unknown batch version \(bytes[0])") }
+    /// - Throws: `TalonError(.corruptEntry)`.
+    public init(bytes: [UInt8]) throws(TalonError) {
+        guard bytes.count >= 13 else { throw TalonError(.corruptEntry, "entry of \(bytes.count) bytes has no batch header") }
+        guard bytes[0] == Self.version else { throw TalonError(.corruptEntry, "unknown batch version \(bytes[0])") }
         let timestamp = Int64(bitPattern: bytes[1..<9].reduce(0) { $0 << 8 | UInt64($1) })
-        self.init(decoded: timestamp, envelopes: try EnvelopeList.decode(bytes[9...], as: .corruptEntry))
+        self.init(decoded: timestamp, envelopes: try EnvelopeList.decode(bytes[9...], as: TalonError(.corruptEntry)))
     }
 }
 
@@ -72,7 +73,7 @@ enum EnvelopeList {
 
     /// The envelopes of a list that fills `bytes` exactly, each decoded canonically.
     /// - Throws: `error` with what is wrong.
-    static func decode(_ bytes: ArraySlice<UInt8>, as failure: NodeError) throws(NodeError) -> [Envelope] {
+    static func decode(_ bytes: ArraySlice<UInt8>, as failure: TalonError) throws(TalonError) -> [Envelope] {
         let error = failure
         func u32(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
         guard bytes.count >= 4 else { throw error.with("an envelope list of \(bytes.count) bytes has no count") }

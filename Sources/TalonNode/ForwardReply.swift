@@ -1,5 +1,5 @@
 import TalonLedger
-import TalonProtocol
+public import TalonProtocol
 
 /// The leader's answer to a forwarded submission: one outcome per envelope (a receipt, or
 /// the reason admission refused it), or why the whole submission was not taken. Bytes:
@@ -9,7 +9,7 @@ import TalonProtocol
 /// makes the frame malformed. (Kind 0, receipts only, was the form before per-envelope refusals.)
 public enum ForwardReply: Sendable, Hashable {
     case outcomes([EnvelopeOutcome])
-    case failed(NodeError)
+    case failed(TalonError)
 
     var bytes: [UInt8] {
         var w: [UInt8] = []
@@ -41,12 +41,12 @@ public enum ForwardReply: Sendable, Hashable {
         return w
     }
 
-    init(_ r: inout FrameReader) throws(NodeError) {
+    init(_ r: inout FrameReader) throws(TalonError) {
         switch try r.u8() {
         case 2:
             let count = try r.u32()
             // The smallest outcome is a refusal with two empty strings: 5 bytes.
-            guard count <= r.remaining / 5 else { throw NodeError.malformedFrame.with("\(count) outcomes cannot fit in the frame") }
+            guard count <= r.remaining / 5 else { throw TalonError(.peerMalformed, "\(count) outcomes cannot fit in the frame") }
             var outcomes: [EnvelopeOutcome] = []
             for _ in 0..<count {
                 switch try r.u8() {
@@ -55,22 +55,22 @@ public enum ForwardReply: Sendable, Hashable {
                     outcomes.append(.receipt(Receipt(leaf: leaf, height: height, position: position, result: try r.string())))
                 case 1:
                     let code = try r.code()
-                    outcomes.append(.rejected(LedgerError(code, try r.string())))
+                    outcomes.append(.rejected(TalonError(code, try r.string())))
                 case let kind:
-                    throw NodeError.malformedFrame.with("unknown envelope outcome kind \(kind)")
+                    throw TalonError(.peerMalformed, "unknown envelope outcome kind \(kind)")
                 }
             }
             self = .outcomes(outcomes)
         case 1:
             let code = try r.code()
-            self = .failed(NodeError(code, try r.string()))
+            self = .failed(TalonError(code, try r.string()))
         case let kind:
-            throw NodeError.malformedFrame.with("unknown forward reply kind \(kind)")
+            throw TalonError(.peerMalformed, "unknown forward reply kind \(kind)")
         }
     }
 }
 
-/// Reads big-endian fields from a frame body; running short is `NodeError.malformedFrame`.
+/// Reads big-endian fields from a frame body; running short is `TalonError(.peerMalformed)`.
 struct FrameReader {
     private let bytes: ArraySlice<UInt8>
     private var at: Int
@@ -82,36 +82,36 @@ struct FrameReader {
 
     var remaining: Int { bytes.endIndex - at }
 
-    private mutating func take(_ n: Int) throws(NodeError) -> ArraySlice<UInt8> {
-        guard remaining >= n else { throw NodeError.malformedFrame.with("frame ends \(n - remaining) bytes early") }
+    private mutating func take(_ n: Int) throws(TalonError) -> ArraySlice<UInt8> {
+        guard remaining >= n else { throw TalonError(.peerMalformed, "frame ends \(n - remaining) bytes early") }
         defer { at += n }
         return bytes[at..<at + n]
     }
 
-    private mutating func int<T: FixedWidthInteger>(_: T.Type) throws(NodeError) -> T {
+    private mutating func int<T: FixedWidthInteger>(_: T.Type) throws(TalonError) -> T {
         try take(MemoryLayout<T>.size).reduce(0) { $0 << 8 | T($1) }
     }
 
-    mutating func u8() throws(NodeError) -> UInt8 { try int(UInt8.self) }
-    mutating func u32() throws(NodeError) -> UInt32 { try int(UInt32.self) }
-    mutating func u64() throws(NodeError) -> UInt64 { try int(UInt64.self) }
+    mutating func u8() throws(TalonError) -> UInt8 { try int(UInt8.self) }
+    mutating func u32() throws(TalonError) -> UInt32 { try int(UInt32.self) }
+    mutating func u64() throws(TalonError) -> UInt64 { try int(UInt64.self) }
 
-    mutating func string() throws(NodeError) -> String {
+    mutating func string() throws(TalonError) -> String {
         let n = Int(try int(UInt16.self))
         guard let s = String(validating: try take(n), as: UTF8.self) else {
-            throw NodeError.malformedFrame.with("string is not UTF-8")
+            throw TalonError(.peerMalformed, "string is not UTF-8")
         }
         return s
     }
 
     /// A string naming a code of the registry; any other is a malformed frame.
-    mutating func code() throws(NodeError) -> Code {
+    mutating func code() throws(TalonError) -> Code {
         let name = try string()
-        guard let code = Code(rawValue: name) else { throw NodeError.malformedFrame.with("unknown code \(name.prefix(64))") }
+        guard let code = Code(rawValue: name) else { throw TalonError(.peerMalformed, "unknown code \(name.prefix(64))") }
         return code
     }
 
-    func finish() throws(NodeError) {
-        guard remaining == 0 else { throw NodeError.malformedFrame.with("\(remaining) bytes after the frame's fields") }
+    func finish() throws(TalonError) {
+        guard remaining == 0 else { throw TalonError(.peerMalformed, "\(remaining) bytes after the frame's fields") }
     }
 }

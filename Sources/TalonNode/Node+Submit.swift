@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 public import TalonLedger
-import TalonProtocol
+public import TalonProtocol
 import TalonRaft
 
 /// Submissions: each signature is checked once in the cluster, never on the loop thread.
@@ -21,16 +21,16 @@ extension Node {
     /// Submits envelopes and waits until those admitted are in the ledger: one outcome per
     /// envelope, in order, either its receipt (the first receipt for an envelope that was
     /// already there) or why admission refused it (`bad_signature`, `not_authorized`, …).
-    /// - Throws: `NodeError` with code `no_leader`, `not_leader`, `proposal_dropped`,
+    /// - Throws: `TalonError` with code `no_leader`, `not_leader`, `proposal_dropped`,
     ///   `timeout`, `batch_too_large`, `overloaded`, `node_stopped` or `node_store`: the whole
     ///   submission failed, and resubmitting it is safe.
-    public func submit(_ envelopes: [Envelope]) async throws(NodeError) -> [EnvelopeOutcome] {
+    public func submit(_ envelopes: [Envelope]) async throws(TalonError) -> [EnvelopeOutcome] {
         guard !envelopes.isEmpty else { return [] }
         if let tooLarge = options.overLimits(envelopes, "a submission") { throw tooLarge }
         let waiting = waitingEnvelopes.add(envelopes.count, ordering: .relaxed).newValue
         defer { waitingEnvelopes.subtract(envelopes.count, ordering: .relaxed) }
         guard waiting <= options.maxWaitingEnvelopes else {
-            throw NodeError.overloaded.with("\(waiting - envelopes.count) envelopes are waiting already; retry shortly")
+            throw TalonError(.overloaded, "\(waiting - envelopes.count) envelopes are waiting already; retry shortly")
         }
         let leads = status.raft.role == .leader
         let reply = await withCheckedContinuation { (done: CheckedContinuation<ForwardReply, Never>) in
@@ -39,7 +39,7 @@ extension Node {
         }
         switch reply {
         case .outcomes(let outcomes):
-            guard outcomes.count == envelopes.count else { throw NodeError.dropped }
+            guard outcomes.count == envelopes.count else { throw TalonError(.proposalDropped) }
             return outcomes
         case .failed(let error):
             throw error
@@ -112,19 +112,19 @@ extension Node {
         /// What goes to the loop, or nil when every envelope has its outcome.
         private(set) var payload: Waiting.Payload?
 
-        init(_ envelopes: [Envelope], ledger: Ledger, admit: Bool, lookUpKnown: Bool) throws(NodeError) {
+        init(_ envelopes: [Envelope], ledger: Ledger, admit: Bool, lookUpKnown: Bool) throws(TalonError) {
             known = Array(repeating: nil, count: envelopes.count)
             var fresh: [Int] = []
             for (i, envelope) in envelopes.enumerated() {
                 if lookUpKnown {
                     // One already in the ledger was admitted when it first came: its receipt answers.
-                    do throws(LedgerError) {
+                    do throws(TalonError) {
                         if let record = try ledger.record(hash: envelope.hash) {
                             known[i] = .receipt(record.receipt)
                             continue
                         }
                     } catch {
-                        throw NodeError.store.with(error.message)
+                        throw TalonError(.nodeStore, error.message)
                     }
                 }
                 fresh.append(i)
@@ -138,7 +138,7 @@ extension Node {
                         admitted.append(a)
                         positions.append(i)
                     case .failure(let e) where e.code.kind == .fault:
-                        throw NodeError.store.with(e.message)
+                        throw TalonError(.nodeStore, e.message)
                     case .failure(let e):
                         known[i] = .rejected(e)
                     }
@@ -147,7 +147,7 @@ extension Node {
             } else {
                 var unverified: [Envelope] = []
                 for i in fresh {
-                    do throws(LedgerError) {
+                    do throws(TalonError) {
                         try ledger.check(envelopes[i])
                         unverified.append(envelopes[i])
                         positions.append(i)
@@ -162,11 +162,11 @@ extension Node {
         /// The whole submission's answer from the answer for `payload`.
         func merge(_ reply: ForwardReply) -> ForwardReply {
             guard case .outcomes(let outcomes) = reply else { return reply }
-            guard outcomes.count == positions.count else { return .failed(.dropped) }
+            guard outcomes.count == positions.count else { return .failed(TalonError(.proposalDropped)) }
             var all = known
             for (i, outcome) in zip(positions, outcomes) { all[i] = outcome }
             let complete = all.compactMap { $0 }
-            return complete.count == all.count ? .outcomes(complete) : .failed(.dropped)
+            return complete.count == all.count ? .outcomes(complete) : .failed(TalonError(.proposalDropped))
         }
     }
 
@@ -216,6 +216,6 @@ extension Node {
             reply?(result)
         }
 
-        func fail(_ error: NodeError) { answer(.failed(error)) }
+        func fail(_ error: TalonError) { answer(.failed(error)) }
     }
 }

@@ -4,6 +4,7 @@ import Metrics
 import Synchronization
 public import TalonLedger
 public import TalonRaft
+public import TalonProtocol
 
 /// A running cluster member: one thread owns the `NodeCore` (LMDB write transactions are
 /// bound to their thread, and the Raft core is not shared), and everything else talks to it
@@ -50,10 +51,10 @@ public final class Node: @unchecked Sendable {
 
         /// `batch_too_large` when `envelopes` (`what`, for the message) exceed one entry's
         /// envelope or byte limit; nil when they fit. Costs no signature check.
-        func overLimits(_ envelopes: [Envelope], _ what: String) -> NodeError? {
+        func overLimits(_ envelopes: [Envelope], _ what: String) -> TalonError? {
             let bytes = envelopes.reduce(0) { $0 + $1.bytes.count }
             guard envelopes.count > maxBatchEnvelopes || bytes > maxBatchBytes else { return nil }
-            return NodeError.batchTooLarge.with("\(what) holds at most \(maxBatchEnvelopes) envelopes and \(maxBatchBytes) bytes")
+            return TalonError(.batchTooLarge, "\(what) holds at most \(maxBatchEnvelopes) envelopes and \(maxBatchBytes) bytes")
         }
     }
 
@@ -149,8 +150,8 @@ public final class Node: @unchecked Sendable {
     /// Waits until this node has applied everything committed when the call began, as
     /// confirmed by a quorum (Raft's ReadIndex); reads made afterwards are linearizable.
     /// Returns the applied log index.
-    /// - Throws: `NodeError` with code `no_leader`, `timeout` or `node_stopped`.
-    public func linearizableBarrier() async throws(NodeError) {
+    /// - Throws: `TalonError` with code `no_leader`, `timeout` or `node_stopped`.
+    public func linearizableBarrier() async throws(TalonError) {
         let reply = await withCheckedContinuation { (done: CheckedContinuation<ForwardReply, Never>) in
             let waiting = Waiting(.unverified([]), deadline: .now + options.requestTimeout) { done.resume(returning: $0) }
             post { $0.reads.append(waiting) }
@@ -185,7 +186,7 @@ public final class Node: @unchecked Sendable {
             if stopping || failure != nil {
                 var refused = Inbox()
                 change(&refused)
-                for w in refused.submissions + refused.reads { w.fail(.stopped) }
+                for w in refused.submissions + refused.reads { w.fail(TalonError(.nodeStopped)) }
                 return
             }
             change(&inbox)
@@ -228,7 +229,7 @@ public final class Node: @unchecked Sendable {
                 if !stop { turnStarted = clock.now }
             }
             if stop {
-                for w in taken.submissions + taken.reads { w.fail(.stopped) }
+                for w in taken.submissions + taken.reads { w.fail(TalonError(.nodeStopped)) }
                 break
             }
             let now = clock.now
@@ -258,11 +259,11 @@ public final class Node: @unchecked Sendable {
             swap(&rest, &inbox)
             return rest
         }
-        for w in left.submissions + left.reads { w.fail(.stopped) }
-        for (_, entry) in inflight { for w in entry.waiting { w.fail(.stopped) } }
-        for (_, entry) in forwarded { entry.waiting.fail(.stopped) }
-        for waiting in held { waiting.fail(.stopped) }
-        for (_, read) in reads { read.waiting.fail(.stopped) }
+        for w in left.submissions + left.reads { w.fail(TalonError(.nodeStopped)) }
+        for (_, entry) in inflight { for w in entry.waiting { w.fail(TalonError(.nodeStopped)) } }
+        for (_, entry) in forwarded { entry.waiting.fail(TalonError(.nodeStopped)) }
+        for waiting in held { waiting.fail(TalonError(.nodeStopped)) }
+        for (_, read) in reads { read.waiting.fail(TalonError(.nodeStopped)) }
         inflight = [:]; forwarded = [:]; reads = [:]; held = []
     }
 
@@ -295,7 +296,7 @@ public final class Node: @unchecked Sendable {
                 guard let entry = forwarded[request], entry.leader == from else { continue }
                 forwarded[request] = nil
                 if case .outcomes(let outcomes) = reply, outcomes.count != entry.waiting.envelopes.count {
-                    entry.waiting.fail(.dropped)
+                    entry.waiting.fail(TalonError(.proposalDropped))
                 } else {
                     entry.waiting.answer(reply)
                 }
@@ -342,7 +343,7 @@ public final class Node: @unchecked Sendable {
         } else if let leader = status.leader {
             for w in submissions {
                 if w.forwardedBy != nil {
-                    w.fail(.notLeader.with("member \(id) is no longer the leader; resubmit"))
+                    w.fail(TalonError(.notLeader, "member \(id) is no longer the leader; resubmit"))
                     continue
                 }
                 nextRequest += 1
@@ -350,7 +351,7 @@ public final class Node: @unchecked Sendable {
                 transport.send(.forward(request: nextRequest, envelopes: w.envelopes), to: leader)
             }
         } else {
-            for w in submissions { w.fail(.noLeader) }
+            for w in submissions { w.fail(TalonError(.noLeader)) }
         }
 
         // Reads: one ReadIndex context per waiting read, unique across nodes (the leader keeps
@@ -369,7 +370,7 @@ public final class Node: @unchecked Sendable {
             out = try core.run(input)
         } catch {
             // The node stops: everyone this turn took in hears so (the loop fails the rest).
-            for batch in batches { for w in batch { w.fail(.stopped) } }
+            for batch in batches { for w in batch { w.fail(TalonError(.nodeStopped)) } }
             throw error
         }
 
@@ -377,7 +378,7 @@ public final class Node: @unchecked Sendable {
         for (batch, proposed) in zip(batches, out.proposed) {
             switch proposed {
             case .success(let at): inflight[at.index] = (at.term, batch)
-            case .failure(let error): for w in batch { w.fail(NodeError(error.code, error.message)) }
+            case .failure(let error): for w in batch { w.fail(TalonError(error.code, error.message)) }
             }
         }
         for message in out.messages { transport.send(message) }
@@ -391,7 +392,7 @@ public final class Node: @unchecked Sendable {
             }
             guard let (term, waiting) = inflight.removeValue(forKey: entry.index) else { continue }
             guard term == entry.term, entry.receipts.count == waiting.reduce(0, { $0 + $1.envelopes.count }) else {
-                for w in waiting { w.fail(.dropped) }
+                for w in waiting { w.fail(TalonError(.proposalDropped)) }
                 continue
             }
             var at = 0
@@ -400,14 +401,14 @@ public final class Node: @unchecked Sendable {
                 at += w.envelopes.count
             }
         }
-        for context in out.refusedReads { reads.removeValue(forKey: context)?.waiting.fail(.noLeader) }
+        for context in out.refusedReads { reads.removeValue(forKey: context)?.waiting.fail(TalonError(.noLeader)) }
         for state in out.reads where reads[state.context] != nil { reads[state.context]?.index = state.index }
         for (context, read) in reads {
             if let index = read.index, index <= applied {
                 read.waiting.answer(.outcomes([]))
                 reads[context] = nil
             } else if read.waiting.deadline <= now {
-                read.waiting.fail(.timeout)
+                read.waiting.fail(TalonError(.timeout))
                 reads[context] = nil
             }
         }
@@ -438,16 +439,16 @@ public final class Node: @unchecked Sendable {
     /// below the applied one that never came back) fail as dropped.
     private func expire(_ now: ContinuousClock.Instant) {
         for (index, entry) in inflight where index <= applied || entry.waiting.allSatisfy({ $0.deadline <= now }) {
-            for w in entry.waiting { index <= applied ? w.fail(.dropped) : w.fail(.timeout) }
+            for w in entry.waiting { index <= applied ? w.fail(TalonError(.proposalDropped)) : w.fail(TalonError(.timeout)) }
             inflight[index] = nil
         }
         held.removeAll { waiting in
             guard waiting.deadline <= now else { return false }
-            waiting.fail(.timeout)
+            waiting.fail(TalonError(.timeout))
             return true
         }
         for (request, entry) in forwarded where entry.waiting.deadline <= now {
-            entry.waiting.fail(.timeout)
+            entry.waiting.fail(TalonError(.timeout))
             forwarded[request] = nil
         }
     }

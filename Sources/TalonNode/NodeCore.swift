@@ -2,7 +2,7 @@ public import TalonLedger
 public import TalonContracts
 public import TalonRaft
 public import TalonStore
-import TalonProtocol
+public import TalonProtocol
 
 /// One node's Raft core, Raft log and ledger, in one LMDB environment, with no clock or
 /// network: the driver ticks it, feeds it peers' messages and sends what it returns. Every
@@ -30,7 +30,7 @@ public final class NodeCore {
         /// Messages to send; what they depend on is on disk.
         public var messages: [Message] = []
         /// Per proposal, in order: where it will be in the log, or why it was refused.
-        public var proposed: [Result<(term: UInt64, index: UInt64), RaftError>] = []
+        public var proposed: [Result<(term: UInt64, index: UInt64), TalonError>] = []
         /// Entries applied to the ledger, in log order.
         public var applied: [AppliedEntry] = []
         /// Read points released (contexts of `Input.reads`, or of reads forwarded here).
@@ -38,7 +38,7 @@ public final class NodeCore {
         /// Contexts of `Input.reads` refused at once (no leader known).
         public var refusedReads: [[UInt8]] = []
         /// Messages that the core refused (from a peer with a damaged or impossible message).
-        public var refused: [(Message, RaftError)] = []
+        public var refused: [(Message, TalonError)] = []
     }
 
     /// A committed log entry, applied.
@@ -62,12 +62,12 @@ public final class NodeCore {
 
     /// Opens (or creates) the node's store at `path` for member `id` of `members`, keeping at
     /// most `contractCache` loaded contracts in memory.
-    /// - Throws: `LedgerError.genesisMismatch` for a store of another genesis;
-    ///   `NodeError.store` when the log cannot be opened.
+    /// - Throws: `TalonError(.genesisMismatch)` for a store of another genesis;
+    ///   `TalonError(.nodeStore)` when the log cannot be opened.
     public init(path: String, members: ClusterMembers, id: NodeID, seed: UInt64,
                 options: Environment.Options = .init(), contractCache: ContractEngine.Capacity = .standard,
                 configure: (inout RaftConfig) -> Void = { _ in }) throws {
-        guard members.member(id) != nil else { throw NodeError.unknownMember.with("no member has Raft id \(id)") }
+        guard members.member(id) != nil else { throw TalonError(.peerUnknownMember, "no member has Raft id \(id)") }
         self.id = id
         // Each commit syncs its data pages but not LMDB's meta page (MDB_NOMETASYNC), which
         // keeps the store intact through a power cut; each Raft save then syncs the whole
@@ -102,16 +102,16 @@ public final class NodeCore {
         var out = Output()
         // Messages first: answers that arrived during a stall count before the ticks do.
         for message in input.messages {
-            do throws(RaftError) { try raft.step(message) } catch { out.refused.append((message, error)) }
+            do throws(TalonError) { try raft.step(message) } catch { out.refused.append((message, error)) }
         }
         for _ in 0..<input.ticks { raft.tick() }
         for batch in input.proposals {
             // Only a batch built from envelopes this node admitted is ever proposed.
             guard batch.isAdmitted else {
-                out.proposed.append(.failure(RaftError(.unadmittedBatch, "a batch not built from admitted envelopes is never proposed")))
+                out.proposed.append(.failure(TalonError(.unadmittedBatch, "a batch not built from admitted envelopes is never proposed")))
                 continue
             }
-            do throws(RaftError) {
+            do throws(TalonError) {
                 let at = try raft.propose(batch.bytes)
                 out.proposed.append(.success(at))
             } catch {
@@ -119,7 +119,7 @@ public final class NodeCore {
             }
         }
         for context in input.reads {
-            do throws(RaftError) { try raft.readIndex(context) } catch { out.refusedReads.append(context) }
+            do throws(TalonError) { try raft.readIndex(context) } catch { out.refusedReads.append(context) }
         }
         let drained = try raft.drain(saving: storage) { entry in out.applied.append(try apply(entry)) }
         out.messages = drained.messages
@@ -140,7 +140,7 @@ public final class NodeCore {
     /// Proposes a batch on the leader; returns where it will be in the log and the messages
     /// to send. The batch is applied when `appliedLogIndex` reaches `index` and the entry
     /// there has `term` (otherwise it was lost with its leader and must be resubmitted).
-    /// - Throws: `RaftError.notLeader`, `.transferring`, `.proposalTooLarge`.
+    /// - Throws: `TalonError(.notLeader)`, `.transferring`, `.proposalTooLarge`.
     public func propose(_ batch: EntryBatch) throws -> (term: UInt64, index: UInt64, messages: [Message]) {
         let out = try run(Input(proposals: [batch]))
         let (term, index) = try out.proposed[0].get()

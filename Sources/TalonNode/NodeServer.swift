@@ -6,9 +6,8 @@ public import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import TalonContracts
-import TalonCrypto
+public import TalonProtocol
 import TalonLedger
-import TalonProtocol
 import TalonRaft
 import TalonStore
 
@@ -59,16 +58,16 @@ public struct NodeConfig: Sendable, Codable {
 
     /// The API connection limit to run with under a file-descriptor limit of `fileLimit`:
     /// `requested`, or the default lowered to leave `reservedDescriptors` free.
-    /// - Throws: `NodeError` `invalid_option` when `requested` is below 1 or leaves fewer
+    /// - Throws: `TalonError` `invalid_option` when `requested` is below 1 or leaves fewer
     ///   than `reservedDescriptors` descriptors free.
-    public static func maxConnections(requested: Int?, fileLimit: Int) throws(NodeError) -> Int {
+    public static func maxConnections(requested: Int?, fileLimit: Int) throws(TalonError) -> Int {
         let room = fileLimit - reservedDescriptors
         guard let requested else { return max(16, min(defaultMaxConnections, room)) }
         guard requested >= 1 else {
-            throw NodeError(.invalidOption, "--max-connections must be at least 1, got \(requested)")
+            throw TalonError(.invalidOption, "--max-connections must be at least 1, got \(requested)")
         }
         guard requested <= room else {
-            throw NodeError(.invalidOption, "--max-connections \(requested) leaves too few file descriptors: the limit is "
+            throw TalonError(.invalidOption, "--max-connections \(requested) leaves too few file descriptors: the limit is "
                             + "\(fileLimit) and the node keeps \(reservedDescriptors) for its store, peers and logs "
                             + "(raise the hard limit, ulimit -Hn, or ask for at most \(max(0, room)))")
         }
@@ -89,18 +88,18 @@ public struct NodeServer: Sendable {
     let logger: Logger
 
     /// Opens the store and binds the peer port.
-    /// - Throws: `NodeError`, `LedgerError` (`genesis_mismatch` for a data directory of
-    ///   another genesis), `CryptoError` for an unreadable or world-readable key.
+    /// - Throws: `TalonError`, `TalonError` (`genesis_mismatch` for a data directory of
+    ///   another genesis), `TalonError` for an unreadable or world-readable key.
     public static func open(_ config: NodeConfig, options: Node.Options = Node.Options(),
                             metrics: PrometheusCollectorRegistry?, logger: Logger) async throws -> NodeServer {
         let genesis = try GenesisFile(path: config.genesis)
         let members = ClusterMembers(genesis)
         guard let id = members.id(named: config.node), let member = members.member(id) else {
-            throw NodeError.unknownMember.with("the genesis lists no member \(config.node)")
+            throw TalonError(.peerUnknownMember, "the genesis lists no member \(config.node)")
         }
         let key = try SigningKey.load(from: config.key)
         guard key.publicKey == member.key else {
-            throw NodeError.badProof.with("\(config.key) is not \(config.node)'s key: the genesis lists \(member.key)")
+            throw TalonError(.peerBadProof, "\(config.key) is not \(config.node)'s key: the genesis lists \(member.key)")
         }
         var addresses: [NodeID: (host: String, port: Int)] = [:]
         for other in members.ids where other != id {
@@ -171,7 +170,7 @@ public struct NodeServer: Sendable {
     static func address(_ text: String, _ what: String) throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
               colon > text.startIndex else {
-            throw NodeError(.invalidAddress, "\(what) must be host:port, got \(text.prefix(80))")
+            throw TalonError(.invalidAddress, "\(what) must be host:port, got \(text.prefix(80))")
         }
         return (String(text[..<colon]), port)
     }

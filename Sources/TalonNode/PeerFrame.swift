@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 public import TalonLedger
 public import TalonRaft
 
@@ -42,22 +42,22 @@ public enum PeerFrame: Sendable, Hashable {
     }
 
     /// Decodes a frame's plaintext.
-    /// - Throws: `NodeError.malformedFrame`.
-    public init(bytes: [UInt8]) throws(NodeError) {
+    /// - Throws: `TalonError(.peerMalformed)`.
+    public init(bytes: [UInt8]) throws(TalonError) {
         let all = bytes[...]  // a view: every frame's plaintext passes here, so no copy
-        guard let type = all.first else { throw NodeError.malformedFrame.with("empty frame") }
+        guard let type = all.first else { throw TalonError(.peerMalformed, "empty frame") }
         let rest = all.dropFirst()
         switch type {
         case 3:
             do {
                 self = .raft(try Message(wireBytes: rest))
             } catch {
-                throw NodeError.malformedFrame.with(error.message)
+                throw TalonError(.peerMalformed, error.message)
             }
         case 4:
-            guard rest.count >= 8 else { throw NodeError.malformedFrame.with("forward frame without a request id") }
+            guard rest.count >= 8 else { throw TalonError(.peerMalformed, "forward frame without a request id") }
             let request = rest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            self = .forward(request: request, envelopes: try EnvelopeList.decode(rest.dropFirst(8), as: .malformedFrame))
+            self = .forward(request: request, envelopes: try EnvelopeList.decode(rest.dropFirst(8), as: TalonError(.peerMalformed)))
         case 5:
             var reader = FrameReader(rest)
             let request = try reader.u64()
@@ -65,11 +65,11 @@ public enum PeerFrame: Sendable, Hashable {
             try reader.finish()
         case 6:
             guard rest.count == 8 + 64, let signature = Signature(bytes: rest.suffix(64)) else {
-                throw NodeError.malformedFrame.with("auth frame of \(rest.count) bytes, expected 72")
+                throw TalonError(.peerMalformed, "auth frame of \(rest.count) bytes, expected 72")
             }
             self = .auth(node: rest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }, signature: signature)
         default:
-            throw NodeError.malformedFrame.with("unknown frame type \(type)")
+            throw TalonError(.peerMalformed, "unknown frame type \(type)")
         }
     }
 }
@@ -94,12 +94,12 @@ public struct FrameDecoder: Sendable {
     }
 
     /// The next complete frame's bytes (after its length), or nil until more bytes arrive.
-    /// - Throws: `NodeError.frameTooLarge`; the connection should close.
-    public mutating func next() throws(NodeError) -> [UInt8]? {
+    /// - Throws: `TalonError(.peerFrameTooLarge)`; the connection should close.
+    public mutating func next() throws(TalonError) -> [UInt8]? {
         guard buffer.count - start >= 4 else { return nil }
         let length = buffer[start..<start + 4].reduce(0) { $0 << 8 | Int($1) }
         guard length <= maxFrameBytes else {
-            throw NodeError.frameTooLarge.with("frame of \(length) bytes exceeds \(maxFrameBytes)")
+            throw TalonError(.peerFrameTooLarge, "frame of \(length) bytes exceeds \(maxFrameBytes)")
         }
         guard buffer.count - start - 4 >= length else { return nil }
         let body = Array(buffer[start + 4..<start + 4 + length])

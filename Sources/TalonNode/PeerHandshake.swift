@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 public import TalonRaft
 import TalonLedger
 
@@ -59,12 +59,12 @@ public enum PeerHandshake {
 
     /// Checks that member `node` signed `role` over `hash`.
     static func verify(_ members: ClusterMembers, me: NodeID, node: NodeID, signature: Signature,
-                       role: Role, hash: [UInt8]) throws(NodeError) {
+                       role: Role, hash: [UInt8]) throws(TalonError) {
         guard node != me, let member = members.member(node) else {
-            throw NodeError.unknownMember.with("no other member has Raft id \(node)")
+            throw TalonError(.peerUnknownMember, "no other member has Raft id \(node)")
         }
         guard member.key.verify(signature, for: signedBytes(role: role, handshakeHash: hash, node: node)) else {
-            throw NodeError.badProof.with("the \(role) proof for member \(member.id) does not verify with its genesis key")
+            throw TalonError(.peerBadProof, "the \(role) proof for member \(member.id) does not verify with its genesis key")
         }
     }
 
@@ -96,25 +96,25 @@ public enum PeerHandshake {
         }
 
         /// Checks the responder's reply; returns the session and the auth frame to send next.
-        /// - Throws: `NodeError.malformedFrame`, `.badProof` (the payload does not decrypt or
+        /// - Throws: `TalonError(.peerMalformed)`, `.badProof` (the payload does not decrypt or
         ///   the signature does not verify), `.unknownMember` (not the member dialled).
-        public mutating func finish(_ body: [UInt8]) throws(NodeError) -> (session: PeerSession, auth: [UInt8]) {
+        public mutating func finish(_ body: [UInt8]) throws(TalonError) -> (session: PeerSession, auth: [UInt8]) {
             guard case .reply(let theirs, let sealed) = try HandshakeFrame(body: body) else {
-                throw NodeError.protocolViolation.with("expected the responder's reply")
+                throw TalonError(.peerProtocol, "expected the responder's reply")
             }
             state.mixHash(theirs)
             guard let shared = ephemeral.sharedSecret(with: theirs) else {
-                throw NodeError.malformedFrame.with("the responder's ephemeral key is a low-order point")
+                throw TalonError(.peerMalformed, "the responder's ephemeral key is a low-order point")
             }
             state.mixKey(shared)
             let signedHash = state.handshakeHash
             let payload: [UInt8]
             do { payload = try state.decryptAndHash(sealed) } catch {
-                throw NodeError.badProof.with("the responder's payload does not authenticate")
+                throw TalonError(.peerBadProof, "the responder's payload does not authenticate")
             }
             let (node, signature) = try PeerHandshake.parseAuth(payload)
             guard node == expected else {
-                throw NodeError.unknownMember.with("the member that answered is \(node), not \(expected)")
+                throw TalonError(.peerUnknownMember, "the member that answered is \(node), not \(expected)")
             }
             try PeerHandshake.verify(members, me: me, node: node, signature: signature, role: .responder, hash: signedHash)
             let (send, receive) = state.split()
@@ -144,25 +144,25 @@ public enum PeerHandshake {
         }
 
         /// Answers the initiator's hello with this member's proof (length prefix included).
-        /// - Throws: `NodeError.wrongChain`, `.malformedFrame`, `.protocolViolation`.
-        public mutating func reply(to body: [UInt8]) throws(NodeError) -> [UInt8] {
+        /// - Throws: `TalonError(.peerWrongChain)`, `.malformedFrame`, `.protocolViolation`.
+        public mutating func reply(to body: [UInt8]) throws(TalonError) -> [UInt8] {
             guard split == nil, case .hello(let genesis, let theirs) = try HandshakeFrame(body: body) else {
-                throw NodeError.protocolViolation.with("expected one hello")
+                throw TalonError(.peerProtocol, "expected one hello")
             }
             guard genesis == members.genesis.hash else {
-                throw NodeError.wrongChain.with("peer runs genesis \(genesis.hex), this node \(members.genesis.hash.hex)")
+                throw TalonError(.peerWrongChain, "peer runs genesis \(genesis.hex), this node \(members.genesis.hash.hex)")
             }
             state.mixHash(theirs)
             state.mixHash([UInt8]())
             state.mixHash(ephemeral.publicKey)
             guard let shared = ephemeral.sharedSecret(with: theirs) else {
-                throw NodeError.malformedFrame.with("the initiator's ephemeral key is a low-order point")
+                throw TalonError(.peerMalformed, "the initiator's ephemeral key is a low-order point")
             }
             state.mixKey(shared)
             let signature = key.sign(PeerHandshake.signedBytes(role: .responder, handshakeHash: state.handshakeHash, node: me))
             let sealed: [UInt8]
             do { sealed = try state.encryptAndHash(PeerHandshake.authPayload(node: me, signature: signature)) } catch {
-                throw NodeError.protocolViolation.with("\(error)")
+                throw TalonError(.peerProtocol, "\(error)")
             }
             let (receive, send) = state.split()
             split = (state.handshakeHash, receive, send)
@@ -170,15 +170,15 @@ public enum PeerHandshake {
         }
 
         /// Checks the initiator's first transport frame, which must be its auth; returns the session.
-        /// - Throws: `NodeError.rejectedFrame` (it does not decrypt), `.unauthenticated`
+        /// - Throws: `TalonError(.peerFrameRejected)` (it does not decrypt), `.unauthenticated`
         ///   (another frame first), `.unknownMember`, `.badProof`, `.protocolViolation`.
-        public mutating func authenticate(_ body: [UInt8]) throws(NodeError) -> PeerSession {
+        public mutating func authenticate(_ body: [UInt8]) throws(TalonError) -> PeerSession {
             guard let (hash, receive, send) = split else {
-                throw NodeError.protocolViolation.with("a transport frame before the hello")
+                throw TalonError(.peerProtocol, "a transport frame before the hello")
             }
             var session = PeerSession(peer: 0, sender: send, receiver: receive)
             guard case .auth(let node, let signature) = try session.open(body) else {
-                throw NodeError.unauthenticated
+                throw TalonError(.peerUnauthenticated)
             }
             try PeerHandshake.verify(members, me: me, node: node, signature: signature, role: .initiator, hash: hash)
             split = nil
@@ -186,9 +186,9 @@ public enum PeerHandshake {
         }
     }
 
-    static func parseAuth(_ payload: [UInt8]) throws(NodeError) -> (NodeID, Signature) {
+    static func parseAuth(_ payload: [UInt8]) throws(TalonError) -> (NodeID, Signature) {
         guard payload.count == 72, let signature = Signature(bytes: payload.suffix(64)) else {
-            throw NodeError.malformedFrame.with("auth payload of \(payload.count) bytes, expected 72")
+            throw TalonError(.peerMalformed, "auth payload of \(payload.count) bytes, expected 72")
         }
         return (payload.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }, signature)
     }
@@ -215,26 +215,26 @@ public enum HandshakeFrame: Sendable, Hashable {
     }
 
     /// Decodes a frame's bytes after the length prefix.
-    /// - Throws: `NodeError.malformedFrame`.
-    public init(body: [UInt8]) throws(NodeError) {
-        guard body.count >= 2 else { throw NodeError.malformedFrame.with("handshake frame of \(body.count) bytes") }
+    /// - Throws: `TalonError(.peerMalformed)`.
+    public init(body: [UInt8]) throws(TalonError) {
+        guard body.count >= 2 else { throw TalonError(.peerMalformed, "handshake frame of \(body.count) bytes") }
         guard body[0] == PeerHandshake.version else {
-            throw NodeError.malformedFrame.with("peer protocol version \(body[0]), this node speaks \(PeerHandshake.version)")
+            throw TalonError(.peerMalformed, "peer protocol version \(body[0]), this node speaks \(PeerHandshake.version)")
         }
         let rest = body.dropFirst(2)
         switch body[1] {
         case 1:
             guard rest.count == 64, let genesis = Digest(bytes: rest.prefix(32)) else {
-                throw NodeError.malformedFrame.with("hello of \(rest.count) bytes, expected 64")
+                throw TalonError(.peerMalformed, "hello of \(rest.count) bytes, expected 64")
             }
             self = .hello(genesis: genesis, ephemeral: Array(rest.suffix(32)))
         case 2:
             guard rest.count == 32 + Self.sealedAuthBytes else {
-                throw NodeError.malformedFrame.with("reply of \(rest.count) bytes, expected \(32 + Self.sealedAuthBytes)")
+                throw TalonError(.peerMalformed, "reply of \(rest.count) bytes, expected \(32 + Self.sealedAuthBytes)")
             }
             self = .reply(ephemeral: Array(rest.prefix(32)), sealedAuth: Array(rest.suffix(Self.sealedAuthBytes)))
         case let type:
-            throw NodeError.malformedFrame.with("unknown handshake frame type \(type)")
+            throw TalonError(.peerMalformed, "unknown handshake frame type \(type)")
         }
     }
 }
@@ -260,21 +260,21 @@ public struct PeerSession: Sendable {
     }
 
     /// `frame` encrypted, with its length prefix: `length u32 · ciphertext · tag`.
-    /// - Throws: `NodeError.rejectedFrame` when the direction has used every nonce.
-    public mutating func seal(_ frame: PeerFrame) throws(NodeError) -> [UInt8] {
+    /// - Throws: `TalonError(.peerFrameRejected)` when the direction has used every nonce.
+    public mutating func seal(_ frame: PeerFrame) throws(TalonError) -> [UInt8] {
         do {
             return FrameDecoder.framed(try sender.encrypt(ad: [UInt8](), frame.bytes))
         } catch {
-            throw NodeError.rejectedFrame.with(error.message)
+            throw TalonError(.peerFrameRejected, error.message)
         }
     }
 
     /// Decrypts and decodes the next frame from the peer (the bytes after its length).
-    /// - Throws: `NodeError.rejectedFrame` when it does not authenticate, `.malformedFrame`.
-    public mutating func open(_ body: [UInt8]) throws(NodeError) -> PeerFrame {
+    /// - Throws: `TalonError(.peerFrameRejected)` when it does not authenticate, `.malformedFrame`.
+    public mutating func open(_ body: [UInt8]) throws(TalonError) -> PeerFrame {
         let plaintext: [UInt8]
         do { plaintext = try receiver.decrypt(ad: [UInt8](), body) } catch {
-            throw NodeError.rejectedFrame
+            throw TalonError(.peerFrameRejected)
         }
         return try PeerFrame(bytes: plaintext)
     }

@@ -2,8 +2,7 @@ public import NIOCore
 public import NIOPosix
 import Metrics
 import Synchronization
-import TalonProtocol
-public import TalonCrypto
+public import TalonProtocol
 public import TalonLedger
 public import TalonRaft
 
@@ -128,7 +127,7 @@ public final class PeerTransport: Sendable {
         defer { deadline.cancel() }
         do {
             try await serve(connection, slot: slot, deadline: deadline)
-        } catch let error as NodeError {
+        } catch let error as TalonError {
             Self.refused(error)
         } catch {
             // The connection closed or broke: nothing the peer said was refused.
@@ -136,7 +135,7 @@ public final class PeerTransport: Sendable {
     }
 
     /// Counts a connection closed for what the peer sent, by code, in `/metrics`.
-    static func refused(_ error: NodeError) {
+    static func refused(_ error: TalonError) {
         Counter(label: "talon_peer_refused_total", dimensions: [("code", error.code.name)]).increment()
     }
 
@@ -164,7 +163,7 @@ public final class PeerTransport: Sendable {
                     switch frame {
                     case .raft(let message):
                         guard message.from == peer, message.to == me else {
-                            throw NodeError.protocolViolation.with("member \(peer) sent a message as \(message.from) to \(message.to)")
+                            throw TalonError(.peerProtocol, "member \(peer) sent a message as \(message.from) to \(message.to)")
                         }
                         incomingSink.yield(.raft(message))
                     case .forward(let request, let envelopes):
@@ -172,7 +171,7 @@ public final class PeerTransport: Sendable {
                     case .forwardReply(let request, let reply):
                         incomingSink.yield(.forwardReply(from: peer, request: request, reply))
                     case .auth:
-                        throw NodeError.protocolViolation.with("member \(peer) authenticated twice")
+                        throw TalonError(.peerProtocol, "member \(peer) authenticated twice")
                     }
                 }
             }
@@ -201,12 +200,12 @@ public final class PeerTransport: Sendable {
                     try await outbound.write(ByteBuffer(bytes: handshake.hello()))
                     var reply: [UInt8]?
                     while reply == nil {
-                        guard let chunk = try await replies.next() else { throw NodeError.protocolViolation.with("closed during the handshake") }
+                        guard let chunk = try await replies.next() else { throw TalonError(.peerProtocol, "closed during the handshake") }
                         decoder.append(chunk.readableBytesView)
                         reply = try decoder.next()
                     }
                     guard let reply, decoder.pendingBytes == 0 else {
-                        throw NodeError.protocolViolation.with("bytes after the responder's reply")
+                        throw TalonError(.peerProtocol, "bytes after the responder's reply")
                     }
                     var (session, auth) = try handshake.finish(reply)
                     try await outbound.write(ByteBuffer(bytes: auth))
@@ -216,7 +215,7 @@ public final class PeerTransport: Sendable {
                         try await outbound.write(ByteBuffer(bytes: try session.seal(frame)))
                     }
                 }
-            } catch let error as NodeError {
+            } catch let error as TalonError {
                 Self.refused(error)
             } catch {
                 // Unreachable or broken: try again after the back-off.

@@ -1,5 +1,6 @@
+import TalonProtocol
 // The byte forms LMDBRaftStorage keeps in its two tables. Every decoder refuses bytes that
-// are not exactly what the encoder writes, with a `RaftError.storage` naming what is wrong.
+// are not exactly what the encoder writes, with a `TalonError(.raftStorage)` naming what is wrong.
 
 extension LMDBRaftStorage {
     /// The version byte leading every stored value; a new layout gets a new version.
@@ -15,9 +16,9 @@ extension LMDBRaftStorage {
     static func key(_ index: UInt64) -> [UInt8] { withUnsafeBytes(of: index.bigEndian) { Array($0) } }
 
     /// The index named by a `raft_log` key.
-    static func index(ofKey key: [UInt8]) throws(RaftError) -> UInt64 {
+    static func index(ofKey key: [UInt8]) throws(TalonError) -> UInt64 {
         guard key.count == 8 else {
-            throw RaftError.storage.with("raft_log key has \(key.count) bytes, expected 8")
+            throw TalonError(.raftStorage, "raft_log key has \(key.count) bytes, expected 8")
         }
         return u64(key[...])
     }
@@ -34,15 +35,15 @@ extension LMDBRaftStorage {
     }
 
     /// The entry stored at `index`.
-    static func decodeEntry(_ bytes: [UInt8], index: UInt64) throws(RaftError) -> Entry {
+    static func decodeEntry(_ bytes: [UInt8], index: UInt64) throws(TalonError) -> Entry {
         guard bytes.count >= entryHeaderSize else {
-            throw RaftError.storage.with("raft_log entry \(index) is damaged: \(bytes.count) bytes, shorter than its \(entryHeaderSize)-byte header")
+            throw TalonError(.raftStorage, "raft_log entry \(index) is damaged: \(bytes.count) bytes, shorter than its \(entryHeaderSize)-byte header")
         }
         guard bytes[0] == formatVersion else {
-            throw RaftError.storage.with("raft_log entry \(index) has unknown format version \(bytes[0])")
+            throw TalonError(.raftStorage, "raft_log entry \(index) has unknown format version \(bytes[0])")
         }
         guard let kind = Entry.Kind(rawValue: bytes[9]) else {
-            throw RaftError.storage.with("raft_log entry \(index) has unknown kind \(bytes[9])")
+            throw TalonError(.raftStorage, "raft_log entry \(index) has unknown kind \(bytes[9])")
         }
         return Entry(term: u64(bytes[1..<9]), index: index, kind: kind, data: Array(bytes[entryHeaderSize...]))
     }
@@ -59,19 +60,19 @@ extension LMDBRaftStorage {
     }
 
     /// The stored hard state.
-    static func decodeHardState(_ bytes: [UInt8]) throws(RaftError) -> HardState {
+    static func decodeHardState(_ bytes: [UInt8]) throws(TalonError) -> HardState {
         guard bytes.count == 26 else {
-            throw RaftError.storage.with("raft_state hard state is damaged: \(bytes.count) bytes, expected 26")
+            throw TalonError(.raftStorage, "raft_state hard state is damaged: \(bytes.count) bytes, expected 26")
         }
         guard bytes[0] == formatVersion else {
-            throw RaftError.storage.with("raft_state hard state has unknown format version \(bytes[0])")
+            throw TalonError(.raftStorage, "raft_state hard state has unknown format version \(bytes[0])")
         }
         let vote = u64(bytes[10..<18])
         switch bytes[9] {
         case 0 where vote == 0: return HardState(term: u64(bytes[1..<9]), vote: nil, commit: u64(bytes[18..<26]))
         case 1: return HardState(term: u64(bytes[1..<9]), vote: vote, commit: u64(bytes[18..<26]))
         default:
-            throw RaftError.storage.with("raft_state hard state is damaged: vote flag \(bytes[9]) with vote \(vote)")
+            throw TalonError(.raftStorage, "raft_state hard state is damaged: vote flag \(bytes[9]) with vote \(vote)")
         }
     }
 

@@ -1,5 +1,6 @@
 public import TalonStore
 
+public import TalonProtocol
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -15,7 +16,7 @@ import Darwin
 /// The first and last index, the last entry's term and the hard state are cached in memory
 /// and changed only after a commit succeeds, so `lastIndex()`, `hardState()` and the term of
 /// the last entry cost no transaction. Stored bytes that do not decode surface as
-/// `RaftError.storage`, never as a crash or a wrong value.
+/// `TalonError(.raftStorage)`, never as a crash or a wrong value.
 public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
     // @unchecked: the mutable caches are only read and written while holding `lock`, which
     // each public method takes for its whole duration (a save holds it through its commit,
@@ -44,8 +45,8 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
     /// hard state decode.
     /// `syncEachSave` flushes the environment after each save; pass true when the environment
     /// was opened with `sync: false` and the log must still be durable.
-    /// - Throws: `RaftError.storage` when the store cannot be read or is inconsistent.
-    public init(environment: Environment, syncEachSave: Bool = false) throws(RaftError) {
+    /// - Throws: `TalonError(.raftStorage)` when the store cannot be read or is inconsistent.
+    public init(environment: Environment, syncEachSave: Bool = false) throws(TalonError) {
         let log = environment.table(Self.logTableName)
         let state = environment.table(Self.stateTableName)
         let (hard, last, lastTerm) = try Self.store("open raft storage") { () throws in
@@ -61,7 +62,7 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
                 let first = try Self.index(ofKey: firstKey)
                 let count = try txn.count(log)
                 guard first == 1, UInt64(count) == last else {
-                    throw RaftError.storage.with("raft_log is not dense: \(count) entries from \(first) to \(last)")
+                    throw TalonError(.raftStorage, "raft_log is not dense: \(count) entries from \(first) to \(last)")
                 }
                 return (hard, last, try Self.decodeEntry(lastValue, index: last).term)
             }
@@ -94,29 +95,29 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
     public func lastIndex() -> UInt64 { locked { cachedLastIndex } }
 
     /// The term of the entry at `index`; 0 for index 0. The last entry's term comes from memory.
-    /// - Throws: `RaftError.storage` past `lastIndex` or when the stored entry is damaged.
-    public func term(_ index: UInt64) throws(RaftError) -> UInt64 {
-        try locked { () throws(RaftError) -> UInt64 in
+    /// - Throws: `TalonError(.raftStorage)` past `lastIndex` or when the stored entry is damaged.
+    public func term(_ index: UInt64) throws(TalonError) -> UInt64 {
+        try locked { () throws(TalonError) -> UInt64 in
             if index == 0 { return 0 }
             guard index <= cachedLastIndex else {
-                throw RaftError.storage.with("no entry at \(index), last is \(cachedLastIndex)")
+                throw TalonError(.raftStorage, "no entry at \(index), last is \(cachedLastIndex)")
             }
             if index == cachedLastIndex { return cachedLastTerm }
             let bytes = try Self.store("read entry \(index)") { () throws in
                 try env.read { (txn) throws in try txn.get(log, Self.key(index)) }
             }
-            guard let bytes else { throw RaftError.storage.with("raft_log has no entry at \(index) below its last \(cachedLastIndex)") }
+            guard let bytes else { throw TalonError(.raftStorage, "raft_log has no entry at \(index) below its last \(cachedLastIndex)") }
             return try Self.decodeEntry(bytes, index: index).term
         }
     }
 
     /// Entries in `range` (within `1...lastIndex`), in one read transaction, stopping once
     /// `maxBytes` is reached but always returning at least one entry for a non-empty range.
-    /// - Throws: `RaftError.storage` for a range outside the log or a damaged entry.
-    public func entries(_ range: Range<UInt64>, maxBytes: Int) throws(RaftError) -> [Entry] {
-        try locked { () throws(RaftError) -> [Entry] in
+    /// - Throws: `TalonError(.raftStorage)` for a range outside the log or a damaged entry.
+    public func entries(_ range: Range<UInt64>, maxBytes: Int) throws(TalonError) -> [Entry] {
+        try locked { () throws(TalonError) -> [Entry] in
             guard range.lowerBound >= 1, range.upperBound <= cachedLastIndex + 1 else {
-                throw RaftError.storage.with("entries \(range) outside 1...\(cachedLastIndex)")
+                throw TalonError(.raftStorage, "entries \(range) outside 1...\(cachedLastIndex)")
             }
             if range.isEmpty { return [] }
             return try Self.store("read entries \(range)") { () throws -> [Entry] in
@@ -127,7 +128,7 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
                     var full = false
                     try txn.scan(log, from: Self.key(range.lowerBound), to: Self.key(range.upperBound)) { k, v in
                         let index = try Self.index(ofKey: k)
-                        guard index == next else { throw RaftError.storage.with("raft_log has no entry at \(next)") }
+                        guard index == next else { throw TalonError(.raftStorage, "raft_log has no entry at \(next)") }
                         // Entry.size counts 24 bytes besides the data; check before decoding.
                         let size = v.count - Self.entryHeaderSize + 24
                         if !out.isEmpty && bytes + size > maxBytes {
@@ -141,7 +142,7 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
                         return true
                     }
                     if !full && next != range.upperBound {
-                        throw RaftError.storage.with("raft_log has no entry at \(next)")
+                        throw TalonError(.raftStorage, "raft_log has no entry at \(next)")
                     }
                     return out
                 }
@@ -152,16 +153,16 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
     /// In one synced write transaction: deletes the stored entries from `entries.first.index`
     /// on, appends `entries`, and stores `hardState` when given. Returns once it is on disk;
     /// when it throws, nothing was changed.
-    /// - Throws: `RaftError.storage` when `entries` would leave a gap after the last index or
+    /// - Throws: `TalonError(.raftStorage)` when `entries` would leave a gap after the last index or
     ///   their indexes are not consecutive, or the write fails.
-    public func save(hardState: HardState?, entries: [Entry]) throws(RaftError) {
-        try locked { () throws(RaftError) in
+    public func save(hardState: HardState?, entries: [Entry]) throws(TalonError) {
+        try locked { () throws(TalonError) in
             if let first = entries.first {
                 guard first.index >= 1, first.index <= cachedLastIndex + 1 else {
-                    throw RaftError.storage.with("append at \(first.index) leaves a gap after \(cachedLastIndex)")
+                    throw TalonError(.raftStorage, "append at \(first.index) leaves a gap after \(cachedLastIndex)")
                 }
                 for (offset, entry) in entries.enumerated() where entry.index != first.index + UInt64(offset) {
-                    throw RaftError.storage.with("entry \(entry.index) follows \(first.index + UInt64(offset) - 1): indexes must be consecutive")
+                    throw TalonError(.raftStorage, "entry \(entry.index) follows \(first.index + UInt64(offset) - 1): indexes must be consecutive")
                 }
             } else if hardState == nil {
                 return
@@ -195,12 +196,13 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
         return try body()
     }
 
-    /// Runs store calls, turning a `StoreError` into `RaftError.storage` with its message.
-    private static func store<R>(_ what: String, _ body: () throws -> R) throws(RaftError) -> R {
-        do { return try body() } catch let e as RaftError { throw e } catch let e as StoreError {
-            throw RaftError.storage.with("\(what): \(e.message)")
+    /// Runs store calls: the log's own `raft_storage` errors pass, and any other failure
+    /// (LMDB's, a record that does not decode) becomes `raft_storage` with its message.
+    private static func store<R>(_ what: String, _ body: () throws -> R) throws(TalonError) -> R {
+        do { return try body() } catch let e as TalonError where e.code == .raftStorage { throw e } catch let e as TalonError {
+            throw TalonError(.raftStorage, "\(what): \(e.message)")
         } catch {
-            throw RaftError.storage.with("\(what): \(error)")
+            throw TalonError(.raftStorage, "\(what): \(error)")
         }
     }
 }

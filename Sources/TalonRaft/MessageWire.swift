@@ -1,3 +1,4 @@
+public import TalonProtocol
 /// The binary form of a `Message` between nodes (the payload of a peer frame), big-endian:
 ///
 ///     version u8 = 1 · kind u8 · from u64 · to u64 · term u64 · log_term u64 · index u64
@@ -37,22 +38,22 @@ extension Message {
     }
 
     /// Decodes wire bytes.
-    /// - Throws: `RaftError.malformedMessage` naming the first thing wrong.
-    public init(wireBytes bytes: some Collection<UInt8>) throws(RaftError) {
+    /// - Throws: `TalonError(.raftMalformed)` naming the first thing wrong.
+    public init(wireBytes bytes: some Collection<UInt8>) throws(TalonError) {
         var r = WireReader(Array(bytes))
         let version = try r.u8("version")
-        guard version == Self.wireVersion else { throw RaftError.malformedMessage.with("unknown message version \(version)") }
+        guard version == Self.wireVersion else { throw TalonError(.raftMalformed, "unknown message version \(version)") }
         let rawKind = try r.u8("kind")
-        guard let kind = Kind(rawValue: rawKind) else { throw RaftError.malformedMessage.with("unknown message kind \(rawKind)") }
+        guard let kind = Kind(rawValue: rawKind) else { throw TalonError(.raftMalformed, "unknown message kind \(rawKind)") }
         let from = try r.u64("from"), to = try r.u64("to"), term = try r.u64("term")
         let logTerm = try r.u64("log_term"), index = try r.u64("index"), commit = try r.u64("commit")
         let flag = try r.u8("reject")
-        guard flag <= 1 else { throw RaftError.malformedMessage.with("reject flag \(flag) is not 0 or 1") }
+        guard flag <= 1 else { throw TalonError(.raftMalformed, "reject flag \(flag) is not 0 or 1") }
         let hint = try r.u64("reject_hint")
         let context = try r.bytes("context", max: Self.maxContextBytes)
         let count = try r.u32("entry count")
         guard UInt64(count) * UInt64(Self.entryWireBytes) <= UInt64(r.remaining) else {
-            throw RaftError.malformedMessage.with("\(count) entries cannot fit in \(r.remaining) bytes")
+            throw TalonError(.raftMalformed, "\(count) entries cannot fit in \(r.remaining) bytes")
         }
         var entries: [Entry] = []
         entries.reserveCapacity(Int(count))
@@ -60,11 +61,11 @@ extension Message {
             let eTerm = try r.u64("entry term"), eIndex = try r.u64("entry index")
             let rawEntryKind = try r.u8("entry kind")
             guard let entryKind = Entry.Kind(rawValue: rawEntryKind) else {
-                throw RaftError.malformedMessage.with("unknown entry kind \(rawEntryKind)")
+                throw TalonError(.raftMalformed, "unknown entry kind \(rawEntryKind)")
             }
             entries.append(Entry(term: eTerm, index: eIndex, kind: entryKind, data: try r.bytes("entry data", max: Int(UInt32.max))))
         }
-        guard r.remaining == 0 else { throw RaftError.malformedMessage.with("\(r.remaining) bytes after the message") }
+        guard r.remaining == 0 else { throw TalonError(.raftMalformed, "\(r.remaining) bytes after the message") }
         self.init(kind: kind, from: from, to: to, term: term, logTerm: logTerm, index: index, entries: entries,
                   commit: commit, reject: flag == 1, rejectHint: hint, context: context)
     }
@@ -94,24 +95,24 @@ struct WireReader {
 
     var remaining: Int { bytes.count - at }
 
-    private mutating func take(_ n: Int, _ field: String) throws(RaftError) -> ArraySlice<UInt8> {
+    private mutating func take(_ n: Int, _ field: String) throws(TalonError) -> ArraySlice<UInt8> {
         guard n <= remaining else {
-            throw RaftError.malformedMessage.with("\(field) needs \(n) bytes, \(remaining) left")
+            throw TalonError(.raftMalformed, "\(field) needs \(n) bytes, \(remaining) left")
         }
         defer { at += n }
         return bytes[at..<at + n]
     }
 
-    mutating func u8(_ field: String) throws(RaftError) -> UInt8 { try take(1, field).first ?? 0 }
-    mutating func u32(_ field: String) throws(RaftError) -> UInt32 {
+    mutating func u8(_ field: String) throws(TalonError) -> UInt8 { try take(1, field).first ?? 0 }
+    mutating func u32(_ field: String) throws(TalonError) -> UInt32 {
         try take(4, field).reduce(0) { $0 << 8 | UInt32($1) }
     }
-    mutating func u64(_ field: String) throws(RaftError) -> UInt64 {
+    mutating func u64(_ field: String) throws(TalonError) -> UInt64 {
         try take(8, field).reduce(0) { $0 << 8 | UInt64($1) }
     }
-    mutating func bytes(_ field: String, max: Int) throws(RaftError) -> [UInt8] {
+    mutating func bytes(_ field: String, max: Int) throws(TalonError) -> [UInt8] {
         let n = Int(try u32("\(field) length"))
-        guard n <= max else { throw RaftError.malformedMessage.with("\(field) of \(n) bytes exceeds \(max)") }
+        guard n <= max else { throw TalonError(.raftMalformed, "\(field) of \(n) bytes exceeds \(max)") }
         return Array(try take(n, field))
     }
 }

@@ -1,5 +1,6 @@
+import TalonProtocol
 extension Raft {
-    func stepLeader(_ m: Message) throws(RaftError) {
+    func stepLeader(_ m: Message) throws(TalonError) {
         guard var pr = progress[m.from] else { return }
         switch m.kind {
         case .appendResponse:

@@ -1,8 +1,9 @@
+public import TalonProtocol
 extension Raft {
     /// Feeds a message from another member. Messages from non-members, or that contradict
     /// themselves, are ignored.
-    /// - Throws: `RaftError.storage` when the log cannot be read or would contradict a commit.
-    public func step(_ m: Message) throws(RaftError) {
+    /// - Throws: `TalonError(.raftStorage)` when the log cannot be read or would contradict a commit.
+    public func step(_ m: Message) throws(TalonError) {
         guard m.to == id, m.from != id, config.members.contains(m.from), isWellFormed(m) else { return }
         guard try stepTerm(m) else { return }
         switch m.kind {
@@ -26,7 +27,7 @@ extension Raft {
     }
 
     /// Applies the term rules; false when the message is to be dropped.
-    private func stepTerm(_ m: Message) throws(RaftError) -> Bool {
+    private func stepTerm(_ m: Message) throws(TalonError) -> Bool {
         if m.term > term {
             if m.kind == .vote || m.kind == .preVote {
                 let forced = m.context == Message.transferContext
@@ -67,7 +68,7 @@ extension Raft {
         return true
     }
 
-    private func stepFollower(_ m: Message) throws(RaftError) {
+    private func stepFollower(_ m: Message) throws(TalonError) {
         switch m.kind {
         case .append:
             electionElapsed = 0
@@ -86,7 +87,7 @@ extension Raft {
         }
     }
 
-    private func stepCandidate(_ m: Message) throws(RaftError) {
+    private func stepCandidate(_ m: Message) throws(TalonError) {
         switch m.kind {
         case .append:
             becomeFollower(term: m.term, leader: m.from)
@@ -103,7 +104,7 @@ extension Raft {
         }
     }
 
-    private func handleAppend(_ m: Message) throws(RaftError) {
+    private func handleAppend(_ m: Message) throws(TalonError) {
         if m.index < log.committed {
             send(Message(kind: .appendResponse, from: id, to: m.from, term: term, index: log.committed))
             return

@@ -1,3 +1,4 @@
+public import TalonProtocol
 /// Raft as a pure state machine (after etcd's raft library): no clocks, sockets, disk or
 /// randomness of its own. The driver calls `tick()`, `step(_:)`, `propose(_:)` and
 /// `readIndex(_:)`, then drains `ready()` and calls `advance(_:)` (see `Ready` for the
@@ -44,16 +45,16 @@ public final class Raft {
     }
 
     /// Starts (or restarts) a node on `storage`, as a follower of no one.
-    /// - Throws: `RaftError.invalidConfig`, `RaftError.storage`.
-    public init(config: RaftConfig, storage: any RaftStorage) throws(RaftError) {
+    /// - Throws: `TalonError(.raftConfig)`, `TalonError(.raftStorage)`.
+    public init(config: RaftConfig, storage: any RaftStorage) throws(TalonError) {
         guard config.members.contains(config.id), Set(config.members).count == config.members.count else {
-            throw RaftError.invalidConfig.with("members must list this node once and no member twice")
+            throw TalonError(.raftConfig, "members must list this node once and no member twice")
         }
         guard config.electionTicks > config.heartbeatTicks, config.heartbeatTicks > 0 else {
-            throw RaftError.invalidConfig.with("need 0 < heartbeat ticks < election ticks")
+            throw TalonError(.raftConfig, "need 0 < heartbeat ticks < election ticks")
         }
         guard config.maxInflight > 0, config.maxMessageBytes > 0 else {
-            throw RaftError.invalidConfig.with("max inflight and message bytes must be positive")
+            throw TalonError(.raftConfig, "max inflight and message bytes must be positive")
         }
         self.config = config
         quorum = config.members.count / 2 + 1
@@ -75,15 +76,15 @@ public final class Raft {
 
     /// Proposes `data` for the log. Returns the entry's term and index: the proposal is
     /// committed when an entry at that index with that term is handed out in `committed`.
-    /// - Throws: `RaftError.notLeader`, `.transferring`, `.proposalTooLarge`.
+    /// - Throws: `TalonError(.notLeader)`, `.transferring`, `.proposalTooLarge`.
     @discardableResult
-    public func propose(_ data: [UInt8]) throws(RaftError) -> (term: UInt64, index: UInt64) {
+    public func propose(_ data: [UInt8]) throws(TalonError) -> (term: UInt64, index: UInt64) {
         guard role == .leader else {
-            throw RaftError.notLeader.with(leader.map { "this node is not the leader; node \($0) is" } ?? "no leader is known")
+            throw TalonError(.notLeader, leader.map { "this node is not the leader; node \($0) is" } ?? "no leader is known")
         }
-        guard transferee == nil else { throw RaftError.transferring }
+        guard transferee == nil else { throw TalonError(.leaderTransferring) }
         guard data.count <= config.maxEntryBytes else {
-            throw RaftError.proposalTooLarge.with("proposal of \(data.count) bytes exceeds \(config.maxEntryBytes)")
+            throw TalonError(.proposalTooLarge, "proposal of \(data.count) bytes exceeds \(config.maxEntryBytes)")
         }
         let index = log.lastIndex + 1
         log.append([Entry(term: term, index: index, data: data)])
@@ -94,14 +95,14 @@ public final class Raft {
     /// Asks for a linearizable read point. A `ReadState` carrying `context` appears in a later
     /// `Ready` once a quorum confirmed this node's leader is still leading; contexts must be
     /// unique among outstanding reads.
-    /// - Throws: `RaftError.notLeader` when no leader is known.
-    public func readIndex(_ context: [UInt8]) throws(RaftError) {
+    /// - Throws: `TalonError(.notLeader)` when no leader is known.
+    public func readIndex(_ context: [UInt8]) throws(TalonError) {
         if role == .leader {
             handleReadIndex(context: context, from: id)
         } else if let leader {
             send(Message(kind: .readIndex, from: id, to: leader, term: term, context: context))
         } else {
-            throw RaftError.notLeader.with("no leader is known to serve a read")
+            throw TalonError(.notLeader, "no leader is known to serve a read")
         }
     }
 
@@ -125,8 +126,8 @@ public final class Raft {
     }
 
     /// What to do next; call `advance` with it once done, before any other call.
-    /// - Throws: `RaftError.storage` when saved entries cannot be read back.
-    public func ready() throws(RaftError) -> Ready {
+    /// - Throws: `TalonError(.raftStorage)` when saved entries cannot be read back.
+    public func ready() throws(TalonError) -> Ready {
         let hs = hardState
         return Ready(hardState: hs == savedHardState ? nil : hs, entries: log.unstable, messages: messages,
                      committed: try log.nextCommitted(maxBytes: Self.maxApplyBytes), readStates: readStates,

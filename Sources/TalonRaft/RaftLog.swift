@@ -1,3 +1,4 @@
+import TalonProtocol
 /// A node's view of its log: the stable prefix in `RaftStorage`, the unstable suffix not yet
 /// saved, and how far it is committed and applied.
 struct RaftLog {
@@ -11,11 +12,11 @@ struct RaftLog {
     /// The highest index handed out for applying.
     var applied: UInt64
 
-    init(storage: any RaftStorage, committed: UInt64, applied: UInt64) throws(RaftError) {
+    init(storage: any RaftStorage, committed: UInt64, applied: UInt64) throws(TalonError) {
         self.storage = storage
         let last = try storage.lastIndex()
         guard committed <= last else {
-            throw RaftError.storage.with("hard state commits \(committed) but the log ends at \(last)")
+            throw TalonError(.raftStorage, "hard state commits \(committed) but the log ends at \(last)")
         }
         offset = last + 1
         self.committed = committed
@@ -27,9 +28,9 @@ struct RaftLog {
     /// The last index on disk (entries above it, if stored, are about to be replaced).
     var stableIndex: UInt64 { offset - 1 }
 
-    func term(_ index: UInt64) throws(RaftError) -> UInt64 {
+    func term(_ index: UInt64) throws(TalonError) -> UInt64 {
         if index >= offset {
-            guard index <= lastIndex else { throw RaftError.storage.with("no entry at \(index), last is \(lastIndex)") }
+            guard index <= lastIndex else { throw TalonError(.raftStorage, "no entry at \(index), last is \(lastIndex)") }
             return unstable[Int(index - offset)].term
         }
         return try storage.term(index)
@@ -49,7 +50,7 @@ struct RaftLog {
     }
 
     /// Entries from `lo` through the last, up to about `maxBytes` (at least one).
-    func entries(from lo: UInt64, maxBytes: Int) throws(RaftError) -> [Entry] {
+    func entries(from lo: UInt64, maxBytes: Int) throws(TalonError) -> [Entry] {
         guard lo <= lastIndex else { return [] }
         var out: [Entry] = []
         if lo < offset {
@@ -81,13 +82,13 @@ struct RaftLog {
     /// conflicting uncommitted suffix. Returns the index of the last new entry, or nil when
     /// the log does not match.
     mutating func maybeAppend(index: UInt64, logTerm: UInt64, commit: UInt64, entries: [Entry],
-                              skipMatchCheck: Bool = false) throws(RaftError) -> UInt64? {
+                              skipMatchCheck: Bool = false) throws(TalonError) -> UInt64? {
         let matches = skipMatchCheck ? index <= lastIndex : matchTerm(index, logTerm)
         guard matches else { return nil }
         let lastNew = index + UInt64(entries.count)
         if let conflict = entries.first(where: { !matchTerm($0.index, $0.term) }) {
             guard conflict.index > committed else {
-                throw RaftError.storage.with("entry \(conflict.index) conflicts with the committed log (commit \(committed))")
+                throw TalonError(.raftStorage, "entry \(conflict.index) conflicts with the committed log (commit \(committed))")
             }
             append(Array(entries[Int(conflict.index - entries[0].index)...]))
         }
@@ -124,7 +125,7 @@ struct RaftLog {
     var hasNextCommitted: Bool { min(committed, stableIndex) > applied }
 
     /// Committed, saved entries not yet handed out, up to about `maxBytes`.
-    func nextCommitted(maxBytes: Int) throws(RaftError) -> [Entry] {
+    func nextCommitted(maxBytes: Int) throws(TalonError) -> [Entry] {
         let hi = min(committed, stableIndex)
         guard hi > applied else { return [] }
         return try storage.entries(applied + 1..<hi + 1, maxBytes: maxBytes)

@@ -1,3 +1,4 @@
+public import TalonProtocol
 /// The stable part of a node's Raft log and its hard state. The core reads it; the driver
 /// writes each `Ready` through `save` before sending the messages of that `Ready`.
 ///
@@ -5,20 +6,20 @@
 /// kept for snapshots: `firstIndex` may grow past 1 once a snapshot covers the prefix.
 public protocol RaftStorage: AnyObject {
     /// The hard state saved last (the zero state for a new log).
-    func hardState() throws(RaftError) -> HardState
+    func hardState() throws(TalonError) -> HardState
     /// The first index still in the log (1 until compaction exists).
-    func firstIndex() throws(RaftError) -> UInt64
+    func firstIndex() throws(TalonError) -> UInt64
     /// The last index in the log (0 when empty).
-    func lastIndex() throws(RaftError) -> UInt64
+    func lastIndex() throws(TalonError) -> UInt64
     /// The term of the entry at `index`; 0 for index 0.
-    /// - Throws: `RaftError.compacted` below `firstIndex - 1`, `.storage` past `lastIndex`.
-    func term(_ index: UInt64) throws(RaftError) -> UInt64
+    /// - Throws: `TalonError(.raftCompacted)` below `firstIndex - 1`, `.storage` past `lastIndex`.
+    func term(_ index: UInt64) throws(TalonError) -> UInt64
     /// Entries in `range` (within `firstIndex...lastIndex`), stopping once `maxBytes` is
     /// reached but always returning at least one entry when the range is not empty.
-    func entries(_ range: Range<UInt64>, maxBytes: Int) throws(RaftError) -> [Entry]
+    func entries(_ range: Range<UInt64>, maxBytes: Int) throws(TalonError) -> [Entry]
     /// Atomically and durably: replaces the stored entries from `entries.first.index` on with
     /// `entries`, and stores `hardState` when given. Returns once both are on disk.
-    func save(hardState: HardState?, entries: [Entry]) throws(RaftError)
+    func save(hardState: HardState?, entries: [Entry]) throws(TalonError)
 }
 
 /// A `RaftStorage` in memory: what the simulator gives each node as its "disk", so a crash
@@ -34,15 +35,15 @@ public final class MemoryRaftStorage: RaftStorage, @unchecked Sendable {
     public func firstIndex() -> UInt64 { 1 }
     public func lastIndex() -> UInt64 { UInt64(log.count) }
 
-    public func term(_ index: UInt64) throws(RaftError) -> UInt64 {
+    public func term(_ index: UInt64) throws(TalonError) -> UInt64 {
         if index == 0 { return 0 }
-        guard index <= UInt64(log.count) else { throw RaftError.storage.with("no entry at \(index), last is \(log.count)") }
+        guard index <= UInt64(log.count) else { throw TalonError(.raftStorage, "no entry at \(index), last is \(log.count)") }
         return log[Int(index - 1)].term
     }
 
-    public func entries(_ range: Range<UInt64>, maxBytes: Int) throws(RaftError) -> [Entry] {
+    public func entries(_ range: Range<UInt64>, maxBytes: Int) throws(TalonError) -> [Entry] {
         guard range.lowerBound >= 1, range.upperBound <= UInt64(log.count) + 1 else {
-            throw RaftError.storage.with("entries \(range) outside 1...\(log.count)")
+            throw TalonError(.raftStorage, "entries \(range) outside 1...\(log.count)")
         }
         var out: [Entry] = []
         var bytes = 0
@@ -55,10 +56,10 @@ public final class MemoryRaftStorage: RaftStorage, @unchecked Sendable {
         return out
     }
 
-    public func save(hardState: HardState?, entries: [Entry]) throws(RaftError) {
+    public func save(hardState: HardState?, entries: [Entry]) throws(TalonError) {
         if let first = entries.first {
             guard first.index >= 1, first.index <= UInt64(log.count) + 1 else {
-                throw RaftError.storage.with("append at \(first.index) leaves a gap after \(log.count)")
+                throw TalonError(.raftStorage, "append at \(first.index) leaves a gap after \(log.count)")
             }
             log.removeSubrange(Int(first.index - 1)...)
             log.append(contentsOf: entries)

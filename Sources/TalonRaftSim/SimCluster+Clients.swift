@@ -40,7 +40,7 @@ extension SimCluster {
             begin(.propose(id, payload: data, term: placed.term, index: placed.index))
             client.proposed(p, at: id, incarnation: nodes[Int(id - 1)].incarnation, term: placed.term, index: placed.index,
                             time: now)
-        } catch where error == .notLeader || error == .transferring {
+        } catch where error.code == .notLeader || error.code == .leaderTransferring {
             begin(.refused(id, action: "propose \"\(SimTraceEvent.text(data))\"", reason: error.code.name))
             client.refused(p)
         } catch {
@@ -59,7 +59,7 @@ extension SimCluster {
         begin(.read(id, context: context))
         do {
             try raft.readIndex(context)
-        } catch where error == .notLeader {
+        } catch where error.code == .notLeader {
             note(.refused(id, action: "readIndex", reason: error.code.name))
         } catch {
             throw SafetyViolation(.raftError, "node \(id): readIndex: \(error)")

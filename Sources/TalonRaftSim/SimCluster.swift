@@ -1,4 +1,5 @@
 @_spi(Testing) import TalonRaft
+import TalonProtocol
 /// One simulated member: its "disk" survives a crash, its `Raft` does not.
 struct SimNode {
     let id: NodeID
@@ -93,7 +94,7 @@ final class SimCluster {
     // MARK: - Driving a node
 
     /// Calls into a live node, then drains its `Ready`s and checks it.
-    func drive(_ id: NodeID, _ action: (Raft) throws(RaftError) -> Void) throws(SafetyViolation) {
+    func drive(_ id: NodeID, _ action: (Raft) throws(TalonError) -> Void) throws(SafetyViolation) {
         guard let raft = nodes[Int(id - 1)].raft else { return }
         do { try action(raft) } catch { throw SafetyViolation(.raftError, "node \(id): \(error)") }
         try drain(id, raft)
@@ -199,7 +200,7 @@ final class SimCluster {
             return
         }
         begin(.deliver(m, duplicate: env.duplicate))
-        try drive(m.to) { r throws(RaftError) in try r.step(m) }
+        try drive(m.to) { r throws(TalonError) in try r.step(m) }
     }
 
     func tick(_ id: NodeID, incarnation: Int) throws(SafetyViolation) {

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import TalonProtocol
+public import TalonProtocol
 
 /// An LMDB environment: a directory holding named tables, one writer at a time and any
 /// number of concurrent readers.
@@ -59,18 +59,18 @@ public final class Environment: @unchecked Sendable {
 
     /// Opens (creating it and its parents if needed) the environment at directory `path`
     /// with the named tables.
-    /// - Throws: `StoreError.openFailed` when the directory cannot be created or opened.
-    public init(path: String, tables names: [String], options: Options = Options()) throws(StoreError) {
+    /// - Throws: `TalonError(.storeOpenFailed)` when the directory cannot be created or opened.
+    public init(path: String, tables names: [String], options: Options = Options()) throws(TalonError) {
         if let failure = Self.makeDirectories(path) {
-            throw StoreError(.storeOpenFailed, "cannot create store directory \(path): \(failure)")
+            throw TalonError(.storeOpenFailed, "cannot create store directory \(path): \(failure)")
         }
         let env = try LMDB.openEnvironment(path: path, mapSize: options.initialMapSize, maxTables: names.count + 1,
                                                sync: options.sync, syncMeta: options.syncMeta)
         var tables: [String: UInt32] = [:]
-        do throws(StoreError) {
+        do throws(TalonError) {
             let (txn, rc) = LMDB.begin(env, readOnly: false)
             guard rc == 0, let txn else { throw LMDB.error(rc, "begin") }
-            do throws(StoreError) {
+            do throws(TalonError) {
                 for name in names { tables[name] = try LMDB.openTable(txn, name: name) }
             } catch {
                 LMDB.abort(txn)
@@ -160,9 +160,9 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Flushes buffered commits to disk (useful after writes with `sync: false`).
-    public func sync() throws(StoreError) { try LMDB.sync(env) }
+    public func sync() throws(TalonError) { try LMDB.sync(env) }
 
-    private func begin(readOnly: Bool) throws(StoreError) -> OpaquePointer {
+    private func begin(readOnly: Bool) throws(TalonError) -> OpaquePointer {
         for _ in 0..<3 {
             let (txn, rc) = LMDB.begin(env, readOnly: readOnly)
             if rc == 0, let txn { return txn }
@@ -170,7 +170,7 @@ public final class Environment: @unchecked Sendable {
                 // Another process grew the map: adopt its size, then try again.
                 pthread_rwlock_unlock(&mapLock)
                 pthread_rwlock_wrlock(&mapLock)
-                let result = Result { () throws(StoreError) in try LMDB.setMapSize(env, 0) }
+                let result = Result { () throws(TalonError) in try LMDB.setMapSize(env, 0) }
                 pthread_rwlock_unlock(&mapLock)
                 pthread_rwlock_rdlock(&mapLock)
                 try result.get()
@@ -178,10 +178,10 @@ public final class Environment: @unchecked Sendable {
             }
             throw LMDB.error(rc, "begin transaction")
         }
-        throw StoreError(.storeError, "could not begin a transaction: the map kept being resized")
+        throw TalonError(.storeError, "could not begin a transaction: the map kept being resized")
     }
 
-    private func grow() throws(StoreError) {
+    private func grow() throws(TalonError) {
         pthread_rwlock_wrlock(&mapLock)
         defer { pthread_rwlock_unlock(&mapLock) }
         let current = LMDB.mapSize(env)

@@ -17,28 +17,28 @@ enum LMDB {
 
     static func message(_ rc: Int32) -> String { String(cString: mdb_strerror(rc)) }
 
-    static func check(_ rc: Int32, _ what: @autoclosure () -> String) throws(StoreError) {
+    static func check(_ rc: Int32, _ what: @autoclosure () -> String) throws(TalonError) {
         guard rc != 0 else { return }
         throw error(rc, what())
     }
 
-    static func error(_ rc: Int32, _ what: String) -> StoreError {
+    static func error(_ rc: Int32, _ what: String) -> TalonError {
         switch rc {
-        case MDB_MAP_FULL: StoreError(.storeMapFull, "\(what): \(message(rc))", status: rc)
-        case MDB_BAD_VALSIZE: StoreError(.storeValueTooLarge, "\(what): \(message(rc))", status: rc)
+        case MDB_MAP_FULL: TalonError(.storeMapFull, "\(what): \(message(rc))")
+        case MDB_BAD_VALSIZE: TalonError(.storeValueTooLarge, "\(what): \(message(rc))")
         case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INVALID, MDB_VERSION_MISMATCH:
-            StoreError(.storeCorrupt, "\(what): \(message(rc))", status: rc)
-        default: StoreError(.storeError, "\(what): \(message(rc))", status: rc)
+            TalonError(.storeCorrupt, "\(what): \(message(rc))")
+        default: TalonError(.storeError, "\(what): \(message(rc))")
         }
     }
 
     // MARK: environment
 
-    static func openEnvironment(path: String, mapSize: Int, maxTables: Int, sync: Bool, syncMeta: Bool = true) throws(StoreError) -> OpaquePointer {
+    static func openEnvironment(path: String, mapSize: Int, maxTables: Int, sync: Bool, syncMeta: Bool = true) throws(TalonError) -> OpaquePointer {
         var env: OpaquePointer?
         try check(mdb_env_create(&env), "mdb_env_create")
-        guard let env else { throw StoreError(.storeOpenFailed, "mdb_env_create returned no environment") }
-        do throws(StoreError) {
+        guard let env else { throw TalonError(.storeOpenFailed, "mdb_env_create returned no environment") }
+        do throws(TalonError) {
             try check(mdb_env_set_maxdbs(env, MDB_dbi(maxTables)), "mdb_env_set_maxdbs")
             try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
             try check(mdb_env_set_maxreaders(env, 254), "mdb_env_set_maxreaders")
@@ -46,7 +46,7 @@ enum LMDB {
             if !sync { flags |= UInt32(MDB_NOSYNC) } else if !syncMeta { flags |= UInt32(MDB_NOMETASYNC) }
             let rc = mdb_env_open(env, path, flags, 0o600)
             if rc != 0 {
-                throw StoreError(.storeOpenFailed, "cannot open store at \(path): \(message(rc))", status: rc)
+                throw TalonError(.storeOpenFailed, "cannot open store at \(path): \(message(rc))")
             }
         } catch {
             mdb_env_close(env)
@@ -64,11 +64,11 @@ enum LMDB {
     }
 
     /// Sets the map size; the caller guarantees no transaction of this process is open.
-    static func setMapSize(_ env: OpaquePointer, _ size: Int) throws(StoreError) {
+    static func setMapSize(_ env: OpaquePointer, _ size: Int) throws(TalonError) {
         try check(mdb_env_set_mapsize(env, size), "mdb_env_set_mapsize(\(size))")
     }
 
-    static func sync(_ env: OpaquePointer) throws(StoreError) {
+    static func sync(_ env: OpaquePointer) throws(TalonError) {
         try check(mdb_env_sync(env, 1), "mdb_env_sync")
     }
 
@@ -83,7 +83,7 @@ enum LMDB {
     static func commit(_ txn: OpaquePointer) -> Int32 { mdb_txn_commit(txn) }
     static func abort(_ txn: OpaquePointer) { mdb_txn_abort(txn) }
 
-    static func openTable(_ txn: OpaquePointer, name: String) throws(StoreError) -> UInt32 {
+    static func openTable(_ txn: OpaquePointer, name: String) throws(TalonError) -> UInt32 {
         var dbi = MDB_dbi()
         try check(mdb_dbi_open(txn, name, UInt32(MDB_CREATE), &dbi), "open table \(name)")
         return dbi
@@ -91,7 +91,7 @@ enum LMDB {
 
     // MARK: data
 
-    static func get(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8], prefix: Int = .max) throws(StoreError) -> [UInt8]? {
+    static func get(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8], prefix: Int = .max) throws(TalonError) -> [UInt8]? {
         var k = MDB_val()
         var v = MDB_val()
         let rc: Int32 = key.withUnsafeBytes { kb in
@@ -129,11 +129,11 @@ enum LMDB {
         }
     }
 
-    static func empty(_ txn: OpaquePointer, _ dbi: UInt32) throws(StoreError) {
+    static func empty(_ txn: OpaquePointer, _ dbi: UInt32) throws(TalonError) {
         try check(mdb_drop(txn, dbi, 0), "mdb_drop")
     }
 
-    static func count(_ txn: OpaquePointer, _ dbi: UInt32) throws(StoreError) -> Int {
+    static func count(_ txn: OpaquePointer, _ dbi: UInt32) throws(TalonError) -> Int {
         var stat = MDB_stat()
         try check(mdb_stat(txn, dbi, &stat), "mdb_stat")
         return stat.ms_entries

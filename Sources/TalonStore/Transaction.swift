@@ -1,4 +1,4 @@
-import TalonProtocol
+public import TalonProtocol
 
 /// A named table of an environment. Keys sort as unsigned bytes, shorter first on a tie.
 public struct Table: Sendable, Hashable {
@@ -26,47 +26,47 @@ public final class Transaction {
     func close() { handle = nil }
 
     private var txn: OpaquePointer {
-        get throws(StoreError) {
+        get throws(TalonError) {
             guard let handle else {
-                throw StoreError(.storeTransactionClosed, "a transaction was used after its closure returned")
+                throw TalonError(.storeTransactionClosed, "a transaction was used after its closure returned")
             }
             return handle
         }
     }
 
     /// The value stored under `key`, or nil.
-    public func get(_ table: Table, _ key: [UInt8]) throws(StoreError) -> [UInt8]? {
+    public func get(_ table: Table, _ key: [UInt8]) throws(TalonError) -> [UInt8]? {
         try LMDB.get(try txn, table.dbi, key)
     }
 
     /// The first `prefix` bytes of the value stored under `key` (all of it when shorter), or
     /// nil: reads a fixed-size header without copying a large value.
-    public func get(_ table: Table, _ key: [UInt8], prefix: Int) throws(StoreError) -> [UInt8]? {
+    public func get(_ table: Table, _ key: [UInt8], prefix: Int) throws(TalonError) -> [UInt8]? {
         try LMDB.get(try txn, table.dbi, key, prefix: max(0, prefix))
     }
 
     /// True when `key` is present.
-    public func contains(_ table: Table, _ key: [UInt8]) throws(StoreError) -> Bool {
+    public func contains(_ table: Table, _ key: [UInt8]) throws(TalonError) -> Bool {
         try LMDB.get(try txn, table.dbi, key) != nil
     }
 
     /// Stores `value` under `key`, replacing any previous value. With `append`, the key must
     /// sort after every key in the table (faster for sequential keys).
-    /// - Throws: `StoreError.notAppending`, `StoreError.tooLarge`, `StoreError.lmdb`.
-    public func put(_ table: Table, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws(StoreError) {
+    /// - Throws: `TalonError(.storeNotAppending)`, `TalonError(.storeValueTooLarge)`, `TalonError(.storeError)`.
+    public func put(_ table: Table, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws(TalonError) {
         let rc = LMDB.put(try txn, table.dbi, key, value, append ? .append : .replace)
         if rc == 0 { return }
         if rc == LMDB.mapFull { state.mapFull = true }
         if rc == LMDB.keyExist && append {
-            throw StoreError(.storeNotAppending, "append to \(table.name) with a key that does not sort last", status: rc)
+            throw TalonError(.storeNotAppending, "append to \(table.name) with a key that does not sort last")
         }
         throw LMDB.error(rc, "put \(table.name)")
     }
 
     /// Stores `value` under `key` unless `key` is present, in one lookup; returns false, and
     /// writes nothing, when it was.
-    /// - Throws: `StoreError.tooLarge`, `StoreError.lmdb`.
-    public func insert(_ table: Table, _ key: [UInt8], _ value: [UInt8]) throws(StoreError) -> Bool {
+    /// - Throws: `TalonError(.storeValueTooLarge)`, `TalonError(.storeError)`.
+    public func insert(_ table: Table, _ key: [UInt8], _ value: [UInt8]) throws(TalonError) -> Bool {
         let rc = LMDB.put(try txn, table.dbi, key, value, .noOverwrite)
         if rc == 0 { return true }
         if rc == LMDB.keyExist { return false }
@@ -76,7 +76,7 @@ public final class Transaction {
 
     /// Removes `key`; returns false when it was absent.
     @discardableResult
-    public func delete(_ table: Table, _ key: [UInt8]) throws(StoreError) -> Bool {
+    public func delete(_ table: Table, _ key: [UInt8]) throws(TalonError) -> Bool {
         let rc = LMDB.delete(try txn, table.dbi, key)
         if rc == LMDB.notFound { return false }
         try LMDB.check(rc, "delete \(table.name)")
@@ -84,12 +84,12 @@ public final class Transaction {
     }
 
     /// Deletes every entry of `table` (the table itself stays).
-    public func removeAll(_ table: Table) throws(StoreError) {
+    public func removeAll(_ table: Table) throws(TalonError) {
         try LMDB.empty(try txn, table.dbi)
     }
 
     /// The number of entries in `table`.
-    public func count(_ table: Table) throws(StoreError) -> Int {
+    public func count(_ table: Table) throws(TalonError) -> Int {
         try LMDB.count(try txn, table.dbi)
     }
 

@@ -16,7 +16,7 @@ extension UInt64: StoreKey {
     /// 8 bytes, big-endian, so byte order is numeric order.
     public var storeBytes: [UInt8] { withUnsafeBytes(of: bigEndian) { Array($0) } }
     public init(storeBytes b: [UInt8]) throws {
-        guard b.count == 8 else { throw StoreError(.storeCorrupt, "expected an 8-byte integer, found \(b.count) bytes") }
+        guard b.count == 8 else { throw TalonError(.storeCorrupt, "expected an 8-byte integer, found \(b.count) bytes") }
         self = b.reduce(0) { $0 << 8 | UInt64($1) }
     }
 }
@@ -25,7 +25,7 @@ extension String: StoreKey {
     /// The UTF-8 bytes.
     public var storeBytes: [UInt8] { Array(utf8) }
     public init(storeBytes b: [UInt8]) throws {
-        guard let s = String(validating: b, as: UTF8.self) else { throw StoreError(.storeCorrupt, "stored key is not UTF-8") }
+        guard let s = String(validating: b, as: UTF8.self) else { throw TalonError(.storeCorrupt, "stored key is not UTF-8") }
         self = s
     }
 }

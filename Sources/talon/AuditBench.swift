@@ -2,9 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import TalonContracts
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 import TalonStore
 
 /// Builds one large event through real operations under the markup-cap contract, then times
@@ -37,7 +36,7 @@ struct AuditBench: ParsableCommand {
 
     private func bench() throws {
         guard tickets > 0, resales >= 0, resales <= tickets * 2, redeems >= 0, redeems <= tickets, holders > 1, runs > 0 else {
-            throw CLIError(code: .invalidArgument, message: "need tickets > 0, 0 ≤ resales ≤ 2 × tickets, 0 ≤ redeems ≤ tickets, holders > 1, runs > 0")
+            throw TalonError(.invalidArgument, "need tickets > 0, 0 ≤ resales ≤ 2 × tickets, 0 ≤ redeems ≤ tickets, holders > 1, runs > 0")
         }
         let source = try contracts.map { String(decoding: try readInput("\($0)/markup-cap-royalty.lua"), as: UTF8.self) }
             ?? ShippedContracts.markupCapRoyalty
@@ -65,9 +64,9 @@ struct AuditBench: ParsableCommand {
         print("results: " + results.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
 
         // What the build must have produced, so the figures below are about the event asked for.
-        guard let check = try ledger.resaleReport(event: AuditBenchPlan.event, limit: 1) else { throw CLIError(code: .benchFailed, message: "no event") }
+        guard let check = try ledger.resaleReport(event: AuditBenchPlan.event, limit: 1) else { throw TalonError(.benchFailed, "no event") }
         guard check.totals.resales == resales, check.totals.rejectedListings == plan.deniedListings else {
-            throw CLIError(code: .benchFailed, message: "built \(check.totals.resales) resales and \(check.totals.rejectedListings) denied listings, planned \(resales) and \(plan.deniedListings)")
+            throw TalonError(.benchFailed, "built \(check.totals.resales) resales and \(check.totals.rejectedListings) denied listings, planned \(resales) and \(plan.deniedListings)")
         }
         let head = try ledger.head()
         print("ledger: \(head.treeSize) records in \(head.height) blocks")

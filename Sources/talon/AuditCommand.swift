@@ -26,7 +26,7 @@ struct AuditCommand: AsyncParsableCommand {
             let bytes = try await NodeClient(nodes: node).call(path)
             if json { writeOut(bytes); return nil }
             guard let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-                throw CLIError(code: .invalidJSON, message: "the node's answer is not a JSON object")
+                throw TalonError(.invalidJSON, "the node's answer is not a JSON object")
             }
             return object
         }
@@ -135,7 +135,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                guard flipHours >= 0, flipHours < 1e9 else { throw CLIError(code: .invalidParameter, message: "--flip-hours must be positive") }
+                guard flipHours >= 0, flipHours < 1e9 else { throw TalonError(.invalidParameter, "--flip-hours must be positive") }
                 var query = "limit=\(limit)&flip_window_ms=\(Int64(flipHours * 3_600_000))"
                 if let maxPerBuyer { query += "&max_per_buyer=\(maxPerBuyer)" }
                 guard let a = try await output.fetch("/v1/audit/events/\(NodeClient.pathSegment(eventId))/holders?\(query)") else { return }

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
 import TalonContracts
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// `talon audit verify`: checks a saved audit answer with nothing but the genesis file — the
 /// head's signature by a member, and for every record that carries a proof, its envelope's
@@ -36,7 +35,7 @@ struct AuditVerify: AsyncParsableCommand {
                 let old = try Self.check(try readInput(since), genesis: genesisFile).head.head
                 let new = checked.head.head
                 guard old.treeSize <= new.treeSize else {
-                    throw CLIError(code: .verifyFailed, message: "the earlier head's tree (\(old.treeSize)) is larger than this one's (\(new.treeSize))")
+                    throw TalonError(.verifyFailed, "the earlier head's tree (\(old.treeSize)) is larger than this one's (\(new.treeSize))")
                 }
                 let proof = try await NodeClient(nodes: node).call("/v1/proofs/consistency?from=\(old.treeSize)&to=\(new.treeSize)")
                 guard let body = try JSONSerialization.jsonObject(with: Data(proof)) as? [String: Any],
@@ -44,7 +43,7 @@ struct AuditVerify: AsyncParsableCommand {
                       path.count == (body["path"] as? [String])?.count,
                       MerkleVerifier.verifyConsistency(oldSize: old.treeSize, newSize: new.treeSize, oldRoot: old.treeRoot,
                                                        newRoot: new.treeRoot, proof: path) else {
-                    throw CLIError(code: .verifyFailed, message: "the log at tree size \(new.treeSize) does not extend the one at \(old.treeSize)")
+                    throw TalonError(.verifyFailed, "the log at tree size \(new.treeSize) does not extend the one at \(old.treeSize)")
                 }
                 line += "; the log grew from tree size \(old.treeSize) (height \(old.height)) without rewriting it"
             }
@@ -55,14 +54,14 @@ struct AuditVerify: AsyncParsableCommand {
     /// The head of a saved answer and how many records it proves; throws `verify_failed` naming the first thing that is wrong.
     static func check(_ bytes: [UInt8], genesis: GenesisFile) throws -> (head: SignedHead, proven: Int, outcomes: Int) {
         guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw CLIError(code: .invalidJSON, message: "the answer is not a JSON object")
+            throw TalonError(.invalidJSON, "the answer is not a JSON object")
         }
         guard let headObject = root["head"], JSONSerialization.isValidJSONObject(headObject) else {
-            throw CLIError(code: .verifyFailed, message: "the answer names no signed head")
+            throw TalonError(.verifyFailed, "the answer names no signed head")
         }
         let head = try JSONForm.decode(SignedHead.self, from: Array(try JSONSerialization.data(withJSONObject: headObject)))
         do { try head.verify(genesis: genesis) } catch {
-            throw CLIError(code: .verifyFailed, message: "head: \(error.message)")
+            throw TalonError(.verifyFailed, "head: \(error.message)")
         }
         var proven = 0, outcomes = 0
         try visit(root) { item, where_ in
@@ -85,7 +84,7 @@ struct AuditVerify: AsyncParsableCommand {
     /// Checks one proven record; returns whether it carried an outcome proof.
     private static func checkRecord(_ item: [String: Any], at path: String, head: Head, genesis: GenesisFile) throws -> Bool {
         let chainID = genesis.genesis.chainID
-        func fail(_ why: String) -> CLIError { CLIError(code: .verifyFailed, message: "\(path): \(why)") }
+        func fail(_ why: String) -> TalonError { TalonError(.verifyFailed, "\(path): \(why)") }
         guard let proof = item["proof"] as? [String: Any], let envelopeObject = proof["envelope"],
               JSONSerialization.isValidJSONObject(envelopeObject), let pathTexts = proof["path"] as? [String] else {
             throw fail("the proof lacks its envelope or path")
@@ -111,7 +110,7 @@ struct AuditVerify: AsyncParsableCommand {
         do {
             guard JSONSerialization.isValidJSONObject(outcomeObject) else { throw fail("the outcome proof is not an object") }
             outcome = try JSONForm.decode(OutcomeProof.self, from: Array(try JSONSerialization.data(withJSONObject: outcomeObject)))
-        } catch let e as CLIError { throw e } catch {
+        } catch let e as TalonError { throw e } catch {
             throw fail("the outcome proof does not decode: \(error)")
         }
         try checkOutcome(outcome, item, envelope: envelope, leaf: leaf, genesis: genesis, fail: fail)
@@ -121,7 +120,7 @@ struct AuditVerify: AsyncParsableCommand {
     /// Checks that `outcome` ties the record's result and decision to a head signed by a
     /// member, and that the row reports them.
     private static func checkOutcome(_ outcome: OutcomeProof, _ item: [String: Any], envelope: Envelope, leaf: UInt64,
-                                     genesis: GenesisFile, fail: (String) -> CLIError) throws {
+                                     genesis: GenesisFile, fail: (String) -> TalonError) throws {
         let header = outcome.header
         guard let signed = outcome.head else { throw fail("the outcome proof carries no signed head") }
         do { try signed.verify(genesis: genesis) } catch { throw fail("the outcome's head: \(error.message)") }

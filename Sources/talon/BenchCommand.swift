@@ -1,9 +1,8 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 import TalonStore
 
 struct BenchCommand: ParsableCommand {
@@ -33,7 +32,7 @@ struct LedgerBench: ParsableCommand {
     }
 
     private func bench() throws {
-        guard envelopes > 0, batch > 0, holders > 1 else { throw CLIError(code: .invalidArgument, message: "need envelopes > 0, batch > 0, holders > 1") }
+        guard envelopes > 0, batch > 0, holders > 1 else { throw TalonError(.invalidArgument, "need envelopes > 0, batch > 0, holders > 1") }
         let path = dir ?? NSTemporaryDirectory() + "talon-bench-" + UUID().uuidString
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: path) } }
         let issuer = SigningKey.generate()
@@ -69,7 +68,7 @@ struct LedgerBench: ParsableCommand {
         // The ceiling: libsodium's Ed25519 verify alone, on one core.
         let probe = transfers.prefix(min(5000, envelopes))
         let probeStart = DispatchTime.now()
-        for e in probe where !e.hasValidSignature { throw CLIError(code: .benchFailed, message: "a pre-signed envelope does not verify") }
+        for e in probe where !e.hasValidSignature { throw TalonError(.benchFailed, "a pre-signed envelope does not verify") }
         let verifyRate = Double(probe.count) / Self.seconds(since: probeStart)
         let decodeStart = DispatchTime.now()
         for e in probe { try ledger.admitFieldsOnly(try Envelope(bytes: e.bytes)) }
@@ -102,14 +101,14 @@ struct LedgerBench: ParsableCommand {
         let verifyStart = DispatchTime.now()
         let report = try ledger.verify(replay: false)
         let verifySeconds = Self.seconds(since: verifyStart)
-        guard report.ok else { throw CLIError(code: .benchFailed, message: "verify failed: \(report.failure?.message ?? "")") }
+        guard report.ok else { throw TalonError(.benchFailed, "verify failed: \(report.failure?.message ?? "")") }
         print(String(format: "verify %llu envelopes in %llu blocks: %.2f s (%.0f envelopes/s, %d cores; hashes, signatures, tree)",
                      report.envelopes, report.blocks, verifySeconds, Double(report.envelopes) / verifySeconds,
                      ProcessInfo.processInfo.activeProcessorCount))
         let replayStart = DispatchTime.now()
         let replayed = try ledger.verify(replay: true)
         let replaySeconds = Self.seconds(since: replayStart)
-        guard replayed.ok else { throw CLIError(code: .benchFailed, message: "verify with replay failed: \(replayed.failure?.message ?? "")") }
+        guard replayed.ok else { throw TalonError(.benchFailed, "verify with replay failed: \(replayed.failure?.message ?? "")") }
         print(String(format: "verify with replay (every block applied again): %.2f s (%.0f envelopes/s)",
                      replaySeconds, Double(replayed.envelopes) / replaySeconds))
         let size = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
@@ -136,7 +135,7 @@ struct LedgerBench: ParsableCommand {
                 let decoded = try Envelope(bytes: e.bytes)
                 try ledger.admitFieldsOnly(decoded)
                 let v = DispatchTime.now()
-                guard decoded.hasValidSignature else { throw CLIError(code: .benchFailed, message: "a pre-signed envelope does not verify") }
+                guard decoded.hasValidSignature else { throw TalonError(.benchFailed, "a pre-signed envelope does not verify") }
                 t.verifySeconds += Self.seconds(since: v)
                 return decoded
             }
@@ -173,7 +172,7 @@ struct LedgerBench: ParsableCommand {
             try Self.expectAllOK(try ledger.apply(ready, timestamp: 4))
             group.wait()
             if next != nil {
-                guard let admitted = box.value else { throw CLIError(code: .benchFailed, message: "admission failed") }
+                guard let admitted = box.value else { throw TalonError(.benchFailed, "admission failed") }
                 ready = admitted
             }
         }
@@ -182,7 +181,7 @@ struct LedgerBench: ParsableCommand {
 
     private static func expectAllOK(_ applied: AppliedBlock) throws {
         if let bad = applied.receipts.first(where: { $0.result != "ok" }) {
-            throw CLIError(code: .benchFailed, message: "a transfer was rejected: \(bad.result)")
+            throw TalonError(.benchFailed, "a transfer was rejected: \(bad.result)")
         }
     }
 
@@ -222,7 +221,7 @@ private final class AdmittedBox: @unchecked Sendable {
 extension Ledger {
     /// Admission without the signature check, to time the two apart.
     func admitFieldsOnly(_ e: Envelope) throws {
-        guard e.chainID == chainID else { throw LedgerError.wrongChain }
+        guard e.chainID == chainID else { throw TalonError(.wrongChain) }
         try e.operation.validateFields()
     }
 }

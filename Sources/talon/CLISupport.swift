@@ -1,18 +1,11 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
+import TalonContracts
+import TalonProtocol
 import TalonGate
 import TalonLedger
 import TalonNode
-import TalonProtocol
 import TalonStore
-
-/// A failure of the CLI itself, reported as `error[code]: message` and exit status 1.
-struct CLIError: CodedError {
-    let code: Code
-    let message: String
-    var description: String { "error[\(code)]: \(message)" }
-}
 
 /// A failure a node answered with: its code as the node sent it (a newer node may send one
 /// this build's registry lacks, so it stays text), reported like any other error.
@@ -38,7 +31,8 @@ func reportingErrors<R>(_ body: () async throws -> R) async throws -> R {
 private func reported(_ error: any Error) -> any Error {
     let (code, message): (String, String)
     switch error {
-    case let e as any CodedError: (code, message) = (e.code.name, e.message)
+    case let e as TalonError: (code, message) = (e.code.name, e.message)
+    case let e as ContractFailure: (code, message) = (e.code.name, e.description)
     case let e as NodeFailure: (code, message) = (e.code, e.message)
     default: return error
     }
@@ -76,7 +70,7 @@ func parseTime(_ text: String, _ field: String) throws -> Int64 {
         f.formatOptions = options
         if let d = f.date(from: text) { return Int64((d.timeIntervalSince1970 * 1000).rounded()) }
     }
-    throw CLIError(code: .invalidArgument, message: "\(field): expected milliseconds since the epoch or ISO 8601 like 2026-12-31T20:00:00Z, got '\(text)'")
+    throw TalonError(.invalidArgument, "\(field): expected milliseconds since the epoch or ISO 8601 like 2026-12-31T20:00:00Z, got '\(text)'")
 }
 
 /// Milliseconds since the epoch, now.
@@ -91,9 +85,9 @@ let defaultInputLimit = 256 << 20
 func readInput(_ path: String, limit: Int = defaultInputLimit) throws -> [UInt8] {
     let name = path == "-" ? "standard input" : path
     let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
-    guard fd >= 0 else { throw CLIError(code: .ioError, message: "cannot read \(path)") }
+    guard fd >= 0 else { throw TalonError(.ioError, "cannot read \(path)") }
     defer { if path != "-" { close(fd) } }
-    func tooLarge() -> CLIError { CLIError(code: .ioError, message: "\(name) is larger than \(limit) bytes") }
+    func tooLarge() -> TalonError { TalonError(.ioError, "\(name) is larger than \(limit) bytes") }
     var info = stat()
     if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > limit { throw tooLarge() }
     var bytes: [UInt8] = []
@@ -102,7 +96,7 @@ func readInput(_ path: String, limit: Int = defaultInputLimit) throws -> [UInt8]
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n < 0 {
             if errno == EINTR { continue }
-            throw CLIError(code: .ioError, message: "cannot read \(path)")
+            throw TalonError(.ioError, "cannot read \(path)")
         }
         if n == 0 { return bytes }
         if bytes.count + n > limit { throw tooLarge() }

@@ -5,9 +5,8 @@ import Histogram
 import NIOCore
 import NIOHTTP1
 import Synchronization
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// Measures a running cluster's write path from the outside, the way clients load it: many
 /// connections, one signed transfer per request, each answered after its block is applied.
@@ -101,7 +100,7 @@ struct ClusterBench: AsyncParsableCommand {
             let bytes = try await client.call("/v1/envelopes", body: JSONForm.encode(chunk))
             let results = try JSONDecoder().decode(ResultsText.self, from: Data(bytes)).results
             guard results.allSatisfy({ $0.result == "ok" }) else {
-                throw CLIError(code: .benchSetup, message: "setup envelopes were rejected: \(results.compactMap(\.result).filter { $0 != "ok" }.prefix(3))")
+                throw TalonError(.benchSetup, "setup envelopes were rejected: \(results.compactMap(\.result).filter { $0 != "ok" }.prefix(3))")
             }
         }
     }

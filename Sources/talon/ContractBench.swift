@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TalonContracts
+import TalonProtocol
 
 /// Times evaluations of the shipped contracts on a resale context.
 struct ContractBench: ParsableCommand {
@@ -63,7 +64,7 @@ struct ContractBench: ParsableCommand {
                   + String(format: "%6.2f µs/eval median, %6.2f best", rounds[2], rounds[0])
                   + "  \(last.instructions) instructions, " + (last.allowed ? "allow" : "deny"))
         } catch {
-            throw CLIError(code: error.code, message: "\(name): \(error.message)")
+            throw TalonError(error.code, "\(name): \(error.message)")
         }
     }
 }

@@ -32,7 +32,7 @@ struct ContractTest: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard let hook = Hook(rawValue: hook) else {
-                throw CLIError(code: .invalidArgument, message: "unknown hook '\(self.hook)'; one of "
+                throw TalonError(.invalidArgument, "unknown hook '\(self.hook)'; one of "
                                + Hook.allCases.map(\.rawValue).joined(separator: ", "))
             }
             let source = String(decoding: try readInput(file), as: UTF8.self)
@@ -40,7 +40,7 @@ struct ContractTest: ParsableCommand {
             let parameters = try params.map { try readTable($0, "params") } ?? [:]
             let old = try previous.map { try readTable($0, "previous") }
             let limits = ContractLimits(instructions: instructions)
-            do throws(ContractError) {
+            do throws(ContractFailure) {
                 let contract = try LoadedContract(source: source, limits: limits)
                 let decision = try contract.evaluate(hook: hook, context: ctx, parameters: parameters,
                                                      previousParameters: old)
@@ -52,7 +52,7 @@ struct ContractTest: ParsableCommand {
                     throw ExitCode(1)
                 }
                 let at = error.line.map { "line \($0): " } ?? ""
-                throw CLIError(code: error.code, message: "\(at)\(error.message) (after \(error.instructions) instructions)")
+                throw TalonError(error.code, "\(at)\(error.message) (after \(error.instructions) instructions)")
             }
         }
     }
@@ -69,7 +69,7 @@ struct ContractTest: ParsableCommand {
 
     private func readTable(_ path: String, _ what: String) throws -> [String: ContractValue] {
         guard case .table(let t) = try readJSON(path, what) else {
-            throw CLIError(code: .invalidArgument, message: "\(what): \(path) must hold a JSON object")
+            throw TalonError(.invalidArgument, "\(what): \(path) must hold a JSON object")
         }
         return t
     }
@@ -79,13 +79,13 @@ struct ContractTest: ParsableCommand {
 func readJSON(_ path: String, _ what: String) throws -> ContractValue {
     let bytes = try readInput(path)
     do { return try JSONDecoder().decode(ContractValue.self, from: Data(bytes)) } catch {
-        throw CLIError(code: .invalidArgument, message: "\(what): \(path) is not JSON of integers, strings, booleans, objects and arrays")
+        throw TalonError(.invalidArgument, "\(what): \(path) is not JSON of integers, strings, booleans, objects and arrays")
     }
 }
 
 /// A context from a case file's value, with the contract module's error as a CLI error.
 func contractInput(_ value: ContractValue) throws -> ContractContext {
-    do { return try ContractContext(value) } catch { throw CLIError(code: error.code, message: error.message) }
+    do { return try ContractContext(value) } catch { throw TalonError(error.code, error.message) }
 }
 
 /// A contract error as JSON.

@@ -1,14 +1,13 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// Reads a file for an operation as UTF-8, refusing other bytes (a contract's id is the
 /// hash of exactly these bytes).
 private func readText(_ path: String, _ what: String) throws -> String {
     guard let text = String(validating: try readInput(path), as: UTF8.self) else {
-        throw CLIError(code: .invalidUTF8, message: "\(what) file \(path) is not UTF-8")
+        throw TalonError(.invalidUTF8, "\(what) file \(path) is not UTF-8")
     }
     return text
 }
@@ -42,12 +41,12 @@ struct BindContractOp: AsyncParsableCommand {
             let id: Digest
             switch (contract, source) {
             case (let hex?, nil):
-                guard let d = Digest(hex: hex) else { throw CLIError(code: .invalidOption, message: "--contract must be 64 lowercase hex digits") }
+                guard let d = Digest(hex: hex) else { throw TalonError(.invalidOption, "--contract must be 64 lowercase hex digits") }
                 id = d
             case (nil, let path?):
                 id = DeployContract(source: try readText(path, "source")).contractID
             default:
-                throw CLIError(code: .invalidOption, message: "give exactly one of --contract and --source")
+                throw TalonError(.invalidOption, "give exactly one of --contract and --source")
             }
             let text = try params.map { try readText($0, "params") } ?? "{}"
             _ = try ContractParameters.parse(text)

@@ -1,10 +1,9 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonGate
 import TalonLedger
-import TalonProtocol
 import TalonStore
 
 /// Verdicts per second on one core, and the latency of a photo's decode plus verdict.
@@ -30,7 +29,7 @@ struct GateBench: ParsableCommand {
 
     private func bench() throws {
         guard tickets > 0, admissions >= 0, admissions <= tickets, images >= 0 else {
-            throw CLIError(code: .invalidArgument, message: "need tickets > 0, 0 ≤ admissions ≤ tickets, images ≥ 0")
+            throw TalonError(.invalidArgument, "need tickets > 0, 0 ≤ admissions ≤ tickets, images ≥ 0")
         }
         let dir = NSTemporaryDirectory() + "talon-bench-gate-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -55,10 +54,10 @@ struct GateBench: ParsableCommand {
             nonce += 1
             let e = Envelope(chainID: chain, nonce: nonce, operation: op, signedBy: issuer)
             try e.admit(chainID: ledger.chainID)
-            guard try ledger.apply([e], timestamp: 1_800_000_000_000).receipts[0].result == "ok" else { throw CLIError(code: .benchFailed, message: "setup failed") }
+            guard try ledger.apply([e], timestamp: 1_800_000_000_000).receipts[0].result == "ok" else { throw TalonError(.benchFailed, "setup failed") }
         }
         let snapshot = try ledger.tickets(event: "GATE", limit: tickets)
-        guard let event = try ledger.event("GATE"), let gate = try ledger.gates(event: "GATE").first else { throw CLIError(code: .benchFailed, message: "no event") }
+        guard let event = try ledger.event("GATE"), let gate = try ledger.gates(event: "GATE").first else { throw TalonError(.benchFailed, "no event") }
         let head = SignedHead(head: snapshot.head, node: "n1", key: node, genesis: genesis)
         try GateStore.replaceSnapshot(dir: dir + "/gate", genesis: genesis, info: GateSnapshotInfo(event: event, gate: gate, gates: [gate], head: head,
                                                                                                   node: "bench", syncedAt: now),
@@ -78,7 +77,7 @@ struct GateBench: ParsableCommand {
         let start = DispatchTime.now()
         for p in passes where try station.check(p, at: now).0.decision == .admit { admitted += 1 }
         let seconds = LedgerBench.seconds(since: start)
-        guard admitted == passes.count else { throw CLIError(code: .benchFailed, message: "\(passes.count - admitted) passes were denied") }
+        guard admitted == passes.count else { throw TalonError(.benchFailed, "\(passes.count - admitted) passes were denied") }
         print(String(format: "verdicts, one core:                   %8.0f scans/s  (%d passes, %.2f s, 2 Ed25519 verifications each)",
                      Double(passes.count) / seconds, passes.count, seconds))
 
@@ -86,7 +85,7 @@ struct GateBench: ParsableCommand {
         if admissions > 0 {
             let t0 = DispatchTime.now()
             let millis = try LedgerBench.millis(admissions) { i in
-                guard try station.scan(passes[i], at: now).decision == .admit else { throw CLIError(code: .benchFailed, message: "a scan was denied") }
+                guard try station.scan(passes[i], at: now).decision == .admit else { throw TalonError(.benchFailed, "a scan was denied") }
             }
             let total = LedgerBench.seconds(since: t0)
             print(String(format: "scans with a synced admission:        %8.0f scans/s  p50 %.2f ms, p99 %.2f ms",
@@ -99,7 +98,7 @@ struct GateBench: ParsableCommand {
             var verdicts: [[Verdict]] = []
             let millis = try LedgerBench.millis(photos.count) { i in verdicts.append(try station.check(image: photos[i], at: now)) }
             if let wrong = verdicts.first(where: { $0.count != 1 || $0[0].decision != .admit }) {
-                throw CLIError(code: .benchFailed, message: "a photo gave \(wrong)")
+                throw TalonError(.benchFailed, "a photo gave \(wrong)")
             }
             print(String(format: "600×600 PNG decode + QR scan + verdict:  p50 %.1f ms, p99 %.1f ms, max %.1f ms  (%d images, %.0f KiB each)",
                          LedgerBench.percentile(millis, 0.5), LedgerBench.percentile(millis, 0.99), millis.last ?? 0, photos.count,

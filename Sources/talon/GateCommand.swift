@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonGate
 import TalonLedger
-import TalonProtocol
 
 /// A gate scanner: sync a snapshot while online, scan offline, upload the redemptions later.
 struct GateCommand: ParsableCommand {
@@ -34,11 +33,11 @@ struct GateCommand: ParsableCommand {
                 let id = NodeClient.pathSegment(event)
                 let event = try JSONForm.decode(EventBody.self, from: try await client.call("/v1/events/\(id)")).event
                 guard event.eventID.utf8.elementsEqual(self.event.utf8) else {
-                    throw CLIError(code: .invalidAnswer, message: "asked for event \(self.event), the node answered \(event.eventID)")
+                    throw TalonError(.invalidAnswer, "asked for event \(self.event), the node answered \(event.eventID)")
                 }
                 let gates = try JSONForm.decode(GatesBody.self, from: try await client.call("/v1/events/\(id)/gates")).gates
                 guard let gate = gates.first(where: { $0.key == me }) else {
-                    throw CLIError(code: .notAGate, message: "\(me) is not a registered gate of \(self.event)")
+                    throw TalonError(.notAGate, "\(me) is not a registered gate of \(self.event)")
                 }
                 var tickets: [TicketState] = [], head: SignedHead?, after: String?
                 repeat {
@@ -49,11 +48,11 @@ struct GateCommand: ParsableCommand {
                     tickets += page.tickets
                     // Each page must move on, and all of them hold at most the event's capacity.
                     guard page.next == nil || (!page.tickets.isEmpty && page.next != after), tickets.count <= Int(event.capacity) else {
-                        throw CLIError(code: .invalidAnswer, message: "the node's pages of tickets do not move on or exceed the capacity")
+                        throw TalonError(.invalidAnswer, "the node's pages of tickets do not move on or exceed the capacity")
                     }
                     after = page.next
                 } while after != nil
-                guard let head else { throw CLIError(code: .invalidAnswer, message: "the node returned no page of tickets") }
+                guard let head else { throw TalonError(.invalidAnswer, "the node returned no page of tickets") }
                 let info = GateSnapshotInfo(event: event, gate: gate, gates: gates, head: head, node: client.nodes[0],
                                             syncedAt: nowMillis())
                 try GateStore.replaceSnapshot(dir: dir, genesis: genesis, info: info, tickets: tickets)
@@ -137,7 +136,7 @@ struct GateCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                guard limit >= 0 else { throw CLIError(code: .invalidArgument, message: "--limit must not be negative") }
+                guard limit >= 0 else { throw TalonError(.invalidArgument, "--limit must not be negative") }
                 let (recent, counts) = try GateStore(dir: dir).scanLog(limit: limit, deniedOnly: denied)
                 if json {
                     printJSON(LogBody(scans: recent, counts: counts))
@@ -173,7 +172,7 @@ struct GateCommand: ParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                guard batch > 0 else { throw CLIError(code: .invalidArgument, message: "--batch must be positive") }
+                guard batch > 0 else { throw TalonError(.invalidArgument, "--batch must be positive") }
                 let gate = try Gate(dir: dir)
                 let pending = try gate.pendingRedeems(key: try SigningKey.load(from: key))
                 guard !pending.isEmpty else { print("nothing to upload"); return }
@@ -184,12 +183,12 @@ struct GateCommand: ParsableCommand {
                     let body = JSONForm.encode(chunk.map(\.1))
                     let answer = try JSONForm.decode(Results.self, from: try await client.call("/v1/envelopes", body: body))
                     guard answer.results.count == chunk.count else {
-                        throw CLIError(code: .invalidAnswer, message: "\(chunk.count) redeems sent, \(answer.results.count) results")
+                        throw TalonError(.invalidAnswer, "\(chunk.count) redeems sent, \(answer.results.count) results")
                     }
                     var done: [String: String] = [:]
                     for ((admission, envelope), result) in zip(chunk, answer.results) {
                         guard result.hash == envelope.hash.hex else {
-                            throw CLIError(code: .invalidAnswer, message: "the node answered for another envelope than the one sent")
+                            throw TalonError(.invalidAnswer, "the node answered for another envelope than the one sent")
                         }
                         guard let r = result.result else { counts["error " + (result.error?.code ?? "?"), default: 0] += 1; continue }
                         done[admission.ticketID] = r

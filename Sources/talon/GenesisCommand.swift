@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 struct GenesisCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,7 +63,7 @@ struct GenesisCommand: ParsableCommand {
                 _ = try GenesisFile(bytes: bytes)
                 let path = out + "/genesis.json"
                 if !force && FileManager.default.fileExists(atPath: path) {
-                    throw CLIError(code: .fileExists, message: "\(path) exists; pass --force to overwrite")
+                    throw TalonError(.fileExists, "\(path) exists; pass --force to overwrite")
                 }
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
                 print("wrote \(path) (sha256 \(SHA256.hash(bytes).hex)) and keys in \(keys)/")

@@ -1,5 +1,5 @@
 import ArgumentParser
-import TalonCrypto
+import TalonProtocol
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +33,7 @@ struct LedgerCommand: ParsableCommand {
                 for (line, item) in parsed {
                     switch item {
                     case .success(let envelope):
-                        do throws(LedgerError) {
+                        do throws(TalonError) {
                             try envelope.admit(chainID: ledger.chainID)
                             admitted.append((line, envelope))
                         } catch {
@@ -80,7 +79,7 @@ struct LedgerCommand: ParsableCommand {
                 printJSON(VerifyOutput(report: report, seconds: Date().timeIntervalSince(started)))
                 if let f = report.failure {
                     let at = f.leaf.map { " (envelope at leaf \($0))" } ?? ""
-                    throw CLIError(code: .verifyFailed, message: "block \(f.height)\(at): \(f.message)")
+                    throw TalonError(.verifyFailed, "block \(f.height)\(at): \(f.message)")
                 }
             }
         }
@@ -101,7 +100,7 @@ struct LedgerCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard let block = try LedgerStore.open(store.store).block(height: height) else {
-                    throw CLIError(code: .notFound, message: "no block \(height)")
+                    throw TalonError(.notFound, "no block \(height)")
                 }
                 printJSON(block, pretty: true)
             }
@@ -114,9 +113,9 @@ struct LedgerCommand: ParsableCommand {
         @Argument var hash: String
         func run() throws {
             try reportingErrors {
-                guard let digest = Digest(hex: hash) else { throw CLIError(code: .invalidArgument, message: "expected 64 lowercase hex digits") }
+                guard let digest = Digest(hex: hash) else { throw TalonError(.invalidArgument, "expected 64 lowercase hex digits") }
                 guard let r = try LedgerStore.open(store.store).record(hash: digest) else {
-                    throw CLIError(code: .notFound, message: "no envelope \(hash)")
+                    throw TalonError(.notFound, "no envelope \(hash)")
                 }
                 printJSON(r, pretty: true)
             }
@@ -129,7 +128,7 @@ enum LedgerStore {
     /// Opens an existing store.
     static func open(_ path: String) throws -> Ledger {
         guard FileManager.default.fileExists(atPath: path + "/data.mdb") else {
-            throw CLIError(code: .notFound, message: "no ledger store at \(path)")
+            throw TalonError(.notFound, "no ledger store at \(path)")
         }
         return try Ledger(existingAt: path)
     }
@@ -142,12 +141,12 @@ func openLedger(_ path: String, genesis: String?) throws -> Ledger {
 }
 
 /// Envelopes from JSON lines or a JSON array, each with its line number (array index + 1).
-func parseEnvelopes(_ bytes: [UInt8]) throws -> [(Int, Result<Envelope, LedgerError>)] {
+func parseEnvelopes(_ bytes: [UInt8]) throws -> [(Int, Result<Envelope, TalonError>)] {
     let firstNonSpace = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
     if firstNonSpace == UInt8(ascii: "[") {
         return try JSONForm.decode([Envelope].self, from: bytes).enumerated().map { ($0.offset + 1, .success($0.element)) }
     }
-    var out: [(Int, Result<Envelope, LedgerError>)] = []
+    var out: [(Int, Result<Envelope, TalonError>)] = []
     for (i, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
         guard line.contains(where: { ![0x20, 0x09, 0x0D].contains($0) }) else { continue }
         do { out.append((i + 1, .success(try JSONForm.decode(Envelope.self, from: line)))) } catch {

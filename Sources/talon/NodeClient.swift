@@ -16,7 +16,7 @@ struct NodeClient {
 
     init(nodes: [String]) throws {
         let urls = nodes.flatMap { $0.split(separator: ",") }.map { Self.normalize(String($0)) }
-        guard !urls.isEmpty else { throw CLIError(code: .noNode, message: "give --node URL (or --genesis to use its members' API addresses)") }
+        guard !urls.isEmpty else { throw TalonError(.noNode, "give --node URL (or --genesis to use its members' API addresses)") }
         self.nodes = urls
         client = HTTPClient.shared
     }
@@ -38,7 +38,7 @@ struct NodeClient {
     /// Sends `body` to `path` (GET when nil) and returns the answer's bytes; a problem answer
     /// becomes a `NodeFailure` with its code.
     func call(_ path: String, body: [UInt8]? = nil) async throws -> [UInt8] {
-        var lastError: any Error = CLIError(code: .unreachable, message: "no node answered")
+        var lastError: any Error = TalonError(.unreachable, "no node answered")
         for round in 0..<rounds {
             for node in nodes {
                 var request = HTTPClientRequest(url: node + path)
@@ -59,7 +59,7 @@ struct NodeClient {
                 } catch let error as NodeFailure {
                     throw error
                 } catch {
-                    lastError = CLIError(code: .unreachable, message: "\(node): \(error)")
+                    lastError = TalonError(.unreachable, "\(node): \(error)")
                 }
             }
             try await Task.sleep(for: .milliseconds(200 * (round + 1)))

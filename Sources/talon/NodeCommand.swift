@@ -64,10 +64,10 @@ struct NodeCommand: AsyncParsableCommand {
                 if let contractCacheMib { settings.contractCacheBytes = Int64(max(1, min(contractCacheMib, 1 << 20))) << 20 }
                 for (value, flag) in [(settings.data, "--data"), (settings.genesis, "--genesis"), (settings.node, "--node"), (settings.key, "--key")]
                 where value.isEmpty {
-                    throw CLIError(code: .missingOption, message: "\(flag) is required (or give it in --config)")
+                    throw TalonError(.missingOption, "\(flag) is required (or give it in --config)")
                 }
                 guard let level = Logger.Level(rawValue: logLevel) else {
-                    throw CLIError(code: .invalidOption, message: "unknown log level \(logLevel)")
+                    throw TalonError(.invalidOption, "unknown log level \(logLevel)")
                 }
                 LoggingSystem.bootstrap { label in
                     var handler = StreamLogHandler.standardError(label: label)
@@ -129,7 +129,7 @@ struct ClusterCommand: AsyncParsableCommand {
                     }
                 }
                 if !json { printTable(rows) }
-                guard !leaders.isEmpty else { throw CLIError(code: .noLeader, message: "no node reports a leader") }
+                guard !leaders.isEmpty else { throw TalonError(.noLeader, "no node reports a leader") }
             }
         }
     }
@@ -156,7 +156,7 @@ struct NodeOptions: ParsableArguments {
     static func urls(_ node: [String], genesis: GenesisFile?) throws -> [String] {
         if !node.isEmpty { return node.flatMap { $0.split(separator: ",").map { NodeClient.normalize(String($0)) } } }
         if let genesis { return genesis.genesis.members.map { NodeClient.normalize($0.api) } }
-        throw CLIError(code: .noNode, message: "give --node URL or --genesis FILE")
+        throw TalonError(.noNode, "give --node URL or --genesis FILE")
     }
 }
 

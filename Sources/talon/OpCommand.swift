@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 struct OpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -135,7 +134,7 @@ struct IssueOp: AsyncParsableCommand {
                     TicketSpec(ticketID: "\(prefix)-\($0)", section: section, seat: "\($0)", faceValue: faceValue, holder: h)
                 }
             } else {
-                throw CLIError(code: .invalidArgument, message: "give --tickets FILE, or --count, --prefix, --holder and --face-value")
+                throw TalonError(.invalidArgument, "give --tickets FILE, or --count, --prefix, --holder and --face-value")
             }
             try await signing.emit(.issue(IssueTickets(eventID: eventId, tickets: specs)))
         }

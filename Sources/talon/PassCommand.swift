@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonGate
 import TalonLedger
-import TalonProtocol
 
 /// The holder's side of the gate: a rotating QR pass.
 struct PassCommand: ParsableCommand {
@@ -36,9 +35,9 @@ struct PassCommand: ParsableCommand {
                 let bytes = try await NodeClient(nodes: try NodeOptions.urls(node, genesis: genesis)).call("/v1/tickets/\(NodeClient.pathSegment(ticket))/certificate")
                 let certificate = try JSONForm.decode(OwnershipCertificate.self, from: bytes)
                 try certificate.verify(genesis: genesis)
-                guard certificate.ticketID == ticket else { throw CLIError(code: .invalidCertificate, message: "the node certified \(certificate.ticketID), not \(ticket)") }
+                guard certificate.ticketID == ticket else { throw TalonError(.invalidCertificate, "the node certified \(certificate.ticketID), not \(ticket)") }
                 guard certificate.holder == holder.publicKey else {
-                    throw CLIError(code: .notHolder, message: "\(ticket) is held by \(certificate.holder), not by the key in \(key)")
+                    throw TalonError(.notHolder, "\(ticket) is held by \(certificate.holder), not by the key in \(key)")
                 }
                 let members = genesis.genesis.members.map(\.id)
                 func pass(at ms: Int64) throws -> (String, QRCode) {
@@ -70,7 +69,7 @@ struct PassCommand: ParsableCommand {
 
         private func write(_ bytes: [UInt8], to path: String) throws {
             guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-                throw CLIError(code: .ioError, message: "cannot write \(path)")
+                throw TalonError(.ioError, "cannot write \(path)")
             }
         }
     }

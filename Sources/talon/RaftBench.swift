@@ -31,7 +31,7 @@ struct RaftBench: ParsableCommand {
 
     private func bench() throws {
         guard entries > 0, entryBytes > 0, perRound > 0 else {
-            throw CLIError(code: .invalidArgument, message: "entries, entry bytes and per-round must be positive")
+            throw TalonError(.invalidArgument, "entries, entry bytes and per-round must be positive")
         }
         let root = NSTemporaryDirectory() + "talon-raft-bench-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -96,7 +96,7 @@ private struct BenchCluster {
     var leader: Raft {
         get throws {
             guard let raft = members.lazy.compactMap({ nodes[$0] }).first(where: { $0.status.role == .leader }) else {
-                throw CLIError(code: .benchFailed, message: "no leader")
+                throw TalonError(.benchFailed, "no leader")
             }
             return raft
         }
@@ -112,7 +112,7 @@ private struct BenchCluster {
             try deliver()
             if (try? leader) != nil { return }
         }
-        throw CLIError(code: .benchFailed, message: "no leader after 100 ticks")
+        throw TalonError(.benchFailed, "no leader after 100 ticks")
     }
 
     /// Delivers until the leader has committed `index` and nothing is left to do.
@@ -124,7 +124,7 @@ private struct BenchCluster {
             try leader.tick()
             try deliver()
             ticks += 1
-            if ticks > 1000 { throw CLIError(code: .benchFailed, message: "index \(index) not committed") }
+            if ticks > 1000 { throw TalonError(.benchFailed, "index \(index) not committed") }
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TalonLedger
+import TalonProtocol
 
 struct ListResaleOp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -73,12 +73,12 @@ struct RaftSim: ParsableCommand {
                     continue
                 }
                 report(console, v, nodes: r.nodes)
-                throw CLIError(code: .simViolation, message: "seed \(v.seed): \(v.kind.rawValue) after \(done) seeds")
+                throw TalonError(.simViolation, "seed \(v.seed): \(v.kind.rawValue) after \(done) seeds")
             }
             if done % 10_000 < batch || done == seeds { summary(console, done, total, failed: failed.count, since: start) }
         }
         if !failed.isEmpty {
-            throw CLIError(code: .simViolation, message: "\(failed.count) of \(seeds) seeds failed: "
+            throw TalonError(.simViolation, "\(failed.count) of \(seeds) seeds failed: "
                            + failed.map { "\($0.seed) \($0.kind.rawValue)" }.joined(separator: ", "))
         }
     }

@@ -28,7 +28,7 @@ struct TicketCommand: AsyncParsableCommand {
             try await reportingErrors {
                 if let store = source.store {
                     guard let t = try LedgerStore.open(store).ticket(ticketId) else {
-                        throw CLIError(code: .unknownTicket, message: "no ticket \(ticketId)")
+                        throw TalonError(.unknownTicket, "no ticket \(ticketId)")
                     }
                     return printJSON(t, pretty: true)
                 }
@@ -46,7 +46,7 @@ struct TicketCommand: AsyncParsableCommand {
             try await reportingErrors {
                 if let store = source.store {
                     let records = try LedgerStore.open(store).history(ticket: ticketId)
-                    if records.isEmpty { throw CLIError(code: .unknownTicket, message: "no records for ticket \(ticketId)") }
+                    if records.isEmpty { throw TalonError(.unknownTicket, "no records for ticket \(ticketId)") }
                     for r in records { printJSON(r) }
                     return
                 }

@@ -1,5 +1,5 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonTestSupport
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import TalonCrypto
+import TalonProtocol
 import TalonTestSupport
 import Testing
 

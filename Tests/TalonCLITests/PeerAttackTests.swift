@@ -1,9 +1,8 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonNode
-import TalonProtocol
 import TalonRaft
 import TalonTestSupport
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TalonContracts
+import TalonProtocol
 
 /// The engine's cache of loaded contracts is bounded (issue 16: 300 bound contracts grew a
 /// node by about 70 MB, released only by a restart).

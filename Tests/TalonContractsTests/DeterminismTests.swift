@@ -1,5 +1,6 @@
 import Testing
 import TalonContracts
+import TalonProtocol
 
 /// The same contract, context and parameters give the same decision, byte for byte, in any
 /// state: fresh or with a long history, on any node.
@@ -47,8 +48,8 @@ import TalonContracts
 
     @Test func tablesAsKeysCannotBeIterated() throws {
         let c = try contract("function on_buy() local t = { [{}] = 1 } for k in pairs(t) do end end")
-        let e = failure { () throws(ContractError) in try c.evaluate(hook: .onBuy, context: resale(price: 1)) }
-        #expect(e == .scriptError)
+        let e = failure { () throws(ContractFailure) in try c.evaluate(hook: .onBuy, context: resale(price: 1)) }
+        #expect(e == ContractFailure(.contractError))
         #expect(e?.message.contains("order would differ between nodes") == true)
     }
 
@@ -70,8 +71,8 @@ import TalonContracts
         for _ in 0..<3 {
             let d = try c.evaluate(hook: .onBuy, context: resale(price: 1))
             #expect(d.allowed && d.reason == "1/0")
-            #expect(throws: ContractError.scriptError) { try c.evaluate(hook: .onList, context: resale(price: 1)) }
-            #expect(throws: ContractError.scriptError) { try c.evaluate(hook: .onTransfer, context: resale(price: 1)) }
+            #expect(throws: ContractFailure(.contractError)) { try c.evaluate(hook: .onList, context: resale(price: 1)) }
+            #expect(throws: ContractFailure(.contractError)) { try c.evaluate(hook: .onTransfer, context: resale(price: 1)) }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TalonContracts
+import TalonProtocol
 
 /// The attacks of issue 16 on the sandbox's metering: each ends within its budget and well
 /// within a wall-clock ceiling, the same way every time.
@@ -8,11 +9,11 @@ import TalonContracts
     let clock = ContinuousClock()
 
     /// Runs `body` as on_buy and returns the error (or nil) and how long it took.
-    func run(_ body: String, limits: ContractLimits = .standard) throws -> (ContractError?, Duration) {
+    func run(_ body: String, limits: ContractLimits = .standard) throws -> (ContractFailure?, Duration) {
         let c = try contract("function on_buy(ctx, params)\n\(body)\nend\n", limits: limits)
-        var error: ContractError?
+        var error: ContractFailure?
         let elapsed = clock.measure {
-            error = failure { () throws(ContractError) in try c.evaluate(hook: .onBuy, context: resale(price: 100)) }
+            error = failure { () throws(ContractFailure) in try c.evaluate(hook: .onBuy, context: resale(price: 100)) }
         }
         return (error, elapsed)
     }
@@ -24,23 +25,23 @@ import TalonContracts
                       "table.move({1, 2}, 1, 2, 1, t)"])
     func lengthThroughMetamethodIsRefusedInAHook(_ call: String) throws {
         let (error, elapsed) = try run(Self.hugeLen + call)
-        #expect(error == .scriptError, "\(call): \(error.map { "\($0)" } ?? "allowed")")
+        #expect(error == ContractFailure(.contractError), "\(call): \(error.map { "\($0)" } ?? "allowed")")
         #expect(error?.message.contains("refuses tables with a metatable") == true, "\(error?.message ?? "")")
         #expect(elapsed < .seconds(1))
     }
 
     @Test func lengthThroughMetamethodAtTheTopLevelIsAnInvalidContract() throws {
         let source = Self.hugeLen + "table.insert(t, 1, true)\nfunction on_buy() return true end\n"
-        var error: ContractError?
+        var error: ContractFailure?
         let elapsed = clock.measure { error = loadFailure(source) }
-        #expect(error == .invalidContract)
+        #expect(error == ContractFailure(.contractInvalid))
         #expect(error?.line == 2)
         #expect(elapsed < .seconds(1))
     }
 
     @Test func indexMetamethodsAreRefusedByTheTableLibraryToo() throws {
         let (error, _) = try run("local t = setmetatable({}, {__index = function() return 1 end}) return table.concat(t, ',', 1, 3)")
-        #expect(error == .scriptError)
+        #expect(error == ContractFailure(.contractError))
         // Read-only proxies (the context) still work: their length and reads are raw.
         let (ok, _) = try run("return table.concat({ctx.ticket.id, ctx.event.id}, ',') == 'T-1,E-1' and #ctx.ticket == 0")
         #expect(ok == nil)
@@ -50,20 +51,20 @@ import TalonContracts
     /// instructions. Every comparison is now charged by the pieces and bytes it compares.
     @Test func sortingNulStringsIsCharged() throws {
         let (error, elapsed) = try run("local s = string.rep('\\0', 16000) local t = {} for i = 1, 2000 do t[i] = s end table.sort(t)")
-        #expect(error == .budgetExceeded)
+        #expect(error == ContractFailure(.contractBudget))
         #expect(elapsed < .milliseconds(500), "\(elapsed)")
         let (custom, customElapsed) = try run("""
             local s = string.rep('\\0', 16000) local t = {} for i = 1, 2000 do t[i] = s end
             table.sort(t, function(a, b) return a < b end)
             """)
-        #expect(custom == .budgetExceeded)
+        #expect(custom == ContractFailure(.contractBudget))
         #expect(customElapsed < .milliseconds(500), "\(customElapsed)")
     }
 
     @Test func comparingNulStringsInTheVMIsCharged() throws {
         for op in ["<", "<=", ">", ">="] {
             let (error, elapsed) = try run("local a = string.rep('\\0', 16000) local b = a .. '' while true do local _ = a \(op) b end")
-            #expect(error == .budgetExceeded)
+            #expect(error == ContractFailure(.contractBudget))
             #expect(error?.message == "instruction budget of 100000 exceeded")
             #expect(elapsed < .milliseconds(500), "\(op): \(elapsed)")
         }
@@ -103,12 +104,12 @@ import TalonContracts
         // A second engine charges the same, to the instruction.
         let second = try LoadedContract(source: source).evaluate(hook: .onBuy, context: resale(price: 100))
         #expect(first.allowed && first.instructions == second.instructions)
-        #expect(failure { () throws(ContractError) in try c.evaluate(hook: .onBuy, context: resale(price: 100)) } == nil)
+        #expect(failure { () throws(ContractFailure) in try c.evaluate(hook: .onBuy, context: resale(price: 100)) } == nil)
     }
 
     @Test func sortErrorsAreLuaErrors() throws {
-        #expect(try run("table.sort({1, 'x', 2})").0 == .scriptError)
-        #expect(try run("table.sort({3, 2, 1}, 5)").0 == .scriptError)
+        #expect(try run("table.sort({1, 'x', 2})").0 == ContractFailure(.contractError))
+        #expect(try run("table.sort({3, 2, 1}, 5)").0 == ContractFailure(.contractError))
         #expect(try run("local t = {3, 1, 2} table.sort(t) assert(t[1] == 1 and t[3] == 3) return true").0 == nil)
     }
 
@@ -127,7 +128,7 @@ import TalonContracts
     ])
     func libraryWorkIsChargedByBytes(_ body: String) throws {
         let (error, elapsed) = try run(body)
-        #expect(error == .budgetExceeded, "\(body): \(error.map { "\($0)" } ?? "allowed")")
+        #expect(error == ContractFailure(.contractBudget), "\(body): \(error.map { "\($0)" } ?? "allowed")")
         #expect(elapsed < .milliseconds(500), "\(body): \(elapsed)")
     }
 
@@ -137,24 +138,24 @@ import TalonContracts
         let limits = ContractLimits(instructions: 1 << 40, touchBytes: 1 << 20)
         let (error, _) = try run("local a = string.rep('x', 16000) local b = a .. '' while true do local _ = a < b end",
                                  limits: limits)
-        #expect(error == .budgetExceeded)
+        #expect(error == ContractFailure(.contractBudget))
         #expect(error?.message == "byte budget of 1048576 exceeded (bytes allocated and compared)")
         let (allocating, _) = try run("local t = {} for i = 1, 1e9 do t[i % 8 + 1] = {i} end", limits: limits)
-        #expect(allocating == .budgetExceeded)
+        #expect(allocating == ContractFailure(.contractBudget))
         #expect(allocating?.message.hasPrefix("byte budget") == true || allocating?.message.hasPrefix("memory cap") == true)
     }
 }
 
 /// Metatables: chains that Lua follows inside one instruction are refused; one link works.
 @Suite struct MetatableTests {
-    func evaluate(_ body: String) throws -> ContractError? {
+    func evaluate(_ body: String) throws -> ContractFailure? {
         let c = try contract("function on_buy(ctx, params)\n\(body)\nend\n")
-        return failure { () throws(ContractError) in try c.evaluate(hook: .onBuy, context: resale(price: 100)) }
+        return failure { () throws(ContractFailure) in try c.evaluate(hook: .onBuy, context: resale(price: 100)) }
     }
 
     @Test func indexChainsAreRefused() throws {
         let clock = ContinuousClock()
-        var error: ContractError?
+        var error: ContractFailure?
         let elapsed = try clock.measure {
             error = try evaluate("""
                 local base = {}
@@ -162,7 +163,7 @@ import TalonContracts
                 while true do local _ = base.missing end
                 """)
         }
-        #expect(error == .scriptError)
+        #expect(error == ContractFailure(.contractError))
         #expect(error?.message.contains("cannot be an __index") == true, "\(error?.message ?? "")")
         #expect(elapsed < .milliseconds(500))
         // Built top-down: the target cannot get a metatable afterwards.
@@ -176,8 +177,8 @@ import TalonContracts
             assert(a.x == nil and getmetatable(a) == mt)
             return true
             """) == nil)
-        #expect(try evaluate("setmetatable({}, {__call = setmetatable({}, {__call = function() end})})") == .scriptError)
-        #expect(try evaluate("setmetatable({}, {__newindex = setmetatable({}, {__newindex = {}})})") == .scriptError)
+        #expect(try evaluate("setmetatable({}, {__call = setmetatable({}, {__call = function() end})})") == ContractFailure(.contractError))
+        #expect(try evaluate("setmetatable({}, {__newindex = setmetatable({}, {__newindex = {}})})") == ContractFailure(.contractError))
     }
 
     @Test func oneLinkAndReplacingWork() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TalonContracts
+import TalonProtocol
 
 /// Random Lua programs over everything the sandbox offers -- tables with and without
 /// metatables, strings full of NULs, sorts with and without comparators, nested calls,

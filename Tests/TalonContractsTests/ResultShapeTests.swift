@@ -1,17 +1,18 @@
 import Testing
 import TalonContracts
+import TalonProtocol
 
 /// What a hook may return, and every wrong shape as `contract_result`.
 @Suite struct ResultShapeTests {
-    func decide(_ body: String, context: ContractContext = resale(price: 5000)) throws(ContractError) -> ContractDecision {
+    func decide(_ body: String, context: ContractContext = resale(price: 5000)) throws(ContractFailure) -> ContractDecision {
         let c: LoadedContract
         do { c = try LoadedContract(source: "function on_buy(ctx, params)\n\(body)\nend") } catch { throw error }
         return try c.evaluate(hook: .onBuy, context: context)
     }
 
     func bad(_ body: String, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
-        let e = failure { () throws(ContractError) in try decide(body) }
-        #expect(e == .badResult, "\(body): \(e.map { "\($0)" } ?? "decided")", sourceLocation: sourceLocation)
+        let e = failure { () throws(ContractFailure) in try decide(body) }
+        #expect(e == ContractFailure(.contractResult), "\(body): \(e.map { "\($0)" } ?? "decided")", sourceLocation: sourceLocation)
         return e?.message
     }
 

@@ -1,5 +1,6 @@
 import Testing
 import TalonContracts
+import TalonProtocol
 
 /// What a contract can use, and that it behaves the same everywhere.
 @Suite struct SandboxTests {
@@ -30,7 +31,7 @@ import TalonContracts
         #expect(try reason("return false, _VERSION") == "Lua 5.4")
         #expect(try reason("return false, tostring(0/0) .. tostring(-(0/0)) .. tostring(1/0) .. tostring(-1/0)")
                 == "nannaninf-inf")
-        #expect(throws: ContractError.scriptError) { try reason("return false, string.format('%f', 0/0)") }
+        #expect(throws: ContractFailure(.contractError)) { try reason("return false, string.format('%f', 0/0)") }
     }
 
     @Test func contextIsReadable() throws {
@@ -75,7 +76,7 @@ import TalonContracts
         let b = try engine.load(id: "one", source: "function on_buy() return false, 'ignored' end")
         #expect(a === b)
         #expect(try engine.evaluate(contractID: "one", hook: .onBuy, context: resale(price: 1)).reason == "one")
-        #expect(throws: ContractError.invalidContract) { try engine.evaluate(contractID: "two", hook: .onBuy, context: resale(price: 1)) }
+        #expect(throws: ContractFailure(.contractInvalid)) { try engine.evaluate(contractID: "two", hook: .onBuy, context: resale(price: 1)) }
         engine.unload(id: "one")
         #expect(engine.loadedIDs.isEmpty)
     }
@@ -91,7 +92,7 @@ import TalonContracts
     @Test func contextFromValue() throws {
         let value = resale(price: 4200, fees: 10).value(for: .onBuy)
         #expect(try ContractContext(value) == resale(price: 4200, fees: 10))
-        #expect(throws: ContractError.invalidContext) { try ContractContext(["ticket": ["face": 1]]) }
-        #expect(throws: ContractError.invalidContext) { try ContractContext(["now": "soon"]) }
+        #expect(throws: ContractFailure(.invalidContext)) { try ContractContext(["ticket": ["face": 1]]) }
+        #expect(throws: ContractFailure(.invalidContext)) { try ContractContext(["now": "soon"]) }
     }
 }

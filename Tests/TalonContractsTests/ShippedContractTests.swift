@@ -1,5 +1,6 @@
 import Testing
 import TalonContracts
+import TalonProtocol
 
 /// Every shipped contract's rules at their edges: exactly at a limit, one minor unit over.
 @Suite struct ShippedContractTests {
@@ -55,10 +56,10 @@ import TalonContracts
         let c = try LoadedContract(source: try shipped("markup-cap-royalty"))
         for params: [String: ContractValue] in [["max_price_pct": 99], ["max_price_pct": 1001], ["royalty_pct": 101],
                                                 ["royalty_pct": -1], ["royalty_pct": "5"]] {
-            let e = failure { () throws(ContractError) in try c.evaluate(hook: .onBuy, context: resale(price: 1), parameters: params) }
-            #expect(e == .scriptError)
-            let rebind = failure { () throws(ContractError) in try c.evaluate(hook: .onRebind, context: resale(price: 1), parameters: params) }
-            #expect(rebind == .scriptError)
+            let e = failure { () throws(ContractFailure) in try c.evaluate(hook: .onBuy, context: resale(price: 1), parameters: params) }
+            #expect(e == ContractFailure(.contractError))
+            let rebind = failure { () throws(ContractFailure) in try c.evaluate(hook: .onRebind, context: resale(price: 1), parameters: params) }
+            #expect(rebind == ContractFailure(.contractError))
         }
         #expect(try c.evaluate(hook: .onRebind, context: resale(price: 1), parameters: ["max_price_pct": 120]).allowed)
     }
@@ -71,10 +72,10 @@ import TalonContracts
         #expect(try !c.evaluate(hook: .onTransfer, context: resale(price: 1)).allowed)
         #expect(try !c.evaluate(hook: .onTransfer, context: resale(price: 0), parameters: ["allow_gifts": false]).allowed)
         #expect(try c.evaluate(hook: .onTransfer, context: resale(price: 0), parameters: ["allow_gifts": true]).allowed)
-        let e = failure { () throws(ContractError) in
+        let e = failure { () throws(ContractFailure) in
             try c.evaluate(hook: .onTransfer, context: resale(price: 0), parameters: ["allow_gifts": "no"])
         }
-        #expect(e == .scriptError)
+        #expect(e == ContractFailure(.contractError))
         #expect(e?.message == "parameter allow_gifts must be true or false")
     }
 
@@ -147,10 +148,10 @@ import TalonContracts
         #expect(try !rebind(["full_refund_hours": 48, "partial_pct": 49]))
         #expect(try rebind([:]))                                               // defaults are 48 / 50
         #expect(try rebind(["full_refund_hours": 72], from: nil))              // first binding: only checked
-        let e = failure { () throws(ContractError) in
+        let e = failure { () throws(ContractFailure) in
             try c.evaluate(hook: .onRebind, context: resale(price: 0), parameters: ["partial_pct": 101], previousParameters: old)
         }
-        #expect(e == .scriptError)
+        #expect(e == ContractFailure(.contractError))
     }
 
     @Test func everyShippedContractLoads() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import TalonContracts
+import TalonProtocol
 
 /// The source of a shipped contract in genesis/contracts.
 func shipped(_ name: String) throws -> String {
@@ -29,11 +30,11 @@ func contract(_ source: String, limits: ContractLimits = .standard) throws -> Lo
 }
 
 /// The error an evaluation throws, or nil if it decides.
-func failure(_ body: () throws(ContractError) -> ContractDecision) -> ContractError? {
+func failure(_ body: () throws(ContractFailure) -> ContractDecision) -> ContractFailure? {
     do { _ = try body(); return nil } catch { return error }
 }
 
 /// The error loading `source` throws, or nil if it loads.
-func loadFailure(_ source: String, limits: ContractLimits = .standard) -> ContractError? {
+func loadFailure(_ source: String, limits: ContractLimits = .standard) -> ContractFailure? {
     do { _ = try LoadedContract(source: source, limits: limits); return nil } catch { return error }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import TalonGate
+import TalonProtocol
 
 /// RFC 9285's own examples, and what it says must be refused.
 @Suite struct Base45Tests {

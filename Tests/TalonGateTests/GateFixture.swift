@@ -1,5 +1,5 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 @testable import TalonGate
 @testable import TalonLedger
 

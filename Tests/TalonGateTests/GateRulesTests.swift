@@ -1,9 +1,8 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 @testable import TalonGate
 @testable import TalonLedger
-import TalonProtocol
 import TalonRaft
 
 /// Every verdict a gate gives, decided offline from a snapshot of a real ledger.
@@ -63,7 +62,7 @@ import TalonRaft
 
     @Test func aDirectoryWithoutASnapshotIsReportedNotCreated() throws {
         let missing = f.dir + "/no-such-gate"
-        #expect(throws: GateError(.gateNotSynced, "")) { try Gate(dir: missing) }
+        #expect(throws: TalonError(.gateNotSynced, "")) { try Gate(dir: missing) }
         #expect(!FileManager.default.fileExists(atPath: missing), "a mistyped directory is not created")
     }
 
@@ -168,7 +167,7 @@ import TalonRaft
         let south = try f.syncGate("south", key: f.south)
         #expect(try gate.scan(try f.pass("T1"), at: Self.now).decision == .admit)
         #expect(try south.scan(try f.pass("T1"), at: Self.now + 1000).decision == .admit)
-        #expect(throws: GateError.self) { try gate.pendingRedeems(key: f.south) }
+        #expect(throws: TalonError.self) { try gate.pendingRedeems(key: f.south) }
         let north = try gate.pendingRedeems(key: f.gateKey), fromSouth = try south.pendingRedeems(key: f.south)
         #expect(north.count == 1 && fromSouth.count == 1)
         var results: [String] = []
@@ -190,17 +189,17 @@ import TalonRaft
     @Test func theStoreRefusesSnapshotsAndAnswersItCannotKeep() throws {
         let info = gate.store.info
         let other = try f.ledger.tickets(event: "E2").tickets
-        #expect(throws: GateError(.invalidSnapshot, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: other) }
+        #expect(throws: TalonError(.invalidSnapshot, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: other) }
         var long = try f.ledger.tickets(event: "E1").tickets
         long[0].seat = String(repeating: "s", count: Limits.textBytes + 1)
-        #expect(throws: GateError(.invalidSnapshot, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: long) }
+        #expect(throws: TalonError(.invalidSnapshot, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: long) }
         #expect(try gate.store.ticketCount() == 7, "the snapshot is unchanged")
 
         #expect(try gate.scan(try f.pass("T1"), at: Self.now).decision == .admit)
         var asSouth = info
         asSouth.gate = try require(info.gates.first { $0.key == f.south.publicKey })
         let tickets = try f.ledger.tickets(event: "E1").tickets
-        #expect(throws: GateError(.gatePendingAdmissions, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: asSouth, tickets: tickets) }
+        #expect(throws: TalonError(.gatePendingAdmissions, "")) { try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: asSouth, tickets: tickets) }
         try GateStore.replaceSnapshot(dir: f.dir + "/gate", genesis: f.genesis, info: info, tickets: tickets)   // the same gate may sync again
 
         try gate.store.markUploaded(["T1": String(repeating: "x", count: 65)])

@@ -1,5 +1,5 @@
 import Testing
-import TalonCrypto
+import TalonProtocol
 @testable import TalonGate
 import TalonLedger
 
@@ -247,11 +247,11 @@ import TalonLedger
 
     @Test func whatTheBinaryFormCannotHoldIsRefusedOnEncoding() {
         let b = Self.build(Self.cases[0])
-        #expect(throws: GateError.self) { _ = try b.pass.bytes(members: ["n9"]) }
+        #expect(throws: TalonError.self) { _ = try b.pass.bytes(members: ["n9"]) }
         var long = b.pass
         long.certificate.ticketID = String(repeating: "T", count: 129)
-        #expect(throws: GateError.self) { _ = try long.bytes(members: Self.members) }
-        #expect(throws: GateError.self) { _ = try long.text(members: Self.members) }
+        #expect(throws: TalonError.self) { _ = try long.bytes(members: Self.members) }
+        #expect(throws: TalonError.self) { _ = try long.text(members: Self.members) }
     }
 
     // MARK: Decoding refuses everything but the canonical form

@@ -17,7 +17,7 @@ import TalonRaft  // SplitMix64: every run sees the same bytes and noise
 
     /// Decoding `bytes` either throws `image_unreadable` or finds nothing; it never crashes.
     static func expectUnreadableOrEmpty(_ bytes: [UInt8], _ what: String) {
-        do throws(QRError) {
+        do throws(TalonError) {
             let found = try QRScanner.decode(imageBytes: bytes)
             #expect(found.isEmpty, "\(what): found \(found)")
         } catch {
@@ -164,8 +164,8 @@ import TalonRaft  // SplitMix64: every run sees the same bytes and noise
 
     @Test func garbageIsRefusedOrEmpty() throws {
         // Empty input.
-        #expect(throws: QRError.imageUnreadable) { try ImageCodec.decodeGray([]) }
-        #expect(throws: QRError.imageUnreadable) { try QRScanner.decode(imageBytes: []) }
+        #expect(throws: TalonError(.imageUnreadable)) { try ImageCodec.decodeGray([]) }
+        #expect(throws: TalonError(.imageUnreadable)) { try QRScanner.decode(imageBytes: []) }
         // Random bytes, bare and behind the signatures of formats stb reads.
         let signatures: [[UInt8]] = [
             [], [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], [0xFF, 0xD8, 0xFF, 0xE0],
@@ -193,20 +193,20 @@ import TalonRaft  // SplitMix64: every run sees the same bytes and noise
     @Test func hugeDeclaredSizesAreRefusedBeforeDecoding() throws {
         for (width, height) in [(100_000, 100_000), (8193, 1), (1, 9000), (0x7FFF_FFFF, 0x7FFF_FFFF), (8192, 8192)] {
             let bytes = Self.pngHeader(width: UInt32(width), height: UInt32(height))
-            let error = #expect(throws: QRError.self) { try ImageCodec.decodeGray(bytes) }
+            let error = #expect(throws: TalonError.self) { try ImageCodec.decodeGray(bytes) }
             #expect(error?.code == .imageUnreadable)
             Self.expectUnreadableOrEmpty(bytes, "PNG declaring \(width)×\(height)")
         }
     }
 
     @Test func mismatchedPixelBuffersAreRefused() {
-        #expect(throws: QRError.imageUnreadable) { try QRScanner.decode(width: 10, height: 10, gray: [UInt8](repeating: 255, count: 99)) }
-        #expect(throws: QRError.imageUnreadable) { try QRScanner.decode(width: 0, height: 0, gray: []) }
-        #expect(throws: QRError.imageUnreadable) { try QRScanner.decode(width: -4, height: -4, gray: [UInt8](repeating: 0, count: 16)) }
-        #expect(throws: QRError.imageUnreadable) { try QRScanner.decode(width: Int.max, height: 2, gray: [0, 0]) }
-        #expect(throws: QRError.imageWriteFailed) { try ImageCodec.png(width: 3, height: 3, gray: [0]) }
-        #expect(throws: QRError.imageWriteFailed) { try ImageCodec.png(width: 0, height: 0, gray: []) }
-        #expect(throws: QRError.imageWriteFailed) { try QRCode(text: "A").png(moduleSize: 1000) }
+        #expect(throws: TalonError(.imageUnreadable)) { try QRScanner.decode(width: 10, height: 10, gray: [UInt8](repeating: 255, count: 99)) }
+        #expect(throws: TalonError(.imageUnreadable)) { try QRScanner.decode(width: 0, height: 0, gray: []) }
+        #expect(throws: TalonError(.imageUnreadable)) { try QRScanner.decode(width: -4, height: -4, gray: [UInt8](repeating: 0, count: 16)) }
+        #expect(throws: TalonError(.imageUnreadable)) { try QRScanner.decode(width: Int.max, height: 2, gray: [0, 0]) }
+        #expect(throws: TalonError(.imageWriteFailed)) { try ImageCodec.png(width: 3, height: 3, gray: [0]) }
+        #expect(throws: TalonError(.imageWriteFailed)) { try ImageCodec.png(width: 0, height: 0, gray: []) }
+        #expect(throws: TalonError(.imageWriteFailed)) { try QRCode(text: "A").png(moduleSize: 1000) }
     }
 
     /// A PNG signature and an IHDR chunk (8-bit grayscale, correct CRC) and nothing more.
@@ -276,11 +276,11 @@ import TalonRaft  // SplitMix64: every run sees the same bytes and noise
     // MARK: (g) too long, empty
 
     @Test func textTooLongForAnyQRIsRefused() throws {
-        #expect(throws: QRError.tooLong) { try QRCode(text: String(repeating: "A", count: 8000)) }
+        #expect(throws: TalonError(.qrTooLong)) { try QRCode(text: String(repeating: "A", count: 8000)) }
         // Below the 7089-byte pre-check, so libqrencode itself says ERANGE: version 40 at
         // level Q holds 2420 alphanumeric characters.
-        #expect(throws: QRError.tooLong) { try QRCode(text: String(repeating: "A", count: 2421)) }
+        #expect(throws: TalonError(.qrTooLong)) { try QRCode(text: String(repeating: "A", count: 2421)) }
         #expect(try QRCode(text: String(repeating: "A", count: 2420)).version == 40)
-        #expect(throws: QRError.encodeFailed) { try QRCode(text: "") }
+        #expect(throws: TalonError(.qrEncodeFailed)) { try QRCode(text: "") }
     }
 }

@@ -1,5 +1,5 @@
 import PropertyBased
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
 
@@ -30,7 +30,7 @@ import Testing
     }
 
     /// Admits after a trip through the binary form, as a node would.
-    static func admitDecoded(_ e: Envelope, chainID: String = chainID) throws(LedgerError) {
+    static func admitDecoded(_ e: Envelope, chainID: String = chainID) throws(TalonError) {
         try Envelope(bytes: e.bytes).admit(chainID: chainID)
     }
 
@@ -45,12 +45,12 @@ import Testing
         let unsigned = Signature(bytes: [UInt8](repeating: 0, count: 64))!
         let buy = Envelope(chainID: Self.chainID, signer: mixed, nonce: 1,
                            operation: .buyResale(BuyResale(ticketID: "T-1", price: 100, fees: 0)), signature: unsigned)
-        #expect(throws: LedgerError.invalidField, "refused before the signature is checked") { try buy.check(chainID: Self.chainID) }
+        #expect(throws: TalonError(.invalidField), "refused before the signature is checked") { try buy.check(chainID: Self.chainID) }
         // Any other operation by that key is left to its signature and its standing.
         let list = Envelope(chainID: Self.chainID, signer: mixed, nonce: 1,
                             operation: .listResale(ListResale(ticketID: "T-1", price: 100, fees: 0)), signature: unsigned)
         #expect(throws: Never.self) { try list.check(chainID: Self.chainID) }
-        #expect(throws: LedgerError.badSignature) { try list.admit(chainID: Self.chainID) }
+        #expect(throws: TalonError(.badSignature)) { try list.admit(chainID: Self.chainID) }
         // A valid key buys as before.
         #expect(throws: Never.self) { try Self.admitDecoded(Self.signed(.buyResale(BuyResale(ticketID: "T-1", price: 100, fees: 0)))) }
     }
@@ -60,7 +60,7 @@ import Testing
     @Test func wrongChain() throws {
         #expect(throws: Never.self) { try Self.admitDecoded(Self.transfer) }
         for other in ["talon-admit2", "talon-admi", "Talon-admit", "talon-admit ", " talon-admit", "talon-admit\u{0}", "", "talon_admit"] {
-            #expect(throws: LedgerError.wrongChain, "\(other)") { try Self.admitDecoded(Self.transfer, chainID: other) }
+            #expect(throws: TalonError(.wrongChain), "\(other)") { try Self.admitDecoded(Self.transfer, chainID: other) }
         }
     }
 
@@ -69,7 +69,7 @@ import Testing
             var rng = seeded
             let other = EnvelopeGen.id(using: &rng)
             guard other != s.envelope.chainID else { return }
-            #expect(throws: LedgerError.wrongChain) { try Self.admitDecoded(s.envelope, chainID: other) }
+            #expect(throws: TalonError(.wrongChain)) { try Self.admitDecoded(s.envelope, chainID: other) }
         }
     }
 
@@ -80,7 +80,7 @@ import Testing
     @Test func chainIDsCompareByBytes() throws {
         let kelvin = Self.signed(.transfer(Transfer(ticketID: "T-1", to: Self.k)), chainID: "talon-\u{212A}")
         #expect(!Array(kelvin.chainID.utf8).elementsEqual("talon-K".utf8))
-        #expect(throws: LedgerError.wrongChain) { try Self.admitDecoded(kelvin, chainID: "talon-K") }
+        #expect(throws: TalonError(.wrongChain)) { try Self.admitDecoded(kelvin, chainID: "talon-K") }
     }
 
     // MARK: signature
@@ -93,7 +93,7 @@ import Testing
                 b[sigStart + bit / 8] ^= 1 << UInt8(bit % 8)
                 let flipped = try Envelope(bytes: b)
                 #expect(!flipped.hasValidSignature, "bit \(bit)")
-                #expect(throws: LedgerError.badSignature, "bit \(bit)") { try flipped.admit(chainID: Self.chainID) }
+                #expect(throws: TalonError(.badSignature), "bit \(bit)") { try flipped.admit(chainID: Self.chainID) }
             }
         }
     }
@@ -118,7 +118,7 @@ import Testing
                     let flipped = try Envelope(bytes: b)
                     // A flipped `to` that is no longer a valid point is refused before the signature.
                     let expected = range == transferTo && PublicKey(bytes: b[transferTo])?.isValidPoint == false
-                        ? LedgerError.invalidField : LedgerError.badSignature
+                        ? TalonError(.invalidField) : TalonError(.badSignature)
                     #expect(throws: expected, "byte \(i) bit \(bit)") { try flipped.admit(chainID: Self.chainID) }
                 }
             }
@@ -137,7 +137,7 @@ import Testing
             b[i] ^= 1 << UInt8.random(in: 0...7, using: &rng)
             let flipped = try Envelope(bytes: b)
             #expect(flipped.nonce != e.nonce)
-            #expect(throws: LedgerError.badSignature) { try flipped.admit(chainID: e.chainID) }
+            #expect(throws: TalonError(.badSignature)) { try flipped.admit(chainID: e.chainID) }
 
             var c = e.bytes
             let j = Int.random(in: 0..<(c.count - 64), using: &rng)
@@ -155,15 +155,15 @@ import Testing
             let forged = Envelope(chainID: Self.chainID, signer: Self.key.publicKey, nonce: 42, operation: op,
                                   signature: Self.stranger.sign(honest.signedMessage))
             #expect(forged.bytes.dropLast(64).elementsEqual(honest.bytes.dropLast(64)))
-            #expect(throws: LedgerError.badSignature) { try Self.admitDecoded(forged) }
+            #expect(throws: TalonError(.badSignature)) { try Self.admitDecoded(forged) }
             // A signature made for another envelope by the right key.
             let borrowed = Envelope(chainID: Self.chainID, signer: Self.key.publicKey, nonce: 43, operation: op, signature: honest.signature)
-            #expect(throws: LedgerError.badSignature) { try Self.admitDecoded(borrowed) }
+            #expect(throws: TalonError(.badSignature)) { try Self.admitDecoded(borrowed) }
             // All-zero and all-one signatures.
             for fill: UInt8 in [0x00, 0xFF] {
                 let blank = Envelope(chainID: Self.chainID, signer: Self.key.publicKey, nonce: 42, operation: op,
                                      signature: Signature(bytes: [UInt8](repeating: fill, count: 64))!)
-                #expect(throws: LedgerError.badSignature) { try Self.admitDecoded(blank) }
+                #expect(throws: TalonError(.badSignature)) { try Self.admitDecoded(blank) }
             }
             // The stranger's own signature with the stranger named as signer is fine.
             let own = Envelope(chainID: Self.chainID, nonce: 42, operation: op, signedBy: Self.stranger)
@@ -176,8 +176,8 @@ import Testing
         let badFields = Self.signed(Self.event { $0.capacity = 0 })
         let badFieldsBadSig = Envelope(chainID: Self.chainID, signer: Self.key.publicKey, nonce: 1, operation: badFields.operation,
                                        signature: Self.stranger.sign(badFields.signedMessage))
-        #expect(throws: LedgerError.invalidField) { try Self.admitDecoded(badFieldsBadSig) }
-        #expect(throws: LedgerError.wrongChain) { try Self.admitDecoded(badFieldsBadSig, chainID: "elsewhere") }
+        #expect(throws: TalonError(.invalidField)) { try Self.admitDecoded(badFieldsBadSig) }
+        #expect(throws: TalonError(.wrongChain)) { try Self.admitDecoded(badFieldsBadSig, chainID: "elsewhere") }
     }
 
     // MARK: fields
@@ -201,10 +201,10 @@ import Testing
             #expect(e.hasValidSignature)
             if id.utf8.count > Limits.idBytes {
                 // Over the limit it cannot even be decoded; built in memory, admission refuses it.
-                #expect(throws: LedgerError.overlongLength, "\(field)") { try Envelope(bytes: e.bytes) }
-                #expect(throws: LedgerError.invalidField, "\(field)") { try e.admit(chainID: Self.chainID) }
+                #expect(throws: TalonError(.overlongLength), "\(field)") { try Envelope(bytes: e.bytes) }
+                #expect(throws: TalonError(.invalidField), "\(field)") { try e.admit(chainID: Self.chainID) }
             } else {
-                #expect(throws: LedgerError.invalidField, "\(field) = \(id.debugDescription)") { try Self.admitDecoded(e) }
+                #expect(throws: TalonError(.invalidField), "\(field) = \(id.debugDescription)") { try Self.admitDecoded(e) }
             }
         }
     }
@@ -218,12 +218,12 @@ import Testing
     }
 
     @Test func capacityAndTimes() {
-        #expect(throws: LedgerError.invalidField) { try Self.admitDecoded(Self.signed(Self.event { $0.capacity = 0 })) }
+        #expect(throws: TalonError(.invalidField)) { try Self.admitDecoded(Self.signed(Self.event { $0.capacity = 0 })) }
         #expect(throws: Never.self) { try Self.admitDecoded(Self.signed(Self.event { $0.capacity = 1 })) }
         #expect(throws: Never.self) { try Self.admitDecoded(Self.signed(Self.event { $0.capacity = .max })) }
 
         for (doors, starts) in [(Int64(2_001), Int64(2_000)), (.max, .min), (0, -1), (.max, .max - 1), (.min + 1, .min)] {
-            #expect(throws: LedgerError.invalidField, "doors \(doors) starts \(starts)") {
+            #expect(throws: TalonError(.invalidField), "doors \(doors) starts \(starts)") {
                 try Self.admitDecoded(Self.signed(Self.event { $0.doorsOpenAt = doors; $0.startsAt = starts }))
             }
         }
@@ -236,7 +236,7 @@ import Testing
 
     @Test(arguments: ["eur", "EURO", "EU", "", "E1R", "ÉUR", "€", " EU", "EU ", "Eur", "E\u{0}R", "ＥＵＲ"])
     func badCurrency(currency: String) {
-        #expect(throws: LedgerError.invalidField) { try Self.admitDecoded(Self.signed(Self.event { $0.currency = currency })) }
+        #expect(throws: TalonError(.invalidField)) { try Self.admitDecoded(Self.signed(Self.event { $0.currency = currency })) }
     }
 
     @Test func goodCurrencies() {
@@ -247,9 +247,9 @@ import Testing
 
     @Test func issueBatches() {
         let empty = Self.signed(.issue(IssueTickets(eventID: "E1", tickets: [])))
-        #expect(throws: LedgerError.invalidField) { try Self.admitDecoded(empty) }
+        #expect(throws: TalonError(.invalidField)) { try Self.admitDecoded(empty) }
         let duplicate = Self.signed(.issue(IssueTickets(eventID: "E1", tickets: [Self.ticket("T1"), Self.ticket("T2"), Self.ticket("T1", seat: "9")])))
-        #expect(throws: LedgerError.invalidField) { try Self.admitDecoded(duplicate) }
+        #expect(throws: TalonError(.invalidField)) { try Self.admitDecoded(duplicate) }
         // Ids differing only in case are different ids.
         let cased = Self.signed(.issue(IssueTickets(eventID: "E1", tickets: [Self.ticket("t1"), Self.ticket("T1")])))
         #expect(throws: Never.self) { try Self.admitDecoded(cased) }
@@ -258,7 +258,7 @@ import Testing
         #expect(throws: Never.self) { try Self.admitDecoded(bare) }
         // Built in memory past the decoder's limit: admission refuses it too.
         let tooMany = Self.signed(.issue(IssueTickets(eventID: "E1", tickets: (0...Limits.ticketsPerIssue).map { Self.ticket("T\($0)") })))
-        #expect(throws: LedgerError.invalidField) { try tooMany.admit(chainID: Self.chainID) }
+        #expect(throws: TalonError(.invalidField)) { try tooMany.admit(chainID: Self.chainID) }
         let atLimit = Self.signed(.issue(IssueTickets(eventID: "E1", tickets: (0..<Limits.ticketsPerIssue).map { Self.ticket("T\($0)") })))
         #expect(throws: Never.self) { try Self.admitDecoded(atLimit) }
     }
@@ -267,14 +267,14 @@ import Testing
         func gate(_ sections: [String]) -> Envelope {
             Self.signed(.registerGate(RegisterGate(eventID: "E1", gate: Self.k, name: "North", sections: sections)))
         }
-        #expect(throws: LedgerError.invalidField) { try Self.admitDecoded(gate(["A", "B", "A"])) }
-        #expect(throws: LedgerError.invalidField) { try Self.admitDecoded(gate(["Loge", "Loge"])) }
-        #expect(throws: LedgerError.invalidField) { try Self.admitDecoded(gate(["A", ""])) }
+        #expect(throws: TalonError(.invalidField)) { try Self.admitDecoded(gate(["A", "B", "A"])) }
+        #expect(throws: TalonError(.invalidField)) { try Self.admitDecoded(gate(["Loge", "Loge"])) }
+        #expect(throws: TalonError(.invalidField)) { try Self.admitDecoded(gate(["A", ""])) }
         #expect(throws: Never.self) { try Self.admitDecoded(gate([])) }
         #expect(throws: Never.self) { try Self.admitDecoded(gate(["A", "a", "A "])) }
         #expect(throws: Never.self) { try Self.admitDecoded(gate((0..<Limits.sectionsPerGate).map { "S\($0)" })) }
         let tooMany = gate((0...Limits.sectionsPerGate).map { "S\($0)" })
-        #expect(throws: LedgerError.invalidField) { try tooMany.admit(chainID: Self.chainID) }
+        #expect(throws: TalonError(.invalidField)) { try tooMany.admit(chainID: Self.chainID) }
     }
 
     static let controlCharacters = ["\u{0}", "\t", "\n", "\r", "\u{7}", "\u{1B}", "\u{1F}", "\u{7F}", "\u{80}", "\u{85}", "\u{9F}"]
@@ -294,7 +294,7 @@ import Testing
             ("register_issuer.name (only)", .registerIssuer(RegisterIssuer(issuer: Self.k, name: control))),
         ]
         for (field, op) in ops {
-            #expect(throws: LedgerError.invalidField, "\(field) with \(control.unicodeScalars.first!.value)") {
+            #expect(throws: TalonError(.invalidField), "\(field) with \(control.unicodeScalars.first!.value)") {
                 try Self.admitDecoded(Self.signed(op))
             }
         }
@@ -308,7 +308,7 @@ import Testing
             .registerGate(RegisterGate(eventID: "E1", gate: Self.k, name: "", sections: [])),
         ]
         for op in empty {
-            #expect(throws: LedgerError.invalidField, "\(op.kind.name)") { try Self.admitDecoded(Self.signed(op)) }
+            #expect(throws: TalonError(.invalidField), "\(op.kind.name)") { try Self.admitDecoded(Self.signed(op)) }
         }
         // An empty void reason is fine.
         #expect(throws: Never.self) { try Self.admitDecoded(Self.signed(.void(VoidTicket(ticketID: "T1", reason: "")))) }
@@ -316,7 +316,7 @@ import Testing
         let long = String(repeating: "n", count: Limits.textBytes + 1)
         for op: LedgerOperation in [.registerIssuer(RegisterIssuer(issuer: Self.k, name: long)), Self.event { $0.venue = long },
                                     .void(VoidTicket(ticketID: "T1", reason: String(repeating: "r", count: Limits.reasonBytes + 1)))] {
-            #expect(throws: LedgerError.invalidField, "\(op.kind.name)") { try Self.signed(op).admit(chainID: Self.chainID) }
+            #expect(throws: TalonError(.invalidField), "\(op.kind.name)") { try Self.signed(op).admit(chainID: Self.chainID) }
         }
     }
 
@@ -358,7 +358,7 @@ import Testing
             .issue(IssueTickets(eventID: "E1", tickets: [TicketSpec(ticketID: "T-1", section: "A", seat: "1", faceValue: 1, holder: bad)])),
         ]
         for op in ops {
-            #expect(throws: LedgerError.invalidField, "\(op)") { try A.admitDecoded(A.signed(op)) }
+            #expect(throws: TalonError(.invalidField), "\(op)") { try A.admitDecoded(A.signed(op)) }
         }
     }
 

@@ -1,5 +1,5 @@
 import PropertyBased
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
 
@@ -34,10 +34,10 @@ private enum Samples {
 }
 
 /// The codes a binary decoder may give.
-private let decodeCodes: Set<LedgerError> = [.truncated, .trailingBytes, .overlongLength, .unknownVersion, .unknownOperation, .nonCanonical]
+private let decodeCodes: Set<TalonError> = [TalonError(.truncated), TalonError(.trailingBytes), TalonError(.overlongLength), TalonError(.unknownVersion), TalonError(.unknownOperation), TalonError(.nonCanonical)]
 
 /// The decoding error for `bytes`, or nil when they decode.
-private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
+private func decodeError(_ bytes: [UInt8]) -> TalonError? {
     do { _ = try Envelope(bytes: bytes); return nil } catch { return error }
 }
 
@@ -50,35 +50,35 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
     /// count, `overlong_length` inside a string's bytes (its intact length now exceeds the
     /// bytes left) or where a list's smallest elements no longer fit.
     @Test func truncationAtEveryPrefix() {
-        var seen: Set<LedgerError> = []
+        var seen: Set<TalonError> = []
         for e in Samples.envelopes {
             #expect(decodeError(e.bytes) == nil)
             for length in 0..<e.bytes.count {
                 let code = decodeError(Array(e.bytes.prefix(length)))
-                #expect(code == .truncated || code == .overlongLength, "\(e.operation.kind.name) cut at \(length)")
+                #expect(code == TalonError(.truncated) || code == TalonError(.overlongLength), "\(e.operation.kind.name) cut at \(length)")
                 #expect(code == EnvelopeLayout.truncationCode(e, length: length), "\(e.operation.kind.name) cut at \(length)")
                 if let code { seen.insert(code) }
             }
         }
-        #expect(seen == [.truncated, .overlongLength])
+        #expect(seen == [TalonError(.truncated), TalonError(.overlongLength)])
     }
 
     /// A few cuts spelled out for a transfer of "T-1" on chain "talon-enc".
     @Test func truncationCodesByPlace() throws {
         let e = Samples.envelope(.transfer(Transfer(ticketID: "T-1", to: Samples.other)))
         let b = e.bytes
-        func cut(_ n: Int) -> LedgerError? { decodeError(Array(b.prefix(n))) }
-        #expect(cut(0) == .truncated, "no version byte")
-        #expect(cut(1) == .truncated, "no chain id length")
-        #expect(cut(4) == .truncated, "inside the chain id length")
-        #expect(cut(5) == .overlongLength, "length 9 with no bytes after it")
-        #expect(cut(13) == .overlongLength, "one byte of the chain id missing")
-        #expect(cut(14) == .truncated, "chain id complete, no signer")
-        #expect(cut(14 + 32 + 8) == .truncated, "no operation kind")
-        #expect(cut(14 + 32 + 8 + 1) == .truncated, "half the operation kind")
-        #expect(cut(14 + 32 + 8 + 2 + 4 + 2) == .overlongLength, "inside the ticket id")
-        #expect(cut(b.count - 64) == .truncated, "no signature")
-        #expect(cut(b.count - 1) == .truncated, "one signature byte missing")
+        func cut(_ n: Int) -> TalonError? { decodeError(Array(b.prefix(n))) }
+        #expect(cut(0) == TalonError(.truncated), "no version byte")
+        #expect(cut(1) == TalonError(.truncated), "no chain id length")
+        #expect(cut(4) == TalonError(.truncated), "inside the chain id length")
+        #expect(cut(5) == TalonError(.overlongLength), "length 9 with no bytes after it")
+        #expect(cut(13) == TalonError(.overlongLength), "one byte of the chain id missing")
+        #expect(cut(14) == TalonError(.truncated), "chain id complete, no signer")
+        #expect(cut(14 + 32 + 8) == TalonError(.truncated), "no operation kind")
+        #expect(cut(14 + 32 + 8 + 1) == TalonError(.truncated), "half the operation kind")
+        #expect(cut(14 + 32 + 8 + 2 + 4 + 2) == TalonError(.overlongLength), "inside the ticket id")
+        #expect(cut(b.count - 64) == TalonError(.truncated), "no signature")
+        #expect(cut(b.count - 1) == TalonError(.truncated), "one signature byte missing")
     }
 
     @Test func truncationOfGeneratedEnvelopes() async {
@@ -95,10 +95,10 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
 
     @Test func trailingBytes() {
         for e in Samples.envelopes {
-            #expect(throws: LedgerError.trailingBytes) { try Envelope(bytes: e.bytes + [0x00]) }
-            #expect(throws: LedgerError.trailingBytes) { try Envelope(bytes: e.bytes + [0xFF]) }
-            #expect(throws: LedgerError.trailingBytes) { try Envelope(bytes: e.bytes + [UInt8](repeating: 0xAB, count: 1000)) }
-            #expect(throws: LedgerError.trailingBytes) { try Envelope(bytes: e.bytes + e.bytes) }
+            #expect(throws: TalonError(.trailingBytes)) { try Envelope(bytes: e.bytes + [0x00]) }
+            #expect(throws: TalonError(.trailingBytes)) { try Envelope(bytes: e.bytes + [0xFF]) }
+            #expect(throws: TalonError(.trailingBytes)) { try Envelope(bytes: e.bytes + [UInt8](repeating: 0xAB, count: 1000)) }
+            #expect(throws: TalonError(.trailingBytes)) { try Envelope(bytes: e.bytes + e.bytes) }
         }
     }
 
@@ -106,7 +106,7 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
         await propertyCheck(count: 150, input: EnvelopeGen.anyEnvelopes(), EnvelopeGen.rngs) { s, seeded in
             var rng = seeded
             let tail = EnvelopeGen.bytes(Int.random(in: 1...300), using: &rng)
-            #expect(throws: LedgerError.trailingBytes) { try Envelope(bytes: s.envelope.bytes + tail) }
+            #expect(throws: TalonError(.trailingBytes)) { try Envelope(bytes: s.envelope.bytes + tail) }
         }
     }
 
@@ -115,9 +115,9 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
     @Test(arguments: [UInt8(0), 2, 255])
     func unknownVersion(version: UInt8) {
         for e in Samples.envelopes {
-            #expect(throws: LedgerError.unknownVersion) { try Envelope(bytes: Bytes.patch(e.bytes, at: 0, with: [version])) }
+            #expect(throws: TalonError(.unknownVersion)) { try Envelope(bytes: Bytes.patch(e.bytes, at: 0, with: [version])) }
         }
-        #expect(throws: LedgerError.unknownVersion) { try Envelope(bytes: [version]) }
+        #expect(throws: TalonError(.unknownVersion)) { try Envelope(bytes: [version]) }
     }
 
     @Test(arguments: [UInt16(0), 15, 16, 0x0100, 65535])
@@ -126,9 +126,9 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
             // version, chain id, signer, nonce, then the u16 kind.
             let offset = 1 + 4 + e.chainID.utf8.count + 32 + 8
             #expect(e.bytes[offset] == 0 && e.bytes[offset + 1] == UInt8(e.operation.kind.rawValue))
-            #expect(throws: LedgerError.unknownOperation) { try Envelope(bytes: Bytes.patch(e.bytes, at: offset, with: Bytes.be16(kind))) }
+            #expect(throws: TalonError(.unknownOperation)) { try Envelope(bytes: Bytes.patch(e.bytes, at: offset, with: Bytes.be16(kind))) }
             // Known only by its number: the kind alone, with nothing after it, is still unknown_operation.
-            #expect(throws: LedgerError.unknownOperation) {
+            #expect(throws: TalonError(.unknownOperation)) {
                 try Envelope(bytes: Array(e.bytes.prefix(offset)) + Bytes.be16(kind))
             }
         }
@@ -148,7 +148,7 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
             for (offset, _) in stringFields(e) {
                 let left = e.bytes.count - offset - 4
                 for bad in [UInt32.max, UInt32(left + 1), UInt32(Int32.max), 0x8000_0000] {
-                    #expect(throws: LedgerError.overlongLength, "length \(bad) at \(offset)") {
+                    #expect(throws: TalonError(.overlongLength), "length \(bad) at \(offset)") {
                         try Envelope(bytes: Bytes.patch(e.bytes, at: offset, with: Bytes.be32(bad)))
                     }
                 }
@@ -164,7 +164,7 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
             let left = e.bytes.count - offset - 4
             let bad = [UInt32.max, UInt32(left + 1), UInt32.random(in: UInt32(left + 1)...UInt32.max, using: &rng)]
                 .randomElement(using: &rng)!
-            #expect(throws: LedgerError.overlongLength, "length \(bad) at \(offset)") {
+            #expect(throws: TalonError(.overlongLength), "length \(bad) at \(offset)") {
                 try Envelope(bytes: Bytes.patch(e.bytes, at: offset, with: Bytes.be32(bad)))
             }
         }
@@ -178,8 +178,8 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
         let offset = stringFields(e).last!.offset
         let left = e.bytes.count - offset - 4
         let asciiSignature = Bytes.patch(e.bytes, at: e.bytes.count - 64, with: [UInt8](repeating: 0x78, count: 64))
-        #expect(throws: LedgerError.truncated) { try Envelope(bytes: Bytes.patch(asciiSignature, at: offset, with: Bytes.be32(UInt32(left)))) }
-        #expect(throws: LedgerError.overlongLength) { try Envelope(bytes: Bytes.patch(e.bytes, at: offset, with: Bytes.be32(UInt32(left + 1)))) }
+        #expect(throws: TalonError(.truncated)) { try Envelope(bytes: Bytes.patch(asciiSignature, at: offset, with: Bytes.be32(UInt32(left)))) }
+        #expect(throws: TalonError(.overlongLength)) { try Envelope(bytes: Bytes.patch(e.bytes, at: offset, with: Bytes.be32(UInt32(left + 1)))) }
     }
 
     /// Well-formed encodings of a field one byte over its limit: `overlong_length` even though
@@ -221,9 +221,9 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
         ]
         for (field, e) in over {
             #expect(e.bytes.count <= Limits.envelopeBytes, "\(field)")
-            #expect(throws: LedgerError.overlongLength, "\(field)") { try Envelope(bytes: e.bytes) }
+            #expect(throws: TalonError(.overlongLength), "\(field)") { try Envelope(bytes: e.bytes) }
             // The JSON form is held to the same limits.
-            #expect(throws: LedgerError.overlongLength, "\(field)") { try JSONForm.decode(Envelope.self, from: JSONForm.encode(e)) }
+            #expect(throws: TalonError(.overlongLength), "\(field)") { try JSONForm.decode(Envelope.self, from: JSONForm.encode(e)) }
         }
     }
 
@@ -241,18 +241,18 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
             let offset = EnvelopeLayout.offset(of: index, in: e)
             #expect(Bytes.u32(e.bytes, at: offset) == 1)
             for count in [UInt32.max, UInt32.max - 1, 0x8000_0000, UInt32(Limits.ticketsPerIssue + 1)] {
-                #expect(throws: LedgerError.overlongLength, "count \(count)") {
+                #expect(throws: TalonError(.overlongLength), "count \(count)") {
                     try Envelope(bytes: Bytes.patch(e.bytes, at: offset, with: Bytes.be32(count)))
                 }
             }
         }
         // Within the limit, but more elements than the bytes left could hold.
         let ticketsOffset = 1 + 4 + Samples.chainID.utf8.count + 32 + 8 + 2 + 4 + 2
-        #expect(throws: LedgerError.overlongLength) {
+        #expect(throws: TalonError(.overlongLength)) {
             try Envelope(bytes: Bytes.patch(issue.bytes, at: ticketsOffset, with: Bytes.be32(UInt32(Limits.ticketsPerIssue))))
         }
         let sectionsOffset = 1 + 4 + Samples.chainID.utf8.count + 32 + 8 + 2 + 4 + 2 + 32 + 4 + 1
-        #expect(throws: LedgerError.overlongLength) {
+        #expect(throws: TalonError(.overlongLength)) {
             try Envelope(bytes: Bytes.patch(gate.bytes, at: sectionsOffset, with: Bytes.be32(UInt32(Limits.sectionsPerGate))))
         }
     }
@@ -299,12 +299,12 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
                 // The placeholder's length and bytes, looked for after the fixed header.
                 let header = 1 + 4 + e.chainID.utf8.count + 32 + 8 + 2
                 let at = Bytes.find(Bytes.be32(UInt32(bad.count)) + Array(p.utf8), in: e.bytes, from: header)! + 4
-                #expect(throws: LedgerError.nonCanonical, "\(label) in \(op.kind.name)") {
+                #expect(throws: TalonError(.nonCanonical), "\(label) in \(op.kind.name)") {
                     try Envelope(bytes: Bytes.patch(e.bytes, at: at, with: bad))
                 }
             }
             let chain = Samples.envelope(.transfer(Transfer(ticketID: "T", to: k)), chainID: p)
-            #expect(throws: LedgerError.nonCanonical, "\(label) in chain_id") {
+            #expect(throws: TalonError(.nonCanonical), "\(label) in chain_id") {
                 try Envelope(bytes: Bytes.patch(chain.bytes, at: 5, with: bad))
             }
         }
@@ -326,7 +326,7 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
             } else {
                 (bad, at) = ([0x80], offset + 4)
             }
-            #expect(throws: LedgerError.nonCanonical) { try Envelope(bytes: Bytes.patch(e.bytes, at: at, with: bad)) }
+            #expect(throws: TalonError(.nonCanonical)) { try Envelope(bytes: Bytes.patch(e.bytes, at: at, with: bad)) }
         }
     }
 
@@ -358,15 +358,15 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
 
         let over = Self.envelopeOfSize(extra: 1)
         #expect(over.bytes.count == Limits.envelopeBytes + 1)
-        #expect(throws: LedgerError.overlongLength) { try Envelope(bytes: over.bytes) }
-        #expect(throws: LedgerError.overlongLength) { try over.admit(chainID: Samples.chainID) }
-        #expect(throws: LedgerError.overlongLength) { try JSONForm.decode(Envelope.self, from: JSONForm.encode(over)) }
+        #expect(throws: TalonError(.overlongLength)) { try Envelope(bytes: over.bytes) }
+        #expect(throws: TalonError(.overlongLength)) { try over.admit(chainID: Samples.chainID) }
+        #expect(throws: TalonError(.overlongLength)) { try JSONForm.decode(Envelope.self, from: JSONForm.encode(over)) }
 
         // Size is checked first: a valid envelope padded past the limit is overlong, not trailing.
         let small = Samples.envelopes[0]
         let padded = small.bytes + [UInt8](repeating: 0, count: Limits.envelopeBytes + 1 - small.bytes.count)
-        #expect(throws: LedgerError.overlongLength) { try Envelope(bytes: padded) }
-        #expect(throws: LedgerError.trailingBytes) { try Envelope(bytes: Array(padded.dropLast())) }
+        #expect(throws: TalonError(.overlongLength)) { try Envelope(bytes: padded) }
+        #expect(throws: TalonError(.trailingBytes)) { try Envelope(bytes: Array(padded.dropLast())) }
     }
 
     // MARK: garbage
@@ -382,7 +382,7 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
             return b
         }
         await propertyCheck(count: 300, input: garbage) { b in
-            switch Result(catching: { () throws(LedgerError) in try Envelope(bytes: b) }) {
+            switch Result(catching: { () throws(TalonError) in try Envelope(bytes: b) }) {
             case .success(let e):
                 #expect(e.bytes == b)
                 let again = try Envelope(bytes: e.bytes)
@@ -411,7 +411,7 @@ private func decodeError(_ bytes: [UInt8]) -> LedgerError? {
                 default: b.removeSubrange(i...)
                 }
             }
-            switch Result(catching: { () throws(LedgerError) in try Envelope(bytes: b) }) {
+            switch Result(catching: { () throws(TalonError) in try Envelope(bytes: b) }) {
             case .success(let e):
                 #expect(e.bytes == b)
                 if b != original.bytes {

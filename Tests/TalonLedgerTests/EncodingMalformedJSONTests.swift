@@ -1,5 +1,5 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
 
@@ -55,7 +55,7 @@ import Testing
         return Array(text.replacingOccurrences(of: old, with: new).utf8)
     }
 
-    private func decode(_ json: [UInt8]) throws(LedgerError) -> Envelope { try JSONForm.decode(Envelope.self, from: json) }
+    private func decode(_ json: [UInt8]) throws(TalonError) -> Envelope { try JSONForm.decode(Envelope.self, from: json) }
 
     // MARK: the editing harness itself
 
@@ -73,24 +73,24 @@ import Testing
     @Test(arguments: ["", " ", "{", "}", "[]", "[{}]", "null", "1", "true", "\"envelope\"", "not json", "{'version':1}",
                       "{\"version\":1", "{\"version\":1,}", "{version:1}"])
     func invalidJSONText(text: String) {
-        #expect(throws: LedgerError.invalidJSON) { try decode(Array(text.utf8)) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Array(text.utf8)) }
     }
 
     @Test func invalidJSONBytes() {
         let valid = JSONForm.encode(Self.transfer)
-        #expect(throws: LedgerError.invalidJSON) { try decode(valid + Array("x".utf8)) }
-        #expect(throws: LedgerError.invalidJSON) { try decode(valid + valid) }
-        #expect(throws: LedgerError.invalidJSON) { try decode(valid + [0x00]) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(valid + Array("x".utf8)) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(valid + valid) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(valid + [0x00]) }
         // Invalid UTF-8 inside a JSON string, and an escaped lone surrogate.
         for bad: [UInt8] in [[0xC0, 0x80], [0x80], [0xED, 0xA0, 0x80], [0xFF]] {
             let text = Self.replaced(Self.transfer, "\"talon-json\"", "\"talon-QQ\"")
             let at = Bytes.find(Array("QQ".utf8), in: text)!
             var b = text
             b.replaceSubrange(at..<at + 2, with: bad)
-            #expect(throws: LedgerError.invalidJSON, "\(bad)") { try decode(b) }
+            #expect(throws: TalonError(.invalidJSON), "\(bad)") { try decode(b) }
         }
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(Self.transfer, "\"talon-json\"", "\"talon-\\ud800\"")) }
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(Self.transfer, "\"talon-json\"", "\"talon-\\udc00x\"")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(Self.transfer, "\"talon-json\"", "\"talon-\\ud800\"")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(Self.transfer, "\"talon-json\"", "\"talon-\\udc00x\"")) }
     }
 
     /// Every proper prefix of a JSON envelope is incomplete JSON.
@@ -98,7 +98,7 @@ import Testing
         for e in Self.envelopes {
             let json = JSONForm.encode(e)
             for n in 0..<json.count {
-                #expect(throws: LedgerError.invalidJSON, "\(e.operation.kind.name) cut at \(n)") { try decode(Array(json.prefix(n))) }
+                #expect(throws: TalonError(.invalidJSON), "\(e.operation.kind.name) cut at \(n)") { try decode(Array(json.prefix(n))) }
             }
         }
     }
@@ -116,15 +116,15 @@ import Testing
             ("version", "1"), ("version", true), ("version", 1.5),
         ]
         for (field, value) in cases {
-            #expect(throws: LedgerError.invalidJSON, "\(field): \(value)") { try decode(Self.edited(e) { $0[field] = value }) }
+            #expect(throws: TalonError(.invalidJSON), "\(field): \(value)") { try decode(Self.edited(e) { $0[field] = value }) }
         }
         // Integers out of their type's range.
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":18446744073709551616,")) }
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":-0.5,")) }
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":1.5,")) }
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":07,")) }
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":+7,")) }
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":0x7,")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":18446744073709551616,")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":-0.5,")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":1.5,")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":07,")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":+7,")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(e, "\"nonce\":7,", "\"nonce\":0x7,")) }
     }
 
     @Test func wrongTypesInTheOperation() {
@@ -138,14 +138,14 @@ import Testing
             (redeem, "sequence", -1), (redeem, "sequence", "3"), (redeem, "scanned_at", 0.5),
         ]
         for (e, field, value) in cases {
-            #expect(throws: LedgerError.invalidJSON, "\(e.operation.kind.name).\(field): \(value)") {
+            #expect(throws: TalonError(.invalidJSON), "\(e.operation.kind.name).\(field): \(value)") {
                 try decode(Self.editedOp(e) { $0[field] = value })
             }
         }
-        #expect(throws: LedgerError.invalidJSON) {
+        #expect(throws: TalonError(.invalidJSON)) {
             try decode(Self.replaced(create, "\"starts_at\":1798747200000", "\"starts_at\":9223372036854775808"))
         }
-        #expect(throws: LedgerError.invalidJSON) {
+        #expect(throws: TalonError(.invalidJSON)) {
             try decode(Self.replaced(Self.issue, "\"face_value\":4500,\"holder\"", "\"face_value\":-4500,\"holder\""))
         }
     }
@@ -164,7 +164,7 @@ import Testing
             ("sequence", Self.replaced(redeem, "\"sequence\":3,", "\"sequence\":\(number),")),
         ]
         for (field, json) in cases {
-            #expect(throws: LedgerError.invalidJSON, "\(field) = \(number)") { try decode(json) }
+            #expect(throws: TalonError(.invalidJSON), "\(field) = \(number)") { try decode(json) }
         }
     }
 
@@ -173,7 +173,7 @@ import Testing
     @Test func unknownTopLevelKeys() {
         for key in ["extra", "Version", "chainId", "chain-id", "hash", " nonce", "op "] {
             for e in Self.envelopes {
-                #expect(throws: LedgerError.invalidJSON, "\(key)") { try decode(Self.edited(e) { $0[key] = 1 }) }
+                #expect(throws: TalonError(.invalidJSON), "\(key)") { try decode(Self.edited(e) { $0[key] = 1 }) }
             }
         }
     }
@@ -185,13 +185,13 @@ import Testing
         ]
         for e in Self.envelopes {
             for key in ["extra", "Type", "ticketId", foreign[e.operation.kind, default: "extra"]] {
-                #expect(throws: LedgerError.invalidJSON, "\(e.operation.kind.name) + \(key)") {
+                #expect(throws: TalonError(.invalidJSON), "\(e.operation.kind.name) + \(key)") {
                     try decode(Self.editedOp(e) { $0[key] = "x" })
                 }
             }
         }
         // …and inside a ticket of an issue.
-        #expect(throws: LedgerError.invalidJSON) {
+        #expect(throws: TalonError(.invalidJSON)) {
             try decode(Self.editedOp(Self.issue) { op in
                 var tickets = op["tickets"] as! [[String: Any]]
                 tickets[1]["row"] = "7"
@@ -202,13 +202,13 @@ import Testing
 
     @Test(arguments: ["deploy_contract", "cancel_event", "Transfer", "TRANSFER", "transfer ", "", "registerIssuer", "register-issuer"])
     func unknownOperationType(type: String) {
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.editedOp(Self.transfer) { $0["type"] = type }) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.editedOp(Self.transfer) { $0["type"] = type }) }
     }
 
     @Test func missingTopLevelFields() {
         for e in Self.envelopes {
             for key in ["version", "chain_id", "signer", "nonce", "op", "signature"] {
-                #expect(throws: LedgerError.invalidJSON, "without \(key)") { try decode(Self.edited(e) { $0[key] = nil }) }
+                #expect(throws: TalonError(.invalidJSON), "without \(key)") { try decode(Self.edited(e) { $0[key] = nil }) }
             }
         }
     }
@@ -218,13 +218,13 @@ import Testing
             let keys = (try! JSONSerialization.jsonObject(with: Data(JSONForm.encode(e))) as! [String: Any])["op"] as! [String: Any]
             #expect(keys.count >= 3)
             for key in keys.keys {
-                #expect(throws: LedgerError.invalidJSON, "\(e.operation.kind.name) without \(key)") {
+                #expect(throws: TalonError(.invalidJSON), "\(e.operation.kind.name) without \(key)") {
                     try decode(Self.editedOp(e) { $0[key] = nil })
                 }
             }
         }
         for key in ["ticket_id", "section", "seat", "face_value", "holder"] {
-            #expect(throws: LedgerError.invalidJSON, "ticket without \(key)") {
+            #expect(throws: TalonError(.invalidJSON), "ticket without \(key)") {
                 try decode(Self.editedOp(Self.issue) { op in
                     var tickets = op["tickets"] as! [[String: Any]]
                     tickets[0][key] = nil
@@ -264,17 +264,17 @@ import Testing
 
     @Test func badKeyText() {
         for bad in Self.badKeyTexts(Self.key.publicKey) {
-            #expect(throws: LedgerError.invalidJSON, "signer \(bad)") { try decode(Self.edited(Self.transfer) { $0["signer"] = bad }) }
+            #expect(throws: TalonError(.invalidJSON), "signer \(bad)") { try decode(Self.edited(Self.transfer) { $0["signer"] = bad }) }
         }
         for (e, keyFields) in Self.samples {
             for field in keyFields {
                 for bad in Self.badKeyTexts(Self.other) {
-                    #expect(throws: LedgerError.invalidJSON, "\(field) \(bad)") { try decode(Self.editedOp(e) { $0[field] = bad }) }
+                    #expect(throws: TalonError(.invalidJSON), "\(field) \(bad)") { try decode(Self.editedOp(e) { $0[field] = bad }) }
                 }
             }
         }
         for bad in Self.badKeyTexts(Self.other) {
-            #expect(throws: LedgerError.invalidJSON, "holder \(bad)") {
+            #expect(throws: TalonError(.invalidJSON), "holder \(bad)") {
                 try decode(Self.editedOp(Self.issue) { op in
                     var tickets = op["tickets"] as! [[String: Any]]
                     tickets[1]["holder"] = bad
@@ -292,7 +292,7 @@ import Testing
             hex.uppercased(), "0x" + hex.dropFirst(2), "0x" + hex, String(hex.dropLast(1)) + "g", "", " " + hex.dropFirst(1),
         ]
         for s in bad {
-            #expect(throws: LedgerError.invalidJSON, "signature \(s)") { try decode(Self.edited(e) { $0["signature"] = s }) }
+            #expect(throws: TalonError(.invalidJSON), "signature \(s)") { try decode(Self.edited(e) { $0["signature"] = s }) }
         }
     }
 
@@ -301,7 +301,7 @@ import Testing
     @Test(arguments: [0, 2, 255])
     func wrongVersion(version: Int) {
         for e in Self.envelopes {
-            #expect(throws: LedgerError.unknownVersion) { try decode(Self.edited(e) { $0["version"] = version }) }
+            #expect(throws: TalonError(.unknownVersion)) { try decode(Self.edited(e) { $0["version"] = version }) }
         }
     }
 
@@ -312,7 +312,7 @@ import Testing
             _ = try decode(Self.edited(Self.transfer) { $0["version"] = version })
             Issue.record("version \(version) decoded")
         } catch {
-            #expect(error == .unknownVersion || error == .invalidJSON)
+            #expect(error == TalonError(.unknownVersion) || error == TalonError(.invalidJSON))
         }
     }
 
@@ -321,19 +321,19 @@ import Testing
     /// Other spellings of an integer: leading zeros, negative zero.
     @Test(arguments: ["07", "007", "-0"])
     func nonCanonicalIntegers(number: String) {
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(Self.transfer, "\"nonce\":7,", "\"nonce\":\(number),")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(Self.transfer, "\"nonce\":7,", "\"nonce\":\(number),")) }
     }
 
     /// A repeated key would let two readers see two different envelopes in one text.
     @Test func repeatedKeysAreRefused() {
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(Self.transfer, "\"nonce\":7,", "\"nonce\":7,\"nonce\":7,")) }
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(Self.transfer, "\"nonce\":7,", "\"nonce\":8,\"nonce\":7,")) }
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(Self.transfer, "\"ticket_id\":", "\"ticket_id\":\"T9\",\"ticket_id\":")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(Self.transfer, "\"nonce\":7,", "\"nonce\":7,\"nonce\":7,")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(Self.transfer, "\"nonce\":7,", "\"nonce\":8,\"nonce\":7,")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(Self.transfer, "\"ticket_id\":", "\"ticket_id\":\"T9\",\"ticket_id\":")) }
     }
 
     /// Keys are plain: an escaped spelling of a known key is refused rather than unescaped.
     @Test func escapedKeysAreRefused() {
-        #expect(throws: LedgerError.invalidJSON) { try decode(Self.replaced(Self.transfer, "\"nonce\":7,", "\"\\u006eonce\":7,")) }
+        #expect(throws: TalonError(.invalidJSON)) { try decode(Self.replaced(Self.transfer, "\"nonce\":7,", "\"\\u006eonce\":7,")) }
     }
 
     /// The same envelope with whitespace and escapes inside string values still decodes.

@@ -1,6 +1,6 @@
 import Foundation
 import PropertyBased
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
 

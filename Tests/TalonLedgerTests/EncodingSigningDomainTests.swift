@@ -1,5 +1,5 @@
 import PropertyBased
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
 
@@ -52,9 +52,9 @@ import Testing
                 let forged = Envelope(chainID: e.chainID, signer: e.signer, nonce: e.nonce, operation: e.operation, signature: signature)
                 #expect(forged.bytes.dropLast(64).elementsEqual(body))
                 #expect(!forged.hasValidSignature, "\(label)")
-                #expect(throws: LedgerError.badSignature, "\(label)") { try forged.admit(chainID: e.chainID) }
+                #expect(throws: TalonError(.badSignature), "\(label)") { try forged.admit(chainID: e.chainID) }
                 let decoded = try Envelope(bytes: forged.bytes)
-                #expect(throws: LedgerError.badSignature, "\(label)") { try decoded.admit(chainID: e.chainID) }
+                #expect(throws: TalonError(.badSignature), "\(label)") { try decoded.admit(chainID: e.chainID) }
             }
         }
     }

@@ -1,5 +1,5 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import Testing
 
@@ -23,17 +23,17 @@ private final class TempLedger {
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     /// What a node does with binary input: decode, admit, and only then apply.
-    func submit(binary bytes: [UInt8]) throws(LedgerError) -> [String] {
+    func submit(binary bytes: [UInt8]) throws(TalonError) -> [String] {
         let e = try Envelope(bytes: bytes)
         return try submit(e)
     }
 
     /// What a node does with JSON input.
-    func submit(json: [UInt8]) throws(LedgerError) -> [String] {
+    func submit(json: [UInt8]) throws(TalonError) -> [String] {
         try submit(JSONForm.decode(Envelope.self, from: json))
     }
 
-    private func submit(_ e: Envelope) throws(LedgerError) -> [String] {
+    private func submit(_ e: Envelope) throws(TalonError) -> [String] {
         try e.admit(chainID: ledger.chainID)
         return try ledger.apply([e], timestamp: 1_800_000_000_000).receipts.map(\.result)
     }
@@ -74,28 +74,28 @@ private final class TempLedger {
         let nameAt = Bytes.find(Array("QQQQ".utf8), in: placeholder.bytes)!
         let sigFlipped = Bytes.patch(b, at: b.count - 10, with: [b[b.count - 10] ^ 0x04])
 
-        let binary: [(String, [UInt8], LedgerError)] = [
-            ("truncated", Array(b.dropLast(1)), .truncated),
-            ("truncated in the chain id", Array(b.prefix(7)), .overlongLength),
-            ("trailing byte", b + [0], .trailingBytes),
-            ("trailing bytes", b + b, .trailingBytes),
-            ("version 2", Bytes.patch(b, at: 0, with: [2]), .unknownVersion),
-            ("kind 15", Bytes.patch(b, at: kindOffset, with: [0, 15]), .unknownOperation),
-            ("chain id length 0xFFFFFFFF", Bytes.patch(b, at: 1, with: [0xFF, 0xFF, 0xFF, 0xFF]), .overlongLength),
+        let binary: [(String, [UInt8], TalonError)] = [
+            ("truncated", Array(b.dropLast(1)), TalonError(.truncated)),
+            ("truncated in the chain id", Array(b.prefix(7)), TalonError(.overlongLength)),
+            ("trailing byte", b + [0], TalonError(.trailingBytes)),
+            ("trailing bytes", b + b, TalonError(.trailingBytes)),
+            ("version 2", Bytes.patch(b, at: 0, with: [2]), TalonError(.unknownVersion)),
+            ("kind 15", Bytes.patch(b, at: kindOffset, with: [0, 15]), TalonError(.unknownOperation)),
+            ("chain id length 0xFFFFFFFF", Bytes.patch(b, at: 1, with: [0xFF, 0xFF, 0xFF, 0xFF]), TalonError(.overlongLength)),
             ("ticket count of 2^32-1",
              Envelope(chainID: chain, nonce: nonce, operation: .issue(IssueTickets(eventID: "E1", tickets: [])), signedBy: t.issuer).bytes
                 .enumerated().map { $0.offset >= kindOffset + 2 + 6 && $0.offset < kindOffset + 2 + 10 ? 0xFF : $0.element },
-             .overlongLength),
-            ("invalid UTF-8", Bytes.patch(placeholder.bytes, at: nameAt, with: [0x41, 0xED, 0xA0, 0x80]), .nonCanonical),
-            ("over the envelope limit", b + [UInt8](repeating: 0, count: Limits.envelopeBytes), .overlongLength),
-            ("wrong chain", Envelope(chainID: "talon-other", nonce: nonce, operation: Self.event(), signedBy: t.issuer).bytes, .wrongChain),
-            ("flipped signature bit", sigFlipped, .badSignature),
-            ("flipped nonce bit", Bytes.patch(b, at: kindOffset - 1, with: [b[kindOffset - 1] ^ 0x02]), .badSignature),
+             TalonError(.overlongLength)),
+            ("invalid UTF-8", Bytes.patch(placeholder.bytes, at: nameAt, with: [0x41, 0xED, 0xA0, 0x80]), TalonError(.nonCanonical)),
+            ("over the envelope limit", b + [UInt8](repeating: 0, count: Limits.envelopeBytes), TalonError(.overlongLength)),
+            ("wrong chain", Envelope(chainID: "talon-other", nonce: nonce, operation: Self.event(), signedBy: t.issuer).bytes, TalonError(.wrongChain)),
+            ("flipped signature bit", sigFlipped, TalonError(.badSignature)),
+            ("flipped nonce bit", Bytes.patch(b, at: kindOffset - 1, with: [b[kindOffset - 1] ^ 0x02]), TalonError(.badSignature)),
             ("signed by another key", Envelope(chainID: chain, signer: t.issuer.publicKey, nonce: nonce, operation: Self.event(),
-                                               signature: Self.stranger.sign(good.signedMessage)).bytes, .badSignature),
-            ("capacity 0", Envelope(chainID: chain, nonce: nonce, operation: Self.event(capacity: 0), signedBy: t.issuer).bytes, .invalidField),
-            ("currency eur", Envelope(chainID: chain, nonce: nonce, operation: Self.event(currency: "eur"), signedBy: t.issuer).bytes, .invalidField),
-            ("control character", Envelope(chainID: chain, nonce: nonce, operation: Self.event(name: "Sh\now"), signedBy: t.issuer).bytes, .invalidField),
+                                               signature: Self.stranger.sign(good.signedMessage)).bytes, TalonError(.badSignature)),
+            ("capacity 0", Envelope(chainID: chain, nonce: nonce, operation: Self.event(capacity: 0), signedBy: t.issuer).bytes, TalonError(.invalidField)),
+            ("currency eur", Envelope(chainID: chain, nonce: nonce, operation: Self.event(currency: "eur"), signedBy: t.issuer).bytes, TalonError(.invalidField)),
+            ("control character", Envelope(chainID: chain, nonce: nonce, operation: Self.event(name: "Sh\now"), signedBy: t.issuer).bytes, TalonError(.invalidField)),
         ]
         for (label, bytes, code) in binary {
             #expect(throws: code, "\(label)") { try t.submit(binary: bytes) }
@@ -104,14 +104,14 @@ private final class TempLedger {
 
         let json = JSONForm.encode(good)
         let text = String(decoding: json, as: UTF8.self)
-        let jsonCases: [(String, [UInt8], LedgerError)] = [
-            ("not JSON", Array("{\"version\":1".utf8), .invalidJSON),
-            ("cut JSON", Array(json.dropLast()), .invalidJSON),
-            ("unknown key", Array(text.replacingOccurrences(of: "\"version\":1}", with: "\"version\":1,\"x\":0}").utf8), .invalidJSON),
-            ("string nonce", Array(text.replacingOccurrences(of: "\"nonce\":1,", with: "\"nonce\":\"1\",").utf8), .invalidJSON),
-            ("version 2", Array(text.replacingOccurrences(of: "\"version\":1}", with: "\"version\":2}").utf8), .unknownVersion),
-            ("upper-case signer", Array(text.replacingOccurrences(of: t.issuer.publicKey.text, with: "ed25519:" + Bytes.hex(t.issuer.publicKey.bytes).uppercased()).utf8), .invalidJSON),
-            ("bad signature", JSONForm.encode(try Envelope(bytes: sigFlipped)), .badSignature),
+        let jsonCases: [(String, [UInt8], TalonError)] = [
+            ("not JSON", Array("{\"version\":1".utf8), TalonError(.invalidJSON)),
+            ("cut JSON", Array(json.dropLast()), TalonError(.invalidJSON)),
+            ("unknown key", Array(text.replacingOccurrences(of: "\"version\":1}", with: "\"version\":1,\"x\":0}").utf8), TalonError(.invalidJSON)),
+            ("string nonce", Array(text.replacingOccurrences(of: "\"nonce\":1,", with: "\"nonce\":\"1\",").utf8), TalonError(.invalidJSON)),
+            ("version 2", Array(text.replacingOccurrences(of: "\"version\":1}", with: "\"version\":2}").utf8), TalonError(.unknownVersion)),
+            ("upper-case signer", Array(text.replacingOccurrences(of: t.issuer.publicKey.text, with: "ed25519:" + Bytes.hex(t.issuer.publicKey.bytes).uppercased()).utf8), TalonError(.invalidJSON)),
+            ("bad signature", JSONForm.encode(try Envelope(bytes: sigFlipped)), TalonError(.badSignature)),
         ]
         for (label, bytes, code) in jsonCases {
             #expect(bytes != json, "\(label) edits the JSON")
@@ -139,7 +139,7 @@ private final class TempLedger {
     @Test func envelopeForAnotherChainIDSpellingIsRefused() throws {
         let t = try TempLedger(chainID: "talon-K")
         let e = Envelope(chainID: "talon-\u{212A}", nonce: 1, operation: Self.event(), signedBy: t.issuer)
-        #expect(throws: LedgerError.wrongChain) { try t.submit(binary: e.bytes) }
+        #expect(throws: TalonError(.wrongChain)) { try t.submit(binary: e.bytes) }
         try t.expectUntouched(signer: t.issuer.publicKey, nonce: 1, hash: e.hash, "kelvin")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 
 /// Statements of docs/format.md outside the byte layouts: the JSON key of `issue`'s tickets,
@@ -49,14 +49,14 @@ import TalonLedger
         #expect(try JSONForm.decode(Envelope.self, from: largestText).bytes == largest.bytes)
         // One past a field's type is refused, not wrapped or rounded.
         let over = String(decoding: largestText, as: UTF8.self).replacingOccurrences(of: "18446744073709551615", with: "18446744073709551616")
-        #expect(throws: LedgerError.invalidJSON) { try JSONForm.decode(Envelope.self, from: Array(over.utf8)) }
+        #expect(throws: TalonError(.invalidJSON)) { try JSONForm.decode(Envelope.self, from: Array(over.utf8)) }
         let negative = text.replacingOccurrences(of: "9007199254740993", with: "-1")
-        #expect(throws: LedgerError.invalidJSON) { try JSONForm.decode(Envelope.self, from: Array(negative.utf8)) }
+        #expect(throws: TalonError(.invalidJSON)) { try JSONForm.decode(Envelope.self, from: Array(negative.utf8)) }
         let event = Envelope(chainID: "c", nonce: 1, operation: .createEvent(CreateEvent(eventID: "E1", name: "n", venue: "v", startsAt: 10,
                                                                                       doorsOpenAt: 5, capacity: UInt32.max, currency: "EUR")), signedBy: key)
         let capacity = String(decoding: JSONForm.encode(event), as: UTF8.self)
         #expect(capacity.contains("\"capacity\":4294967295,"))
-        #expect(throws: LedgerError.invalidJSON) {
+        #expect(throws: TalonError(.invalidJSON)) {
             try JSONForm.decode(Envelope.self, from: Array(capacity.replacingOccurrences(of: "4294967295", with: "4294967296").utf8))
         }
     }
@@ -69,11 +69,11 @@ import TalonLedger
         #expect(try GenesisFile(bytes: genesis.fileBytes).genesis.format == 1)
         for other in ["\"format\" : 2,", "\"format\" : 0,", "\"format\" : \"1\",", "\"format\" : 1.0,", ""] {
             let changed = text.replacingOccurrences(of: "\"format\" : 1,", with: other)
-            #expect(throws: LedgerError.invalidGenesis, "\(other.isEmpty ? "no format" : other)") { try GenesisFile(bytes: Array(changed.utf8)) }
+            #expect(throws: TalonError(.invalidGenesis), "\(other.isEmpty ? "no format" : other)") { try GenesisFile(bytes: Array(changed.utf8)) }
         }
         // Any other key is refused; issuers and note may be left out.
         let extra = text.replacingOccurrences(of: "\"format\" : 1,", with: "\"format\" : 1, \"version\" : 1,")
-        #expect(throws: LedgerError.invalidGenesis) { try GenesisFile(bytes: Array(extra.utf8)) }
+        #expect(throws: TalonError(.invalidGenesis)) { try GenesisFile(bytes: Array(extra.utf8)) }
         #expect(!text.contains("\"note\"") && text.contains("\"issuers\" : ["))
         let withoutIssuers = text.replacingOccurrences(of: "\"issuers\" : [\n\n  ],", with: "")
         #expect(withoutIssuers != text)
@@ -92,9 +92,9 @@ import TalonLedger
         }
         #expect(throws: Never.self) { try GenesisFile(bytes: genesis(issuer: SigningKey.generate().publicKey)) }
         for bad in [mixed, identity] {
-            #expect(throws: LedgerError.invalidGenesis) { try GenesisFile(bytes: genesis(member: bad)) }
-            #expect(throws: LedgerError.invalidGenesis) { try GenesisFile(bytes: genesis(admin: bad)) }
-            #expect(throws: LedgerError.invalidGenesis) { try GenesisFile(bytes: genesis(issuer: bad)) }
+            #expect(throws: TalonError(.invalidGenesis)) { try GenesisFile(bytes: genesis(member: bad)) }
+            #expect(throws: TalonError(.invalidGenesis)) { try GenesisFile(bytes: genesis(admin: bad)) }
+            #expect(throws: TalonError(.invalidGenesis)) { try GenesisFile(bytes: genesis(issuer: bad)) }
         }
     }
 }

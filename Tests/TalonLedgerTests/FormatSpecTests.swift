@@ -1,5 +1,5 @@
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 
 /// Rebuilds bytes by hand from docs/format.md, without the encoder, and checks the code

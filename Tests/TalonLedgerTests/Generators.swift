@@ -1,5 +1,5 @@
 import PropertyBased
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 
 // Generators for the encoding tests: signed envelopes of every operation kind, built from
@@ -239,7 +239,7 @@ enum Bytes {
         out.replaceSubrange(offset..<offset + replacement.count, with: replacement)
         return out
     }
-    /// Lowercase hex, written out independently of `TalonCrypto.Hex`.
+    /// Lowercase hex, written out independently of the kernel's `Hex`.
     static func hex(_ b: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef")
         return String(b.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
@@ -342,23 +342,23 @@ enum EnvelopeLayout {
     /// a count it is `truncated`; inside a string's bytes the intact length then exceeds the
     /// bytes left, so it is `overlong_length`; a list count whose smallest possible elements
     /// no longer fit is `overlong_length` too.
-    static func truncationCode(_ e: Envelope, length: Int) -> LedgerError? {
+    static func truncationCode(_ e: Envelope, length: Int) -> TalonError? {
         var o = 0
         for segment in segments(e) {
             switch segment {
             case .fixed(let n):
-                if length < o + n { return .truncated }
+                if length < o + n { return TalonError(.truncated) }
                 o += n
             case .string(let n):
-                if length < o + 4 { return .truncated }
-                if n > length - (o + 4) { return .overlongLength }
+                if length < o + 4 { return TalonError(.truncated) }
+                if n > length - (o + 4) { return TalonError(.overlongLength) }
                 o += 4 + n
             case .count(let c, let minElement):
-                if length < o + 4 { return .truncated }
-                if c * minElement > length - (o + 4) { return .overlongLength }
+                if length < o + 4 { return TalonError(.truncated) }
+                if c * minElement > length - (o + 4) { return TalonError(.overlongLength) }
                 o += 4
             }
         }
-        return length == o ? nil : .trailingBytes
+        return length == o ? nil : TalonError(.trailingBytes)
     }
 }

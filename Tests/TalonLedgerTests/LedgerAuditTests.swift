@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 @testable import TalonLedger
 
 /// The audit queries on a ledger built through real operations under the markup-cap

@@ -1,8 +1,7 @@
 import Foundation
 import Testing
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 @Suite struct LedgerBlockTests {
     @Test func blocksChainFromTheGenesisHash() throws {
@@ -25,7 +24,7 @@ import TalonProtocol
         #expect(header == b2.header && header.bytes.count == BlockHeader.size && header.hash == b2.hash)
         let head = try f.ledger.head()
         #expect(header.firstLeaf == b2.firstLeaf && header.head == head)
-        #expect(throws: LedgerError.self) { var short = ByteReader(Array(b2.bytes.prefix(BlockHeader.size - 1))); _ = try BlockHeader(from: &short) }
+        #expect(throws: TalonError.self) { var short = ByteReader(Array(b2.bytes.prefix(BlockHeader.size - 1))); _ = try BlockHeader(from: &short) }
     }
 
     @Test func timestampComesFromTheBatchAndNeverGoesBack() throws {
@@ -135,7 +134,7 @@ import TalonProtocol
         #expect(try f.createEvent() == "ok")
         let other = try GenesisFile(bytes: Genesis(chainID: "talon-test", members: f.genesisFile.genesis.members,
                                                   admins: [SigningKey.generate().publicKey]).fileBytes)
-        #expect(throws: LedgerError.genesisMismatch) { try Ledger(path: f.dir, genesis: other) }
+        #expect(throws: TalonError(.genesisMismatch)) { try Ledger(path: f.dir, genesis: other) }
         // Same genesis reopens, data intact.
         let reopened = try Ledger(path: f.dir, genesis: f.genesisFile)
         #expect(try reopened.head().height == 1)
@@ -162,7 +161,7 @@ import TalonProtocol
             #expect(MerkleVerifier.verifyConsistency(oldSize: old.treeSize, newSize: last.treeSize, oldRoot: old.treeRoot, newRoot: last.treeRoot, proof: proof))
             #expect(try f.ledger.treeRoot(size: old.treeSize) == old.treeRoot)
         }
-        #expect(throws: LedgerError(.proofOutOfRange)) { try f.ledger.inclusionProof(leaf: last.treeSize, treeSize: last.treeSize) }
+        #expect(throws: TalonError(.proofOutOfRange)) { try f.ledger.inclusionProof(leaf: last.treeSize, treeSize: last.treeSize) }
     }
 
     @Test func verifyPassesOnAnHonestLedger() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 
 /// Contracts through real ledger operations: deploying, binding (and rebinding under the

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 import TalonStore
 @testable import TalonLedger
 
@@ -150,7 +150,7 @@ import TalonStore
         let flag = BlockHeader.size + 4 + 32 + 4 + 2
         #expect(bytes[flag] == 0)
         bytes[flag] = 2
-        #expect(throws: LedgerError.nonCanonical) { try Block(bytes: bytes) }
+        #expect(throws: TalonError(.nonCanonical)) { try Block(bytes: bytes) }
     }
 
     // MARK: forging a store

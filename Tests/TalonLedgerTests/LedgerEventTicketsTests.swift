@@ -1,5 +1,5 @@
 import Testing
-import TalonCrypto
+import TalonProtocol
 @testable import TalonLedger
 
 /// `Ledger.tickets(event:)`: every ticket of one event, paged, and none of another's.

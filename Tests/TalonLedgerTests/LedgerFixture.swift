@@ -1,7 +1,6 @@
 import Foundation
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 import Testing
 
 /// A fresh ledger in a temporary directory with an admin and one genesis issuer.

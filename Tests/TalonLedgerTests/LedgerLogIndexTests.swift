@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonStore
 
@@ -75,6 +75,6 @@ import TalonStore
         let table = ledger.environment.table("raft_log")
         try ledger.environment.write { txn in try txn.put(table, [1], [2]) }
         #expect(try ledger.environment.read { txn in try txn.get(table, [1]) } == [2])
-        #expect(throws: LedgerError.storeCorrupt) { try Ledger(path: dir + "-2", genesis: f.genesisFile, extraTables: ["meta"]) }
+        #expect(throws: TalonError(.storeCorrupt)) { try Ledger(path: dir + "-2", genesis: f.genesisFile, extraTables: ["meta"]) }
     }
 }

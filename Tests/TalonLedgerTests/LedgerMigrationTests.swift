@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonStore
 @testable import TalonLedger
 
@@ -54,13 +54,13 @@ import TalonStore
         // prev recomputed), and the store says schema 3.
         try Ledger.store {
             try f.ledger.env.write { txn in
-                guard var block = try f.ledger.tables.blocks.get(txn, 3) else { throw LedgerError.storeCorrupt }
+                guard var block = try f.ledger.tables.blocks.get(txn, 3) else { throw TalonError(.storeCorrupt) }
                 block.entries[0].result = "ok"
                 try f.ledger.tables.blocks.put(txn, 3, block)
                 try txn.put(f.ledger.tables.meta, Schema.MetaKey.schemaVersion, [3])
             }
         }
-        #expect(throws: LedgerError.storeCorrupt) { try Ledger(path: f.dir, genesis: f.genesisFile) }
+        #expect(throws: TalonError(.storeCorrupt)) { try Ledger(path: f.dir, genesis: f.genesisFile) }
         let version = try f.ledger.read { txn in try txn.get(f.ledger.tables.meta, Schema.MetaKey.schemaVersion) }
         #expect(version == [3], "a refused migration leaves the store as it was")
     }
@@ -105,6 +105,6 @@ import TalonStore
         try Ledger.store {
             try f.ledger.env.write { txn in try txn.put(f.ledger.tables.meta, Schema.MetaKey.schemaVersion, [Schema.schemaVersion + 1]) }
         }
-        #expect(throws: LedgerError.storeCorrupt) { try Ledger(path: f.dir, genesis: f.genesisFile) }
+        #expect(throws: TalonError(.storeCorrupt)) { try Ledger(path: f.dir, genesis: f.genesisFile) }
     }
 }

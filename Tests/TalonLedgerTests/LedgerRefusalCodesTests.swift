@@ -1,7 +1,6 @@
 import Testing
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// What admission refuses one envelope of a submission with is a code of `Code.refusals`
 /// (docs/openapi.yaml's `RefusalCode`), whichever check fails.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 
 /// Listing, buying and refunding through real ledger operations, decided by the shipped

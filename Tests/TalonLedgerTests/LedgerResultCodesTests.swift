@@ -1,7 +1,6 @@
 import Testing
-import TalonCrypto
-@testable import TalonLedger
 import TalonProtocol
+@testable import TalonLedger
 import TalonStore
 
 /// What apply may record as an envelope's result: `ok` or a code of `Code.results`, never
@@ -44,7 +43,7 @@ import TalonStore
         try f.ledger.env.write { txn in try txn.put(f.ledger.tables.events, Array("E1".utf8), [1]) }
         let issue = f.sign(.issue(IssueTickets(eventID: "E1", tickets: [spec("T1", f.issuer)])), by: f.issuer)
         try issue.admit(chainID: f.ledger.chainID)
-        #expect(throws: LedgerError.storeCorrupt) { try f.ledger.apply([issue], timestamp: f.clock + 1000) }
+        #expect(throws: TalonError(.storeCorrupt)) { try f.ledger.apply([issue], timestamp: f.clock + 1000) }
         #expect(try f.ledger.head().height == height, "no block")
     }
 

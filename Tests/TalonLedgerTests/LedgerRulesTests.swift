@@ -1,5 +1,5 @@
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 
 @Suite struct LedgerRulesTests {
@@ -139,7 +139,7 @@ import TalonLedger
     @Test func wrongChainInABatchIsRecordedNotApplied() throws {
         let f = try LedgerFixture()
         let foreign = Envelope(chainID: "other-chain", nonce: 1, operation: .registerIssuer(RegisterIssuer(issuer: f.issuer.publicKey, name: "x")), signedBy: f.admin)
-        #expect(throws: LedgerError.wrongChain) { try f.ledger.admit(foreign) }
+        #expect(throws: TalonError(.wrongChain)) { try f.ledger.admit(foreign) }
         // A batch that skipped admission still cannot apply it.
         #expect(try f.ledger.apply([foreign], timestamp: 5).receipts.map(\.result) == ["wrong_chain"])
         #expect(try f.ledger.nonceUsed(f.admin.publicKey, 1) == false)

@@ -1,5 +1,5 @@
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 
 /// Admission refuses what apply would certainly reject as `not_authorized` for want of
@@ -17,7 +17,7 @@ import TalonLedger
     }
 
     static func refused(_ f: LedgerFixture, _ op: LedgerOperation, by key: SigningKey, _ note: Comment? = nil) {
-        #expect(throws: LedgerError.notAuthorized, note) { try f.ledger.admit(f.sign(op, by: key)) }
+        #expect(throws: TalonError(.notAuthorized), note) { try f.ledger.admit(f.sign(op, by: key)) }
     }
 
     static func admitted(_ f: LedgerFixture, _ op: LedgerOperation, by key: SigningKey, _ note: Comment? = nil) {
@@ -30,7 +30,7 @@ import TalonLedger
         let stranger = SigningKey.generate()
         let source = "-- " + String(repeating: "x", count: 60_000) + "\nreturn {}"
         let results = f.ledger.admit((0..<20).map { _ in f.sign(.deployContract(DeployContract(source: source)), by: stranger) })
-        #expect(results.allSatisfy { if case .failure(let e) = $0 { e == .notAuthorized } else { false } })
+        #expect(results.allSatisfy { if case .failure(let e) = $0 { e == TalonError(.notAuthorized) } else { false } })
         Self.admitted(f, .deployContract(DeployContract(source: "return {}")), by: f.issuer)
     }
 
@@ -117,7 +117,7 @@ import TalonLedger
         let e = f.sign(.registerIssuer(RegisterIssuer(issuer: SigningKey.generate().publicKey, name: "X")), by: f.admin)
         let forged = Envelope(chainID: e.chainID, signer: e.signer, nonce: e.nonce, operation: e.operation,
                               signature: try #require(Signature(bytes: [UInt8](repeating: 0, count: 64))))
-        #expect(throws: LedgerError.badSignature) { try f.ledger.admit(forged) }
+        #expect(throws: TalonError(.badSignature)) { try f.ledger.admit(forged) }
         #expect(throws: Never.self) { try f.ledger.check(forged) }
         #expect(try f.ledger.admit(e).envelope == e)
     }

@@ -1,6 +1,6 @@
 // Tests of MerkleFrontier: the nodes each append completes, resuming from a store, and huge trees.
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonRaft
 
@@ -85,7 +85,7 @@ struct MerkleFrontierTests {
 
         var damaged = nodes
         damaged.removeNode(level: 2, index: 2)
-        #expect(throws: MerkleError.nodeMissing) { try MerkleFrontier(nodes: damaged, size: 13) }
+        #expect(throws: TalonError(.merkleNodeMissing)) { try MerkleFrontier(nodes: damaged, size: 13) }
         // A node off the right edge is not needed.
         var interior = nodes
         interior.removeNode(level: 1, index: 0)
@@ -121,7 +121,7 @@ struct UniformTree: MerkleNodeReader {
     }
     func node(level: Int, index: UInt64) throws -> Digest {
         guard (0..<64).contains(level), index < (UInt64.max >> UInt64(level)) else {
-            throw MerkleError.nodeMissing(level: level, index: index)
+            throw TalonError.nodeMissing(level: level, index: index)
         }
         return levels[level]
     }

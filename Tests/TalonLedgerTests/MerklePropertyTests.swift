@@ -2,7 +2,7 @@
 // every (old, new) pair, checked against a naive recursive RFC 6962 reference written below and
 // against the independent RFC 9162 verifier; plus corrupted proofs, which must all be rejected.
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonRaft
 

@@ -10,7 +10,7 @@
 //        rfc6962/rfc6962_test.go: TestRFC6962Hasher (empty root, empty leaf, "L123456" leaf);
 //        proof/proof_test.go: TestInclusion / TestConsistency (which (level, index) nodes a proof needs).
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 
 /// Hex to `Digest`; traps on malformed test data.
@@ -303,11 +303,11 @@ struct MerkleNodeAddressingTests {
     func badArguments() {
         let prover = MerkleProver(nodes: hundredLeafTree(), size: 100)
         for (size, index) in [(0, 0), (0, 1), (1, 2), (0, 3), (7, 8), (7, 7), (100, 100), (101, 0)] as [(UInt64, UInt64)] {
-            #expect(throws: MerkleError.proofOutOfRange) { try prover.inclusionProof(leafIndex: index, size: size) }
+            #expect(throws: TalonError(.proofOutOfRange)) { try prover.inclusionProof(leafIndex: index, size: size) }
         }
         for (size1, size2) in [(5, 0), (9, 8), (0, 101), (100, 101), (101, 101)] as [(UInt64, UInt64)] {
-            #expect(throws: MerkleError.proofOutOfRange) { try prover.consistencyProof(from: size1, to: size2) }
+            #expect(throws: TalonError(.proofOutOfRange)) { try prover.consistencyProof(from: size1, to: size2) }
         }
-        #expect(throws: MerkleError.proofOutOfRange) { try prover.root(size: 101) }
+        #expect(throws: TalonError(.proofOutOfRange)) { try prover.root(size: 101) }
     }
 }

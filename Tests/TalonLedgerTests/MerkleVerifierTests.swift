@@ -1,9 +1,8 @@
-// Edge cases of MerkleVerifier (RFC 9162 §2.1.3.2 / §2.1.4.2) and of MerkleError; the verifier must
+// Edge cases of MerkleVerifier (RFC 9162 §2.1.3.2 / §2.1.4.2) and of TalonError; the verifier must
 // return false, never trap, on any input.
 import Testing
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 import TalonRaft
 
 @Suite("Merkle verifier edge cases")
@@ -79,16 +78,16 @@ struct MerkleVerifierTests {
         }
     }
 
-    @Test("MerkleError compares by code only and describes itself")
+    @Test("TalonError compares by code only and describes itself")
     func errors() throws {
-        let e = MerkleError.nodeMissing(level: 3, index: 7)
-        #expect(e == MerkleError.nodeMissing)
+        let e = TalonError.nodeMissing(level: 3, index: 7)
+        #expect(e == TalonError(.merkleNodeMissing))
         #expect(e.code == .merkleNodeMissing)
         #expect(e.description == "merkle_node_missing: no stored Merkle node at level 3, index 7")
-        #expect(MerkleError.nodeCorrupt(level: 0, index: 1, "short value") == MerkleError.nodeCorrupt)
-        #expect(MerkleError.proofOutOfRange.code.name == "proof_out_of_range")
-        #expect(MerkleError.proofOutOfRange != MerkleError.nodeMissing)
-        #expect(Set([e, MerkleError.nodeMissing]).count == 1)
+        #expect(TalonError.nodeCorrupt(level: 0, index: 1, "short value") == TalonError(.merkleNodeCorrupt))
+        #expect(Code.proofOutOfRange.name == "proof_out_of_range")
+        #expect(TalonError(.proofOutOfRange) != TalonError(.merkleNodeMissing))
+        #expect(Set([e, TalonError(.merkleNodeMissing)]).count == 1)
 
         let prover = MerkleProver(nodes: InMemoryMerkleNodes(), size: 0)
         #expect(try prover.root() == MerkleHash.emptyRoot)
@@ -96,8 +95,8 @@ struct MerkleVerifierTests {
         do {
             _ = try prover.inclusionProof(leafIndex: 0, size: 0)
             Issue.record("expected an error")
-        } catch let error as MerkleError {
-            #expect(error == .proofOutOfRange)
+        } catch let error as TalonError {
+            #expect(error == TalonError(.proofOutOfRange))
             #expect(error.message == "leaf index 0 is not below tree size 0")
         }
     }
@@ -107,8 +106,8 @@ struct MerkleVerifierTests {
         var (nodes, _) = vectorTree()
         nodes.removeNode(level: 1, index: 1)  // leaves [2, 4)
         let prover = MerkleProver(nodes: nodes, size: 8)
-        #expect(throws: MerkleError.nodeMissing) { try prover.inclusionProof(leafIndex: 0, size: 4) }
-        #expect(throws: MerkleError.nodeMissing) { try prover.consistencyProof(from: 2, to: 4) }
+        #expect(throws: TalonError(.merkleNodeMissing)) { try prover.inclusionProof(leafIndex: 0, size: 4) }
+        #expect(throws: TalonError(.merkleNodeMissing)) { try prover.consistencyProof(from: 2, to: 4) }
         // Requests that do not need the node still work: the root of 4 leaves is read whole, at (2, 0).
         #expect(try prover.root(size: 4) == vectorRoots[3])
         #expect(try prover.root(size: 3) == vectorRoots[2])
@@ -116,7 +115,7 @@ struct MerkleVerifierTests {
 
         nodes.removeNode(level: 1, index: 0)  // leaves [0, 2): part of the right edge of size 3
         let damaged = MerkleProver(nodes: nodes, size: 8)
-        #expect(throws: MerkleError.nodeMissing) { try damaged.root(size: 3) }
+        #expect(throws: TalonError(.merkleNodeMissing)) { try damaged.root(size: 3) }
         #expect(try damaged.root(size: 8) == vectorRoots[7])
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 
 /// A node's signed head: the signature covers exactly the bytes docs/format.md lists, and
@@ -51,11 +51,11 @@ import TalonLedger
         flipped.signature = try #require(Signature(bytes: sig))
         changes.append(flipped)
         for s in changes {
-            #expect(throws: LedgerError.self) { try s.verify(genesis: genesis) }
+            #expect(throws: TalonError.self) { try s.verify(genesis: genesis) }
         }
         // The same head under another chain's genesis, even with the same node key.
         let other = try Self.genesis(chain: "talon-other", member: nodeKey.publicKey)
-        #expect(throws: LedgerError.self) { try signed.verify(genesis: other) }
+        #expect(throws: TalonError.self) { try signed.verify(genesis: other) }
     }
 
     @Test func jsonRoundTripsAndRejectsABadSignatureText() throws {

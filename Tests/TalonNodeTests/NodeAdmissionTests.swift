@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 @testable import TalonNode
 import TalonRaft
@@ -47,14 +47,14 @@ import TalonRaft
             return
         }
         #expect(outcomes.count == 2)
-        #expect(outcomes.first?.rejection == LedgerError.badSignature)
+        #expect(outcomes.first?.rejection == TalonError(.badSignature))
         #expect(outcomes.last?.receipt?.result == "ok")
 
         // Straight into the loop, unverified (as when it arrived before this node led): sent
         // back to be admitted off the loop, never proposed.
         n.node.post { $0.peer.append(.forward(from: 2, request: 8, envelopes: [forgedToo])) }
         try await until("reply 8") { replies.reply(8) != nil }
-        #expect(replies.reply(8) == .outcomes([.rejected(.badSignature)]))
+        #expect(replies.reply(8) == .outcomes([.rejected(TalonError(.badSignature))]))
 
         try await Task.sleep(for: .milliseconds(100))
         let hashes = try Self.blockedHashes(n.node.ledger)
@@ -75,15 +75,15 @@ import TalonRaft
         let forged = try SoloNode.unsigned(n.event("P2"))
         let outcomes = try await n.node.submit([spam, register, event, forged])
         #expect(outcomes.count == 4)
-        #expect(outcomes[0].rejection == LedgerError.notAuthorized)
+        #expect(outcomes[0].rejection == TalonError(.notAuthorized))
         #expect(outcomes[1].receipt?.result == "ok")
         #expect(outcomes[2].receipt?.result == "ok", "standing granted earlier in the same submission")
-        #expect(outcomes[3].rejection == LedgerError.badSignature)
+        #expect(outcomes[3].rejection == TalonError(.badSignature))
         #expect(try n.node.ledger.record(hash: spam.hash) == nil, "not stored")
         // Resubmitting answers the first receipts; the refusals stay refusals.
         let again = try await n.node.submit([register, spam])
         #expect(again[0] == outcomes[1])
-        #expect(again[1].rejection == LedgerError.notAuthorized)
+        #expect(again[1].rejection == TalonError(.notAuthorized))
         #expect(try n.node.ledger.head().height == 1)
         await n.stop()
     }

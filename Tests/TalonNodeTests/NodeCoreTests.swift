@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 @testable import TalonNode
 import TalonRaft
@@ -62,7 +62,7 @@ final class CoreCluster {
             for id in members.ids { try tick(id) }
             if let leader { return leader }
         }
-        throw NodeError.store.with("no leader after 200 rounds")
+        throw TalonError(.nodeStore, "no leader after 200 rounds")
     }
 
     var leader: NodeCore? { nodes.values.first { $0.status.role == .leader } }
@@ -74,7 +74,7 @@ final class CoreCluster {
 
     /// Proposes a batch on the leader and delivers until everyone is up to date.
     func submit(_ envelopes: [Envelope], at time: Int64) throws {
-        guard let leader else { throw NodeError.store.with("no leader") }
+        guard let leader else { throw TalonError(.nodeStore, "no leader") }
         let admitted = try envelopes.map { try leader.ledger.admit($0) }
         let proposal = try leader.propose(EntryBatch(timestamp: time, envelopes: admitted))
         queue += proposal.messages
@@ -86,7 +86,7 @@ final class CoreCluster {
     /// delivers until everyone is up to date. Returns the entry's log index.
     @discardableResult
     func proposeRaw(_ data: [UInt8]) throws -> UInt64 {
-        guard let leader else { throw NodeError.store.with("no leader") }
+        guard let leader else { throw TalonError(.nodeStore, "no leader") }
         let proposal = try leader.propose(rawEntry: data)
         queue += proposal.messages
         try deliver()
@@ -178,7 +178,7 @@ final class CoreCluster {
     @Test func aStoreOfAnotherGenesisIsRefused() throws {
         let a = try CoreCluster(), b = try CoreCluster()
         a.kill(1)
-        #expect(throws: LedgerError.genesisMismatch) {
+        #expect(throws: TalonError(.genesisMismatch)) {
             try NodeCore(path: "\(a.root)/n1", members: b.members, id: 1, seed: 1, options: .init(sync: false))
         }
     }
@@ -195,15 +195,15 @@ final class CoreCluster {
         #expect(try EntryBatch(bytes: batch.bytes) == batch)
         let bytes = batch.bytes
         for n in 0..<bytes.count {
-            #expect(throws: NodeError.corruptEntry) { try EntryBatch(bytes: Array(bytes.prefix(n))) }
+            #expect(throws: TalonError(.corruptEntry)) { try EntryBatch(bytes: Array(bytes.prefix(n))) }
         }
-        #expect(throws: NodeError.corruptEntry) { try EntryBatch(bytes: bytes + [0]) }
+        #expect(throws: TalonError(.corruptEntry)) { try EntryBatch(bytes: bytes + [0]) }
         var version = bytes
         version[0] = 2
-        #expect(throws: NodeError.corruptEntry) { try EntryBatch(bytes: version) }
+        #expect(throws: TalonError(.corruptEntry)) { try EntryBatch(bytes: version) }
         var count = bytes
         count.replaceSubrange(9..<13, with: [0xFF, 0xFF, 0xFF, 0xFF])
-        #expect(throws: NodeError.corruptEntry) { try EntryBatch(bytes: count) }
+        #expect(throws: TalonError(.corruptEntry)) { try EntryBatch(bytes: count) }
     }
 }
 

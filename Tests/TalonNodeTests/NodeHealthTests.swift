@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 @testable import TalonNode
 

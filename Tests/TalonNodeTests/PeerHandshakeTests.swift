@@ -1,8 +1,7 @@
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonNode
-import TalonProtocol
 import TalonRaft
 import TalonTestSupport
 
@@ -31,15 +30,15 @@ struct Cluster {
 }
 
 /// The bytes of a length-prefixed frame after its prefix.
-func body(_ framed: [UInt8]) throws(NodeError) -> [UInt8] {
+func body(_ framed: [UInt8]) throws(TalonError) -> [UInt8] {
     var decoder = FrameDecoder()
     decoder.append(framed)
-    guard let out = try decoder.next(), decoder.pendingBytes == 0 else { throw NodeError.malformedFrame.with("not one frame") }
+    guard let out = try decoder.next(), decoder.pendingBytes == 0 else { throw TalonError(.peerMalformed, "not one frame") }
     return out
 }
 
 /// A whole handshake through real frame bytes; returns both ends' sessions.
-func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Responder) throws(NodeError) -> (PeerSession, PeerSession) {
+func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Responder) throws(TalonError) -> (PeerSession, PeerSession) {
     let reply = try r.reply(to: try body(i.hello()))
     let (initiator, auth) = try i.finish(try body(reply))
     let responder = try r.authenticate(try body(auth))
@@ -63,16 +62,16 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
     @Test func anotherGenesisIsRefused() throws {
         let c = try Cluster(), other = try Cluster(chainID: "talon-elsewhere")
         var i = c.initiator(1, to: 2), r = other.responder(2)
-        #expect(throws: NodeError.wrongChain) { _ = try connect(&i, &r) }
+        #expect(throws: TalonError(.peerWrongChain)) { _ = try connect(&i, &r) }
     }
 
     /// A process with a key the genesis does not list cannot pass as a member, on either side.
     @Test func anUnlistedKeyCannotPassAsAMember() throws {
         let c = try Cluster()
         var impostor = c.initiator(2, to: 1, key: SigningKey.generate()), r = c.responder(1)
-        #expect(throws: NodeError.badProof) { _ = try connect(&impostor, &r) }
+        #expect(throws: TalonError(.peerBadProof)) { _ = try connect(&impostor, &r) }
         var i = c.initiator(1, to: 2), fake = c.responder(2, key: SigningKey.generate())
-        #expect(throws: NodeError.badProof) { _ = try connect(&i, &fake) }
+        #expect(throws: TalonError(.peerBadProof)) { _ = try connect(&i, &fake) }
     }
 
     @Test func unknownIdsOneselfAndTheWrongMemberAreRefused() throws {
@@ -80,11 +79,11 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
         for claimed: NodeID in [0, 1, 4, .max] {
             var i = PeerHandshake.Initiator(members: c.members, me: claimed, key: c.keys[0], connectingTo: 1)
             var r = c.responder(1)
-            #expect(throws: NodeError.unknownMember, "id \(claimed)") { _ = try connect(&i, &r) }
+            #expect(throws: TalonError(.peerUnknownMember), "id \(claimed)") { _ = try connect(&i, &r) }
         }
         // Dialling member 2 and reaching member 3 (a moved address, or a redirect).
         var i = c.initiator(1, to: 2), r = c.responder(3)
-        #expect(throws: NodeError.unknownMember) { _ = try connect(&i, &r) }
+        #expect(throws: TalonError(.peerUnknownMember)) { _ = try connect(&i, &r) }
     }
 
     /// The old attack: a keyless client connects to two members and relays each one's proof to
@@ -97,15 +96,15 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
         var (proofOfA, sendToA) = try toA.finish(try body(a.reply(to: try body(toA.hello()))))
         var (proofOfB, sendToB) = try toB.finish(try body(b.reply(to: try body(toB.hello()))))
         // Each member's genuine proof, presented to the other as the initiator's auth.
-        #expect(throws: NodeError.badProof) { _ = try a.authenticate(try sendToA.seal(.auth(node: 2, signature: proofOfB.signature))) }
-        #expect(throws: NodeError.badProof) { _ = try b.authenticate(try sendToB.seal(.auth(node: 1, signature: proofOfA.signature))) }
+        #expect(throws: TalonError(.peerBadProof)) { _ = try a.authenticate(try sendToA.seal(.auth(node: 2, signature: proofOfB.signature))) }
+        #expect(throws: TalonError(.peerBadProof)) { _ = try b.authenticate(try sendToB.seal(.auth(node: 1, signature: proofOfA.signature))) }
         // Reflected: a member's own proof, as itself or as another member.
         var a2 = c.responder(1), again = KeylessInitiator(c.members)
         (proofOfA, sendToA) = try again.finish(try body(a2.reply(to: try body(again.hello()))))
-        #expect(throws: NodeError.unknownMember) { _ = try a2.authenticate(try sendToA.seal(.auth(node: 1, signature: proofOfA.signature))) }
+        #expect(throws: TalonError(.peerUnknownMember)) { _ = try a2.authenticate(try sendToA.seal(.auth(node: 1, signature: proofOfA.signature))) }
         var a3 = c.responder(1), third = KeylessInitiator(c.members)
         (proofOfA, sendToA) = try third.finish(try body(a3.reply(to: try body(third.hello()))))
-        #expect(throws: NodeError.badProof) { _ = try a3.authenticate(try sendToA.seal(.auth(node: 3, signature: proofOfA.signature))) }
+        #expect(throws: TalonError(.peerBadProof)) { _ = try a3.authenticate(try sendToA.seal(.auth(node: 3, signature: proofOfA.signature))) }
         _ = (proofOfB, sendToB)
     }
 
@@ -120,7 +119,7 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
         s.mixKey(secureRandomBytes(32))
         var guess = s.split().initiatorToResponder
         let injected = FrameDecoder.framed(try guess.encrypt(ad: [UInt8](), PeerFrame.raft(Self.vote).bytes))
-        #expect(throws: NodeError.rejectedFrame) { _ = try receiver.open(try body(injected)) }
+        #expect(throws: TalonError(.peerFrameRejected)) { _ = try receiver.open(try body(injected)) }
         _ = sender
     }
 
@@ -131,7 +130,7 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
         var out = c.initiator(1, to: 2)
         var self1 = c.responder(1)
         let reflected = try self1.reply(to: try body(out.hello()))
-        #expect(throws: NodeError.unknownMember) { _ = try out.finish(try body(reflected)) }
+        #expect(throws: TalonError(.peerUnknownMember)) { _ = try out.finish(try body(reflected)) }
     }
 
     /// Replay: every byte a member sent on a recorded connection, sent again on a new one. The
@@ -147,10 +146,10 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
 
         var victim = c.responder(1)
         _ = try victim.reply(to: try body(hello))
-        #expect(throws: NodeError.rejectedFrame) { _ = try victim.authenticate(try body(auth)) }
+        #expect(throws: TalonError(.peerFrameRejected)) { _ = try victim.authenticate(try body(auth)) }
         var again = c.responder(1)
         _ = try again.reply(to: try body(hello))
-        #expect(throws: NodeError.rejectedFrame) { _ = try again.authenticate(try body(recorded)) }
+        #expect(throws: TalonError(.peerFrameRejected)) { _ = try again.authenticate(try body(recorded)) }
     }
 
     /// Frames that were tampered with, replayed, reordered, skipped, or belong to another
@@ -166,14 +165,14 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
 
         var tampered = frames[0]
         tampered[3] ^= 1
-        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(tampered) }
-        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(other) }       // another connection's
-        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(frames[1]) }   // reordered
+        #expect(throws: TalonError(.peerFrameRejected)) { _ = try receive1.open(tampered) }
+        #expect(throws: TalonError(.peerFrameRejected)) { _ = try receive1.open(other) }       // another connection's
+        #expect(throws: TalonError(.peerFrameRejected)) { _ = try receive1.open(frames[1]) }   // reordered
         _ = try receive1.open(frames[0])
-        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(frames[0]) }   // replayed
-        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(frames[2]) }   // one skipped
+        #expect(throws: TalonError(.peerFrameRejected)) { _ = try receive1.open(frames[0]) }   // replayed
+        #expect(throws: TalonError(.peerFrameRejected)) { _ = try receive1.open(frames[2]) }   // one skipped
         _ = try receive1.open(frames[1])
-        #expect(throws: NodeError.rejectedFrame) { _ = try receive1.open(Array(frames[2].prefix(16))) } // truncated
+        #expect(throws: TalonError(.peerFrameRejected)) { _ = try receive1.open(Array(frames[2].prefix(16))) } // truncated
     }
 
     /// Before its auth, an initiator may send nothing else, even correctly encrypted.
@@ -181,9 +180,9 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
         let c = try Cluster()
         var r = c.responder(1), keyless = KeylessInitiator(c.members)
         var (_, send) = try keyless.finish(try body(r.reply(to: try body(keyless.hello()))))
-        #expect(throws: NodeError.unauthenticated) { _ = try r.authenticate(try send.seal(.raft(Self.vote))) }
+        #expect(throws: TalonError(.peerUnauthenticated)) { _ = try r.authenticate(try send.seal(.raft(Self.vote))) }
         var fresh = c.responder(1)
-        #expect(throws: NodeError.protocolViolation) { _ = try fresh.authenticate([0, 1, 2]) }
+        #expect(throws: TalonError(.peerProtocol)) { _ = try fresh.authenticate([0, 1, 2]) }
     }
 
     /// A low-order ephemeral key would make the session keys public: refused on both sides.
@@ -192,11 +191,11 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
         let zero = [UInt8](repeating: 0, count: 32)
         var r = c.responder(1)
         let hello = HandshakeFrame.hello(genesis: c.members.genesis.hash, ephemeral: zero).bytes
-        #expect(throws: NodeError.malformedFrame) { _ = try r.reply(to: try body(hello)) }
+        #expect(throws: TalonError(.peerMalformed)) { _ = try r.reply(to: try body(hello)) }
         var i = c.initiator(1, to: 2)
         _ = i.hello()
         let reply = HandshakeFrame.reply(ephemeral: zero, sealedAuth: [UInt8](repeating: 0, count: 88)).bytes
-        #expect(throws: NodeError.malformedFrame) { _ = try i.finish(try body(reply)) }
+        #expect(throws: TalonError(.peerMalformed)) { _ = try i.finish(try body(reply)) }
     }
 
     /// Signatures are domain-separated by role: a responder's signature is no initiator's.
@@ -232,10 +231,10 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
     @Test func anOversizedFrameIsRefusedFromItsLength() {
         var d = FrameDecoder(maxFrameBytes: 1024)
         d.append([0x00, 0x00, 0x04, 0x01])
-        #expect(throws: NodeError.frameTooLarge) { try d.next() }
+        #expect(throws: TalonError(.peerFrameTooLarge)) { try d.next() }
         var huge = FrameDecoder()
         huge.append([0xFF, 0xFF, 0xFF, 0xFF])
-        #expect(throws: NodeError.frameTooLarge) { try huge.next() }
+        #expect(throws: TalonError(.peerFrameTooLarge)) { try huge.next() }
     }
 
     @Test func malformedPlaintextsAreRefused() {
@@ -245,7 +244,7 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
             [5, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 5] + Array("bogus".utf8) + [0, 0],  // a failure with an unregistered code
         ]
         for body in bodies {
-            #expect(throws: NodeError.malformedFrame, "\(body.prefix(4))") { _ = try PeerFrame(bytes: body) }
+            #expect(throws: TalonError(.peerMalformed), "\(body.prefix(4))") { _ = try PeerFrame(bytes: body) }
         }
     }
 
@@ -256,7 +255,7 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
             [2, 2] + [UInt8](repeating: 0, count: 119),           // short reply
         ]
         for body in bodies {
-            #expect(throws: NodeError.malformedFrame, "\(body.prefix(4))") { _ = try HandshakeFrame(body: body) }
+            #expect(throws: TalonError(.peerMalformed), "\(body.prefix(4))") { _ = try HandshakeFrame(body: body) }
         }
     }
 
@@ -266,8 +265,8 @@ func connect(_ i: inout PeerHandshake.Initiator, _ r: inout PeerHandshake.Respon
             .auth(node: 2, signature: try #require(key).sign([9])),
             .raft(Message(kind: .append, from: 1, to: 2, term: 3, logTerm: 2, index: 4,
                           entries: [Entry(term: 3, index: 5, data: [1, 2, 3])], commit: 4)),
-            .forwardReply(request: 7, .failed(NodeError.noLeader.with("elections"))),
-            .forwardReply(request: 8, .outcomes([.rejected(LedgerError.badSignature)])),
+            .forwardReply(request: 7, .failed(TalonError(.noLeader, "elections"))),
+            .forwardReply(request: 8, .outcomes([.rejected(TalonError(.badSignature))])),
         ]
         for f in frames { #expect(try PeerFrame(bytes: f.bytes) == f) }
         guard case .forwardReply(_, .failed(let e)) = try PeerFrame(bytes: frames[2].bytes) else {

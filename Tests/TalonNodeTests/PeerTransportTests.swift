@@ -2,10 +2,9 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonNode
-import TalonProtocol
 import TalonRaft
 
 /// Runs `body`, failing if it takes longer than `seconds`.
@@ -18,7 +17,7 @@ func within<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escaping @S
         }
         defer { group.cancelAll() }
         guard let first = try await group.next(), let value = first else {
-            throw NodeError.store.with("timed out after \(seconds) s: \(what)")
+            throw TalonError(.nodeStore, "timed out after \(seconds) s: \(what)")
         }
         return value
     }
@@ -29,7 +28,7 @@ func receive(_ stream: AsyncStream<PeerEvent>, where predicate: @escaping @Senda
     for await event in stream {
         if case .raft(let m) = event, predicate(m) { return m }
     }
-    throw NodeError.store.with("stream ended")
+    throw TalonError(.nodeStore, "stream ended")
 }
 
 /// The next forwarded submission or reply on `stream`.
@@ -38,7 +37,7 @@ func receiveForward(_ stream: AsyncStream<PeerEvent>) async throws -> PeerEvent 
         if case .raft = event { continue }
         return event
     }
-    throw NodeError.store.with("stream ended")
+    throw TalonError(.nodeStore, "stream ended")
 }
 
 /// Three transports on loopback, each running in its own task.
@@ -129,9 +128,9 @@ struct PeerTransportTests {
         #expect(from == 2 && request == 42 && envelopes == [envelope, envelope])
 
         let receipts: [EnvelopeOutcome] = [.receipt(Receipt(leaf: 7, height: 3, position: 0, result: "ok")),
-                                           .rejected(LedgerError.badSignature.with("signature does not verify"))]
+                                           .rejected(TalonError(.badSignature, "signature does not verify"))]
         c.transports[1]?.send(.forwardReply(request: 42, .outcomes(receipts)), to: 2)
-        c.transports[1]?.send(.forwardReply(request: 43, .failed(NodeError(.notLeader, "try n3"))), to: 2)
+        c.transports[1]?.send(.forwardReply(request: 43, .failed(TalonError(.notLeader, "try n3"))), to: 2)
         let in2 = try #require(c.transports[2]).incoming
         guard case .forwardReply(1, 42, .outcomes(let got)) = try await within(10, "reply at 2", { try await receiveForward(in2) }) else {
             Issue.record("expected receipts for request 42")

@@ -1,9 +1,8 @@
 import Foundation
 import Testing
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 @testable import TalonNode
-import TalonProtocol
 import TalonRaft
 
 /// A committed entry that is not a batch is recorded the same way on every node, which
@@ -49,7 +48,7 @@ import TalonRaft
         }
         let first = try #require(rows[1])
         #expect(first.map(\.logIndex) == indexes)
-        #expect(first.allSatisfy { $0.code == NodeError.corruptEntry.code.name && !$0.message.isEmpty })
+        #expect(first.allSatisfy { $0.code == Code.corruptEntry.name && !$0.message.isEmpty })
         #expect(Set(rows.values).count == 1, "the same rows on every node: \(rows)")
         for (row, (name, data)) in zip(first, poisons) {
             #expect(row.dataHash == SHA256.hash(data), "\(name)")
@@ -77,7 +76,7 @@ import TalonRaft
                               signature: try #require(Signature(bytes: [UInt8](repeating: 0, count: 64))))
         for batch in [try EntryBatch(bytes: EntryBatch.bytes(timestamp: 1, of: [forged])), try EntryBatch(bytes: EntryBatch.bytes(timestamp: 1, of: [e]))] {
             #expect(!batch.isAdmitted)
-            #expect(throws: RaftError(.unadmittedBatch, "")) { try leader.propose(batch) }
+            #expect(throws: TalonError(.unadmittedBatch, "")) { try leader.propose(batch) }
         }
         #expect(try leader.ledger.head().height == 0)
     }

@@ -1,30 +1,29 @@
 import Hummingbird
 import Testing
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 @testable import TalonNode
-import TalonProtocol
 import TalonRaft
 import TalonStore
 
 /// An API problem carries the code of whatever error reached it, and its status is the
 /// code's kind's: no error type is special.
 struct ProblemTests {
-    @Test func everyCodedErrorKeepsItsCodeAndTakesItsKindsStatus() {
-        let errors: [any CodedError] = [
-            LedgerError.unknownTicket, LedgerError.notAuthorized, LedgerError.invalidJSON, LedgerError.storeCorrupt,
-            NodeError.noLeader, NodeError.batchTooLarge, RaftError.transferring, StoreError.lmdb,
-            ContractError.budgetExceeded, MerkleError.proofOutOfRange,
+    @Test func everyErrorKeepsItsCodeAndTakesItsKindsStatus() {
+        let errors: [TalonError] = [
+            TalonError(.unknownTicket), TalonError(.notAuthorized), TalonError(.invalidJSON), TalonError(.storeCorrupt),
+            TalonError(.noLeader), TalonError(.batchTooLarge), TalonError(.leaderTransferring), TalonError(.storeError),
+            TalonError(.contractBudget), TalonError(.proofOutOfRange),
         ]
         for error in errors {
             let problem = Problem(error)
             #expect(problem.code == error.code && problem.detail == error.message, "\(error)")
             #expect(Int(problem.status.code) == error.code.kind.httpStatus, "\(error)")
         }
-        #expect(Problem(LedgerError.unknownTicket).status.code == 404)
-        #expect(Problem(RaftError.transferring).status.code == 503, "a leader handing over answers retry, not 500")
-        #expect(Problem(MerkleError.nodeMissing).status.code == 500, "a missing stored node is the node's fault, not the client's")
+        #expect(Problem(TalonError(.unknownTicket)).status.code == 404)
+        #expect(Problem(TalonError(.leaderTransferring)).status.code == 503, "a leader handing over answers retry, not 500")
+        #expect(Problem(TalonError(.merkleNodeMissing)).status.code == 500, "a missing stored node is the node's fault, not the client's")
     }
 
     @Test func anythingElseIsInternal() {
@@ -57,8 +56,8 @@ struct ProblemTests {
     }
 
     @Test func anUnavailableProblemAsksForARetry() {
-        #expect(Problem(NodeError.noLeader).response.headers[.retryAfter] == "1")
-        #expect(Problem(LedgerError.unknownTicket).response.headers[.retryAfter] == nil)
-        #expect(Problem(NodeError.noLeader).response.headers[.contentType] == "application/problem+json")
+        #expect(Problem(TalonError(.noLeader)).response.headers[.retryAfter] == "1")
+        #expect(Problem(TalonError(.unknownTicket)).response.headers[.retryAfter] == nil)
+        #expect(Problem(TalonError(.noLeader)).response.headers[.contentType] == "application/problem+json")
     }
 }

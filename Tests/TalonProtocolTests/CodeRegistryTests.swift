@@ -52,9 +52,17 @@ struct CodeRegistryTests {
         #expect(Code.refusals.allSatisfy { $0.uses.contains(.problem) })
     }
 
-    @Test func aCodedErrorDescribesItselfByName() {
-        struct Sample: CodedError { let code: Code; let message: String }
-        #expect(Sample(code: .notHolder, message: "no").description == "not_holder: no")
-        #expect(Sample(code: .storeError, message: "").description == "store_error")
+    @Test func anErrorDescribesItselfByNameAndDefaultsToItsCodesSummary() {
+        #expect(TalonError(.notHolder, "no").description == "not_holder: no")
+        #expect(TalonError(.storeError).message == Code.storeError.summary)
+        #expect(TalonError(.notHolder, "no") == TalonError(.notHolder), "equal by code")
+    }
+
+    @Test func everyCodeHasWordsForPeople() {
+        for code in Code.allCases {
+            let words = code.summary
+            #expect(!words.isEmpty && words.first?.isUppercase == false || words.hasPrefix("LMDB"), "\(code)")
+            #expect(!words.hasSuffix("."), "\(code)")
+        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TalonRaft
 import TalonStore
+import TalonProtocol
 
 /// A fresh directory under the system temp dir, removed when the value goes away.
 private struct TempDir: ~Copyable {
@@ -36,9 +37,9 @@ private func log(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
         #expect(try s.term(0) == 0)
         #expect(s.hardState() == HardState())
         #expect(try s.entries(1..<1, maxBytes: 0) == [])
-        #expect(throws: RaftError.storage) { try s.term(1) }
-        #expect(throws: RaftError.storage) { try s.entries(1..<2, maxBytes: .max) }
-        #expect(throws: RaftError.storage) { try s.entries(0..<1, maxBytes: .max) }
+        #expect(throws: TalonError(.raftStorage)) { try s.term(1) }
+        #expect(throws: TalonError(.raftStorage)) { try s.entries(1..<2, maxBytes: .max) }
+        #expect(throws: TalonError(.raftStorage)) { try s.entries(0..<1, maxBytes: .max) }
         try s.save(hardState: nil, entries: [])
         #expect(s.lastIndex() == 0 && s.hardState() == HardState())
     }
@@ -75,7 +76,7 @@ private func log(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
             try s.save(hardState: HardState(term: 2), entries: log(3...4, term: 2))
             #expect(s.lastIndex() == 4)
             #expect(try s.term(4) == 2 && s.term(3) == 2 && s.term(2) == 1)
-            #expect(throws: RaftError.storage) { try s.term(5) }
+            #expect(throws: TalonError(.raftStorage)) { try s.term(5) }
         }
         do {
             let s = try open(dir)
@@ -103,12 +104,12 @@ private func log(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
 
     private func refuseBadSaves(_ s: LMDBRaftStorage) {
         let other = HardState(term: 9, vote: 9, commit: 9)
-        #expect(throws: RaftError.storage) { try s.save(hardState: other, entries: log(5...6, term: 2)) }
-        #expect(throws: RaftError.storage) { try s.save(hardState: other, entries: [Entry(term: 2, index: 0)]) }
-        #expect(throws: RaftError.storage) {
+        #expect(throws: TalonError(.raftStorage)) { try s.save(hardState: other, entries: log(5...6, term: 2)) }
+        #expect(throws: TalonError(.raftStorage)) { try s.save(hardState: other, entries: [Entry(term: 2, index: 0)]) }
+        #expect(throws: TalonError(.raftStorage)) {
             try s.save(hardState: other, entries: [Entry(term: 2, index: 2), Entry(term: 2, index: 4)])
         }
-        #expect(throws: RaftError.storage) {
+        #expect(throws: TalonError(.raftStorage)) {
             try s.save(hardState: other, entries: [Entry(term: 2, index: 4), Entry(term: 2, index: 4)])
         }
     }
@@ -130,7 +131,7 @@ private func log(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
                 }
             }
         }
-        #expect(throws: RaftError.storage) { try s.entries(5..<10, maxBytes: .max) }
+        #expect(throws: TalonError(.raftStorage)) { try s.entries(5..<10, maxBytes: .max) }
     }
 
     @Test func damagedEntriesAreStorageErrors() throws {
@@ -143,9 +144,9 @@ private func log(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
             try txn.put(raftLog, be(2), [0xFF, 0x00])                    // shorter than a header
             try txn.put(raftLog, be(3), [1, 0, 0, 0, 0, 0, 0, 0, 1, 9])  // unknown kind
         }
-        #expect(throws: RaftError.storage) { try s.term(2) }
-        #expect(throws: RaftError.storage) { try s.term(3) }
-        #expect(throws: RaftError.storage) { try s.entries(1..<5, maxBytes: .max) }
+        #expect(throws: TalonError(.raftStorage)) { try s.term(2) }
+        #expect(throws: TalonError(.raftStorage)) { try s.term(3) }
+        #expect(throws: TalonError(.raftStorage)) { try s.entries(1..<5, maxBytes: .max) }
         #expect(try s.entries(1..<2, maxBytes: .max) == log(1...1, term: 1))
         // A refused read leaves the log usable: replace the damaged entries.
         try s.save(hardState: nil, entries: log(2...4, term: 2))
@@ -162,7 +163,7 @@ private func log(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
                 let env = try openEnvironment(dir)
                 try env.write { (txn) throws in try damage(txn, env.table("raft_log"), env.table("raft_state")) }
             }
-            #expect(throws: RaftError.storage, "\(what)") { try open(dir) }
+            #expect(throws: TalonError(.raftStorage), "\(what)") { try open(dir) }
         }
         try reopenFails("last entry of version 2") { txn, raftLog, _ in try txn.put(raftLog, be(4), [2, 0, 0, 0, 0, 0, 0, 0, 1, 0]) }
         try reopenFails("empty last entry") { txn, raftLog, _ in try txn.put(raftLog, be(4), []) }
@@ -208,8 +209,8 @@ private func log(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
             let hard = rng.next() % 2 == 0 ? nil
                 : HardState(term: term, vote: votes[Int(rng.next() % 5)], commit: rng.next() % (last + 1))
             let context = "seed \(seed) step \(step): save \(hard.map(String.init(describing:)) ?? "-") \(entries)"
-            let m = Result { () throws(RaftError) in try memory.save(hardState: hard, entries: entries) }
-            let l = Result { () throws(RaftError) in try lmdb.save(hardState: hard, entries: entries) }
+            let m = Result { () throws(TalonError) in try memory.save(hardState: hard, entries: entries) }
+            let l = Result { () throws(TalonError) in try lmdb.save(hardState: hard, entries: entries) }
             let memoryOK = (try? m.get()) != nil, lmdbOK = (try? l.get()) != nil
             try #require(memoryOK == lmdbOK, "\(context): \(m) vs \(l)")
             try #require(memoryOK == (roll != 0 || entries.isEmpty), "\(context): only a gap is refused")
@@ -226,7 +227,7 @@ private func log(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
         try #require(l.hardState() == m.hardState(), "\(context): hard state")
         try #require(try all(l) == m.allEntries, "\(context): entries")
         for i in 0...last { try #require(try l.term(i) == m.term(i), "\(context): term(\(i))") }
-        #expect(throws: RaftError.storage, "\(context): term past the end") { try l.term(last + 1) }
+        #expect(throws: TalonError(.raftStorage), "\(context): term past the end") { try l.term(last + 1) }
         let lo = 1 + rng.next() % (last + 1), hi = lo + rng.next() % (last + 2 - lo)
         let maxBytes = Int(rng.next() % 200)
         try #require(try l.entries(lo..<hi, maxBytes: maxBytes) == m.entries(lo..<hi, maxBytes: maxBytes),

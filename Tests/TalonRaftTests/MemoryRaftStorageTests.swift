@@ -1,5 +1,6 @@
 import Testing
 import TalonRaft
+import TalonProtocol
 
 @Suite struct MemoryRaftStorageTests {
     @Test func saveReplacesTheSuffixAndKeepsHardState() throws {
@@ -9,7 +10,7 @@ import TalonRaft
         #expect(s.lastIndex() == 2)
         #expect(try s.term(2) == 2 && s.term(1) == 1 && s.term(0) == 0)
         #expect(s.hardState() == HardState(term: 1, vote: 2, commit: 0))
-        #expect(throws: RaftError.storage) { try s.save(hardState: nil, entries: [Entry(term: 2, index: 5)]) }
-        #expect(throws: RaftError.storage) { try s.term(3) }
+        #expect(throws: TalonError(.raftStorage)) { try s.save(hardState: nil, entries: [Entry(term: 2, index: 5)]) }
+        #expect(throws: TalonError(.raftStorage)) { try s.term(3) }
     }
 }

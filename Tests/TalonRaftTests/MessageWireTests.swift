@@ -1,5 +1,6 @@
 import Testing
 import TalonRaft
+import TalonProtocol
 
 @Suite struct MessageWireTests {
     static func random(_ rng: inout SplitMix64) -> Message {
@@ -43,9 +44,9 @@ import TalonRaft
         for _ in 0..<50 {
             let bytes = Self.random(&rng).wireBytes
             for n in 0..<bytes.count {
-                #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: bytes.prefix(n)) }
+                #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: bytes.prefix(n)) }
             }
-            #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: bytes + [0]) }
+            #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: bytes + [0]) }
         }
     }
 
@@ -53,12 +54,12 @@ import TalonRaft
         let m = Message(kind: .heartbeat, from: 1, to: 2, term: 1, entries: [Entry(term: 1, index: 1)])
         let good = m.wireBytes
         func with(_ offset: Int, _ value: UInt8) -> [UInt8] { var b = good; b[offset] = value; return b }
-        #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: with(0, 2)) }       // version
-        #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: with(1, 0)) }       // kind
-        #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: with(1, 200)) }
-        #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: with(50, 2)) }      // reject flag
+        #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: with(0, 2)) }       // version
+        #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: with(1, 0)) }       // kind
+        #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: with(1, 200)) }
+        #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: with(50, 2)) }      // reject flag
         let entryKind = Message.fixedWireBytesForTests + 16
-        #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: with(entryKind, 9)) }
+        #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: with(entryKind, 9)) }
         #expect(try Message(wireBytes: good) == m)
     }
 
@@ -67,12 +68,12 @@ import TalonRaft
         let good = Message(kind: .append, from: 1, to: 2, term: 1).wireBytes
         var count = good
         count.replaceSubrange(count.count - 4..<count.count, with: [0xFF, 0xFF, 0xFF, 0xFF])
-        #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: count) }
+        #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: count) }
         var context = good
         context.replaceSubrange(59..<63, with: [0x00, 0x01, 0x00, 0x01])  // 65,537 > the limit
-        #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: context) }
-        #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: [UInt8](repeating: 0xFF, count: 200)) }
-        #expect(throws: RaftError.malformedMessage) { try Message(wireBytes: []) }
+        #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: context) }
+        #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: [UInt8](repeating: 0xFF, count: 200)) }
+        #expect(throws: TalonError(.raftMalformed)) { try Message(wireBytes: []) }
     }
 }
 

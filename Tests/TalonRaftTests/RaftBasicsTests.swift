@@ -1,5 +1,6 @@
 import Testing
 @_spi(Testing) import TalonRaft
+import TalonProtocol
 
 @Suite struct RaftBasicsTests {
     @Test func aSingleNodeElectsItselfAndCommits() throws {
@@ -29,7 +30,7 @@ import Testing
     @Test func followersRefuseProposalsAndNameTheLeader() throws {
         let h = try Harness(3)
         try h.elect(1)
-        #expect(throws: RaftError.notLeader) { try h.nodes[2]!.propose([1]) }
+        #expect(throws: TalonError(.notLeader)) { try h.nodes[2]!.propose([1]) }
     }
 
     @Test func readIndexOnLeaderAndFollower() throws {

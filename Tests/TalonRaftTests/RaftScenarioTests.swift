@@ -1,5 +1,6 @@
 import Testing
 @_spi(Testing) import TalonRaft
+import TalonProtocol
 
 /// The classic cases, set up message by message.
 @Suite struct RaftScenarioTests {
@@ -162,7 +163,7 @@ import Testing
         try h.propose(1, "a")
         let term = h.status(1).term
         h.nodes[1]!.transferLeadership(to: 3)
-        #expect(throws: RaftError.transferring) { try h.nodes[1]!.propose([1]) }
+        #expect(throws: TalonError(.leaderTransferring)) { try h.nodes[1]!.propose([1]) }
         try h.deliverAll()
         #expect(h.leaders == [3])
         #expect(h.status(3).term == term + 1)

@@ -54,7 +54,7 @@ private func be(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Arr
         let dir = TempDir()
         let env = try Environment(path: dir.path, tables: ["t"])
         let t = env.table("t")
-        #expect(throws: StoreError.lmdb) { try env.read { (txn) throws in try txn.put(t, [1], [1]) } }
+        #expect(throws: TalonError(.storeError)) { try env.read { (txn) throws in try txn.put(t, [1], [1]) } }
     }
 
     @Test func dataSurvivesReopen() throws {
@@ -123,7 +123,7 @@ private func be(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Arr
             try txn.put(t, be(1), [1], append: true)
             try txn.put(t, be(2), [2], append: true)
         }
-        #expect(throws: StoreError.notAppending) {
+        #expect(throws: TalonError(.storeNotAppending)) {
             try env.write { (txn) throws in try txn.put(t, be(1), [9], append: true) }
         }
         try env.read { (txn) throws in #expect(try txn.get(t, be(1)) == [1]) }
@@ -220,7 +220,7 @@ private func be(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Arr
     }
 
     @Test func unopenableDirectoryIsAClearError() {
-        #expect(throws: StoreError.openFailed) {
+        #expect(throws: TalonError(.storeOpenFailed)) {
             _ = try Environment(path: "/proc/talon-cannot-be-here/x", tables: ["t"])
         }
     }
@@ -231,7 +231,7 @@ private struct Point: StoreValue, Equatable {
     var storeBytes: [UInt8] { x.storeBytes + y.storeBytes }
     init(x: UInt64, y: UInt64) { self.x = x; self.y = y }
     init(storeBytes b: [UInt8]) throws {
-        guard b.count == 16 else { throw StoreError.corrupt }
+        guard b.count == 16 else { throw TalonError(.storeCorrupt) }
         x = try UInt64(storeBytes: Array(b[0..<8])); y = try UInt64(storeBytes: Array(b[8..<16]))
     }
 }
@@ -264,7 +264,7 @@ private struct Point: StoreValue, Equatable {
         let env = try Environment(path: dir.path, tables: ["points"])
         let points = TypedTable<UInt64, Point>(env.table("points"))
         try env.write { (txn) throws in try txn.put(env.table("points"), UInt64(1).storeBytes, [1, 2, 3]) }
-        #expect(throws: StoreError.corrupt) { try env.read { (txn) throws in try points.get(txn, 1) } }
+        #expect(throws: TalonError(.storeCorrupt)) { try env.read { (txn) throws in try points.get(txn, 1) } }
     }
 
     @Test func aTransactionCannotBeUsedAfterItsClosure() throws {
@@ -272,6 +272,6 @@ private struct Point: StoreValue, Equatable {
         let env = try Environment(path: dir.path, tables: ["t"])
         var kept: Transaction?
         try env.read { txn in kept = txn }
-        #expect(throws: StoreError(.storeTransactionClosed, "")) { try kept?.get(env.table("t"), [1]) }
+        #expect(throws: TalonError(.storeTransactionClosed, "")) { try kept?.get(env.table("t"), [1]) }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-public import TalonCrypto
+public import TalonProtocol
 public import Testing
 
 /// What a node's signatures cover, rebuilt from docs/format.md ("Head", "Ownership

@@ -1,9 +1,9 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 
 /// An independent model of docs/format.md, written from the spec rather than from the
 /// encoder: the binary form of an envelope rebuilt from its JSON, RFC 6962 Merkle roots and
-/// block header hashes. Only SHA-256 comes from TalonCrypto.
+/// block header hashes. Only SHA-256 comes from TalonProtocol.
 public enum FormatModel {
     /// `v` big-endian.
     public static func be<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
@@ -11,7 +11,7 @@ public enum FormatModel {
     public static func str(_ s: String) -> [UInt8] { be(UInt32(s.utf8.count)) + Array(s.utf8) }
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes).bytes }
 
-    /// Lowercase hex, written out here rather than by TalonCrypto.
+    /// Lowercase hex, written out here rather than by the product's Hex.
     public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []

@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 public import TalonNode
 public import TalonRaft
 import TalonLedger
@@ -26,11 +26,11 @@ public struct KeylessInitiator: Sendable {
     /// The responder's decrypted proof and the cipher this client sends with.
     public mutating func finish(_ reply: [UInt8]) throws -> (proof: (node: NodeID, signature: Signature), send: Sealer) {
         guard case .reply(let theirs, let sealed) = try HandshakeFrame(body: reply),
-              let shared = ephemeral.sharedSecret(with: theirs) else { throw NodeError.protocolViolation }
+              let shared = ephemeral.sharedSecret(with: theirs) else { throw TalonError(.peerProtocol) }
         state.mixHash(theirs)
         state.mixKey(shared)
         let payload = try state.decryptAndHash(sealed)
-        guard let signature = Signature(bytes: payload.suffix(64)) else { throw NodeError.malformedFrame }
+        guard let signature = Signature(bytes: payload.suffix(64)) else { throw TalonError(.peerMalformed) }
         return ((payload.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }, signature), Sealer(cipher: state.split().initiatorToResponder))
     }
 

@@ -1,6 +1,6 @@
 // The only Swift file that touches stb (stb_image, stb_image_write).
 import CStb
-import TalonProtocol
+public import TalonProtocol
 
 /// Grayscale PNG encoding and image decoding (PNG and JPEG only) to 8-bit grayscale, for QR
 /// codes going out and photos of them coming in.
@@ -14,12 +14,12 @@ public enum ImageCodec {
     ///
     /// - Throws: `image_write_failed` when the size is not positive, above `maxDimension`,
     ///   does not match `gray.count`, or stb cannot write the PNG.
-    public static func png(width: Int, height: Int, gray: [UInt8]) throws(QRError) -> [UInt8] {
+    public static func png(width: Int, height: Int, gray: [UInt8]) throws(TalonError) -> [UInt8] {
         guard width > 0, height > 0, width <= maxDimension, height <= maxDimension else {
-            throw QRError(.imageWriteFailed, "cannot write a \(width)×\(height) PNG: each side must be 1 to \(maxDimension) pixels")
+            throw TalonError(.imageWriteFailed, "cannot write a \(width)×\(height) PNG: each side must be 1 to \(maxDimension) pixels")
         }
         guard width * height == gray.count else {
-            throw QRError(.imageWriteFailed, "\(width)×\(height) pixels need \(width * height) bytes, got \(gray.count)")
+            throw TalonError(.imageWriteFailed, "\(width)×\(height) pixels need \(width * height) bytes, got \(gray.count)")
         }
         // stb_image_write.h declares only the callback form publicly; stbi_write_png_to_func
         // builds the PNG in memory, hands it over in one call and frees it itself.
@@ -37,7 +37,7 @@ public enum ImageCodec {
             }
         }
         guard ok != 0, !out.isEmpty else {
-            throw QRError(.imageWriteFailed, "stb could not write a \(width)×\(height) PNG")
+            throw TalonError(.imageWriteFailed, "stb could not write a \(width)×\(height) PNG")
         }
         return out
     }
@@ -48,30 +48,30 @@ public enum ImageCodec {
     ///
     /// - Throws: `image_unreadable` when `bytes` is empty, above `maxEncodedBytes`, not an
     ///   PNG or JPEG, truncated or corrupt, or wider or taller than `maxDimension`.
-    public static func decodeGray(_ bytes: [UInt8]) throws(QRError) -> (width: Int, height: Int, pixels: [UInt8]) {
+    public static func decodeGray(_ bytes: [UInt8]) throws(TalonError) -> (width: Int, height: Int, pixels: [UInt8]) {
         guard !bytes.isEmpty else {
-            throw QRError(.imageUnreadable, "the image is empty")
+            throw TalonError(.imageUnreadable, "the image is empty")
         }
         guard bytes.count <= maxEncodedBytes else {
-            throw QRError(.imageUnreadable, "the image is \(bytes.count) bytes, above the \(maxEncodedBytes)-byte limit")
+            throw TalonError(.imageUnreadable, "the image is \(bytes.count) bytes, above the \(maxEncodedBytes)-byte limit")
         }
         // PNG and JPEG only: stb_image's other decoders (GIF, PSD, PIC, HDR, …) are less
         // hardened against hostile input, and a gate needs none of them.
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], jpeg: [UInt8] = [0xFF, 0xD8, 0xFF]
         guard bytes.starts(with: png) || bytes.starts(with: jpeg) else {
-            throw QRError(.imageUnreadable, "not a PNG or JPEG image")
+            throw TalonError(.imageUnreadable, "not a PNG or JPEG image")
         }
-        return try bytes.withUnsafeBufferPointer { (buf) throws(QRError) -> (width: Int, height: Int, pixels: [UInt8]) in
+        return try bytes.withUnsafeBufferPointer { (buf) throws(TalonError) -> (width: Int, height: Int, pixels: [UInt8]) in
             let length = Int32(buf.count)
             var w: Int32 = 0, h: Int32 = 0, channels: Int32 = 0
             // Read the declared size first, so a small file declaring a huge image is
             // refused before any pixel memory is allocated.
             guard stbi_info_from_memory(buf.baseAddress, length, &w, &h, &channels) != 0 else {
-                throw QRError(.imageUnreadable, "not a readable image: \(failureReason())")
+                throw TalonError(.imageUnreadable, "not a readable image: \(failureReason())")
             }
             try checkSize(Int(w), Int(h))
             guard let data = stbi_load_from_memory(buf.baseAddress, length, &w, &h, &channels, 1) else {
-                throw QRError(.imageUnreadable, "cannot decode the image: \(failureReason())")
+                throw TalonError(.imageUnreadable, "cannot decode the image: \(failureReason())")
             }
             defer { stbi_image_free(data) }
             let width = Int(w), height = Int(h)
@@ -81,12 +81,12 @@ public enum ImageCodec {
         }
     }
 
-    private static func checkSize(_ width: Int, _ height: Int) throws(QRError) {
+    private static func checkSize(_ width: Int, _ height: Int) throws(TalonError) {
         guard width > 0, height > 0 else {
-            throw QRError(.imageUnreadable, "the image declares an empty size \(width)×\(height)")
+            throw TalonError(.imageUnreadable, "the image declares an empty size \(width)×\(height)")
         }
         guard width <= maxDimension, height <= maxDimension else {
-            throw QRError(.imageUnreadable, "the image is \(width)×\(height), above the \(maxDimension)×\(maxDimension) limit")
+            throw TalonError(.imageUnreadable, "the image is \(width)×\(height), above the \(maxDimension)×\(maxDimension) limit")
         }
     }
 
@@ -107,11 +107,11 @@ extension QRCode {
     ///
     /// - Throws: `image_write_failed` when the image would exceed
     ///   `ImageCodec.maxDimension` pixels a side.
-    public func png(moduleSize: Int = 8, quietZone: Int = 4) throws(QRError) -> [UInt8] {
+    public func png(moduleSize: Int = 8, quietZone: Int = 4) throws(TalonError) -> [UInt8] {
         let scale = max(1, moduleSize), quiet = max(0, quietZone)
         let limit = ImageCodec.maxDimension
         guard scale <= limit, quiet <= limit, (size + 2 * quiet) * scale <= limit else {
-            throw QRError(.imageWriteFailed, "a PNG with \(scale)-pixel modules would be too large")
+            throw TalonError(.imageWriteFailed, "a PNG with \(scale)-pixel modules would be too large")
         }
         let image = grayscale(moduleSize: scale, quietZone: quiet)
         return try ImageCodec.png(width: image.width, height: image.height, gray: image.pixels)

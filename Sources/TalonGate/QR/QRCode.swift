@@ -7,34 +7,6 @@ import Darwin
 import CQREncode
 public import TalonProtocol
 
-/// An error from QR encoding, image coding or scanning: a registered code and a human
-/// message. Equal when codes are equal.
-public struct QRError: CodedError, Hashable {
-    /// The stable code, e.g. `qr_too_long`.
-    public let code: Code
-    /// What went wrong, for a person.
-    public let message: String
-
-    init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    /// Equal when the codes are equal; the message is ignored.
-    public static func == (a: QRError, b: QRError) -> Bool { a.code == b.code }
-    /// Hashes the code only, consistent with `==`.
-    public func hash(into h: inout Hasher) { h.combine(code) }
-
-    /// The text does not fit a version-40 QR code at error-correction level Q.
-    public static let tooLong = QRError(.qrTooLong, "")
-    /// libqrencode refused the text for another reason (for example, empty text).
-    public static let encodeFailed = QRError(.qrEncodeFailed, "")
-    /// Bytes or pixels that are not a readable image: empty, too big, truncated, garbage.
-    public static let imageUnreadable = QRError(.imageUnreadable, "")
-    /// An image could not be written (PNG encoding failed or the size is out of range).
-    public static let imageWriteFailed = QRError(.imageWriteFailed, "")
-}
-
 /// A QR code symbol: a square of dark and light modules, without its quiet zone.
 public struct QRCode: Sendable, Hashable {
     /// The QR version, 1 to 40.
@@ -55,13 +27,13 @@ public struct QRCode: Sendable, Hashable {
     ///
     /// - Throws: `qr_too_long` when the text does not fit version 40 at level Q;
     ///   `qr_encode_failed` otherwise (for example, empty text).
-    public init(text: String) throws(QRError) {
+    public init(text: String) throws(TalonError) {
         let utf8Count = text.utf8.count
         guard utf8Count <= QRCode.maxInputBytes else {
-            throw QRError(.qrTooLong, "\(utf8Count) bytes of text do not fit in a QR code at level Q")
+            throw TalonError(.qrTooLong, "\(utf8Count) bytes of text do not fit in a QR code at level Q")
         }
         guard utf8Count > 0 else {
-            throw QRError(.qrEncodeFailed, "cannot encode empty text as a QR code")
+            throw TalonError(.qrEncodeFailed, "cannot encode empty text as a QR code")
         }
         let hasNUL = text.utf8.contains(0)
         var savedErrno: Int32 = 0
@@ -85,17 +57,17 @@ public struct QRCode: Sendable, Hashable {
         }
         guard let raw else {
             if savedErrno == ERANGE {
-                throw QRError(.qrTooLong, "\(utf8Count) bytes of text do not fit in a QR code at level Q")
+                throw TalonError(.qrTooLong, "\(utf8Count) bytes of text do not fit in a QR code at level Q")
             }
             let reason = savedErrno == 0 ? "unknown error" : String(cString: strerror(savedErrno))
-            throw QRError(.qrEncodeFailed, "libqrencode could not encode the text: \(reason)")
+            throw TalonError(.qrEncodeFailed, "libqrencode could not encode the text: \(reason)")
         }
         defer { QRcode_free(raw) }
 
         let version = Int(raw.pointee.version)
         let width = Int(raw.pointee.width)
         guard (1...40).contains(version), width == 17 + 4 * version, let data = raw.pointee.data else {
-            throw QRError(.qrEncodeFailed, "libqrencode returned an inconsistent symbol (version \(version), width \(width))")
+            throw TalonError(.qrEncodeFailed, "libqrencode returned an inconsistent symbol (version \(version), width \(width))")
         }
         let count = width * width
         let buffer = UnsafeBufferPointer(start: data, count: count)

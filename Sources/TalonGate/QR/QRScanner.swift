@@ -1,6 +1,6 @@
 // The only Swift file that touches zbar.
 import CZBar
-import TalonProtocol
+public import TalonProtocol
 
 /// Finds and reads QR codes in images with zbar. Every call creates and destroys its own
 /// zbar scanner and image, so calls from several threads at once are safe.
@@ -21,27 +21,27 @@ public enum QRScanner {
     ///
     /// zbar first looks at every second row and column, which finds a code of two or more
     /// pixels per module in half the time; only when that finds nothing does it look at all.
-    public static func decode(width: Int, height: Int, gray: [UInt8]) throws(QRError) -> [String] {
+    public static func decode(width: Int, height: Int, gray: [UInt8]) throws(TalonError) -> [String] {
         let sparse = try decode(width: width, height: height, gray: gray, density: 2)
         return sparse.isEmpty ? try decode(width: width, height: height, gray: gray, density: 1) : sparse
     }
 
-    private static func decode(width: Int, height: Int, gray: [UInt8], density: Int32) throws(QRError) -> [String] {
+    private static func decode(width: Int, height: Int, gray: [UInt8], density: Int32) throws(TalonError) -> [String] {
         let limit = ImageCodec.maxDimension
         guard width > 0, height > 0, width <= limit, height <= limit else {
-            throw QRError(.imageUnreadable, "a \(width)×\(height) image cannot be scanned: each side must be 1 to \(limit) pixels")
+            throw TalonError(.imageUnreadable, "a \(width)×\(height) image cannot be scanned: each side must be 1 to \(limit) pixels")
         }
         guard width * height == gray.count else {
-            throw QRError(.imageUnreadable, "\(width)×\(height) pixels need \(width * height) bytes, got \(gray.count)")
+            throw TalonError(.imageUnreadable, "\(width)×\(height) pixels need \(width * height) bytes, got \(gray.count)")
         }
         guard let scanner = zbar_image_scanner_create() else {
-            throw QRError(.imageUnreadable, "zbar could not create a scanner")
+            throw TalonError(.imageUnreadable, "zbar could not create a scanner")
         }
         defer { zbar_image_scanner_destroy(scanner) }
         // QR codes only: switch every symbology off, then QR back on.
         _ = zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0)
         guard zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1) == 0 else {
-            throw QRError(.imageUnreadable, "zbar could not enable QR scanning")
+            throw TalonError(.imageUnreadable, "zbar could not enable QR scanning")
         }
         // Hand back the symbol's bytes as they are. Without this zbar guesses a character
         // set for 8-bit segments and converts to UTF-8, and guesses wrong for short UTF-8
@@ -50,7 +50,7 @@ public enum QRScanner {
         _ = zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_X_DENSITY, density)
         _ = zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_Y_DENSITY, density)
         guard let image = zbar_image_create() else {
-            throw QRError(.imageUnreadable, "zbar could not create an image")
+            throw TalonError(.imageUnreadable, "zbar could not create an image")
         }
         defer { zbar_image_destroy(image) }
         zbar_image_set_format(image, y800)
@@ -58,12 +58,12 @@ public enum QRScanner {
 
         // The pixels stay borrowed (and alive) for the whole scan; no cleanup handler, so
         // zbar never frees them. The image is destroyed only after the symbols are read.
-        return try gray.withUnsafeBufferPointer { (pixels) throws(QRError) -> [String] in
+        return try gray.withUnsafeBufferPointer { (pixels) throws(TalonError) -> [String] in
             zbar_image_set_data(image, pixels.baseAddress, UInt(pixels.count), nil)
             defer { zbar_image_set_data(image, nil, 0, nil) }
             let found = zbar_scan_image(scanner, image)
             guard found >= 0 else {
-                throw QRError(.imageUnreadable, "zbar could not scan the \(width)×\(height) image")
+                throw TalonError(.imageUnreadable, "zbar could not scan the \(width)×\(height) image")
             }
             var texts: [String] = []
             var symbol = zbar_image_first_symbol(image)
@@ -83,7 +83,7 @@ public enum QRScanner {
     /// `ImageCodec.decodeGray`); empty when there is none.
     ///
     /// - Throws: `image_unreadable` when the bytes are not a readable image.
-    public static func decode(imageBytes: [UInt8]) throws(QRError) -> [String] {
+    public static func decode(imageBytes: [UInt8]) throws(TalonError) -> [String] {
         let image = try ImageCodec.decodeGray(imageBytes)
         return try decode(width: image.width, height: image.height, gray: image.pixels)
     }

@@ -1,6 +1,4 @@
-public import TalonCrypto
-public import TalonLedger
-import TalonProtocol
+public import TalonProtocol
 
 /// What a gate knows of one ticket from its snapshot.
 public struct GateTicket: Hashable, Sendable {
@@ -30,12 +28,12 @@ public struct GateTicket: Hashable, Sendable {
         return w.bytes
     }
 
-    init(ticketID: String, bytes: [UInt8]) throws(LedgerError) {
+    init(ticketID: String, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
         self.ticketID = ticketID
         holder = try r.key(); sequence = try r.u64()
         let s = try r.u8()
-        guard let status = TicketState.Status(byte: s) else { throw LedgerError.storeCorrupt.with("gate ticket \(ticketID) has status \(s)") }
+        guard let status = TicketState.Status(byte: s) else { throw TalonError(.storeCorrupt, "gate ticket \(ticketID) has status \(s)") }
         self.status = status
         section = try r.string(max: Limits.textBytes); seat = try r.string(max: Limits.textBytes)
         if try r.u8() == 1 { redeemedAt = try r.i64(); redeemedBy = try r.key() }
@@ -72,7 +70,7 @@ public struct Admission: Hashable, Sendable {
         return w.bytes
     }
 
-    init(ticketID: String, bytes: [UInt8]) throws(LedgerError) {
+    init(ticketID: String, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
         self.ticketID = ticketID
         sequence = try r.u64(); holder = try r.key(); scannedAt = try r.i64(); nonce = try r.u64()
@@ -111,7 +109,7 @@ public struct ScanRecord: Hashable, Sendable, Encodable {
         return w.bytes
     }
 
-    init(bytes: [UInt8]) throws(LedgerError) {
+    init(bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
         scannedAt = try r.i64()
         decision = try r.u8() == 1 ? .admit : .deny

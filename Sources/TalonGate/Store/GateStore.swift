@@ -1,5 +1,4 @@
-public import TalonLedger
-import TalonProtocol
+public import TalonProtocol
 import TalonStore
 
 /// A gate's local LMDB store: the genesis, the event snapshot, every admission, and a log
@@ -18,8 +17,8 @@ public final class GateStore: Sendable {
     public let info: GateSnapshotInfo
 
     /// Opens the store in `dir`, which `talon gate sync` made.
-    /// - Throws: `GateError` `gate_not_synced` when there is none, `gate_store_corrupt` when it cannot be read.
-    public convenience init(dir: String) throws(GateError) {
+    /// - Throws: `TalonError` `gate_not_synced` when there is none, `gate_store_corrupt` when it cannot be read.
+    public convenience init(dir: String) throws(TalonError) {
         // A mistyped directory is reported, not created.
         guard Environment.exists(at: dir) else { throw Self.notSynced(dir) }
         let env = try Self.open(dir)
@@ -43,19 +42,19 @@ public final class GateStore: Sendable {
 
     /// Replaces the snapshot in `dir` (creating the store if needed) with `info` and
     /// `tickets`, in one transaction; admissions already recorded are kept.
-    /// - Throws: `GateError` `invalid_snapshot` when a ticket is not of the event or a field is
+    /// - Throws: `TalonError` `invalid_snapshot` when a ticket is not of the event or a field is
     ///   over its limit; `gate_genesis_mismatch` when `dir` holds another chain's admissions;
     ///   `gate_pending_admissions` when it holds admissions not yet uploaded and the snapshot
     ///   is for another event or gate key (they would be signed with the wrong key).
-    public static func replaceSnapshot(dir: String, genesis: GenesisFile, info: GateSnapshotInfo, tickets: [TicketState]) throws(GateError) {
+    public static func replaceSnapshot(dir: String, genesis: GenesisFile, info: GateSnapshotInfo, tickets: [TicketState]) throws(TalonError) {
         for t in tickets {
             guard t.eventID.utf8.elementsEqual(info.event.eventID.utf8), (1...Limits.idBytes).contains(t.ticketID.utf8.count),
                   t.section.utf8.count <= Limits.textBytes, t.seat.utf8.count <= Limits.textBytes else {
-                throw GateError(.invalidSnapshot, "ticket \(t.ticketID.prefix(64)) is not a ticket of \(info.event.eventID) within the ledger's limits")
+                throw TalonError(.invalidSnapshot, "ticket \(t.ticketID.prefix(64)) is not a ticket of \(info.event.eventID) within the ledger's limits")
             }
         }
         guard tickets.count <= Int(info.event.capacity), info.gate.eventID.utf8.elementsEqual(info.event.eventID.utf8) else {
-            throw GateError(.invalidSnapshot, "\(tickets.count) tickets for capacity \(info.event.capacity), or a gate of another event")
+            throw TalonError(.invalidSnapshot, "\(tickets.count) tickets for capacity \(info.event.capacity), or a gate of another event")
         }
         let env = try open(dir)
         try guarding {
@@ -63,7 +62,7 @@ public final class GateStore: Sendable {
                 let meta = env.table(metaTable), table = env.table(ticketsTable)
                 let pending = try txn.count(env.table(admissionsTable)) > 0
                 if let old = try txn.get(meta, genesisKey), old != genesis.bytes, pending {
-                    throw GateError(.gateGenesisMismatch, "\(dir) holds admissions of another chain: use another directory")
+                    throw TalonError(.gateGenesisMismatch, "\(dir) holds admissions of another chain: use another directory")
                 }
                 if let bytes = try txn.get(meta, infoKey), let old = try? JSONForm.decode(GateSnapshotInfo.self, from: bytes),
                    old.gate.key != info.gate.key || !old.event.eventID.utf8.elementsEqual(info.event.eventID.utf8) {
@@ -73,7 +72,7 @@ public final class GateStore: Sendable {
                         return !unanswered
                     }
                     if unanswered {
-                        throw GateError(.gatePendingAdmissions, "\(dir) holds admissions of gate \(old.gate.name) at \(old.event.eventID) not yet uploaded: upload them first, or use another directory")
+                        throw TalonError(.gatePendingAdmissions, "\(dir) holds admissions of gate \(old.gate.name) at \(old.event.eventID) not yet uploaded: upload them first, or use another directory")
                     }
                 }
                 try txn.put(meta, genesisKey, genesis.bytes)
@@ -85,7 +84,7 @@ public final class GateStore: Sendable {
     }
 
     /// What the snapshot knows of ticket `id` and this gate's admission of it, from one read.
-    public func lookup(_ id: String) throws(GateError) -> (ticket: GateTicket?, admission: Admission?) {
+    public func lookup(_ id: String) throws(TalonError) -> (ticket: GateTicket?, admission: Admission?) {
         let key = Array(id.utf8)
         return try Self.guarding {
             try env.read { txn in
@@ -96,10 +95,10 @@ public final class GateStore: Sendable {
     }
 
     /// Tickets in the snapshot.
-    public func ticketCount() throws(GateError) -> Int { try Self.guarding { try env.read { txn in try txn.count(tickets) } } }
+    public func ticketCount() throws(TalonError) -> Int { try Self.guarding { try env.read { txn in try txn.count(tickets) } } }
 
     /// This gate's admission of ticket `id`, or nil.
-    public func admission(_ id: String) throws(GateError) -> Admission? {
+    public func admission(_ id: String) throws(TalonError) -> Admission? {
         try Self.guarding { try env.read { txn in try txn.get(admissions, Array(id.utf8)).map { try Admission(ticketID: id, bytes: $0) } } }
     }
 
@@ -113,7 +112,7 @@ public final class GateStore: Sendable {
     /// at random (64 bits), so that stores sharing a gate key, or a store synced again into
     /// a fresh directory, do not reuse one: the ledger spends a signer's nonces once.
     @discardableResult
-    public func record(_ scan: ScanRecord, admission: Admission? = nil, learned: OwnershipCertificate? = nil) throws(GateError) -> Admission? {
+    public func record(_ scan: ScanRecord, admission: Admission? = nil, learned: OwnershipCertificate? = nil) throws(TalonError) -> Admission? {
         try Self.guarding {
             try env.write { txn in
                 if let c = learned, let bytes = try txn.get(tickets, Array(c.ticketID.utf8)) {
@@ -138,7 +137,7 @@ public final class GateStore: Sendable {
 
     /// The last `limit` scans logged (only denials when `deniedOnly`), oldest first, and
     /// how many of all logged scans each code had.
-    public func scanLog(limit: Int, deniedOnly: Bool = false) throws(GateError) -> (recent: [ScanRecord], counts: [String: Int]) {
+    public func scanLog(limit: Int, deniedOnly: Bool = false) throws(TalonError) -> (recent: [ScanRecord], counts: [String: Int]) {
         try Self.guarding {
             try env.read { txn in
                 var recent: [ScanRecord] = [], counts: [String: Int] = [:]
@@ -154,12 +153,12 @@ public final class GateStore: Sendable {
     }
 
     /// Every admission, in ticket-id order.
-    public func allAdmissions() throws(GateError) -> [Admission] {
+    public func allAdmissions() throws(TalonError) -> [Admission] {
         try Self.guarding {
             try env.read { txn in
                 var out: [Admission] = []
                 try txn.scan(admissions) { k, v in
-                    guard let id = String(validating: k, as: UTF8.self) else { throw LedgerError.storeCorrupt.with("admission key is not UTF-8") }
+                    guard let id = String(validating: k, as: UTF8.self) else { throw TalonError(.storeCorrupt, "admission key is not UTF-8") }
                     out.append(try Admission(ticketID: id, bytes: v))
                     return true
                 }
@@ -170,7 +169,7 @@ public final class GateStore: Sendable {
 
     /// Stores what the ledger answered for each uploaded admission; an answer that is not a
     /// result code (lower-case letters and `_`, at most 64) leaves the admission pending.
-    public func markUploaded(_ results: [String: String]) throws(GateError) {
+    public func markUploaded(_ results: [String: String]) throws(TalonError) {
         try Self.guarding {
             try env.write { txn in
                 for (id, result) in results where (1...64).contains(result.utf8.count) && result.utf8.allSatisfy({ (0x61...0x7A).contains($0) || $0 == 0x5F }) {
@@ -183,21 +182,26 @@ public final class GateStore: Sendable {
         }
     }
 
-    private static func notSynced(_ dir: String) -> GateError {
-        GateError(.gateNotSynced, "\(dir) holds no gate snapshot: run talon gate sync first")
+    private static func notSynced(_ dir: String) -> TalonError {
+        TalonError(.gateNotSynced, "\(dir) holds no gate snapshot: run talon gate sync first")
     }
 
-    private static func open(_ dir: String) throws(GateError) -> Environment {
+    private static func open(_ dir: String) throws(TalonError) -> Environment {
         try guarding { try Environment(path: dir, tables: [metaTable, ticketsTable, admissionsTable, scansTable], options: .init(sync: true)) }
     }
 
-    private static func guarding<R>(_ body: () throws -> R) throws(GateError) -> R {
-        do { return try body() } catch let e as GateError { throw e } catch let e as LedgerError {
-            throw GateError(.gateStoreCorrupt, e.message)
-        } catch let e as StoreError {
-            throw GateError(e.code, e.message)
+    /// Runs store calls: the gate's own refusals and LMDB's failures pass as they are; a
+    /// stored record that does not decode (any other code) is `gate_store_corrupt`.
+    private static func guarding<R>(_ body: () throws -> R) throws(TalonError) -> R {
+        do { return try body() } catch let e as TalonError where ownCodes.contains(e.code) || (e.code.kind == .fault && e.code != .storeCorrupt) {
+            throw e
+        } catch let e as TalonError {
+            throw TalonError(.gateStoreCorrupt, e.message)
         } catch {
-            throw GateError(.gateStoreCorrupt, "\(error)")
+            throw TalonError(.gateStoreCorrupt, "\(error)")
         }
     }
+
+    /// The codes the gate store itself refuses with.
+    private static let ownCodes: Set<Code> = [.gateNotSynced, .gateGenesisMismatch, .gatePendingAdmissions, .gateStoreCorrupt, .invalidSnapshot]
 }

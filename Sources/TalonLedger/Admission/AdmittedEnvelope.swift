@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 
 /// An envelope this process admitted itself: its size, chain, fields and signature were
 /// checked, and its signer had standing for the operation (`Ledger.admit`). Only TalonLedger

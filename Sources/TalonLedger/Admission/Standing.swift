@@ -1,4 +1,4 @@
-import TalonCrypto
+import TalonProtocol
 import TalonStore
 
 /// Whether a signer has standing for an operation: the role or holding without which apply
@@ -33,17 +33,17 @@ struct Standing {
     }
 
     /// Checks that `envelope`'s signer has standing for its operation.
-    /// - Throws: `LedgerError.notAuthorized`; store errors as `LedgerError` store codes.
-    func check(_ envelope: Envelope) throws(LedgerError) {
+    /// - Throws: `TalonError(.notAuthorized)`; store errors as `TalonError` store codes.
+    func check(_ envelope: Envelope) throws(TalonError) {
         let signer = envelope.signer
         switch envelope.operation {
         case .registerIssuer:
-            guard admins.contains(signer) else { throw LedgerError.notAuthorized.with("\(signer) is not a genesis admin: only an admin may register issuers") }
+            guard admins.contains(signer) else { throw TalonError(.notAuthorized, "\(signer) is not a genesis admin: only an admin may register issuers") }
         case .createEvent, .deployContract, .registerGate, .issue, .void, .bindContract, .cancelEvent:
-            guard try isIssuer(signer) else { throw LedgerError.notAuthorized.with("\(signer) is not a registered issuer") }
+            guard try isIssuer(signer) else { throw TalonError(.notAuthorized, "\(signer) is not a registered issuer") }
         case .redeem(let o):
             let event = try eventOf(o.ticketID)
-            guard try isGate(signer, of: event) else { throw LedgerError.notAuthorized.with("\(signer) is not a gate of event \(event)") }
+            guard try isGate(signer, of: event) else { throw TalonError(.notAuthorized, "\(signer) is not a gate of event \(event)") }
         case .transfer(let o):
             try requireHolding(signer, o.ticketID)
         case .listResale(let o):
@@ -78,34 +78,34 @@ struct Standing {
         }
     }
 
-    private func isIssuer(_ key: PublicKey) throws(LedgerError) -> Bool {
+    private func isIssuer(_ key: PublicKey) throws(TalonError) -> Bool {
         if issuers.contains(key) { return true }
         return try Ledger.store { try txn.contains(tables.issuers, key.bytes) }
     }
 
-    private func isGate(_ key: PublicKey, of event: String) throws(LedgerError) -> Bool {
+    private func isGate(_ key: PublicKey, of event: String) throws(TalonError) -> Bool {
         let gateKey = Schema.gateKey(event: event, gate: key)
         if gates.contains(gateKey) { return true }
         return try Ledger.store { try txn.contains(tables.gates, gateKey) }
     }
 
     /// The signer holds, or once acquired, a ticket of the event of `ticketID`.
-    private func requireHolding(_ signer: PublicKey, _ ticketID: String) throws(LedgerError) {
+    private func requireHolding(_ signer: PublicKey, _ ticketID: String) throws(TalonError) {
         let event = try eventOf(ticketID)
         let key = Schema.holdingKey(signer, event: event)
         if holdings.contains(key) { return }
         guard try Ledger.store({ try txn.contains(tables.holdings, key) }) else {
-            throw LedgerError.notAuthorized.with("\(signer) holds no ticket of event \(event)")
+            throw TalonError(.notAuthorized, "\(signer) holds no ticket of event \(event)")
         }
     }
 
     /// The event of a ticket known to the ledger or issued earlier in the submission.
-    /// - Throws: `LedgerError.notAuthorized` for an unknown ticket: nobody has standing on it.
-    private func eventOf(_ ticketID: String) throws(LedgerError) -> String {
+    /// - Throws: `TalonError(.notAuthorized)` for an unknown ticket: nobody has standing on it.
+    private func eventOf(_ ticketID: String) throws(TalonError) -> String {
         if let event = ticketEvents[ticketID] { return event }
         let bytes = try Ledger.store { try txn.get(tables.tickets, Schema.ticketKey(ticketID)) }
         guard let bytes else {
-            throw LedgerError.notAuthorized.with("no ticket \(ticketID) is known to this node, so no key has standing on it (retry if it was just issued)")
+            throw TalonError(.notAuthorized, "no ticket \(ticketID) is known to this node, so no key has standing on it (retry if it was just issued)")
         }
         return try TicketState(ticketID: ticketID, bytes: bytes).eventID
     }

@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonContracts
 import TalonStore
 
@@ -62,23 +62,21 @@ final class AuditSnapshot {
     /// asked with proofs.
     func proof(of envelope: Envelope, leaf: UInt64) throws -> RecordProof? {
         guard prove else { return nil }
-        let path = try Ledger.merkle {
-            try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: head.treeSize)
-                .inclusionProof(leafIndex: leaf, size: head.treeSize)
-        }
+        let path = try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: head.treeSize)
+            .inclusionProof(leafIndex: leaf, size: head.treeSize)
         return RecordProof(envelope: envelope, path: path, outcome: try outcome(leaf: leaf))
     }
 
     /// The outcome proof of the record at `leaf`, nil when its block is version 1.
     private func outcome(leaf: UInt64) throws -> OutcomeProof? {
-        guard let rb = try txn.get(tables.receipts, Schema.u64(leaf)) else { throw LedgerError.storeCorrupt.with("envelope at leaf \(leaf) has no receipt") }
+        guard let rb = try txn.get(tables.receipts, Schema.u64(leaf)) else { throw TalonError(.storeCorrupt, "envelope at leaf \(leaf) has no receipt") }
         let receipt = try Receipt(leaf: leaf, bytes: rb)
         let proven: (header: BlockHeader, tree: Block.EntryTree, head: SignedHead?)
         if let cached = provenBlocks[receipt.height] {
             proven = cached
         } else {
             guard let block = try tables.blocks.get(txn, receipt.height) else {
-                throw LedgerError.storeCorrupt.with("the receipt at leaf \(leaf) names block \(receipt.height), which is missing")
+                throw TalonError(.storeCorrupt, "the receipt at leaf \(leaf) names block \(receipt.height), which is missing")
             }
             guard block.version >= 2 else { return nil }
             let header = block.header
@@ -93,7 +91,7 @@ final class AuditSnapshot {
     /// The stored bytes of the envelope at `leaf`.
     private func envelopeBytes(leaf: UInt64) throws -> [UInt8] {
         guard let bytes = try txn.get(tables.envelopes.table, Schema.u64(leaf)) else {
-            throw LedgerError.storeCorrupt.with("no envelope at leaf \(leaf)")
+            throw TalonError(.storeCorrupt, "no envelope at leaf \(leaf)")
         }
         return bytes
     }
@@ -115,7 +113,7 @@ final class AuditSnapshot {
             var (signer, kind, fields) = try Envelope.peek(bytes)
             if kind == .issue {
                 guard let issue = try IssueTickets.narrowed(to: ticket, fields: &fields) else {
-                    throw LedgerError.storeCorrupt.with("the issue at leaf \(leaf) does not name ticket \(ticket)")
+                    throw TalonError(.storeCorrupt, "the issue at leaf \(leaf) does not name ticket \(ticket)")
                 }
                 return (signer, .issue(issue), try tables.envelopeHash(txn, leaf: leaf, height: height), nil)
             }
@@ -140,7 +138,7 @@ final class AuditSnapshot {
         var out: [Row] = []
         let prefix = Schema.auditPrefix(event, kind)
         try txn.scan(tables.audit, prefix: prefix) { k, v in
-            guard let leaf = Schema.trailingLeaf(k) else { throw LedgerError.storeCorrupt.with("audit key without a leaf") }
+            guard let leaf = Schema.trailingLeaf(k) else { throw TalonError(.storeCorrupt, "audit key without a leaf") }
             out.append(try decode(leaf, v))
             return true
         }
@@ -150,7 +148,7 @@ final class AuditSnapshot {
 
 extension Ledger {
     /// Runs an audit query on one read snapshot, whose head the answer names.
-    func audit<R>(prove: Bool, signer: HeadSigner? = nil, _ body: (AuditSnapshot) throws -> R) throws(LedgerError) -> R {
+    func audit<R>(prove: Bool, signer: HeadSigner? = nil, _ body: (AuditSnapshot) throws -> R) throws(TalonError) -> R {
         try read { txn in try body(AuditSnapshot(txn: txn, tables: tables, head: try head(txn), prove: prove, signer: signer)) }
     }
 }

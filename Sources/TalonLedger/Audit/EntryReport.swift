@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonStore
 
 /// An event's redeem attempts, and the tickets presented more than once: the double entries
@@ -46,13 +46,13 @@ public struct EntryReport: Sendable, Encodable {
 extension Ledger {
     /// The double-entry report of event `id` (nil when there is no such event). Reads the
     /// event's redeem rows and gates only.
-    public func entryReport(event id: String, limit: Int = 1000, prove: Bool = false, signer: HeadSigner? = nil) throws(LedgerError) -> EntryReport? {
+    public func entryReport(event id: String, limit: Int = 1000, prove: Bool = false, signer: HeadSigner? = nil) throws(TalonError) -> EntryReport? {
         try audit(prove: prove, signer: signer) { s -> EntryReport? in
             guard try s.event(id) != nil else { return nil }
             var names: [PublicKey: String] = [:]
             let prefix = Schema.id(id)
             try s.txn.scan(tables.gates, prefix: prefix) { k, v in
-                guard let key = PublicKey(bytes: k.dropFirst(prefix.count)) else { throw LedgerError.storeCorrupt.with("gate key") }
+                guard let key = PublicKey(bytes: k.dropFirst(prefix.count)) else { throw TalonError(.storeCorrupt, "gate key") }
                 names[key] = try GateState(eventID: id, key: key, bytes: v).name
                 return true
             }

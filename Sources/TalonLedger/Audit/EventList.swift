@@ -1,4 +1,5 @@
 import TalonStore
+public import TalonProtocol
 
 /// The ledger's events in id order, with the head they were read at.
 public struct EventList: Sendable, Encodable {
@@ -8,7 +9,7 @@ public struct EventList: Sendable, Encodable {
 
 extension Ledger {
     /// Events in id order after `after` (at most `limit`), read on one snapshot with its head.
-    public func events(after: String? = nil, limit: Int = 1000) throws(LedgerError) -> EventList {
+    public func events(after: String? = nil, limit: Int = 1000) throws(TalonError) -> EventList {
         try audit(prove: false) { s in
             var events: [EventState] = []
             try s.txn.scan(tables.events, from: after.map { Array($0.utf8) + [0] }) { k, v in

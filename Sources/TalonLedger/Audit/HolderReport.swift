@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonStore
 
 /// Who trades an event's tickets, ranked by resales, with the signals of scalping: quick
@@ -54,7 +54,7 @@ extension Ledger {
     /// The holder report of event `id` (nil when there is no such event). Reads the event's
     /// holdings and resale rows only.
     public func holderReport(event id: String, flipWindowMs: Int64 = 86_400_000, maxPerBuyer: UInt64? = nil,
-                             limit: Int = 100) throws(LedgerError) -> HolderReport? {
+                             limit: Int = 100) throws(TalonError) -> HolderReport? {
         try audit(prove: false) { s -> HolderReport? in
             guard try s.event(id) != nil else { return nil }
             let contractLimit = try s.contractParameter(event: id, "max_per_buyer").flatMap { UInt64(exactly: $0) }
@@ -62,7 +62,7 @@ extension Ledger {
             var activity: [PublicKey: HolderReport.Activity] = [:]
             let prefix = Schema.id(id)
             try s.txn.scan(tables.holdings, prefix: prefix) { k, v in
-                guard let key = PublicKey(bytes: k.dropFirst(prefix.count)) else { throw LedgerError.storeCorrupt.with("holding key") }
+                guard let key = PublicKey(bytes: k.dropFirst(prefix.count)) else { throw TalonError(.storeCorrupt, "holding key") }
                 let h = try Holding(bytes: v)
                 activity[key] = HolderReport.Activity(key: key, held: h.held, acquired: h.acquired)
                 return true

@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonContracts
 import TalonStore
 
@@ -85,7 +85,7 @@ extension Ledger {
     /// The resale report of event `id` (nil when there is no such event), judged against
     /// `capPct` or else the bound contract's `max_price_pct`. Reads only the event's audit rows.
     public func resaleReport(event id: String, capPct: UInt64? = nil, after: UInt64? = nil, limit: Int = 100,
-                             prove: Bool = false, signer: HeadSigner? = nil) throws(LedgerError) -> ResaleReport? {
+                             prove: Bool = false, signer: HeadSigner? = nil) throws(TalonError) -> ResaleReport? {
         try audit(prove: prove, signer: signer) { s -> ResaleReport? in
             guard let event = try s.event(id) else { return nil }
             let contractCap = try s.contractParameter(event: id, "max_price_pct").flatMap { UInt64(exactly: $0) }

@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonContracts
 import TalonStore
 
@@ -51,7 +51,7 @@ extension Ledger {
     /// records in ledger order with holders, prices and markups, rejected attempts included,
     /// each with its inclusion and outcome proofs when `prove` is set (outcome heads signed by
     /// `signer`). Reads only the ticket's own index.
-    public func provenance(ticket id: String, prove: Bool = false, limit: Int = 10_000, signer: HeadSigner? = nil) throws(LedgerError) -> TicketProvenance? {
+    public func provenance(ticket id: String, prove: Bool = false, limit: Int = 10_000, signer: HeadSigner? = nil) throws(TalonError) -> TicketProvenance? {
         try audit(prove: prove, signer: signer) { s -> TicketProvenance? in
             guard let bytes = try s.txn.get(tables.tickets, Schema.ticketKey(id)) else { return nil }
             let ticket = try TicketState(ticketID: id, bytes: bytes)

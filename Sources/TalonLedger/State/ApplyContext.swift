@@ -1,5 +1,4 @@
 import TalonContracts
-import TalonCrypto
 import TalonProtocol
 import TalonStore
 
@@ -46,21 +45,21 @@ final class ApplyContext {
         let subject = AuditSubject.ticketID(of: envelope.operation) == nil ? nil : touched.ticket.map(AuditSubject.init)
         let result: String
         do {
-            guard envelope.chainID.utf8.elementsEqual(chainID.utf8) else { throw LedgerError.wrongChain }
+            guard envelope.chainID.utf8.elementsEqual(chainID.utf8) else { throw TalonError(.wrongChain) }
             // The nonce is spent whatever the rules decide, so a rejected envelope can never
             // be replayed later, when it might pass.
             guard try txn.insert(tables.accounts, Schema.nonceKey(envelope.signer, envelope.nonce), Schema.u64(leaf)) else {
-                throw LedgerError.nonceReused
+                throw TalonError(.nonceReused)
             }
             try applyRules(envelope.operation, signer: envelope.signer)
             result = Code.ok.name
-        } catch let e as LedgerError where e.code.uses.contains(.result) {
+        } catch let e as TalonError where e.code.uses.contains(.result) {
             result = e.code.name
-        } catch let e as LedgerError where e.code.kind != .fault {
+        } catch let e as TalonError where e.code.kind != .fault {
             // Not a verdict on the envelope but a stored record that does not decode (its
             // decoding code): recording it would put a code no block may hold in this node's
             // block alone. Like any damaged store, it aborts the block.
-            throw LedgerError.storeCorrupt.with("applying leaf \(leaf): \(e)")
+            throw TalonError(.storeCorrupt, "applying leaf \(leaf): \(e)")
         }
         for ticket in touched.tickets { try txn.put(tables.tickets, Schema.ticketHistoryKey(ticket, leaf: leaf), []) }
         if !touched.holders.isEmpty {
@@ -139,32 +138,32 @@ final class ApplyContext {
     private func applyRules(_ op: LedgerOperation, signer: PublicKey) throws {
         switch op {
         case .registerIssuer(let o):
-            guard admins.contains(signer) else { throw LedgerError.notAuthorized.with("only a genesis admin may register issuers") }
+            guard admins.contains(signer) else { throw TalonError(.notAuthorized, "only a genesis admin may register issuers") }
             guard try !txn.contains(tables.issuers, o.issuer.bytes) else {
-                throw LedgerError.alreadyExists.with("issuer \(o.issuer) is already registered")
+                throw TalonError(.alreadyExists, "issuer \(o.issuer) is already registered")
             }
             try txn.put(tables.issuers, o.issuer.bytes, IssuerState(key: o.issuer, name: o.name, registeredAt: height).bytes)
 
         case .createEvent(let o):
-            guard try txn.contains(tables.issuers, signer.bytes) else { throw LedgerError.notAuthorized.with("\(signer) is not a registered issuer") }
-            guard try !txn.contains(tables.events, Array(o.eventID.utf8)) else { throw LedgerError.alreadyExists.with("event \(o.eventID) exists") }
+            guard try txn.contains(tables.issuers, signer.bytes) else { throw TalonError(.notAuthorized, "\(signer) is not a registered issuer") }
+            guard try !txn.contains(tables.events, Array(o.eventID.utf8)) else { throw TalonError(.alreadyExists, "event \(o.eventID) exists") }
             try putEvent(EventState(o, issuer: signer, height: height))
 
         case .registerGate(let o):
             let event = try requireOpenEvent(o.eventID)
-            guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may register its gates") }
+            guard event.issuer == signer else { throw TalonError(.notAuthorized, "only the event's issuer may register its gates") }
             let key = Schema.gateKey(event: o.eventID, gate: o.gate)
-            guard try !txn.contains(tables.gates, key) else { throw LedgerError.alreadyExists.with("gate \(o.gate) is registered for \(o.eventID)") }
+            guard try !txn.contains(tables.gates, key) else { throw TalonError(.alreadyExists, "gate \(o.gate) is registered for \(o.eventID)") }
             try txn.put(tables.gates, key, GateState(o, height: height).bytes)
 
         case .issue(let o):
             var event = try requireOpenEvent(o.eventID)
-            guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may issue its tickets") }
+            guard event.issuer == signer else { throw TalonError(.notAuthorized, "only the event's issuer may issue its tickets") }
             guard UInt64(event.issued) + UInt64(o.tickets.count) <= UInt64(event.capacity) else {
-                throw LedgerError.overCapacity.with("\(event.issued) issued + \(o.tickets.count) exceeds capacity \(event.capacity)")
+                throw TalonError(.overCapacity, "\(event.issued) issued + \(o.tickets.count) exceeds capacity \(event.capacity)")
             }
             for spec in o.tickets where try txn.contains(tables.tickets, Schema.ticketKey(spec.ticketID)) {
-                throw LedgerError.ticketExists.with("ticket \(spec.ticketID) already exists")
+                throw TalonError(.ticketExists, "ticket \(spec.ticketID) already exists")
             }
             for spec in o.tickets {
                 try putTicket(TicketState(spec: spec, eventID: o.eventID, height: height))
@@ -180,7 +179,7 @@ final class ApplyContext {
 
         case .transfer(let o):
             var ticket = try requireHeld(o.ticketID, by: signer)
-            guard o.to != signer else { throw LedgerError.invalidField.with("a ticket cannot be transferred to its holder") }
+            guard o.to != signer else { throw TalonError(.invalidField, "a ticket cannot be transferred to its holder") }
             let event = try requireOpenEvent(ticket.eventID)
             if let binding = try binding(ticket.eventID) {
                 try decide(binding, .onTransfer, context(event: event, ticket: ticket, counterparty: o.to, signer: signer))
@@ -195,18 +194,18 @@ final class ApplyContext {
             try changeHolding(o.to, event: ticket.eventID) { $0.held = $0.held.saturatingAdd(1); $0.acquired = $0.acquired.saturatingAdd(1) }
 
         case .redeem(let o):
-            guard var ticket = try self.ticket(o.ticketID) else { throw LedgerError.unknownTicket.with("no ticket \(o.ticketID)") }
+            guard var ticket = try self.ticket(o.ticketID) else { throw TalonError(.unknownTicket, "no ticket \(o.ticketID)") }
             guard let gateBytes = try txn.get(tables.gates, Schema.gateKey(event: ticket.eventID, gate: signer)) else {
-                throw LedgerError.notAuthorized.with("\(signer) is not a gate of event \(ticket.eventID)")
+                throw TalonError(.notAuthorized, "\(signer) is not a gate of event \(ticket.eventID)")
             }
             let gate = try GateState(eventID: ticket.eventID, key: signer, bytes: gateBytes)
             guard gate.admits(section: ticket.section) else {
-                throw LedgerError.wrongZone.with("gate \(gate.name) does not admit section \(ticket.section)")
+                throw TalonError(.wrongZone, "gate \(gate.name) does not admit section \(ticket.section)")
             }
             try checkMovable(ticket)
             _ = try requireOpenEvent(ticket.eventID)
             guard o.sequence == ticket.sequence else {
-                throw LedgerError.superseded.with("pass shows ownership \(o.sequence), the ticket is at \(ticket.sequence)")
+                throw TalonError(.superseded, "pass shows ownership \(o.sequence), the ticket is at \(ticket.sequence)")
             }
             ticket.status = .redeemed
             ticket.redeemedBy = signer
@@ -219,7 +218,7 @@ final class ApplyContext {
             var ticket = try requireMovable(o.ticketID)
             // A cancelled event's tickets are owed refunds: voiding them would take that away.
             let event = try requireOpenEvent(ticket.eventID)
-            guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may void its tickets") }
+            guard event.issuer == signer else { throw TalonError(.notAuthorized, "only the event's issuer may void its tickets") }
             ticket.status = .void
             ticket.updatedAt = height
             try putTicket(ticket)
@@ -227,23 +226,23 @@ final class ApplyContext {
             try changeHolding(ticket.holder, event: ticket.eventID) { $0.held -= min($0.held, 1) }
 
         case .deployContract(let o):
-            guard try txn.contains(tables.issuers, signer.bytes) else { throw LedgerError.notAuthorized.with("\(signer) is not a registered issuer") }
+            guard try txn.contains(tables.issuers, signer.bytes) else { throw TalonError(.notAuthorized, "\(signer) is not a registered issuer") }
             let id = o.contractID
-            guard try !txn.contains(tables.contracts, id.bytes) else { throw LedgerError.alreadyExists.with("contract \(id.hex) is deployed") }
-            if let error = contracts.check(id, source: o.source) { throw LedgerError(error.code, error.description) }
+            guard try !txn.contains(tables.contracts, id.bytes) else { throw TalonError(.alreadyExists, "contract \(id.hex) is deployed") }
+            if let error = contracts.check(id, source: o.source) { throw TalonError(error.code, error.description) }
             try txn.put(tables.contracts, id.bytes, ContractState(id: id, deployer: signer, source: o.source, deployedAt: height).bytes)
 
         case .bindContract(let o):
             let event = try requireOpenEvent(o.eventID)
-            guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may bind its contract") }
+            guard event.issuer == signer else { throw TalonError(.notAuthorized, "only the event's issuer may bind its contract") }
             guard try txn.contains(tables.contracts, o.contract.bytes) else {
-                throw LedgerError.unknownContract.with("no contract \(o.contract.hex) is deployed")
+                throw TalonError(.unknownContract, "no contract \(o.contract.hex) is deployed")
             }
             // Tickets are sold under the rules bound when they were issued: once there are
             // tickets, no contract can be added or swapped, only its parameters changed.
             let old = try binding(o.eventID)
             if event.issued > 0, old?.contract != o.contract {
-                throw LedgerError.contractLocked.with(old.map { "tickets of \(o.eventID) are issued under contract \($0.contract.hex.prefix(16))…; only its parameters can change" }
+                throw TalonError(.contractLocked, old.map { "tickets of \(o.eventID) are issued under contract \($0.contract.hex.prefix(16))…; only its parameters can change" }
                                                       ?? "tickets of \(o.eventID) were issued without a contract; none can be bound now")
             }
             // The contract's on_rebind checks the parameters and, on a change, whether it only
@@ -263,18 +262,18 @@ final class ApplyContext {
             try txn.put(tables.listings, Schema.ticketKey(o.ticketID), listing.bytes)
 
         case .cancelListing(let o):
-            guard let listing = try listing(o.ticketID) else { throw LedgerError.notListed.with("\(o.ticketID) is not listed") }
-            guard listing.seller == signer else { throw LedgerError.notAuthorized.with("only the seller may withdraw the listing of \(o.ticketID)") }
+            guard let listing = try listing(o.ticketID) else { throw TalonError(.notListed, "\(o.ticketID) is not listed") }
+            guard listing.seller == signer else { throw TalonError(.notAuthorized, "only the seller may withdraw the listing of \(o.ticketID)") }
             try dropListing(o.ticketID)
 
         case .buyResale(let o):
             var ticket = try requireMovable(o.ticketID)
             guard let listing = try listing(o.ticketID), listing.sequence == ticket.sequence, listing.seller == ticket.holder else {
-                throw LedgerError.notListed.with("\(o.ticketID) is not listed by its holder")
+                throw TalonError(.notListed, "\(o.ticketID) is not listed by its holder")
             }
-            guard signer != ticket.holder else { throw LedgerError.invalidField.with("the seller cannot buy its own listing") }
+            guard signer != ticket.holder else { throw TalonError(.invalidField, "the seller cannot buy its own listing") }
             guard o.price == listing.price, o.fees == listing.fees else {
-                throw LedgerError.priceMismatch.with("\(o.ticketID) is listed at \(listing.price) + \(listing.fees) fees, the offer says \(o.price) + \(o.fees)")
+                throw TalonError(.priceMismatch, "\(o.ticketID) is listed at \(listing.price) + \(listing.fees) fees, the offer says \(o.price) + \(o.fees)")
             }
             let event = try requireOpenEvent(ticket.eventID)
             if let binding = try binding(ticket.eventID) {
@@ -308,10 +307,10 @@ final class ApplyContext {
                 } else if event.cancelled {
                     amount = ticket.paid
                 } else {
-                    throw LedgerError.notRefundable.with("the event's contract grants no refunds")
+                    throw TalonError(.notRefundable, "the event's contract grants no refunds")
                 }
             } else {
-                guard event.cancelled else { throw LedgerError.notRefundable.with("the event has no refund rules; only its cancellation refunds") }
+                guard event.cancelled else { throw TalonError(.notRefundable, "the event has no refund rules; only its cancellation refunds") }
                 amount = ticket.paid
             }
             ticket.status = .refunded
@@ -323,8 +322,8 @@ final class ApplyContext {
 
         case .cancelEvent(let o):
             var event = try requireEvent(o.eventID)
-            guard event.issuer == signer else { throw LedgerError.notAuthorized.with("only the event's issuer may cancel it") }
-            guard !event.cancelled else { throw LedgerError.eventCancelled.with("event \(o.eventID) is already cancelled") }
+            guard event.issuer == signer else { throw TalonError(.notAuthorized, "only the event's issuer may cancel it") }
+            guard !event.cancelled else { throw TalonError(.eventCancelled, "event \(o.eventID) is already cancelled") }
             event.cancelled = true
             try putEvent(event)
         }
@@ -338,7 +337,7 @@ final class ApplyContext {
 
     private func requireOpenEvent(_ id: String) throws -> EventState {
         let event = try requireEvent(id)
-        guard !event.cancelled else { throw LedgerError.eventCancelled.with("event \(id) was cancelled") }
+        guard !event.cancelled else { throw TalonError(.eventCancelled, "event \(id) was cancelled") }
         return event
     }
 
@@ -370,20 +369,20 @@ final class ApplyContext {
                                              context: context, parameters: params, previous: previous)
         switch outcome {
         case .failure(let error):
-            throw LedgerError(error.code, error.description)
+            throw TalonError(error.code, error.description)
         case .success(let decision):
             let recorded = RecordedDecision(contract: binding.contract, hook: hook, decision: decision)
             try txn.put(tables.decisions, Schema.u64(leaf), recorded.bytes)
             self.decision = recorded
             guard decision.allowed else {
-                throw LedgerError.contractDenied.with(decision.reason.isEmpty ? "the event's contract denied it" : decision.reason)
+                throw TalonError(.contractDenied, decision.reason.isEmpty ? "the event's contract denied it" : decision.reason)
             }
             return decision
         }
     }
 
     private func contractSource(_ id: Digest) throws -> String {
-        guard let bytes = try txn.get(tables.contracts, id.bytes) else { throw LedgerError.storeCorrupt.with("bound contract \(id.hex) is missing") }
+        guard let bytes = try txn.get(tables.contracts, id.bytes) else { throw TalonError(.storeCorrupt, "bound contract \(id.hex) is missing") }
         return try ContractState(id: id, bytes: bytes).source
     }
 
@@ -421,12 +420,12 @@ final class ApplyContext {
     /// A movable ticket that `signer` holds.
     private func requireHeld(_ id: String, by signer: PublicKey) throws -> TicketState {
         let ticket = try requireMovable(id)
-        guard ticket.holder == signer else { throw LedgerError.notHolder.with("\(signer) does not hold \(id)") }
+        guard ticket.holder == signer else { throw TalonError(.notHolder, "\(signer) does not hold \(id)") }
         return ticket
     }
 
     private func requireMovable(_ id: String) throws -> TicketState {
-        guard let ticket = try ticket(id) else { throw LedgerError.unknownTicket.with("no ticket \(id)") }
+        guard let ticket = try ticket(id) else { throw TalonError(.unknownTicket, "no ticket \(id)") }
         try checkMovable(ticket)
         return ticket
     }
@@ -434,15 +433,15 @@ final class ApplyContext {
     private func checkMovable(_ ticket: TicketState) throws {
         switch ticket.status {
         case .active: return
-        case .void: throw LedgerError.ticketVoid.with("ticket \(ticket.ticketID) is void")
-        case .redeemed: throw LedgerError.alreadyRedeemed.with("ticket \(ticket.ticketID) was redeemed")
-        case .refunded: throw LedgerError.ticketRefunded.with("ticket \(ticket.ticketID) was refunded")
+        case .void: throw TalonError(.ticketVoid, "ticket \(ticket.ticketID) is void")
+        case .redeemed: throw TalonError(.alreadyRedeemed, "ticket \(ticket.ticketID) was redeemed")
+        case .refunded: throw TalonError(.ticketRefunded, "ticket \(ticket.ticketID) was refunded")
         }
     }
 
     private func requireEvent(_ id: String) throws -> EventState {
         if let cached = events[id] { return cached }
-        guard let bytes = try txn.get(tables.events, Array(id.utf8)) else { throw LedgerError.unknownEvent.with("no event \(id)") }
+        guard let bytes = try txn.get(tables.events, Array(id.utf8)) else { throw TalonError(.unknownEvent, "no event \(id)") }
         let event = try EventState(eventID: id, bytes: bytes)
         events[id] = event
         return event

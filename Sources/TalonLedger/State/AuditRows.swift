@@ -1,4 +1,4 @@
-public import TalonCrypto
+public import TalonProtocol
 import TalonContracts
 import TalonStore
 
@@ -57,9 +57,9 @@ public struct TradeRow: Hashable, Sendable {
         self.royalty = royalty; self.sellerAcquiredAt = sellerAcquiredAt; self.result = result; self.reason = reason
     }
 
-    init(leaf: UInt64, bytes: [UInt8]) throws(LedgerError) {
+    init(leaf: UInt64, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("audit row at leaf \(leaf): unknown version") }
+        guard try r.u8() == 1 else { throw TalonError(.storeCorrupt, "audit row at leaf \(leaf): unknown version") }
         self.leaf = leaf
         height = try r.u64(); timestamp = try r.i64(); ticketID = try r.string(max: Limits.idBytes); seller = try r.key()
         buyer = try r.u8() == 1 ? try r.key() : nil
@@ -91,9 +91,9 @@ public struct RedeemRow: Hashable, Sendable {
         self.gate = gate; self.scannedAt = scannedAt; self.result = result
     }
 
-    init(leaf: UInt64, bytes: [UInt8]) throws(LedgerError) {
+    init(leaf: UInt64, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("audit row at leaf \(leaf): unknown version") }
+        guard try r.u8() == 1 else { throw TalonError(.storeCorrupt, "audit row at leaf \(leaf): unknown version") }
         self.leaf = leaf
         height = try r.u64(); timestamp = try r.i64(); ticketID = try r.string(max: Limits.idBytes)
         gate = try r.key(); scannedAt = try r.i64(); result = try r.string(max: 64)

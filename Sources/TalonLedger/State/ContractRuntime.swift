@@ -1,6 +1,6 @@
 import Foundation
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 
 /// The ledger's contract engine: each contract compiled on first use and kept in a bounded
 /// cache (`ContractEngine.Capacity.standard`: 64 contracts, 32 MiB); an evicted contract is
@@ -19,12 +19,12 @@ final class ContractRuntime: @unchecked Sendable {
 
     /// Evaluates `hook` of the contract `id` (compiling `source()` the first time).
     func evaluate(_ id: Digest, source: () throws -> String, hook: Hook, context: ContractContext,
-                  parameters: [String: ContractValue], previous: [String: ContractValue]? = nil) throws -> Result<ContractDecision, ContractError> {
+                  parameters: [String: ContractValue], previous: [String: ContractValue]? = nil) throws -> Result<ContractDecision, ContractFailure> {
         lock.lock()
         defer { lock.unlock() }
         let key = id.hex
         if engine.contract(id: key) == nil {
-            do { try engine.load(id: key, source: try source()) } catch let e as ContractError { return .failure(e) }
+            do { try engine.load(id: key, source: try source()) } catch let e as ContractFailure { return .failure(e) }
         }
         do {
             return .success(try engine.evaluate(contractID: key, hook: hook, context: context, parameters: parameters,
@@ -36,7 +36,7 @@ final class ContractRuntime: @unchecked Sendable {
 
     /// Compiles `source` to check it, in a throwaway state: deploying keeps nothing in
     /// memory, only contracts bound and used are kept (a fresh state decides the same).
-    func check(_ id: Digest, source: String) -> ContractError? {
+    func check(_ id: Digest, source: String) -> ContractFailure? {
         do { _ = try LoadedContract(source: source, limits: limits); return nil } catch { return error }
     }
 }

@@ -1,4 +1,3 @@
-public import TalonCrypto
 public import TalonProtocol
 
 /// A committed replicated-log entry that could not be applied as a batch (it does not
@@ -39,9 +38,9 @@ public struct RejectedEntry: Hashable, Sendable, Codable {
         return w.bytes
     }
 
-    init(logIndex: UInt64, bytes: [UInt8]) throws(LedgerError) {
+    init(logIndex: UInt64, bytes: [UInt8]) throws(TalonError) {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw LedgerError.storeCorrupt.with("rejected entry \(logIndex): unknown record version") }
+        guard try r.u8() == 1 else { throw TalonError(.storeCorrupt, "rejected entry \(logIndex): unknown record version") }
         self.logIndex = logIndex
         dataHash = try r.digest()
         code = try r.string(max: Limits.idBytes)

@@ -1,4 +1,4 @@
-import TalonCrypto
+import TalonProtocol
 import TalonStore
 
 /// The ledger's LMDB tables and how their keys are built. Integers in keys are big-endian,

@@ -1,4 +1,4 @@
-import TalonCrypto
+import TalonProtocol
 import TalonStore
 
 /// Reads of stored blocks that need only part of one: its header, or one entry's hash.
@@ -6,7 +6,7 @@ extension Ledger.Tables {
     /// The header of the block at `height`, read from its first bytes without copying its entries.
     func blockHeader(_ txn: Transaction, _ height: UInt64) throws -> BlockHeader {
         guard let prefix = try txn.get(blocks.table, Schema.u64(height), prefix: BlockHeader.size) else {
-            throw LedgerError.storeCorrupt.with("no block at height \(height)")
+            throw TalonError(.storeCorrupt, "no block at height \(height)")
         }
         var r = ByteReader(prefix)
         return try BlockHeader(from: &r)
@@ -28,13 +28,13 @@ extension Ledger.Tables {
     /// entry rather than by hashing the envelope (which may be a megabyte of tickets).
     func envelopeHash(_ txn: Transaction, leaf: UInt64, height: UInt64) throws -> Digest {
         guard let bytes = try txn.get(blocks.table, Schema.u64(height)) else {
-            throw LedgerError.storeCorrupt.with("no block at height \(height)")
+            throw TalonError(.storeCorrupt, "no block at height \(height)")
         }
         var r = ByteReader(bytes)
         let header = try BlockHeader(from: &r)
         let count = try r.u32()
         guard count == header.count, leaf >= header.firstLeaf, leaf < header.treeSize else {
-            throw LedgerError.storeCorrupt.with("block \(height) does not hold leaf \(leaf)")
+            throw TalonError(.storeCorrupt, "block \(height) does not hold leaf \(leaf)")
         }
         for _ in 0..<(leaf - header.firstLeaf) {
             try r.skip(32)

@@ -1,4 +1,4 @@
-import TalonCrypto
+import TalonProtocol
 import TalonStore
 
 /// The ledger's Merkle nodes as stored in LMDB, read through one transaction.
@@ -8,10 +8,10 @@ struct StoredMerkleNodes: MerkleNodeReader {
 
     func node(level: Int, index: UInt64) throws -> Digest {
         guard let bytes = try txn.get(table, Schema.merkleKey(level: level, index: index)) else {
-            throw LedgerError.storeCorrupt.with("Merkle node (\(level), \(index)) is missing")
+            throw TalonError(.storeCorrupt, "Merkle node (\(level), \(index)) is missing")
         }
         guard let d = Digest(bytes: bytes) else {
-            throw LedgerError.storeCorrupt.with("Merkle node (\(level), \(index)) is not 32 bytes")
+            throw TalonError(.storeCorrupt, "Merkle node (\(level), \(index)) is not 32 bytes")
         }
         return d
     }

@@ -1,7 +1,6 @@
 import Hummingbird
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// The auditor's queries (docs/openapi.yaml, tag `audit`). Each answer is read on one
 /// snapshot and carries the head it was read at, signed by this node; with `prove=true`
@@ -16,7 +15,7 @@ extension NodeAPI {
                 let limit = try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000
                 let after = q.get("after")
                 if let after, !LedgerOperation.isID(after) {
-                    throw Problem(.invalidParameter, "after is an event id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
+                    throw TalonError(.invalidParameter, "after is an event id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
                 }
                 let list = try node.ledger.events(after: after, limit: limit)
                 return try json(AuditAnswer(head: signedHead(list.head), body: list))
@@ -27,7 +26,7 @@ extension NodeAPI {
                 let id = try pathID(context)
                 let q = request.uri.queryParameters
                 guard let p = try node.ledger.provenance(ticket: id, prove: try Self.flag(q.get("prove"), "prove"), signer: { signedHead($0) }) else {
-                    throw LedgerError.unknownTicket.with("no ticket \(id)")
+                    throw TalonError(.unknownTicket, "no ticket \(id)")
                 }
                 return try json(AuditAnswer(head: signedHead(p.head), body: p))
             }
@@ -41,7 +40,7 @@ extension NodeAPI {
                     after: try Self.integer(q.get("after"), "after", in: 0...UInt64.max),
                     limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100,
                     prove: try Self.flag(q.get("prove"), "prove"), signer: { signedHead($0) })
-                guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
+                guard let report else { throw TalonError(.unknownEvent, "no event \(id)") }
                 return try json(AuditAnswer(head: signedHead(report.head), body: report))
             }
         }
@@ -53,7 +52,7 @@ extension NodeAPI {
                     event: id, flipWindowMs: try Self.integer(q.get("flip_window_ms"), "flip_window_ms", in: 0...Int64.max) ?? 86_400_000,
                     maxPerBuyer: try Self.integer(q.get("max_per_buyer"), "max_per_buyer", in: 1...1_000_000),
                     limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 100)
-                guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
+                guard let report else { throw TalonError(.unknownEvent, "no event \(id)") }
                 return try json(AuditAnswer(head: signedHead(report.head), body: report))
             }
         }
@@ -63,7 +62,7 @@ extension NodeAPI {
                 let q = request.uri.queryParameters
                 let report = try node.ledger.entryReport(event: id, limit: try Self.integer(q.get("limit"), "limit", in: 1...1000) ?? 1000,
                                                          prove: try Self.flag(q.get("prove"), "prove"), signer: { signedHead($0) })
-                guard let report else { throw LedgerError.unknownEvent.with("no event \(id)") }
+                guard let report else { throw TalonError(.unknownEvent, "no event \(id)") }
                 return try json(AuditAnswer(head: signedHead(report.head), body: report))
             }
         }
@@ -83,7 +82,7 @@ extension NodeAPI {
         switch text {
         case nil, "false": return false
         case "true": return true
-        case let other?: throw Problem(.invalidParameter, "\(name) is true or false, got \(other.prefix(40))")
+        case let other?: throw TalonError(.invalidParameter, "\(name) is true or false, got \(other.prefix(40))")
         }
     }
 }

@@ -1,8 +1,7 @@
 import Hummingbird
 import NIOCore
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// What a verifier walking the chain needs from one request: a block with its records, and
 /// the canonical bytes of blocks and envelopes (`application/octet-stream`).
@@ -11,7 +10,7 @@ extension NodeAPI {
         router.get("/v1/blocks/{height}/records") { _, context in
             let height = try blockHeight(context)
             guard let (block, records) = try node.ledger.blockRecords(height: height) else {
-                throw Problem(.notFound, "no block at height \(height)")
+                throw TalonError(.notFound, "no block at height \(height)")
             }
             return try json(BlockRecords(block: block, records: records.map(BlockRecord.init)))
         }
@@ -24,8 +23,8 @@ extension NodeAPI {
         let text = try context.parameters.require("height")
         switch Self.decimal(text) {
         case .value(let height): return height
-        case .tooLarge: throw Problem(.notFound, "no block at height \(text.prefix(40))")
-        case .malformed: throw Problem(.invalidParameter, "height must be a non-negative integer, got \(text.prefix(40))")
+        case .tooLarge: throw TalonError(.notFound, "no block at height \(text.prefix(40))")
+        case .malformed: throw TalonError(.invalidParameter, "height must be a non-negative integer, got \(text.prefix(40))")
         }
     }
 

@@ -8,7 +8,7 @@ struct CanonicalPathMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         guard path == "/" || !(path.hasSuffix("/") || path.contains("//")) else {
-            throw Problem(.notFound, "no route \(path.prefix(200)): a path has no empty segment")
+            throw TalonError(.notFound, "no route \(path.prefix(200)): a path has no empty segment")
         }
         return try await next(request, context)
     }

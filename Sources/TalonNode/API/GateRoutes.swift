@@ -1,7 +1,6 @@
 import Hummingbird
-import TalonCrypto
-import TalonLedger
 import TalonProtocol
+import TalonLedger
 
 /// What a holder's pass and a gate's snapshot are made from (docs/openapi.yaml, tag `gate`):
 /// a ticket's ownership certificate signed by this node, an event's gates, and its tickets
@@ -11,18 +10,18 @@ extension NodeAPI {
         router.get("/v1/tickets/{id}/certificate") { _, context in
             let id = try pathID(context)
             let (ticket, head) = try node.ledger.ticketAtHead(id)
-            guard let ticket else { throw LedgerError.unknownTicket.with("no ticket \(id)") }
+            guard let ticket else { throw TalonError(.unknownTicket, "no ticket \(id)") }
             switch ticket.status {
             case .active: break
-            case .redeemed: throw Problem(.alreadyRedeemed, "ticket \(id) was redeemed: it has no pass")
-            case .void: throw Problem(.ticketVoid, "ticket \(id) is void: it has no pass")
-            case .refunded: throw Problem(.ticketRefunded, "ticket \(id) was refunded: it has no pass")
+            case .redeemed: throw TalonError(.alreadyRedeemed, "ticket \(id) was redeemed: it has no pass")
+            case .void: throw TalonError(.ticketVoid, "ticket \(id) is void: it has no pass")
+            case .refunded: throw TalonError(.ticketRefunded, "ticket \(id) was refunded: it has no pass")
             }
             return try json(OwnershipCertificate(ticket: ticket, height: head.height, node: memberName, key: key, genesis: node.ledger.genesis))
         }
         router.get("/v1/events/{id}/gates") { _, context in
             let id = try pathID(context)
-            guard try node.ledger.event(id) != nil else { throw LedgerError.unknownEvent.with("no event \(id)") }
+            guard try node.ledger.event(id) != nil else { throw TalonError(.unknownEvent, "no event \(id)") }
             return try json(GatesBody(gates: try node.ledger.gates(event: id)))
         }
         router.get("/v1/events/{id}/tickets") { request, context in
@@ -31,10 +30,10 @@ extension NodeAPI {
             let limit = try Self.integer(q.get("limit"), "limit", in: 1...10_000) ?? 1000
             let after = q.get("after")
             if let after, !LedgerOperation.isID(after) {
-                throw Problem(.invalidParameter, "after is a ticket id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
+                throw TalonError(.invalidParameter, "after is a ticket id: 1–\(Limits.idBytes) characters of A–Z a–z 0–9 . _ : / -")
             }
             return try await offloaded {
-                guard try node.ledger.event(id) != nil else { throw LedgerError.unknownEvent.with("no event \(id)") }
+                guard try node.ledger.event(id) != nil else { throw TalonError(.unknownEvent, "no event \(id)") }
                 let page = try node.ledger.tickets(event: id, after: after, limit: limit)
                 return try json(TicketsBody(head: signedHead(page.head), tickets: page.tickets,
                                             next: page.tickets.count == limit ? page.tickets.last?.ticketID : nil))

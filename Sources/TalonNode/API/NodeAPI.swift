@@ -1,10 +1,9 @@
 public import Hummingbird
 public import Prometheus
-public import TalonCrypto
+public import TalonProtocol
 import Foundation
 import NIOPosix
 import TalonLedger
-import TalonProtocol
 import TalonRaft
 
 /// The node's HTTP API (JSON; errors as `application/problem+json`). Every route is listed
@@ -35,35 +34,35 @@ public struct NodeAPI: Sendable {
         router.get("/v1/status") { _, _ in try json(status()) }
         router.get("/v1/blocks/{height}") { request, context in
             let height = try blockHeight(context)
-            guard let block = try node.ledger.block(height: height) else { throw Problem(.notFound, "no block at height \(height)") }
+            guard let block = try node.ledger.block(height: height) else { throw TalonError(.notFound, "no block at height \(height)") }
             return Self.wantsBytes(request) ? octets(block.bytes) : try json(block)
         }
         router.get("/v1/records/{hash}") { request, context in
             let text = try context.parameters.require("hash")
-            guard let hash = Digest(hex: text) else { throw Problem(.invalidParameter, "an envelope hash is 64 lowercase hex digits") }
-            guard let record = try node.ledger.record(hash: hash) else { throw Problem(.notFound, "no envelope \(text)") }
+            guard let hash = Digest(hex: text) else { throw TalonError(.invalidParameter, "an envelope hash is 64 lowercase hex digits") }
+            guard let record = try node.ledger.record(hash: hash) else { throw TalonError(.notFound, "no envelope \(text)") }
             return Self.wantsBytes(request) ? octets(record.envelope.bytes) : try json(record)
         }
         router.get("/v1/tickets/{id}") { request, context in
             let id = try pathID(context)
             let at = try await servedAt(request)
-            guard let ticket = try node.ledger.ticket(id) else { throw LedgerError.unknownTicket.with("no ticket \(id)") }
+            guard let ticket = try node.ledger.ticket(id) else { throw TalonError(.unknownTicket, "no ticket \(id)") }
             return try json(Served(ticket: ticket, servedAt: at))
         }
         router.get("/v1/tickets/{id}/history") { request, context in
             let id = try pathID(context)
             // No record names what is not an id (admission refuses it): no page of any history.
-            guard LedgerOperation.isID(id) else { throw LedgerError.unknownTicket.with("no ticket \(id.prefix(40)): not an id") }
+            guard LedgerOperation.isID(id) else { throw TalonError(.unknownTicket, "no ticket \(id.prefix(40)): not an id") }
             let at = try await servedAt(request)
             let (after, limit) = try page(request)
             let records = try node.ledger.history(ticket: id, after: after, limit: limit)
-            if records.isEmpty, after == nil, try node.ledger.ticket(id) == nil { throw LedgerError.unknownTicket.with("no ticket \(id)") }
+            if records.isEmpty, after == nil, try node.ledger.ticket(id) == nil { throw TalonError(.unknownTicket, "no ticket \(id)") }
             return try json(Served(records: records, servedAt: at))
         }
         router.get("/v1/events/{id}") { request, context in
             let id = try pathID(context)
             let at = try await servedAt(request)
-            guard let event = try node.ledger.event(id) else { throw LedgerError.unknownEvent.with("no event \(id)") }
+            guard let event = try node.ledger.event(id) else { throw TalonError(.unknownEvent, "no event \(id)") }
             return try json(Served(event: event, servedAt: at))
         }
         addBlockRoutes(to: router)
@@ -73,7 +72,7 @@ public struct NodeAPI: Sendable {
         router.get("/healthz") { _, _ in
             let health = node.recordHealth()
             guard !health.isStalled else {
-                throw Problem(.stalled, health.reason ?? "the node's loop is stalled")
+                throw TalonError(.stalled, health.reason ?? "the node's loop is stalled")
             }
             return try json(["status": "ok", "role": node.status.raft.role.rawValue])
         }
@@ -90,7 +89,7 @@ public struct NodeAPI: Sendable {
     func pathID(_ context: BasicRequestContext) throws -> String {
         let raw = try context.parameters.require("id")
         guard let id = raw.removingPercentEncoding else {
-            throw Problem(.invalidParameter, "the id is not valid percent-encoded UTF-8")
+            throw TalonError(.invalidParameter, "the id is not valid percent-encoded UTF-8")
         }
         return id
     }
@@ -107,11 +106,11 @@ public struct NodeAPI: Sendable {
         let body = try await request.body.collect(upTo: maxBodyBytes)
         let bytes = body.readableBytesView
         guard let first = bytes.first(where: { !Self.whitespace.contains($0) }) else {
-            throw LedgerError.invalidJSON.with("empty body: send one envelope or an array of envelopes")
+            throw TalonError(.invalidJSON, "empty body: send one envelope or an array of envelopes")
         }
         let isArray = first == UInt8(ascii: "[")
         let envelopes = isArray ? try JSONForm.decode([Envelope].self, from: bytes) : [try JSONForm.decode(Envelope.self, from: bytes)]
-        guard !envelopes.isEmpty else { throw LedgerError.invalidBatch.with("the array holds no envelope") }
+        guard !envelopes.isEmpty else { throw TalonError(.invalidBatch, "the array holds no envelope") }
         // `submit` checks the batch limits before any signature.
         let outcomes = try await node.submit(envelopes)
         let results = zip(envelopes, outcomes).map { envelope, outcome in
@@ -130,10 +129,10 @@ public struct NodeAPI: Sendable {
     struct Outcome: Encodable {
         let hash: Digest
         var receipt: Receipt?
-        var error: LedgerError?
+        var error: TalonError?
 
         init(hash: Digest, receipt: Receipt) { self.hash = hash; self.receipt = receipt }
-        init(hash: Digest, error: LedgerError) { self.hash = hash; self.error = error }
+        init(hash: Digest, error: TalonError) { self.hash = hash; self.error = error }
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Keys.self)
@@ -161,7 +160,7 @@ public struct NodeAPI: Sendable {
             try await node.linearizableBarrier()
             return ServedAt(height: try node.ledger.head().height, consistency: "linearizable")
         case let other?:
-            throw Problem(.invalidParameter, "consistency is local or linearizable, got \(other.prefix(40))")
+            throw TalonError(.invalidParameter, "consistency is local or linearizable, got \(other.prefix(40))")
         }
     }
 
@@ -175,7 +174,7 @@ public struct NodeAPI: Sendable {
     static func integer<T: FixedWidthInteger>(_ text: String?, _ name: String, in range: ClosedRange<T>) throws -> T? {
         guard let text else { return nil }
         guard case .value(let read) = decimal(text), let value = T(exactly: read), range.contains(value) else {
-            throw Problem(.invalidParameter, "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
+            throw TalonError(.invalidParameter, "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
         }
         return value
     }

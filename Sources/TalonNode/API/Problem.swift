@@ -1,12 +1,13 @@
 import Hummingbird
 import NIOCore
+import TalonContracts
 import TalonLedger
 import TalonProtocol
 
-/// An API error as RFC 9457 `application/problem+json`, carrying the stable code every
-/// Talon error has: `{"type", "title", "status", "detail", "code"}`. The HTTP status is the
-/// code's kind's (`Code.Kind.httpStatus`), whatever error carried it.
-struct Problem: Error, Sendable {
+/// The answer to an error, as RFC 9457 `application/problem+json` carrying its stable code:
+/// `{"type", "title", "status", "detail", "code"}`. The HTTP status is the code's kind's
+/// (`Code.Kind.httpStatus`). Handlers throw `TalonError`s; this only shapes the answer.
+struct Problem: Sendable {
     let code: Code
     let detail: String
 
@@ -31,10 +32,10 @@ struct Problem: Error, Sendable {
     /// The problem for any error a handler or Hummingbird throws.
     init(_ error: any Error) {
         switch error {
-        case let p as Problem:
-            self = p
-        case let e as any CodedError:
+        case let e as TalonError:
             self.init(e.code, e.message)
+        case let e as ContractFailure:
+            self.init(e.code, e.description)
         case let e as NIOTooManyBytesError:
             self.init(.bodyTooLarge, "the request body exceeds \(e.maxBytes.map { "\($0) bytes" } ?? "the limit")")
         case let e as HTTPError:

@@ -2,7 +2,6 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Prometheus
-import TalonCrypto
 import TalonLedger
 @testable import TalonNode
 import TalonProtocol

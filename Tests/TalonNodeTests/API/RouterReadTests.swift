@@ -1,4 +1,4 @@
-import TalonCrypto
+import TalonProtocol
 import TalonTestSupport
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 @testable import TalonNode
 import TalonTestSupport

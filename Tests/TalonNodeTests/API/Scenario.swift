@@ -1,5 +1,5 @@
 import TalonContracts
-import TalonCrypto
+import TalonProtocol
 import TalonLedger
 import TalonTestSupport
 import Testing
