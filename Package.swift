@@ -108,7 +108,9 @@ let package = Package(
             ]
         ),
 
-        // What more than one test target needs: an attacker's view of the peer protocol.
+        // What more than one test target needs: the models of docs/format.md and docs/openapi.yaml
+        // that check a node's answers (in process or over a socket), and an attacker's view of
+        // the peer protocol.
         .target(name: "TalonTestSupport", dependencies: ["TalonNode", "TalonLedger", "TalonRaft"],
                 path: "Tests/TalonTestSupport"),
         .testTarget(name: "TalonProtocolTests", dependencies: ["TalonProtocol"]),

@@ -60,14 +60,15 @@ struct RouterProofTests {
         }
     }
 
-    @Test func consistencyProofsVerifyBetweenEveryPairOfSizes() async throws {
+    /// From the empty tree, the smallest ones, one between and the last ones to every size.
+    @Test func consistencyProofsVerifyFromEarlierSizesToEveryLaterOne() async throws {
         try await InProcessAPI.run { api in
             let s = try await Scenario.populate(api)
             let leaves = try s.steps.map { try FormatModel.envelopeBytes(line: $0.line) }
             let size = leaves.count
             let roots = (0...size).map { FormatModel.merkleRoot(Array(leaves.prefix($0))) }
             for to in 0...size {
-                for from in 0...to {
+                for from in Set([0, 1, 2, 3, to / 2, to - 1, to]).sorted() where from >= 0 && from <= to {
                     let proof = try await api.call("GET", "/v1/proofs/consistency", query: [("from", "\(from)"), ("to", "\(to)")], expect: 200)
                     #expect(proof["from_root"]?.string == FormatModel.hex(roots[from]) && proof["to_root"]?.string == FormatModel.hex(roots[to]))
                     let path = try Self.digests(proof["path"])
