@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-public import TalonLedger
+import TalonLedger
 public import TalonProtocol
 import TalonRaft
 

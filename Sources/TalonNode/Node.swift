@@ -47,6 +47,9 @@ public final class Node: @unchecked Sendable {
         /// How long the loop may spend in one turn, or go without applying past a committed
         /// index, before `health()` reports it stalled (`/healthz` answers 503).
         public var stallTimeout: Duration = .seconds(10)
+        /// Test seam: when false the loop counts no ticks from the clock, and Raft time moves
+        /// only by `tick(_:)`, so a test decides when elections and heartbeats happen.
+        var clockTicks = true
         public init() {}
 
         /// `batch_too_large` when `envelopes` (`what`, for the message) exceed one entry's
@@ -75,7 +78,7 @@ public final class Node: @unchecked Sendable {
     public let members: ClusterMembers
     public let options: Options
     private let core: NodeCore
-    let transport: PeerTransport
+    let transport: any PeerLink
     private let logger: Logger
     let meters = Meters()
     let waitingEnvelopes = Atomic<Int>(0)
@@ -106,8 +109,8 @@ public final class Node: @unchecked Sendable {
     private var applied: UInt64 = 0
     private var rejectedEntries = 0
 
-    /// Drives `core`, talking to peers through `transport`.
-    public init(core: NodeCore, members: ClusterMembers, transport: PeerTransport, options: Options = Options(),
+    /// Drives `core`, talking to peers through `transport` (a `PeerTransport` in production).
+    public init(core: NodeCore, members: ClusterMembers, transport: any PeerLink, options: Options = Options(),
                 logger: Logger = Logger(label: "talon.node")) throws {
         self.core = core
         self.logger = logger
@@ -167,13 +170,21 @@ public final class Node: @unchecked Sendable {
         }
     }
 
+    /// Advances Raft time by `count` ticks in the loop's next turn, besides those the clock
+    /// gives (none when `Options.clockTicks` is false, as tests set it).
+    func tick(_ count: Int = 1) {
+        post { $0.ticks += count }
+    }
+
     // MARK: - The inbox
 
     struct Inbox {
         var peer: [PeerEvent] = []
         var submissions: [Waiting] = []
         var reads: [Waiting] = []
-        var isEmpty: Bool { peer.isEmpty && submissions.isEmpty && reads.isEmpty }
+        /// Ticks given by `tick(_:)`.
+        var ticks = 0
+        var isEmpty: Bool { peer.isEmpty && submissions.isEmpty && reads.isEmpty && ticks == 0 }
     }
 
     struct Hooks {
@@ -198,7 +209,8 @@ public final class Node: @unchecked Sendable {
 
     private func loop() {
         let clock = ContinuousClock()
-        var nextTick = clock.now + options.tick
+        // nil when ticks come only from `tick(_:)`.
+        var nextTick = options.clockTicks ? clock.now + options.tick : nil
         while true {
             var taken = Inbox()
             var ticks = 0
@@ -206,8 +218,8 @@ public final class Node: @unchecked Sendable {
             condition.withLock {
                 while !stopping {
                     let now = clock.now
-                    if now >= nextTick { break }
-                    if !inbox.peer.isEmpty || !inbox.reads.isEmpty { break }
+                    if let nextTick, now >= nextTick { break }
+                    if !inbox.peer.isEmpty || !inbox.reads.isEmpty || inbox.ticks > 0 { break }
                     let pipelineFull = inflight.count >= options.maxInflightEntries
                     if !held.isEmpty && !pipelineFull { break }
                     if !inbox.submissions.isEmpty {
@@ -218,11 +230,11 @@ public final class Node: @unchecked Sendable {
                         if snapshot.raft.role != .leader || count >= options.maxBatchEnvelopes { break }
                         if !pipelineFull {
                             if now >= first + options.linger { break }
-                            _ = condition.wait(until: Date(timeIntervalSinceNow: Self.seconds(min(first + options.linger, nextTick) - now)))
+                            wait(until: nextTick.map { min(first + options.linger, $0) } ?? first + options.linger, now: now)
                             continue
                         }
                     }
-                    _ = condition.wait(until: Date(timeIntervalSinceNow: Self.seconds(nextTick - now)))
+                    wait(until: nextTick, now: now)
                 }
                 stop = stopping
                 swap(&taken, &inbox)
@@ -233,14 +245,17 @@ public final class Node: @unchecked Sendable {
                 break
             }
             let now = clock.now
-            while now >= nextTick {
-                ticks += 1
-                nextTick += options.tick
+            if var next = nextTick {
+                while now >= next {
+                    ticks += 1
+                    next += options.tick
+                }
+                nextTick = next
             }
             // After a stall (a long fsync or apply) count at most two ticks: replaying a
             // second of ticks before the peers' queued answers would make a healthy leader
             // think it lost its quorum. Time runs a little slow then, which only delays.
-            ticks = min(ticks, 2)
+            ticks = min(ticks, 2) + taken.ticks
             do {
                 if let pause = condition.withLock({ hooks.onTurn }) { pause() }
                 try turn(taken, ticks: ticks, now: now)
@@ -265,6 +280,15 @@ public final class Node: @unchecked Sendable {
         for waiting in held { waiting.fail(TalonError(.nodeStopped)) }
         for (_, read) in reads { read.waiting.fail(TalonError(.nodeStopped)) }
         inflight = [:]; forwarded = [:]; reads = [:]; held = []
+    }
+
+    /// Waits on `condition` (held) until `deadline`, or until signalled when there is none.
+    private func wait(until deadline: ContinuousClock.Instant?, now: ContinuousClock.Instant) {
+        if let deadline {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Self.seconds(deadline - now)))
+        } else {
+            condition.wait()
+        }
     }
 
     static func seconds(_ d: Duration) -> Double {
@@ -377,7 +401,13 @@ public final class Node: @unchecked Sendable {
         for batch in input.proposals { meters.batchEnvelopes.record(batch.envelopes.count) }
         for (batch, proposed) in zip(batches, out.proposed) {
             switch proposed {
-            case .success(let at): inflight[at.index] = (at.term, batch)
+            case .success(let at):
+                // An entry of an earlier term can still wait at this index: another leader's
+                // entries replaced it while this node did not lead, and it leads again before
+                // applying that far. Its waiters lost their entry; unanswered here, they
+                // would be forgotten.
+                if let replaced = inflight[at.index] { for w in replaced.waiting { w.fail(TalonError(.proposalDropped)) } }
+                inflight[at.index] = (at.term, batch)
             case .failure(let error): for w in batch { w.fail(TalonError(error.code, error.message)) }
             }
         }

@@ -3,7 +3,7 @@ public import NIOPosix
 import Metrics
 import Synchronization
 public import TalonProtocol
-public import TalonLedger
+import TalonLedger
 public import TalonRaft
 
 /// Raft messages and forwarded submissions between cluster members over TCP. Every
@@ -17,7 +17,7 @@ public import TalonRaft
 /// Connections still in their handshake are limited per address and in all (`HandshakeSlots`),
 /// and peer I/O runs on an event-loop group of its own, so neither a crowd of silent sockets
 /// nor API load can keep members apart.
-public final class PeerTransport: Sendable {
+public final class PeerTransport: PeerLink {
     /// Limits and timings.
     public struct Options: Sendable {
         /// Messages waiting per peer (and received but not yet taken) before the oldest drop.
@@ -160,19 +160,7 @@ public final class PeerTransport: Sendable {
                         }
                         continue
                     }
-                    switch frame {
-                    case .raft(let message):
-                        guard message.from == peer, message.to == me else {
-                            throw TalonError(.peerProtocol, "member \(peer) sent a message as \(message.from) to \(message.to)")
-                        }
-                        incomingSink.yield(.raft(message))
-                    case .forward(let request, let envelopes):
-                        incomingSink.yield(.forward(from: peer, request: request, envelopes: envelopes))
-                    case .forwardReply(let request, let reply):
-                        incomingSink.yield(.forwardReply(from: peer, request: request, reply))
-                    case .auth:
-                        throw TalonError(.peerProtocol, "member \(peer) authenticated twice")
-                    }
+                    incomingSink.yield(try PeerEvent(frame, from: peer, to: me))
                 }
             }
         }
@@ -233,13 +221,6 @@ extension PeerTransport {
     func closeUnlessAuthenticated(_ channel: any Channel) -> Scheduled<Void> {
         channel.eventLoop.scheduleTask(in: options.handshakeTimeout) { channel.close(promise: nil) }
     }
-}
-
-/// What an authenticated peer sent.
-public enum PeerEvent: Sendable {
-    case raft(Message)
-    case forward(from: NodeID, request: UInt64, envelopes: [Envelope])
-    case forwardReply(from: NodeID, request: UInt64, ForwardReply)
 }
 
 /// A bound peer listening socket.

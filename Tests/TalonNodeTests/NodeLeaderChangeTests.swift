@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+import TalonLedger
+@testable import TalonNode
+import TalonProtocol
+import TalonRaft
+
+/// What becomes of waiting submissions when the leader changes, and of answers that come
+/// late, from the wrong member, or for another request: `Node` promises each submission one
+/// answer, its outcomes or a failure after which resubmitting is safe, and never another
+/// submission's outcomes.
+@Suite struct NodeLeaderChangeTests {
+    /// Submissions forwarded to a leader that is then cut off go to the next leader: a
+    /// follower forwards again (same request id), and the new leader proposes its own. When
+    /// the old leader returns it follows, and every ledger holds each envelope once.
+    @Test func forwardsToALeaderCutOffGoToTheNextOne() async throws {
+        try await MemoryCluster.run { c in
+            try await c.elect(1)
+            c.network.isolate(1)
+            let e2 = c.event("E2"), e3 = c.event("E3")
+            let viaTwo = try c.submit([e2], to: 2), viaThree = try c.submit([e3], to: 3)
+            try await poll("both forwarded to member 1") { c.network.sent { $0.isForward }.count == 2 }
+            try await c.handOver(to: 3, among: [2, 3])
+            let n3 = try c.node(3)
+            let two = try await viaTwo.value("member 2's submission") { n3.tick() }
+            let three = try await viaThree.value("member 3's submission") { n3.tick() }
+            #expect(try two.get().first?.receipt?.result == "ok")
+            #expect(try three.get().first?.receipt?.result == "ok")
+            let fromTwo = c.network.sent { $0.isForward && $0.from == 2 }
+            #expect(fromTwo.map(\.to) == [1, 3] && Set(fromTwo.map(\.request)).count == 1)
+            #expect(c.network.sent { $0.isForward && $0.from == 3 }.map(\.to) == [1], "member 3 leads: it proposes its own")
+
+            c.network.heal()
+            let n1 = try c.node(1)
+            try await poll("member 1 follows member 3") {
+                n3.tick()
+                return n1.status.raft.leader == 3 && n1.status.raft.applied >= n3.status.raft.commit
+            }
+            let heads = try c.heads()
+            #expect(Set(heads.values).count == 1 && heads[1]?.treeSize == 2, "\(heads)")
+        }
+    }
+
+    /// A leader cut off with a submission of its own proposed cannot commit it; when it
+    /// returns and the new leader's entry replaces it, the submission fails with
+    /// `proposal_dropped`. Submitting again is safe and answers.
+    @Test func aLeadersOwnSubmissionLostWithItsTermIsDropped() async throws {
+        try await MemoryCluster.run { c in
+            try await c.elect(1)
+            let n1 = try c.node(1)
+            c.network.isolate(1)
+            let e1 = c.event("E1")
+            let lost = try c.submit([e1], to: 1)
+            try await poll("member 1 proposes") { n1.status.inflightEntries == 1 }
+            try await c.handOver(to: 2, among: [2, 3])
+            c.network.heal()
+            let n2 = try c.node(2)
+            let first = try await lost.value("the submission to the old leader") { n2.tick() }
+            #expect(first.failureCode == .proposalDropped)
+            let again = try await c.submit([e1], to: 1).value("the resubmission") { n2.tick() }
+            #expect(try again.get().first?.receipt?.result == "ok")
+            #expect(try n2.ledger.head().treeSize == 1)
+        }
+    }
+
+    /// A leader cut off with three entries in flight loses them to the next leader's no-op;
+    /// elected again before it applied that far, its new proposal takes the log index of one
+    /// of them. Every waiter of the replaced entries still hears `proposal_dropped`, and the
+    /// new proposal its receipt. (The waiter whose index was taken was forgotten, its
+    /// `submit` never returned.)
+    @Test func entriesReplacedWhileAwayAreDroppedEvenWhenTheirIndexIsReused() async throws {
+        try await MemoryCluster.run(options: { _, o in o.maxInflightEntries = 4 }) { c in
+            try await c.elect(1)
+            let n1 = try c.node(1), n2 = try c.node(2)
+            c.network.isolate(1)
+            var lost: [Pending<[EnvelopeOutcome]>] = []
+            for i in 1...3 {
+                lost.append(try c.submit([c.event("A\(i)")], to: 1))
+                try await poll("entry \(i) proposed") { n1.status.inflightEntries == i }
+            }
+            try await c.handOver(to: 2, among: [2, 3])
+            // Member 1 returns: member 2's no-op replaces its first entry, and it has no more.
+            c.network.heal()
+            let first = try await lost[0].value("the first lost submission") { n2.tick() }
+            #expect(first.failureCode == .proposalDropped)
+            try await poll("member 1 applied member 2's no-op") { n1.status.raft.applied >= n2.status.raft.commit }
+            #expect(n1.status.raft.lastIndex == n2.status.raft.lastIndex)
+
+            // Member 1 leads again without member 2: its no-op and a new entry take the
+            // indexes of the other two.
+            c.network.isolate(2)
+            try await c.handOver(to: 1, among: [1, 3])
+            let fresh = try await c.submit([c.event("B")], to: 1).value("the new submission")
+            #expect(try fresh.get().first?.receipt?.result == "ok")
+            for (i, pending) in lost.enumerated().dropFirst() {
+                let outcome = try await pending.value("lost submission \(i + 1)")
+                #expect(outcome.failureCode == .proposalDropped, "lost submission \(i + 1)")
+            }
+            try await poll("nothing waits on member 1") { n1.status.waitingSubmissions == 0 }
+            #expect(try n1.ledger.head().treeSize == 1, "only B is in the ledger")
+        }
+    }
+
+    /// A forward that reaches a member that no longer leads is refused with `not_leader`.
+    /// The forwarder, by then waiting on the new leader for the same request, ignores that
+    /// answer from the old one and takes the new leader's.
+    @Test func aForwardReachingAFormerLeaderIsRefusedAndItsAnswerIgnored() async throws {
+        try await MemoryCluster.run { c in
+            try await c.elect(1)
+            c.network.hold { ($0.isForward && $0.from == 2 && $0.to == 1) || ($0.isForwardReply && $0.from == 3) }
+            let pending = try c.submit([c.event("E1")], to: 2)
+            try await poll("the forward to member 1 is held") { c.network.held.count == 1 }
+            try await c.handOver(to: 3, among: c.members.ids)
+            let n3 = try c.node(3)
+            try await poll("member 2 forwards again, to member 3, which answers") {
+                n3.tick()
+                return c.network.held.count == 2
+            }
+            // The old forward reaches member 1, a follower now.
+            c.network.release { $0.isForward }
+            try await poll("member 1 answers") { !c.network.sent { $0.isForwardReply && $0.from == 1 }.isEmpty }
+            let refusal = try #require(c.network.sent { $0.isForwardReply && $0.from == 1 }.first)
+            guard case .forwardReply(_, .failed(let error)) = refusal.frame else {
+                Issue.record("member 1 answered \(refusal)")
+                return
+            }
+            #expect(error.code == .notLeader)
+            try await Task.sleep(for: .milliseconds(20))
+            #expect(pending.result == nil, "member 2 took the old leader's answer")
+            c.network.release()
+            let outcomes = try await pending.success("the submission")
+            #expect(outcomes.first?.receipt?.result == "ok")
+        }
+    }
+
+    /// Answers that do not belong to a waiting forward are ignored: one from a member the
+    /// request did not go to, one for another request id. An answer from the right member
+    /// with the wrong count of outcomes fails the submission with `proposal_dropped` (never
+    /// another envelope's outcome), and the real answer after it finds nobody waiting.
+    @Test func forwardAnswersForAnotherRequestOrFromAnotherMemberAreIgnored() async throws {
+        try await MemoryCluster.run { c in
+            try await c.elect(1)
+            c.network.hold { $0.isForwardReply }
+            let e1 = c.event("E1")
+            let pending = try c.submit([e1], to: 2)
+            try await poll("the leader's answer is held") { c.network.held.count == 1 }
+            let request = try #require(c.network.held.first?.request)
+            c.network.inject(.forwardReply(from: 3, request: request, .failed(TalonError(.timeout))), into: 2)
+            c.network.inject(.forwardReply(from: 1, request: request &+ 1, .failed(TalonError(.timeout))), into: 2)
+            c.network.inject(.forwardReply(from: 1, request: request, .outcomes([])), into: 2)
+            // Events are taken in order: had either of the first two counted, this would be `timeout`.
+            let outcome = try await pending.value("the submission")
+            #expect(outcome.failureCode == .proposalDropped)
+            c.network.release()
+            try await poll("member 2 applies E1") { try c.node(2).ledger.record(hash: e1.hash) != nil }
+            let again = try await c.submit([e1], to: 2).success("the resubmission")
+            #expect(again.first?.receipt?.result == "ok", "resubmitting answers the stored receipt")
+            let n2 = try c.node(2)
+            try await poll("nothing waits on member 2") { n2.status.waitingSubmissions == 0 }
+        }
+    }
+
+    /// A member that crashes with a forward waiting, and restarts from its store while the
+    /// others went on: it catches up on the blocks it missed, and the leader's answer to its
+    /// earlier run reaches the new run without answering the new run's own forward (request
+    /// ids start at a random point on every start).
+    @Test func aRestartedMemberCatchesUpAndIgnoresAnswersMeantForItsEarlierRun() async throws {
+        try await MemoryCluster.run { c in
+            try await c.elect(1)
+            let n1 = try c.node(1)
+            c.network.hold { $0.isForwardReply && $0.to == 3 }
+            let e1 = c.event("E1")
+            let before = try c.submit([e1], to: 3)
+            try await poll("the answer to member 3 is held") { c.network.held.count == 1 }
+            try await c.crash(3)
+            let stopped = try await before.value("the submission to member 3")
+            #expect(stopped.failureCode == .nodeStopped)
+            for i in 2...3 { _ = try await c.submit([c.event("E\(i)")], to: 1).success() }
+
+            try await c.restart(3)
+            let n3 = try c.node(3)
+            try await poll("member 3 catches up") {
+                n1.tick()
+                return n3.status.raft.leader == 1 && n3.status.raft.applied >= n1.status.raft.commit
+            }
+            #expect(try n3.ledger.head() == n1.ledger.head())
+
+            let e4 = c.event("E4")
+            let after = try c.submit([e4], to: 3)
+            try await poll("the new answer is held too") { c.network.held.count == 2 }
+            let requests = c.network.held.compactMap(\.request)
+            #expect(Set(requests).count == 2, "a new run starts its request ids afresh: \(requests)")
+            c.network.release()
+            let outcomes = try await after.success("the new run's submission")
+            let stored = try #require(try n1.ledger.record(hash: e4.hash))
+            #expect(outcomes == [.receipt(stored.receipt)], "the answer is E4's, not E1's")
+        }
+    }
+}
