@@ -108,7 +108,9 @@ let package = Package(
             ]
         ),
 
-        // What more than one test target needs: an attacker's view of the peer protocol.
+        // What more than one test target needs: the models of docs/format.md and docs/openapi.yaml
+        // that check a node's answers (in process or over a socket), and an attacker's view of
+        // the peer protocol.
         .target(name: "TalonTestSupport", dependencies: ["TalonNode", "TalonLedger", "TalonRaft"],
                 path: "Tests/TalonTestSupport"),
         .testTarget(name: "TalonProtocolTests", dependencies: ["TalonProtocol"]),
@@ -125,8 +127,10 @@ let package = Package(
             dependencies: [
                 "TalonNode", "TalonProtocol", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonRaftSim", "TalonStore", "TalonProtocol"]),

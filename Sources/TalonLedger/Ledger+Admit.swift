@@ -1,62 +1,100 @@
 public import TalonProtocol
 import TalonStore
 
-/// Admission: the checks an envelope passes before the node proposes it. What fails them
-/// never enters the log, and the client gets the error.
+/// How far a node checks a submission: a follower makes only the checks that cost nothing
+/// and forwards; the node that proposes admits.
+public enum AdmissionStage: Sendable {
+    /// Size, chain and fields: what a follower checks before forwarding.
+    case forward
+    /// Size, chain, fields, signature and the signer's standing: what the proposer checks.
+    case propose
+}
+
+/// What admission decided for one envelope of a submission.
+public enum Admission: Sendable, Equatable {
+    /// Already in the ledger: answered with the receipt of the leaf that first took it, and
+    /// never proposed again.
+    case known(Receipt)
+    /// Refused with one of `Code.refusals`; the envelope never enters the log.
+    case refused(TalonError)
+    /// Passed the forwarding checks; the leader admits it.
+    case checked(Envelope)
+    /// Admitted for proposal.
+    case admitted(AdmittedEnvelope)
+}
+
+/// Admission: the one place that decides what an envelope needs before the node proposes it
+/// (docs/architecture.md, "The write path"). What fails never enters the log, and the
+/// client gets the error.
 extension Ledger {
-    /// The cheap stateless check, for a node that only forwards: within the size limit, the
-    /// right chain, fields in range. No signature check and no state: the leader that
-    /// proposes the envelope admits it fully (`admit`). Safe from any thread.
-    /// - Throws: `TalonError(.overlongLength)`, `.wrongChain`, `.invalidField`.
-    public func check(_ envelope: Envelope) throws(TalonError) {
-        try envelope.check(chainID: chainID)
-    }
-
-    /// Admits one envelope for proposal: the stateless checks (size, chain, fields,
-    /// signature) and the signer's standing as of the ledger's current state (see
-    /// docs/operations.md, "Admission"). Safe from any thread; reads concurrently with apply.
-    /// - Throws: `TalonError(.overlongLength)`, `.wrongChain`, `.invalidField`,
-    ///   `.badSignature`, `.notAuthorized`; a store code when the state cannot be read.
-    @discardableResult
-    public func admit(_ envelope: Envelope) throws(TalonError) -> AdmittedEnvelope {
-        try admit([envelope])[0].get()
-    }
-
-    /// Admits the envelopes of one submission, in order, with one outcome each. An envelope
-    /// admitted earlier in the array grants standing to those after it (an issuer it
-    /// registers, tickets it issues or moves, a gate it registers), as apply would.
-    /// Signatures are checked before any state is read, so a forged envelope costs one
-    /// verify. A store failure fails every envelope not yet decided with its code.
-    public func admit(_ envelopes: [Envelope]) -> [Result<AdmittedEnvelope, TalonError>] {
-        var results: [Result<AdmittedEnvelope, TalonError>?] = envelopes.map { envelope in
+    /// Admits the envelopes of one submission, in order, with one outcome each.
+    ///
+    /// An envelope already in the ledger is answered with its first receipt (`firstReceipt`,
+    /// the rule apply drops repeats by), whatever the checks would say now. For the others:
+    /// the stateless checks (size, chain, fields; at `.propose` also the signature, before
+    /// any state is read for it, so a forged envelope costs one verify), then at `.propose`
+    /// the signer's standing as of the current state, where an envelope admitted earlier in
+    /// the array grants standing to those after it (an issuer it registers, tickets it
+    /// issues or moves, a gate it registers), as apply would. Safe from any thread; reads
+    /// concurrently with apply.
+    /// - Throws: only what fails the whole submission (`Code.AtAdmission.failsSubmission`):
+    ///   a store code when the state cannot be read.
+    public func admit(_ envelopes: [Envelope], for stage: AdmissionStage) throws(TalonError) -> [Admission] {
+        var outcomes: [Admission?] = try read { txn in
+            try envelopes.map { envelope in try firstReceipt(txn, envelope.hash).map(Admission.known) }
+        }
+        for (i, envelope) in envelopes.enumerated() where outcomes[i] == nil {
             do throws(TalonError) {
-                try envelope.admit(chainID: chainID)
-                return nil
+                switch stage {
+                case .forward:
+                    try envelope.check(chainID: chainID)
+                    outcomes[i] = .checked(envelope)
+                case .propose:
+                    try envelope.admit(chainID: chainID)
+                }
             } catch {
-                return .failure(error)
+                outcomes[i] = .refused(error)
             }
         }
-        guard results.contains(where: { $0 == nil }) else { return results.compactMap { $0 } }
-        do throws(TalonError) {
-            try Self.store {
-                try env.read { txn in
-                    var standing = Standing(txn: txn, tables: tables, admins: Set(genesis.genesis.admins))
-                    for (i, envelope) in envelopes.enumerated() where results[i] == nil {
-                        do throws(TalonError) {
-                            try standing.check(envelope)
-                            standing.grant(envelope)
-                            results[i] = .success(AdmittedEnvelope(envelope))
-                        } catch where error.code.kind == .fault {
-                            throw error
-                        } catch {
-                            results[i] = .failure(error)
-                        }
+        if stage == .propose, outcomes.contains(where: { $0 == nil }) {
+            try read { txn in
+                var standing = Standing(txn: txn, tables: tables, admins: Set(genesis.genesis.admins))
+                for (i, envelope) in envelopes.enumerated() where outcomes[i] == nil {
+                    do throws(TalonError) {
+                        try standing.check(envelope)
+                        standing.grant(envelope)
+                        outcomes[i] = .admitted(AdmittedEnvelope(envelope))
+                    } catch where error.code.atAdmission == .failsSubmission {
+                        throw error
+                    } catch {
+                        outcomes[i] = .refused(error)
                     }
                 }
             }
-        } catch {
-            for i in results.indices where results[i] == nil { results[i] = .failure(error) }
         }
-        return results.map { $0 ?? .failure(TalonError(.storeCorrupt)) }
+        return outcomes.map { $0 ?? .refused(TalonError(.internal, "admission left an envelope undecided")) }
+    }
+
+    /// Admits one envelope that is not in the ledger yet: the stateless checks, then the
+    /// signer's standing. For tools and tests; the node admits whole submissions.
+    /// - Throws: the refusal (`overlong_length`, `wrong_chain`, `invalid_field`,
+    ///   `bad_signature`, `not_authorized`), or a store code.
+    @discardableResult
+    public func admit(_ envelope: Envelope) throws(TalonError) -> AdmittedEnvelope {
+        try envelope.admit(chainID: chainID)
+        return try read { txn in
+            let standing = Standing(txn: txn, tables: tables, admins: Set(genesis.genesis.admins))
+            try standing.check(envelope)
+            return AdmittedEnvelope(envelope)
+        }
+    }
+
+    /// The receipt of the leaf that first took the envelope with `hash`, or nil when the
+    /// ledger does not hold it: the one rule for repeats, used by admission (to answer a
+    /// resubmission) and by apply (to keep the chain free of them).
+    func firstReceipt(_ txn: Transaction, _ hash: Digest) throws -> Receipt? {
+        guard let leaf = try txn.get(tables.envelopeIndex, hash.bytes).flatMap(Schema.u64) else { return nil }
+        return try receipt(txn, leaf: leaf)
     }
 }
+

@@ -11,8 +11,10 @@ public struct AppliedBlock: Sendable {
 }
 
 extension Ledger {
-    /// Applies a batch of admitted envelopes as one block, in one LMDB transaction: the block,
-    /// every state change, every index and the new height commit together or not at all.
+    /// Applies a batch of admitted envelopes as one block exactly as given, repeats included,
+    /// in one LMDB transaction: the block, every state change, every index and the new height
+    /// commit together or not at all. The write path drops repeats first
+    /// (`apply(_:timestamp:logIndex:)`); replay uses this to make a stored block again.
     ///
     /// Envelopes that break a rule stay in the block with their reason code. The block's
     /// timestamp is `timestamp`, raised to the previous block's if it is earlier, so every
@@ -50,7 +52,8 @@ extension Ledger {
 
             try t.envelopes.put(txn, leaf, envelope, append: true)
             try txn.put(t.receipts, Schema.u64(leaf), receipt.bytes, append: true)
-            // An envelope seen before keeps the leaf of its first appearance.
+            // A block the write path made holds no repeat (`apply(_:timestamp:logIndex:)`); one
+            // given whole (a test, a replay of an older chain) keeps the first leaf of each.
             _ = try txn.insert(t.envelopeIndex, envelope.hash.bytes, Schema.u64(leaf))
             for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) {
                 try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes)

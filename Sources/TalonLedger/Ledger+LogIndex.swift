@@ -11,20 +11,22 @@ extension Ledger {
         try read { txn in try Self.logIndex(txn, tables.meta) }
     }
 
-    /// Applies the batch of log entry `logIndex` as one block, recording the index with it.
-    /// An envelope already in the ledger (or earlier in the batch) is not appended again: a
-    /// client resubmitting after a lost answer, or two nodes proposing the same envelope,
-    /// changes nothing. The decision depends only on the ledger, so every node makes it alike.
-    /// Returns nil, changing nothing, when that entry (or a later one) was already applied.
+    /// Applies the batch of log entry `logIndex` as one block, recording the index with it;
+    /// the write path's apply. An envelope already in the ledger (`firstReceipt`) or earlier
+    /// in the batch is not appended again: a client resubmitting after a lost answer, or two
+    /// nodes proposing the same envelope, changes nothing. The decision depends only on the
+    /// ledger, so every node makes it alike. Returns nil, changing nothing, when that entry
+    /// (or a later one) was already applied. With no `logIndex` (the single-process path,
+    /// `talon ledger append`), nothing is recorded and the batch is always applied.
     /// - Throws: as `apply(_:timestamp:)`.
     @discardableResult
-    public func apply(_ envelopes: [Envelope], timestamp: Int64, logIndex: UInt64) throws(TalonError) -> LogApplication? {
+    public func apply(_ envelopes: [Envelope], timestamp: Int64, logIndex: UInt64?) throws(TalonError) -> LogApplication? {
         guard !envelopes.isEmpty, envelopes.count <= Limits.envelopesPerBlock else {
             throw TalonError(.invalidBatch, "a block holds 1–\(Limits.envelopesPerBlock) envelopes, got \(envelopes.count)")
         }
         return try Self.store {
             try env.write { txn -> LogApplication? in
-                guard try Self.logIndex(txn, tables.meta) < logIndex else { return nil }
+                if let logIndex { guard try Self.logIndex(txn, tables.meta) < logIndex else { return nil } }
                 // Where each envelope lands: the leaf already holding it, or a place in the new block.
                 var slots: [Slot] = []
                 var fresh: [Envelope] = []
@@ -33,9 +35,8 @@ extension Ledger {
                     let hash = envelope.hash
                     if let position = inBatch[hash] {
                         slots.append(.fresh(position))
-                    } else if let leaf = try txn.get(tables.envelopeIndex, hash.bytes).flatMap(Schema.u64),
-                              let record = try self.record(txn, leaf: leaf) {
-                        slots.append(.known(record.receipt))
+                    } else if let receipt = try firstReceipt(txn, hash) {
+                        slots.append(.known(receipt))
                     } else {
                         inBatch[hash] = fresh.count
                         slots.append(.fresh(fresh.count))
@@ -43,7 +44,7 @@ extension Ledger {
                     }
                 }
                 let block = fresh.isEmpty ? nil : try applyBlock(txn, fresh, timestamp)
-                try txn.put(tables.meta, Schema.MetaKey.logIndex, Schema.u64(logIndex))
+                if let logIndex { try txn.put(tables.meta, Schema.MetaKey.logIndex, Schema.u64(logIndex)) }
                 let receipts = slots.compactMap { slot -> Receipt? in
                     switch slot {
                     case .known(let receipt): receipt

@@ -1,5 +1,5 @@
 public import TalonProtocol
-public import TalonLedger
+import TalonLedger
 public import TalonRaft
 
 /// The voting members a genesis lists, with the Raft id each gets: its position in the

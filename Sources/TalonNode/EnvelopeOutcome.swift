@@ -1,4 +1,4 @@
-public import TalonLedger
+import TalonLedger
 public import TalonProtocol
 
 /// What became of one submitted envelope: its receipt once applied (the first receipt when

@@ -6,12 +6,14 @@ import TalonRaft
 
 /// Submissions: each signature is checked once in the cluster, never on the loop thread.
 ///
+/// Every node answers an envelope already in its ledger with its first receipt
+/// (`Ledger.admit(_:for:)` decides that, and everything else about admission).
 /// - On a node that leads (by its status snapshot), `submit` admits every envelope in the
-///   caller's task (`Ledger.admit`: size, chain, fields, signature, standing) and posts only
+///   caller's task (`.propose`: size, chain, fields, signature, standing) and posts only
 ///   `AdmittedEnvelope`s to the loop.
-/// - On a follower, `submit` makes only the cheap checks (`Ledger.check`) and the loop
-///   forwards the raw envelopes to the leader, whose peer pump admits them in a task of their
-///   own before they enter its inbox.
+/// - On a follower, `submit` makes only the cheap checks (`.forward`) and the loop forwards
+///   the raw envelopes to the leader, whose peer pump admits them in a task of their own
+///   before they enter its inbox.
 /// - Unverified envelopes that reach the loop of a node that leads (it became leader
 ///   meanwhile, or a forward arrived while it did not lead) are sent back to be admitted off
 ///   the loop, never proposed.
@@ -34,7 +36,7 @@ extension Node {
         }
         let leads = status.raft.role == .leader
         let reply = await withCheckedContinuation { (done: CheckedContinuation<ForwardReply, Never>) in
-            route(envelopes, admit: leads, lookUpKnown: true, forwardedBy: nil,
+            route(envelopes, stage: leads ? .propose : .forward, forwardedBy: nil,
                   deadline: .now + options.requestTimeout) { done.resume(returning: $0) }
         }
         switch reply {
@@ -63,7 +65,7 @@ extension Node {
             answer(.failed(tooLarge))
             return
         }
-        route(envelopes, admit: true, lookUpKnown: false, forwardedBy: (from, request),
+        route(envelopes, stage: .propose, forwardedBy: (from, request),
               deadline: .now + options.requestTimeout, answer: answer)
     }
 
@@ -71,7 +73,7 @@ extension Node {
     /// off the loop thread; it returns through the inbox as admitted envelopes.
     func sendBack(_ waiting: Waiting) {
         Task {
-            self.route(waiting.envelopes, admit: true, lookUpKnown: false, forwardedBy: waiting.forwardedBy,
+            self.route(waiting.envelopes, stage: .propose, forwardedBy: waiting.forwardedBy,
                        deadline: waiting.deadline) { waiting.answer($0) }
         }
     }
@@ -85,13 +87,13 @@ extension Node {
     }
 
     /// Checks a submission on the calling thread (never the loop's) and posts what is left
-    /// to the loop: admitted envelopes when `admit`, otherwise unverified ones for the loop
-    /// to forward. `answer` gets one outcome per envelope, or the whole submission's failure.
-    func route(_ envelopes: [Envelope], admit: Bool, lookUpKnown: Bool, forwardedBy: (node: NodeID, request: UInt64)?,
+    /// to the loop: admitted envelopes at `.propose`, unverified ones for the loop to forward
+    /// at `.forward`. `answer` gets one outcome per envelope, or the whole submission's failure.
+    func route(_ envelopes: [Envelope], stage: AdmissionStage, forwardedBy: (node: NodeID, request: UInt64)?,
                deadline: ContinuousClock.Instant, answer: @escaping @Sendable (ForwardReply) -> Void) {
         let sorted: Sorted
         do {
-            sorted = try Sorted(envelopes, ledger: ledger, admit: admit, lookUpKnown: lookUpKnown)
+            sorted = try Sorted(envelopes, ledger: ledger, stage: stage)
         } catch {
             answer(.failed(error))
             return
@@ -112,51 +114,20 @@ extension Node {
         /// What goes to the loop, or nil when every envelope has its outcome.
         private(set) var payload: Waiting.Payload?
 
-        init(_ envelopes: [Envelope], ledger: Ledger, admit: Bool, lookUpKnown: Bool) throws(TalonError) {
+        init(_ envelopes: [Envelope], ledger: Ledger, stage: AdmissionStage) throws(TalonError) {
             known = Array(repeating: nil, count: envelopes.count)
-            var fresh: [Int] = []
-            for (i, envelope) in envelopes.enumerated() {
-                if lookUpKnown {
-                    // One already in the ledger was admitted when it first came: its receipt answers.
-                    do throws(TalonError) {
-                        if let record = try ledger.record(hash: envelope.hash) {
-                            known[i] = .receipt(record.receipt)
-                            continue
-                        }
-                    } catch {
-                        throw TalonError(.nodeStore, error.message)
-                    }
+            let admissions: [Admission]
+            do { admissions = try ledger.admit(envelopes, for: stage) } catch { throw TalonError(.nodeStore, error.message) }
+            var admitted: [AdmittedEnvelope] = [], unverified: [Envelope] = []
+            for (i, admission) in admissions.enumerated() {
+                switch admission {
+                case .known(let receipt): known[i] = .receipt(receipt)
+                case .refused(let error): known[i] = .rejected(error)
+                case .admitted(let envelope): admitted.append(envelope); positions.append(i)
+                case .checked(let envelope): unverified.append(envelope); positions.append(i)
                 }
-                fresh.append(i)
             }
-            guard !fresh.isEmpty else { return }
-            if admit {
-                var admitted: [AdmittedEnvelope] = []
-                for (i, result) in zip(fresh, ledger.admit(fresh.map { envelopes[$0] })) {
-                    switch result {
-                    case .success(let a):
-                        admitted.append(a)
-                        positions.append(i)
-                    case .failure(let e) where e.code.kind == .fault:
-                        throw TalonError(.nodeStore, e.message)
-                    case .failure(let e):
-                        known[i] = .rejected(e)
-                    }
-                }
-                if !admitted.isEmpty { payload = .admitted(admitted) }
-            } else {
-                var unverified: [Envelope] = []
-                for i in fresh {
-                    do throws(TalonError) {
-                        try ledger.check(envelopes[i])
-                        unverified.append(envelopes[i])
-                        positions.append(i)
-                    } catch {
-                        known[i] = .rejected(error)
-                    }
-                }
-                if !unverified.isEmpty { payload = .unverified(unverified) }
-            }
+            if !admitted.isEmpty { payload = .admitted(admitted) } else if !unverified.isEmpty { payload = .unverified(unverified) }
         }
 
         /// The whole submission's answer from the answer for `payload`.

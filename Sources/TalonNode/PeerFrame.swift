@@ -1,5 +1,5 @@
 public import TalonProtocol
-public import TalonLedger
+import TalonLedger
 public import TalonRaft
 
 /// What an authenticated peer connection carries, inside the channel's encryption

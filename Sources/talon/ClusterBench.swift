@@ -31,6 +31,9 @@ struct ClusterBench: AsyncParsableCommand {
     @Option(name: .long, help: "Holder keys the tickets are spread over.") var holders = 256
     @Option(name: .long, help: "etcd client URLs to run the same load against (comma-separated).") var etcd: String?
     @Flag(name: .long, help: "Print one JSON object per run.") var json = false
+    @Option(name: .long, help: "Local processes whose CPU time is the cost of the run: those whose command line contains this.")
+    var cpuOf = "talon node run"
+    @Option(name: .long, help: "The same for etcd's processes.") var etcdCPUOf = "etcd --name"
 
     func validate() throws {
         guard ops > 0, connections > 0, holders > 0 else { throw ValidationError("--ops, --connections and --holders must be positive") }
@@ -70,9 +73,12 @@ struct ClusterBench: AsyncParsableCommand {
             }
             if !json { print("setup: \(issues.count + 1) envelopes submitted and \(ops) transfers signed in \(Self.format(ContinuousClock.now - started))") }
 
-            let talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections) { bytes in
+            let nodes = ProcessCPU.matching(cpuOf)
+            let talonCPU = nodes.seconds()
+            var talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections) { bytes in
                 (try? JSONForm.decode(SubmitOutcome.self, from: bytes))?.receipt?.result == "ok"
             }
+            talon.cpu = (nodes.pids.count, nodes.seconds() - talonCPU)
             talon.print(json: json)
 
             if let etcd {
@@ -81,9 +87,12 @@ struct ClusterBench: AsyncParsableCommand {
                 let puts = (0..<ops).map { i in
                     Array("{\"key\":\"\(Data("talon-bench/\(run)/\(i)".utf8).base64EncodedString())\",\"value\":\"\(value)\"}".utf8)
                 }
-                let other = try await Load.run(name: "etcd", urls: etcdURLs, bodies: puts, connections: connections) { bytes in
+                let servers = ProcessCPU.matching(etcdCPUOf)
+                let etcdCPU = servers.seconds()
+                var other = try await Load.run(name: "etcd", urls: etcdURLs, bodies: puts, connections: connections) { bytes in
                     (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["header"] != nil
                 }
+                other.cpu = (servers.pids.count, servers.seconds() - etcdCPU)
                 other.print(json: json)
                 if !json {
                     print(String(format: "talon/etcd: %.2fx the throughput, p99 %.2fx", talon.rate / other.rate,
@@ -117,7 +126,11 @@ struct Load {
     let seconds: Double
     /// Latency in microseconds.
     let histogram: Histogram<UInt64>
+    /// The servers' CPU time over the timed window: how many processes, how many seconds.
+    var cpu: (processes: Int, seconds: Double)?
     var rate: Double { Double(count - failed) / seconds }
+    /// The servers' CPU time per operation, in microseconds, when it was measured.
+    var cpuPerOp: Double? { cpu.flatMap { $0.processes > 0 && count > 0 ? $0.seconds * 1e6 / Double(count) : nil } }
 
     static func run(name: String, urls: [String], bodies: [[UInt8]], connections: Int,
                     accepted: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Load {
@@ -168,11 +181,13 @@ struct Load {
     func print(json: Bool) {
         let ms = { (p: Double) in Double(histogram.valueAtPercentile(p)) / 1000 }
         if json {
-            Swift.print(String(format: "{\"system\":\"%@\",\"ops\":%d,\"failed\":%d,\"seconds\":%.3f,\"ops_per_s\":%.0f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f}",
-                               name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000))
+            let cpu = cpuPerOp.map { String(format: ",\"cpu_us_per_op\":%.1f,\"cpu_processes\":%d", $0, self.cpu?.processes ?? 0) } ?? ""
+            Swift.print(String(format: "{\"system\":\"%@\",\"ops\":%d,\"failed\":%d,\"seconds\":%.3f,\"ops_per_s\":%.0f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f%@}",
+                               name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
         } else {
-            Swift.print(String(format: "%@: %d ops (%d failed) in %.2f s = %.0f ops/s; latency ms p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f",
-                               name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000))
+            let cpu = cpuPerOp.map { String(format: "; CPU %.0f µs per op across %d processes", $0, self.cpu?.processes ?? 0) } ?? ""
+            Swift.print(String(format: "%@: %d ops (%d failed) in %.2f s = %.0f ops/s; latency ms p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%@",
+                               name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
         }
     }
 }

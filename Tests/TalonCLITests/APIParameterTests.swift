@@ -1,4 +1,5 @@
 import Foundation
+import TalonTestSupport
 import Testing
 
 /// Parameters at the edges of their documented schemas, and methods the document does not
@@ -42,7 +43,7 @@ extension ClusterTests {
                         let code = (try? JSONValue.parse(reply.body))?["code"]?.string
                         #expect(reply.status != 400 || code != "invalid_parameter", "\(name) \(parameter.name)=\(value) is in its schema: \(reply)")
                     }
-                    var refused = [Self.plusOne(maximum), "+" + minimum, " " + minimum]
+                    var refused = [DecimalText.plusOne(maximum), "+" + minimum, " " + minimum]
                     if minimum == "0" { refused.append("-1") } else { refused.append(String(try #require(Int(minimum)) - 1)) }
                     for value in refused {
                         let reply = try await RawHTTP.request(method, c.api(1), query(value.replacingOccurrences(of: " ", with: "%20").replacingOccurrences(of: "+", with: "%2B")))
@@ -88,7 +89,7 @@ extension ClusterTests {
             for bad in ["+1", "-0", "0x1", "%201", "1e0"] {
                 try await api.call("GET", "/v1/blocks/{height}", ["height": bad], expect: 400, code: "invalid_parameter")
             }
-            try await api.call("GET", "/v1/blocks/{height}", ["height": Self.plusOne(String(UInt64.max))], expect: 404, code: "not_found")
+            try await api.call("GET", "/v1/blocks/{height}", ["height": DecimalText.plusOne(String(UInt64.max))], expect: 404, code: "not_found")
 
             // A listed path asked with a method it does not list answers 404 `not_found`, as the
             // document says: there is no 405. HEAD gets the same status, without a body.
@@ -156,15 +157,5 @@ extension ClusterTests {
             try #require(reply.status == 200, "\(step.kind) \(step.args): \(reply)")
             #expect(try JSONValue.parse(reply.body)["result"]?.string == step.result, "\(step.kind) \(step.args): \(reply)")
         }
-    }
-
-    /// A decimal one greater than `digits`, however long.
-    static func plusOne(_ digits: String) -> String {
-        var out = Array(digits.utf8)
-        var i = out.count - 1
-        while i >= 0 {
-            if out[i] == UInt8(ascii: "9") { out[i] = UInt8(ascii: "0"); i -= 1 } else { out[i] += 1; return String(decoding: out, as: UTF8.self) }
-        }
-        return "1" + String(decoding: out, as: UTF8.self)
     }
 }

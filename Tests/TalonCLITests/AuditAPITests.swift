@@ -1,5 +1,6 @@
 import Foundation
 import TalonProtocol
+import TalonTestSupport
 import Testing
 
 /// The audit endpoints of docs/openapi.yaml against a real node holding resales under the
@@ -144,10 +145,10 @@ struct AuditAPITests {
             try await api.call("GET", "/v1/audit/events/{id}/entries", ["id": "EV"], query: [("limit", "x")], expect: 400, code: "invalid_parameter")
 
             let page = try await api.call("GET", "/audit", expect: 200)
-            #expect(page.reply.body.contains("<title>Talon audit</title>") && !page.reply.body.contains("http://") && !page.reply.body.contains("https://"),
+            #expect(page.reply.text.contains("<title>Talon audit</title>") && !page.reply.text.contains("http://") && !page.reply.text.contains("https://"),
                     "the page loads nothing from elsewhere")
 
-            OpenAPITests.expectCovered(api.seen, doc, operations: doc.operations.filter(Self.isAudit))
+            APIProbe.expectCovered(api.seen, doc, operations: doc.operations.filter(Self.isAudit))
             try await Self.cliAudits(c, d)
             try await Self.walkTheChain(c, genesis: genesis)
         }

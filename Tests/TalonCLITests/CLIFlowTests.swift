@@ -1,4 +1,5 @@
 import Foundation
+import TalonTestSupport
 import Testing
 
 /// Milliseconds since the epoch of a UTC calendar time, computed without the CLI's parser.

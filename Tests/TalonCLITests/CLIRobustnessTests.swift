@@ -1,4 +1,5 @@
 import Foundation
+import TalonTestSupport
 import Testing
 
 /// What the `talon` tool does with damaged stores, bad keys, the wrong genesis and bad input:

@@ -1,5 +1,6 @@
 import Foundation
 import TalonProtocol
+import TalonTestSupport
 import Testing
 
 /// docs/format.md's apply rules name every code a block can record (`ok` aside), and no

@@ -1,5 +1,6 @@
 import Foundation
 import TalonProtocol
+import TalonTestSupport
 import Testing
 
 /// The gate endpoints of docs/openapi.yaml (a holder's pass and a gate's snapshot) against a
@@ -49,20 +50,6 @@ struct GateAPITests {
         return Data(alice: alice.publicKey, bob: bob.publicKey, north: north.publicKey, south: south.publicKey)
     }
 
-    /// The bytes an ownership certificate's signature covers, from the document's description:
-    /// "TALON-OWNERSHIP-V1\0", the genesis hash, ticket id and event id (u32 length + UTF-8),
-    /// the holder's 32 key bytes, sequence and height (u64), integers big-endian.
-    static func certificateBytes(genesisHash: [UInt8], ticket: String, event: String, holder: String, sequence: UInt64, height: UInt64) throws -> [UInt8] {
-        Array("TALON-OWNERSHIP-V1".utf8) + [0] + genesisHash + FormatModel.str(ticket) + FormatModel.str(event)
-            + (try FormatModel.key(holder)) + FormatModel.be(sequence) + FormatModel.be(height)
-    }
-
-    /// The genesis key of member `node`.
-    static func memberKey(_ node: String, genesis: [UInt8]) throws -> PublicKey {
-        let members = try #require(JSONValue.parse(String(decoding: genesis, as: UTF8.self))["members"]?.array)
-        return try PublicKey(text: try #require(members.first { $0["id"]?.string == node }?["key"]?.string, "\(node) is not a genesis member"))
-    }
-
     /// Checks a certificate's fields and that n1's genesis key signed exactly them; a change
     /// of any signed field, or another chain's genesis, no longer verifies.
     static func expectCertificate(_ cert: JSONValue, ticket: String, event: String, holder: String, sequence: UInt64, atLeast height: UInt64,
@@ -74,18 +61,18 @@ struct GateAPITests {
         let certHeight = UInt64(try #require(cert["height"]?.int, sourceLocation: sourceLocation))
         #expect(certHeight > 0 && certHeight >= height, "signed at \(certHeight), the node had applied \(height)", sourceLocation: sourceLocation)
 
-        let key = try memberKey("n1", genesis: genesis)
+        let key = try FormatModel.memberKey("n1", genesis: genesis)
         let signatureText = try #require(cert["signature"]?.string, sourceLocation: sourceLocation)
         let signature = try #require(Signature(hex: signatureText), sourceLocation: sourceLocation)
         let genesisHash = FormatModel.sha256(genesis)
         func signs(_ bytes: [UInt8]) -> Bool { key.verify(signature, for: bytes) }
-        #expect(signs(try certificateBytes(genesisHash: genesisHash, ticket: ticket, event: event, holder: holder, sequence: sequence, height: certHeight)),
+        #expect(signs(try FormatModel.certificateBytes(genesisHash: genesisHash, ticket: ticket, event: event, holder: holder, sequence: sequence, height: certHeight)),
                 "the certificate's signature does not verify with n1's genesis key", sourceLocation: sourceLocation)
-        #expect(!signs(try certificateBytes(genesisHash: genesisHash, ticket: ticket, event: event, holder: holder, sequence: sequence + 1, height: certHeight)),
+        #expect(!signs(try FormatModel.certificateBytes(genesisHash: genesisHash, ticket: ticket, event: event, holder: holder, sequence: sequence + 1, height: certHeight)),
                 "another sequence must not verify", sourceLocation: sourceLocation)
-        #expect(!signs(try certificateBytes(genesisHash: genesisHash, ticket: ticket, event: event, holder: holder, sequence: sequence, height: certHeight + 1)),
+        #expect(!signs(try FormatModel.certificateBytes(genesisHash: genesisHash, ticket: ticket, event: event, holder: holder, sequence: sequence, height: certHeight + 1)),
                 "another height must not verify", sourceLocation: sourceLocation)
-        #expect(!signs(try certificateBytes(genesisHash: [UInt8](repeating: 0, count: 32), ticket: ticket, event: event, holder: holder,
+        #expect(!signs(try FormatModel.certificateBytes(genesisHash: [UInt8](repeating: 0, count: 32), ticket: ticket, event: event, holder: holder,
                                             sequence: sequence, height: certHeight)),
                 "another chain's genesis must not verify", sourceLocation: sourceLocation)
     }
@@ -158,7 +145,7 @@ struct GateAPITests {
             }
             try await api.call("GET", "/v1/events/{id}/tickets", ["id": "NOPE"], expect: 404, code: "unknown_event")
 
-            OpenAPITests.expectCovered(api.seen, doc, operations: doc.operations.filter { Self.isGate($0) })
+            APIProbe.expectCovered(api.seen, doc, operations: doc.operations.filter { Self.isGate($0) })
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TalonTestSupport
 import Testing
 
 /// The gate from the command line against a real node: passes from `talon pass show`, two

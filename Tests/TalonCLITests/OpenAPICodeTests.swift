@@ -1,4 +1,5 @@
 import TalonProtocol
+import TalonTestSupport
 import Testing
 
 /// docs/openapi.yaml's code lists are the registry's, in both directions: `ReasonCode` is

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TalonProtocol
+import TalonTestSupport
 import Testing
 
 /// docs/openapi.yaml against a real node: every documented operation is called, every
@@ -340,7 +341,7 @@ struct OpenAPITests {
             let health = try await api.call("GET", "/healthz", expect: 200)
             #expect(health["role"]?.string == "leader")
             let metrics = try await api.call("GET", "/metrics", expect: 200)
-            #expect(metrics.reply.body.contains("# TYPE ") && metrics.reply.body.contains("hb_requests"), "\(metrics.reply.body.prefix(400))")
+            #expect(metrics.reply.text.contains("# TYPE ") && metrics.reply.text.contains("hb_requests"), "\(metrics.reply.text.prefix(400))")
 
             // A path the document does not list answers a documented problem.
             let nowhere = try await RawHTTP.request("GET", c.api(1), "/v1/nothing-here")
@@ -350,30 +351,7 @@ struct OpenAPITests {
             #expect(problem["code"]?.string == "not_found" && doc.problemStatus("not_found") == 404)
 
             // The audit and gate operations have suites of their own (AuditAPITests, GateAPITests).
-            Self.expectCovered(api.seen, doc, operations: doc.operations.filter { !AuditAPITests.isAudit($0) && !GateAPITests.isGate($0) })
-        }
-    }
-
-    /// The operations called are exactly `operations`, and every documented status of them
-    /// but 500 (a failed store) and 503 (another test) was seen, with every problem code the
-    /// document lists for it.
-    static func expectCovered(_ seen: APIProbe.Seen, _ doc: OpenAPIDocument, operations: Set<String>,
-                              sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(seen.operations == operations, sourceLocation: sourceLocation)
-        for name in operations.sorted() {
-            let (method, path) = OpenAPIDocument.split(name)
-            guard let op = doc.operation(method, path), case let statuses = doc.statuses(of: op) else {
-                Issue.record("\(name) is not readable in the document", sourceLocation: sourceLocation)
-                continue
-            }
-            for status in statuses where status != 500 && status != 503 {
-                #expect(seen.statuses.contains("\(name) \(status)"), "\(name) \(status) was documented but never answered", sourceLocation: sourceLocation)
-                guard let response = try? doc.response(op, status: status) else { continue }
-                for code in doc.problemCodes(of: response) {
-                    #expect(seen.codes.contains("\(name) \(status) \(code)"), "\(name) \(status) \(code) was documented but never answered",
-                            sourceLocation: sourceLocation)
-                }
-            }
+            APIProbe.expectCovered(api.seen, doc, operations: doc.operations.filter { !AuditAPITests.isAudit($0) && !GateAPITests.isGate($0) })
         }
     }
 

@@ -20,11 +20,12 @@ enum RawHTTP {
         let description: String
     }
 
-    /// `method path` on `address` (host:port) with an optional body; fails on a refused or
-    /// reset connection and after `timeout` seconds without an answer.
-    static func request(_ method: String, _ address: String, _ path: String, body: String? = nil,
+    /// `method path` on `address` (host:port) with `headers` and an optional body; fails on a
+    /// refused or reset connection and after `timeout` seconds without an answer.
+    static func request(_ method: String, _ address: String, _ path: String, headers: [String: String] = [:], body: String? = nil,
                         timeout: Double = 15) async throws -> Reply {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(address)\r\nConnection: close\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         let bytes = Array((head + "\r\n" + (body ?? "")).utf8)
         let raw = try await exchange(address, bytes, timeout: timeout)

@@ -1,4 +1,5 @@
 import Foundation
+import TalonTestSupport
 import Testing
 
 /// docs/openapi.yaml held against a real node by tools nobody here wrote, and the query

@@ -1,4 +1,5 @@
 import Foundation
+import TalonTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -219,6 +220,13 @@ struct HeadJSON: Decodable, Equatable, Sendable {
     let timestamp: Int64
     let treeRoot: String
     let treeSize: UInt64
+}
+
+extension FormatModel.ExpectedBlock {
+    /// The head this block makes, as the CLI prints one.
+    var head: HeadJSON {
+        HeadJSON(blockHash: FormatModel.hex(hash), height: height, timestamp: timestamp, treeRoot: FormatModel.hex(treeRoot), treeSize: treeSize)
+    }
 }
 
 struct VerifyJSON: Decodable, Sendable {

@@ -23,8 +23,8 @@ import TalonLedger
             f.sign(.issue(IssueTickets(eventID: "E1", tickets: [TicketSpec(ticketID: "S1", section: "A", seat: "1", faceValue: 1, holder: stranger.publicKey)])), by: stranger),
             f.sign(.issue(huge), by: f.issuer),
         ]
-        let codes = f.ledger.admit(envelopes).map { result -> Code? in
-            if case .failure(let e) = result { e.code } else { nil }
+        let codes = try f.ledger.admit(envelopes, for: .propose).map { admission -> Code? in
+            if case .refused(let e) = admission { e.code } else { nil }
         }
         #expect(codes == [.wrongChain, .invalidField, .badSignature, .notAuthorized, .overlongLength])
         #expect(Set(codes.compactMap { $0 }) == Set(Code.refusals), "each refusal code, once")

@@ -29,8 +29,8 @@ import TalonLedger
         let (f, _, _, _) = try Self.fixture()
         let stranger = SigningKey.generate()
         let source = "-- " + String(repeating: "x", count: 60_000) + "\nreturn {}"
-        let results = f.ledger.admit((0..<20).map { _ in f.sign(.deployContract(DeployContract(source: source)), by: stranger) })
-        #expect(results.allSatisfy { if case .failure(let e) = $0 { e == TalonError(.notAuthorized) } else { false } })
+        let results = try f.ledger.admit((0..<20).map { _ in f.sign(.deployContract(DeployContract(source: source)), by: stranger) }, for: .propose)
+        #expect(results.allSatisfy { if case .refused(let e) = $0 { e == TalonError(.notAuthorized) } else { false } })
         Self.admitted(f, .deployContract(DeployContract(source: "return {}")), by: f.issuer)
     }
 
@@ -103,11 +103,11 @@ import TalonLedger
             (.redeem(Redeem(ticketID: "P1-1", sequence: 1, scannedAt: 1)), gate),
         ]
         let envelopes = ops.map { f.sign($0.0, by: $0.1) }
-        let results = f.ledger.admit(envelopes)
-        for (i, r) in results.enumerated() { #expect(throws: Never.self, "\(i)") { try r.get() } }
+        let results = try f.ledger.admit(envelopes, for: .propose)
+        for (i, r) in results.enumerated() { #expect(r.isAdmitted, "\(i): \(r)") }
         // In the wrong order, or alone, the later ones have no standing.
-        let reversed = f.ledger.admit(envelopes.reversed())
-        #expect(reversed.filter { (try? $0.get()) == nil }.count == envelopes.count - 1)
+        let reversed = try f.ledger.admit(envelopes.reversed(), for: .propose)
+        #expect(reversed.filter { !$0.isAdmitted }.count == envelopes.count - 1)
         // What applies in one block is what was admitted.
         #expect(try f.ledger.apply(envelopes, timestamp: 1).receipts.map(\.result) == Array(repeating: "ok", count: envelopes.count))
     }
@@ -118,7 +118,11 @@ import TalonLedger
         let forged = Envelope(chainID: e.chainID, signer: e.signer, nonce: e.nonce, operation: e.operation,
                               signature: try #require(Signature(bytes: [UInt8](repeating: 0, count: 64))))
         #expect(throws: TalonError(.badSignature)) { try f.ledger.admit(forged) }
-        #expect(throws: Never.self) { try f.ledger.check(forged) }
+        #expect(try f.ledger.admit([forged], for: .forward) == [.checked(forged)], "a follower forwards it: the leader verifies")
         #expect(try f.ledger.admit(e).envelope == e)
     }
+}
+
+extension Admission {
+    var isAdmitted: Bool { if case .admitted = self { true } else { false } }
 }

@@ -44,6 +44,17 @@ struct ProblemTests {
         #expect(Problem(.notFound, "no block at height 9").status == .notFound)
     }
 
+    /// The problem's `title` is the reason phrase of its status (docs/openapi.yaml, `Problem`),
+    /// for every kind a code can have.
+    @Test func everyStatusHasItsReasonPhrase() {
+        let phrases = [200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 413: "Content Too Large",
+                       500: "Internal Server Error", 503: "Service Unavailable"]
+        for code in Code.allCases {
+            let status = Problem(code, "detail").status
+            #expect(Int(status.code) == code.kind.httpStatus && status.reasonPhrase == phrases[code.kind.httpStatus], "\(code): \(status)")
+        }
+    }
+
     @Test func anUnavailableProblemAsksForARetry() {
         #expect(Problem(TalonError(.noLeader)).response.headers[.retryAfter] == "1")
         #expect(Problem(TalonError(.unknownTicket)).response.headers[.retryAfter] == nil)

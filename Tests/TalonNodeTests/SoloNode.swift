@@ -13,17 +13,21 @@ final class SoloNode: Sendable {
     let root = NSTemporaryDirectory() + "talon-solo-" + UUID().uuidString
     let admin = SigningKey.generate()
     let issuer = SigningKey.generate()
+    /// n1's genesis key, which signs its heads and certificates.
+    let key = SigningKey.generate()
+    /// The genesis file, as a client reads it.
+    let genesisBytes: [UInt8]
     let node: Node
     let members: ClusterMembers
     private let runner: Task<Void, any Error>
     private let nonce = Atomic<UInt64>(0)
 
     init(options configure: (inout Node.Options) -> Void = { _ in }) throws {
-        let key = SigningKey.generate()
         let genesis = Genesis(chainID: "talon-solo-test",
                               members: [.init(id: "n1", peer: "127.0.0.1:1", api: "127.0.0.1:2", key: key.publicKey)],
                               admins: [admin.publicKey], issuers: [.init(key: issuer.publicKey, name: "Issuer")])
-        members = ClusterMembers(try GenesisFile(bytes: genesis.fileBytes))
+        genesisBytes = genesis.fileBytes
+        members = ClusterMembers(try GenesisFile(bytes: genesisBytes))
         let core = try NodeCore(path: root, members: members, id: 1, seed: 1, options: .init(sync: false))
         var options = Node.Options()
         options.tick = .milliseconds(10)

@@ -53,7 +53,7 @@ final class ApplyContext {
             }
             try applyRules(envelope.operation, signer: envelope.signer)
             result = Code.ok.name
-        } catch let e as TalonError where e.code.uses.contains(.result) {
+        } catch let e as TalonError where e.code.atApply == .recorded {
             result = e.code.name
         } catch let e as TalonError where e.code.kind != .fault {
             // Not a verdict on the envelope but a stored record that does not decode (its

@@ -28,6 +28,7 @@ public struct NodeAPI: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: CanonicalPathMiddleware())
         router.post("/v1/envelopes") { request, _ in try await submit(request) }
         router.get("/v1/head") { _, _ in try json(SignedHead(head: node.ledger.head(), node: memberName, key: key, genesis: node.ledger.genesis)) }
         router.get("/v1/status") { _, _ in try json(status()) }

@@ -11,8 +11,17 @@ struct Problem: Sendable {
     let code: Code
     let detail: String
 
-    /// The HTTP status of the answer: the one of the code's kind.
-    var status: HTTPResponse.Status { HTTPResponse.Status(code: code.kind.httpStatus) }
+    /// The HTTP status of the answer: the one of the code's kind, with its reason phrase
+    /// (the problem's `title`; `Status(code:)` alone would leave it empty).
+    var status: HTTPResponse.Status {
+        let code = code.kind.httpStatus
+        return Self.statuses.first { $0.code == code } ?? HTTPResponse.Status(code: code)
+    }
+
+    /// The statuses `Code.Kind.httpStatus` gives, with RFC 9110's reason phrases.
+    static let statuses: [HTTPResponse.Status] = [
+        .ok, .badRequest, .forbidden, .notFound, .conflict, .contentTooLarge, .internalServerError, .serviceUnavailable,
+    ]
 
     /// A problem with a registered code.
     init(_ code: Code, _ detail: String) {

@@ -4,46 +4,51 @@ import TalonProtocol
 /// An independent model of docs/format.md, written from the spec rather than from the
 /// encoder: the binary form of an envelope rebuilt from its JSON, RFC 6962 Merkle roots and
 /// block header hashes. Only SHA-256 comes from TalonProtocol.
-enum FormatModel {
-    static func be<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
-    static func str(_ s: String) -> [UInt8] { be(UInt32(s.utf8.count)) + Array(s.utf8) }
-    static func sha256(_ bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes).bytes }
+public enum FormatModel {
+    /// `v` big-endian.
+    public static func be<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+    /// A `string`: u32 length, then the UTF-8 bytes.
+    public static func str(_ s: String) -> [UInt8] { be(UInt32(s.utf8.count)) + Array(s.utf8) }
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes).bytes }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    /// Lowercase hex, written out here rather than by the product's Hex.
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0F)]) }
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func unhex(_ text: some StringProtocol) throws -> [UInt8] {
+    /// The bytes of lowercase hex text.
+    /// - Throws: `TestFailure` for anything else.
+    public static func unhex(_ text: some StringProtocol) throws -> [UInt8] {
         let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { throw SandboxError("odd-length hex \(text)") }
+        guard chars.count % 2 == 0 else { throw TestFailure("odd-length hex \(text)") }
         func nibble(_ c: UInt8) throws -> UInt8 {
             switch c {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
             case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-            default: throw SandboxError("not lowercase hex: \(text)")
+            default: throw TestFailure("not lowercase hex: \(text)")
             }
         }
         return try stride(from: 0, to: chars.count, by: 2).map { try nibble(chars[$0]) << 4 | nibble(chars[$0 + 1]) }
     }
 
     /// The 32 bytes of an `ed25519:<64 hex>` key.
-    static func key(_ text: String) throws -> [UInt8] {
-        guard text.hasPrefix("ed25519:") else { throw SandboxError("not a key: \(text)") }
+    public static func key(_ text: String) throws -> [UInt8] {
+        guard text.hasPrefix("ed25519:") else { throw TestFailure("not a key: \(text)") }
         let bytes = try unhex(text.dropFirst(8))
-        guard bytes.count == 32 else { throw SandboxError("not a 32-byte key: \(text)") }
+        guard bytes.count == 32 else { throw TestFailure("not a 32-byte key: \(text)") }
         return bytes
     }
 
     private static func need<T>(_ v: T?, _ field: String) throws -> T {
-        guard let v else { throw SandboxError("envelope JSON lacks \(field)") }
+        guard let v else { throw TestFailure("envelope JSON lacks \(field)") }
         return v
     }
 
     /// The canonical binary envelope for a JSON envelope (docs/format.md, "Envelope").
-    static func envelopeBytes(_ e: EnvelopeJSON) throws -> [UInt8] {
+    public static func envelopeBytes(_ e: EnvelopeJSON) throws -> [UInt8] {
         var b: [UInt8] = [e.version]
         b += str(e.chainId) + (try key(e.signer)) + be(e.nonce)
         let o = e.op
@@ -80,23 +85,29 @@ enum FormatModel {
         case "cancel_event":
             b += be(UInt16(14)) + str(try need(o.eventId, "event_id")) + str(try need(o.reason, "reason"))
         default:
-            throw SandboxError("unknown op type \(o.type)")
+            throw TestFailure("unknown op type \(o.type)")
         }
         let signature = try unhex(e.signature)
-        guard signature.count == 64 else { throw SandboxError("signature is not 64 bytes") }
+        guard signature.count == 64 else { throw TestFailure("signature is not 64 bytes") }
         return b + signature
     }
 
     /// The binary envelope for one line of `talon op` output.
-    static func envelopeBytes(line: String) throws -> [UInt8] {
-        try envelopeBytes(decode(EnvelopeJSON.self, line))
+    public static func envelopeBytes(line: String) throws -> [UInt8] {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { return try envelopeBytes(decoder.decode(EnvelopeJSON.self, from: Data(line.utf8))) } catch let failure as TestFailure {
+            throw failure
+        } catch {
+            throw TestFailure("not an envelope in the JSON form: \(line.prefix(300).debugDescription): \(error)")
+        }
     }
 
     /// The envelope hash (hex) of one line of `talon op` output.
-    static func envelopeHash(line: String) throws -> String { hex(sha256(try envelopeBytes(line: line))) }
+    public static func envelopeHash(line: String) throws -> String { hex(sha256(try envelopeBytes(line: line))) }
 
     /// RFC 6962 MTH over the leaves' data.
-    static func merkleRoot(_ leaves: [[UInt8]]) -> [UInt8] {
+    public static func merkleRoot(_ leaves: [[UInt8]]) -> [UInt8] {
         switch leaves.count {
         case 0: return sha256([])
         case 1: return sha256([0x00] + leaves[0])
@@ -108,29 +119,30 @@ enum FormatModel {
     }
 
     /// A block as the spec says it must be.
-    struct ExpectedBlock: Sendable {
-        let height: UInt64
-        let prev: [UInt8]
-        let timestamp: Int64
-        let treeSize: UInt64
-        let treeRoot: [UInt8]
-        let hash: [UInt8]
-        var head: HeadJSON {
-            HeadJSON(blockHash: hex(hash), height: height, timestamp: timestamp, treeRoot: hex(treeRoot), treeSize: treeSize)
-        }
+    public struct ExpectedBlock: Sendable {
+        public let height: UInt64
+        public let prev: [UInt8]
+        public let timestamp: Int64
+        public let treeSize: UInt64
+        public let treeRoot: [UInt8]
+        public let hash: [UInt8]
     }
 
     /// One batch: its envelopes' bytes, their results, the time the batch was given, and the
     /// SHA-256 of each envelope's contract decision record (nil: no contract consulted).
-    struct Batch: Sendable {
-        var envelopes: [[UInt8]]
-        var results: [String]
-        var time: Int64
-        var decisions: [[UInt8]?] = []
+    public struct Batch: Sendable {
+        public var envelopes: [[UInt8]]
+        public var results: [String]
+        public var time: Int64
+        public var decisions: [[UInt8]?] = []
+
+        public init(envelopes: [[UInt8]], results: [String], time: Int64, decisions: [[UInt8]?] = []) {
+            self.envelopes = envelopes; self.results = results; self.time = time; self.decisions = decisions
+        }
     }
 
     /// The chain of blocks the batches must give, from the genesis file's bytes.
-    static func chain(genesis: [UInt8], _ batches: [Batch]) -> [ExpectedBlock] {
+    public static func chain(genesis: [UInt8], _ batches: [Batch]) -> [ExpectedBlock] {
         var out: [ExpectedBlock] = []
         var prev = sha256(genesis)
         var prevTime = Int64.min
@@ -158,7 +170,7 @@ enum FormatModel {
     }
 
     /// Splits envelopes and results into batches of `size`, all given `time`.
-    static func batches(_ envelopes: [[UInt8]], _ results: [String], size: Int, time: Int64) -> [Batch] {
+    public static func batches(_ envelopes: [[UInt8]], _ results: [String], size: Int, time: Int64) -> [Batch] {
         stride(from: 0, to: envelopes.count, by: size).map {
             let end = min(envelopes.count, $0 + size)
             return Batch(envelopes: Array(envelopes[$0..<end]), results: Array(results[$0..<end]), time: time)
@@ -166,7 +178,7 @@ enum FormatModel {
     }
 
     /// Every offset at which `needle` occurs in `haystack`.
-    static func offsets(of needle: [UInt8], in haystack: [UInt8]) -> [Int] {
+    public static func offsets(of needle: [UInt8], in haystack: [UInt8]) -> [Int] {
         guard !needle.isEmpty, haystack.count >= needle.count else { return [] }
         var found: [Int] = []
         let first = needle[0]
@@ -180,53 +192,53 @@ enum FormatModel {
 }
 
 /// The JSON form of an envelope (docs/format.md, "JSON form"), decoded by the tests.
-struct EnvelopeJSON: Decodable, Sendable {
-    struct Ticket: Decodable, Sendable {
-        let ticketId: String
-        let section: String
-        let seat: String
-        let faceValue: UInt64
-        let holder: String
+public struct EnvelopeJSON: Decodable, Sendable {
+    public struct Ticket: Decodable, Sendable {
+        public let ticketId: String
+        public let section: String
+        public let seat: String
+        public let faceValue: UInt64
+        public let holder: String
     }
-    struct Op: Decodable, Sendable {
-        let type: String
-        let eventId: String?
-        let name: String?
-        let venue: String?
-        let startsAt: Int64?
-        let doorsOpenAt: Int64?
-        let capacity: UInt32?
-        let currency: String?
-        let gate: String?
-        let sections: [String]?
-        let tickets: [Ticket]?
-        let ticketId: String?
-        let to: String?
-        let sequence: UInt64?
-        let scannedAt: Int64?
-        let reason: String?
-        let issuer: String?
-        let price: UInt64?
-        let fees: UInt64?
-        let source: String?
-        let contract: String?
-        let params: String?
+    public struct Op: Decodable, Sendable {
+        public let type: String
+        public let eventId: String?
+        public let name: String?
+        public let venue: String?
+        public let startsAt: Int64?
+        public let doorsOpenAt: Int64?
+        public let capacity: UInt32?
+        public let currency: String?
+        public let gate: String?
+        public let sections: [String]?
+        public let tickets: [Ticket]?
+        public let ticketId: String?
+        public let to: String?
+        public let sequence: UInt64?
+        public let scannedAt: Int64?
+        public let reason: String?
+        public let issuer: String?
+        public let price: UInt64?
+        public let fees: UInt64?
+        public let source: String?
+        public let contract: String?
+        public let params: String?
     }
-    let chainId: String
-    let nonce: UInt64
-    let op: Op
-    let signature: String
-    let signer: String
-    let version: UInt8
+    public let chainId: String
+    public let nonce: UInt64
+    public let op: Op
+    public let signature: String
+    public let signer: String
+    public let version: UInt8
 }
 
 /// A chain verifier written from docs/format.md alone ("Block", "Contract decisions",
 /// "Verifying a chain"), over the answers of `GET /v1/blocks/{height}/records`.
 extension FormatModel {
-    struct ChainFailure: Error, CustomStringConvertible { let description: String }
+    public struct ChainFailure: Error, CustomStringConvertible { public let description: String }
 
     /// The canonical bytes of a decision, rebuilt from its JSON form.
-    static func decisionBytes(_ d: JSONValue) throws -> [UInt8] {
+    public static func decisionBytes(_ d: JSONValue) throws -> [UInt8] {
         func need<T>(_ v: T?, _ key: String) throws -> T {
             guard let v else { throw ChainFailure(description: "decision lacks \(key)") }
             return v
@@ -243,7 +255,7 @@ extension FormatModel {
 
     /// Checks one block answer against the previous block's hash and the tree so far (the
     /// leaves are appended); returns the block's hash and how many decisions it checked.
-    static func checkBlock(_ answer: JSONValue, prev: [UInt8], leaves: inout [[UInt8]]) throws -> (hash: [UInt8], decisions: Int) {
+    public static func checkBlock(_ answer: JSONValue, prev: [UInt8], leaves: inout [[UInt8]]) throws -> (hash: [UInt8], decisions: Int) {
         func fail(_ why: String) -> ChainFailure { ChainFailure(description: "block \(answer["block"]?["height"]?.int ?? -1): \(why)") }
         let block = try answer["block"].map { $0 } ?? { throw fail("no block") }()
         guard let height = block["height"]?.int, let time = block["timestamp"]?.int, let records = answer["records"]?.array,

@@ -1,152 +1,44 @@
 import Foundation
-import Synchronization
-import TalonProtocol
-import Testing
 
-// MARK: - The document
+/// One `key: value` of a YAML mapping.
+public struct YAMLEntry: Sendable {
+    public let key: String
+    public let value: YAMLNode
 
-/// docs/openapi.yaml, read with `YAMLReader`.
-struct OpenAPIDocument: Sendable {
-    let root: YAMLNode
-
-    static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
-
-    /// docs/openapi.yaml of the package this file belongs to.
-    static var path: String {
-        // Tests/TalonCLITests/OpenAPITests.swift → the package root is three levels up.
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/openapi.yaml").path
+    public init(key: String, value: YAMLNode) {
+        self.key = key
+        self.value = value
     }
-
-    static func load() throws -> OpenAPIDocument {
-        OpenAPIDocument(root: try YAMLReader.parse(try String(contentsOfFile: path, encoding: .utf8)))
-    }
-
-    /// `"GET /v1/head"` for every operation under `paths`.
-    var operations: Set<String> {
-        var out = Set<String>()
-        for item in root["paths"]?.entries ?? [] {
-            for entry in item.value.entries ?? [] where Self.methods.contains(entry.key) { out.insert("\(entry.key.uppercased()) \(item.key)") }
-        }
-        return out
-    }
-
-    static func split(_ operation: String) -> (method: String, path: String) {
-        let parts = operation.split(separator: " ", maxSplits: 1)
-        return (String(parts.first ?? ""), String(parts.last ?? ""))
-    }
-
-    /// The `{name}`s of a path template.
-    static func templateNames(_ path: String) -> Set<String> {
-        Set(path.split(separator: "/").filter { $0.hasPrefix("{") && $0.hasSuffix("}") }.map { String($0.dropFirst().dropLast()) })
-    }
-
-    func operation(_ method: String, _ path: String) -> YAMLNode? { root["paths"]?[path]?[method.lowercased()] }
-
-    /// Follows `$ref`s (`#/a/b/c`) until a node without one.
-    func resolve(_ node: YAMLNode) throws -> YAMLNode {
-        var node = node
-        var hops = 0
-        while let ref = node["$ref"]?.scalar {
-            guard ref.hasPrefix("#/"), hops < 32 else { throw SandboxError("unsupported $ref \(ref)") }
-            var target: YAMLNode? = root
-            for part in ref.dropFirst(2).split(separator: "/") { target = target?[String(part)] }
-            guard let target else { throw SandboxError("$ref \(ref) names nothing in \(Self.path)") }
-            node = target
-            hops += 1
-        }
-        return node
-    }
-
-    struct Parameter: Sendable {
-        let name: String
-        let location: String
-        let schema: YAMLNode?
-    }
-
-    /// The parameters of an operation and of its path item.
-    func parameters(of op: YAMLNode, path: String) throws -> [Parameter] {
-        let nodes = (root["paths"]?[path]?["parameters"]?.list ?? []) + (op["parameters"]?.list ?? [])
-        return try nodes.map { node in
-            let p = try resolve(node)
-            guard let name = p["name"]?.scalar, let location = p["in"]?.scalar else { throw SandboxError("a parameter of \(path) lacks name or in") }
-            return Parameter(name: name, location: location, schema: p["schema"])
-        }
-    }
-
-    func statuses(of op: YAMLNode) -> [Int] { (op["responses"]?.entries ?? []).compactMap { Int($0.key) } }
-
-    func response(_ op: YAMLNode, status: Int) throws -> YAMLNode? {
-        try op["responses"]?[String(status)].map(resolve)
-    }
-
-    func content(of response: YAMLNode) throws -> [(type: String, schema: YAMLNode)] {
-        try (response["content"]?.entries ?? []).map { entry in
-            guard let schema = entry.value["schema"] else { throw SandboxError("media type \(entry.key) has no schema") }
-            return (entry.key, schema)
-        }
-    }
-
-    func headers(of response: YAMLNode) throws -> [(name: String, schema: YAMLNode?)] {
-        try (response["headers"]?.entries ?? []).map { entry in (entry.key, try resolve(entry.value)["schema"].map(resolve)) }
-    }
-
-    /// The problem codes a response lists (`x-problem-codes`).
-    func problemCodes(of response: YAMLNode) -> [String] { response["x-problem-codes"]?.list?.compactMap(\.scalar) ?? [] }
-
-    /// The `enum` of schema `name` under `components/schemas`.
-    func enumeration(_ name: String) -> [String]? {
-        root["components"]?["schemas"]?[name]?["enum"]?.list?.compactMap(\.scalar)
-    }
-
-    /// The HTTP status the `Problem` schema gives a code (its `x-problem-codes` map).
-    func problemStatus(_ code: String) -> Int? {
-        root["components"]?["schemas"]?["Problem"]?["x-problem-codes"]?[code]?.scalar.flatMap { Int($0) }
-    }
-
-    /// The `required` lists of a schema: one, or one per `oneOf` alternative.
-    func requiredAlternatives(_ schema: YAMLNode) throws -> [[String]] {
-        let s = try resolve(schema)
-        if let alternatives = s["oneOf"]?.list { return try alternatives.flatMap { try requiredAlternatives($0) } }
-        return [s["required"]?.list?.compactMap(\.scalar) ?? []]
-    }
-}
-
-// MARK: - A small YAML reader
-
-struct YAMLEntry: Sendable {
-    let key: String
-    let value: YAMLNode
 }
 
 /// A YAML value: a scalar (kept as text), a list or a mapping (in document order).
-enum YAMLNode: Sendable {
+public enum YAMLNode: Sendable {
     case scalar(String)
     case list([YAMLNode])
     case map([YAMLEntry])
 
-    subscript(key: String) -> YAMLNode? {
+    public subscript(key: String) -> YAMLNode? {
         if case .map(let entries) = self { return entries.first { $0.key == key }?.value }
         return nil
     }
-    var scalar: String? { if case .scalar(let s) = self { s } else { nil } }
-    var list: [YAMLNode]? { if case .list(let l) = self { l } else { nil } }
-    var entries: [YAMLEntry]? { if case .map(let e) = self { e } else { nil } }
+    public var scalar: String? { if case .scalar(let s) = self { s } else { nil } }
+    public var list: [YAMLNode]? { if case .list(let l) = self { l } else { nil } }
+    public var entries: [YAMLEntry]? { if case .map(let e) = self { e } else { nil } }
 }
 
 /// Reads the block-style subset of YAML the API document is written in: mappings and
 /// sequences by indentation (spaces only), `- key: value` sequence items, plain, single- and
 /// double-quoted scalars, flow sequences of scalars (`[a, b]`), block scalars (`|`, `>`)
 /// and comments. Anything else (anchors, flow mappings, tabs) is an error.
-struct YAMLReader {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public struct YAMLReader {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     private var lines: [String]
     private var at = 0
 
-    static func parse(_ text: String) throws -> YAMLNode {
+    public static func parse(_ text: String) throws -> YAMLNode {
         var reader = YAMLReader(lines: text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 })
         let root = try reader.node(deeperThan: -1)
         reader.skipBlank()
@@ -341,80 +233,5 @@ struct YAMLReader {
         }
         let plain = text.range(of: " #").map { String(text[..<$0.lowerBound]) } ?? text
         return plain.trimmingCharacters(in: .whitespaces)
-    }
-}
-
-// MARK: - JSON values
-
-/// Any JSON value, integers kept exact.
-enum JSONValue: Decodable, Sendable, Equatable, CustomStringConvertible {
-    case null
-    case bool(Bool)
-    case int(Int64)
-    case uint(UInt64)
-    case double(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null
-        } else if let v = try? c.decode(Bool.self) { self = .bool(v)
-        } else if let v = try? c.decode(Int64.self) { self = .int(v)
-        } else if let v = try? c.decode(UInt64.self) { self = .uint(v)
-        } else if let v = try? c.decode(Double.self) { self = .double(v)
-        } else if let v = try? c.decode(String.self) { self = .string(v)
-        } else if let v = try? c.decode([JSONValue].self) { self = .array(v)
-        } else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    static func parse(_ text: String) throws -> JSONValue {
-        do { return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) } catch {
-            throw SandboxError("not JSON: \(text.prefix(300).debugDescription): \(error)")
-        }
-    }
-
-    subscript(key: String) -> JSONValue? { if case .object(let o) = self { o[key] } else { nil } }
-
-    var string: String? { if case .string(let s) = self { s } else { nil } }
-    var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
-    var int: Int64? {
-        switch self {
-        case .int(let n): n
-        case .uint(let n): Int64(exactly: n)
-        default: nil
-        }
-    }
-    var keys: Set<String> { if case .object(let o) = self { Set(o.keys) } else { [] } }
-
-    func isOf(type: String) -> Bool {
-        switch (type, self) {
-        case ("null", .null), ("boolean", .bool), ("integer", .int), ("integer", .uint), ("number", .int), ("number", .uint),
-             ("number", .double), ("string", .string), ("array", .array), ("object", .object): true
-        default: false
-        }
-    }
-
-    /// The text of a scalar as YAML writes it, to compare with `const` and `enum`.
-    var scalarText: String? {
-        switch self {
-        case .null: "null"
-        case .bool(let b): b ? "true" : "false"
-        case .int(let n): "\(n)"
-        case .uint(let n): "\(n)"
-        case .double(let d): "\(d)"
-        case .string(let s): s
-        case .array, .object: nil
-        }
-    }
-
-    var description: String {
-        switch self {
-        case .string(let s): "\"\(s.prefix(80))\""
-        case .array(let a): "array of \(a.count)"
-        case .object(let o): "object with \(o.keys.sorted())"
-        default: scalarText ?? "?"
-        }
     }
 }

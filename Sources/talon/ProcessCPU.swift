@@ -1,0 +1,41 @@
+import Foundation
+
+/// The CPU time (user + system) of local processes picked by their command line, read from
+/// `/proc/PID/stat`: what a benchmark's timed window cost the servers, whatever else the
+/// machine was doing. Linux only; elsewhere it finds no process.
+struct ProcessCPU {
+    /// The processes measured.
+    let pids: [Int32]
+
+    /// Every process whose command line (arguments joined by spaces) contains `fragment`,
+    /// except this one.
+    static func matching(_ fragment: String) -> ProcessCPU {
+        let me = ProcessInfo.processInfo.processIdentifier
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let pids = entries.compactMap(Int32.init).filter { pid in
+            guard pid != me, let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let line = String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return line.contains(fragment)
+        }
+        return ProcessCPU(pids: pids.sorted())
+    }
+
+    /// The processes' CPU time so far, in seconds; a process that ended counts 0.
+    func seconds() -> Double {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard ticks > 0 else { return 0 }
+        return pids.reduce(0) { sum, pid in sum + Double(Self.ticks(pid) ?? 0) / ticks }
+    }
+
+    /// utime + stime of `pid` in clock ticks: fields 14 and 15 of `/proc/PID/stat`, counted
+    /// after the command name, which is in parentheses and may hold spaces.
+    static func ticks(_ pid: Int32) -> UInt64? {
+        guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/stat"),
+              let close = raw.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = raw[(close + 1)...].split(separator: UInt8(ascii: " "))
+        // fields[0] is the state (field 3), so utime (field 14) is fields[11].
+        guard fields.count > 12, let user = UInt64(String(decoding: fields[11], as: UTF8.self)),
+              let system = UInt64(String(decoding: fields[12], as: UTF8.self)) else { return nil }
+        return user + system
+    }
+}
