@@ -92,15 +92,17 @@ extension AuditVerifier.Claims {
         return out
     }
 
-    /// What the row says that the proven `outcome` contradicts: block, result, royalty, reason.
-    func mismatches(_ outcome: OutcomeProof) -> [String] {
+    /// What the row says that the proven `outcome` of an operation of `kind` contradicts:
+    /// block, result, royalty, reason.
+    func mismatches(_ outcome: OutcomeProof, of kind: LedgerOperation.Kind) -> [String] {
         var out: [String] = []
         if let height, height != outcome.header.height { out.append("height \(height)") }
         if let timestamp, timestamp != outcome.header.timestamp { out.append("timestamp \(timestamp)") }
         if let result, result != outcome.result { out.append("result \(result)") }
         let decision = outcome.decision?.decision
-        // A royalty is the contract's, on an accepted operation it allowed; otherwise none.
-        let proven = outcome.result == "ok" && decision?.allowed == true ? decision?.royalty ?? 0 : 0
+        // A royalty is the contract's, on an accepted buy it allowed: the only operation that
+        // pays one. Another hook may return an amount too, and the ledger pays none.
+        let proven = kind == .buyResale && outcome.result == "ok" && decision?.allowed == true ? decision?.royalty ?? 0 : 0
         if let royalty, royalty != proven { out.append("royalty \(royalty)") }
         if let reason, reason != decision?.reason { out.append("reason '\(reason)'") }
         return out

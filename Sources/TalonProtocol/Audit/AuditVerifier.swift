@@ -118,6 +118,6 @@ public struct AuditVerifier: Sendable {
                                              proof: outcome.path, root: header.entriesDigest) else {
             throw fail("the result and decision are not the ones block \(header.height) commits to")
         }
-        if let mismatch = row.claims.mismatches(outcome).first { throw fail("the row says \(mismatch), the proven outcome does not") }
+        if let mismatch = row.claims.mismatches(outcome, of: envelope.operation.kind).first { throw fail("the row says \(mismatch), the proven outcome does not") }
     }
 }

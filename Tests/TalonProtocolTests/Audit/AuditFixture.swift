@@ -1,9 +1,10 @@
 import TalonProtocol
 import Testing
 
-/// One block of four records made with the kernel alone (an issue of T-1 and T-2 to alice,
-/// alice's transfers of T-1 to bob and of T-2 to carol, the gate's redeem of T-1), signed by
-/// member n1, and the audit answers a node would give about it, with every proof.
+/// One block of five records made with the kernel alone (an issue of T-1 and T-2 to alice,
+/// alice's transfers of T-1 to bob and of T-2 to carol, the gate's redeem of T-1, carol's
+/// listing of T-2, which the contract allowed naming a royalty), signed by member n1, and the
+/// audit answers a node would give about it, with every proof.
 struct AuditFixture {
     let node = SigningKey.generate(), outsider = SigningKey.generate()
     let issuer = SigningKey.generate(), gateKey = SigningKey.generate()
@@ -13,6 +14,9 @@ struct AuditFixture {
     let block: Block
     let head: SignedHead
     let spec: TicketSpec
+    /// The contract's decision on the listing at leaf 4: allowed, with a royalty of 100.
+    let listingDecision = RecordedDecision(contract: SHA256.hash([7]), hook: .onList,
+                                           decision: ContractDecision(allowed: true, royalty: 100))
     private let log: InMemoryMerkleNodes
 
     init() throws {
@@ -25,14 +29,17 @@ struct AuditFixture {
             Envelope(chainID: chain, nonce: 1, operation: .transfer(Transfer(ticketID: "T-1", to: bob.publicKey)), signedBy: alice),
             Envelope(chainID: chain, nonce: 2, operation: .transfer(Transfer(ticketID: "T-2", to: carol.publicKey)), signedBy: alice),
             Envelope(chainID: chain, nonce: 1, operation: .redeem(Redeem(ticketID: "T-1", sequence: 1, scannedAt: 5000)), signedBy: gateKey),
+            Envelope(chainID: chain, nonce: 1, operation: .listResale(ListResale(ticketID: "T-2", price: 5000, fees: 0)), signedBy: carol),
         ]
         var nodes = InMemoryMerkleNodes(), frontier = MerkleFrontier()
         for e in envelopes {
             for n in frontier.append(leafHash: MerkleHash.leaf(e.bytes)) { nodes.setNode(level: n.level, index: n.index, hash: n.hash) }
         }
         log = nodes
-        block = Block(height: 1, prev: genesis.hash, timestamp: 1000, entries: envelopes.map { Block.Entry(envelopeHash: $0.hash, result: "ok") },
-                      treeSize: UInt64(envelopes.count), treeRoot: frontier.root())
+        let decision = listingDecision
+        block = Block(height: 1, prev: genesis.hash, timestamp: 1000, entries: envelopes.enumerated().map { i, e in
+            Block.Entry(envelopeHash: e.hash, result: "ok", decision: i == 4 ? decision.hash : nil)
+        }, treeSize: UInt64(envelopes.count), treeRoot: frontier.root())
         head = SignedHead(head: block.header.head, node: "n1", key: node, genesis: genesis)
     }
 
@@ -44,7 +51,7 @@ struct AuditFixture {
     /// The inclusion and outcome proofs of the record at `leaf`.
     func proof(_ leaf: Int) throws -> RecordProof {
         let path = try MerkleProver(nodes: log, size: block.treeSize).inclusionProof(leafIndex: UInt64(leaf), size: block.treeSize)
-        let outcome = OutcomeProof(header: block.header, position: UInt32(leaf), result: "ok", decision: nil,
+        let outcome = OutcomeProof(header: block.header, position: UInt32(leaf), result: "ok", decision: leaf == 4 ? listingDecision : nil,
                                    path: try block.entryProof(position: leaf), head: head)
         return RecordProof(envelope: envelopes[leaf], path: path, outcome: outcome)
     }
@@ -73,6 +80,17 @@ struct AuditFixture {
         let attempt = EntryReport.Attempt(leaf: 3, height: 1, timestamp: 1000, gate: gateKey.publicKey, gateName: "North",
                                           scannedAt: 5000, result: "ok", envelopeHash: envelopes[3].hash, proof: try proof(3))
         return EntryReport(eventID: "E", totals: .init(attempts: 1, redeemed: 1), tickets: [.init(ticketID: "T-1", attempts: [attempt])])
+    }
+
+    /// A resale report whose one row is carol's listing, reported as the ledger does: no royalty.
+    func resales() throws -> ResaleReport {
+        let listing = ResaleReport.Trade(kind: "list_resale", leaf: 4, height: 1, timestamp: 1000, ticketID: "T-2", seller: carol.publicKey,
+                                         buyer: nil, price: 5000, fees: 0, faceValue: 4500, markupBasisPoints: 1111, royalty: 0,
+                                         overCap: nil, result: "ok", reason: nil, envelopeHash: envelopes[4].hash, proof: try proof(4))
+        let event = EventState(CreateEvent(eventID: "E", name: "Show", venue: "Hall", startsAt: 2, doorsOpenAt: 1, capacity: 2, currency: "EUR"),
+                               issuer: issuer.publicKey, height: 1)
+        return ResaleReport(event: event, capPct: nil, capSource: nil, totals: ResaleReport.Totals(), distribution: [],
+                            rejected: [], resales: [listing], next: nil)
     }
 
     /// What `talon audit verify` says of `report` answered under `head` (the fixture's by default).

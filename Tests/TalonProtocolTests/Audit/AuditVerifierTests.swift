@@ -116,6 +116,17 @@ struct AuditVerifierTests {
         expectRefused("the row says royalty 100") { try f.verify(p) }
     }
 
+    /// A contract may name a royalty when it allows a listing; only a buy pays one, so the
+    /// report's listing row says 0, and that is what the verifier expects. It refused such a
+    /// genuine answer before (it took the decision's royalty for any accepted operation).
+    @Test func aListingsRoyaltyIsNone() throws {
+        let genuine = try f.verify(try f.resales())
+        #expect(genuine.proven == 1 && genuine.outcomes == 1)
+        var claimed = try f.resales()
+        claimed.resales[0].royalty = 100
+        expectRefused("$.resales[0]: the row says royalty 100, the proven outcome does not") { try f.verify(claimed) }
+    }
+
     @Test func answersThatAreNotAuditAnswersAreRefused() throws {
         let verifier = AuditVerifier(genesis: f.genesis)
         expectRefused("not a JSON object", .invalidJSON) { try verifier.check(Array("[1, 2]".utf8)) }
@@ -133,9 +144,9 @@ struct AuditVerifierTests {
             roots.append(frontier.root())
         }
         let old = Head(height: 1, blockHash: f.genesis.hash, treeSize: 2, treeRoot: roots[1], timestamp: 0), new = f.head.head
-        let path = try MerkleProver(nodes: nodes, size: 4).consistencyProof(from: 2, to: 4)
-        let proof = ConsistencyProof(from: 2, to: 4, fromRoot: roots[1], toRoot: new.treeRoot, path: path)
-        #expect(try verifier.consistencyPath(from: old, to: new) == "/v1/proofs/consistency?from=2&to=4")
+        let path = try MerkleProver(nodes: nodes, size: new.treeSize).consistencyProof(from: 2, to: new.treeSize)
+        let proof = ConsistencyProof(from: 2, to: new.treeSize, fromRoot: roots[1], toRoot: new.treeRoot, path: path)
+        #expect(try verifier.consistencyPath(from: old, to: new) == "/v1/proofs/consistency?from=2&to=5")
         try verifier.checkGrowth(from: old, to: new, answer: JSONForm.encode(proof))
         var rewritten = old
         rewritten.treeRoot = roots[0]
