@@ -446,6 +446,7 @@ public final class Node: @unchecked Sendable {
 
         let waitingCount = inflight.values.reduce(0) { $0 + $1.waiting.count } + forwarded.count + held.count
         let raft = core.status
+        if raft.leader != status.leader, raft.leader != nil { askReadsAgain() }
         if raft.role != status.role || raft.leader != status.leader {
             logger.info("raft role changed", metadata: [
                 "role": "\(raft.role.rawValue)", "term": "\(raft.term)",
@@ -463,6 +464,17 @@ public final class Node: @unchecked Sendable {
                 behindSince = end
             }
         }
+    }
+
+    /// Once a new leader is known, reads still waiting for their read index asked one that is
+    /// gone, and the request or its answer may be lost with it: they are asked again in the
+    /// next turn, of the new leader, under a new context (an answer to the old one is
+    /// ignored), instead of waiting for their timeout.
+    private func askReadsAgain() {
+        let unanswered = reads.filter { $0.value.index == nil }
+        guard !unanswered.isEmpty else { return }
+        for context in unanswered.keys { reads[context] = nil }
+        condition.withLock { inbox.reads.append(contentsOf: unanswered.values.map(\.waiting)) }
     }
 
     /// Fails waiters past their deadline; entries lost with an old leader (an index at or

@@ -10,6 +10,28 @@ import TalonRaft
 /// answer, its outcomes or a failure after which resubmitting is safe, and never another
 /// submission's outcomes.
 @Suite struct NodeLeaderChangeTests {
+    /// A follower's linearizable read whose read-index request is lost with the leader it
+    /// asked is asked again of the next leader and answered, not left to its timeout; the
+    /// old leader's late answer to the first request is ignored.
+    @Test func aReadLostWithItsLeaderIsAskedAgainOfTheNext() async throws {
+        try await MemoryCluster.run(options: { _, o in o.requestTimeout = .seconds(60) }) { c in
+            try await c.elect(1)
+            _ = try await c.submit([c.event("E1")], to: 1).success("a first entry")
+            c.network.hold { $0.from == 2 && $0.to == 1 && $0.message?.kind == .readIndex }
+            let read = try c.read(at: 2)
+            try await poll("member 2 asks member 1") { !c.network.sent { $0.from == 2 && $0.message?.kind == .readIndex }.isEmpty }
+            c.network.isolate(1)
+            try await c.handOver(to: 3, among: [2, 3])
+            let n3 = try c.node(3)
+            let answer = try await read.value("the read") { n3.tick() }
+            #expect(throws: Never.self) { try answer.get() }
+            #expect(c.network.sent { $0.from == 2 && $0.to == 3 && $0.message?.kind == .readIndex }.count >= 1,
+                    "asked again of the new leader")
+            c.network.heal()
+            c.network.release()
+        }
+    }
+
     /// Submissions forwarded to a leader that is then cut off go to the next leader: a
     /// follower forwards again (same request id), and the new leader proposes its own. When
     /// the old leader returns it follows, and every ledger holds each envelope once.
