@@ -43,3 +43,19 @@ extension ClusterTests {
         }
     }
 }
+
+/// `talon node run --dial`: only other members of the genesis may be named, as ID=host:port.
+struct DialOptionTests {
+    @Test func aDialNamingNoOtherMemberIsRefused() async throws {
+        try await withSandbox { s in
+            let g = try await s.genesis()
+            for (dial, says) in [("n9=127.0.0.1:1", "not another member"), ("n1=127.0.0.1:1", "not another member"),
+                                 ("127.0.0.1:1", "ID=host:port"), ("n2=nowhere", "host:port")] {
+                let run = try await s.talon("node", "run", "--data", s.path("data"), "--genesis", g.genesis, "--node", "n1",
+                                            "--key", s.path("net/keys/n1.key"), "--dial", dial)
+                #expect(run.status == 1 && run.stderr.contains("error[invalid_"), "\(run)")
+                #expect(run.stderr.contains(says), "\(run)")
+            }
+        }
+    }
+}
