@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "TalonChaosTests",
             dependencies: [
-                "TalonChaos", "TalonProtocol",
+                "TalonChaos", "TalonProtocol", "TalonLedger",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
