@@ -93,10 +93,22 @@ let package = Package(
             resources: ["face-value-cap", "markup-cap-royalty", "no-resale", "transfer-limit", "refund-window"]
                 .map { .embedInCode("Shipped/\($0).lua") }),
         .target(name: "TalonGate", dependencies: ["TalonProtocol", "TalonStore", "CQREncode", "CZBar", "CStb"]),
+        // The chaos harness of real node processes: proxies on the peer links, a seeded fault
+        // schedule, the clients' history and its checker (`talon chaos`). A node never uses it.
+        .target(
+            name: "TalonChaos",
+            dependencies: [
+                "TalonProtocol", "TalonStore", "TalonLedger", "TalonRaft",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "talon",
             dependencies: [
-                "TalonProtocol", "TalonStore", "TalonLedger", "TalonRaft", "TalonRaftSim", "TalonContracts", "TalonNode", "TalonGate",
+                "TalonProtocol", "TalonStore", "TalonLedger", "TalonRaft", "TalonRaftSim", "TalonContracts", "TalonNode", "TalonGate", "TalonChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -136,6 +148,14 @@ let package = Package(
         .testTarget(name: "TalonRaftTests", dependencies: ["TalonRaft", "TalonRaftSim", "TalonStore", "TalonProtocol"]),
         .testTarget(name: "TalonContractsTests", dependencies: ["TalonContracts", "TalonProtocol"]),
         .testTarget(name: "TalonGateTests", dependencies: ["TalonGate", "TalonProtocol", "TalonStore", "TalonLedger", "TalonRaft"]),
+        .testTarget(
+            name: "TalonChaosTests",
+            dependencies: [
+                "TalonChaos", "TalonProtocol", "TalonLedger",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "TalonCLITests", dependencies: ["TalonProtocol", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),
     ]
 )

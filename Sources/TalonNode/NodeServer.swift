@@ -24,6 +24,10 @@ public struct NodeConfig: Sendable, Codable {
     /// Addresses to listen on; default: the member's `peer` and `api` from the genesis.
     public var peer: String?
     public var api: String?
+    /// Where to reach other members instead of their genesis peer addresses, by member id
+    /// (`dial` in a config file): for a member behind a tunnel, a NAT or a proxy. The chaos
+    /// harness points each member's links at proxies it controls this way.
+    public var dial: [String: String]?
     /// The most API connections open at once (`max_connections` in a config file); default
     /// `defaultMaxConnections`, less when the file-descriptor limit is low.
     public var maxConnections: Int?
@@ -39,7 +43,7 @@ public struct NodeConfig: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case data, genesis, node, key, peer, api, maxConnections = "max_connections"
+        case data, genesis, node, key, peer, api, dial, maxConnections = "max_connections"
         case contractCache = "contract_cache", contractCacheBytes = "contract_cache_bytes"
     }
 
@@ -101,10 +105,13 @@ public struct NodeServer: Sendable {
         guard key.publicKey == member.key else {
             throw TalonError(.peerBadProof, "\(config.key) is not \(config.node)'s key: the genesis lists \(member.key)")
         }
+        for name in (config.dial ?? [:]).keys.sorted() where members.id(named: name) == nil || name == config.node {
+            throw TalonError(.invalidOption, "--dial names \(name.prefix(40)), which is not another member of the genesis")
+        }
         var addresses: [NodeID: (host: String, port: Int)] = [:]
         for other in members.ids where other != id {
             guard let m = members.member(other) else { continue }
-            addresses[other] = try Self.address(m.peer, "peer address of \(m.id)")
+            addresses[other] = try Self.address(config.dial?[m.id] ?? m.peer, "peer address of \(m.id)")
         }
         let peerAddress = try Self.address(config.peer ?? member.peer, "peer address")
         let apiAddress = try Self.address(config.api ?? member.api, "API address")

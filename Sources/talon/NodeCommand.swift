@@ -16,7 +16,7 @@ struct NodeCommand: AsyncParsableCommand {
             abstract: "Run one member of the cluster its genesis describes, until SIGTERM or SIGINT.",
             discussion: """
                 Flags override the config file (JSON with the keys data, genesis, node, key, peer, \
-                api, max_connections). Listens on the member's peer and API addresses from the genesis unless
+                api, dial, max_connections). Listens on the member's peer and API addresses from the genesis unless
                 --peer or --api say otherwise. Logs go to standard error.
 
                 Raises its soft file-descriptor limit to the hard limit. At most --max-connections \
@@ -31,6 +31,10 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The member's key file.") var key: String?
         @Option(name: .long, help: "Peer listen address host:port.") var peer: String?
         @Option(name: .long, help: "API listen address host:port.") var api: String?
+        @Option(name: .long, help: ArgumentHelp(
+            "Reach member ID at host:port instead of its genesis peer address (repeatable).",
+            discussion: "For a member behind a tunnel, a NAT or a proxy; `talon chaos` points every link at a proxy this way.",
+            valueName: "ID=host:port")) var dial: [String] = []
         @Option(name: .long, help: ArgumentHelp(
             "The most API connections open at once.",
             discussion: "Default \(NodeConfig.defaultMaxConnections), lowered to leave \(NodeConfig.reservedDescriptors) file descriptors free.",
@@ -59,6 +63,12 @@ struct NodeCommand: AsyncParsableCommand {
                 if let key { settings.key = key }
                 if let peer { settings.peer = peer }
                 if let api { settings.api = api }
+                for entry in dial {
+                    guard let eq = entry.firstIndex(of: "="), eq != entry.startIndex else {
+                        throw TalonError(.invalidOption, "--dial must be ID=host:port, got \(entry.prefix(80))")
+                    }
+                    settings.dial = (settings.dial ?? [:]).merging([String(entry[..<eq]): String(entry[entry.index(after: eq)...])]) { $1 }
+                }
                 if let maxConnections { settings.maxConnections = maxConnections }
                 if let contractCache { settings.contractCache = contractCache }
                 if let contractCacheMib { settings.contractCacheBytes = Int64(max(1, min(contractCacheMib, 1 << 20))) << 20 }

@@ -1,0 +1,333 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import TalonProtocol
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One chaos run: a cluster of real `talon node run` processes behind proxies, clients
+/// transferring tickets through every member while a seeded schedule of faults runs, then
+/// heal, wait for the members to agree, stop them and check the history against their stores.
+public struct ChaosRunner: Sendable {
+    /// What to run.
+    public struct Options: Sendable {
+        /// The `talon` binary the members run.
+        public var talon: String
+        /// A directory for the genesis, stores, logs, history and summary; created, and
+        /// removed after a clean run unless `keep`.
+        public var directory: String
+        public var seed: UInt64
+        /// Milliseconds of faults and client load.
+        public var duration: Int
+        public var nodes = 3
+        /// Clients, each transferring its own ticket back and forth through every member in turn.
+        public var clients = 3
+        /// Milliseconds after the last fault heals within which a write must succeed.
+        public var recoveryBound = 20_000
+        public var keep = false
+        /// Where progress lines go.
+        public var log: @Sendable (String) -> Void = { _ in }
+
+        public init(talon: String, directory: String, seed: UInt64, duration: Int) {
+            self.talon = talon; self.directory = directory; self.seed = seed; self.duration = duration
+        }
+    }
+
+    /// What a run did and found.
+    public struct Summary: Sendable, Codable {
+        public var seed: UInt64
+        public var nodes: Int
+        public var duration: Int
+        /// Faults injected, by kind.
+        public var faults: [String: Int]
+        /// Milliseconds from the last heal to the first write acknowledged after it.
+        public var recoveredAfter: Int?
+        public var report: Checker.Report
+        /// Where the history, schedule and logs were kept (nil: removed after a clean run).
+        public var kept: String?
+        public var ok: Bool { report.ok }
+
+        /// The lines `talon chaos` prints.
+        public var text: String {
+            var lines = [
+                "seed \(seed)  nodes \(nodes)  duration \(duration / 1000) s",
+                "faults \(faults.values.reduce(0, +)): " + faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+                "operations \(report.operations)  acknowledged \(report.acknowledged)  failed \(report.failed)  unknown \(report.unknown)  lost \(report.lost)",
+                "recovered after " + (recoveredAfter.map { "\($0) ms" } ?? "never"),
+                "anomalies \(report.anomalies.count)",
+            ]
+            lines += report.anomalies.prefix(50).map { "  \($0)" }
+            if let kept { lines.append("kept \(kept) (history.jsonl, schedule.json, events.log, n*.log, data/)") }
+            lines.append(ok ? "ok" : "FAILED: replay with --seed \(seed)")
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    public let options: Options
+    public init(_ options: Options) { self.options = options }
+
+    /// Runs the cluster, the clients and the faults, and checks.
+    /// - Throws: when the cluster cannot be set up (no leader, no bootstrap write); anomalies
+    ///   are in the summary, not thrown.
+    public func run() async throws -> Summary {
+        let o = options
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let http = HTTPClient(eventLoopGroupProvider: .shared(group))
+        let cluster = try await ChaosCluster.create(talon: o.talon, directory: o.directory, size: o.nodes, group: group)
+        let events = EventLog(path: o.directory + "/events.log", echo: o.log)
+        do {
+            let summary = try await run(cluster, ChaosClient(http: http, apiPorts: cluster.apiPorts), events)
+            cluster.killAll()
+            try? await http.shutdown()
+            await cluster.closeProxies()
+            try? await group.shutdownGracefully()
+            return summary
+        } catch {
+            cluster.killAll()
+            try? await http.shutdown()
+            await cluster.closeProxies()
+            try? await group.shutdownGracefully()
+            events.add("setup failed: \(error); kept \(o.directory)")
+            throw error
+        }
+    }
+
+    private func run(_ cluster: ChaosCluster, _ client: ChaosClient, _ events: EventLog) async throws -> Summary {
+        let o = options
+        let schedule = FaultSchedule(seed: o.seed, nodes: o.nodes, length: o.duration)
+        try Data(JSONForm.encode(schedule, pretty: true)).write(to: URL(fileURLWithPath: o.directory + "/schedule.json"))
+        events.add("seed \(o.seed): \(schedule.faults.count) faults over \(o.duration) ms; directory \(o.directory)")
+        for i in 0..<o.nodes { try cluster.start(i) }
+        guard try await waitForLeader(client, timeout: 30_000) else { throw ChaosError("no leader within 30 s") }
+
+        // One ticket per client, held by the first of its two keys.
+        let history = History()
+        let chainID = cluster.genesis.genesis.chainID
+        let keys = (0..<o.clients).map { _ in [SigningKey.generate(), SigningKey.generate()] }
+        let startsAt = Int64(Date().timeIntervalSince1970 * 1000) + 30 * 86_400_000
+        let event = Envelope(chainID: chainID, nonce: 1, operation: .createEvent(CreateEvent(
+            eventID: "CHAOS", name: "Chaos", venue: "Loopback", startsAt: startsAt, doorsOpenAt: startsAt - 3_600_000,
+            capacity: UInt32(o.clients), currency: "EUR")), signedBy: cluster.issuer)
+        let issue = Envelope(chainID: chainID, nonce: 2, operation: .issue(IssueTickets(eventID: "CHAOS", tickets: (0..<o.clients).map {
+            TicketSpec(ticketID: "T-\($0 + 1)", section: "A", seat: "\($0 + 1)", faceValue: 1000, holder: keys[$0][0].publicKey)
+        })), signedBy: cluster.issuer)
+        for envelope in [event, issue] {
+            guard try await write(envelope, client, history, deadline: 30_000) != nil else {
+                throw ChaosError("the bootstrap write \(envelope.hash.hex.prefix(16)) was not acknowledged within 30 s")
+            }
+        }
+
+        // Clients and faults.
+        let start = history.now
+        let state = RunState(healedAt: start)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<o.clients {
+                group.addTask { await self.transfers(client: c, keys: keys[c], chainID: chainID, client, history, state) }
+            }
+            group.addTask {
+                for scheduled in schedule.faults {
+                    let wait = start + scheduled.at - history.now
+                    if wait > 0 { try await Task.sleep(for: .milliseconds(wait)) }
+                    guard await self.inject(scheduled.fault, cluster, client, events) else { continue }
+                    state.count(scheduled.fault)
+                    try await Task.sleep(for: .milliseconds(scheduled.duration))
+                    try await self.heal(scheduled.fault, cluster, events)
+                    state.healed(at: history.now)
+                }
+                let rest = start + o.duration - history.now
+                if rest > 0 { try await Task.sleep(for: .milliseconds(rest)) }
+                state.stop()
+            }
+            try await group.waitForAll()
+        }
+        events.add("faults over; clients stopped")
+
+        // The cluster must serve again: a fresh write, through any member.
+        let probe = Envelope(chainID: chainID, nonce: 3, operation: .createEvent(CreateEvent(
+            eventID: "CHAOS-PROBE", name: "Probe", venue: "Loopback", startsAt: startsAt, doorsOpenAt: startsAt, capacity: 1,
+            currency: "EUR")), signedBy: cluster.issuer)
+        let probed = try await write(probe, client, history, deadline: o.recoveryBound + 10_000)
+        // The first write acknowledged after the last heal, a client's or the probe's.
+        let healedAt = state.healedAt
+        let recovered = probed == nil ? nil : history.operations.compactMap { op -> Int? in
+            guard op.receipt != nil, let done = op.completed, done >= healedAt else { return nil }
+            return done - healedAt
+        }.min()
+        events.add("first write after the last heal " + (recovered.map { "acknowledged \($0) ms after it" } ?? "never acknowledged"))
+
+        // Let the members agree, stop them gracefully and read their stores.
+        let agreed = await waitForSameHead(client, timeout: 30_000)
+        if !agreed { events.add("the members did not agree on one head within 30 s") }
+        for i in 0..<o.nodes { await cluster.stop(i, signal: SIGTERM) }
+        var ledgers: [LedgerSnapshot] = []
+        for i in 0..<o.nodes {
+            do {
+                ledgers.append(try LedgerSnapshot.read(node: cluster.name(i), store: cluster.store(i)))
+            } catch {
+                ledgers.append(LedgerSnapshot(node: cluster.name(i), blocks: [], leaves: [], verifyFailure: "cannot read the store: \(error)"))
+            }
+        }
+        try Data(history.jsonLines().utf8).write(to: URL(fileURLWithPath: o.directory + "/history.jsonl"))
+        let report = Checker(recoveryBound: o.recoveryBound).check(history.operations, ledgers: ledgers, recoveredAfter: recovered)
+        var summary = Summary(seed: o.seed, nodes: o.nodes, duration: o.duration, faults: state.faults,
+                              recoveredAfter: recovered, report: report, kept: o.directory)
+        try Data(JSONForm.encode(summary, pretty: true)).write(to: URL(fileURLWithPath: o.directory + "/summary.json"))
+        if report.ok && !o.keep {
+            try? FileManager.default.removeItem(atPath: o.directory)
+            summary.kept = nil
+        }
+        return summary
+    }
+
+    /// Client `c`: transfers its ticket from one of its keys to the other, through member
+    /// after member; when unsure who holds it, asks (linearizably) before going on.
+    private func transfers(client c: Int, keys: [SigningKey], chainID: String, _ api: ChaosClient, _ history: History,
+                           _ state: RunState) async {
+        var holder = 0, nonce: UInt64 = 0, turn = c
+        while !state.stopped {
+            let node = turn % api.apiPorts.count
+            turn += 1
+            nonce += 1
+            let envelope = Envelope(chainID: chainID, nonce: nonce, operation: .transfer(Transfer(
+                ticketID: "T-\(c + 1)", to: keys[1 - holder].publicKey)), signedBy: keys[holder])
+            let id = history.invoke(client: c, node: "n\(node + 1)", ticket: "T-\(c + 1)", envelope: envelope.hash.hex)
+            let outcome = await api.submit(envelope, to: node)
+            history.complete(id, outcome)
+            if case .acknowledged(_, _, "ok") = outcome {
+                holder = 1 - holder
+                continue
+            }
+            // Not known to have moved: learn the holder before the next try.
+            try? await Task.sleep(for: .milliseconds(100))
+            var asked = turn
+            while !state.stopped {
+                if let key = await api.holder(of: "T-\(c + 1)", at: asked % api.apiPorts.count) {
+                    holder = key == keys[0].publicKey ? 0 : 1
+                    break
+                }
+                asked += 1
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Submits `envelope` through member after member until it is acknowledged or
+    /// `deadline` ms pass; records every try; returns when (history time) it was acknowledged.
+    private func write(_ envelope: Envelope, _ api: ChaosClient, _ history: History, deadline: Int) async throws -> Int? {
+        let end = history.now + deadline
+        var node = 0
+        while history.now < end {
+            let id = history.invoke(client: -1, node: "n\(node + 1)", ticket: "", envelope: envelope.hash.hex)
+            let outcome = await api.submit(envelope, to: node)
+            history.complete(id, outcome)
+            if case .acknowledged = outcome { return history.now }
+            node = (node + 1) % api.apiPorts.count
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
+    /// Starts `fault`; false when it could not be (no leader to isolate).
+    private func inject(_ fault: Fault, _ cluster: ChaosCluster, _ api: ChaosClient, _ events: EventLog) async -> Bool {
+        switch fault {
+        case .partition(let isolated):
+            cluster.partition(Set(isolated))
+        case .isolateLeader:
+            guard let leader = await api.leader() else { events.add("skip isolate leader: no leader"); return false }
+            cluster.partition([leader])
+            events.add("isolate leader n\(leader + 1)")
+            return true
+        case .oneWay(let from, let to):
+            cluster.proxies[from][to]?.set(.drop)
+        case .delay(let node, let ms):
+            for p in cluster.proxies[node] { p?.set(.delay(milliseconds: ms)) }
+        case .pause(let node):
+            cluster.signal(node, SIGSTOP)
+        case .kill(let node):
+            await cluster.stop(node, signal: SIGKILL)
+        }
+        events.add("inject \(fault)")
+        return true
+    }
+
+    private func heal(_ fault: Fault, _ cluster: ChaosCluster, _ events: EventLog) async throws {
+        cluster.healNetwork()
+        switch fault {
+        case .pause(let node): cluster.signal(node, SIGCONT)
+        case .kill(let node): try cluster.start(node)
+        default: break
+        }
+        events.add("heal \(fault)")
+    }
+
+    private func waitForLeader(_ api: ChaosClient, timeout: Int) async throws -> Bool {
+        let end = ContinuousClock.now + .milliseconds(timeout)
+        while ContinuousClock.now < end {
+            if await api.leader() != nil { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    private func waitForSameHead(_ api: ChaosClient, timeout: Int) async -> Bool {
+        let end = ContinuousClock.now + .milliseconds(timeout)
+        while ContinuousClock.now < end {
+            var heads: [Head?] = []
+            for i in api.apiPorts.indices { heads.append(await api.status(i)?.head) }
+            if let first = heads.first ?? nil, heads.allSatisfy({ $0 == first }) { return true }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+}
+
+/// What the clients and the fault driver share during a run.
+private final class RunState: Sendable {
+    private struct Values {
+        var stopped = false
+        var healedAt: Int
+        var faults: [String: Int] = [:]
+    }
+    private let values: Mutex<Values>
+    init(healedAt: Int) { values = Mutex(Values(healedAt: healedAt)) }
+
+    var stopped: Bool { values.withLock { $0.stopped } }
+    var healedAt: Int { values.withLock { $0.healedAt } }
+    var faults: [String: Int] { values.withLock { $0.faults } }
+    func stop() { values.withLock { $0.stopped = true } }
+    func healed(at time: Int) { values.withLock { $0.healedAt = time } }
+    func count(_ fault: Fault) { values.withLock { $0.faults[fault.kind, default: 0] += 1 } }
+}
+
+/// A setup failure of a chaos run.
+public struct ChaosError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Timestamped lines of what the harness did, to `events.log` and the progress callback.
+final class EventLog: Sendable {
+    let path: String
+    let echo: @Sendable (String) -> Void
+    private let start = ContinuousClock.now
+    private let lock = Mutex(())
+
+    init(path: String, echo: @escaping @Sendable (String) -> Void) {
+        self.path = path; self.echo = echo
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+    }
+
+    func add(_ line: String) {
+        let ms = (ContinuousClock.now - start) / .milliseconds(1)
+        let text = String(format: "%8.3f ", Double(ms) / 1000) + line
+        lock.withLock { _ in
+            if let h = FileHandle(forWritingAtPath: path) { h.seekToEndOfFile(); h.write(Data((text + "\n").utf8)); try? h.close() }
+        }
+        echo(text)
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Synchronization
+
+/// What a client was told about one submission.
+public enum Outcome: Sendable, Hashable, Codable {
+    /// The node answered with a receipt: the envelope is at `leaf` of block `height`, applied
+    /// with `result` (`ok` or a rejection code recorded in the block).
+    case acknowledged(leaf: UInt64, height: UInt64, result: String)
+    /// The node refused it and stored nothing (an HTTP status and problem code).
+    case failed(status: Int, code: String)
+    /// No answer: a timeout, a closed connection, a 503 after forwarding. It may or may not be
+    /// in the ledger, but at most once.
+    case unknown(reason: String)
+}
+
+/// One client operation: a transfer submitted to one node, with when it was invoked and when
+/// the answer came (milliseconds since the run started).
+public struct Operation: Sendable, Hashable, Codable {
+    public var id: Int
+    public var client: Int
+    /// The member the client sent it to (`n1`).
+    public var node: String
+    public var kind: String
+    public var ticket: String
+    /// SHA-256 of the envelope, hex.
+    public var envelope: String
+    public var invoked: Int
+    public var completed: Int?
+    public var outcome: Outcome?
+
+    public init(id: Int, client: Int, node: String, kind: String = "transfer", ticket: String, envelope: String,
+                invoked: Int, completed: Int? = nil, outcome: Outcome? = nil) {
+        self.id = id; self.client = client; self.node = node; self.kind = kind; self.ticket = ticket
+        self.envelope = envelope; self.invoked = invoked; self.completed = completed; self.outcome = outcome
+    }
+
+    /// The receipt, when the submission was acknowledged.
+    public var receipt: (leaf: UInt64, height: UInt64, result: String)? {
+        if case .acknowledged(let leaf, let height, let result) = outcome { return (leaf, height, result) }
+        return nil
+    }
+}
+
+/// The operations of a run, recorded by concurrent clients: `invoke` before sending,
+/// `complete` with what came back. An operation never completed counts as unknown.
+public final class History: Sendable {
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+    private let ops: Mutex<[Operation]>
+
+    public init(_ operations: [Operation] = []) {
+        start = clock.now
+        ops = Mutex(operations)
+    }
+
+    /// Milliseconds since the history began.
+    public var now: Int { Int((clock.now - start) / .milliseconds(1)) }
+
+    /// Records an invocation; returns its id.
+    public func invoke(client: Int, node: String, ticket: String, envelope: String) -> Int {
+        let at = now
+        return ops.withLock { ops in
+            ops.append(Operation(id: ops.count, client: client, node: node, ticket: ticket, envelope: envelope, invoked: at))
+            return ops.count - 1
+        }
+    }
+
+    /// Records what operation `id` was told.
+    public func complete(_ id: Int, _ outcome: Outcome) {
+        let at = now
+        ops.withLock { ops in
+            guard ops.indices.contains(id) else { return }
+            ops[id].completed = at
+            ops[id].outcome = outcome
+        }
+    }
+
+    /// Every operation so far, in invocation order.
+    public var operations: [Operation] { ops.withLock { $0 } }
+
+    /// One JSON object per line, the history file a failing run keeps.
+    public func jsonLines() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return operations.compactMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+    }
+
+    /// Reads what `jsonLines()` wrote.
+    /// - Throws: `DecodingError` for a line that is not an operation.
+    public static func read(jsonLines text: String) throws -> [Operation] {
+        let decoder = JSONDecoder()
+        return try text.split(separator: "\n").map { try decoder.decode(Operation.self, from: Data($0.utf8)) }
+    }
+}
