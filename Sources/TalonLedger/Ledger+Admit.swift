@@ -11,7 +11,7 @@ public enum AdmissionStage: Sendable {
 }
 
 /// What admission decided for one envelope of a submission.
-public enum Admission: Sendable, Equatable {
+public enum AdmissionDecision: Sendable, Equatable {
     /// Already in the ledger: answered with the receipt of the leaf that first took it, and
     /// never proposed again.
     case known(Receipt)
@@ -39,9 +39,9 @@ extension Ledger {
     /// concurrently with apply.
     /// - Throws: only what fails the whole submission (`Code.AtAdmission.failsSubmission`):
     ///   a store code when the state cannot be read.
-    public func admit(_ envelopes: [Envelope], for stage: AdmissionStage) throws(TalonError) -> [Admission] {
-        var outcomes: [Admission?] = try read { txn in
-            try envelopes.map { envelope in try firstReceipt(txn, envelope.hash).map(Admission.known) }
+    public func admit(_ envelopes: [Envelope], for stage: AdmissionStage) throws(TalonError) -> [AdmissionDecision] {
+        var outcomes: [AdmissionDecision?] = try read { txn in
+            try envelopes.map { envelope in try firstReceipt(txn, envelope.hash).map(AdmissionDecision.known) }
         }
         for (i, envelope) in envelopes.enumerated() where outcomes[i] == nil {
             do throws(TalonError) {

@@ -116,7 +116,7 @@ extension Node {
 
         init(_ envelopes: [Envelope], ledger: Ledger, stage: AdmissionStage) throws(TalonError) {
             known = Array(repeating: nil, count: envelopes.count)
-            let admissions: [Admission]
+            let admissions: [AdmissionDecision]
             do { admissions = try ledger.admit(envelopes, for: stage) } catch { throw TalonError(.nodeStore, error.message) }
             var admitted: [AdmittedEnvelope] = [], unverified: [Envelope] = []
             for (i, admission) in admissions.enumerated() {

@@ -123,6 +123,6 @@ import TalonLedger
     }
 }
 
-extension Admission {
+extension AdmissionDecision {
     var isAdmitted: Bool { if case .admitted = self { true } else { false } }
 }
