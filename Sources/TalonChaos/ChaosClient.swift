@@ -37,7 +37,7 @@ struct ChaosClient: Sendable {
             if let r = outcome.receipt { return .acknowledged(leaf: r.leaf, height: r.height, result: r.result) }
             if let refusal = outcome.refusal { return .failed(status: status, code: refusal.code) }
         }
-        let code = (try? JSONForm.decode(ProblemCode.self, from: body))?.code ?? "status_\(status)"
+        let code = (try? JSONForm.decode(ProblemDetails.self, from: body))?.code ?? "status_\(status)"
         return (400..<500).contains(status) ? .failed(status: status, code: code) : .unknown(reason: "\(status) \(code)")
     }
 
@@ -62,9 +62,4 @@ struct ChaosClient: Sendable {
               let n = Int(name.dropFirst()) else { return nil }
         return n - 1
     }
-}
-
-/// The `code` of a problem+json body.
-private struct ProblemCode: Decodable {
-    let code: String
 }

@@ -103,7 +103,7 @@ public struct ChaosRunner: Sendable {
         try Data(JSONForm.encode(schedule, pretty: true)).write(to: URL(fileURLWithPath: o.directory + "/schedule.json"))
         events.add("seed \(o.seed): \(schedule.faults.count) faults over \(o.duration) ms; directory \(o.directory)")
         for i in 0..<o.nodes { try cluster.start(i) }
-        guard try await waitForLeader(client, timeout: 30_000) else { throw ChaosError("no leader within 30 s") }
+        guard try await waitForLeader(client, timeout: 30_000) else { throw TalonError(.noLeader, "no leader within 30 s") }
 
         // One ticket per client, held by the first of its two keys.
         let history = History()
@@ -118,7 +118,7 @@ public struct ChaosRunner: Sendable {
         })), signedBy: cluster.issuer)
         for envelope in [event, issue] {
             guard try await write(envelope, client, history, deadline: 30_000) != nil else {
-                throw ChaosError("the bootstrap write \(envelope.hash.hex.prefix(16)) was not acknowledged within 30 s")
+                throw TalonError(.timeout, "the bootstrap write \(envelope.hash.hex.prefix(16)) was not acknowledged within 30 s")
             }
         }
 
@@ -302,12 +302,6 @@ private final class RunState: Sendable {
     func stop() { values.withLock { $0.stopped = true } }
     func healed(at time: Int) { values.withLock { $0.healedAt = time } }
     func count(_ fault: Fault) { values.withLock { $0.faults[fault.kind, default: 0] += 1 } }
-}
-
-/// A setup failure of a chaos run.
-public struct ChaosError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Timestamped lines of what the harness did, to `events.log` and the progress callback.
