@@ -27,19 +27,9 @@ extension ClusterTests {
             for name in ["history.jsonl", "schedule.json", "summary.json", "events.log", "n1.log", "n2.log", "n3.log"] {
                 #expect(FileManager.default.fileExists(atPath: dir + "/" + name), "\(name) missing")
             }
-            // Every member it started has exited.
-            let left = Self.processes(mentioning: dir)
+            // Every member it started has exited (their command lines name the directory).
+            let left = processesMentioning(dir)
             #expect(left.isEmpty, "still running: \(left)")
-        }
-    }
-
-    /// Command lines of running processes that contain `text` (Linux /proc; empty elsewhere).
-    static func processes(mentioning text: String) -> [String] {
-        guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        return pids.filter { Int($0) != nil }.compactMap { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
-            let line = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            return line.contains(text) && line.contains("node run") ? line : nil
         }
     }
 }
