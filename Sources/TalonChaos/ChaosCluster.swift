@@ -77,8 +77,10 @@ final class ChaosCluster: Sendable {
         return ports
     }
 
-    /// Starts member `i`, appending its output to its log.
-    func start(_ i: Int) throws {
+    /// Starts member `i` with `extra` arguments to `talon node run`, appending its output
+    /// to its log. The output passes through a pipe that the harness copies to the log, so a
+    /// member under a file-size limit (`limitFileSize`) still logs.
+    func start(_ i: Int, extra: [String] = []) throws {
         let path = log(i)
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -87,13 +89,46 @@ final class ChaosCluster: Sendable {
         p.executableURL = URL(fileURLWithPath: talon)
         var args = ["node", "run", "--data", store(i), "--genesis", genesisPath, "--node", name(i), "--key", directory + "/keys/\(name(i)).key"]
         for b in 0..<size where b != i { args += ["--dial", "\(name(b))=127.0.0.1:\(proxies[i][b]?.port ?? 0)"] }
-        p.arguments = args
-        p.standardOutput = handle
-        p.standardError = handle
+        p.arguments = args + extra
+        let output = Pipe()
+        p.standardOutput = output
+        p.standardError = output
         p.standardInput = FileHandle.nullDevice
+        output.fileHandleForReading.readabilityHandler = { reader in
+            let data = reader.availableData
+            if data.isEmpty {
+                reader.readabilityHandler = nil
+                try? handle.close()
+            } else {
+                handle.write(data)
+            }
+        }
         try p.run()
-        try? handle.close()
+        try? output.fileHandleForWriting.close()
         processes.withLock { $0[i] = p }
+    }
+
+    /// Sets member `i`'s soft limit on file size (`RLIMIT_FSIZE`) from outside, as
+    /// `prlimit --fsize` does: to `bytes`, or back to its hard limit when nil. A write that
+    /// would grow a file past the limit then fails with EFBIG. True when it was set.
+    @discardableResult
+    func limitFileSize(_ i: Int, to bytes: Int?) -> Bool {
+        guard let pid = processes.withLock({ $0[i]?.processIdentifier }) else { return false }
+        #if canImport(Glibc)
+        // glibc's prlimit(2) wrapper, looked up at run time: Swift's Glibc module does not
+        // export GNU extensions.
+        typealias Prlimit = @convention(c) (pid_t, Int32, UnsafePointer<rlimit>?, UnsafeMutablePointer<rlimit>?) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prlimit") else { return false }
+        let prlimit = unsafeBitCast(symbol, to: Prlimit.self)
+        let resource = Int32(RLIMIT_FSIZE.rawValue)
+        var current = rlimit()
+        guard prlimit(pid, resource, nil, &current) == 0 else { return false }
+        var wanted = current
+        wanted.rlim_cur = bytes.map { min(rlim_t(max(0, $0)), current.rlim_max) } ?? current.rlim_max
+        return prlimit(pid, resource, &wanted, nil) == 0
+        #else
+        return false
+        #endif
     }
 
     /// Sends `signal` to member `i`; true when it has a process.
@@ -127,10 +162,11 @@ final class ChaosCluster: Sendable {
         for row in proxies { for p in row { p?.set(.pass) } }
     }
 
-    /// Blackholes every link between `isolated` and the other members, both ways.
-    func partition(_ isolated: Set<Int>) {
+    /// Blackholes every link between `isolated` and the other members, both ways; with
+    /// `cut` false, lets those links pass again.
+    func partition(_ isolated: Set<Int>, cut: Bool = true) {
         for a in 0..<size {
-            for b in 0..<size where a != b && isolated.contains(a) != isolated.contains(b) { proxies[a][b]?.set(.drop) }
+            for b in 0..<size where a != b && isolated.contains(a) != isolated.contains(b) { proxies[a][b]?.set(cut ? .drop : .pass) }
         }
     }
 

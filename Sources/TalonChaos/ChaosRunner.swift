@@ -125,6 +125,7 @@ public struct ChaosRunner: Sendable {
         // Clients and faults.
         let start = history.now
         let state = RunState(healedAt: start)
+        let faults = FaultDriver(cluster: cluster, api: client, events: events)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<o.clients {
                 group.addTask { await self.transfers(client: c, keys: keys[c], chainID: chainID, client, history, state) }
@@ -133,10 +134,10 @@ public struct ChaosRunner: Sendable {
                 for scheduled in schedule.faults {
                     let wait = start + scheduled.at - history.now
                     if wait > 0 { try await Task.sleep(for: .milliseconds(wait)) }
-                    guard await self.inject(scheduled.fault, cluster, client, events) else { continue }
-                    state.count(scheduled.fault)
+                    guard await faults.inject(scheduled.fault) else { continue }
+                    for part in Set([scheduled.fault] + scheduled.fault.parts) { state.count(part) }
                     try await Task.sleep(for: .milliseconds(scheduled.duration))
-                    try await self.heal(scheduled.fault, cluster, events)
+                    try await faults.heal(scheduled.fault)
                     state.healed(at: history.now)
                 }
                 let rest = start + o.duration - history.now
@@ -230,39 +231,6 @@ public struct ChaosRunner: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         return nil
-    }
-
-    /// Starts `fault`; false when it could not be (no leader to isolate).
-    private func inject(_ fault: Fault, _ cluster: ChaosCluster, _ api: ChaosClient, _ events: EventLog) async -> Bool {
-        switch fault {
-        case .partition(let isolated):
-            cluster.partition(Set(isolated))
-        case .isolateLeader:
-            guard let leader = await api.leader() else { events.add("skip isolate leader: no leader"); return false }
-            cluster.partition([leader])
-            events.add("isolate leader n\(leader + 1)")
-            return true
-        case .oneWay(let from, let to):
-            cluster.proxies[from][to]?.set(.drop)
-        case .delay(let node, let ms):
-            for p in cluster.proxies[node] { p?.set(.delay(milliseconds: ms)) }
-        case .pause(let node):
-            cluster.signal(node, SIGSTOP)
-        case .kill(let node):
-            await cluster.stop(node, signal: SIGKILL)
-        }
-        events.add("inject \(fault)")
-        return true
-    }
-
-    private func heal(_ fault: Fault, _ cluster: ChaosCluster, _ events: EventLog) async throws {
-        cluster.healNetwork()
-        switch fault {
-        case .pause(let node): cluster.signal(node, SIGCONT)
-        case .kill(let node): try cluster.start(node)
-        default: break
-        }
-        events.add("heal \(fault)")
     }
 
     private func waitForLeader(_ api: ChaosClient, timeout: Int) async throws -> Bool {

@@ -50,6 +50,12 @@ public final class Node: @unchecked Sendable {
         /// Test seam: when false the loop counts no ticks from the clock, and Raft time moves
         /// only by `tick(_:)`, so a test decides when elections and heartbeats happen.
         var clockTicks = true
+        /// Test seam: added to the wall clock this node stamps blocks with (`wallClock`);
+        /// `talon node run --test-clock-offset-ms` in debug builds sets it.
+        public var clockOffset: Duration = .zero
+        /// Test seam: slept after each store sync (`Environment.Options.syncDelay`);
+        /// `talon node run --test-sync-delay-ms` in debug builds sets it.
+        public var syncDelay: Duration = .zero
         public init() {}
 
         /// `batch_too_large` when `envelopes` (`what`, for the message) exceed one entry's
@@ -69,6 +75,9 @@ public final class Node: @unchecked Sendable {
         public var waitingSubmissions: Int
         /// Committed entries recorded as rejected because they are not batches.
         public var rejectedEntries: Int
+        /// True from a write that found no space until a write succeeds again
+        /// (Node+StoreFull.swift); meanwhile submissions fail with `store_full`.
+        public var storeFull = false
     }
 
     /// This member's Raft id.
@@ -77,15 +86,16 @@ public final class Node: @unchecked Sendable {
     public let ledger: Ledger
     public let members: ClusterMembers
     public let options: Options
-    private let core: NodeCore
+    /// Replaced by one reopened from disk after a write finds no space (loop).
+    var core: NodeCore
     let transport: any PeerLink
-    private let logger: Logger
+    let logger: Logger
     let meters = Meters()
     let waitingEnvelopes = Atomic<Int>(0)
     let condition = NSCondition()
-    private var inbox = Inbox()
-    private var snapshot: Status
-    private var stopping = false
+    var inbox = Inbox()
+    var snapshot: Status
+    var stopping = false
     /// True once the loop was asked to stop (read under `condition`).
     var isStopping: Bool { stopping }
     var failure: (any Error)?
@@ -96,18 +106,24 @@ public final class Node: @unchecked Sendable {
     /// Test hooks (`@testable`): a pause at the start of each turn, and where forward
     /// replies go instead of the transport.
     var hooks = Hooks()
+    /// Set while a write has found no space (Node+StoreFull.swift).
+    var storeFull: StoreFull?
 
     // loop
-    private var inflight: [UInt64: (term: UInt64, waiting: [Waiting])] = [:]
-    private var forwarded: [UInt64: (leader: NodeID, waiting: Waiting)] = [:]
-    private var reads: [[UInt8]: (index: UInt64?, waiting: Waiting)] = [:]
+    var inflight: [UInt64: (term: UInt64, waiting: [Waiting])] = [:]
+    var forwarded: [UInt64: (leader: NodeID, waiting: Waiting)] = [:]
+    var reads: [[UInt8]: (index: UInt64?, waiting: Waiting)] = [:]
     /// Admitted submissions waiting for room in the pipeline.
-    private var held: [Waiting] = []
+    var held: [Waiting] = []
     /// Request ids and ReadIndex contexts start at a random point on every start, so a
     /// reply or read state meant for an earlier run of this node never matches a new one.
     private var nextRequest = UInt64.random(in: 0...(UInt64.max >> 1))
-    private var applied: UInt64 = 0
-    private var rejectedEntries = 0
+    var applied: UInt64 = 0
+    var rejectedEntries = 0
+    /// How long to wait before reopening the core after a write found no space, and the
+    /// store's commit count when it was reopened (nil when no write has failed).
+    var spaceBackoff = Node.firstSpaceBackoff
+    var commitsAtReopen: Int?
 
     /// Drives `core`, talking to peers through `transport` (a `PeerTransport` in production).
     public init(core: NodeCore, members: ClusterMembers, transport: any PeerLink, options: Options = Options(),
@@ -193,16 +209,21 @@ public final class Node: @unchecked Sendable {
     }
 
     func post(_ change: (inout Inbox) -> Void) {
-        condition.withLock {
+        var refused = Inbox()
+        let refusal = condition.withLock { () -> TalonError? in
             if stopping || failure != nil {
-                var refused = Inbox()
                 change(&refused)
-                for w in refused.submissions + refused.reads { w.fail(TalonError(.nodeStopped)) }
-                return
+                return TalonError(.nodeStopped)
+            }
+            if let full = storeFull, full.waiting {
+                change(&refused)
+                return full.error
             }
             change(&inbox)
             condition.signal()
+            return nil
         }
+        if let refusal { refuse(refused, refusal) }
     }
 
     // MARK: - The loop
@@ -259,6 +280,11 @@ public final class Node: @unchecked Sendable {
             do {
                 if let pause = condition.withLock({ hooks.onTurn }) { pause() }
                 try turn(taken, ticks: ticks, now: now)
+                if commitsAtReopen != nil { noteWritesResumed() }
+            } catch let error as TalonError where error.code == .storeFull {
+                // Nothing of this turn was saved: refuse writes, serve reads, and reopen the
+                // core from disk once the backoff passes (Node+StoreFull.swift).
+                guard waitForSpace(after: error) else { break }
             } catch {
                 condition.withLock {
                     failure = error
@@ -361,7 +387,7 @@ public final class Node: @unchecked Sendable {
                     current.append(w); count += w.envelopes.count; bytes += size
                 }
                 if !current.isEmpty { batches.append(current) }
-                let timestamp = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+                let timestamp = options.wallClock()
                 input.proposals = batches.map { EntryBatch(timestamp: timestamp, envelopes: $0.flatMap(\.admitted)) }
             }
         } else if let leader = status.leader {
@@ -375,7 +401,8 @@ public final class Node: @unchecked Sendable {
                 transport.send(.forward(request: nextRequest, envelopes: w.envelopes), to: leader)
             }
         } else {
-            for w in submissions { w.fail(TalonError(.noLeader)) }
+            let refusal = noLeaderRefusal()
+            for w in submissions { w.fail(refusal) }
         }
 
         // Reads: one ReadIndex context per waiting read, unique across nodes (the leader keeps
@@ -393,8 +420,10 @@ public final class Node: @unchecked Sendable {
         do {
             out = try core.run(input)
         } catch {
-            // The node stops: everyone this turn took in hears so (the loop fails the rest).
-            for batch in batches { for w in batch { w.fail(TalonError(.nodeStopped)) } }
+            // The node stops, or waits for space: everyone this turn took in hears so (the
+            // loop fails the rest).
+            let reason = (error as? TalonError).flatMap { $0.code == .storeFull ? $0 : nil } ?? TalonError(.nodeStopped)
+            for batch in batches { for w in batch { w.fail(reason) } }
             throw error
         }
 
@@ -456,42 +485,14 @@ public final class Node: @unchecked Sendable {
         meters.update(raft, waiting: waitingCount, rejectedEntries: rejectedEntries)
         let end = ContinuousClock.now
         condition.withLock {
-            snapshot = Status(raft: raft, inflightEntries: inflight.count, waitingSubmissions: waitingCount, rejectedEntries: rejectedEntries)
+            snapshot = Status(raft: raft, inflightEntries: inflight.count, waitingSubmissions: waitingCount, rejectedEntries: rejectedEntries,
+                              storeFull: storeFull != nil)
             turnStarted = nil
             if raft.applied >= raft.commit {
                 behindSince = nil
             } else if behindSince == nil || raft.applied > status.applied {
                 behindSince = end
             }
-        }
-    }
-
-    /// Once a new leader is known, reads still waiting for their read index asked one that is
-    /// gone, and the request or its answer may be lost with it: they are asked again in the
-    /// next turn, of the new leader, under a new context (an answer to the old one is
-    /// ignored), instead of waiting for their timeout.
-    private func askReadsAgain() {
-        let unanswered = reads.filter { $0.value.index == nil }
-        guard !unanswered.isEmpty else { return }
-        for context in unanswered.keys { reads[context] = nil }
-        condition.withLock { inbox.reads.append(contentsOf: unanswered.values.map(\.waiting)) }
-    }
-
-    /// Fails waiters past their deadline; entries lost with an old leader (an index at or
-    /// below the applied one that never came back) fail as dropped.
-    private func expire(_ now: ContinuousClock.Instant) {
-        for (index, entry) in inflight where index <= applied || entry.waiting.allSatisfy({ $0.deadline <= now }) {
-            for w in entry.waiting { index <= applied ? w.fail(TalonError(.proposalDropped)) : w.fail(TalonError(.timeout)) }
-            inflight[index] = nil
-        }
-        held.removeAll { waiting in
-            guard waiting.deadline <= now else { return false }
-            waiting.fail(TalonError(.timeout))
-            return true
-        }
-        for (request, entry) in forwarded where entry.waiting.deadline <= now {
-            entry.waiting.fail(TalonError(.timeout))
-            forwarded[request] = nil
         }
     }
 }

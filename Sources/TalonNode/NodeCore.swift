@@ -59,6 +59,9 @@ public final class NodeCore {
     public let ledger: Ledger
     private let raft: Raft
     private let storage: LMDBRaftStorage
+    /// The Raft configuration as opened (for `reopened()`), and whether each save syncs.
+    private let config: RaftConfig
+    private let syncEachSave: Bool
 
     /// Opens (or creates) the node's store at `path` for member `id` of `members`, keeping at
     /// most `contractCache` loaded contracts in memory.
@@ -79,6 +82,7 @@ public final class NodeCore {
         deferredMeta.syncMeta = false
         ledger = try Ledger(path: path, genesis: members.genesis, options: deferredMeta, extraTables: LMDBRaftStorage.tableNames,
                             contractCache: contractCache)
+        syncEachSave = options.sync
         storage = try LMDBRaftStorage(environment: ledger.environment, syncEachSave: options.sync)
         var config = RaftConfig(id: id, members: members.ids, seed: seed)
         // An entry carries one batch: exactly as large as the write path lets one be.
@@ -86,7 +90,29 @@ public final class NodeCore {
         // Entries up to the ledger's index are applied; the core hands out only later ones.
         config.applied = try ledger.appliedLogIndex()
         configure(&config)
+        self.config = config
         raft = try Raft(config: config, storage: storage)
+    }
+
+    private init(reopening old: NodeCore, seed: UInt64) throws {
+        id = old.id
+        ledger = old.ledger
+        syncEachSave = old.syncEachSave
+        storage = try LMDBRaftStorage(environment: ledger.environment, syncEachSave: syncEachSave)
+        var config = old.config
+        config.seed = seed
+        config.applied = try ledger.appliedLogIndex()
+        self.config = config
+        raft = try Raft(config: config, storage: storage)
+    }
+
+    /// A core rebuilt from what is on disk, as a restart would open it, over the same open
+    /// ledger: the Raft state this core holds in memory (possibly ahead of the disk after a
+    /// failed save) is dropped. Use it after a `store_full` failure, instead of this one.
+    /// Only reads the store, so it works on a full disk.
+    /// - Throws: `TalonError(.raftStorage)` when the stored log cannot be read.
+    public func reopened(seed: UInt64 = .random(in: 1...UInt64.max)) throws -> NodeCore {
+        try NodeCore(reopening: self, seed: seed)
     }
 
     /// Flushes every commit to disk (before a clean exit).

@@ -116,7 +116,7 @@ public struct NodeServer: Sendable {
         let peerAddress = try Self.address(config.peer ?? member.peer, "peer address")
         let apiAddress = try Self.address(config.api ?? member.api, "API address")
         let core = try NodeCore(path: config.data, members: members, id: id, seed: UInt64.random(in: 1...UInt64.max),
-                                contractCache: config.contractCapacity)
+                                options: TalonStore.Environment.Options(syncDelay: options.syncDelay), contractCache: config.contractCapacity)
         let transport = PeerTransport(members: members, me: id, key: key, addresses: addresses)
         let node = try Node(core: core, members: members, transport: transport, options: options, logger: logger)
         let listener = try await PeerTransport.bind(host: peerAddress.host, port: peerAddress.port)

@@ -17,6 +17,9 @@ extension Code {
         case fault
         /// Not now: no leader, overloaded, stopping; retrying may succeed (503).
         case unavailable
+        /// The node's disk is full: it serves reads but refuses writes until space returns
+        /// (507 Insufficient Storage); retrying later, or through another node, may succeed.
+        case insufficientStorage
 
         /// The HTTP status of a problem of this kind.
         public var httpStatus: Int {
@@ -29,6 +32,7 @@ extension Code {
             case .tooLarge: 413
             case .fault: 500
             case .unavailable: 503
+            case .insufficientStorage: 507
             }
         }
     }
@@ -66,6 +70,8 @@ extension Code {
         case .notLeader, .leaderTransferring, .noLeader, .proposalDropped, .timeout, .overloaded, .nodeStopped,
              .tooManyConnections, .stalled, .unreachable:
             .unavailable
+        case .storeFull:
+            .insufficientStorage
         }
     }
 }

@@ -59,6 +59,7 @@ extension Code {
         case .storeOpenFailed: "the store could not be opened or created"
         case .storeError: "LMDB reported an error"
         case .storeMapFull: "the store's map is full"
+        case .storeFull: "the store's disk is full; writes are refused until space returns"
         case .storeValueTooLarge: "a key or value is larger than LMDB allows"
         case .storeNotAppending: "an appending put was given a key that does not sort after the last one"
         case .storeTransactionClosed: "a transaction was used after its closure returned"

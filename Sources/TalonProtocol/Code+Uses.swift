@@ -39,7 +39,7 @@ extension Code {
         case .invalidJSON, .unknownVersion, .invalidBatch, .invalidParameter,
              .proofOutOfRange, .notFound, .bodyTooLarge, .batchTooLarge, .noLeader, .notLeader, .leaderTransferring,
              .proposalDropped, .timeout, .nodeStopped, .overloaded, .tooManyConnections, .stalled,
-             .internal, .storeCorrupt, .storeError, .nodeStore:
+             .internal, .storeCorrupt, .storeError, .nodeStore, .storeFull:
             [.problem]
         case .truncated, .trailingBytes, .unknownOperation, .nonCanonical, .genesisMismatch, .invalidGenesis,
              .verifyFailed, .merkleNodeMissing, .merkleNodeCorrupt, .invalidContext,

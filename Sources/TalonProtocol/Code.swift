@@ -131,6 +131,10 @@ public enum Code: String, CaseIterable, Hashable, Sendable, Encodable, CustomStr
     case storeError = "store_error"
     /// The store's map is full.
     case storeMapFull = "store_map_full"
+    /// A write failed for lack of space: the disk or quota is full, or a file-size limit
+    /// (`RLIMIT_FSIZE`) is reached. Nothing of it was stored; a node refuses writes until
+    /// space returns and serves reads meanwhile.
+    case storeFull = "store_full"
     /// A key or value is larger than LMDB allows.
     case storeValueTooLarge = "store_value_too_large"
     /// An appending put was given a key that does not sort after the last one.

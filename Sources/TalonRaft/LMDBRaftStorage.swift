@@ -196,10 +196,13 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
         return try body()
     }
 
-    /// Runs store calls: the log's own `raft_storage` errors pass, and any other failure
-    /// (LMDB's, a record that does not decode) becomes `raft_storage` with its message.
+    /// Runs store calls: the log's own `raft_storage` errors and `store_full` (a write found
+    /// no space: nothing was changed, and the node waits for space) pass, and any other
+    /// failure (LMDB's, a record that does not decode) becomes `raft_storage` with its message.
     private static func store<R>(_ what: String, _ body: () throws -> R) throws(TalonError) -> R {
-        do { return try body() } catch let e as TalonError where e.code == .raftStorage { throw e } catch let e as TalonError {
+        do { return try body() } catch let e as TalonError where e.code == .raftStorage || e.code == .storeFull {
+            throw e
+        } catch let e as TalonError {
             throw TalonError(.raftStorage, "\(what): \(e.message)")
         } catch {
             throw TalonError(.raftStorage, "\(what): \(error)")

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 public import TalonProtocol
+import Synchronization
 
 /// An LMDB environment: a directory holding named tables, one writer at a time and any
 /// number of concurrent readers.
@@ -20,8 +21,11 @@ public final class Environment: @unchecked Sendable {
     private let tables: [String: UInt32]
     private var mapLock = pthread_rwlock_t()
     private var writeLock = pthread_mutex_t()
+    private let committed = Atomic<Int>(0)
     /// The directory of the environment.
     public let path: String
+    private let syncDelay: Duration
+    private let syncsOnCommit: Bool
 
     /// Options for opening an environment.
     public struct Options: Sendable {
@@ -33,11 +37,15 @@ public final class Environment: @unchecked Sendable {
         /// page (LMDB's `MDB_NOMETASYNC`): the store stays intact through a power cut, but
         /// the last commits may be undone unless `sync()` ran after them.
         public var syncMeta: Bool = true
+        /// Test seam: slept after each syncing commit and each `sync()`, as a slow disk
+        /// would take (`talon node run --test-sync-delay-ms` in debug builds).
+        public var syncDelay: Duration = .zero
         /// An options value with the defaults.
-        public init(initialMapSize: Int = 64 << 20, sync: Bool = true, syncMeta: Bool = true) {
+        public init(initialMapSize: Int = 64 << 20, sync: Bool = true, syncMeta: Bool = true, syncDelay: Duration = .zero) {
             self.initialMapSize = initialMapSize
             self.sync = sync
             self.syncMeta = syncMeta
+            self.syncDelay = syncDelay
         }
     }
 
@@ -84,6 +92,8 @@ public final class Environment: @unchecked Sendable {
         self.env = env
         self.tables = tables
         self.path = path
+        syncDelay = options.syncDelay
+        syncsOnCommit = options.sync
         pthread_rwlock_init(&mapLock, nil)
         pthread_mutex_init(&writeLock, nil)
     }
@@ -99,6 +109,10 @@ public final class Environment: @unchecked Sendable {
         guard let dbi = tables[name] else { preconditionFailure("table \(name) was not declared when the environment was opened") }
         return Table(name: name, dbi: dbi)
     }
+
+    /// Write transactions committed since the environment was opened: a caller waiting for
+    /// space to return sees a write succeed when this grows.
+    public var commits: Int { committed.load(ordering: .relaxed) }
 
     /// The current map size in bytes.
     public var mapSize: Int { LMDB.mapSize(env) }
@@ -142,6 +156,8 @@ public final class Environment: @unchecked Sendable {
                     let rc = LMDB.commit(txn)
                     if rc == LMDB.mapFull { state.mapFull = true }
                     try LMDB.check(rc, "commit")
+                    committed.add(1, ordering: .relaxed)
+                    if syncsOnCommit { slowSync() }
                     outcome = .success(value)
                 } catch {
                     if !handedToCommit { LMDB.abort(txn) }
@@ -160,7 +176,18 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Flushes buffered commits to disk (useful after writes with `sync: false`).
-    public func sync() throws(TalonError) { try LMDB.sync(env) }
+    public func sync() throws(TalonError) {
+        try LMDB.sync(env)
+        slowSync()
+    }
+
+    private func slowSync() {
+        guard syncDelay > .zero else { return }
+        let (seconds, attoseconds) = syncDelay.components
+        var wait = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var left = timespec()
+        while nanosleep(&wait, &left) != 0 && errno == EINTR { wait = left }
+    }
 
     private func begin(readOnly: Bool) throws(TalonError) -> OpaquePointer {
         for _ in 0..<3 {

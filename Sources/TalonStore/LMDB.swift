@@ -24,6 +24,10 @@ enum LMDB {
 
     static func error(_ rc: Int32, _ what: String) -> TalonError {
         switch rc {
+        // A page write (at commit, or a spill during a transaction) found no space. LMDB
+        // aborts the transaction before writing its meta page, so nothing of it is stored
+        // and the environment stays usable: a later write succeeds once space returns.
+        case ENOSPC, EFBIG, EDQUOT: TalonError(.storeFull, "\(what): \(message(rc))")
         case MDB_MAP_FULL: TalonError(.storeMapFull, "\(what): \(message(rc))")
         case MDB_BAD_VALSIZE: TalonError(.storeValueTooLarge, "\(what): \(message(rc))")
         case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INVALID, MDB_VERSION_MISMATCH:
@@ -68,8 +72,13 @@ enum LMDB {
         try check(mdb_env_set_mapsize(env, size), "mdb_env_set_mapsize(\(size))")
     }
 
+    /// Flushes the environment. A failed flush is never `store_full`: after a failed fsync
+    /// the kernel may have dropped the pages it could not write, so what is on disk is
+    /// unknown and the caller must stop rather than go on (as PostgreSQL does).
     static func sync(_ env: OpaquePointer) throws(TalonError) {
-        try check(mdb_env_sync(env, 1), "mdb_env_sync")
+        let rc = mdb_env_sync(env, 1)
+        guard rc != 0 else { return }
+        throw TalonError(.storeError, "mdb_env_sync: \(message(rc))")
     }
 
     // MARK: transactions

@@ -17,12 +17,21 @@ struct NodeFailure: Error, CustomStringConvertible {
 
 /// Runs `body`, turning Talon's errors into a one-line message and exit status 1.
 func reportingErrors<R>(_ body: () throws -> R) throws -> R {
+    ignoreFileSizeSignal()
     do { return try body() } catch { throw reported(error) }
 }
 
 /// Runs `body`, turning Talon's errors into a one-line message and exit status 1.
 func reportingErrors<R>(_ body: () async throws -> R) async throws -> R {
+    ignoreFileSizeSignal()
     do { return try await body() } catch { throw reported(error) }
+}
+
+/// Past a file-size limit (`RLIMIT_FSIZE`, `ulimit -f`, `prlimit --fsize`) a write fails with
+/// EFBIG, which the store reports as `store_full` (a node waits for space and goes on); the
+/// default action of the SIGXFSZ that comes with it would kill the process instead.
+private func ignoreFileSizeSignal() {
+    signal(SIGXFSZ, SIG_IGN)
 }
 
 /// Prints any Talon error (every one carries a registered code) or a node's failure as

@@ -49,6 +49,11 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Seconds a loop turn may run, or applying may lag the commit index, before /healthz answers 503 stalled.")
         var stallTimeoutS = 10
         @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+        #if DEBUG
+        // Test seams for `talon chaos` (debug builds only, hidden).
+        @Option(name: .customLong("test-clock-offset-ms"), help: .hidden) var testClockOffsetMs = 0
+        @Option(name: .customLong("test-sync-delay-ms"), help: .hidden) var testSyncDelayMs = 0
+        #endif
 
         func run() async throws {
             try await reportingErrors {
@@ -91,6 +96,10 @@ struct NodeCommand: AsyncParsableCommand {
                 options.linger = .microseconds(max(0, lingerUs))
                 options.maxInflightEntries = max(1, maxInflight)
                 options.stallTimeout = .seconds(max(1, stallTimeoutS))
+                #if DEBUG
+                options.clockOffset = .milliseconds(testClockOffsetMs)
+                options.syncDelay = .milliseconds(max(0, min(testSyncDelayMs, 10_000)))
+                #endif
                 let logger = Logger(label: "talon.node.\(settings.node)")
                 // Every API connection, peer link and LMDB file holds a descriptor: take all
                 // the system allows, then size the API limit to leave room for the rest.

@@ -73,6 +73,9 @@ final class LocalCluster: Sendable {
         return p.terminationStatus
     }
 
+    /// Member `i`'s process id while it runs.
+    func pid(_ i: Int) -> Int32? { processes.withLock { $0[i]?.processIdentifier } }
+
     func isRunning(_ i: Int) -> Bool { processes.withLock { $0[i]?.isRunning ?? false } }
 
     /// SIGKILLs every process still running. Safe to call twice.
@@ -191,6 +194,8 @@ struct NodeStatus: Decodable, Sendable {
     let commit: UInt64
     let applied: UInt64
     let head: HeadJSON
+    /// Set while the node's writes find no space (absent from builds before it).
+    let storeFull: Bool?
 }
 
 /// One answer of `POST /v1/envelopes` for a single envelope.

@@ -48,7 +48,7 @@ struct ProblemTests {
     /// for every kind a code can have.
     @Test func everyStatusHasItsReasonPhrase() {
         let phrases = [200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 413: "Content Too Large",
-                       500: "Internal Server Error", 503: "Service Unavailable"]
+                       500: "Internal Server Error", 503: "Service Unavailable", 507: "Insufficient Storage"]
         for code in Code.allCases {
             let status = Problem(code, "detail").status
             #expect(Int(status.code) == code.kind.httpStatus && status.reasonPhrase == phrases[code.kind.httpStatus], "\(code): \(status)")
@@ -57,6 +57,7 @@ struct ProblemTests {
 
     @Test func anUnavailableProblemAsksForARetry() {
         #expect(Problem(TalonError(.noLeader)).response.headers[.retryAfter] == "1")
+        #expect(Problem(TalonError(.storeFull)).response.headers[.retryAfter] == "1")
         #expect(Problem(TalonError(.unknownTicket)).response.headers[.retryAfter] == nil)
         #expect(Problem(TalonError(.noLeader)).response.headers[.contentType] == "application/problem+json")
     }

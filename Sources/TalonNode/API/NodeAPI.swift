@@ -184,7 +184,7 @@ public struct NodeAPI: Sendable {
         return NodeStatus(node: memberName, role: s.raft.role.rawValue, term: s.raft.term, leader: leader?.id, leaderAPI: leader?.api,
                           commit: s.raft.commit, applied: s.raft.applied, lastIndex: s.raft.lastIndex, head: try node.ledger.head(),
                           peers: peers, inflightEntries: s.inflightEntries, waitingSubmissions: s.waitingSubmissions,
-                          rejectedEntries: s.rejectedEntries)
+                          rejectedEntries: s.rejectedEntries, storeFull: s.storeFull)
     }
 
     /// Runs a query and encodes its answer on NIO's blocking pool: an audit report over a large

@@ -21,6 +21,7 @@ struct Problem: Sendable {
     /// The statuses `Code.Kind.httpStatus` gives, with RFC 9110's reason phrases.
     static let statuses: [HTTPResponse.Status] = [
         .ok, .badRequest, .forbidden, .notFound, .conflict, .contentTooLarge, .internalServerError, .serviceUnavailable,
+        HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"),
     ]
 
     /// A problem with a registered code.
@@ -55,7 +56,7 @@ struct Problem: Sendable {
     var response: Response {
         let status = self.status
         var headers: HTTPFields = [.contentType: "application/problem+json"]
-        if code.kind == .unavailable { headers[.retryAfter] = "1" }
+        if code.kind == .unavailable || code.kind == .insufficientStorage { headers[.retryAfter] = "1" }
         let body = ProblemDetails(code: code, detail: detail, status: status.code, title: status.reasonPhrase)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONForm.encode(body))))
     }

@@ -20,19 +20,24 @@ public struct NodeStatus: Hashable, Sendable, Codable {
     public var inflightEntries: Int, waitingSubmissions: Int
     /// Committed log entries that were not batches, recorded as rejected.
     public var rejectedEntries: Int
+    /// True from a write that found no space on this node's disk until a write succeeds
+    /// again: meanwhile it refuses submissions with `store_full` (507) and serves reads.
+    public var storeFull: Bool
 
     /// A status with every field.
     public init(node: String, role: String, term: UInt64, leader: String?, leaderAPI: String?, commit: UInt64, applied: UInt64,
-                lastIndex: UInt64, head: Head, peers: [Peer], inflightEntries: Int, waitingSubmissions: Int, rejectedEntries: Int) {
+                lastIndex: UInt64, head: Head, peers: [Peer], inflightEntries: Int, waitingSubmissions: Int, rejectedEntries: Int,
+                storeFull: Bool = false) {
         self.node = node; self.role = role; self.term = term; self.leader = leader; self.leaderAPI = leaderAPI
         self.commit = commit; self.applied = applied; self.lastIndex = lastIndex; self.head = head; self.peers = peers
         self.inflightEntries = inflightEntries; self.waitingSubmissions = waitingSubmissions; self.rejectedEntries = rejectedEntries
+        self.storeFull = storeFull
     }
 
     enum CodingKeys: String, CodingKey {
         case node, role, term, leader, leaderAPI = "leader_api", commit, applied, lastIndex = "last_index", head, peers
         case inflightEntries = "inflight_entries", waitingSubmissions = "waiting_submissions"
-        case rejectedEntries = "rejected_entries"
+        case rejectedEntries = "rejected_entries", storeFull = "store_full"
     }
 }
 
