@@ -92,6 +92,8 @@ public final class Node: @unchecked Sendable {
     let logger: Logger
     let meters = Meters()
     let waitingEnvelopes = Atomic<Int>(0)
+    /// Forwards this node admits as leader and has not answered yet.
+    let forwardsInProgress = ForwardsInProgress()
     let condition = NSCondition()
     var inbox = Inbox()
     var snapshot: Status
@@ -111,7 +113,7 @@ public final class Node: @unchecked Sendable {
 
     // loop
     var inflight: [UInt64: (term: UInt64, waiting: [Waiting])] = [:]
-    var forwarded: [UInt64: (leader: NodeID, waiting: Waiting)] = [:]
+    var forwarded: [UInt64: ForwardedSubmission] = [:]
     var reads: [[UInt8]: (index: UInt64?, waiting: Waiting)] = [:]
     /// Admitted submissions waiting for room in the pipeline.
     var held: [Waiting] = []
@@ -361,8 +363,16 @@ public final class Node: @unchecked Sendable {
                 forwarded[request] = nil
                 submissions.append(entry.waiting)
             } else if let leader = status.leader {
-                forwarded[request] = (leader, entry.waiting)
+                forwarded[request] = entry.redirected(to: leader)
                 transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: leader)
+            }
+        }
+        // Forwards unanswered for a while go again to the same leader: the frame or its
+        // reply may have been lost with a connection.
+        if ticks > 0 {
+            for request in Array(forwarded.keys) where forwarded[request]?.elapse(ticks) == true {
+                guard let entry = forwarded[request] else { continue }
+                transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: entry.leader)
             }
         }
         var batches: [[Waiting]] = []
@@ -397,7 +407,7 @@ public final class Node: @unchecked Sendable {
                     continue
                 }
                 nextRequest += 1
-                forwarded[nextRequest] = (leader, w)
+                forwarded[nextRequest] = ForwardedSubmission(to: leader, w)
                 transport.send(.forward(request: nextRequest, envelopes: w.envelopes), to: leader)
             }
         } else {
