@@ -13,7 +13,9 @@ struct ChaosCommand: AsyncParsableCommand {
             each pass through a proxy (member a reaches b at the proxy a→b, with --dial). Clients \
             transfer tickets through every member while a schedule drawn from --seed partitions \
             members, isolates the leader, drops one direction of a link, delays a member's links, \
-            pauses a member (SIGSTOP past the election timeout) and kills and restarts one. Then \
+            pauses a member (SIGSTOP past the election timeout), kills and restarts one, flaps a \
+            partition, fills a member's disk (a file-size limit), in debug builds shifts a \
+            member's clock or slows its fsync, and sometimes runs two faults at once. Then \
             it heals, requires a write within --recovery-bound-s, waits for the members to agree, \
             stops them and checks every acknowledged envelope, the chains, `ledger verify` and \
             the ticket holders in every store. Prints a summary; exits 1 on any anomaly, keeping \
