@@ -49,6 +49,11 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Seconds a loop turn may run, or applying may lag the commit index, before /healthz answers 503 stalled.")
         var stallTimeoutS = 10
         @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+        #if DEBUG
+        /// A deliberate bug for chaos tests (debug builds only): `stale-reads` serves
+        /// linearizable reads from local state without ReadIndex.
+        @Option(name: .long, help: .hidden) var testBreak: String?
+        #endif
 
         func run() async throws {
             try await reportingErrors {
@@ -91,6 +96,13 @@ struct NodeCommand: AsyncParsableCommand {
                 options.linger = .microseconds(max(0, lingerUs))
                 options.maxInflightEntries = max(1, maxInflight)
                 options.stallTimeout = .seconds(max(1, stallTimeoutS))
+                #if DEBUG
+                switch testBreak {
+                case nil: break
+                case "stale-reads": options.staleLinearizableReads = true
+                case let other?: throw TalonError(.invalidOption, "--test-break knows stale-reads, got \(other.prefix(40))")
+                }
+                #endif
                 let logger = Logger(label: "talon.node.\(settings.node)")
                 // Every API connection, peer link and LMDB file holds a descriptor: take all
                 // the system allows, then size the API limit to leave room for the rest.
