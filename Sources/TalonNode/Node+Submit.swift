@@ -59,8 +59,13 @@ extension Node {
     }
 
     /// Admits a submission forwarded by member `from` and answers it over the peer link.
+    /// A copy of a forward still in progress (the follower sent it again) is dropped.
     func admitForwarded(_ envelopes: [Envelope], from: NodeID, request: UInt64) {
-        let answer: @Sendable (ForwardReply) -> Void = { [weak self] reply in self?.sendForwardReply(reply, request: request, to: from) }
+        guard forwardsInProgress.begin(from, request) else { return }
+        let answer: @Sendable (ForwardReply) -> Void = { [weak self] reply in
+            self?.forwardsInProgress.end(from, request)
+            self?.sendForwardReply(reply, request: request, to: from)
+        }
         if let tooLarge = options.overLimits(envelopes, "a forwarded submission") {
             answer(.failed(tooLarge))
             return

@@ -89,6 +89,8 @@ public final class Node: @unchecked Sendable {
     private let logger: Logger
     let meters = Meters()
     let waitingEnvelopes = Atomic<Int>(0)
+    /// Forwards this node admits as leader and has not answered yet.
+    let forwardsInProgress = ForwardsInProgress()
     let condition = NSCondition()
     private var inbox = Inbox()
     private var snapshot: Status
@@ -106,7 +108,7 @@ public final class Node: @unchecked Sendable {
 
     // loop
     private var inflight: [UInt64: (term: UInt64, waiting: [Waiting])] = [:]
-    private var forwarded: [UInt64: (leader: NodeID, waiting: Waiting)] = [:]
+    private var forwarded: [UInt64: ForwardedSubmission] = [:]
     private var reads: [[UInt8]: (index: UInt64?, waiting: Waiting)] = [:]
     /// Admitted submissions waiting for room in the pipeline.
     private var held: [Waiting] = []
@@ -345,8 +347,16 @@ public final class Node: @unchecked Sendable {
                 forwarded[request] = nil
                 submissions.append(entry.waiting)
             } else if let leader = status.leader {
-                forwarded[request] = (leader, entry.waiting)
+                forwarded[request] = entry.redirected(to: leader)
                 transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: leader)
+            }
+        }
+        // Forwards unanswered for a while go again to the same leader: the frame or its
+        // reply may have been lost with a connection.
+        if ticks > 0 {
+            for request in Array(forwarded.keys) where forwarded[request]?.elapse(ticks) == true {
+                guard let entry = forwarded[request] else { continue }
+                transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: entry.leader)
             }
         }
         var batches: [[Waiting]] = []
@@ -381,7 +391,7 @@ public final class Node: @unchecked Sendable {
                     continue
                 }
                 nextRequest += 1
-                forwarded[nextRequest] = (leader, w)
+                forwarded[nextRequest] = ForwardedSubmission(to: leader, w)
                 transport.send(.forward(request: nextRequest, envelopes: w.envelopes), to: leader)
             }
         } else {

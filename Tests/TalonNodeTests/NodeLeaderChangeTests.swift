@@ -63,6 +63,37 @@ import TalonRaft
         }
     }
 
+    /// A forward lost on its way (the connection it went out on closed under it) goes again,
+    /// under the same request id, to the same leader after a few ticks, and is answered long
+    /// before the request timeout. The lost copy arriving late is answered too, and ignored
+    /// by the follower; the ledger holds the envelope once.
+    @Test func aLostForwardGoesAgainToTheSameLeader() async throws {
+        try await MemoryCluster.run(options: { _, o in o.requestTimeout = .seconds(600) }) { c in
+            try await c.elect(1)
+            c.network.hold { $0.isForward }
+            let e2 = c.event("E2")
+            let pending = try c.submit([e2], to: 2)
+            try await poll("the first forward is held") { c.network.held.count == 1 }
+            c.network.hold { _ in false }
+            let n1 = try c.node(1), n2 = try c.node(2)
+            n2.tick(Node.ForwardedSubmission.firstRetry - 1)
+            try await poll("member 2 took the ticks") { n2.status.raft.role == .follower }
+            #expect(c.network.sent { $0.isForward }.count == 1, "not yet due")
+            n2.tick()
+            let outcome = try await pending.value("the submission") { n1.tick() }
+            #expect(try outcome.get().first?.receipt?.result == "ok")
+            let forwards = c.network.sent { $0.isForward }
+            #expect(forwards.count == 2 && forwards.allSatisfy { $0.from == 2 && $0.to == 1 }
+                    && Set(forwards.map(\.request)).count == 1, "\(forwards)")
+
+            c.network.release()
+            try await poll("the late copy is answered") { c.network.sent { $0.isForwardReply }.count == 2 }
+            try await poll("nothing waits") { n1.forwardsInProgress.count == 0 && n2.status.waitingSubmissions == 0 }
+            let heads = try c.heads()
+            #expect(Set(heads.values).count == 1 && heads[1]?.treeSize == 1, "\(heads)")
+        }
+    }
+
     /// A leader cut off with a submission of its own proposed cannot commit it; when it
     /// returns and the new leader's entry replaces it, the submission fails with
     /// `proposal_dropped`. Submitting again is safe and answers.
