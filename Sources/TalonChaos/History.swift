@@ -33,7 +33,8 @@ public struct ReadValue: Sendable, Hashable, Codable, CustomStringConvertible {
 /// (milliseconds since the run started): a write (an envelope submitted) or a read of a ticket.
 public struct Operation: Sendable, Hashable, Codable {
     public var id: Int
-    /// The client that sent it; -1 for the harness's own writes (the bootstrap, the probe).
+    /// The client that sent it: writer c is c, reader r is 1000 + r, and -1 the harness's own
+    /// writes (the bootstrap, the probe).
     public var client: Int
     /// The member the client sent it to (`n1`).
     public var node: String
