@@ -3,8 +3,8 @@ import NIOCore
 import NIOHTTP1
 import TalonProtocol
 
-/// The harness's HTTP client of the members' APIs: submissions as `Outcome`s, status and
-/// ticket reads.
+/// The harness's HTTP client of the members' APIs: submissions and ticket reads as
+/// `Outcome`s, and status.
 struct ChaosClient: Sendable {
     let http: HTTPClient
     let apiPorts: [Int]
@@ -47,11 +47,19 @@ struct ChaosClient: Sendable {
         return try? JSONForm.decode(NodeStatus.self, from: body)
     }
 
-    /// The holder of `ticket`, read linearizably from `node`.
-    func holder(of ticket: String, at node: Int) async -> PublicKey? {
-        guard let (status, body) = await request(node, .GET, "/v1/tickets/\(ticket)?consistency=linearizable", timeout: .seconds(3)),
-              status == 200 else { return nil }
-        return (try? JSONForm.decode(TicketResponse.self, from: body))?.ticket.holder
+    /// Reads `ticket` from `node`, linearizably (ReadIndex) or from the node's local state,
+    /// and says what came back: its state, nil for a 404 `unknown_ticket`, a refusal, or
+    /// nothing certain (no answer within `timeout`, a 5xx).
+    func read(_ ticket: String, at node: Int, linearizable: Bool, timeout: TimeAmount = .seconds(2)) async -> Outcome {
+        let path = "/v1/tickets/\(ticket)" + (linearizable ? "?consistency=linearizable" : "")
+        guard let (status, body) = await request(node, .GET, path, timeout: timeout) else { return .unknown(reason: "no answer") }
+        if status == 200, let answer = try? JSONForm.decode(TicketResponse.self, from: body) {
+            let t = answer.ticket
+            return .read(value: ReadValue(holder: t.holder.text, sequence: t.sequence, status: t.status.rawValue))
+        }
+        let code = (try? JSONForm.decode(ProblemDetails.self, from: body))?.code ?? "status_\(status)"
+        if status == 404, code == Code.unknownTicket.name { return .read(value: nil) }
+        return (400..<500).contains(status) ? .failed(status: status, code: code) : .unknown(reason: "\(status) \(code)")
     }
 
     /// The member a majority of the answering members name as leader, if any.

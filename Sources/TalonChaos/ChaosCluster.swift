@@ -22,6 +22,8 @@ final class ChaosCluster: Sendable {
     let peerPorts: [Int]
     /// `proxies[a][b]`: the link a→b (nil when a == b).
     let proxies: [[ChaosProxy?]]
+    /// Extra arguments for every member's `talon node run`.
+    let nodeArguments: [String]
     private let processes = Mutex<[Int: Process]>([:])
 
     var size: Int { apiPorts.count }
@@ -30,14 +32,17 @@ final class ChaosCluster: Sendable {
     func store(_ i: Int) -> String { directory + "/data/\(name(i))" }
 
     private init(talon: String, directory: String, genesisPath: String, genesis: GenesisFile, issuer: SigningKey,
-                 apiPorts: [Int], peerPorts: [Int], proxies: [[ChaosProxy?]]) {
+                 apiPorts: [Int], peerPorts: [Int], proxies: [[ChaosProxy?]], nodeArguments: [String]) {
         self.talon = talon; self.directory = directory; self.genesisPath = genesisPath; self.genesis = genesis
         self.issuer = issuer; self.apiPorts = apiPorts; self.peerPorts = peerPorts; self.proxies = proxies
+        self.nodeArguments = nodeArguments
     }
 
     /// Writes a genesis of `size` members with fresh keys into `directory` and starts a proxy
-    /// for every ordered pair of members. No node is started yet.
-    static func create(talon: String, directory: String, size: Int, group: any EventLoopGroup) async throws -> ChaosCluster {
+    /// for every ordered pair of members. No node is started yet; each will be started with
+    /// `nodeArguments` besides its own.
+    static func create(talon: String, directory: String, size: Int, group: any EventLoopGroup,
+                       nodeArguments: [String] = []) async throws -> ChaosCluster {
         try FileManager.default.createDirectory(atPath: directory + "/keys", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         let ports = try await freePorts(2 * size, group: group)
@@ -62,7 +67,7 @@ final class ChaosCluster: Sendable {
             proxies.append(row)
         }
         return ChaosCluster(talon: talon, directory: directory, genesisPath: path, genesis: try GenesisFile(bytes: bytes),
-                            issuer: issuer, apiPorts: apiPorts, peerPorts: peerPorts, proxies: proxies)
+                            issuer: issuer, apiPorts: apiPorts, peerPorts: peerPorts, proxies: proxies, nodeArguments: nodeArguments)
     }
 
     /// Ports free now, found by binding port 0 and closing.
@@ -89,7 +94,7 @@ final class ChaosCluster: Sendable {
         p.executableURL = URL(fileURLWithPath: talon)
         var args = ["node", "run", "--data", store(i), "--genesis", genesisPath, "--node", name(i), "--key", directory + "/keys/\(name(i)).key"]
         for b in 0..<size where b != i { args += ["--dial", "\(name(b))=127.0.0.1:\(proxies[i][b]?.port ?? 0)"] }
-        p.arguments = args + extra
+        p.arguments = args + nodeArguments + extra
         let output = Pipe()
         p.standardOutput = output
         p.standardError = output

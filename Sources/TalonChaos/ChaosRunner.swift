@@ -11,8 +11,9 @@ import Darwin
 #endif
 
 /// One chaos run: a cluster of real `talon node run` processes behind proxies, clients
-/// transferring tickets through every member while a seeded schedule of faults runs, then
-/// heal, wait for the members to agree, stop them and check the history against their stores.
+/// writing and reading tickets through every member (`Workload`) while a seeded schedule of
+/// faults runs, then heal, wait for the members to agree, stop them and check the history
+/// against their stores.
 public struct ChaosRunner: Sendable {
     /// What to run.
     public struct Options: Sendable {
@@ -25,8 +26,11 @@ public struct ChaosRunner: Sendable {
         /// Milliseconds of faults and client load.
         public var duration: Int
         public var nodes = 3
-        /// Clients, each transferring its own ticket back and forth through every member in turn.
+        /// Writers (each working on one ticket at a time: issue, transfer, list, buy, redeem)
+        /// and as many readers, each going through every member in turn.
         public var clients = 3
+        /// Extra arguments for every `talon node run` (the hidden `--test-break` of a debug build).
+        public var nodeArguments: [String] = []
         /// Milliseconds after the last fault heals within which a write must succeed.
         public var recoveryBound = 20_000
         public var keep = false
@@ -54,10 +58,18 @@ public struct ChaosRunner: Sendable {
 
         /// The lines `talon chaos` prints.
         public var text: String {
+            let r = report
+            let operationsLine = "operations \(r.operations) (\(r.operations - r.reads) writes, \(r.reads) reads)  acknowledged "
+                + "\(r.acknowledged)  failed \(r.failed)  unknown \(r.unknown)  lost \(r.lost)"
+            let kinds: [String] = r.kinds.sorted { $0.key < $1.key }.map { (kind: String, c: Checker.Counts) -> String in
+                "\(kind) \(c.operations)/\(c.acknowledged)/\(c.ok)/\(c.failed)/\(c.unknown)"
+            }
+            let kindsLine = "by kind (sent/acknowledged/ok/failed/unknown): " + kinds.joined(separator: ", ")
             var lines = [
                 "seed \(seed)  nodes \(nodes)  duration \(duration / 1000) s",
                 "faults \(faults.values.reduce(0, +)): " + faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
-                "operations \(report.operations)  acknowledged \(report.acknowledged)  failed \(report.failed)  unknown \(report.unknown)  lost \(report.lost)",
+                operationsLine,
+                kindsLine,
                 "recovered after " + (recoveredAfter.map { "\($0) ms" } ?? "never"),
                 "anomalies \(report.anomalies.count)",
             ]
@@ -78,7 +90,8 @@ public struct ChaosRunner: Sendable {
         let o = options
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let http = HTTPClient(eventLoopGroupProvider: .shared(group))
-        let cluster = try await ChaosCluster.create(talon: o.talon, directory: o.directory, size: o.nodes, group: group)
+        let cluster = try await ChaosCluster.create(talon: o.talon, directory: o.directory, size: o.nodes, group: group,
+                                                   nodeArguments: o.nodeArguments)
         let events = EventLog(path: o.directory + "/events.log", echo: o.log)
         do {
             let summary = try await run(cluster, ChaosClient(http: http, apiPorts: cluster.apiPorts), events)
@@ -105,19 +118,11 @@ public struct ChaosRunner: Sendable {
         for i in 0..<o.nodes { try cluster.start(i) }
         guard try await waitForLeader(client, timeout: 30_000) else { throw TalonError(.noLeader, "no leader within 30 s") }
 
-        // One ticket per client, held by the first of its two keys.
+        // The event, its gates and one ticket per writer.
         let history = History()
-        let chainID = cluster.genesis.genesis.chainID
-        let keys = (0..<o.clients).map { _ in [SigningKey.generate(), SigningKey.generate()] }
-        let startsAt = Int64(Date().timeIntervalSince1970 * 1000) + 30 * 86_400_000
-        let event = Envelope(chainID: chainID, nonce: 1, operation: .createEvent(CreateEvent(
-            eventID: "CHAOS", name: "Chaos", venue: "Loopback", startsAt: startsAt, doorsOpenAt: startsAt - 3_600_000,
-            capacity: UInt32(o.clients), currency: "EUR")), signedBy: cluster.issuer)
-        let issue = Envelope(chainID: chainID, nonce: 2, operation: .issue(IssueTickets(eventID: "CHAOS", tickets: (0..<o.clients).map {
-            TicketSpec(ticketID: "T-\($0 + 1)", section: "A", seat: "\($0 + 1)", faceValue: 1000, holder: keys[$0][0].publicKey)
-        })), signedBy: cluster.issuer)
-        for envelope in [event, issue] {
-            guard try await write(envelope, client, history, deadline: 30_000) != nil else {
+        let workload = Workload(chainID: cluster.genesis.genesis.chainID, issuer: cluster.issuer, writers: o.clients, seed: o.seed)
+        for (kind, envelope) in workload.bootstrap {
+            guard try await write(envelope, kind: kind, client, history, deadline: 30_000) != nil else {
                 throw TalonError(.timeout, "the bootstrap write \(envelope.hash.hex.prefix(16)) was not acknowledged within 30 s")
             }
         }
@@ -128,7 +133,8 @@ public struct ChaosRunner: Sendable {
         let faults = FaultDriver(cluster: cluster, api: client, events: events)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<o.clients {
-                group.addTask { await self.transfers(client: c, keys: keys[c], chainID: chainID, client, history, state) }
+                group.addTask { await workload.writer(c, client, history) { state.stopped } }
+                group.addTask { await workload.reader(c, client, history) { state.stopped } }
             }
             group.addTask {
                 for scheduled in schedule.faults {
@@ -149,10 +155,7 @@ public struct ChaosRunner: Sendable {
         events.add("faults over; clients stopped")
 
         // The cluster must serve again: a fresh write, through any member.
-        let probe = Envelope(chainID: chainID, nonce: 3, operation: .createEvent(CreateEvent(
-            eventID: "CHAOS-PROBE", name: "Probe", venue: "Loopback", startsAt: startsAt, doorsOpenAt: startsAt, capacity: 1,
-            currency: "EUR")), signedBy: cluster.issuer)
-        let probed = try await write(probe, client, history, deadline: o.recoveryBound + 10_000)
+        let probed = try await write(workload.probe, kind: "setup", client, history, deadline: o.recoveryBound + 10_000)
         // The first write acknowledged after the last heal, a client's or the probe's.
         let healedAt = state.healedAt
         let recovered = probed == nil ? nil : history.operations.compactMap { op -> Int? in
@@ -185,45 +188,13 @@ public struct ChaosRunner: Sendable {
         return summary
     }
 
-    /// Client `c`: transfers its ticket from one of its keys to the other, through member
-    /// after member; when unsure who holds it, asks (linearizably) before going on.
-    private func transfers(client c: Int, keys: [SigningKey], chainID: String, _ api: ChaosClient, _ history: History,
-                           _ state: RunState) async {
-        var holder = 0, nonce: UInt64 = 0, turn = c
-        while !state.stopped {
-            let node = turn % api.apiPorts.count
-            turn += 1
-            nonce += 1
-            let envelope = Envelope(chainID: chainID, nonce: nonce, operation: .transfer(Transfer(
-                ticketID: "T-\(c + 1)", to: keys[1 - holder].publicKey)), signedBy: keys[holder])
-            let id = history.invoke(client: c, node: "n\(node + 1)", ticket: "T-\(c + 1)", envelope: envelope.hash.hex)
-            let outcome = await api.submit(envelope, to: node)
-            history.complete(id, outcome)
-            if case .acknowledged(_, _, "ok") = outcome {
-                holder = 1 - holder
-                continue
-            }
-            // Not known to have moved: learn the holder before the next try.
-            try? await Task.sleep(for: .milliseconds(100))
-            var asked = turn
-            while !state.stopped {
-                if let key = await api.holder(of: "T-\(c + 1)", at: asked % api.apiPorts.count) {
-                    holder = key == keys[0].publicKey ? 0 : 1
-                    break
-                }
-                asked += 1
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-        }
-    }
-
     /// Submits `envelope` through member after member until it is acknowledged or
     /// `deadline` ms pass; records every try; returns when (history time) it was acknowledged.
-    private func write(_ envelope: Envelope, _ api: ChaosClient, _ history: History, deadline: Int) async throws -> Int? {
+    private func write(_ envelope: Envelope, kind: String, _ api: ChaosClient, _ history: History, deadline: Int) async throws -> Int? {
         let end = history.now + deadline
         var node = 0
         while history.now < end {
-            let id = history.invoke(client: -1, node: "n\(node + 1)", ticket: "", envelope: envelope.hash.hex)
+            let id = history.invoke(client: -1, node: "n\(node + 1)", kind: kind, ticket: "", envelope: envelope.hash.hex)
             let outcome = await api.submit(envelope, to: node)
             history.complete(id, outcome)
             if case .acknowledged = outcome { return history.now }

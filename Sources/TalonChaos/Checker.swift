@@ -2,7 +2,9 @@
 public struct Anomaly: Sendable, Hashable, Codable, CustomStringConvertible {
     /// `lost` (an acknowledged envelope missing from a ledger), `wrong_leaf`, `duplicate`,
     /// `fork` (a chain that is not a prefix of the longest), `verify_failed`, `two_holders`,
-    /// `state_mismatch`, `not_serving` (no write succeeded within the bound after the faults).
+    /// `state_mismatch`, `double_redeem`, `not_serving` (no write succeeded within the bound
+    /// after the faults), and the reads' `stale_read`, `future_read`, `invented_value` and
+    /// `write_order` (`ReadCheck`).
     public var kind: String
     public var detail: String
     public init(_ kind: String, _ detail: String) { self.kind = kind; self.detail = detail }
@@ -16,12 +18,31 @@ public struct Checker: Sendable {
 
     public init(recoveryBound: Int = 20_000) { self.recoveryBound = recoveryBound }
 
+    /// How the operations of one kind fared.
+    public struct Counts: Sendable, Hashable, Codable {
+        /// Sent.
+        public var operations = 0
+        /// Writes: acknowledged with a receipt; reads: answered with a value.
+        public var acknowledged = 0
+        /// Writes acknowledged with result `ok` (the rest were recorded as rejected).
+        public var ok = 0
+        public var failed = 0
+        public var unknown = 0
+        public init() {}
+    }
+
     /// What the check found.
     public struct Report: Sendable, Hashable, Codable {
+        /// Every operation, writes and reads.
         public var operations: Int
+        /// Reads among them; the next three count writes only.
+        public var reads: Int
         public var acknowledged: Int
         public var failed: Int
         public var unknown: Int
+        /// By kind: `issue`, `transfer`, `list`, `buy`, `redeem`, `setup`, and
+        /// `read linearizable`, `read local`.
+        public var kinds: [String: Counts]
         /// Acknowledged envelopes missing from at least one ledger.
         public var lost: Int
         public var anomalies: [Anomaly]
@@ -84,6 +105,10 @@ public struct Checker: Sendable {
                 anomalies.append(Anomaly("two_holders", "ticket \(ticket) has \(who.count) holders at sequence \(sequence)"))
             }
         }
+        anomalies += doubleRedeems(history, ledgers: ledgers)
+        if let longest = ledgers.max(by: { $0.blocks.count < $1.blocks.count }) {
+            anomalies += ReadCheck(history: history, versions: longest.versions).anomalies()
+        }
         if let after = recoveredAfter {
             if after > recoveryBound {
                 anomalies.append(Anomaly("not_serving", "the first write after the faults succeeded \(after) ms after they healed (bound \(recoveryBound) ms)"))
@@ -92,15 +117,43 @@ public struct Checker: Sendable {
             anomalies.append(Anomaly("not_serving", "no write succeeded after the faults healed"))
         }
 
-        var acknowledged = 0, failed = 0, unknown = 0
+        var kinds: [String: Counts] = [:]
         for op in history {
+            let kind = op.isRead ? "read \(op.consistency ?? "local")" : op.kind
+            var c = kinds[kind] ?? Counts()
+            c.operations += 1
             switch op.outcome {
-            case .acknowledged: acknowledged += 1
-            case .failed: failed += 1
-            case .unknown, nil: unknown += 1
+            case .acknowledged(_, _, let result):
+                c.acknowledged += 1
+                if result == "ok" { c.ok += 1 }
+            case .read: c.acknowledged += 1
+            case .failed: c.failed += 1
+            case .unknown, nil: c.unknown += 1
+            }
+            kinds[kind] = c
+        }
+        let writes = kinds.filter { !$0.key.hasPrefix("read") }.values
+        return Report(operations: history.count, reads: history.count { $0.isRead },
+                      acknowledged: writes.reduce(0) { $0 + $1.acknowledged }, failed: writes.reduce(0) { $0 + $1.failed },
+                      unknown: writes.reduce(0) { $0 + $1.unknown }, kinds: kinds, lost: lost.count, anomalies: anomalies)
+    }
+
+    /// At most one redeem of a ticket succeeds: acknowledged with `ok` to the clients, and
+    /// recorded `ok` in each ledger.
+    private func doubleRedeems(_ history: [Operation], ledgers: [LedgerSnapshot]) -> [Anomaly] {
+        var found: [Anomaly] = []
+        var told: [String: Set<String>] = [:]
+        for op in history where op.kind == "redeem" && op.receipt?.result == "ok" { told[op.ticket, default: []].insert(op.envelope) }
+        for (ticket, envelopes) in told.sorted(by: { $0.key < $1.key }) where envelopes.count > 1 {
+            found.append(Anomaly("double_redeem", "ticket \(ticket): \(envelopes.count) redeems were acknowledged ok to clients"))
+        }
+        for ledger in ledgers {
+            var redeemed: [String: Int] = [:]
+            for v in ledger.versions where v.kind == "redeem" { redeemed[v.ticket, default: 0] += 1 }
+            for (ticket, count) in redeemed.sorted(by: { $0.key < $1.key }) where count > 1 {
+                found.append(Anomaly("double_redeem", "\(ledger.node): ticket \(ticket) has \(count) redeems recorded ok"))
             }
         }
-        return Report(operations: history.count, acknowledged: acknowledged, failed: failed, unknown: unknown,
-                      lost: lost.count, anomalies: anomalies)
+        return found
     }
 }

@@ -56,6 +56,13 @@ public final class Node: @unchecked Sendable {
         /// Test seam: slept after each store sync (`Environment.Options.syncDelay`);
         /// `talon node run --test-sync-delay-ms` in debug builds sets it.
         public var syncDelay: Duration = .zero
+        #if DEBUG
+        /// A deliberate bug, for debug builds only (`talon node run --test-break stale-reads`):
+        /// `linearizableBarrier` returns at once, so "linearizable" reads serve this member's
+        /// local state without ReadIndex. `talon chaos` uses it to show that its checker
+        /// catches stale reads; nothing else may set it.
+        public var staleLinearizableReads = false
+        #endif
         public init() {}
 
         /// `batch_too_large` when `envelopes` (`what`, for the message) exceed one entry's
@@ -173,6 +180,9 @@ public final class Node: @unchecked Sendable {
     /// Returns the applied log index.
     /// - Throws: `TalonError` with code `no_leader`, `timeout` or `node_stopped`.
     public func linearizableBarrier() async throws(TalonError) {
+        #if DEBUG
+        if options.staleLinearizableReads { return }
+        #endif
         let reply = await withCheckedContinuation { (done: CheckedContinuation<ForwardReply, Never>) in
             let waiting = Waiting(.unverified([]), deadline: .now + options.requestTimeout) { done.resume(returning: $0) }
             post { $0.reads.append(waiting) }

@@ -53,6 +53,9 @@ struct NodeCommand: AsyncParsableCommand {
         // Test seams for `talon chaos` (debug builds only, hidden).
         @Option(name: .customLong("test-clock-offset-ms"), help: .hidden) var testClockOffsetMs = 0
         @Option(name: .customLong("test-sync-delay-ms"), help: .hidden) var testSyncDelayMs = 0
+        /// A deliberate bug for chaos tests (debug builds only): `stale-reads` serves
+        /// linearizable reads from local state without ReadIndex.
+        @Option(name: .long, help: .hidden) var testBreak: String?
         #endif
 
         func run() async throws {
@@ -99,6 +102,11 @@ struct NodeCommand: AsyncParsableCommand {
                 #if DEBUG
                 options.clockOffset = .milliseconds(testClockOffsetMs)
                 options.syncDelay = .milliseconds(max(0, min(testSyncDelayMs, 10_000)))
+                switch testBreak {
+                case nil: break
+                case "stale-reads": options.staleLinearizableReads = true
+                case let other?: throw TalonError(.invalidOption, "--test-break knows stale-reads, got \(other.prefix(40))")
+                }
                 #endif
                 let logger = Logger(label: "talon.node.\(settings.node)")
                 // Every API connection, peer link and LMDB file holds a descriptor: take all

@@ -34,6 +34,41 @@ extension ClusterTests {
     }
 }
 
+#if DEBUG
+extension ClusterTests {
+    /// Seed 7 over 15 s partitions a member at 1 s, isolates the leader at 5 s and partitions
+    /// again at 9 s: a member cut off from the others keeps answering reads.
+    static let staleReadSeed = "7"
+
+    /// The checker is shown to work: with every member started with the hidden
+    /// `--test-break stale-reads` (debug builds), "linearizable" reads skip ReadIndex and serve
+    /// local state, and the same seed that passes without it fails with `stale_read`.
+    @Test func aBuildServingStaleLinearizableReadsIsCaught() async throws {
+        try await withSandbox { s in
+            let planned = try await s.talon("chaos", "--seed", Self.staleReadSeed, "--duration-s", "15", "--schedule")
+            try #require(planned.status == 0 && (planned.stdout.contains("\"partition\"") || planned.stdout.contains("\"isolateLeader\"")),
+                         "\(planned)")
+
+            let sound = try await s.talon("chaos", "--seed", Self.staleReadSeed, "--duration-s", "15", "--dir", s.path("sound"))
+            #expect(sound.status == 0 && sound.stdout.contains("anomalies 0") && sound.lines.last == "ok", "\(sound)")
+
+            let dir = s.path("broken")
+            let broken = try await s.talon("chaos", "--seed", Self.staleReadSeed, "--duration-s", "15", "--dir", dir,
+                                           "--test-break", "stale-reads")
+            #expect(broken.status == 1, "\(broken)")
+            #expect(broken.stdout.contains("  stale_read: ticket ") && broken.stdout.contains("lost 0"), "\(broken)")
+            #expect(broken.lines.last == "FAILED: replay with --seed \(Self.staleReadSeed)", "\(broken)")
+            // Reads are the only thing broken: every other check still passes.
+            let kinds = Set(broken.lines.filter { $0.hasPrefix("  ") }.compactMap { $0.dropFirst(2).split(separator: ":").first })
+            #expect(kinds == ["stale_read"], "\(broken)")
+            #expect(FileManager.default.fileExists(atPath: dir + "/history.jsonl"), "a failed run keeps its history")
+            let left = processesMentioning(s.path("sound")) + processesMentioning(dir)
+            #expect(left.isEmpty, "still running: \(left)")
+        }
+    }
+}
+#endif
+
 /// `talon node run --dial`: only other members of the genesis may be named, as ID=host:port.
 struct DialOptionTests {
     @Test func aDialNamingNoOtherMemberIsRefused() async throws {
