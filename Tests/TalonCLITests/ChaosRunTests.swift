@@ -1,29 +1,34 @@
 import Foundation
 import Testing
 
-/// `talon chaos` end to end: three real members behind proxies, clients writing through
-/// every member while a fixed seed's faults run (a kill and restart among them), then the
-/// history checked against every store. Serialized with the other clusters, as an extension
+/// `talon chaos` end to end: the two-minute run. Three real members behind proxies,
+/// writers and readers going through every member while a fixed seed's faults run (every
+/// kind the build can draw), then the history checked against every store. Serialized with the other clusters, as an extension
 /// of `ClusterTests`: elections are timed in wall-clock ticks.
 extension ClusterTests {
-    /// Seed 4 over 20 s draws two SIGKILLs and restarts, a pause and a delay
-    /// (`talon chaos --seed 4 --duration-s 20 --schedule` prints them).
-    static let chaosSeed = "4"
+    /// Seed 6 over 120 s draws every kind of fault a debug build can (`talon chaos --seed 6
+    /// --duration-s 120 --schedule` prints them): among them 4 SIGKILLs and restarts, a full
+    /// disk, a flapping partition, clock offsets, slow syncs and 4 pairs of faults at once.
+    static let chaosSeed = "6"
+    static let chaosSeconds = "120"
 
     @Test func aShortChaosRunFindsNoAnomalyAndLeavesNoProcess() async throws {
         try await withSandbox { s in
             let dir = s.path("chaos")
-            let planned = try await s.talon("chaos", "--seed", Self.chaosSeed, "--duration-s", "20", "--schedule")
-            try #require(planned.status == 0 && planned.stdout.contains("\"kill\""), "\(planned)")
+            let planned = try await s.talon("chaos", "--seed", Self.chaosSeed, "--duration-s", Self.chaosSeconds, "--schedule")
+            for kind in ["kill", "diskFull", "flap", "both", "pause", "partition", "oneWay", "delay", "isolateLeader"] {
+                try #require(planned.status == 0 && planned.stdout.contains("\"\(kind)\""), "\(kind) not drawn: \(planned)")
+            }
 
-            let run = try await s.talon("chaos", "--seed", Self.chaosSeed, "--duration-s", "20", "--dir", dir, "--keep")
+            let run = try await s.talon(["chaos", "--seed", Self.chaosSeed, "--duration-s", Self.chaosSeconds, "--dir", dir, "--keep"],
+                                        timeout: 300)
             let events = (try? String(contentsOfFile: dir + "/events.log", encoding: .utf8)) ?? ""
             #expect(run.status == 0, "\(run)\n--- events.log\n\(events)")
             #expect(run.stdout.contains("lost 0") && run.stdout.contains("anomalies 0") && run.lines.last == "ok", "\(run)")
-            #expect(run.stdout.contains("kill 2"), "\(run)")
+            for drawn in ["kill 4", "disk_full 1", "flap 1", "both 4"] { #expect(run.stdout.contains(drawn), "\(drawn): \(run)") }
             let acknowledged = run.lines.first { $0.hasPrefix("operations ") }?.split(separator: " ")
                 .drop { $0 != "acknowledged" }.dropFirst().first.flatMap { Int($0) } ?? 0
-            #expect(acknowledged > 20, "\(run)")
+            #expect(acknowledged > 200, "\(run)")
             for name in ["history.jsonl", "schedule.json", "summary.json", "events.log", "n1.log", "n2.log", "n3.log"] {
                 #expect(FileManager.default.fileExists(atPath: dir + "/" + name), "\(name) missing")
             }

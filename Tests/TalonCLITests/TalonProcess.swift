@@ -70,7 +70,7 @@ final class Sandbox: Sendable {
         try await talon(args, stdin: stdin)
     }
 
-    func talon(_ args: [String], stdin: String? = nil) async throws -> Run {
+    func talon(_ args: [String], stdin: String? = nil, timeout: Double = Sandbox.timeout) async throws -> Run {
         guard FileManager.default.isExecutableFile(atPath: TalonBinary.path) else {
             throw SandboxError("no talon binary at \(TalonBinary.path); run `swift build` or set TALON_BIN")
         }
@@ -101,7 +101,6 @@ final class Sandbox: Sendable {
         let pid = process.processIdentifier
 
         // Wait on a GCD thread, not on the test's executor.
-        let timeout = Self.timeout
         let finished = (try? await onOwnThread { exited.wait(timeout: .now() + timeout) == .success }) ?? false
         if !finished {
             kill(pid, SIGKILL)
