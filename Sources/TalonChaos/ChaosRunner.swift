@@ -65,11 +65,21 @@ public struct ChaosRunner: Sendable {
                 "\(kind) \(c.operations)/\(c.acknowledged)/\(c.ok)/\(c.failed)/\(c.unknown)"
             }
             let kindsLine = "by kind (sent/acknowledged/ok/failed/unknown): " + kinds.joined(separator: ", ")
+            func listed(_ counts: KeyPath<Checker.Counts, [String: Int]>) -> String {
+                r.kinds.sorted { $0.key < $1.key }.flatMap { kind, c in
+                    c[keyPath: counts].sorted { $0.key < $1.key }.map { "\(kind) \($0.key) ×\($0.value)" }
+                }.joined(separator: ", ")
+            }
+            let failures = listed(\.failures), unknowns = listed(\.unknowns)
             var lines = [
                 "seed \(seed)  nodes \(nodes)  duration \(duration / 1000) s",
                 "faults \(faults.values.reduce(0, +)): " + faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
                 operationsLine,
                 kindsLine,
+            ]
+            if !failures.isEmpty { lines.append("failed: " + failures) }
+            if !unknowns.isEmpty { lines.append("unknown: " + unknowns) }
+            lines += [
                 "recovered after " + (recoveredAfter.map { "\($0) ms" } ?? "never"),
                 "anomalies \(report.anomalies.count)",
             ]

@@ -28,6 +28,10 @@ public struct Checker: Sendable {
         public var ok = 0
         public var failed = 0
         public var unknown = 0
+        /// Failures by HTTP status and problem code (`409 listing_not_found`).
+        public var failures: [String: Int] = [:]
+        /// Unknown outcomes by reason (`no answer`, `503 no_leader`).
+        public var unknowns: [String: Int] = [:]
         public init() {}
     }
 
@@ -127,8 +131,15 @@ public struct Checker: Sendable {
                 c.acknowledged += 1
                 if result == "ok" { c.ok += 1 }
             case .read: c.acknowledged += 1
-            case .failed: c.failed += 1
-            case .unknown, nil: c.unknown += 1
+            case .failed(let status, let code):
+                c.failed += 1
+                c.failures["\(status) \(code)", default: 0] += 1
+            case .unknown(let reason):
+                c.unknown += 1
+                c.unknowns[reason, default: 0] += 1
+            case nil:
+                c.unknown += 1
+                c.unknowns["never completed", default: 0] += 1
             }
             kinds[kind] = c
         }
