@@ -22,6 +22,7 @@ extension Code {
     }
 
     /// Whether admission refuses one envelope with this code or fails the whole submission:
-    /// Talon's own faults fail the submission, every other code refuses the envelope.
+    /// Talon's own faults and a full disk fail the submission, every other code refuses the
+    /// envelope.
     public var atAdmission: AtAdmission { kind == .fault || kind == .insufficientStorage ? .failsSubmission : .refusesEnvelope }
 }

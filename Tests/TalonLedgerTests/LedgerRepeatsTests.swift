@@ -49,9 +49,10 @@ import TalonLedger
     @Test func rejectOrAbortFollowsTheCode() {
         for code in Code.allCases {
             #expect((code.atApply == .recorded) == code.uses.contains(.result), "\(code)")
-            #expect((code.atAdmission == .failsSubmission) == (code.kind == .fault), "\(code)")
+            #expect((code.atAdmission == .failsSubmission) == (code.kind == .fault || code.kind == .insufficientStorage), "\(code)")
         }
         #expect(Code.notHolder.atApply == .recorded && Code.storeMapFull.atApply == .aborts)
-        #expect(Code.badSignature.atAdmission == .refusesEnvelope && Code.storeCorrupt.atAdmission == .failsSubmission)
+        #expect(Code.badSignature.atAdmission == .refusesEnvelope && Code.storeCorrupt.atAdmission == .failsSubmission
+                && Code.storeFull.atAdmission == .failsSubmission)
     }
 }
