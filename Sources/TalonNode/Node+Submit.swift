@@ -104,13 +104,33 @@ extension Node {
     /// Checks a submission on the calling thread (never the loop's) and posts what is left
     /// to the loop: admitted envelopes at `.propose`, unverified ones for the loop to forward
     /// at `.forward`. `answer` gets one outcome per envelope, or the whole submission's failure.
+    ///
+    /// A refusal for standing (`not_authorized`) is a verdict on this node's state, which can
+    /// be behind: a leader cut off, or paused, believes it leads until it hears otherwise, and
+    /// lacks what the new leader acknowledged meanwhile (a ticket just issued, a holder just
+    /// paid). So before answering one, the node confirms its state with a ReadIndex barrier
+    /// (`linearizableBarrier`) and admits the submission again on the state after it; if no
+    /// barrier can be had, the submission fails (`no_leader`, `timeout`: resubmitting is safe).
+    /// Only refusals cost the round: one per refused submission, never per envelope.
     func route(_ envelopes: [Envelope], stage: AdmissionStage, forwardedBy: (node: NodeID, request: UInt64)?,
-               deadline: ContinuousClock.Instant, answer: @escaping @Sendable (ForwardReply) -> Void) {
+               deadline: ContinuousClock.Instant, confirmed: Bool = false, answer: @escaping @Sendable (ForwardReply) -> Void) {
         let sorted: Sorted
         do {
             sorted = try Sorted(envelopes, ledger: ledger, stage: stage)
         } catch {
             answer(.failed(error))
+            return
+        }
+        if sorted.refusedForStanding && !confirmed {
+            Task {
+                do throws(TalonError) {
+                    try await self.linearizableBarrier()
+                } catch {
+                    answer(.failed(error))
+                    return
+                }
+                self.route(envelopes, stage: stage, forwardedBy: forwardedBy, deadline: deadline, confirmed: true, answer: answer)
+            }
             return
         }
         guard let payload = sorted.payload else {
@@ -128,6 +148,8 @@ extension Node {
         private var positions: [Int] = []
         /// What goes to the loop, or nil when every envelope has its outcome.
         private(set) var payload: Waiting.Payload?
+        /// True when the signer's standing, as this node's state has it, refused an envelope.
+        private(set) var refusedForStanding = false
 
         init(_ envelopes: [Envelope], ledger: Ledger, stage: AdmissionStage) throws(TalonError) {
             known = Array(repeating: nil, count: envelopes.count)
@@ -137,7 +159,9 @@ extension Node {
             for (i, admission) in admissions.enumerated() {
                 switch admission {
                 case .known(let receipt): known[i] = .receipt(receipt)
-                case .refused(let error): known[i] = .rejected(error)
+                case .refused(let error):
+                    known[i] = .rejected(error)
+                    if stage == .propose && error.code == .notAuthorized { refusedForStanding = true }
                 case .admitted(let envelope): admitted.append(envelope); positions.append(i)
                 case .checked(let envelope): unverified.append(envelope); positions.append(i)
                 }

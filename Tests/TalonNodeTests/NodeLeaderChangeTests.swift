@@ -143,6 +143,37 @@ import TalonRaft
         }
     }
 
+    /// A leader cut off from the others still believes it leads for a while, and its state
+    /// lacks what the new leader acknowledged since. Its admission must not refuse a transfer
+    /// of a ticket issued under the new leader as `not_authorized`: a refusal for standing is
+    /// given only after a ReadIndex confirms the state is current. Cut off, that cannot
+    /// happen; once the old leader rejoins, the transfer is judged on current state and goes
+    /// through.
+    @Test func aDeposedLeaderDoesNotRefuseWhatItHasNotSeen() async throws {
+        try await MemoryCluster.run(options: { _, o in o.requestTimeout = .seconds(600) }) { c in
+            try await c.elect(1)
+            _ = try await c.submit([c.event("E1")], to: 1).success("the event")
+            c.network.isolate(1)
+            try await c.handOver(to: 3, among: [2, 3])
+            let holder = SigningKey.generate(), buyer = SigningKey.generate()
+            let issue = c.sign(.issue(IssueTickets(eventID: "E1", tickets: [
+                TicketSpec(ticketID: "T1", section: "A", seat: "1", faceValue: 100, holder: holder.publicKey)])), by: c.issuer)
+            let n1 = try c.node(1), n3 = try c.node(3)
+            #expect(try await c.submit([issue], to: 3).value("the issue") { n3.tick() }.get().first?.receipt?.result == "ok")
+            #expect(n1.status.raft.role == .leader, "member 1 has not noticed yet")
+
+            let transfer = c.sign(.transfer(Transfer(ticketID: "T1", to: buyer.publicKey)), by: holder)
+            let pending = try c.submit([transfer], to: 1)
+            n1.tick()
+            try await poll("member 1 asks for a read index") { !c.network.sent { $0.from == 1 && $0.message?.kind == .heartbeat && !($0.message?.context.isEmpty ?? true) }.isEmpty || pending.result != nil }
+            #expect(pending.result == nil, "member 1 answered from a state it cannot vouch for: \(String(describing: pending.result))")
+
+            c.network.heal()
+            let outcome = try await pending.value("the transfer") { n1.tick(); n3.tick() }
+            #expect(try outcome.get().first?.receipt?.result == "ok", "\(outcome)")
+        }
+    }
+
     /// A leader cut off with a submission of its own proposed cannot commit it; when it
     /// returns and the new leader's entry replaces it, the submission fails with
     /// `proposal_dropped`. Submitting again is safe and answers.
