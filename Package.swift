@@ -156,7 +156,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "TalonCLITests", dependencies: ["TalonProtocol", "TalonLedger", "TalonNode", "TalonRaft", "TalonTestSupport"]),
+        .testTarget(name: "TalonCLITests", dependencies: ["TalonProtocol", "TalonLedger", "TalonNode", "TalonRaft", "TalonChaos", "TalonTestSupport"]),
     ]
 )
 

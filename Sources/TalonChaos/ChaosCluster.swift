@@ -113,27 +113,12 @@ final class ChaosCluster: Sendable {
         processes.withLock { $0[i] = p }
     }
 
-    /// Sets member `i`'s soft limit on file size (`RLIMIT_FSIZE`) from outside, as
-    /// `prlimit --fsize` does: to `bytes`, or back to its hard limit when nil. A write that
-    /// would grow a file past the limit then fails with EFBIG. True when it was set.
+    /// Sets member `i`'s soft limit on file size to `bytes`, or back to its hard limit when
+    /// nil (`FileSizeLimit`). True when it was set.
     @discardableResult
     func limitFileSize(_ i: Int, to bytes: Int?) -> Bool {
         guard let pid = processes.withLock({ $0[i]?.processIdentifier }) else { return false }
-        #if canImport(Glibc)
-        // glibc's prlimit(2) wrapper, looked up at run time: Swift's Glibc module does not
-        // export GNU extensions.
-        typealias Prlimit = @convention(c) (pid_t, Int32, UnsafePointer<rlimit>?, UnsafeMutablePointer<rlimit>?) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prlimit") else { return false }
-        let prlimit = unsafeBitCast(symbol, to: Prlimit.self)
-        let resource = Int32(RLIMIT_FSIZE.rawValue)
-        var current = rlimit()
-        guard prlimit(pid, resource, nil, &current) == 0 else { return false }
-        var wanted = current
-        wanted.rlim_cur = bytes.map { min(rlim_t(max(0, $0)), current.rlim_max) } ?? current.rlim_max
-        return prlimit(pid, resource, &wanted, nil) == 0
-        #else
-        return false
-        #endif
+        return FileSizeLimit.set(pid, to: bytes)
     }
 
     /// Sends `signal` to member `i`; true when it has a process.

@@ -33,6 +33,8 @@
 /// - `future_read`: a read returned version k before write k (or an earlier one) was sent.
 /// - `write_order`: write j was acknowledged before an earlier write in the ledger was sent.
 /// - `invented_value`: a read returned a state that is no version of the ticket.
+/// - `backward_read`: a member answered a read with an older version than one it had
+///   answered before that read was sent (local reads may be stale, never going back).
 /// Reads without an answer (timeouts, 5xx) constrain nothing. Local (non-linearizable) reads
 /// are only checked for `invented_value` and `future_read`: they may be stale.
 struct ReadCheck {
@@ -115,10 +117,36 @@ struct ReadCheck {
                                      + "returned version \(r.version), written by an envelope sent later: \(write.what)"))
             }
         }
+        found += backwardReads(ticket, answered)
         for (j, v) in versions.enumerated() {
             if let ack = acknowledged[v.envelope], let write = sentBy[j + 1], write.at > ack.at {
                 found.append(Anomaly("write_order", "ticket \(ticket): version \(j + 1) (\(v.kind)) was acknowledged by \(ack.what), "
                                      + "before an earlier version's envelope was sent: \(write.what)"))
+            }
+        }
+        return found
+    }
+
+    /// `backward_read`: a read (of either consistency) that a member answered with an older
+    /// version than a read it had answered before this one was sent. A member serves its
+    /// applied state, which only grows, through restarts too (every apply is synced).
+    private func backwardReads(_ ticket: String, _ answered: [(op: Operation, version: Int, done: Int)]) -> [Anomaly] {
+        var found: [Anomaly] = []
+        for node in Set(answered.map(\.op.node)).sorted() {
+            let reads = answered.filter { $0.op.node == node }
+            let byInvocation = reads.sorted { $0.op.invoked < $1.op.invoked }
+            let byCompletion = reads.sorted { $0.done < $1.done }
+            var next = 0
+            var newest: (op: Operation, version: Int, done: Int)?
+            for r in byInvocation {
+                while next < byCompletion.count, byCompletion[next].done < r.op.invoked {
+                    if byCompletion[next].version > newest?.version ?? -1 { newest = byCompletion[next] }
+                    next += 1
+                }
+                if let newest, newest.version > r.version {
+                    found.append(Anomaly("backward_read", "ticket \(ticket): \(node) answered read op \(r.op.id) (invoked at \(r.op.invoked)) "
+                                         + "with version \(r.version) after answering read op \(newest.op.id) with version \(newest.version) at \(newest.done)"))
+                }
             }
         }
         return found

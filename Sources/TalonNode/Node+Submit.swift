@@ -8,7 +8,8 @@ import TalonRaft
 ///
 /// Every node answers an envelope already in its ledger with its first receipt
 /// (`Ledger.admit(_:for:)` decides that, and everything else about admission).
-/// - On a node that leads (by its status snapshot), `submit` admits every envelope in the
+/// - On a node that leads (by its status snapshot) and has applied its term's no-op
+///   (`admits`), `submit` admits every envelope in the
 ///   caller's task (`.propose`: size, chain, fields, signature, standing) and posts only
 ///   `AdmittedEnvelope`s to the loop.
 /// - On a follower, `submit` makes only the cheap checks (`.forward`) and the loop forwards
@@ -16,7 +17,7 @@ import TalonRaft
 ///   before they enter its inbox.
 /// - Unverified envelopes that reach the loop of a node that leads (it became leader
 ///   meanwhile, or a forward arrived while it did not lead) are sent back to be admitted off
-///   the loop, never proposed.
+///   the loop once it has applied its term's no-op, never proposed unverified.
 ///
 /// A refusal is per envelope: the others of the submission go on.
 extension Node {
@@ -34,7 +35,7 @@ extension Node {
         guard waiting <= options.maxWaitingEnvelopes else {
             throw TalonError(.overloaded, "\(waiting - envelopes.count) envelopes are waiting already; retry shortly")
         }
-        let leads = status.raft.role == .leader
+        let leads = Self.admits(status.raft)
         let reply = await withCheckedContinuation { (done: CheckedContinuation<ForwardReply, Never>) in
             route(envelopes, stage: leads ? .propose : .forward, forwardedBy: nil,
                   deadline: .now + options.requestTimeout) { done.resume(returning: $0) }
@@ -51,11 +52,20 @@ extension Node {
     /// What the peer pump does with an event from the transport: a forward reaching a node
     /// that leads is admitted in a task of its own; everything else goes to the loop.
     func receive(_ event: PeerEvent) {
-        guard case .forward(let from, let request, let envelopes) = event, status.raft.role == .leader else {
+        guard case .forward(let from, let request, let envelopes) = event, Self.admits(status.raft) else {
             post { $0.peer.append(event) }
             return
         }
         Task { self.admitForwarded(envelopes, from: from, request: request) }
+    }
+
+    /// True when `raft` is a leader that may admit: it has applied its term's no-op, and with
+    /// it everything committed before it led. Until then its state can lack what an earlier
+    /// leader acknowledged (a ticket just issued would be "unknown", its transfer refused), so
+    /// submissions wait in the loop, unverified, and are admitted once it has.
+    static func admits(_ raft: RaftStatus) -> Bool {
+        guard raft.role == .leader, let start = raft.termStart else { return false }
+        return raft.applied >= start
     }
 
     /// Admits a submission forwarded by member `from` and answers it over the peer link.

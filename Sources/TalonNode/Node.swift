@@ -326,10 +326,14 @@ public final class Node: @unchecked Sendable {
         if status.role == .leader {
             // Only envelopes admitted on this node are proposed; the rest are admitted off
             // this thread (Ed25519 never runs on the loop) and come back through the inbox.
-            var ready: [Waiting] = []
+            // Until it has applied its term's no-op, its state may lack what the previous
+            // leader acknowledged: unverified submissions wait for that (`admits`).
+            var ready: [Waiting] = [], unready: [Waiting] = []
+            let admitting = Self.admits(status)
             for w in submissions {
-                if w.admitted.isEmpty { sendBack(w) } else { ready.append(w) }
+                if !w.admitted.isEmpty { ready.append(w) } else if admitting { sendBack(w) } else { unready.append(w) }
             }
+            defer { held += unready }
             if inflight.count >= options.maxInflightEntries
                 && ready.reduce(0, { $0 + $1.envelopes.count }) < options.maxBatchEnvelopes {
                 held = ready

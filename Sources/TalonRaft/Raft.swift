@@ -15,6 +15,8 @@ public final class Raft {
     var vote: NodeID?
     var role: Role = .follower
     var leader: NodeID?
+    /// The index of the no-op this member appended when it last became leader.
+    var termStart: UInt64 = 0
 
     var electionElapsed = 0
     var heartbeatElapsed = 0
@@ -152,7 +154,8 @@ public final class Raft {
     public var status: RaftStatus {
         RaftStatus(id: id, role: role, term: term, vote: vote, leader: leader, commit: log.committed,
                    applied: log.applied, lastIndex: log.lastIndex,
-                   progress: role == .leader ? progress.mapValues { ($0.match, $0.next) } : [:])
+                   progress: role == .leader ? progress.mapValues { ($0.match, $0.next) } : [:],
+                   termStart: role == .leader ? termStart : nil)
     }
 
     var hardState: HardState { HardState(term: term, vote: vote, commit: log.committed) }
@@ -212,7 +215,8 @@ public final class Raft {
         }
         progress[id]?.match = log.stableIndex
         // The no-op commits this term's first entry, and with it everything before.
-        log.append([Entry(term: term, index: log.lastIndex + 1, kind: .noop)])
+        termStart = log.lastIndex + 1
+        log.append([Entry(term: term, index: termStart, kind: .noop)])
         broadcastAppend()
     }
 }

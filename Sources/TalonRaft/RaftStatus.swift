@@ -10,10 +10,13 @@ public struct RaftStatus: Sendable, Hashable {
     public var lastIndex: UInt64
     /// The leader's view of each follower: (match, next). Empty on followers.
     public var progress: [NodeID: (match: UInt64, next: UInt64)]
+    /// On a leader, the index of the no-op that opened its term: once it has applied that
+    /// far, its state holds everything committed before it led. Nil on other members.
+    public var termStart: UInt64? = nil
 
     public static func == (a: RaftStatus, b: RaftStatus) -> Bool {
         a.id == b.id && a.role == b.role && a.term == b.term && a.vote == b.vote && a.leader == b.leader
-            && a.commit == b.commit && a.applied == b.applied && a.lastIndex == b.lastIndex
+            && a.commit == b.commit && a.applied == b.applied && a.lastIndex == b.lastIndex && a.termStart == b.termStart
             && a.progress.mapValues { [$0.match, $0.next] } == b.progress.mapValues { [$0.match, $0.next] }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TalonChaos
 import TalonTestSupport
 import Testing
 #if canImport(Glibc)
@@ -58,7 +59,7 @@ struct StoreFullTests {
             #expect(try decode(SubmitReply.self, first.body).result == "ok", "\(first)")
 
             let pid = try #require(c.pid(1))
-            try #require(Self.limitFileSize(pid, to: Self.limit), "prlimit on the node")
+            try #require(FileSizeLimit.set(pid, to: Self.limit), "prlimit on the node")
             let second = try await event("EV2", nonce: 2)
             let refused = try await RawHTTP.request("POST", c.api(1), "/v1/envelopes", body: second, timeout: 12)
             #expect(refused.status == 507, "\(refused)")
@@ -74,7 +75,7 @@ struct StoreFullTests {
             #expect(c.isRunning(1), "the node must not exit\n\(c.logs())")
 
             // Space returns: the same envelope is applied, within the longest backoff and an election.
-            try #require(Self.limitFileSize(pid, to: nil))
+            try #require(FileSizeLimit.set(pid, to: nil))
             let deadline = Date().addingTimeInterval(30)
             var applied: RawHTTP.Reply?
             while Date() < deadline {
@@ -93,25 +94,6 @@ struct StoreFullTests {
             let verify = try await c.sandbox.verify(store)
             #expect(verify.report.ok, "\(verify.run)")
         }
-    }
-
-    /// Sets `pid`'s soft file-size limit to `bytes`, or back to its hard limit.
-    static func limitFileSize(_ pid: Int32, to bytes: Int?) -> Bool {
-        #if canImport(Glibc)
-        // glibc's prlimit(2) wrapper, looked up at run time: Swift's Glibc module does not
-        // export GNU extensions.
-        typealias Prlimit = @convention(c) (pid_t, Int32, UnsafePointer<rlimit>?, UnsafeMutablePointer<rlimit>?) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prlimit") else { return false }
-        let prlimit = unsafeBitCast(symbol, to: Prlimit.self)
-        let resource = Int32(RLIMIT_FSIZE.rawValue)
-        var current = rlimit()
-        guard prlimit(pid, resource, nil, &current) == 0 else { return false }
-        var wanted = current
-        wanted.rlim_cur = bytes.map { rlim_t($0) } ?? current.rlim_max
-        return prlimit(pid, resource, &wanted, nil) == 0
-        #else
-        return false
-        #endif
     }
 
     /// Runs `executable` and waits (bounded by its own work: an append of one envelope).

@@ -19,9 +19,9 @@ import Testing
         Operation(id: id, client: 0, node: "n1", kind: kind, ticket: "T-1", envelope: envelope, invoked: invoked,
                   completed: done, outcome: done == nil ? .unknown(reason: "no answer") : .acknowledged(leaf: leaf, height: 1, result: "ok"))
     }
-    /// A read sent at `invoked` that returned `value` at `done`.
-    static func read(_ id: Int, _ invoked: Int, _ done: Int, _ value: ReadValue?, linearizable: Bool = true) -> Operation {
-        Operation(id: id, client: 1, node: "n2", kind: "read", ticket: "T-1", envelope: "", invoked: invoked, completed: done,
+    /// A read sent at `invoked` to `node` that returned `value` at `done`.
+    static func read(_ id: Int, _ invoked: Int, _ done: Int, _ value: ReadValue?, linearizable: Bool = true, node: String = "n2") -> Operation {
+        Operation(id: id, client: 1, node: node, kind: "read", ticket: "T-1", envelope: "", invoked: invoked, completed: done,
                   outcome: .read(value: value), consistency: linearizable ? "linearizable" : "local")
     }
     /// Issued (acknowledged at 5), transferred (sent at 10, acknowledged at 20), redeemed
@@ -64,13 +64,16 @@ import Testing
     }
 
     @Test func aReadOlderThanAnEarlierReadIsStale() {
-        // Read 10 sees bob while the transfer is in flight; read 11 begins after it answered.
-        #expect(Self.kinds(Self.writes + [Self.read(10, 12, 14, Self.bob), Self.read(11, 15, 17, Self.alice)]) == ["stale_read"])
+        // Read 10 sees bob while the transfer is in flight; read 11, of another member, begins
+        // after it answered.
+        #expect(Self.kinds(Self.writes + [Self.read(10, 12, 14, Self.bob), Self.read(11, 15, 17, Self.alice, node: "n3")]) == ["stale_read"])
         // Overlapping, either order is possible.
         #expect(Self.kinds(Self.writes + [Self.read(10, 12, 16, Self.bob), Self.read(11, 15, 17, Self.alice)]).isEmpty)
         // A local read's answer shows the write committed: a linearizable read after it must see it.
-        #expect(Self.kinds(Self.writes + [Self.read(10, 12, 14, Self.bob, linearizable: false), Self.read(11, 15, 17, Self.alice)])
+        #expect(Self.kinds(Self.writes + [Self.read(10, 12, 14, Self.bob, linearizable: false), Self.read(11, 15, 17, Self.alice, node: "n3")])
                 == ["stale_read"])
+        // From the same member, it also went back.
+        #expect(Self.kinds(Self.writes + [Self.read(10, 12, 14, Self.bob), Self.read(11, 15, 17, Self.alice)]) == ["stale_read", "backward_read"])
     }
 
     @Test func anUnknownWriteMayTakeEffectLateOrNever() {
@@ -83,7 +86,7 @@ import Testing
         // Long after it was sent, the old value, then the new one: the transfer took effect late.
         #expect(kinds([Self.read(10, 100, 110, Self.alice), Self.read(11, 120, 130, Self.bob)]).isEmpty)
         // Once a read saw it, no later read may miss it.
-        #expect(kinds([Self.read(10, 100, 110, Self.alice), Self.read(11, 120, 130, Self.bob), Self.read(12, 140, 150, Self.alice)])
+        #expect(kinds([Self.read(10, 100, 110, Self.alice), Self.read(11, 120, 130, Self.bob), Self.read(12, 140, 150, Self.alice, node: "n3")])
                 == ["stale_read"])
         // Never seen at all: nothing to say.
         #expect(kinds([Self.read(10, 100, 110, Self.alice), Self.read(11, 300, 310, Self.alice)]).isEmpty)
@@ -119,5 +122,17 @@ import Testing
         let report = Checker().check(Self.writes + [second], ledgers: [twice], recoveredAfter: 0)
         #expect(report.anomalies.map(\.kind) == ["double_redeem", "double_redeem"], "\(report.anomalies)")
         #expect(report.anomalies.map(\.detail).contains { $0.hasPrefix("n1:") })
+    }
+
+    /// A member that answered bob must not answer alice to a read sent after that, even a
+    /// local one; another member may still (it lags).
+    @Test func aMemberGoingBackIsFlagged() {
+        let seen = Self.read(20, 25, 26, Self.bob, linearizable: false)
+        var older = Self.read(21, 27, 28, Self.alice, linearizable: false)
+        #expect(Self.kinds(Self.writes + [seen, older]) == ["backward_read"])
+        older.node = "n3"
+        #expect(Self.kinds(Self.writes + [seen, older]).isEmpty, "another member may lag")
+        let overlapping = Self.read(22, 25, 30, Self.alice, linearizable: false)
+        #expect(Self.kinds(Self.writes + [seen, overlapping]).isEmpty, "sent before the newer answer came")
     }
 }

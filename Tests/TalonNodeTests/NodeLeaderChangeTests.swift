@@ -94,6 +94,55 @@ import TalonRaft
         }
     }
 
+    /// A new leader admits nothing before it has applied everything committed before its
+    /// term: a ticket issued and acknowledged under the old leader, whose commit the new one
+    /// has not learned yet, is not "unknown" to it. A transfer of that ticket waits until the
+    /// new leader's no-op commits and it applies the issue, then goes through (it was refused
+    /// `not_authorized`: chaos runs saw gates' redeems of fresh tickets refused so).
+    @Test func aNewLeaderAdmitsOnlyOnceItAppliedWhatWasCommittedBefore() async throws {
+        try await MemoryCluster.run(options: { _, o in o.requestTimeout = .seconds(600) }) { c in
+            try await c.elect(1)
+            _ = try await c.submit([c.event("E1")], to: 1).success("the event")
+            let n1 = try c.node(1), n3 = try c.node(3)
+            let issueAt = n1.status.raft.lastIndex + 1
+            // Members 2 and 3 get the issue's entry but never hear that it committed.
+            c.network.hold { d in
+                guard d.from == 1, let m = d.message, m.kind == .append || m.kind == .heartbeat else { return false }
+                return m.commit >= issueAt
+            }
+            let holder = SigningKey.generate(), buyer = SigningKey.generate()
+            let issue = c.sign(.issue(IssueTickets(eventID: "E1", tickets: [
+                TicketSpec(ticketID: "T1", section: "A", seat: "1", faceValue: 100, holder: holder.publicKey)])), by: c.issuer)
+            let issued = try await c.submit([issue], to: 1).success("the issue")
+            #expect(issued.first?.receipt?.result == "ok")
+            #expect(n3.status.raft.commit < issueAt, "member 3 has not learned the issue committed")
+
+            // Member 1 is cut off; member 3 leads, but its no-op cannot commit yet.
+            c.network.isolate(1)
+            c.network.hold { d in
+                if d.from == 1 { return true }
+                return d.from == 3 && d.to == 2 && d.message?.kind == .append
+            }
+            let term = n3.status.raft.term
+            c.network.inject(.raft(Message(kind: .timeoutNow, from: 1, to: 3, term: term)), into: 3)
+            try await poll("member 3 leads") { n3.status.raft.role == .leader && n3.status.raft.term > term }
+            #expect(try n3.ledger.ticket("T1") == nil, "member 3 has not applied the issue")
+
+            let transfer = c.sign(.transfer(Transfer(ticketID: "T1", to: buyer.publicKey)), by: holder)
+            let pending = try c.submit([transfer], to: 3)
+            for _ in 0..<3 { n3.tick() }
+            try await poll("member 3 took the submission and the ticks") { n3.status.waitingSubmissions == 1 || pending.result != nil }
+            #expect(pending.result == nil, "answered before member 3 applied the issue: \(String(describing: pending.result))")
+
+            c.network.release(where: { $0.from == 3 })
+            c.network.hold { $0.from == 1 }
+            let outcome = try await pending.value("the transfer") { n3.tick() }
+            #expect(try outcome.get().first?.receipt?.result == "ok", "\(outcome)")
+            c.network.heal()
+            c.network.release()
+        }
+    }
+
     /// A leader cut off with a submission of its own proposed cannot commit it; when it
     /// returns and the new leader's entry replaces it, the submission fails with
     /// `proposal_dropped`. Submitting again is safe and answers.
