@@ -13,6 +13,8 @@ extension Code {
         case conflict
         /// The input is over a size limit (413).
         case tooLarge
+        /// The request body is in a media type the route does not read (415).
+        case unsupportedMediaType
         /// Talon's own failure: a damaged store, a failed write, a bug (500).
         case fault
         /// Not now: no leader, overloaded, stopping; retrying may succeed (503).
@@ -30,6 +32,7 @@ extension Code {
             case .notFound: 404
             case .conflict: 409
             case .tooLarge: 413
+            case .unsupportedMediaType: 415
             case .fault: 500
             case .unavailable: 503
             case .insufficientStorage: 507
@@ -72,6 +75,8 @@ extension Code {
             .unavailable
         case .storeFull:
             .insufficientStorage
+        case .unsupportedMediaType:
+            .unsupportedMediaType
         }
     }
 }

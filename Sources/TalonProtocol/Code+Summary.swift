@@ -92,6 +92,7 @@ extension Code {
         case .invalidParameter: "a path or query parameter is malformed"
         case .notFound: "no such path, block or envelope"
         case .bodyTooLarge: "the request body exceeds the limit"
+        case .unsupportedMediaType: "the request body's media type is not one the route reads"
         case .tooManyConnections: "the API refused a connection over its limit"
         case .stalled: "the node's loop is stalled"
         case .malformed: "not a readable pass"

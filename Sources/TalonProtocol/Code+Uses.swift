@@ -36,12 +36,12 @@ extension Code {
             [.verdict]
         case .overlongLength, .badSignature:
             [.problem, .refusal]
-        case .invalidJSON, .unknownVersion, .invalidBatch, .invalidParameter,
-             .proofOutOfRange, .notFound, .bodyTooLarge, .batchTooLarge, .noLeader, .notLeader, .leaderTransferring,
+        case .invalidJSON, .unknownVersion, .invalidBatch, .invalidParameter, .truncated, .trailingBytes, .unknownOperation,
+             .nonCanonical, .unsupportedMediaType, .proofOutOfRange, .notFound, .bodyTooLarge, .batchTooLarge, .noLeader, .notLeader, .leaderTransferring,
              .proposalDropped, .timeout, .nodeStopped, .overloaded, .tooManyConnections, .stalled,
              .internal, .storeCorrupt, .storeError, .nodeStore, .storeFull:
             [.problem]
-        case .truncated, .trailingBytes, .unknownOperation, .nonCanonical, .genesisMismatch, .invalidGenesis,
+        case .genesisMismatch, .invalidGenesis,
              .verifyFailed, .merkleNodeMissing, .merkleNodeCorrupt, .invalidContext,
              .invalidKeyText, .keyFilePermissions, .keyFileIO, .keyFileMalformed, .keyFileExists, .decryptionFailed,
              .nonceExhausted, .storeOpenFailed, .storeMapFull, .storeValueTooLarge, .storeNotAppending,

@@ -207,6 +207,8 @@ public enum Code: String, CaseIterable, Hashable, Sendable, Encodable, CustomStr
     case notFound = "not_found"
     /// The request body exceeds the limit.
     case bodyTooLarge = "body_too_large"
+    /// The request body's `Content-Type` is not one the route reads.
+    case unsupportedMediaType = "unsupported_media_type"
     /// The API refused a connection over its limit.
     case tooManyConnections = "too_many_connections"
     /// The node's loop is stalled.

@@ -73,6 +73,16 @@ struct LedgerBench: ParsableCommand {
         let decodeStart = DispatchTime.now()
         for e in probe { try ledger.admitFieldsOnly(try Envelope(bytes: e.bytes)) }
         let decodeRate = Double(probe.count) / Self.seconds(since: decodeStart)
+        // What the HTTP handler pays to read a submission body of these transfers, per envelope:
+        // a JSON array against the binary media type's frames (both re-encode to check the form).
+        let jsonBody = JSONForm.encode(Array(probe)), framedBody = EnvelopeFrames.encode(probe)
+        let jsonStart = DispatchTime.now()
+        let fromJSON = try JSONForm.decode([Envelope].self, from: jsonBody)
+        let jsonMicros = Self.seconds(since: jsonStart) * 1e6 / Double(probe.count)
+        let framesStart = DispatchTime.now()
+        let fromFrames = try EnvelopeFrames.decode(framedBody, maxEnvelopes: probe.count)
+        let framesMicros = Self.seconds(since: framesStart) * 1e6 / Double(probe.count)
+        guard fromJSON == fromFrames, fromFrames.elementsEqual(probe) else { throw TalonError(.benchFailed, "a submission body decoded to other envelopes") }
 
         // Half the transfers serially on one thread (admit, then apply, block by block); the
         // other half as a node runs: admission of the next block on all cores while this one applies.
@@ -83,6 +93,8 @@ struct LedgerBench: ParsableCommand {
         print(String(format: "sign (all cores, untimed setup):     %8.0f envelopes/s", Double(envelopes) / signSeconds))
         print(String(format: "Ed25519 verify alone, one core:      %8.0f /s  (libsodium; the one-core ceiling)", verifyRate))
         print(String(format: "decode + field checks, one core:     %8.0f envelopes/s", decodeRate))
+        print(String(format: "submission body decode, one core:    %8.1f µs/envelope JSON (%d bytes each), %.1f µs binary (%d bytes each)",
+                     jsonMicros, jsonBody.count / probe.count, framesMicros, framedBody.count / probe.count))
         print(String(format: "admit (decode + verify), one core:   %8.0f envelopes/s", n / serial.admitSeconds))
         print(String(format: "apply (state, indexes, Merkle, sync): %7.0f envelopes/s", n / serial.applySeconds))
         print(String(format: "admit + apply, one core:             %8.0f envelopes/s  (%d envelopes, %.2f s, %.0f%% of it Ed25519 verify)",

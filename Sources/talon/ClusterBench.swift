@@ -31,6 +31,8 @@ struct ClusterBench: AsyncParsableCommand {
     @Option(name: .long, help: "Holder keys the tickets are spread over.") var holders = 256
     @Option(name: .long, help: "etcd client URLs to run the same load against (comma-separated).") var etcd: String?
     @Flag(name: .long, help: "Print one JSON object per run.") var json = false
+    @Option(name: .long, help: "How envelopes are sent: binary (\(EnvelopeFrames.mediaType), one frame per request) or json (one envelope per request).")
+    var media: SubmissionMedia = .binary
     @Option(name: .long, help: "Local processes whose CPU time is the cost of the run: those whose command line contains this.")
     var cpuOf = "talon node run"
     @Option(name: .long, help: "The same for etcd's processes.") var etcdCPUOf = "etcd --name"
@@ -51,7 +53,7 @@ struct ClusterBench: AsyncParsableCommand {
             var nonce = UInt64(Date().timeIntervalSince1970 * 1_000_000)
             func next() -> UInt64 { nonce += 1; return nonce }
 
-            if !json { print("talon bench cluster: \(ops) transfers, \(connections) connections, nodes \(urls.joined(separator: " "))") }
+            if !json { print("talon bench cluster: \(ops) transfers, \(connections) connections, \(media.rawValue) bodies, nodes \(urls.joined(separator: " "))") }
             let started = ContinuousClock.now
             let event = "BENCH-\(run)"
             let create = Envelope(chainID: chain, nonce: next(), operation: .createEvent(CreateEvent(
@@ -67,16 +69,18 @@ struct ClusterBench: AsyncParsableCommand {
                 issues.append(Envelope(chainID: chain, nonce: next(), operation: .issue(IssueTickets(eventID: event, tickets: specs)), signedBy: issuerKey))
             }
             try await submitAll(issues, via: setup)
+            let media = self.media
             let bodies = parallelMap(0..<ops) { i in
-                JSONForm.encode(Envelope(chainID: chain, nonce: UInt64(i) + 1, operation: .transfer(Transfer(ticketID: "\(event)-\(i)", to: keys[(i + 1) % holders].publicKey)),
-                                         signedBy: keys[i % holders]))
+                media.body([Envelope(chainID: chain, nonce: UInt64(i) + 1, operation: .transfer(Transfer(ticketID: "\(event)-\(i)", to: keys[(i + 1) % holders].publicKey)),
+                                     signedBy: keys[i % holders])], single: true)
             }
             if !json { print("setup: \(issues.count + 1) envelopes submitted and \(ops) transfers signed in \(Self.format(ContinuousClock.now - started))") }
 
             let nodes = ProcessCPU.matching(cpuOf)
             let talonCPU = nodes.seconds()
-            var talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections) { bytes in
-                (try? JSONForm.decode(SubmitOutcome.self, from: bytes))?.receipt?.result == "ok"
+            var talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections,
+                                           contentType: media.contentType) { bytes in
+                media.firstResult(bytes)?.receipt?.result == "ok"
             }
             talon.cpu = (nodes.pids.count, nodes.seconds() - talonCPU)
             talon.print(json: json)
@@ -106,7 +110,7 @@ struct ClusterBench: AsyncParsableCommand {
     private func submitAll(_ envelopes: [Envelope], via client: NodeClient) async throws {
         for start in stride(from: 0, to: envelopes.count, by: 100) {
             let chunk = Array(envelopes[start..<min(envelopes.count, start + 100)])
-            let bytes = try await client.call(APIPath.envelopes, body: JSONForm.encode(chunk))
+            let bytes = try await client.call(APIPath.envelopes, body: media.body(chunk, single: false), contentType: media.contentType)
             let results = try JSONForm.decode(SubmitResults.self, from: bytes).results.map { $0.receipt?.result ?? $0.refusal?.code ?? "?" }
             guard results.allSatisfy({ $0 == "ok" }) else {
                 throw TalonError(.benchSetup, "setup envelopes were rejected: \(results.filter { $0 != "ok" }.prefix(3))")
@@ -132,7 +136,7 @@ struct Load {
     /// The servers' CPU time per operation, in microseconds, when it was measured.
     var cpuPerOp: Double? { cpu.flatMap { $0.processes > 0 && count > 0 ? $0.seconds * 1e6 / Double(count) : nil } }
 
-    static func run(name: String, urls: [String], bodies: [[UInt8]], connections: Int,
+    static func run(name: String, urls: [String], bodies: [[UInt8]], connections: Int, contentType: String = "application/json",
                     accepted: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Load {
         var pool = HTTPClient.Configuration.ConnectionPool()
         pool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections
@@ -151,7 +155,7 @@ struct Load {
                         guard i < bodies.count else { break }
                         var request = HTTPClientRequest(url: url)
                         request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.headers.add(name: "Content-Type", value: contentType)
                         request.body = .bytes(ByteBuffer(bytes: bodies[i]))
                         let sent = ContinuousClock.now
                         do {
@@ -188,6 +192,29 @@ struct Load {
             let cpu = cpuPerOp.map { String(format: "; CPU %.0f µs per op across %d processes", $0, self.cpu?.processes ?? 0) } ?? ""
             Swift.print(String(format: "%@: %d ops (%d failed) in %.2f s = %.0f ops/s; latency ms p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%@",
                                name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
+        }
+    }
+}
+
+/// How `bench cluster` writes its submissions: `POST /v1/envelopes`'s two media types.
+enum SubmissionMedia: String, ExpressibleByArgument, Sendable {
+    case json, binary
+
+    var contentType: String { self == .json ? "application/json" : EnvelopeFrames.mediaType }
+
+    /// The body for `envelopes`: in JSON one envelope (`single`) or an array, in binary the frames.
+    func body(_ envelopes: [Envelope], single: Bool) -> [UInt8] {
+        switch self {
+        case .binary: EnvelopeFrames.encode(envelopes)
+        case .json: single && envelopes.count == 1 ? JSONForm.encode(envelopes[0]) : JSONForm.encode(envelopes)
+        }
+    }
+
+    /// The outcome of the first envelope of an answer to `body(_:single: true)`.
+    func firstResult(_ answer: [UInt8]) -> SubmitOutcome? {
+        switch self {
+        case .binary: (try? JSONForm.decode(SubmitResults.self, from: answer))?.results.first
+        case .json: try? JSONForm.decode(SubmitOutcome.self, from: answer)
         }
     }
 }

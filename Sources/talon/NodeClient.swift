@@ -32,13 +32,26 @@ struct NodeClient: NodeAPIClient {
     /// Sends `body` to `path` (GET when nil) and returns the answer's bytes; a problem answer
     /// becomes a `NodeFailure` with its code.
     func call(_ path: String, body: [UInt8]? = nil) async throws -> [UInt8] {
+        try await call(path, body: body, contentType: "application/json")
+    }
+
+    /// Submits `envelopes` in the binary media type (`EnvelopeFrames`, one frame each): the
+    /// answer is one result per envelope, in order, as for a JSON array.
+    /// - Throws: as `call`; `invalid_json` for an answer that is not `SubmitResults`.
+    func submit(_ envelopes: [Envelope]) async throws -> SubmitResults {
+        let answer = try await call(APIPath.envelopes, body: EnvelopeFrames.encode(envelopes), contentType: EnvelopeFrames.mediaType)
+        return try JSONForm.decode(SubmitResults.self, from: answer)
+    }
+
+    /// `call` with the body's `Content-Type`.
+    func call(_ path: String, body: [UInt8]?, contentType: String) async throws -> [UInt8] {
         var lastError: any Error = TalonError(.unreachable, "no node answered")
         for round in 0..<rounds {
             for node in nodes {
                 var request = HTTPClientRequest(url: node + path)
                 if let body {
                     request.method = .POST
-                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.headers.add(name: "Content-Type", value: contentType)
                     request.body = .bytes(ByteBuffer(bytes: body))
                 }
                 do {

@@ -41,12 +41,16 @@ struct SigningOptions: ParsableArguments {
             _ = try Envelope(bytes: envelope.bytes)
             guard !node.isEmpty else { return printJSON(envelope) }
             let client = try NodeClient(nodes: node)
-            let answer = try await client.call(APIPath.envelopes, body: JSONForm.encode(envelope))
-            writeOut(Array(answer))
-            // One envelope refused by admission is a problem answer, so this one has a receipt.
-            guard let receipt = try JSONForm.decode(SubmitOutcome.self, from: answer).receipt else {
-                throw TalonError(.invalidAnswer, "the node answered one envelope with neither a receipt nor a problem")
+            // Sent in the binary media type: one frame, answered as an array of one result.
+            let answer = try await client.submit([envelope])
+            guard answer.results.count == 1, let outcome = answer.results.first, outcome.hash == envelope.hash else {
+                throw TalonError(.invalidAnswer, "the node answered one envelope with \(answer.results.count) results or another hash")
             }
+            if let refusal = outcome.refusal { throw NodeFailure(code: refusal.code, message: refusal.message) }
+            guard let receipt = outcome.receipt else {
+                throw TalonError(.invalidAnswer, "the node answered one envelope with neither a receipt nor a refusal")
+            }
+            writeOut(JSONForm.encode(outcome) + [0x0A])
             guard receipt.result == "ok" else {
                 throw NodeFailure(code: receipt.result, message: "the ledger recorded the envelope as rejected at height \(receipt.height)")
             }

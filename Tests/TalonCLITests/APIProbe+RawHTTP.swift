@@ -5,7 +5,7 @@ extension APIProbe {
     convenience init(doc: OpenAPIDocument, address: String) {
         self.init(doc: doc) { method, target, headers, body in
             let reply = try await RawHTTP.request(method, address, target, headers: headers,
-                                                  body: body.map { String(decoding: $0, as: UTF8.self) }, timeout: 30)
+                                                  bytes: body, timeout: 30)
             return APIProbe.Reply(status: reply.status, headers: reply.headers, body: Array(reply.body.utf8))
         }
     }

@@ -200,6 +200,31 @@ struct OpenAPITests {
             for (body, status, code) in refusals {
                 try await api.call("POST", "/v1/envelopes", body: body, expect: status, code: code)
             }
+            // The binary media type: frames of canonical envelopes, refused with the binary
+            // decoder's codes; any other media type is 415.
+            let eventEnvelope = try JSONForm.decode(Envelope.self, from: Array(event.utf8))
+            let eventBytes = eventEnvelope.bytes
+            var badUTF8 = eventBytes, unknownKind = eventBytes
+            badUTF8[5] = 0xFF
+            let kindAt = 1 + 4 + eventEnvelope.chainID.utf8.count + 32 + 8
+            unknownKind[kindAt] = 0xFF
+            unknownKind[kindAt + 1] = 0xFF
+            let frame = { (bytes: [UInt8]) in [0, 0, UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)] + bytes }
+            let binaryRefusals: [([UInt8], Int, String)] = [
+                ([], 400, "invalid_batch"),
+                (frame(eventBytes) + [0], 400, "truncated"),
+                (frame(eventBytes + [0]), 400, "trailing_bytes"),
+                (frame(badUTF8), 400, "non_canonical"),
+                (frame(unknownKind), 400, "unknown_operation"),
+                (Array([[UInt8]](repeating: frame(eventBytes), count: 8193).joined()), 413, "batch_too_large"),
+            ]
+            for (body, status, code) in binaryRefusals {
+                try await api.call("POST", "/v1/envelopes", headers: ["Content-Type": EnvelopeFrames.mediaType], bytes: body, expect: status, code: code)
+            }
+            try await api.call("POST", "/v1/envelopes", headers: ["Content-Type": "text/plain"], body: event, expect: 415, code: "unsupported_media_type")
+            let framed = try await api.call("POST", "/v1/envelopes", headers: ["Content-Type": EnvelopeFrames.mediaType],
+                                            bytes: EnvelopeFrames.encode([eventEnvelope]), expect: 200)
+            #expect(framed["results"]?.array == [eventReceipt], "one frame is answered as an array of one")
             let after = try await api.call("GET", "/v1/head", expect: 200)
             #expect(after["head"] == before["head"], "a refused submission must not change the ledger")
             let head = try #require(after["head"])

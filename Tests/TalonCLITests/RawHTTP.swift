@@ -24,10 +24,20 @@ enum RawHTTP {
     /// refused or reset connection and after `timeout` seconds without an answer.
     static func request(_ method: String, _ address: String, _ path: String, headers: [String: String] = [:], body: String? = nil,
                         timeout: Double = 15) async throws -> Reply {
+        try await request(method, address, path, headers: headers, bytes: body.map { Array($0.utf8) }, timeout: timeout)
+    }
+
+    /// `request` with a body of any bytes; `Content-Type: application/json` unless `headers`
+    /// name another.
+    static func request(_ method: String, _ address: String, _ path: String, headers: [String: String] = [:], bytes body: [UInt8]?,
+                        timeout: Double = 15) async throws -> Reply {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(address)\r\nConnection: close\r\n"
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
-        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
-        let bytes = Array((head + "\r\n" + (body ?? "")).utf8)
+        if let body {
+            if !headers.keys.contains(where: { $0.lowercased() == "content-type" }) { head += "Content-Type: application/json\r\n" }
+            head += "Content-Length: \(body.count)\r\n"
+        }
+        let bytes = Array((head + "\r\n").utf8) + (body ?? [])
         let raw = try await exchange(address, bytes, timeout: timeout)
         return try parse(raw)
     }

@@ -47,7 +47,7 @@ struct ProblemTests {
     /// The problem's `title` is the reason phrase of its status (docs/openapi.yaml, `Problem`),
     /// for every kind a code can have.
     @Test func everyStatusHasItsReasonPhrase() {
-        let phrases = [200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 413: "Content Too Large",
+        let phrases = [200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type",
                        500: "Internal Server Error", 503: "Service Unavailable", 507: "Insufficient Storage"]
         for code in Code.allCases {
             let status = Problem(code, "detail").status

@@ -33,7 +33,7 @@ struct CodeRegistryTests {
     @Test func kindsGiveHTTPStatuses() {
         let statuses = Dictionary(uniqueKeysWithValues: Code.Kind.allCases.map { ($0, $0.httpStatus) })
         #expect(statuses == [.success: 200, .invalid: 400, .forbidden: 403, .notFound: 404, .conflict: 409,
-                             .tooLarge: 413, .fault: 500, .unavailable: 503, .insufficientStorage: 507])
+                             .tooLarge: 413, .unsupportedMediaType: 415, .fault: 500, .unavailable: 503, .insufficientStorage: 507])
         #expect(Code.unknownTicket.kind.httpStatus == 404 && Code.ticketVoid.kind.httpStatus == 409)
         #expect(Code.noLeader.kind.httpStatus == 503 && Code.storeCorrupt.kind.httpStatus == 500)
     }

@@ -63,10 +63,11 @@ public final class APIProbe: Sendable {
 
     /// `method template` with the path parameters filled in and `query` appended (values sent
     /// as given, so a test can send any bytes); expects `status` (and the problem `code`, when
-    /// given) and checks the answer against the document.
+    /// given) and checks the answer against the document. The body is `bytes` when given (a
+    /// binary body), else `body`'s UTF-8.
     @discardableResult
     public func call(_ method: String, _ template: String, _ pathValues: [String: String] = [:], query: [(String, String)] = [],
-                     headers: [String: String] = [:], body: String? = nil, expect status: Int, code: String? = nil,
+                     headers: [String: String] = [:], body: String? = nil, bytes: [UInt8]? = nil, expect status: Int, code: String? = nil,
                      sourceLocation: SourceLocation = #_sourceLocation) async throws -> Answer {
         let name = "\(method) \(template)"
         let op = try #require(doc.operation(method, template), "\(name) is not in docs/openapi.yaml", sourceLocation: sourceLocation)
@@ -82,7 +83,7 @@ public final class APIProbe: Sendable {
         var path = template
         for (key, value) in pathValues { path = path.replacingOccurrences(of: "{\(key)}", with: value) }
         if !query.isEmpty { path += "?" + query.map { "\($0.0)=\($0.1)" }.joined(separator: "&") }
-        let reply = try await send(method, path, headers, body.map { Array($0.utf8) })
+        let reply = try await send(method, path, headers, bytes ?? body.map { Array($0.utf8) })
         log.withLock { _ = $0.operations.insert(name) }
         #expect(reply.status == status, "\(method) \(path.prefix(200)): \(reply)", sourceLocation: sourceLocation)
         let json = try check(reply, of: op, name: name, sourceLocation: sourceLocation)
@@ -140,7 +141,7 @@ public final class APIProbe: Sendable {
 
     /// RFC 9110's reason phrases (section 15) of the statuses docs/openapi.yaml lists.
     public static let reasonPhrases = [200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
-                                       413: "Content Too Large", 500: "Internal Server Error", 503: "Service Unavailable",
+                                       413: "Content Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error", 503: "Service Unavailable",
                                        507: "Insufficient Storage"]
 
     /// The operations called are exactly `operations`, and every documented status of them

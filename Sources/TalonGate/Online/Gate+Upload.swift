@@ -23,7 +23,7 @@ extension Gate {
         var summary = UploadSummary(redeems: pending.count, counts: [:])
         for start in stride(from: 0, to: pending.count, by: batch) {
             let chunk = Array(pending[start..<min(pending.count, start + batch)])
-            let answer = try JSONForm.decode(SubmitResults.self, from: try await node.call(APIPath.envelopes, body: JSONForm.encode(chunk.map(\.1))))
+            let answer = try await node.submit(chunk.map(\.1))
             guard answer.results.count == chunk.count else {
                 throw TalonError(.invalidAnswer, "\(chunk.count) redeems sent, \(answer.results.count) results")
             }

@@ -98,19 +98,30 @@ public struct NodeAPI: Sendable {
 
     // MARK: - Submission
 
-    /// One envelope or an array, handed to `Node.submit`, which admits each (on the leader:
+    /// One envelope or an array in JSON, or frames of canonical envelopes
+    /// (`EnvelopeFrames.mediaType`), handed to `Node.submit`, which admits each (on the leader:
     /// chain, fields, signature, the signer's standing) and answers one outcome per envelope.
-    /// A single envelope that is refused answers problem+json with its code (403 for
-    /// `not_authorized`); in an array, each refusal is an `error` object in its place.
+    /// A single JSON envelope that is refused answers problem+json with its code (403 for
+    /// `not_authorized`); in an array or a framed body, each refusal is an `error` object in
+    /// its place, and the answer is always `SubmitResults`.
     private func submit(_ request: Request) async throws -> Response {
+        let media = try Self.submissionMedia(request.headers[.contentType])
         let body = try await request.body.collect(upTo: maxBodyBytes)
         let bytes = body.readableBytesView
-        guard let first = bytes.first(where: { !Self.whitespace.contains($0) }) else {
-            throw TalonError(.invalidJSON, "empty body: send one envelope or an array of envelopes")
+        let envelopes: [Envelope]
+        let isArray: Bool
+        switch media {
+        case .frames:
+            envelopes = try EnvelopeFrames.decode(Array(bytes))
+            isArray = true
+        case .json:
+            guard let first = bytes.first(where: { !Self.whitespace.contains($0) }) else {
+                throw TalonError(.invalidJSON, "empty body: send one envelope or an array of envelopes")
+            }
+            isArray = first == UInt8(ascii: "[")
+            envelopes = isArray ? try JSONForm.decode([Envelope].self, from: bytes) : [try JSONForm.decode(Envelope.self, from: bytes)]
+            guard !envelopes.isEmpty else { throw TalonError(.invalidBatch, "the array holds no envelope") }
         }
-        let isArray = first == UInt8(ascii: "[")
-        let envelopes = isArray ? try JSONForm.decode([Envelope].self, from: bytes) : [try JSONForm.decode(Envelope.self, from: bytes)]
-        guard !envelopes.isEmpty else { throw TalonError(.invalidBatch, "the array holds no envelope") }
         // `submit` checks the batch limits before any signature.
         let outcomes = try await node.submit(envelopes)
         let results = zip(envelopes, outcomes).map { envelope, outcome -> (SubmitOutcome, TalonError?) in
@@ -121,6 +132,31 @@ public struct NodeAPI: Sendable {
         }
         if !isArray, let error = results.first?.1 { throw error }
         return isArray ? try json(SubmitResults(results: results.map(\.0))) : try json(results[0].0)
+    }
+
+    /// How a submission's body is written.
+    enum SubmissionMedia: Equatable {
+        /// One envelope or an array, in JSON.
+        case json
+        /// `EnvelopeFrames`.
+        case frames
+    }
+
+    /// The body's media type from its `Content-Type` (parameters such as `charset` ignored,
+    /// names compared without case): none or `application/json` is JSON, as before the framed
+    /// form existed.
+    /// - Throws: `TalonError(.unsupportedMediaType)` (415) for any other type.
+    static func submissionMedia(_ contentType: String?) throws(TalonError) -> SubmissionMedia {
+        guard let contentType else { return .json }
+        let type = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        switch type {
+        case "application/json": return .json
+        case EnvelopeFrames.mediaType: return .frames
+        default:
+            throw TalonError(.unsupportedMediaType,
+                             "Content-Type '\(contentType.prefix(80))': send application/json or \(EnvelopeFrames.mediaType)")
+        }
     }
 
     private static let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]

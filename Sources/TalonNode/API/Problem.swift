@@ -20,7 +20,7 @@ struct Problem: Sendable {
 
     /// The statuses `Code.Kind.httpStatus` gives, with RFC 9110's reason phrases.
     static let statuses: [HTTPResponse.Status] = [
-        .ok, .badRequest, .forbidden, .notFound, .conflict, .contentTooLarge, .internalServerError, .serviceUnavailable,
+        .ok, .badRequest, .forbidden, .notFound, .conflict, .contentTooLarge, .unsupportedMediaType, .internalServerError, .serviceUnavailable,
         HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"),
     ]
 

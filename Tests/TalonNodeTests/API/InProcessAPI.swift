@@ -60,9 +60,9 @@ struct InProcessAPI: Sendable {
     /// A documented call: see `APIProbe.call`.
     @discardableResult
     func call(_ method: String, _ template: String, _ pathValues: [String: String] = [:], query: [(String, String)] = [],
-              headers: [String: String] = [:], body: String? = nil, expect status: Int, code: String? = nil,
+              headers: [String: String] = [:], body: String? = nil, bytes: [UInt8]? = nil, expect status: Int, code: String? = nil,
               sourceLocation: SourceLocation = #_sourceLocation) async throws -> APIProbe.Answer {
-        let answer = try await probe.call(method, template, pathValues, query: query, headers: headers, body: body, expect: status, code: code,
+        let answer = try await probe.call(method, template, pathValues, query: query, headers: headers, body: body, bytes: bytes, expect: status, code: code,
                                           sourceLocation: sourceLocation)
         if answer.reply.headers["content-type"] == "application/problem+json" { Self.expectRegistered(answer, sourceLocation: sourceLocation) }
         return answer

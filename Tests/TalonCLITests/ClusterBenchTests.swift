@@ -1,0 +1,20 @@
+import TalonTestSupport
+import Testing
+
+extension ClusterTests {
+    /// `talon bench cluster` against a one-node cluster in both media types: every transfer
+    /// (one binary frame, or one JSON envelope, per request) is answered ok.
+    @Test func benchClusterSubmitsInBothMediaTypes() async throws {
+        try await withCluster(size: 1) { c in
+            try c.start(1)
+            _ = try await c.waitForLeader(timeout: 10)
+            for media in ["binary", "json"] {
+                let run = try await c.sandbox.talon(["bench", "cluster", "--genesis", c.chain.genesis, "--issuer", c.chain.issuer, "--ops", "40",
+                                                     "--connections", "4", "--holders", "4", "--media", media, "--json"])
+                try #require(run.status == 0, "\(run)")
+                let figures = try JSONValue.parse(Array((run.lines.last ?? "").utf8))
+                #expect(figures["ops"]?.int == 40 && figures["failed"]?.int == 0, "\(media): \(run)")
+            }
+        }
+    }
+}
