@@ -434,8 +434,15 @@ public final class Node: @unchecked Sendable {
         }
         if ticks > 0 { expire(now) }
 
-        let waitingCount = inflight.values.reduce(0) { $0 + $1.waiting.count } + forwarded.count + held.count
         let raft = core.status
+        // Submissions that waited for this leader to apply its term's no-op go to admission
+        // as soon as it has, not a turn later.
+        if Self.admits(raft), held.contains(where: { $0.admitted.isEmpty }) {
+            let unverified = held.filter { $0.admitted.isEmpty }
+            held.removeAll { $0.admitted.isEmpty }
+            for w in unverified { sendBack(w) }
+        }
+        let waitingCount = inflight.values.reduce(0) { $0 + $1.waiting.count } + forwarded.count + held.count
         if raft.leader != status.leader, raft.leader != nil { askReadsAgain() }
         if raft.role != status.role || raft.leader != status.leader {
             logger.info("raft role changed", metadata: [

@@ -126,7 +126,18 @@ final class MemoryCluster: Sendable {
             if role == .follower { node.tick() }
             return role == .leader
         }
+        try await admits(id)
         try await follow(id, among: ids ?? members.ids)
+    }
+
+    /// Waits until leader `id` has applied its term's no-op: only then does it admit
+    /// (`Node.admits`), and its commit index covers every earlier term's entries.
+    func admits(_ id: NodeID) async throws {
+        let node = try node(id)
+        try await poll("member \(id) applies its term's no-op") {
+            let raft = node.status.raft
+            return raft.role == .leader && raft.applied >= raft.termStart ?? .max
+        }
     }
 
     /// Makes member `id` campaign at once, as a leader handing over would (Raft's TimeoutNow:

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TalonLedger
 @testable import TalonNode
@@ -92,11 +93,27 @@ import TalonRaft
         }) { c in
             try await c.elect(1)
             let n1 = try c.node(1)
+            let turns = TurnCount()
+            n1.condition.withLock { n1.hooks.onTurn = { turns.add() } }
             for (round, targets) in [[1, 1, 1, 1], [2, 2, 3, 3]].enumerated() {
-                // Hold the followers' Raft answers, so no turn starts early on the leader.
+                // Hold the followers' Raft answers, so no turn starts early on the leader; and
+                // let it take those that reached its inbox before the hold (a tick is a turn of
+                // its own, and the second starts only once the first is done).
                 c.network.hold { $0.to == 1 && $0.message != nil }
+                for _ in 0..<2 {
+                    let before = turns.value
+                    n1.tick()
+                    try await poll("the leader takes a tick") { turns.value > before }
+                }
                 let pending = try targets.enumerated().map { i, id in try c.submit([c.event("R\(round)-\(i)")], to: NodeID(id)) }
-                try await poll("one entry of four proposed") { n1.status.inflightEntries == 1 && n1.status.waitingSubmissions == 4 }
+                do {
+                    try await poll("one entry of four proposed") { n1.status.inflightEntries == 1 && n1.status.waitingSubmissions == 4 }
+                } catch {
+                    let s = n1.status
+                    let answers = pending.map { String(describing: $0.result) }
+                    Issue.record("round \(round): leader has \(s.inflightEntries) in flight, \(s.waitingSubmissions) waiting; \(s.raft); answers: \(answers)")
+                    throw error
+                }
                 c.network.release()
                 var heights = Set<UInt64>()
                 for p in pending {
@@ -159,4 +176,11 @@ import TalonRaft
             #expect(try c.node(2).ledger.record(hash: e1.hash) != nil, "a read after the barrier sees the entry")
         }
     }
+}
+
+/// Turns a node's loop has started (`Node.Hooks.onTurn`).
+final class TurnCount: Sendable {
+    private let count = Atomic<Int>(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }
