@@ -125,7 +125,7 @@ let package = Package(
         // the peer protocol.
         .target(name: "TalonTestSupport", dependencies: ["TalonNode", "TalonLedger", "TalonRaft"],
                 path: "Tests/TalonTestSupport"),
-        .testTarget(name: "TalonProtocolTests", dependencies: ["TalonProtocol"]),
+        .testTarget(name: "TalonProtocolTests", dependencies: ["TalonProtocol", "TalonRaft"]),
                 .testTarget(name: "TalonStoreTests", dependencies: ["TalonStore", "TalonProtocol"]),
         .testTarget(
             name: "TalonLedgerTests",

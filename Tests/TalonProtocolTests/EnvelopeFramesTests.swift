@@ -1,4 +1,5 @@
 import TalonProtocol
+import TalonRaft
 import Testing
 
 /// The binary submission body (`EnvelopeFrames`): frames round-trip, and every malformed
@@ -120,7 +121,7 @@ import Testing
                 #expect(length == 0 || EnvelopeFrames.encode((try? EnvelopeFrames.decode(cut)) ?? []) == cut)
             }
         }
-        var rng = SplitMix(seed: 20)
+        var rng = SplitMix64(seed: 20)
         for round in 0..<2000 {
             var damaged = body
             for _ in 0...(rng.next() % 4) { damaged[Int(rng.next() % UInt64(damaged.count))] = UInt8(truncatingIfNeeded: rng.next()) }
@@ -132,18 +133,5 @@ import Testing
                 #expect(codes.contains(error), "seed 20 round \(round): \(error)")
             }
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a failing round can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
