@@ -6,7 +6,9 @@ import TalonRaft
 import TalonStore
 
 /// A full disk: a write that finds no space (`store_full`: ENOSPC, EDQUOT, or EFBIG past a
-/// file-size limit) does not stop the node.
+/// file-size limit) does not stop the node. Neither does a turn that fills LMDB's map
+/// (`store_map_full`, rare: the map is grown with headroom before each turn): the map is
+/// grown and the core reopened the same way.
 ///
 /// LMDB aborts a commit whose pages cannot be written before it touches its meta page, so
 /// the store holds exactly what it held before the failed turn; but the Raft core in memory
@@ -26,6 +28,17 @@ extension Node {
         var error: TalonError
         /// True while the core is dropped (before the reopen): writes are refused at once.
         var waiting: Bool
+    }
+
+    /// `error` as clients hear it when it says a write found no room — on the disk
+    /// (`store_full`), or in the map during a turn (`store_map_full`: the map was grown, the
+    /// turn discarded, and the core is reopened as after a full disk) — else nil.
+    static func noSpace(_ error: TalonError) -> TalonError? {
+        switch error.code {
+        case .storeFull: error
+        case .storeMapFull: TalonError(.storeFull, error.message)
+        default: nil
+        }
     }
 
     static let firstSpaceBackoff: Duration = .milliseconds(200)

@@ -230,7 +230,7 @@ public final class Node: @unchecked Sendable {
                 if let pause = condition.withLock({ hooks.onTurn }) { pause() }
                 try turn(taken, ticks: ticks, now: now)
                 if commitsAtReopen != nil { noteWritesResumed() }
-            } catch let error as TalonError where error.code == .storeFull {
+            } catch let error as TalonError where Self.noSpace(error) != nil {
                 // Nothing of this turn was saved: refuse writes, serve reads, and reopen the
                 // core from disk once the backoff passes (Node+StoreFull.swift).
                 guard waitForSpace(after: error) else { break }
@@ -383,7 +383,7 @@ public final class Node: @unchecked Sendable {
         } catch {
             // The node stops, or waits for space: everyone this turn took in hears so (the
             // loop fails the rest).
-            let reason = (error as? TalonError).flatMap { $0.code == .storeFull ? $0 : nil } ?? TalonError(.nodeStopped)
+            let reason = (error as? TalonError).flatMap(Self.noSpace) ?? TalonError(.nodeStopped)
             for batch in batches { for w in batch { w.fail(reason) } }
             throw error
         }

@@ -11,7 +11,8 @@ public import TalonProtocol
 /// with its block), so the node can be killed at any instant and reopened.
 ///
 /// `run(_:)` takes everything that arrived since the last call — ticks, messages, proposals,
-/// read requests — and persists it with one synced write (group commit).
+/// read requests — and persists it, with the blocks it applies, in one synced write
+/// transaction (group commit).
 public final class NodeCore {
     /// What arrived since the last `run`.
     public struct Input {
@@ -124,7 +125,16 @@ public final class NodeCore {
     /// Feeds everything in `input` to the core, then saves, applies and releases what it has
     /// ready. A message the core refuses is reported and skipped.
     /// - Throws: storage and apply failures; the node must stop (and restart from disk).
+    ///
+    /// The whole call is one LMDB write transaction (`Environment.group`): the Raft save and
+    /// the blocks it applies commit together, with one flush, before the messages that depend
+    /// on them are returned. When it throws, nothing of it was written, but this core's
+    /// memory may be ahead of the disk: use `reopened()` (or stop).
     public func run(_ input: Input) throws -> Output {
+        try ledger.environment.group { try runGrouped(input) }
+    }
+
+    private func runGrouped(_ input: Input) throws -> Output {
         var out = Output()
         // Messages first: answers that arrived during a stall count before the ticks do.
         for message in input.messages {

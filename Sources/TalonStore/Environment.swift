@@ -26,6 +26,10 @@ public final class Environment: @unchecked Sendable {
     public let path: String
     private let syncDelay: Duration
     private let syncsOnCommit: Bool
+    /// The thread running `group` (0 when none): its reads and writes join `grouped`.
+    private let groupOwner = Atomic<UInt>(0)
+    /// The open group's transaction; touched only by `groupOwner`'s thread.
+    private var grouped: Group?
 
     /// Options for opening an environment.
     public struct Options: Sendable {
@@ -120,6 +124,7 @@ public final class Environment: @unchecked Sendable {
     /// Runs `body` in a read-only transaction that sees one consistent snapshot. Readers
     /// never block the writer nor each other.
     public func read<R>(_ body: (Transaction) throws -> R) throws -> R {
+        if let group = joinedGroup() { return try group.run(body, writes: false) }
         pthread_rwlock_rdlock(&mapLock)
         defer { pthread_rwlock_unlock(&mapLock) }
         let txn = try begin(readOnly: true)
@@ -135,7 +140,11 @@ public final class Environment: @unchecked Sendable {
     /// written if `body` throws. If the map fills, the transaction is discarded, the map
     /// doubled and `body` run again from the start, so `body` must have no effects outside
     /// the transaction.
+    ///
+    /// Inside `group` on the same thread, `body` runs in the group's transaction instead and
+    /// is committed with it; if it throws, the whole group is discarded.
     public func write<R>(_ body: (Transaction) throws -> R) throws -> R {
+        if let group = joinedGroup() { return try group.run(body, writes: true) }
         pthread_mutex_lock(&writeLock)
         defer { pthread_mutex_unlock(&writeLock) }
         while true {
@@ -175,8 +184,13 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Flushes buffered commits to disk (useful after writes with `sync: false`).
+    /// Flushes buffered commits to disk (useful after writes with `sync: false`). Inside
+    /// `group` on the same thread, the flush happens once the group commits.
     public func sync() throws(TalonError) {
+        if let group = joinedGroup() {
+            group.wantsSync = true
+            return
+        }
         try LMDB.sync(env)
         slowSync()
     }
@@ -187,6 +201,114 @@ public final class Environment: @unchecked Sendable {
         var wait = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
         var left = timespec()
         while nanosleep(&wait, &left) != 0 && errno == EINTR { wait = left }
+    }
+
+    /// Runs `body` with every `read`, `write` and `sync` this thread makes on the environment
+    /// joined into one write transaction, committed when `body` returns (one commit, and one
+    /// flush if any joined call asked for one) and discarded entirely if `body` or any
+    /// joined write throws. Other threads read the last commit meanwhile and their writes
+    /// wait. Before it begins, the map is grown until `headroom` bytes are free, so that a
+    /// group does not fill it; if one still does, nothing is written, the map is grown, and
+    /// `TalonError(.storeMapFull)` is thrown: unlike `write`, a group is never run twice,
+    /// since `body` may have effects outside the store.
+    public func group<R>(headroom: Int = 256 << 20, _ body: () throws -> R) throws -> R {
+        precondition(joinedGroup() == nil, "Environment.group does not nest")
+        pthread_mutex_lock(&writeLock)
+        defer { pthread_mutex_unlock(&writeLock) }
+        if mapSize - LMDB.usedBytes(env) < headroom { try grow(toFit: headroom) }
+        pthread_rwlock_rdlock(&mapLock)
+        let state = TransactionState()
+        let outcome: Result<R, any Error>
+        var wantsSync = false
+        do {
+            let txn = try begin(readOnly: false)
+            let group = Group(txn, state: state)
+            grouped = group
+            groupOwner.store(Self.currentThread, ordering: .releasing)
+            var handedToCommit = false
+            do {
+                let value: R
+                do {
+                    defer {
+                        groupOwner.store(0, ordering: .releasing)
+                        grouped = nil
+                    }
+                    value = try body()
+                }
+                if let failure = group.failure { throw failure }
+                if state.mapFull { throw LMDB.error(LMDB.mapFull, "put") }
+                handedToCommit = true
+                if group.wrote {
+                    let rc = LMDB.commit(txn)
+                    if rc == LMDB.mapFull { state.mapFull = true }
+                    try LMDB.check(rc, "commit")
+                    committed.add(1, ordering: .relaxed)
+                    if syncsOnCommit { slowSync() }
+                    wantsSync = group.wantsSync
+                } else {
+                    // Nothing joined wrote: no commit, none counted in `commits`, no flush.
+                    LMDB.abort(txn)
+                }
+                outcome = .success(value)
+            } catch {
+                if !handedToCommit { LMDB.abort(txn) }
+                outcome = .failure(error)
+            }
+        } catch {
+            outcome = .failure(error)
+        }
+        pthread_rwlock_unlock(&mapLock)
+        if state.mapFull {
+            try grow(toFit: headroom)
+            throw TalonError(.storeMapFull, "a group of writes filled the map; it was grown to \(mapSize) bytes and nothing was written")
+        }
+        let value = try outcome.get()
+        if wantsSync { try sync() }
+        return value
+    }
+
+    /// The group this thread runs, if any.
+    private func joinedGroup() -> Group? {
+        guard groupOwner.load(ordering: .acquiring) == Self.currentThread else { return nil }
+        return grouped
+    }
+
+    private static var currentThread: UInt {
+        #if canImport(Glibc)
+        UInt(pthread_self())
+        #else
+        UInt(bitPattern: pthread_self())
+        #endif
+    }
+
+    /// The transaction of an open `group`, lent to the reads and writes that join it.
+    private final class Group {
+        let txn: OpaquePointer
+        let state: TransactionState
+        var wantsSync = false
+        /// True once a joined `write` ran.
+        var wrote = false
+        /// The first error a joined write threw: the group is then discarded.
+        var failure: (any Error)?
+
+        init(_ txn: OpaquePointer, state: TransactionState) {
+            self.txn = txn
+            self.state = state
+        }
+
+        /// Runs `body` in the group's transaction; a write that throws may have written part
+        /// of its work, so the group is then discarded (a read that throws changed nothing).
+        func run<R>(_ body: (Transaction) throws -> R, writes: Bool) throws -> R {
+            let transaction = Transaction(txn, writable: writes, state: state)
+            defer { transaction.close() }
+            wrote = wrote || writes
+            do {
+                return try body(transaction)
+            } catch {
+                if writes && failure == nil { failure = error }
+                throw error
+            }
+        }
     }
 
     private func begin(readOnly: Bool) throws(TalonError) -> OpaquePointer {
@@ -208,11 +330,14 @@ public final class Environment: @unchecked Sendable {
         throw TalonError(.storeError, "could not begin a transaction: the map kept being resized")
     }
 
-    private func grow() throws(TalonError) {
+    /// Doubles the map, and again until `free` bytes are left above what is in use.
+    private func grow(toFit free: Int = 0) throws(TalonError) {
         pthread_rwlock_wrlock(&mapLock)
         defer { pthread_rwlock_unlock(&mapLock) }
-        let current = LMDB.mapSize(env)
-        try LMDB.setMapSize(env, current * 2)
+        let used = LMDB.usedBytes(env)
+        var size = LMDB.mapSize(env) * 2
+        while size - used < free { size *= 2 }
+        try LMDB.setMapSize(env, size)
     }
 }
 

@@ -67,6 +67,16 @@ enum LMDB {
         return info.me_mapsize
     }
 
+    /// Bytes of the map in use: up to the highest page ever allocated (freed pages below it
+    /// are reused before the map grows, so this never underestimates what fits).
+    static func usedBytes(_ env: OpaquePointer) -> Int {
+        var info = MDB_envinfo()
+        mdb_env_info(env, &info)
+        var stat = MDB_stat()
+        mdb_env_stat(env, &stat)
+        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+    }
+
     /// Sets the map size; the caller guarantees no transaction of this process is open.
     static func setMapSize(_ env: OpaquePointer, _ size: Int) throws(TalonError) {
         try check(mdb_env_set_mapsize(env, size), "mdb_env_set_mapsize(\(size))")
