@@ -46,7 +46,7 @@ public final class PeerTransport: PeerLink {
     /// What authenticated peers sent to this node.
     public let incoming: AsyncStream<PeerEvent>
     private let incomingSink: AsyncStream<PeerEvent>.Continuation
-    private let outboxes: [NodeID: (stream: AsyncStream<PeerFrame>, sink: AsyncStream<PeerFrame>.Continuation)]
+    private let outboxes: [NodeID: PeerOutbox]
     private let slots: HandshakeSlots
 
     /// A transport for member `me`, reaching each other member at `addresses`.
@@ -60,21 +60,19 @@ public final class PeerTransport: PeerLink {
         slots = HandshakeSlots(limit: options.maxPendingHandshakes, perAddress: options.maxPendingHandshakesPerAddress,
                                memberHosts: Set(members.genesis.genesis.members.compactMap { try? NodeServer.address($0.peer, "peer address").host }))
         (incoming, incomingSink) = AsyncStream.makeStream(of: PeerEvent.self, bufferingPolicy: .bufferingNewest(options.queueLimit))
-        var outboxes: [NodeID: (AsyncStream<PeerFrame>, AsyncStream<PeerFrame>.Continuation)] = [:]
-        for id in members.ids where id != me {
-            outboxes[id] = AsyncStream.makeStream(of: PeerFrame.self, bufferingPolicy: .bufferingNewest(options.queueLimit))
-        }
+        var outboxes: [NodeID: PeerOutbox] = [:]
+        for id in members.ids where id != me { outboxes[id] = PeerOutbox(limit: options.queueLimit) }
         self.outboxes = outboxes
     }
 
     /// Queues `message` for its addressee; returns at once.
     public func send(_ message: Message) {
-        outboxes[message.to]?.sink.yield(.raft(message))
+        outboxes[message.to]?.push(.raft(message))
     }
 
     /// Queues a frame (a forwarded submission or a reply) for member `peer`; returns at once.
     public func send(_ frame: PeerFrame, to peer: NodeID) {
-        outboxes[peer]?.sink.yield(frame)
+        outboxes[peer]?.push(frame)
     }
 
     /// The event loops every peer socket runs on, apart from the API's.
@@ -105,9 +103,9 @@ public final class PeerTransport: PeerLink {
                     }
                 }
             }
-            for (peer, box) in outboxes {
+            for (peer, outbox) in outboxes {
                 guard let address = addresses[peer] else { continue }
-                group.addTask { await self.link(to: peer, at: address, outbox: box.stream) }
+                group.addTask { await self.link(to: peer, at: address, outbox: outbox) }
             }
         }
         incomingSink.finish()
@@ -167,8 +165,7 @@ public final class PeerTransport: PeerLink {
     }
 
     /// The outgoing link to `peer`: connect, prove, send; on any failure wait and reconnect.
-    private func link(to peer: NodeID, at address: (host: String, port: Int), outbox: AsyncStream<PeerFrame>) async {
-        var pending = outbox.makeAsyncIterator()
+    private func link(to peer: NodeID, at address: (host: String, port: Int), outbox: PeerOutbox) async {
         var backoff = options.minBackoff
         while !Task.isCancelled {
             do {
@@ -199,8 +196,12 @@ public final class PeerTransport: PeerLink {
                     try await outbound.write(ByteBuffer(bytes: auth))
                     deadline.cancel()
                     backoff = options.minBackoff
-                    while let frame = await pending.next() {
-                        try await outbound.write(ByteBuffer(bytes: try session.seal(frame)))
+                    // Everything queued leaves in one write (one flush, one syscall).
+                    while let frames = await outbox.take() {
+                        var sealed: [ByteBuffer] = []
+                        sealed.reserveCapacity(frames.count)
+                        for frame in frames { sealed.append(ByteBuffer(bytes: try session.seal(frame))) }
+                        try await outbound.write(contentsOf: sealed)
                     }
                 }
             } catch let error as TalonError {
