@@ -11,7 +11,10 @@ import Darwin
 /// (index → entry) and `raft_state` (the hard state). It behaves exactly as
 /// `MemoryRaftStorage`, and every `save` is one write transaction, on disk when it returns:
 /// synced by the commit itself, or, with `syncEachSave` on an environment opened without
-/// per-commit sync, by an explicit flush that also takes along every commit before it.
+/// per-commit sync, by an explicit flush that also takes along every commit before it. That
+/// flush is skipped for a save that only moves the commit index (as etcd's `MustSync`): the
+/// commit index is volatile state in Raft, learned again from the leader, and a power cut
+/// that undoes it undoes the blocks applied with it in the same transactions.
 ///
 /// The first and last index, the last entry's term and the hard state are cached in memory
 /// and changed only after a commit succeeds, so `lastIndex()`, `hardState()` and the term of
@@ -151,8 +154,9 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
     }
 
     /// In one synced write transaction: deletes the stored entries from `entries.first.index`
-    /// on, appends `entries`, and stores `hardState` when given. Returns once it is on disk;
-    /// when it throws, nothing was changed.
+    /// on, appends `entries`, and stores `hardState` when given. Returns once it is on disk
+    /// (with `syncEachSave`, a save that only moves the commit index is not flushed: see the
+    /// type's comment); when it throws, nothing was changed.
     /// - Throws: `TalonError(.raftStorage)` when `entries` would leave a gap after the last index or
     ///   their indexes are not consecutive, or the write fails.
     public func save(hardState: HardState?, entries: [Entry]) throws(TalonError) {
@@ -180,7 +184,7 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
                     }
                     if let hardState { try txn.put(state, Self.hardStateKey, Self.encode(hardState)) }
                 }
-                if syncEachSave { try env.sync() }
+                if syncEachSave && Self.mustSync(hardState, entries, after: cachedHardState) { try env.sync() }
             }
             if let last = entries.last {
                 cachedLastIndex = last.index
@@ -188,6 +192,14 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
             }
             if let hardState { cachedHardState = hardState }
         }
+    }
+
+    /// True when a save must reach the disk before messages depending on it leave: it
+    /// appends entries, or changes the term or the vote. A commit index alone need not.
+    static func mustSync(_ hardState: HardState?, _ entries: [Entry], after saved: HardState) -> Bool {
+        guard entries.isEmpty else { return true }
+        guard let hardState else { return false }
+        return hardState.term != saved.term || hardState.vote != saved.vote
     }
 
     private func locked<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {

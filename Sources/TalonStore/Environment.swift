@@ -22,6 +22,7 @@ public final class Environment: @unchecked Sendable {
     private var mapLock = pthread_rwlock_t()
     private var writeLock = pthread_mutex_t()
     private let committed = Atomic<Int>(0)
+    private let flushed = Atomic<Int>(0)
     /// The directory of the environment.
     public let path: String
     private let syncDelay: Duration
@@ -118,6 +119,9 @@ public final class Environment: @unchecked Sendable {
     /// space to return sees a write succeed when this grows.
     public var commits: Int { committed.load(ordering: .relaxed) }
 
+    /// Explicit flushes (`sync()`, or a group's deferred one) since the environment was opened.
+    public var flushes: Int { flushed.load(ordering: .relaxed) }
+
     /// The current map size in bytes.
     public var mapSize: Int { LMDB.mapSize(env) }
 
@@ -192,6 +196,7 @@ public final class Environment: @unchecked Sendable {
             return
         }
         try LMDB.sync(env)
+        flushed.add(1, ordering: .relaxed)
         slowSync()
     }
 

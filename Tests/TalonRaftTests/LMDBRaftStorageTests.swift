@@ -44,6 +44,34 @@ private func log(_ indexes: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
         #expect(s.lastIndex() == 0 && s.hardState() == HardState())
     }
 
+    /// As a node opens it (commits sync data but not LMDB's meta page; each save flushes),
+    /// a save flushes when it appends entries or changes the term or vote, not when it
+    /// only moves the commit index.
+    @Test func onlyEntriesTermAndVoteAreFlushed() throws {
+        let dir = TempDir()
+        let env = try Environment(path: dir.path, tables: ["meta"] + LMDBRaftStorage.tableNames, options: .init(syncMeta: false))
+        let s = try LMDBRaftStorage(environment: env, syncEachSave: true)
+        var flushes = env.flushes
+        func flushed() -> Bool {
+            defer { flushes = env.flushes }
+            return env.flushes > flushes
+        }
+        try s.save(hardState: HardState(term: 1, vote: 1, commit: 0), entries: log(1...2, term: 1))
+        #expect(flushed())
+        try s.save(hardState: HardState(term: 1, vote: 1, commit: 2), entries: [])
+        #expect(!flushed(), "a commit index alone is not flushed")
+        try s.save(hardState: nil, entries: log(3...3, term: 1))
+        #expect(flushed())
+        try s.save(hardState: HardState(term: 2, vote: 1, commit: 2), entries: [])
+        #expect(flushed(), "a new term is flushed")
+        try s.save(hardState: HardState(term: 2, vote: 3, commit: 2), entries: [])
+        #expect(flushed(), "a vote is flushed")
+        // What was not flushed is still committed: a reopen (not a power cut) sees it.
+        #expect(s.hardState() == HardState(term: 2, vote: 3, commit: 2))
+        let again = try LMDBRaftStorage(environment: env)
+        #expect(again.hardState() == HardState(term: 2, vote: 3, commit: 2) && again.lastIndex() == 3)
+    }
+
     @Test func survivesReopen() throws {
         let dir = TempDir()
         let hard = HardState(term: 3, vote: 2, commit: 2)
