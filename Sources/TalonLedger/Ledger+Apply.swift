@@ -56,7 +56,7 @@ extension Ledger {
             // given whole (a test, a replay of an older chain) keeps the first leaf of each.
             _ = try txn.insert(t.envelopeIndex, envelope.hash.bytes, Schema.u64(leaf))
             for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) {
-                try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes)
+                try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes, append: true)
             }
             entries.append(entry)
             receipts.append(receipt)

@@ -5,7 +5,8 @@ extension Ledger {
     /// Brings a store written by an earlier schema up to this one. The tables later schemas
     /// added or re-keyed — `holdings` (what contracts see as `ctx.buyer.event_tickets` /
     /// `event_acquisitions`; absent before version 2, keyed by holder first before 3), the
-    /// `audit` rows (absent before 3) and the `event_tickets` index (absent before 4) — are
+    /// `audit` rows (absent before 3), the `event_tickets` index (absent before 4) and the
+    /// `merkle` nodes (keyed by level and index before 5) — are
     /// derived from the blocks: every block is applied again, by apply itself, into a scratch
     /// store, whose derived tables then replace the store's in one transaction. So an
     /// upgraded node and one replaying its log from the start hold the same bytes, and no
@@ -21,7 +22,7 @@ extension Ledger {
         guard version < Schema.schemaVersion else { return }
         let scratch = try ScratchLedger(genesis: genesis)
         try read { txn in try replay(txn, into: scratch.ledger) }
-        let derived = [\Tables.holdings, \Tables.audit, \Tables.eventTickets]
+        let derived = [\Tables.holdings, \Tables.audit, \Tables.eventTickets, \Tables.merkle]
         try Self.store {
             try scratch.ledger.env.read { source in
                 try env.write { txn in

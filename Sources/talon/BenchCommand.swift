@@ -84,11 +84,13 @@ struct LedgerBench: ParsableCommand {
         let framesMicros = Self.seconds(since: framesStart) * 1e6 / Double(probe.count)
         guard fromJSON == fromFrames, fromFrames.elementsEqual(probe) else { throw TalonError(.benchFailed, "a submission body decoded to other envelopes") }
 
+        let sizeBeforeTransfers = Self.storeBytes(path)
         // Half the transfers serially on one thread (admit, then apply, block by block); the
         // other half as a node runs: admission of the next block on all cores while this one applies.
         let half = envelopes / 2
         let serial = try timeSerial(ledger, Array(transfers[..<half]))
         let pipelined = try timePipelined(ledger, Array(transfers[half...]))
+        let transferBytes = Double(Self.storeBytes(path) - sizeBeforeTransfers) / Double(envelopes)
         let n = Double(half)
         print(String(format: "sign (all cores, untimed setup):     %8.0f envelopes/s", Double(envelopes) / signSeconds))
         print(String(format: "Ed25519 verify alone, one core:      %8.0f /s  (libsodium; the one-core ceiling)", verifyRate))
@@ -123,8 +125,14 @@ struct LedgerBench: ParsableCommand {
         guard replayed.ok else { throw TalonError(.benchFailed, "verify with replay failed: \(replayed.failure?.message ?? "")") }
         print(String(format: "verify with replay (every block applied again): %.2f s (%.0f envelopes/s)",
                      replaySeconds, Double(replayed.envelopes) / replaySeconds))
-        let size = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
-        print(String(format: "store size: %.1f MiB (%.0f bytes/envelope)", Double(size) / 1_048_576, Double(size) / Double(report.envelopes)))
+        let size = Self.storeBytes(path)
+        print(String(format: "store size: %.1f MiB (%.0f bytes/envelope, issues included)", Double(size) / 1_048_576, Double(size) / Double(report.envelopes)))
+        print(String(format: "store growth per transfer: %.0f bytes (state, indexes, Merkle nodes, block; the tickets were issued before)", transferBytes))
+    }
+
+    /// The size of the store's data file (LMDB writes it up to its highest page in use).
+    private static func storeBytes(_ path: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
     }
 
     private struct SerialTiming {

@@ -100,6 +100,40 @@ import TalonStore
         #expect(try Self.rows(reopened, reopened.tables.eventTickets) == eventTickets)
     }
 
+    /// Schema 4 keyed Merkle nodes by level, then index; 5 by post-order position. The
+    /// nodes are rebuilt under the new keys, and proofs and the head check out after.
+    @Test func merkleNodesOfASchemaFourStoreAreRekeyed() throws {
+        let f = try LedgerFixture()
+        try LedgerAuditTests.build(f, .init())
+        let nodes = try Self.rows(f.ledger, f.ledger.tables.merkle)
+        let head = try f.ledger.head()
+        #expect(nodes.count == Int(2 * head.treeSize) - head.treeSize.nonzeroBitCount, "every completed node, once")
+        try Ledger.store {
+            try f.ledger.env.write { txn in
+                try txn.removeAll(f.ledger.tables.merkle)
+                for (key, hash) in nodes {
+                    // Back to schema 4's key: u8 level, u64 index (found by looking the key up).
+                    guard let (level, index) = Self.levelAndIndex(of: key, treeSize: head.treeSize) else { throw TalonError(.storeCorrupt) }
+                    try txn.put(f.ledger.tables.merkle, [UInt8(level)] + Schema.u64(index), hash)
+                }
+                try txn.put(f.ledger.tables.meta, Schema.MetaKey.schemaVersion, [4])
+            }
+        }
+        let reopened = try Ledger(path: f.dir, genesis: f.genesisFile)
+        #expect(try Self.rows(reopened, reopened.tables.merkle) == nodes)
+        #expect(try reopened.verify().ok)
+    }
+
+    /// The (level, index) whose post-order key is `key`, in a tree of `treeSize` leaves.
+    static func levelAndIndex(of key: [UInt8], treeSize: UInt64) -> (Int, UInt64)? {
+        for level in 0..<64 {
+            let count = treeSize >> UInt64(level)
+            if count == 0 { break }
+            for index in 0..<count where Schema.merkleKey(level: level, index: index) == key { return (level, index) }
+        }
+        return nil
+    }
+
     @Test func aStoreFromANewerSchemaIsRefused() throws {
         let f = try LedgerFixture()
         try Ledger.store {

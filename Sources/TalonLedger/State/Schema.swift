@@ -15,7 +15,7 @@ enum Schema {
     static let envelopes = "envelopes"        // u64 leaf -> Envelope.bytes
     static let receipts = "receipts"          // u64 leaf -> Receipt.bytes
     static let envelopeIndex = "envelope_index" // hash[32] -> u64 leaf of its first appearance
-    static let merkle = "merkle"              // u8 level, u64 index -> hash[32]
+    static let merkle = "merkle"              // u64 post-order position -> hash[32] (`merkleKey`)
     static let issuers = "issuers"            // key[32] -> IssuerState
     static let events = "events"              // event id -> EventState
     static let gates = "gates"                // u8 len, event id, key[32] -> GateState
@@ -45,12 +45,13 @@ enum Schema {
     }
 
     /// 2 added the contract tables and the `holdings` counts; 3 keyed holdings by event first
-    /// and added the `audit` rows; 4 added `event_tickets`. An older store gets all three
-    /// rebuilt from its envelopes when opened (Ledger+Migrate.swift).
+    /// and added the `audit` rows; 4 added `event_tickets`; 5 keyed `merkle` by post-order
+    /// position. An older store gets all four rebuilt from its envelopes when opened
+    /// (Ledger+Migrate.swift).
     /// `rejected_entries` needs no new version: it is created empty when a store is opened,
     /// and empty is right for every store written before it (those builds stopped on such
     /// an entry instead of applying past it), so no rebuild is due.
-    static let schemaVersion: UInt8 = 4
+    static let schemaVersion: UInt8 = 5
 
     static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
 
@@ -61,7 +62,18 @@ enum Schema {
 
     static func id(_ s: String) -> [UInt8] { key(s.utf8.count + 1) { $0.id(s) } }
 
-    static func merkleKey(level: Int, index: UInt64) -> [UInt8] { key(9) { $0.append(UInt8(level)); $0.u64(index) } }
+    /// The key of Merkle node `index` at `level`: its position in post-order, the order in
+    /// which appending leaves completes nodes, so every node is stored by an append and the
+    /// table's pages fill up (keyed by level first, each level's tail split pages half
+    /// full). The node covers the leaves before m = (index + 1)·2^level; once m leaves are in,
+    /// 2m − popcount(m) nodes exist, of which the ctz(index + 1) ones above it, completed by
+    /// the same leaf, come after it. Wrapping arithmetic: a position past any real tree
+    /// names a missing node, never a trap.
+    static func merkleKey(level: Int, index: UInt64) -> [UInt8] {
+        let next = index &+ 1
+        let leaves = next << UInt64(level)
+        return u64((leaves &* 2) &- UInt64(next.nonzeroBitCount) &- UInt64(next.trailingZeroBitCount) &- 1)
+    }
     static func gateKey(event: String, gate: PublicKey) -> [UInt8] { key(event.utf8.count + 33) { $0.id(event); $0.key(gate) } }
     static func ticketKey(_ ticket: String) -> [UInt8] { id(ticket) }
     static func ticketHistoryKey(_ ticket: String, leaf: UInt64) -> [UInt8] { key(ticket.utf8.count + 9) { $0.id(ticket); $0.u64(leaf) } }
