@@ -163,14 +163,8 @@ public final class Environment: @unchecked Sendable {
                 do {
                     let value = try body(transaction)
                     transaction.close()
-                    if state.mapFull { throw LMDB.error(LMDB.mapFull, "put") }
-                    // mdb_txn_commit frees the transaction whether it succeeds or not.
                     handedToCommit = true
-                    let rc = LMDB.commit(txn)
-                    if rc == LMDB.mapFull { state.mapFull = true }
-                    try LMDB.check(rc, "commit")
-                    committed.add(1, ordering: .relaxed)
-                    if syncsOnCommit { slowSync() }
+                    try commit(txn, state)
                     outcome = .success(value)
                 } catch {
                     if !handedToCommit { LMDB.abort(txn) }
@@ -186,6 +180,21 @@ public final class Environment: @unchecked Sendable {
             }
             return try outcome.get()
         }
+    }
+
+    /// Commits `txn`, which is gone afterwards whatever happens (LMDB frees a transaction
+    /// whose commit fails), and counts it; a transaction that filled the map is aborted
+    /// instead, and `state` says so.
+    private func commit(_ txn: OpaquePointer, _ state: TransactionState) throws(TalonError) {
+        if state.mapFull {
+            LMDB.abort(txn)
+            throw LMDB.error(LMDB.mapFull, "put")
+        }
+        let rc = LMDB.commit(txn)
+        if rc == LMDB.mapFull { state.mapFull = true }
+        try LMDB.check(rc, "commit")
+        committed.add(1, ordering: .relaxed)
+        if syncsOnCommit { slowSync() }
     }
 
     /// Flushes buffered commits to disk (useful after writes with `sync: false`). Inside
@@ -241,14 +250,9 @@ public final class Environment: @unchecked Sendable {
                     value = try body()
                 }
                 if let failure = group.failure { throw failure }
-                if state.mapFull { throw LMDB.error(LMDB.mapFull, "put") }
                 handedToCommit = true
                 if group.wrote {
-                    let rc = LMDB.commit(txn)
-                    if rc == LMDB.mapFull { state.mapFull = true }
-                    try LMDB.check(rc, "commit")
-                    committed.add(1, ordering: .relaxed)
-                    if syncsOnCommit { slowSync() }
+                    try commit(txn, state)
                     wantsSync = group.wantsSync
                 } else {
                     // Nothing joined wrote: no commit, none counted in `commits`, no flush.
