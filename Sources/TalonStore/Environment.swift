@@ -153,33 +153,42 @@ public final class Environment: @unchecked Sendable {
         defer { pthread_mutex_unlock(&writeLock) }
         while true {
             let state = TransactionState()
-            let outcome: Result<R, any Error>
-            pthread_rwlock_rdlock(&mapLock)
-            do {
-                let txn = try begin(readOnly: false)
-                var handedToCommit = false
+            let outcome = writeTransaction(state) { txn in
                 let transaction = Transaction(txn, writable: true, state: state)
                 defer { transaction.close() }
-                do {
-                    let value = try body(transaction)
-                    transaction.close()
-                    handedToCommit = true
-                    try commit(txn, state)
-                    outcome = .success(value)
-                } catch {
-                    if !handedToCommit { LMDB.abort(txn) }
-                    outcome = .failure(error)
-                }
-            } catch {
-                outcome = .failure(error)
+                return (try body(transaction), commit: true)
             }
-            pthread_rwlock_unlock(&mapLock)
             if state.mapFull {
                 try grow()
                 continue
             }
             return try outcome.get()
         }
+    }
+
+    /// Under the map lock (the caller holds `writeLock`), begins a write transaction and runs
+    /// `body` on it, then commits it when `body` asks to, and aborts it otherwise or when
+    /// `body` throws. Returns the outcome instead of throwing, so the caller can grow a full
+    /// map (`state.mapFull`) after the lock is released.
+    private func writeTransaction<R>(_ state: TransactionState,
+                                     _ body: (OpaquePointer) throws -> (value: R, commit: Bool)) -> Result<R, any Error> {
+        pthread_rwlock_rdlock(&mapLock)
+        defer { pthread_rwlock_unlock(&mapLock) }
+        let txn: OpaquePointer
+        do { txn = try begin(readOnly: false) } catch { return .failure(error) }
+        let done: (value: R, commit: Bool)
+        do {
+            done = try body(txn)
+        } catch {
+            LMDB.abort(txn)
+            return .failure(error)
+        }
+        guard done.commit else {
+            LMDB.abort(txn)
+            return .success(done.value)
+        }
+        do { try commit(txn, state) } catch { return .failure(error) }
+        return .success(done.value)
     }
 
     /// Commits `txn`, which is gone afterwards whatever happens (LMDB frees a transaction
@@ -230,43 +239,22 @@ public final class Environment: @unchecked Sendable {
         pthread_mutex_lock(&writeLock)
         defer { pthread_mutex_unlock(&writeLock) }
         if mapSize - LMDB.usedBytes(env) < headroom { try grow(toFit: headroom) }
-        pthread_rwlock_rdlock(&mapLock)
         let state = TransactionState()
-        let outcome: Result<R, any Error>
         var wantsSync = false
-        do {
-            let txn = try begin(readOnly: false)
+        let outcome = writeTransaction(state) { txn in
             let group = Group(txn, state: state)
             grouped = group
             groupOwner.store(Self.currentThread, ordering: .releasing)
-            var handedToCommit = false
-            do {
-                let value: R
-                do {
-                    defer {
-                        groupOwner.store(0, ordering: .releasing)
-                        grouped = nil
-                    }
-                    value = try body()
-                }
-                if let failure = group.failure { throw failure }
-                handedToCommit = true
-                if group.wrote {
-                    try commit(txn, state)
-                    wantsSync = group.wantsSync
-                } else {
-                    // Nothing joined wrote: no commit, none counted in `commits`, no flush.
-                    LMDB.abort(txn)
-                }
-                outcome = .success(value)
-            } catch {
-                if !handedToCommit { LMDB.abort(txn) }
-                outcome = .failure(error)
+            defer {
+                groupOwner.store(0, ordering: .releasing)
+                grouped = nil
             }
-        } catch {
-            outcome = .failure(error)
+            let value = try body()
+            if let failure = group.failure { throw failure }
+            // Nothing joined wrote: no commit, none counted in `commits`, no flush.
+            wantsSync = group.wrote && group.wantsSync
+            return (value, commit: group.wrote)
         }
-        pthread_rwlock_unlock(&mapLock)
         if state.mapFull {
             try grow(toFit: headroom)
             throw TalonError(.storeMapFull, "a group of writes filled the map; it was grown to \(mapSize) bytes and nothing was written")
