@@ -54,21 +54,11 @@ struct LedgerBench: ParsableCommand {
         if envelopes > Self.streamAbove {
             return try growth(ledger, path: path, issuer: issuer, keys: keys)
         }
-        var issues: [Envelope] = []
-        for start in stride(from: 0, to: envelopes, by: Limits.ticketsPerIssue) {
-            let specs = (start..<min(envelopes, start + Limits.ticketsPerIssue)).map {
-                TicketSpec(ticketID: "BENCH-\($0)", section: "GA", seat: "\($0)", faceValue: 5000, holder: keys[$0 % holders].publicKey)
-            }
-            issues.append(Envelope(chainID: chain, nonce: next(), operation: .issue(IssueTickets(eventID: "BENCH", tickets: specs)), signedBy: issuer))
-        }
-        for chunk in stride(from: 0, to: issues.count, by: 10) { try ledger.apply(Array(issues[chunk..<min(issues.count, chunk + 10)]), timestamp: 2) }
+        try issueTickets(0..<envelopes, ledger, issuer: issuer, keys: keys, nonce: &nonce)
 
         // Pre-sign the transfers on all cores (untimed for the apply figure, reported anyway).
         let signStart = DispatchTime.now()
-        let transfers = parallelMap(0..<envelopes) { i in
-            Envelope(chainID: chain, nonce: UInt64(i + 1_000_000), operation: .transfer(Transfer(ticketID: "BENCH-\(i)", to: keys[(i + 1) % holders].publicKey)),
-                     signedBy: keys[i % holders])
-        }
+        let transfers = self.transfers(0..<envelopes, chain: chain, keys: keys)
         let signSeconds = Self.seconds(since: signStart)
 
         // The ceiling: libsodium's Ed25519 verify alone, on one core.
@@ -139,6 +129,30 @@ struct LedgerBench: ParsableCommand {
     /// The size of the store's data file (LMDB writes it up to its highest page in use).
     static func storeBytes(_ path: String) -> Int {
         (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
+    }
+
+    /// Issues tickets `BENCH-<i>` for `range` of event `BENCH`, spread over `keys`, in
+    /// envelopes of `Limits.ticketsPerIssue` tickets applied ten to a block; each must apply.
+    func issueTickets(_ range: Range<Int>, _ ledger: Ledger, issuer: SigningKey, keys: [SigningKey], nonce: inout UInt64) throws {
+        var issues: [Envelope] = []
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: Limits.ticketsPerIssue) {
+            let specs = (start..<min(range.upperBound, start + Limits.ticketsPerIssue)).map {
+                TicketSpec(ticketID: "BENCH-\($0)", section: "GA", seat: "\($0)", faceValue: 5000, holder: keys[$0 % holders].publicKey)
+            }
+            nonce += 1
+            issues.append(Envelope(chainID: ledger.chainID, nonce: nonce, operation: .issue(IssueTickets(eventID: "BENCH", tickets: specs)), signedBy: issuer))
+        }
+        for chunk in stride(from: 0, to: issues.count, by: 10) {
+            try Self.expectAllOK(try ledger.apply(Array(issues[chunk..<min(issues.count, chunk + 10)]), timestamp: 2))
+        }
+    }
+
+    /// One transfer per ticket of `range`, from its holder to the next key, signed on all cores.
+    func transfers(_ range: Range<Int>, chain: String, keys: [SigningKey]) -> [Envelope] {
+        parallelMap(range) { i in
+            Envelope(chainID: chain, nonce: UInt64(i + 1_000_000), operation: .transfer(Transfer(ticketID: "BENCH-\(i)", to: keys[(i + 1) % holders].publicKey)),
+                     signedBy: keys[i % holders])
+        }
     }
 
     private struct SerialTiming {

@@ -22,21 +22,8 @@ extension LedgerBench {
         print("streaming in chunks of \(Self.growthChunk): per chunk, apply rate and the p50/p99 of 200 provenance queries and 200 inclusion proofs")
         for start in stride(from: 0, to: envelopes, by: Self.growthChunk) {
             let end = min(envelopes, start + Self.growthChunk)
-            var issues: [Envelope] = []
-            for from in stride(from: start, to: end, by: Limits.ticketsPerIssue) {
-                let specs = (from..<min(end, from + Limits.ticketsPerIssue)).map {
-                    TicketSpec(ticketID: "BENCH-\($0)", section: "GA", seat: "\($0)", faceValue: 5000, holder: keys[$0 % holders].publicKey)
-                }
-                nonce += 1
-                issues.append(Envelope(chainID: chain, nonce: nonce, operation: .issue(IssueTickets(eventID: "BENCH", tickets: specs)), signedBy: issuer))
-            }
-            for chunk in stride(from: 0, to: issues.count, by: 10) {
-                try Self.expectAllOK(try ledger.apply(Array(issues[chunk..<min(issues.count, chunk + 10)]), timestamp: 2))
-            }
-            let transfers = parallelMap(start..<end) { i in
-                Envelope(chainID: chain, nonce: UInt64(i + 1_000_000_000), operation: .transfer(Transfer(ticketID: "BENCH-\(i)", to: keys[(i + 1) % holders].publicKey)),
-                         signedBy: keys[i % holders])
-            }
+            try issueTickets(start..<end, ledger, issuer: issuer, keys: keys, nonce: &nonce)
+            let transfers = self.transfers(start..<end, chain: chain, keys: keys)
             let applyStart = DispatchTime.now()
             for from in stride(from: 0, to: transfers.count, by: batch) {
                 try Self.expectAllOK(try ledger.apply(Array(transfers[from..<min(transfers.count, from + batch)]), timestamp: 3))
