@@ -94,21 +94,39 @@ public final class PeerTransport: PeerLink {
     /// Serves `listener` and keeps the outgoing links until the task is cancelled.
     public func run(_ listener: PeerListener) async {
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                try? await listener.channel.executeThenClose { connections in
-                    try await withThrowingDiscardingTaskGroup { served in
-                        for try await connection in connections {
-                            served.addTask { await self.serve(connection) }
-                        }
-                    }
-                }
-            }
+            group.addTask { await self.accept(listener) }
             for (peer, outbox) in outboxes {
                 guard let address = addresses[peer] else { continue }
                 group.addTask { await self.link(to: peer, at: address, outbox: outbox) }
             }
         }
         incomingSink.finish()
+    }
+
+    /// Serves connections until cancelled, then closes the listener and every connection.
+    ///
+    /// The accept loop runs in a task of its own that cancellation does not reach: a
+    /// cancelled iteration of the listener's stream drops the connections accepted but not
+    /// yet read, and a connection dropped before NIO activates it traps ("Deinited
+    /// NIOAsyncWriter without calling finish()", swift-nio #2637) — it took the test process
+    /// down once. Cancelling closes the listener instead; the stream then ends after handing
+    /// over what it holds, and every connection is closed through `executeThenClose`.
+    private func accept(_ listener: PeerListener) async {
+        let loop = Task {
+            try? await listener.channel.executeThenClose { connections in
+                try await withThrowingDiscardingTaskGroup { served in
+                    for try await connection in connections {
+                        served.addTask { await self.serve(connection) }
+                    }
+                    served.cancelAll()  // the listener closed: so do the connections
+                }
+            }
+        }
+        await withTaskCancellationHandler {
+            await loop.value
+        } onCancel: {
+            listener.channel.channel.close(promise: nil)
+        }
     }
 
     // MARK: - Connections
