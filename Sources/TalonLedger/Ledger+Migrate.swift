@@ -5,8 +5,9 @@ extension Ledger {
     /// Brings a store written by an earlier schema up to this one. The tables later schemas
     /// added or re-keyed — `holdings` (what contracts see as `ctx.buyer.event_tickets` /
     /// `event_acquisitions`; absent before version 2, keyed by holder first before 3), the
-    /// `audit` rows (absent before 3), the `event_tickets` index (absent before 4) and the
-    /// `merkle` nodes (keyed by level and index before 5) — are
+    /// `audit` rows (absent before 3), the `event_tickets` index (absent before 4), the
+    /// `merkle` nodes (keyed by level and index before 5), and the nonces and histories
+    /// (entries of `accounts`, `tickets` and `event_records` before 6, set tables since) — are
     /// derived from the blocks: every block is applied again, by apply itself, into a scratch
     /// store, whose derived tables then replace the store's in one transaction. So an
     /// upgraded node and one replaying its log from the start hold the same bytes, and no
@@ -22,7 +23,8 @@ extension Ledger {
         guard version < Schema.schemaVersion else { return }
         let scratch = try ScratchLedger(genesis: genesis)
         try read { txn in try replay(txn, into: scratch.ledger) }
-        let derived = [\Tables.holdings, \Tables.audit, \Tables.eventTickets, \Tables.merkle]
+        let derived = [\Tables.holdings, \Tables.audit, \Tables.eventTickets, \Tables.merkle, \Tables.tickets]
+        let derivedSets = [\Tables.nonces, \Tables.ticketHistory, \Tables.holderHistory, \Tables.eventHistory]
         try Self.store {
             try scratch.ledger.env.read { source in
                 try env.write { txn in
@@ -33,6 +35,14 @@ extension Ledger {
                             return true
                         }
                     }
+                    for set in derivedSets {
+                        try txn.removeAll(tables[keyPath: set])
+                        try source.scan(scratch.ledger.tables[keyPath: set]) { key, member in
+                            try txn.append(tables[keyPath: set], key, member)
+                            return true
+                        }
+                    }
+                    for name in Schema.retired { _ = try txn.dropTable(named: name) }
                     try txn.put(tables.meta, Schema.MetaKey.schemaVersion, [Schema.schemaVersion])
                 }
             }

@@ -129,49 +129,33 @@ extension Ledger {
 
     /// Every record naming the ticket, oldest first, rejected attempts included.
     public func history(ticket id: String, after: UInt64? = nil, limit: Int = 1000) throws(TalonError) -> [LedgerRecord] {
-        try records(tables.tickets, prefix: Schema.ticketKey(id), after: after, limit: limit)
+        try records(tables.ticketHistory, Schema.ticketKey(id), after: after, limit: limit)
     }
 
     /// Every record involving a holder key (received, sent, redeemed), oldest first.
     public func history(holder: PublicKey, after: UInt64? = nil, limit: Int = 1000) throws(TalonError) -> [LedgerRecord] {
-        try records(tables.accounts, prefix: Schema.holderHistoryPrefix(holder), after: after, limit: limit)
+        try records(tables.holderHistory, holder.bytes, after: after, limit: limit)
     }
 
     /// Every record about an event or its tickets, oldest first.
     public func records(event id: String, after: UInt64? = nil, limit: Int = 1000) throws(TalonError) -> [LedgerRecord] {
-        try records(tables.eventRecords, prefix: Schema.id(id), after: after, limit: limit)
+        try records(tables.eventHistory, Schema.id(id), after: after, limit: limit)
     }
 
-    /// Records whose leaves are the trailing u64 of the keys `prefix + u64 leaf` in `index`
-    /// (other keys under the prefix, such as a ticket's own state, are skipped).
-    private func records(_ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws(TalonError) -> [LedgerRecord] {
-        try read { txn in try records(txn, index, prefix: prefix, after: after, limit: limit) }
-    }
-
-    func records(_ txn: Transaction, _ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws -> [LedgerRecord] {
-        try leaves(txn, index, prefix: prefix, after: after, limit: limit).map { leaf in
-            guard let r = try self.record(txn, leaf: leaf) else {
-                throw TalonError(.storeCorrupt, "index names leaf \(leaf), which is not stored")
+    /// The records at the first `limit` leaves after `after` of the history under `key`.
+    private func records(_ history: SetTable, _ key: [UInt8], after: UInt64?, limit: Int) throws(TalonError) -> [LedgerRecord] {
+        try read { txn in
+            try txn.members(history, key, after: after, limit: limit).map { leaf in
+                guard let r = try self.record(txn, leaf: leaf) else {
+                    throw TalonError(.storeCorrupt, "\(history.name) names leaf \(leaf), which is not stored")
+                }
+                return r
             }
-            return r
         }
-    }
-
-    /// The first `limit` leaves after `after` named by the keys `prefix + u64 leaf` in `index`.
-    func leaves(_ txn: Transaction, _ index: Table, prefix: [UInt8], after: UInt64?, limit: Int) throws -> [UInt64] {
-        var leaves: [UInt64] = []
-        let from = after.map { prefix + Schema.u64($0 &+ 1) } ?? prefix
-        if after == UInt64.max { return [] }
-        try txn.scan(index, from: from) { k, _ in
-            guard k.starts(with: prefix), leaves.count < limit else { return false }
-            if k.count == prefix.count + 8, let leaf = Schema.trailingLeaf(k) { leaves.append(leaf) }
-            return true
-        }
-        return leaves
     }
 
     /// True when `signer` already used `nonce`.
     public func nonceUsed(_ signer: PublicKey, _ nonce: UInt64) throws(TalonError) -> Bool {
-        try read { txn in try txn.contains(tables.accounts, Schema.nonceKey(signer, nonce)) }
+        try read { txn in try txn.contains(tables.nonces, signer.bytes, nonce) }
     }
 }

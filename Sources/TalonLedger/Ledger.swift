@@ -16,8 +16,9 @@ public final class Ledger: Sendable {
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
         let meta, receipts, envelopeIndex, merkle, issuers, events, gates,
-            tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
+            tickets, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
             rejectedEntries: Table
+        let nonces, ticketHistory, holderHistory, eventHistory: SetTable
         let blocks: TypedTable<UInt64, Block>
         let envelopes: TypedTable<UInt64, Envelope>
         init(_ env: Environment) {
@@ -25,8 +26,9 @@ public final class Ledger: Sendable {
             envelopes = TypedTable(env.table(Schema.envelopes)); receipts = env.table(Schema.receipts)
             envelopeIndex = env.table(Schema.envelopeIndex); merkle = env.table(Schema.merkle)
             issuers = env.table(Schema.issuers); events = env.table(Schema.events); gates = env.table(Schema.gates)
-            tickets = env.table(Schema.tickets); accounts = env.table(Schema.accounts)
-            eventRecords = env.table(Schema.eventRecords)
+            tickets = env.table(Schema.tickets)
+            nonces = env.set(Schema.nonces); ticketHistory = env.set(Schema.ticketHistory)
+            holderHistory = env.set(Schema.holderHistory); eventHistory = env.set(Schema.eventHistory)
             contracts = env.table(Schema.contracts); bindings = env.table(Schema.bindings)
             decisions = env.table(Schema.decisions); holdings = env.table(Schema.holdings)
             listings = env.table(Schema.listings); audit = env.table(Schema.audit)
@@ -76,10 +78,10 @@ public final class Ledger: Sendable {
 
     private static func openEnvironment(_ path: String, _ options: Environment.Options,
                                         extraTables: [String] = []) throws(TalonError) -> Environment {
-        guard Set(extraTables).isDisjoint(with: Schema.all) else {
+        guard Set(extraTables).isDisjoint(with: Schema.all + Schema.allSets + Schema.retired) else {
             throw TalonError(.storeCorrupt, "extra tables may not reuse the ledger's table names")
         }
-        do { return try Environment(path: path, tables: Schema.all + extraTables, options: options) } catch {
+        do { return try Environment(path: path, tables: Schema.all + extraTables, sets: Schema.allSets, options: options) } catch {
             throw TalonError(.storeCorrupt, error.message)
         }
     }

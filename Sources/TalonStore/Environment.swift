@@ -19,6 +19,7 @@ public final class Environment: @unchecked Sendable {
     // serializes writers, and the table map is immutable after init.
     private let env: OpaquePointer
     private let tables: [String: UInt32]
+    private let sets: [String: UInt32]
     private var mapLock = pthread_rwlock_t()
     private var writeLock = pthread_mutex_t()
     private let committed = Atomic<Int>(0)
@@ -71,20 +72,23 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Opens (creating it and its parents if needed) the environment at directory `path`
-    /// with the named tables.
+    /// with the named tables and set tables.
     /// - Throws: `TalonError(.storeOpenFailed)` when the directory cannot be created or opened.
-    public init(path: String, tables names: [String], options: Options = Options()) throws(TalonError) {
+    public init(path: String, tables names: [String], sets setNames: [String] = [], options: Options = Options()) throws(TalonError) {
         if let failure = Self.makeDirectories(path) {
             throw TalonError(.storeOpenFailed, "cannot create store directory \(path): \(failure)")
         }
-        let env = try LMDB.openEnvironment(path: path, mapSize: options.initialMapSize, maxTables: names.count + 1,
+        // Spare handles let a migration open, and drop, tables of an older schema.
+        let env = try LMDB.openEnvironment(path: path, mapSize: options.initialMapSize, maxTables: names.count + setNames.count + 4,
                                                sync: options.sync, syncMeta: options.syncMeta)
         var tables: [String: UInt32] = [:]
+        var sets: [String: UInt32] = [:]
         do throws(TalonError) {
             let (txn, rc) = LMDB.begin(env, readOnly: false)
             guard rc == 0, let txn else { throw LMDB.error(rc, "begin") }
             do throws(TalonError) {
                 for name in names { tables[name] = try LMDB.openTable(txn, name: name) }
+                for name in setNames { sets[name] = try LMDB.openTable(txn, name: name, sets: true) }
             } catch {
                 LMDB.abort(txn)
                 throw error
@@ -96,6 +100,7 @@ public final class Environment: @unchecked Sendable {
         }
         self.env = env
         self.tables = tables
+        self.sets = sets
         self.path = path
         syncDelay = options.syncDelay
         syncsOnCommit = options.sync
@@ -115,6 +120,12 @@ public final class Environment: @unchecked Sendable {
         return Table(name: name, dbi: dbi)
     }
 
+    /// The handle of a set table named at init. Names not given at init are a programming error.
+    public func set(_ name: String) -> SetTable {
+        guard let dbi = sets[name] else { preconditionFailure("set table \(name) was not declared when the environment was opened") }
+        return SetTable(name: name, dbi: dbi)
+    }
+
     /// Write transactions committed since the environment was opened: a caller waiting for
     /// space to return sees a write succeed when this grows.
     public var commits: Int { committed.load(ordering: .relaxed) }
@@ -124,6 +135,13 @@ public final class Environment: @unchecked Sendable {
 
     /// The current map size in bytes.
     public var mapSize: Int { LMDB.mapSize(env) }
+
+    /// Bytes of the pages holding data as of the last commit: the file up to its highest
+    /// page, less the pages on the free list (freed by copy-on-write, reused by later commits).
+    public func liveBytes() throws -> Int {
+        let free = try read { txn in try LMDB.freePages(try txn.txn) }
+        return LMDB.usedBytes(env) - free * LMDB.pageSize(env)
+    }
 
     /// Runs `body` in a read-only transaction that sees one consistent snapshot. Readers
     /// never block the writer nor each other.

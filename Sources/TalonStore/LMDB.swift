@@ -67,6 +67,12 @@ enum LMDB {
         return info.me_mapsize
     }
 
+    static func pageSize(_ env: OpaquePointer) -> Int {
+        var stat = MDB_stat()
+        mdb_env_stat(env, &stat)
+        return Int(stat.ms_psize)
+    }
+
     /// Bytes of the map in use: up to the highest page ever allocated (freed pages below it
     /// are reused before the map grows, so this never underestimates what fits).
     static func usedBytes(_ env: OpaquePointer) -> Int {
@@ -75,6 +81,18 @@ enum LMDB {
         var stat = MDB_stat()
         mdb_env_stat(env, &stat)
         return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+    }
+
+    /// Pages on the free list (freed by earlier commits, waiting for reuse): LMDB's table 0
+    /// maps a transaction id to the pages it freed, a count then that many page numbers.
+    static func freePages(_ txn: OpaquePointer) throws -> Int {
+        var total = 0
+        try walk(txn, 0, start: .first, forward: true, valuePrefix: MemoryLayout<Int>.size) { _, v in
+            guard v.count == MemoryLayout<Int>.size else { throw TalonError(.storeCorrupt, "a free-list entry has no count") }
+            total += v.withUnsafeBytes { $0.loadUnaligned(as: Int.self) }
+            return true
+        }
+        return total
     }
 
     /// Sets the map size; the caller guarantees no transaction of this process is open.
@@ -102,10 +120,23 @@ enum LMDB {
     static func commit(_ txn: OpaquePointer) -> Int32 { mdb_txn_commit(txn) }
     static func abort(_ txn: OpaquePointer) { mdb_txn_abort(txn) }
 
-    static func openTable(_ txn: OpaquePointer, name: String) throws(TalonError) -> UInt32 {
+    /// Opens (creating it) the table `name`; with `sets`, each key holds a sorted set of
+    /// fixed-size values (`MDB_DUPSORT | MDB_DUPFIXED`).
+    static func openTable(_ txn: OpaquePointer, name: String, sets: Bool = false) throws(TalonError) -> UInt32 {
         var dbi = MDB_dbi()
-        try check(mdb_dbi_open(txn, name, UInt32(MDB_CREATE), &dbi), "open table \(name)")
+        let flags = UInt32(MDB_CREATE) | (sets ? UInt32(MDB_DUPSORT | MDB_DUPFIXED) : 0)
+        try check(mdb_dbi_open(txn, name, flags, &dbi), "open table \(name)")
         return dbi
+    }
+
+    /// Deletes the table `name` and its contents, if the file has one; true when it had.
+    static func dropTable(_ txn: OpaquePointer, name: String) throws(TalonError) -> Bool {
+        var dbi = MDB_dbi()
+        let rc = mdb_dbi_open(txn, name, 0, &dbi)
+        if rc == MDB_NOTFOUND { return false }
+        try check(rc, "open table \(name)")
+        try check(mdb_drop(txn, dbi, 1), "drop table \(name)")
+        return true
     }
 
     // MARK: data
@@ -124,13 +155,17 @@ enum LMDB {
         return copy(v)
     }
 
-    enum PutMode { case replace, append, noOverwrite }
+    /// `appendMember` and `newMember` are for set tables: add a value greater than every
+    /// value under the key (`MDB_APPENDDUP`), or one not yet under it (`MDB_NODUPDATA`).
+    enum PutMode { case replace, append, noOverwrite, appendMember, newMember }
 
     static func put(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8], _ value: [UInt8], _ mode: PutMode) -> Int32 {
         let flags = switch mode {
         case .replace: UInt32(0)
         case .append: UInt32(MDB_APPEND)
         case .noOverwrite: UInt32(MDB_NOOVERWRITE)
+        case .appendMember: UInt32(MDB_APPENDDUP)
+        case .newMember: UInt32(MDB_NODUPDATA)
         }
         return key.withUnsafeBytes { kb in
             value.withUnsafeBytes { vb in
@@ -161,6 +196,48 @@ enum LMDB {
     private static func copy(_ v: MDB_val) -> [UInt8] {
         guard v.mv_size > 0, let p = v.mv_data else { return [] }
         return Array(UnsafeRawBufferPointer(start: p, count: v.mv_size))
+    }
+
+    // MARK: set tables
+
+    /// True when `value` is one of the values under `key` (`MDB_GET_BOTH`).
+    static func containsMember(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8], _ value: [UInt8]) throws(TalonError) -> Bool {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        let rc = key.withUnsafeBytes { kb in
+            value.withUnsafeBytes { vb in
+                var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+                var v = MDB_val(mv_size: vb.count, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress))
+                return mdb_cursor_get(cursor, &k, &v, MDB_GET_BOTH)
+            }
+        }
+        if rc == MDB_NOTFOUND { return false }
+        try check(rc, "get both")
+        return true
+    }
+
+    /// Calls `body` with copies of the values under `key`, in order, from the first one
+    /// >= `from` (`MDB_GET_BOTH_RANGE`, then `MDB_NEXT_DUP`), until it returns false.
+    static func walkMembers(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8], from: [UInt8],
+                            _ body: ([UInt8]) throws -> Bool) throws {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val()
+        var v = MDB_val()
+        var rc = key.withUnsafeBytes { kb in
+            from.withUnsafeBytes { fb in
+                k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+                v = MDB_val(mv_size: fb.count, mv_data: UnsafeMutableRawPointer(mutating: fb.baseAddress))
+                return mdb_cursor_get(cursor, &k, &v, MDB_GET_BOTH_RANGE)
+            }
+        }
+        while rc == 0 {
+            guard try body(copy(v)) else { return }
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT_DUP)
+        }
+        if rc != MDB_NOTFOUND { try check(rc, "cursor") }
     }
 
     // MARK: cursors

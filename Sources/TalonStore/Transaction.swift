@@ -14,7 +14,7 @@ public final class Transaction {
     private var handle: OpaquePointer?
     /// True inside `Environment.write`.
     public let isWritable: Bool
-    private let state: TransactionState
+    let state: TransactionState
 
     init(_ txn: OpaquePointer, writable: Bool, state: TransactionState) {
         self.handle = txn
@@ -25,7 +25,7 @@ public final class Transaction {
     /// Called by the environment before it commits or aborts the LMDB transaction.
     func close() { handle = nil }
 
-    private var txn: OpaquePointer {
+    var txn: OpaquePointer {
         get throws(TalonError) {
             guard let handle else {
                 throw TalonError(.storeTransactionClosed, "a transaction was used after its closure returned")

@@ -124,6 +124,64 @@ import TalonStore
         #expect(try reopened.verify().ok)
     }
 
+    /// Every member of `set`, by key.
+    static func members(_ ledger: Ledger, _ set: SetTable) throws -> [[UInt8]: [UInt64]] {
+        var members: [[UInt8]: [UInt64]] = [:]
+        try ledger.read { txn in
+            try txn.scan(set) { key, member in members[key, default: []].append(member); return true }
+        }
+        return members
+    }
+
+    /// Schema 5 kept nonces and holder histories as entries of `accounts`, ticket histories
+    /// as entries of `tickets` after the ticket's state, and event histories in
+    /// `event_records`. Opening such a store fills the set tables as live apply does, leaves
+    /// only states in `tickets`, and drops the old tables.
+    @Test func historiesAndNoncesOfASchemaFiveStoreMoveToSetTables() throws {
+        let f = try LedgerFixture()
+        try LedgerAuditTests.build(f, .init())
+        let t = f.ledger.tables
+        let sets = [t.nonces, t.ticketHistory, t.holderHistory, t.eventHistory]
+        let live = try sets.map { try Self.members(f.ledger, $0) }
+        let tickets = try Self.rows(f.ledger, t.tickets)
+        #expect(live.allSatisfy { !$0.isEmpty } && tickets.count == 4)
+        let t1 = try f.ledger.history(ticket: "T1"), e1 = try f.ledger.records(event: "E1")
+        #expect(t1.count >= 3 && e1.count > t1.count)
+        // Back to schema 5's layout.
+        let old = try Environment(path: f.dir, tables: Schema.retired)
+        try Ledger.store {
+            try old.write { txn in
+                let accounts = old.table("accounts"), events = old.table("event_records")
+                for (signer, nonces) in live[0] {
+                    for nonce in nonces { try txn.put(accounts, signer + [0] + Schema.u64(nonce), Schema.u64(0)) }
+                }
+                for (holder, leaves) in live[2] {
+                    for leaf in leaves { try txn.put(accounts, holder + [1] + Schema.u64(leaf), Array("T1".utf8)) }
+                }
+                for (event, leaves) in live[3] {
+                    for leaf in leaves { try txn.put(events, event + Schema.u64(leaf), []) }
+                }
+            }
+            try f.ledger.env.write { txn in
+                for set in sets { try txn.removeAll(set) }
+                for (ticket, leaves) in live[1] {
+                    for leaf in leaves { try txn.put(t.tickets, ticket + Schema.u64(leaf), []) }
+                }
+                try txn.put(t.meta, Schema.MetaKey.schemaVersion, [5])
+            }
+        }
+        let reopened = try Ledger(path: f.dir, genesis: f.genesisFile)
+        #expect(try sets.map { try Self.members(reopened, $0) } == live)
+        #expect(try Self.rows(reopened, reopened.tables.tickets) == tickets)
+        #expect(try reopened.history(ticket: "T1") == t1)
+        #expect(try reopened.records(event: "E1") == e1)
+        let dropped = try Ledger.store {
+            try reopened.env.write { txn in try Schema.retired.map { try txn.dropTable(named: $0) } }
+        }
+        #expect(dropped == [false, false], "the old tables are gone")
+        #expect(try reopened.verify().ok)
+    }
+
     /// The (level, index) whose post-order key is `key`, in a tree of `treeSize` leaves.
     static func levelAndIndex(of key: [UInt8], treeSize: UInt64) -> (Int, UInt64)? {
         for level in 0..<64 {

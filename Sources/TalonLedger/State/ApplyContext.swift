@@ -48,7 +48,7 @@ final class ApplyContext {
             guard envelope.chainID.utf8.elementsEqual(chainID.utf8) else { throw TalonError(.wrongChain) }
             // The nonce is spent whatever the rules decide, so a rejected envelope can never
             // be replayed later, when it might pass.
-            guard try txn.insert(tables.accounts, Schema.nonceKey(envelope.signer, envelope.nonce), Schema.u64(leaf)) else {
+            guard try txn.insert(tables.nonces, envelope.signer.bytes, envelope.nonce) else {
                 throw TalonError(.nonceReused)
             }
             try applyRules(envelope.operation, signer: envelope.signer)
@@ -61,12 +61,10 @@ final class ApplyContext {
             // block alone. Like any damaged store, it aborts the block.
             throw TalonError(.storeCorrupt, "applying leaf \(leaf): \(e)")
         }
-        for ticket in touched.tickets { try txn.put(tables.tickets, Schema.ticketHistoryKey(ticket, leaf: leaf), []) }
-        if !touched.holders.isEmpty {
-            let ticket = Array((touched.tickets.first ?? "").utf8)
-            for holder in touched.holders { try txn.put(tables.accounts, Schema.holderHistoryKey(holder, leaf: leaf), ticket) }
-        }
-        if let event = touched.event { try txn.put(tables.eventRecords, Schema.eventRecordKey(event, leaf: leaf), []) }
+        // Leaves only grow, so each history gains its greatest member: an append.
+        for ticket in touched.tickets { try txn.append(tables.ticketHistory, Schema.ticketKey(ticket), leaf) }
+        for holder in touched.holders { try txn.append(tables.holderHistory, holder.bytes, leaf) }
+        if let event = touched.event { try txn.append(tables.eventHistory, Schema.id(event), leaf) }
         if let subject { try recordAudit(envelope, subject, result: result) }
         return Block.Entry(envelopeHash: envelope.hash, result: result, decision: decision?.hash)
     }
@@ -100,8 +98,10 @@ final class ApplyContext {
         case .cancelEvent(let o):
             return Touched(event: o.eventID)
         case .issue(let o):
-            var seen = Set<PublicKey>()
-            return Touched(tickets: o.tickets.map(\.ticketID), holders: o.tickets.map(\.holder).filter { seen.insert($0).inserted }, event: o.eventID)
+            // Each once (admission refuses repeats; a history gains a leaf once either way).
+            var seen = Set<PublicKey>(), seenIDs = Set<[UInt8]>()
+            return Touched(tickets: o.tickets.map(\.ticketID).filter { seenIDs.insert(Array($0.utf8)).inserted },
+                           holders: o.tickets.map(\.holder).filter { seen.insert($0).inserted }, event: o.eventID)
         case .transfer(let o):
             let ticket = try self.ticket(o.ticketID)
             return Touched(tickets: [o.ticketID], holders: Self.distinct(envelope.signer, o.to), event: ticket?.eventID, ticket: ticket)

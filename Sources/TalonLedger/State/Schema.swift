@@ -5,10 +5,11 @@ import TalonStore
 /// so byte order is numeric order; variable-length ids are prefixed with their length so
 /// that one id's keys never interleave with another's.
 ///
-/// What one envelope touches is kept together: a ticket's history sits right after its
-/// state in `tickets`, and a key's spent nonces right before its history in `accounts`.
-/// A transfer therefore dirties about four random B-tree pages per commit instead of six,
-/// which is what bounds apply throughput once the tables outgrow memory (docs/operations.md).
+/// Histories (the leaves naming a ticket, a holder or an event) and spent nonces are set
+/// tables: each key holds its members packed 8 bytes apiece, histories appended in leaf
+/// order, instead of one B-tree entry per member repeating the key (schema 5 spent about
+/// 650 bytes per transfer on these entries and the half-empty pages their random inserts
+/// split; schema 6 about 100, docs/operations.md).
 enum Schema {
     static let meta = "meta"
     static let blocks = "blocks"              // u64 height -> Block.bytes
@@ -19,9 +20,7 @@ enum Schema {
     static let issuers = "issuers"            // key[32] -> IssuerState
     static let events = "events"              // event id -> EventState
     static let gates = "gates"                // u8 len, event id, key[32] -> GateState
-    static let tickets = "tickets"            // u8 len, ticket id -> TicketState; u8 len, ticket id, u64 leaf -> ()
-    static let accounts = "accounts"          // key[32], 0x00, u64 nonce -> u64 leaf; key[32], 0x01, u64 leaf -> ticket id
-    static let eventRecords = "event_records"   // u8 len, event id, u64 leaf -> ()
+    static let tickets = "tickets"            // u8 len, ticket id -> TicketState
     static let contracts = "contracts"        // id[32] -> ContractState
     static let bindings = "bindings"          // event id -> BindingState
     static let decisions = "decisions"        // u64 leaf -> RecordedDecision
@@ -32,8 +31,19 @@ enum Schema {
     static let rejectedEntries = "rejected_entries" // u64 log index -> RejectedEntry
 
     static let all = [meta, blocks, envelopes, receipts, envelopeIndex, merkle, issuers, events, gates,
-                      tickets, accounts, eventRecords, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
+                      tickets, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
                       rejectedEntries]
+
+    // Set tables: key -> ordered set of u64.
+    static let nonces = "nonces"                  // signer key[32] -> nonces it spent
+    static let ticketHistory = "ticket_history"   // u8 len, ticket id -> leaves naming the ticket
+    static let holderHistory = "holder_history"   // key[32] -> leaves involving the key as holder
+    static let eventHistory = "event_history"     // event id -> leaves about the event or its tickets
+
+    static let allSets = [nonces, ticketHistory, holderHistory, eventHistory]
+
+    /// Tables of older schemas that schema 6 folded into the set tables: dropped on migration.
+    static let retired = ["accounts", "event_records"]
 
     enum MetaKey {
         static let genesisHash = Array("genesis_hash".utf8)
@@ -46,12 +56,13 @@ enum Schema {
 
     /// 2 added the contract tables and the `holdings` counts; 3 keyed holdings by event first
     /// and added the `audit` rows; 4 added `event_tickets`; 5 keyed `merkle` by post-order
-    /// position. An older store gets all four rebuilt from its envelopes when opened
-    /// (Ledger+Migrate.swift).
+    /// position; 6 moved nonces and the ticket, holder and event histories into set tables
+    /// (out of `tickets`, `accounts` and `event_records`). An older store gets all of these
+    /// rebuilt from its envelopes when opened (Ledger+Migrate.swift).
     /// `rejected_entries` needs no new version: it is created empty when a store is opened,
     /// and empty is right for every store written before it (those builds stopped on such
     /// an entry instead of applying past it), so no rebuild is due.
-    static let schemaVersion: UInt8 = 5
+    static let schemaVersion: UInt8 = 6
 
     static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
 
@@ -76,12 +87,6 @@ enum Schema {
     }
     static func gateKey(event: String, gate: PublicKey) -> [UInt8] { key(event.utf8.count + 33) { $0.id(event); $0.key(gate) } }
     static func ticketKey(_ ticket: String) -> [UInt8] { id(ticket) }
-    static func ticketHistoryKey(_ ticket: String, leaf: UInt64) -> [UInt8] { key(ticket.utf8.count + 9) { $0.id(ticket); $0.u64(leaf) } }
-    static func nonceKey(_ signer: PublicKey, _ nonce: UInt64) -> [UInt8] { key(41) { $0.key(signer); $0.append(0x00); $0.u64(nonce) } }
-    static func holderHistoryPrefix(_ holder: PublicKey) -> [UInt8] { key(33) { $0.key(holder); $0.append(0x01) } }
-    static func holderHistoryKey(_ holder: PublicKey, leaf: UInt64) -> [UInt8] {
-        key(41) { $0.key(holder); $0.append(0x01); $0.u64(leaf) }
-    }
     static func holdingKey(_ holder: PublicKey, event: String) -> [UInt8] { key(event.utf8.count + 33) { $0.id(event); $0.key(holder) } }
     static func auditKey(_ event: String, _ kind: AuditKind, leaf: UInt64) -> [UInt8] {
         key(event.utf8.count + 10) { $0.id(event); $0.append(kind.rawValue); $0.u64(leaf) }
@@ -90,7 +95,6 @@ enum Schema {
     static func eventTicketKey(_ event: String, _ ticket: String) -> [UInt8] {
         key(event.utf8.count + ticket.utf8.count + 2) { $0.id(event); $0.id(ticket) }
     }
-    static func eventRecordKey(_ event: String, leaf: UInt64) -> [UInt8] { key(event.utf8.count + 9) { $0.id(event); $0.u64(leaf) } }
 
     /// Builds a key in one allocation of `capacity` bytes: keys are built for every index
     /// entry an envelope writes, so apply throughput depends on this being cheap.
@@ -101,7 +105,7 @@ enum Schema {
         return k
     }
 
-    /// The leaf index at the end of a history key.
+    /// The leaf index at the end of an audit row's key.
     static func trailingLeaf(_ key: [UInt8]) -> UInt64? { u64(key.suffix(8)) }
 }
 
