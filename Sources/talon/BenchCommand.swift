@@ -80,13 +80,14 @@ struct LedgerBench: ParsableCommand {
         let framesMicros = Self.seconds(since: framesStart) * 1e6 / Double(probe.count)
         guard fromJSON == fromFrames, fromFrames.elementsEqual(probe) else { throw TalonError(.benchFailed, "a submission body decoded to other envelopes") }
 
-        let sizeBeforeTransfers = Self.storeBytes(path)
+        let sizeBeforeTransfers = Self.storeBytes(path), liveBeforeTransfers = try ledger.environment.liveBytes()
         // Half the transfers serially on one thread (admit, then apply, block by block); the
         // other half as a node runs: admission of the next block on all cores while this one applies.
         let half = envelopes / 2
         let serial = try timeSerial(ledger, Array(transfers[..<half]))
         let pipelined = try timePipelined(ledger, Array(transfers[half...]))
         let transferBytes = Double(Self.storeBytes(path) - sizeBeforeTransfers) / Double(envelopes)
+        let liveTransferBytes = Double(try ledger.environment.liveBytes() - liveBeforeTransfers) / Double(envelopes)
         let n = Double(half)
         print(String(format: "sign (all cores, untimed setup):     %8.0f envelopes/s", Double(envelopes) / signSeconds))
         print(String(format: "Ed25519 verify alone, one core:      %8.0f /s  (libsodium; the one-core ceiling)", verifyRate))
@@ -123,7 +124,9 @@ struct LedgerBench: ParsableCommand {
                      replaySeconds, Double(replayed.envelopes) / replaySeconds))
         let size = Self.storeBytes(path)
         print(String(format: "store size: %.1f MiB (%.0f bytes/envelope, issues included)", Double(size) / 1_048_576, Double(size) / Double(report.envelopes)))
-        print(String(format: "store growth per transfer: %.0f bytes (state, indexes, Merkle nodes, block; the tickets were issued before)", transferBytes))
+        print(String(format: "store growth per transfer: %.0f bytes of file, %.0f bytes of live pages (state, indexes, Merkle nodes, block; the tickets were issued before)",
+                     transferBytes, liveTransferBytes))
+        print("  (file less live: pages freed by copy-on-write, reused by later commits; about one block's worth of dirty pages)")
     }
 
     /// The size of the store's data file (LMDB writes it up to its highest page in use).

@@ -1,3 +1,4 @@
+import TalonStore
 import Dispatch
 import Foundation
 import TalonLedger
@@ -41,10 +42,10 @@ extension LedgerBench {
             let figures = GrowthFigures(rate: rate, provenance: Self.percentile(provenance, 0.5), proof: Self.percentile(proofs, 0.5))
             if first == nil { first = figures }
             last = figures
-            let size = Double(Self.storeBytes(path))
-            print(String(format: "%11d transfers: apply %6.0f/s; provenance p50 %.3f ms p99 %.3f ms; proof p50 %.3f ms p99 %.3f ms; store %.0f MiB (%.0f bytes/transfer, issues included)",
+            let size = Double(Self.storeBytes(path)), live = Double(try ledger.environment.liveBytes())
+            print(String(format: "%11d transfers: apply %6.0f/s; provenance p50 %.3f ms p99 %.3f ms; proof p50 %.3f ms p99 %.3f ms; store %.0f MiB (%.0f bytes/transfer, %.0f live, issues included)",
                          end, rate, figures.provenance, Self.percentile(provenance, 0.99), figures.proof, Self.percentile(proofs, 0.99),
-                         size / 1_048_576, size / Double(end)))
+                         size / 1_048_576, size / Double(end), live / Double(end)))
             fflush(nil)  // each line as its chunk ends, even into a pipe or a file
         }
         if let first, let last {
