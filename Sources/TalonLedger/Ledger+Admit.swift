@@ -93,8 +93,21 @@ extension Ledger {
     /// ledger does not hold it: the one rule for repeats, used by admission (to answer a
     /// resubmission) and by apply (to keep the chain free of them).
     func firstReceipt(_ txn: Transaction, _ hash: Digest) throws -> Receipt? {
-        guard let leaf = try txn.get(tables.envelopeIndex, hash.bytes).flatMap(Schema.u64) else { return nil }
+        guard let leaf = try firstLeaf(txn, hash) else { return nil }
         return try receipt(txn, leaf: leaf)
+    }
+
+    /// The first leaf holding the envelope with `hash`, or nil: of the leaves whose envelope
+    /// hash shares its 8-byte prefix (nearly always none or this one), the first whose
+    /// stored envelope hashes to it.
+    func firstLeaf(_ txn: Transaction, _ hash: Digest) throws -> UInt64? {
+        for leaf in try txn.members(tables.envelopeHashes, Schema.hashPrefix(hash)) {
+            guard let bytes = try txn.get(tables.envelopes.table, Schema.u64(leaf)) else {
+                throw TalonError(.storeCorrupt, "envelope_hashes names leaf \(leaf), which holds no envelope")
+            }
+            if SHA256.hash(bytes) == hash { return leaf }
+        }
+        return nil
     }
 }
 

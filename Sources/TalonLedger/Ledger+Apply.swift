@@ -37,7 +37,7 @@ extension Ledger {
         let head = try self.head(txn)
         let height = head.height + 1
         let blockTime = max(timestamp, head.timestamp)
-        var frontier = try MerkleFrontier(nodes: StoredMerkleNodes(txn: txn, table: t.merkle), size: head.treeSize)
+        var frontier = try MerkleFrontier(nodes: StoredMerkleNodes(txn: txn, tables: t), size: head.treeSize)
         var entries: [Block.Entry] = []
         var receipts: [Receipt] = []
         entries.reserveCapacity(envelopes.count)
@@ -52,10 +52,11 @@ extension Ledger {
 
             try t.envelopes.put(txn, leaf, envelope, append: true)
             try txn.put(t.receipts, Schema.u64(leaf), receipt.bytes, append: true)
-            // A block the write path made holds no repeat (`apply(_:timestamp:logIndex:)`); one
-            // given whole (a test, a replay of an older chain) keeps the first leaf of each.
-            _ = try txn.insert(t.envelopeIndex, envelope.hash.bytes, Schema.u64(leaf))
-            for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) {
+            // A block the write path made holds no repeat (`apply(_:timestamp:logIndex:)`); in
+            // one given whole (a test, a replay of an older chain) lookups find the first leaf.
+            try txn.append(t.envelopeHashes, Schema.hashPrefix(envelope.hash), leaf)
+            // Leaf hashes are computed from the envelopes when read (StoredMerkleNodes).
+            for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) where node.level > 0 {
                 try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes, append: true)
             }
             entries.append(entry)

@@ -69,7 +69,7 @@ extension Ledger {
         var prev = genesis.hash
         var prevTimestamp = Int64.min
         var expectedHeight: UInt64 = 1
-        let merkle = StoredMerkleNodes(txn: txn, table: t.merkle)
+        let merkle = StoredMerkleNodes(txn: txn, tables: t)
 
         do {
             try txn.scan(t.blocks.table) { key, value in
@@ -129,7 +129,7 @@ extension Ledger {
                     }
                 }
                 for (i, envelope) in envelopes.enumerated() {
-                    for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) {
+                    for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) where node.level > 0 {
                         let stored = try? merkle.node(level: node.level, index: node.index)
                         guard stored == node.hash else {
                             throw fail(height, leaf: block.firstLeaf + UInt64(i), "stored Merkle node (\(node.level), \(node.index)) differs from the recomputed one")

@@ -15,16 +15,16 @@ public final class Ledger: Sendable {
 
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
-        let meta, receipts, envelopeIndex, merkle, issuers, events, gates,
+        let meta, receipts, merkle, issuers, events, gates,
             tickets, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
             rejectedEntries: Table
-        let nonces, ticketHistory, holderHistory, eventHistory: SetTable
+        let nonces, ticketHistory, holderHistory, eventHistory, envelopeHashes: SetTable
         let blocks: TypedTable<UInt64, Block>
         let envelopes: TypedTable<UInt64, Envelope>
         init(_ env: Environment) {
             meta = env.table(Schema.meta); blocks = TypedTable(env.table(Schema.blocks))
             envelopes = TypedTable(env.table(Schema.envelopes)); receipts = env.table(Schema.receipts)
-            envelopeIndex = env.table(Schema.envelopeIndex); merkle = env.table(Schema.merkle)
+            envelopeHashes = env.set(Schema.envelopeHashes); merkle = env.table(Schema.merkle)
             issuers = env.table(Schema.issuers); events = env.table(Schema.events); gates = env.table(Schema.gates)
             tickets = env.table(Schema.tickets)
             nonces = env.set(Schema.nonces); ticketHistory = env.set(Schema.ticketHistory)

@@ -100,14 +100,15 @@ import TalonStore
         #expect(try Self.rows(reopened, reopened.tables.eventTickets) == eventTickets)
     }
 
-    /// Schema 4 keyed Merkle nodes by level, then index; 5 by post-order position. The
-    /// nodes are rebuilt under the new keys, and proofs and the head check out after.
+    /// Schema 4 keyed Merkle nodes by level, then index; 5 by post-order position; 7 stopped
+    /// storing the leaves. The nodes are rebuilt under the new keys, leaves dropped, and
+    /// proofs and the head check out after.
     @Test func merkleNodesOfASchemaFourStoreAreRekeyed() throws {
         let f = try LedgerFixture()
         try LedgerAuditTests.build(f, .init())
         let nodes = try Self.rows(f.ledger, f.ledger.tables.merkle)
         let head = try f.ledger.head()
-        #expect(nodes.count == Int(2 * head.treeSize) - head.treeSize.nonzeroBitCount, "every completed node, once")
+        #expect(nodes.count == Int(head.treeSize) - head.treeSize.nonzeroBitCount, "every completed node above the leaves, once")
         try Ledger.store {
             try f.ledger.env.write { txn in
                 try txn.removeAll(f.ledger.tables.merkle)
@@ -115,6 +116,11 @@ import TalonStore
                     // Back to schema 4's key: u8 level, u64 index (found by looking the key up).
                     guard let (level, index) = Self.levelAndIndex(of: key, treeSize: head.treeSize) else { throw TalonError(.storeCorrupt) }
                     try txn.put(f.ledger.tables.merkle, [UInt8(level)] + Schema.u64(index), hash)
+                }
+                // Schema 4 stored the leaves too.
+                for leaf in 0..<head.treeSize {
+                    guard let envelope = try txn.get(f.ledger.tables.envelopes.table, Schema.u64(leaf)) else { throw TalonError(.storeCorrupt) }
+                    try txn.put(f.ledger.tables.merkle, [0] + Schema.u64(leaf), MerkleHash.leaf(envelope).bytes)
                 }
                 try txn.put(f.ledger.tables.meta, Schema.MetaKey.schemaVersion, [4])
             }
@@ -134,24 +140,28 @@ import TalonStore
     }
 
     /// Schema 5 kept nonces and holder histories as entries of `accounts`, ticket histories
-    /// as entries of `tickets` after the ticket's state, and event histories in
-    /// `event_records`. Opening such a store fills the set tables as live apply does, leaves
-    /// only states in `tickets`, and drops the old tables.
+    /// as entries of `tickets` after the ticket's state, event histories in `event_records`
+    /// and envelope hashes whole in `envelope_index`. Opening such a store fills the set
+    /// tables as live apply does, leaves only states in `tickets`, and drops the old tables.
     @Test func historiesAndNoncesOfASchemaFiveStoreMoveToSetTables() throws {
         let f = try LedgerFixture()
         try LedgerAuditTests.build(f, .init())
         let t = f.ledger.tables
-        let sets = [t.nonces, t.ticketHistory, t.holderHistory, t.eventHistory]
+        let sets = [t.nonces, t.ticketHistory, t.holderHistory, t.eventHistory, t.envelopeHashes]
         let live = try sets.map { try Self.members(f.ledger, $0) }
         let tickets = try Self.rows(f.ledger, t.tickets)
         #expect(live.allSatisfy { !$0.isEmpty } && tickets.count == 4)
         let t1 = try f.ledger.history(ticket: "T1"), e1 = try f.ledger.records(event: "E1")
         #expect(t1.count >= 3 && e1.count > t1.count)
         // Back to schema 5's layout.
-        let old = try Environment(path: f.dir, tables: Schema.retired)
+        let old = try Environment(path: f.dir, tables: Schema.retired + ["envelopes"])
         try Ledger.store {
             try old.write { txn in
-                let accounts = old.table("accounts"), events = old.table("event_records")
+                let accounts = old.table("accounts"), events = old.table("event_records"), index = old.table("envelope_index")
+                for leaf in 0..<(try f.ledger.head().treeSize) {
+                    guard let envelope = try txn.get(old.table("envelopes"), Schema.u64(leaf)) else { throw TalonError(.storeCorrupt) }
+                    try txn.put(index, SHA256.hash(envelope).bytes, Schema.u64(leaf))
+                }
                 for (signer, nonces) in live[0] {
                     for nonce in nonces { try txn.put(accounts, signer + [0] + Schema.u64(nonce), Schema.u64(0)) }
                 }
@@ -175,10 +185,11 @@ import TalonStore
         #expect(try Self.rows(reopened, reopened.tables.tickets) == tickets)
         #expect(try reopened.history(ticket: "T1") == t1)
         #expect(try reopened.records(event: "E1") == e1)
+        #expect(try e1.allSatisfy { try reopened.record(hash: $0.envelope.hash) == $0 })
         let dropped = try Ledger.store {
             try reopened.env.write { txn in try Schema.retired.map { try txn.dropTable(named: $0) } }
         }
-        #expect(dropped == [false, false], "the old tables are gone")
+        #expect(dropped.count == 3 && !dropped.contains(true), "the old tables are gone")
         #expect(try reopened.verify().ok)
     }
 

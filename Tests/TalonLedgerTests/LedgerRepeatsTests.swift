@@ -1,6 +1,7 @@
 import Testing
 import TalonProtocol
-import TalonLedger
+import TalonStore
+@testable import TalonLedger
 
 /// An envelope is identified by its hash, and the write path has one rule for repeats
 /// (`Ledger.firstReceipt`): admission answers one already in the ledger with the receipt of
@@ -29,6 +30,28 @@ import TalonLedger
         #expect(outcomes.first == .known(receipt))
         guard case .refused(let error) = outcomes.last else { Issue.record("admitted \(outcomes)"); return }
         #expect(error.code == .notAuthorized || error.code == .notHolder, "\(error)")
+    }
+
+    /// Envelope hashes are found by an 8-byte prefix, then checked whole against the stored
+    /// envelope: a leaf whose hash merely shares the prefix (forced here; finding one takes
+    /// some 2^32 hashes) is never taken for the envelope, which is still judged and applied.
+    @Test func aHashSharingOnlyTheEightBytePrefixIsNotARepeat() throws {
+        let f = try LedgerFixture()
+        let alice = SigningKey.generate(), bob = SigningKey.generate()
+        try f.createEvent("E1")
+        #expect(try f.issue("E1", ids: ["T1"], to: alice.publicKey) == "ok")
+        let sale = f.sign(.transfer(Transfer(ticketID: "T1", to: bob.publicKey)), by: alice)
+        // Leaf 0 (the event) now shares the sale's prefix.
+        try Ledger.store {
+            try f.ledger.env.write { txn in try txn.append(f.ledger.tables.envelopeHashes, Schema.hashPrefix(sale.hash), 0) }
+        }
+        #expect(try f.ledger.record(hash: sale.hash) == nil)
+        #expect(try f.ledger.admit([sale], for: .propose).first.map { if case .known = $0 { false } else { true } } == true)
+        let applied = try #require(try f.ledger.apply([sale], timestamp: 1, logIndex: nil))
+        let receipt = try #require(applied.receipts.first)
+        #expect(receipt.result == "ok" && receipt.leaf == 2)
+        #expect(try f.ledger.record(hash: sale.hash)?.receipt == receipt)
+        #expect(try f.ledger.admit([sale], for: .propose) == [.known(receipt)])
     }
 
     /// The single-process path goes through the same apply: appending the same file twice

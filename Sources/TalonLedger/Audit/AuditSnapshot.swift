@@ -33,7 +33,7 @@ final class AuditSnapshot {
     /// asked with proofs.
     func proof(of envelope: Envelope, leaf: UInt64) throws -> RecordProof? {
         guard prove else { return nil }
-        let path = try MerkleProver(nodes: StoredMerkleNodes(txn: txn, table: tables.merkle), size: head.treeSize)
+        let path = try MerkleProver(nodes: StoredMerkleNodes(txn: txn, tables: tables), size: head.treeSize)
             .inclusionProof(leafIndex: leaf, size: head.treeSize)
         return RecordProof(envelope: envelope, path: path, outcome: try outcome(leaf: leaf))
     }

@@ -15,8 +15,7 @@ enum Schema {
     static let blocks = "blocks"              // u64 height -> Block.bytes
     static let envelopes = "envelopes"        // u64 leaf -> Envelope.bytes
     static let receipts = "receipts"          // u64 leaf -> Receipt.bytes
-    static let envelopeIndex = "envelope_index" // hash[32] -> u64 leaf of its first appearance
-    static let merkle = "merkle"              // u64 post-order position -> hash[32] (`merkleKey`)
+    static let merkle = "merkle"              // u64 post-order position -> hash[32] (`merkleKey`), levels above the leaves
     static let issuers = "issuers"            // key[32] -> IssuerState
     static let events = "events"              // event id -> EventState
     static let gates = "gates"                // u8 len, event id, key[32] -> GateState
@@ -30,7 +29,7 @@ enum Schema {
     static let eventTickets = "event_tickets" // u8 len, event id, u8 len, ticket id -> ()
     static let rejectedEntries = "rejected_entries" // u64 log index -> RejectedEntry
 
-    static let all = [meta, blocks, envelopes, receipts, envelopeIndex, merkle, issuers, events, gates,
+    static let all = [meta, blocks, envelopes, receipts, merkle, issuers, events, gates,
                       tickets, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
                       rejectedEntries]
 
@@ -39,11 +38,17 @@ enum Schema {
     static let ticketHistory = "ticket_history"   // u8 len, ticket id -> leaves naming the ticket
     static let holderHistory = "holder_history"   // key[32] -> leaves involving the key as holder
     static let eventHistory = "event_history"     // event id -> leaves about the event or its tickets
+    static let envelopeHashes = "envelope_hashes" // hash[0..<8] -> leaves whose envelope hash starts so
 
-    static let allSets = [nonces, ticketHistory, holderHistory, eventHistory]
+    static let allSets = [nonces, ticketHistory, holderHistory, eventHistory, envelopeHashes]
 
-    /// Tables of older schemas that schema 6 folded into the set tables: dropped on migration.
-    static let retired = ["accounts", "event_records"]
+    /// Tables of older schemas, folded into the set tables since: dropped on migration.
+    static let retired = ["accounts", "event_records", "envelope_index"]
+
+    /// The key of an envelope hash in `envelopeHashes`: its first 8 bytes. Lookups check the
+    /// full hash against each member's envelope, so a shared prefix costs a read, never a
+    /// wrong answer (and finding one takes some 2^32 hashes: a rare extra member).
+    static func hashPrefix(_ hash: Digest) -> [UInt8] { Array(hash.bytes.prefix(8)) }
 
     enum MetaKey {
         static let genesisHash = Array("genesis_hash".utf8)
@@ -57,12 +62,14 @@ enum Schema {
     /// 2 added the contract tables and the `holdings` counts; 3 keyed holdings by event first
     /// and added the `audit` rows; 4 added `event_tickets`; 5 keyed `merkle` by post-order
     /// position; 6 moved nonces and the ticket, holder and event histories into set tables
-    /// (out of `tickets`, `accounts` and `event_records`). An older store gets all of these
-    /// rebuilt from its envelopes when opened (Ledger+Migrate.swift).
+    /// (out of `tickets`, `accounts` and `event_records`); 7 stopped storing leaf hashes in
+    /// `merkle` (computed from the envelopes) and keyed envelope hashes by an 8-byte prefix in
+    /// `envelope_hashes` (was `envelope_index`, by the whole hash). An older store gets all of these rebuilt from
+    /// its envelopes when opened (Ledger+Migrate.swift).
     /// `rejected_entries` needs no new version: it is created empty when a store is opened,
     /// and empty is right for every store written before it (those builds stopped on such
     /// an entry instead of applying past it), so no rebuild is due.
-    static let schemaVersion: UInt8 = 6
+    static let schemaVersion: UInt8 = 7
 
     static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
 

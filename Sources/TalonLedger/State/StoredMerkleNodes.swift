@@ -1,13 +1,21 @@
 import TalonProtocol
 import TalonStore
 
-/// The ledger's Merkle nodes as stored in LMDB, read through one transaction.
+/// The ledger's Merkle nodes as stored in LMDB, read through one transaction. Leaf hashes
+/// are not stored (half of all nodes): a leaf's hash is computed from its envelope, which
+/// a proof reads from the same pages as the record it proves.
 struct StoredMerkleNodes: MerkleNodeReader {
     let txn: Transaction
-    let table: Table
+    let tables: Ledger.Tables
 
     func node(level: Int, index: UInt64) throws -> Digest {
-        guard let bytes = try txn.get(table, Schema.merkleKey(level: level, index: index)) else {
+        if level == 0 {
+            guard let envelope = try txn.get(tables.envelopes.table, Schema.u64(index)) else {
+                throw TalonError(.storeCorrupt, "Merkle leaf \(index) has no envelope")
+            }
+            return MerkleHash.leaf(envelope)
+        }
+        guard let bytes = try txn.get(tables.merkle, Schema.merkleKey(level: level, index: index)) else {
             throw TalonError(.storeCorrupt, "Merkle node (\(level), \(index)) is missing")
         }
         guard let d = Digest(bytes: bytes) else {
