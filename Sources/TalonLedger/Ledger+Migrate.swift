@@ -7,8 +7,9 @@ extension Ledger {
     /// `event_acquisitions`; absent before version 2, keyed by holder first before 3), the
     /// `audit` rows (absent before 3), the `event_tickets` index (absent before 4), the
     /// `merkle` nodes (keyed by level and index before 5, leaves stored too before 7), and the nonces and histories
-    /// (entries of `accounts`, `tickets` and `event_records` before 6, set tables since) and the
-    /// envelope hashes (`envelope_index` by whole hash before 7) — are
+    /// (entries of `accounts`, `tickets` and `event_records` before 6, set tables since, the
+    /// ticket's as runs in `tickets` since 8) and the envelope hashes (`envelope_index` by
+    /// whole hash before 7) — are
     /// derived from the blocks: every block is applied again, by apply itself, into a scratch
     /// store, whose derived tables then replace the store's in one transaction. So an
     /// upgraded node and one replaying its log from the start hold the same bytes, and no
@@ -25,7 +26,7 @@ extension Ledger {
         let scratch = try ScratchLedger(genesis: genesis)
         try read { txn in try replay(txn, into: scratch.ledger) }
         let derived = [\Tables.holdings, \Tables.audit, \Tables.eventTickets, \Tables.merkle, \Tables.tickets]
-        let derivedSets = [\Tables.nonces, \Tables.ticketHistory, \Tables.holderHistory, \Tables.eventHistory, \Tables.envelopeHashes]
+        let derivedSets = [\Tables.nonces, \Tables.holderHistory, \Tables.eventHistory, \Tables.envelopeHashes]
         try Self.store {
             try scratch.ledger.env.read { source in
                 try env.write { txn in

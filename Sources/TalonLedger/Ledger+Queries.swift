@@ -129,7 +129,9 @@ extension Ledger {
 
     /// Every record naming the ticket, oldest first, rejected attempts included.
     public func history(ticket id: String, after: UInt64? = nil, limit: Int = 1000) throws(TalonError) -> [LedgerRecord] {
-        try records(tables.ticketHistory, Schema.ticketKey(id), after: after, limit: limit)
+        try read { txn in
+            try records(txn, TicketHistory.leaves(txn, tables.tickets, ticket: id, after: after, limit: limit), "ticket \(id)'s history")
+        }
     }
 
     /// Every record involving a holder key (received, sent, redeemed), oldest first.
@@ -144,13 +146,16 @@ extension Ledger {
 
     /// The records at the first `limit` leaves after `after` of the history under `key`.
     private func records(_ history: SetTable, _ key: [UInt8], after: UInt64?, limit: Int) throws(TalonError) -> [LedgerRecord] {
-        try read { txn in
-            try txn.members(history, key, after: after, limit: limit).map { leaf in
-                guard let r = try self.record(txn, leaf: leaf) else {
-                    throw TalonError(.storeCorrupt, "\(history.name) names leaf \(leaf), which is not stored")
-                }
-                return r
+        try read { txn in try records(txn, txn.members(history, key, after: after, limit: limit), history.name) }
+    }
+
+    /// The records at `leaves`, which `index` names.
+    private func records(_ txn: Transaction, _ leaves: [UInt64], _ index: String) throws -> [LedgerRecord] {
+        try leaves.map { leaf in
+            guard let r = try self.record(txn, leaf: leaf) else {
+                throw TalonError(.storeCorrupt, "\(index) names leaf \(leaf), which is not stored")
             }
+            return r
         }
     }
 

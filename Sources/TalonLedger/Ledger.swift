@@ -18,7 +18,7 @@ public final class Ledger: Sendable {
         let meta, receipts, merkle, issuers, events, gates,
             tickets, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
             rejectedEntries: Table
-        let nonces, ticketHistory, holderHistory, eventHistory, envelopeHashes: SetTable
+        let nonces, holderHistory, eventHistory, envelopeHashes: SetTable
         let blocks: TypedTable<UInt64, Block>
         let envelopes: TypedTable<UInt64, Envelope>
         init(_ env: Environment) {
@@ -27,7 +27,7 @@ public final class Ledger: Sendable {
             envelopeHashes = env.set(Schema.envelopeHashes); merkle = env.table(Schema.merkle)
             issuers = env.table(Schema.issuers); events = env.table(Schema.events); gates = env.table(Schema.gates)
             tickets = env.table(Schema.tickets)
-            nonces = env.set(Schema.nonces); ticketHistory = env.set(Schema.ticketHistory)
+            nonces = env.set(Schema.nonces)
             holderHistory = env.set(Schema.holderHistory); eventHistory = env.set(Schema.eventHistory)
             contracts = env.table(Schema.contracts); bindings = env.table(Schema.bindings)
             decisions = env.table(Schema.decisions); holdings = env.table(Schema.holdings)

@@ -140,19 +140,28 @@ import TalonStore
     }
 
     /// Schema 5 kept nonces and holder histories as entries of `accounts`, ticket histories
-    /// as entries of `tickets` after the ticket's state, event histories in `event_records`
-    /// and envelope hashes whole in `envelope_index`. Opening such a store fills the set
-    /// tables as live apply does, leaves only states in `tickets`, and drops the old tables.
-    @Test func historiesAndNoncesOfASchemaFiveStoreMoveToSetTables() throws {
+    /// as one entry per leaf after the ticket's state in `tickets`, event histories in
+    /// `event_records` and envelope hashes whole in `envelope_index`. Opening such a store
+    /// fills the set tables and the ticket history runs as live apply does, and drops the old
+    /// tables.
+    @Test func historiesAndNoncesOfASchemaFiveStoreAreRepacked() throws {
         let f = try LedgerFixture()
         try LedgerAuditTests.build(f, .init())
         let t = f.ledger.tables
-        let sets = [t.nonces, t.ticketHistory, t.holderHistory, t.eventHistory, t.envelopeHashes]
+        let sets = [t.nonces, t.holderHistory, t.eventHistory, t.envelopeHashes]
         let live = try sets.map { try Self.members(f.ledger, $0) }
         let tickets = try Self.rows(f.ledger, t.tickets)
-        #expect(live.allSatisfy { !$0.isEmpty } && tickets.count == 4)
+        // Split `tickets` into states and history runs (u8 len, id, 0x00, u32 run -> leaves).
+        var runs: [[UInt8]: [UInt64]] = [:]
+        for (key, value) in tickets where key.count > Int(key[0]) + 1 {
+            let ticket = Array(key.prefix(Int(key[0]) + 1))
+            runs[ticket, default: []] += stride(from: 0, to: value.count, by: 8).compactMap { Schema.u64(value[$0..<$0 + 8]) }
+        }
+        #expect(live.allSatisfy { !$0.isEmpty } && tickets.count - runs.count == 4, "4 states")
+        #expect(runs[Schema.ticketKey("T9")] != nil, "a rejected attempt on a ticket that does not exist is in its history")
         let t1 = try f.ledger.history(ticket: "T1"), e1 = try f.ledger.records(event: "E1")
         #expect(t1.count >= 3 && e1.count > t1.count)
+        #expect(t1.map(\.receipt.leaf) == runs[Schema.ticketKey("T1")])
         // Back to schema 5's layout.
         let old = try Environment(path: f.dir, tables: Schema.retired + ["envelopes"])
         try Ledger.store {
@@ -165,16 +174,17 @@ import TalonStore
                 for (signer, nonces) in live[0] {
                     for nonce in nonces { try txn.put(accounts, signer + [0] + Schema.u64(nonce), Schema.u64(0)) }
                 }
-                for (holder, leaves) in live[2] {
+                for (holder, leaves) in live[1] {
                     for leaf in leaves { try txn.put(accounts, holder + [1] + Schema.u64(leaf), Array("T1".utf8)) }
                 }
-                for (event, leaves) in live[3] {
+                for (event, leaves) in live[2] {
                     for leaf in leaves { try txn.put(events, event + Schema.u64(leaf), []) }
                 }
             }
             try f.ledger.env.write { txn in
                 for set in sets { try txn.removeAll(set) }
-                for (ticket, leaves) in live[1] {
+                for (key, _) in tickets where key.count > Int(key[0]) + 1 { try txn.delete(t.tickets, key) }
+                for (ticket, leaves) in runs {
                     for leaf in leaves { try txn.put(t.tickets, ticket + Schema.u64(leaf), []) }
                 }
                 try txn.put(t.meta, Schema.MetaKey.schemaVersion, [5])
@@ -189,8 +199,31 @@ import TalonStore
         let dropped = try Ledger.store {
             try reopened.env.write { txn in try Schema.retired.map { try txn.dropTable(named: $0) } }
         }
-        #expect(dropped.count == 3 && !dropped.contains(true), "the old tables are gone")
+        #expect(dropped.count == Schema.retired.count && !dropped.contains(true), "the old tables are gone")
         #expect(try reopened.verify().ok)
+    }
+
+    /// A ticket's history is kept in runs of `leavesPerRun` leaves; one moved more often than
+    /// that spans several runs, read back in order and page by page.
+    @Test func aLongTicketHistorySpansRuns() throws {
+        let f = try LedgerFixture()
+        let alice = SigningKey.generate(), bob = SigningKey.generate()
+        try f.createEvent()
+        try f.issue(ids: ["T1"], to: alice.publicKey)
+        let moves = TicketHistory.leavesPerRun * 2 + 3
+        for i in 0..<moves {
+            let (from, to) = i % 2 == 0 ? (alice, bob) : (bob, alice)
+            #expect(try f.run(.transfer(Transfer(ticketID: "T1", to: to.publicKey)), by: from) == "ok")
+        }
+        let all = try f.ledger.history(ticket: "T1", limit: 10_000)
+        #expect(all.count == moves + 1, "the issue and every transfer")
+        #expect(all.map(\.receipt.leaf) == all.map(\.receipt.leaf).sorted())
+        let runs = try Self.rows(f.ledger, f.ledger.tables.tickets).keys.filter { $0.count > Schema.ticketKey("T1").count }
+        #expect(runs.count == 3)
+        let middle = all[TicketHistory.leavesPerRun - 2].receipt.leaf
+        let page = try f.ledger.history(ticket: "T1", after: middle, limit: 5)
+        #expect(page == Array(all[(TicketHistory.leavesPerRun - 1)..<(TicketHistory.leavesPerRun + 4)]))
+        #expect(try f.ledger.provenance(ticket: "T1")?.steps.count == moves + 1)
     }
 
     /// The (level, index) whose post-order key is `key`, in a tree of `treeSize` leaves.

@@ -11,7 +11,7 @@ extension Ledger {
         try audit(prove: prove, signer: signer) { s -> Audited<TicketProvenance, Head>? in
             guard let bytes = try s.txn.get(tables.tickets, Schema.ticketKey(id)) else { return nil }
             let ticket = try TicketState(ticketID: id, bytes: bytes)
-            let leaves = try s.txn.members(tables.ticketHistory, Schema.ticketKey(id), limit: limit + 1)
+            let leaves = try TicketHistory.leaves(s.txn, tables.tickets, ticket: id, limit: limit + 1)
             var holder: PublicKey?
             var steps: [ProvenanceStep] = []
             for leaf in leaves.prefix(limit) {

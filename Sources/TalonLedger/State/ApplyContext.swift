@@ -62,7 +62,7 @@ final class ApplyContext {
             throw TalonError(.storeCorrupt, "applying leaf \(leaf): \(e)")
         }
         // Leaves only grow, so each history gains its greatest member: an append.
-        for ticket in touched.tickets { try txn.append(tables.ticketHistory, Schema.ticketKey(ticket), leaf) }
+        for ticket in touched.tickets { try TicketHistory.append(txn, tables.tickets, ticket: ticket, leaf: leaf) }
         for holder in touched.holders { try txn.append(tables.holderHistory, holder.bytes, leaf) }
         if let event = touched.event { try txn.append(tables.eventHistory, Schema.id(event), leaf) }
         if let subject { try recordAudit(envelope, subject, result: result) }

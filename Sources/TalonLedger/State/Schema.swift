@@ -5,11 +5,12 @@ import TalonStore
 /// so byte order is numeric order; variable-length ids are prefixed with their length so
 /// that one id's keys never interleave with another's.
 ///
-/// Histories (the leaves naming a ticket, a holder or an event) and spent nonces are set
-/// tables: each key holds its members packed 8 bytes apiece, histories appended in leaf
-/// order, instead of one B-tree entry per member repeating the key (schema 5 spent about
-/// 650 bytes per transfer on these entries and the half-empty pages their random inserts
-/// split; schema 6 about 100, docs/operations.md).
+/// Histories (the leaves naming a holder or an event) and spent nonces are set tables: each
+/// key holds its members packed 8 bytes apiece, histories appended in leaf order, instead of
+/// one B-tree entry per member repeating the key. A ticket's history is packed the same way
+/// but in runs beside its state (`TicketHistory`), so a transfer dirties one page for both.
+/// Schema 5 spent about 650 bytes per transfer on these entries and the half-empty pages their
+/// random inserts split (docs/operations.md).
 enum Schema {
     static let meta = "meta"
     static let blocks = "blocks"              // u64 height -> Block.bytes
@@ -19,7 +20,7 @@ enum Schema {
     static let issuers = "issuers"            // key[32] -> IssuerState
     static let events = "events"              // event id -> EventState
     static let gates = "gates"                // u8 len, event id, key[32] -> GateState
-    static let tickets = "tickets"            // u8 len, ticket id -> TicketState
+    static let tickets = "tickets"            // u8 len, ticket id -> TicketState; u8 len, ticket id, 0x00, u32 run -> u64 leaves (TicketHistory)
     static let contracts = "contracts"        // id[32] -> ContractState
     static let bindings = "bindings"          // event id -> BindingState
     static let decisions = "decisions"        // u64 leaf -> RecordedDecision
@@ -35,15 +36,14 @@ enum Schema {
 
     // Set tables: key -> ordered set of u64.
     static let nonces = "nonces"                  // signer key[32] -> nonces it spent
-    static let ticketHistory = "ticket_history"   // u8 len, ticket id -> leaves naming the ticket
     static let holderHistory = "holder_history"   // key[32] -> leaves involving the key as holder
     static let eventHistory = "event_history"     // event id -> leaves about the event or its tickets
     static let envelopeHashes = "envelope_hashes" // hash[0..<8] -> leaves whose envelope hash starts so
 
-    static let allSets = [nonces, ticketHistory, holderHistory, eventHistory, envelopeHashes]
+    static let allSets = [nonces, holderHistory, eventHistory, envelopeHashes]
 
     /// Tables of older schemas, folded into the set tables since: dropped on migration.
-    static let retired = ["accounts", "event_records", "envelope_index"]
+    static let retired = ["accounts", "event_records", "envelope_index", "ticket_history"]
 
     /// The key of an envelope hash in `envelopeHashes`: its first 8 bytes. Lookups check the
     /// full hash against each member's envelope, so a shared prefix costs a read, never a
@@ -64,12 +64,13 @@ enum Schema {
     /// position; 6 moved nonces and the ticket, holder and event histories into set tables
     /// (out of `tickets`, `accounts` and `event_records`); 7 stopped storing leaf hashes in
     /// `merkle` (computed from the envelopes) and keyed envelope hashes by an 8-byte prefix in
-    /// `envelope_hashes` (was `envelope_index`, by the whole hash). An older store gets all of these rebuilt from
+    /// `envelope_hashes` (was `envelope_index`, by the whole hash); 8 moved ticket histories
+    /// back beside the ticket's state, as runs of leaves (`ticket_history` in 6 and 7). An older store gets all of these rebuilt from
     /// its envelopes when opened (Ledger+Migrate.swift).
     /// `rejected_entries` needs no new version: it is created empty when a store is opened,
     /// and empty is right for every store written before it (those builds stopped on such
     /// an entry instead of applying past it), so no rebuild is due.
-    static let schemaVersion: UInt8 = 7
+    static let schemaVersion: UInt8 = 8
 
     static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
 
@@ -94,6 +95,17 @@ enum Schema {
     }
     static func gateKey(event: String, gate: PublicKey) -> [UInt8] { key(event.utf8.count + 33) { $0.id(event); $0.key(gate) } }
     static func ticketKey(_ ticket: String) -> [UInt8] { id(ticket) }
+    /// Every key of the ticket's history runs starts so; none is another ticket's key (the
+    /// length byte fixes where the id ends).
+    static func ticketRunPrefix(_ ticket: String) -> [UInt8] { key(ticket.utf8.count + 2) { $0.id(ticket); $0.append(0x00) } }
+    static func ticketRunKey(_ ticket: String, run: UInt32) -> [UInt8] {
+        key(ticket.utf8.count + 6) { $0.id(ticket); $0.append(0x00); $0.u32(run) }
+    }
+    /// The run number at the end of a history run's key.
+    static func trailingRun(_ key: [UInt8]) -> UInt32? {
+        guard key.count >= 4 else { return nil }
+        return key.suffix(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
     static func holdingKey(_ holder: PublicKey, event: String) -> [UInt8] { key(event.utf8.count + 33) { $0.id(event); $0.key(holder) } }
     static func auditKey(_ event: String, _ kind: AuditKind, leaf: UInt64) -> [UInt8] {
         key(event.utf8.count + 10) { $0.id(event); $0.append(kind.rawValue); $0.u64(leaf) }
@@ -124,4 +136,5 @@ private extension [UInt8] {
     }
     mutating func key(_ p: PublicKey) { p.withUnsafeBytes { append(contentsOf: $0) } }
     mutating func u64(_ v: UInt64) { Swift.withUnsafeBytes(of: v.bigEndian) { append(contentsOf: $0) } }
+    mutating func u32(_ v: UInt32) { Swift.withUnsafeBytes(of: v.bigEndian) { append(contentsOf: $0) } }
 }
