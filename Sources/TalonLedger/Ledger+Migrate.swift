@@ -6,10 +6,10 @@ extension Ledger {
     /// added or re-keyed — `holdings` (what contracts see as `ctx.buyer.event_tickets` /
     /// `event_acquisitions`; absent before version 2, keyed by holder first before 3), the
     /// `audit` rows (absent before 3), the `event_tickets` index (absent before 4), the
-    /// `merkle` nodes (keyed by level and index before 5, leaves stored too before 7), and the nonces and histories
-    /// (entries of `accounts`, `tickets` and `event_records` before 6, set tables since, the
-    /// ticket's as runs in `tickets` since 8) and the envelope hashes (`envelope_index` by
-    /// whole hash before 7) — are
+    /// `merkle` nodes (keyed by level and index before 5, leaves stored too before 7), the
+    /// nonces and histories (entries of `accounts`, `tickets` and `event_records` before 6,
+    /// set tables since, the ticket's as runs in `tickets` since 8) and the envelope hashes
+    /// (`envelope_index` by whole hash before 7) — are
     /// derived from the blocks: every block is applied again, by apply itself, into a scratch
     /// store, whose derived tables then replace the store's in one transaction. So an
     /// upgraded node and one replaying its log from the start hold the same bytes, and no

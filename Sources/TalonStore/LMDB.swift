@@ -78,9 +78,7 @@ enum LMDB {
     static func usedBytes(_ env: OpaquePointer) -> Int {
         var info = MDB_envinfo()
         mdb_env_info(env, &info)
-        var stat = MDB_stat()
-        mdb_env_stat(env, &stat)
-        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        return (info.me_last_pgno + 1) * pageSize(env)
     }
 
     /// Pages on the free list (freed by earlier commits, waiting for reuse): LMDB's table 0

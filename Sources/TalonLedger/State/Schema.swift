@@ -65,8 +65,9 @@ enum Schema {
     /// (out of `tickets`, `accounts` and `event_records`); 7 stopped storing leaf hashes in
     /// `merkle` (computed from the envelopes) and keyed envelope hashes by an 8-byte prefix in
     /// `envelope_hashes` (was `envelope_index`, by the whole hash); 8 moved ticket histories
-    /// back beside the ticket's state, as runs of leaves (`ticket_history` in 6 and 7). An older store gets all of these rebuilt from
-    /// its envelopes when opened (Ledger+Migrate.swift).
+    /// back beside the ticket's state, as runs of leaves (`ticket_history` in 6 and 7). An
+    /// older store gets all of these rebuilt from its envelopes when opened
+    /// (Ledger+Migrate.swift).
     /// `rejected_entries` needs no new version: it is created empty when a store is opened,
     /// and empty is right for every store written before it (those builds stopped on such
     /// an entry instead of applying past it), so no rebuild is due.
