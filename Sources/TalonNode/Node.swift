@@ -93,7 +93,7 @@ public final class Node: @unchecked Sendable {
     /// - Throws: the store or apply failure that stopped the node.
     public func run() async throws {
         let pump = Task {
-            for await event in transport.incoming { self.receive(event) }
+            await transport.receive { self.receive($0) }
         }
         defer { pump.cancel() }
         try await withTaskCancellationHandler {

@@ -17,9 +17,20 @@ public protocol PeerLink: Sendable {
     /// Queues a frame (a forwarded submission or a forward reply) for member `peer`;
     /// returns at once.
     func send(_ frame: PeerFrame, to peer: NodeID)
-    /// What the other members sent to this node, in the order each one sent it. One task
-    /// consumes it (`Node.run`).
+    /// What the other members sent to this node, in the order each one sent it, for a
+    /// consumer that iterates; `receive(with:)` is the other way, and only one is used.
     var incoming: AsyncStream<PeerEvent> { get }
+    /// Hands what the other members send to `handler`, in the order each one sent it, until
+    /// the calling task is cancelled. `handler` must return quickly: a transport may call it
+    /// on the thread that read the connection.
+    func receive(with handler: @escaping @Sendable (PeerEvent) -> Void) async
+}
+
+extension PeerLink {
+    /// Iterates `incoming`.
+    public func receive(with handler: @escaping @Sendable (PeerEvent) -> Void) async {
+        for await event in incoming { handler(event) }
+    }
 }
 
 /// What an authenticated peer sent.

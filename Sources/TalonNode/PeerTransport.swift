@@ -46,6 +46,16 @@ public final class PeerTransport: PeerLink {
     /// What authenticated peers sent to this node.
     public let incoming: AsyncStream<PeerEvent>
     private let incomingSink: AsyncStream<PeerEvent>.Continuation
+    /// Set while `receive(with:)` runs: events go straight to it from the connection's
+    /// task, a thread hop shorter than through `incoming`.
+    /// (Boxed: a closure held in a `Mutex` directly is re-wrapped in a reabstraction thunk
+    /// by every `withLock`, and the chain grows with each event.)
+    private let handler = Mutex<EventHandler?>(nil)
+
+    private final class EventHandler: Sendable {
+        let handle: @Sendable (PeerEvent) -> Void
+        init(_ handle: @escaping @Sendable (PeerEvent) -> Void) { self.handle = handle }
+    }
     private let outboxes: [NodeID: PeerOutbox]
     private let slots: HandshakeSlots
 
@@ -73,6 +83,23 @@ public final class PeerTransport: PeerLink {
     /// Queues a frame (a forwarded submission or a reply) for member `peer`; returns at once.
     public func send(_ frame: PeerFrame, to peer: NodeID) {
         outboxes[peer]?.push(frame)
+    }
+
+    /// Hands every event to `handler`, on the task that read it, until cancelled.
+    public func receive(with handler: @escaping @Sendable (PeerEvent) -> Void) async {
+        let box = EventHandler(handler)
+        self.handler.withLock { $0 = box }
+        defer { self.handler.withLock { $0 = nil } }
+        let (cancelled, done) = AsyncStream.makeStream(of: Never.self)
+        await withTaskCancellationHandler {
+            for await _ in cancelled {}
+        } onCancel: {
+            done.finish()
+        }
+    }
+
+    private func deliver(_ event: PeerEvent) {
+        if let handler = handler.withLock({ $0 }) { handler.handle(event) } else { incomingSink.yield(event) }
     }
 
     /// The event loops every peer socket runs on, apart from the API's.
@@ -176,7 +203,7 @@ public final class PeerTransport: PeerLink {
                         }
                         continue
                     }
-                    incomingSink.yield(try PeerEvent(frame, from: peer, to: me))
+                    deliver(try PeerEvent(frame, from: peer, to: me))
                 }
             }
         }
