@@ -40,6 +40,10 @@ public final class Node: @unchecked Sendable {
     let forwardsInProgress = ForwardsInProgress()
     let condition = NSCondition()
     var inbox = Inbox()
+    /// How many envelopes in the inbox make a submission wake the waiting loop: one when it
+    /// does not lead or has nothing to batch (the first starts the linger), a full batch while
+    /// it lingers or its pipeline is full (set by the loop before it waits).
+    var wakeAtEnvelopes = 1
     var snapshot: Status
     var stopping = false
     /// True once the loop was asked to stop (read under `condition`).
@@ -149,6 +153,8 @@ public final class Node: @unchecked Sendable {
         var reads: [Waiting] = []
         /// Ticks given by `tick(_:)`.
         var ticks = 0
+        /// Envelopes in `submissions` (kept by `post`).
+        var envelopes = 0
         var isEmpty: Bool { peer.isEmpty && submissions.isEmpty && reads.isEmpty && ticks == 0 }
     }
 
@@ -168,8 +174,16 @@ public final class Node: @unchecked Sendable {
                 change(&refused)
                 return full.error
             }
+            let before = (peer: inbox.peer.count, reads: inbox.reads.count, ticks: inbox.ticks, submissions: inbox.submissions.count)
             change(&inbox)
-            condition.signal()
+            for w in inbox.submissions[before.submissions...] { inbox.envelopes += w.envelopes.count }
+            // Wake the loop only when it would act: a submission that neither starts a batch
+            // nor fills one waits for the linger or the pipeline, and waking the loop for it
+            // costs two context switches and changes nothing.
+            if inbox.peer.count > before.peer || inbox.reads.count > before.reads || inbox.ticks > before.ticks
+                || (inbox.submissions.count > before.submissions && inbox.envelopes >= wakeAtEnvelopes) {
+                condition.signal()
+            }
             return nil
         }
         if let refusal { refuse(refused, refusal) }
@@ -192,12 +206,13 @@ public final class Node: @unchecked Sendable {
                     if !inbox.peer.isEmpty || !inbox.reads.isEmpty || inbox.ticks > 0 { break }
                     let pipelineFull = inflight.count >= options.maxInflightEntries
                     if !held.isEmpty && !pipelineFull { break }
+                    let leads = snapshot.raft.role == .leader
+                    wakeAtEnvelopes = leads && (pipelineFull || !inbox.submissions.isEmpty) ? options.maxBatchEnvelopes : 1
                     if !inbox.submissions.isEmpty {
                         // Linger for a fuller batch, unless this node is not the leader; while
                         // the pipeline is full, wait for an entry to apply (a peer's answer).
                         let first = inbox.submissions[0].arrived
-                        let count = inbox.submissions.reduce(0) { $0 + $1.envelopes.count }
-                        if snapshot.raft.role != .leader || count >= options.maxBatchEnvelopes { break }
+                        if !leads || inbox.envelopes >= options.maxBatchEnvelopes { break }
                         if !pipelineFull {
                             if now >= first + options.linger { break }
                             wait(until: nextTick.map { min(first + options.linger, $0) } ?? first + options.linger, now: now)
