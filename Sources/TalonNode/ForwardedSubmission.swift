@@ -64,3 +64,54 @@ final class ForwardsInProgress: Sendable {
     /// How many are in progress.
     var count: Int { keys.withLock { $0.count } }
 }
+
+/// The submissions a follower forwarded and waits on, by request id. Shared: the tasks that
+/// submit forward directly, the peer connections answer directly (neither through the loop,
+/// which saves two thread hops per forwarded submission), and the loop redirects them to a
+/// new leader, sends them again and expires them.
+final class ForwardedSubmissions: Sendable {
+    private struct State {
+        var entries: [UInt64: Node.ForwardedSubmission] = [:]
+        /// Request ids start at a random point on every start, so a reply meant for an earlier
+        /// run of this node never matches.
+        var next = UInt64.random(in: 0...(UInt64.max >> 1))
+        var closed = false
+    }
+    private let state = Mutex(State())
+
+    /// Registers `waiting` as forwarded to `leader`; its request id, or nil once closed.
+    func add(_ waiting: Node.Waiting, to leader: NodeID) -> UInt64? {
+        state.withLock { s in
+            guard !s.closed else { return nil }
+            s.next += 1
+            s.entries[s.next] = Node.ForwardedSubmission(to: leader, waiting)
+            return s.next
+        }
+    }
+
+    /// The submission `request` names, removed, when `member` is the one it went to (only
+    /// that member answers it).
+    func answered(_ request: UInt64, by member: NodeID) -> Node.Waiting? {
+        state.withLock { s in
+            guard let entry = s.entries[request], entry.leader == member else { return nil }
+            s.entries[request] = nil
+            return entry.waiting
+        }
+    }
+
+    /// Runs `body` on the entries, under the lock.
+    func update<R>(_ body: (inout [UInt64: Node.ForwardedSubmission]) -> R) -> R {
+        state.withLock { body(&$0.entries) }
+    }
+
+    /// Removes every entry and returns their submissions; once `closing`, `add` refuses.
+    func removeAll(closing: Bool) -> [Node.Waiting] {
+        state.withLock { s in
+            if closing { s.closed = true }
+            defer { s.entries = [:] }
+            return s.entries.values.map(\.waiting)
+        }
+    }
+
+    var count: Int { state.withLock { $0.entries.count } }
+}

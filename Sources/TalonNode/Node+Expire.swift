@@ -27,9 +27,11 @@ extension Node {
             waiting.fail(TalonError(.timeout))
             return true
         }
-        for (request, entry) in forwarded where entry.waiting.deadline <= now {
-            entry.waiting.fail(TalonError(.timeout))
-            forwarded[request] = nil
+        let late = forwarded.update { forwarded -> [Waiting] in
+            let late = forwarded.filter { $0.value.waiting.deadline <= now }
+            for request in late.keys { forwarded[request] = nil }
+            return late.values.map(\.waiting)
         }
+        for waiting in late { waiting.fail(TalonError(.timeout)) }
     }
 }

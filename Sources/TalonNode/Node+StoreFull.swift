@@ -66,10 +66,10 @@ extension Node {
             behindSince = nil
         }
         for (_, entry) in inflight { for w in entry.waiting { w.fail(refusal) } }
-        for (_, entry) in forwarded { entry.waiting.fail(refusal) }
+        for waiting in forwarded.removeAll(closing: false) { waiting.fail(refusal) }
         for (_, read) in reads { read.waiting.fail(refusal) }
         for w in held { w.fail(refusal) }
-        inflight = [:]; forwarded = [:]; reads = [:]; held = []
+        inflight = [:]; reads = [:]; held = []
         refuse(left, refusal)
 
         while true {

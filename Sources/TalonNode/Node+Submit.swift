@@ -12,9 +12,11 @@ import TalonRaft
 ///   (`admits`), `submit` admits every envelope in the
 ///   caller's task (`.propose`: size, chain, fields, signature, standing) and posts only
 ///   `AdmittedEnvelope`s to the loop.
-/// - On a follower, `submit` makes only the cheap checks (`.forward`) and the loop forwards
-///   the raw envelopes to the leader, whose peer pump admits them in a task of their own
-///   before they enter its inbox.
+/// - On a follower, `submit` makes only the cheap checks (`.forward`) and sends the raw
+///   envelopes to the leader it knows itself (`forwardDirectly`; the loop forwards those it
+///   could not, and redirects and resends them), whose peer connection admits them in a task
+///   of their own before they enter its inbox. The leader's reply answers the submission
+///   from the follower's peer connection (`answerForward`).
 /// - Unverified envelopes that reach the loop of a node that leads (it became leader
 ///   meanwhile, or a forward arrived while it did not lead) are sent back to be admitted off
 ///   the loop once it has applied its term's no-op, never proposed unverified.
@@ -52,11 +54,40 @@ extension Node {
     /// What the peer pump does with an event from the transport: a forward reaching a node
     /// that leads is admitted in a task of its own; everything else goes to the loop.
     func receive(_ event: PeerEvent) {
+        if case .forwardReply(let from, let request, let reply) = event {
+            answerForward(request, from: from, reply)
+            return
+        }
         guard case .forward(let from, let request, let envelopes) = event, Self.admits(status.raft) else {
             post { $0.peer.append(event) }
             return
         }
         Task { self.admitForwarded(envelopes, from: from, request: request) }
+    }
+
+    /// Answers the submission this node forwarded as `request`, when `from` is the member it
+    /// went to (only that one answers), with one outcome per envelope.
+    func answerForward(_ request: UInt64, from: NodeID, _ reply: ForwardReply) {
+        guard let waiting = forwarded.answered(request, by: from) else { return }
+        if case .outcomes(let outcomes) = reply, outcomes.count != waiting.envelopes.count {
+            waiting.fail(TalonError(.proposalDropped))
+        } else {
+            waiting.answer(reply)
+        }
+    }
+
+    /// Forwards an unverified submission to the leader this node's last turn knew, from the
+    /// calling task, instead of through the loop; false when the loop must decide (this node
+    /// leads or knows no leader, stops, or has found its store full), and then nothing was sent.
+    func forwardDirectly(_ waiting: Waiting) -> Bool {
+        let sent = condition.withLock { () -> (request: UInt64, leader: NodeID)? in
+            guard !stopping, failure == nil, storeFull == nil, snapshot.raft.role != .leader,
+                  let leader = snapshot.raft.leader, let request = forwarded.add(waiting, to: leader) else { return nil }
+            return (request, leader)
+        }
+        guard let sent else { return false }
+        transport.send(.forward(request: sent.request, envelopes: waiting.envelopes), to: sent.leader)
+        return true
     }
 
     /// True when `raft` is a leader that may admit: it has applied its term's no-op, and with
@@ -138,6 +169,7 @@ extension Node {
             return
         }
         let waiting = Waiting(payload, forwardedBy: forwardedBy, deadline: deadline) { answer(sorted.merge($0)) }
+        if stage == .forward, forwardedBy == nil, waiting.admitted.isEmpty, forwardDirectly(waiting) { return }
         post { $0.submissions.append(waiting) }
     }
 

@@ -61,12 +61,13 @@ public final class Node: @unchecked Sendable {
 
     // loop
     var inflight: [UInt64: (term: UInt64, waiting: [Waiting])] = [:]
-    var forwarded: [UInt64: ForwardedSubmission] = [:]
+    /// Submissions forwarded to the leader, waiting for its reply (shared, not loop-only).
+    let forwarded = ForwardedSubmissions()
     var reads: [[UInt8]: (index: UInt64?, waiting: Waiting)] = [:]
     /// Admitted submissions waiting for room in the pipeline.
     var held: [Waiting] = []
-    /// Request ids and ReadIndex contexts start at a random point on every start, so a
-    /// reply or read state meant for an earlier run of this node never matches a new one.
+    /// ReadIndex contexts start at a random point on every start, so a read state meant for
+    /// an earlier run of this node never matches a new one.
     private var nextRequest = UInt64.random(in: 0...(UInt64.max >> 1))
     var applied: UInt64 = 0
     var rejectedEntries = 0
@@ -91,7 +92,13 @@ public final class Node: @unchecked Sendable {
     }
 
     /// Role, term, leader and indexes as of the loop's last turn.
-    public var status: Status { condition.withLock { snapshot } }
+    public var status: Status {
+        condition.withLock {
+            var status = snapshot
+            status.waitingSubmissions += forwarded.count
+            return status
+        }
+    }
 
     /// Runs the loop and the peer pump until the task is cancelled or the store fails.
     /// - Throws: the store or apply failure that stopped the node.
@@ -266,10 +273,10 @@ public final class Node: @unchecked Sendable {
         }
         for w in left.submissions + left.reads { w.fail(TalonError(.nodeStopped)) }
         for (_, entry) in inflight { for w in entry.waiting { w.fail(TalonError(.nodeStopped)) } }
-        for (_, entry) in forwarded { entry.waiting.fail(TalonError(.nodeStopped)) }
+        for waiting in forwarded.removeAll(closing: true) { waiting.fail(TalonError(.nodeStopped)) }
         for waiting in held { waiting.fail(TalonError(.nodeStopped)) }
         for (_, read) in reads { read.waiting.fail(TalonError(.nodeStopped)) }
-        inflight = [:]; forwarded = [:]; reads = [:]; held = []
+        inflight = [:]; reads = [:]; held = []
     }
 
     /// Waits on `condition` (held) until `deadline`, or until signalled when there is none.
@@ -306,36 +313,33 @@ public final class Node: @unchecked Sendable {
                 }
                 submissions.append(waiting)
             case .forwardReply(let from, let request, let reply):
-                // Only the member it was forwarded to answers, with one outcome per envelope.
-                guard let entry = forwarded[request], entry.leader == from else { continue }
-                forwarded[request] = nil
-                if case .outcomes(let outcomes) = reply, outcomes.count != entry.waiting.envelopes.count {
-                    entry.waiting.fail(TalonError(.proposalDropped))
-                } else {
-                    entry.waiting.answer(reply)
-                }
+                answerForward(request, from: from, reply)
             }
         }
 
         // Submissions: batch on the leader, forward from a follower. Those forwarded to a
         // member that no longer leads go to the new leader (resubmitting is safe).
         let status = core.status
-        for (request, entry) in forwarded where entry.leader != status.leader {
-            if status.role == .leader {
-                forwarded[request] = nil
-                submissions.append(entry.waiting)
-            } else if let leader = status.leader {
-                forwarded[request] = entry.redirected(to: leader)
-                transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: leader)
+        submissions += forwarded.update { forwarded -> [Waiting] in
+            var takenOver: [Waiting] = []
+            for (request, entry) in forwarded where entry.leader != status.leader {
+                if status.role == .leader {
+                    forwarded[request] = nil
+                    takenOver.append(entry.waiting)
+                } else if let leader = status.leader {
+                    forwarded[request] = entry.redirected(to: leader)
+                    transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: leader)
+                }
             }
-        }
-        // Forwards unanswered for a while go again to the same leader: the frame or its
-        // reply may have been lost with a connection.
-        if ticks > 0 {
-            for request in Array(forwarded.keys) where forwarded[request]?.elapse(ticks) == true {
-                guard let entry = forwarded[request] else { continue }
-                transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: entry.leader)
+            // Forwards unanswered for a while go again to the same leader: the frame or its
+            // reply may have been lost with a connection.
+            if ticks > 0 {
+                for request in Array(forwarded.keys) where forwarded[request]?.elapse(ticks) == true {
+                    guard let entry = forwarded[request] else { continue }
+                    transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: entry.leader)
+                }
             }
+            return takenOver
         }
         var batches: [[Waiting]] = []
         if status.role == .leader {
@@ -372,9 +376,11 @@ public final class Node: @unchecked Sendable {
                     w.fail(TalonError(.notLeader, "member \(id) is no longer the leader; resubmit"))
                     continue
                 }
-                nextRequest += 1
-                forwarded[nextRequest] = ForwardedSubmission(to: leader, w)
-                transport.send(.forward(request: nextRequest, envelopes: w.envelopes), to: leader)
+                guard let request = forwarded.add(w, to: leader) else {
+                    w.fail(TalonError(.nodeStopped))
+                    continue
+                }
+                transport.send(.forward(request: request, envelopes: w.envelopes), to: leader)
             }
         } else {
             let refusal = noLeaderRefusal()
@@ -457,7 +463,8 @@ public final class Node: @unchecked Sendable {
             held.removeAll { $0.admitted.isEmpty }
             for w in unverified { sendBack(w) }
         }
-        let waitingCount = inflight.values.reduce(0) { $0 + $1.waiting.count } + forwarded.count + held.count
+        // Forwards are counted when the status is read: they come and go off the loop.
+        let waitingCount = inflight.values.reduce(0) { $0 + $1.waiting.count } + held.count
         if raft.leader != status.leader, raft.leader != nil { askReadsAgain() }
         if raft.role != status.role || raft.leader != status.leader {
             logger.info("raft role changed", metadata: [
@@ -465,7 +472,7 @@ public final class Node: @unchecked Sendable {
                 "leader": "\(raft.leader.flatMap { members.member($0)?.id } ?? "none")",
                 "commit": "\(raft.commit)", "applied": "\(raft.applied)"])
         }
-        meters.update(raft, waiting: waitingCount, rejectedEntries: rejectedEntries)
+        meters.update(raft, waiting: waitingCount + forwarded.count, rejectedEntries: rejectedEntries)
         let end = ContinuousClock.now
         condition.withLock {
             snapshot = Status(raft: raft, inflightEntries: inflight.count, waitingSubmissions: waitingCount, rejectedEntries: rejectedEntries,
