@@ -131,7 +131,9 @@ public struct NodeAPI: Sendable {
             }
         }
         if !isArray, let error = results.first?.1 { throw error }
-        return isArray ? try json(SubmitResults(results: results.map(\.0))) : try json(results[0].0)
+        guard isArray else { return try json(results[0].0) }
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: SubmitResults(results: results.map(\.0)).jsonBytes + [0x0A])))
     }
 
     /// How a submission's body is written.
