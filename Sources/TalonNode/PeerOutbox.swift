@@ -1,14 +1,24 @@
+import NIOCore
 import Synchronization
 
 /// Frames waiting for the link to one peer. Bounded: past `limit` the oldest frame goes
-/// first (Raft tolerates loss, and a forward is sent again). The link takes everything
-/// queued at once, so the messages of one loop turn leave in one write and one syscall
-/// instead of one each.
+/// first (Raft tolerates loss, and a forward is sent again). While a link is open (`attach`),
+/// a push schedules one write on the link's event loop, and every frame queued by then
+/// leaves in it: the messages of one loop turn cost one write and one syscall, and one hop
+/// from the pushing thread to the event loop.
 final class PeerOutbox: Sendable {
+    /// Where frames go: an open, authenticated link. Its methods run on `eventLoop` only.
+    protocol Sink: AnyObject, Sendable {
+        var eventLoop: any EventLoop { get }
+        /// Seals and writes `frames` in order, then flushes (on `eventLoop`).
+        func write(_ frames: [PeerFrame])
+    }
+
     private struct State {
         var frames: [PeerFrame] = []
-        var waiter: CheckedContinuation<[PeerFrame]?, Never>?
-        var cancelled = false
+        var sink: (any Sink)?
+        /// A drain is scheduled on the sink's event loop and has not run yet.
+        var scheduled = false
     }
 
     private let state = Mutex(State())
@@ -18,42 +28,43 @@ final class PeerOutbox: Sendable {
 
     /// Queues `frame`; returns at once.
     func push(_ frame: PeerFrame) {
-        let waiter = state.withLock { s -> CheckedContinuation<[PeerFrame]?, Never>? in
-            if let waiter = s.waiter {
-                s.waiter = nil
-                return waiter
-            }
+        let wake = state.withLock { s -> (any Sink)? in
             if s.frames.count >= limit { s.frames.removeFirst(s.frames.count - limit + 1) }
             s.frames.append(frame)
-            return nil
+            guard let sink = s.sink, !s.scheduled else { return nil }
+            s.scheduled = true
+            return sink
         }
-        waiter?.resume(returning: [frame])
+        wake?.eventLoop.execute { self.drain() }
     }
 
-    /// Every frame queued, oldest first, waiting until there is one; nil once a taking task
-    /// was cancelled (the outbox then stays closed: its link is gone). One task takes at a time.
-    func take() async -> [PeerFrame]? {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (waiter: CheckedContinuation<[PeerFrame]?, Never>) in
-                // Answer at once with what is queued (nothing: cancelled), or leave the waiter.
-                let answer = state.withLock { s -> [PeerFrame]?? in
-                    if s.cancelled { return .some(nil) }
-                    guard !s.frames.isEmpty else {
-                        s.waiter = waiter
-                        return nil
-                    }
-                    defer { s.frames = [] }
-                    return .some(s.frames)
-                }
-                if let answer { waiter.resume(returning: answer) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { s -> CheckedContinuation<[PeerFrame]?, Never>? in
-                s.cancelled = true
-                defer { s.waiter = nil }
-                return s.waiter
-            }
-            waiter?.resume(returning: nil)
+    /// Frames queued now, oldest first, without a link (tests, and a link that closed).
+    var queued: [PeerFrame] { state.withLock { $0.frames } }
+
+    /// From now on frames go to `sink`; what is queued leaves at once. Call on its event loop.
+    func attach(_ sink: any Sink) {
+        sink.eventLoop.preconditionInEventLoop()
+        state.withLock { $0.sink = sink }
+        drain()
+    }
+
+    /// `sink` closed: frames wait for the next link.
+    func detach(_ sink: any Sink) {
+        state.withLock { s in
+            guard s.sink === sink else { return }
+            s.sink = nil
+            s.scheduled = false
         }
+    }
+
+    /// Hands everything queued to the attached sink (on its event loop).
+    private func drain() {
+        let taken = state.withLock { s -> (sink: any Sink, frames: [PeerFrame])? in
+            s.scheduled = false
+            guard let sink = s.sink, sink.eventLoop.inEventLoop, !s.frames.isEmpty else { return nil }
+            defer { s.frames = [] }
+            return (sink, s.frames)
+        }
+        if let taken { taken.sink.write(taken.frames) }
     }
 }

@@ -105,23 +105,23 @@ public final class PeerTransport: PeerLink {
     /// The event loops every peer socket runs on, apart from the API's.
     public static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-    /// Binds the listening socket (port 0 picks a free one).
+    /// Binds the listening socket (port 0 picks a free one). Connections accepted before `run`
+    /// serves the listener wait, unread, until it does.
     public static func bind(host: String, port: Int) async throws -> PeerListener {
+        let listener = PeerListener()
         let channel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 4096)  // a burst of strangers must not drop a member's SYN
-            .bind(host: host, port: port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
-                }
-            }
-        return PeerListener(channel: channel)
+            .childChannelInitializer { child in listener.accept(child) }
+            .bind(host: host, port: port).get()
+        listener.channel = channel
+        return listener
     }
 
     /// Serves `listener` and keeps the outgoing links until the task is cancelled.
     public func run(_ listener: PeerListener) async {
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.accept(listener) }
+            group.addTask { await self.serve(listener) }
             for (peer, outbox) in outboxes {
                 guard let address = addresses[peer] else { continue }
                 group.addTask { await self.link(to: peer, at: address, outbox: outbox) }
@@ -131,129 +131,64 @@ public final class PeerTransport: PeerLink {
     }
 
     /// Serves connections until cancelled, then closes the listener and every connection.
-    ///
-    /// The accept loop runs in a task of its own that cancellation does not reach: a
-    /// cancelled iteration of the listener's stream drops the connections accepted but not
-    /// yet read, and a connection dropped before NIO activates it traps ("Deinited
-    /// NIOAsyncWriter without calling finish()", swift-nio #2637) — it took the test process
-    /// down once. Cancelling closes the listener instead; the stream then ends after handing
-    /// over what it holds, and every connection is closed through `executeThenClose`.
-    private func accept(_ listener: PeerListener) async {
-        let loop = Task {
-            try? await listener.channel.executeThenClose { connections in
-                try await withThrowingDiscardingTaskGroup { served in
-                    for try await connection in connections {
-                        served.addTask { await self.serve(connection) }
-                    }
-                    served.cancelAll()  // the listener closed: so do the connections
-                }
+    private func serve(_ listener: PeerListener) async {
+        listener.serve { [self] child in
+            // Members connect once each; a crowd of connections still proving nothing makes way.
+            guard let slot = slots.admit(child) else { return child.close() }
+            let settings = PeerChannelHandler.Context(me: me, maxFrameBytes: options.maxFrameBytes, slots: slots,
+                                                      deliver: { [weak self] in self?.deliver($0) })
+            return child.eventLoop.makeCompletedFuture {
+                let handler = PeerChannelHandler(.responder(PeerHandshake.Responder(members: members, me: me, key: key), slot: slot, replied: false),
+                                                 settings: settings, deadline: closeUnlessAuthenticated(child), outbox: nil,
+                                                 eventLoop: child.eventLoop)
+                try child.pipeline.syncOperations.addHandler(handler)
+            }.flatMapErrorThrowing { error in
+                self.slots.release(slot)
+                throw error
             }
         }
         await withTaskCancellationHandler {
-            await loop.value
+            await listener.closed()
         } onCancel: {
-            listener.channel.channel.close(promise: nil)
+            listener.close()
         }
     }
 
     // MARK: - Connections
-
-    /// An inbound connection: handshake, then messages from that peer only.
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
-        // Members connect once each; a crowd of connections still proving nothing makes way.
-        guard let slot = slots.admit(connection.channel) else {
-            try? await connection.channel.close()
-            return
-        }
-        defer { slots.release(slot) }  // a no-op once the handshake gave it back
-        let deadline = closeUnlessAuthenticated(connection.channel)
-        defer { deadline.cancel() }
-        do {
-            try await serve(connection, slot: slot, deadline: deadline)
-        } catch let error as TalonError {
-            Self.refused(error)
-        } catch {
-            // The connection closed or broke: nothing the peer said was refused.
-        }
-    }
 
     /// Counts a connection closed for what the peer sent, by code, in `/metrics`.
     static func refused(_ error: TalonError) {
         Counter(label: "talon_peer_refused_total", dimensions: [("code", error.code.name)]).increment()
     }
 
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, slot: UInt64, deadline: Scheduled<Void>) async throws {
-        try await connection.executeThenClose { inbound, outbound in
-            var handshake = PeerHandshake.Responder(members: members, me: me, key: key)
-            var session: PeerSession?
-            var replied = false
-            var decoder = FrameDecoder(maxFrameBytes: PeerHandshake.maxFrameBytes)
-            for try await chunk in inbound {
-                decoder.append(chunk.readableBytesView)
-                while let body = try decoder.next() {
-                    guard let frame = try session?.open(body), let peer = session?.peer else {
-                        if !replied {
-                            try await outbound.write(ByteBuffer(bytes: try handshake.reply(to: body)))
-                            replied = true
-                        } else {
-                            session = try handshake.authenticate(body)
-                            deadline.cancel()
-                            decoder.maxFrameBytes = options.maxFrameBytes
-                            slots.release(slot)
-                        }
-                        continue
-                    }
-                    deliver(try PeerEvent(frame, from: peer, to: me))
-                }
-            }
-        }
-    }
-
     /// The outgoing link to `peer`: connect, prove, send; on any failure wait and reconnect.
     private func link(to peer: NodeID, at address: (host: String, port: Int), outbox: PeerOutbox) async {
         var backoff = options.minBackoff
+        let settings = PeerChannelHandler.Context(me: me, maxFrameBytes: options.maxFrameBytes, slots: slots, deliver: { _ in })
         while !Task.isCancelled {
+            let proven = Atomic<Bool>(false)
             do {
                 let channel = try await ClientBootstrap(group: Self.eventLoopGroup)
                     .connectTimeout(options.connectTimeout)
-                    .connect(host: address.host, port: address.port) { channel in
+                    .channelInitializer { [self] channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                            let handler = PeerChannelHandler(
+                                .initiator(PeerHandshake.Initiator(members: members, me: me, key: key, connectingTo: peer)),
+                                settings: settings, deadline: closeUnlessAuthenticated(channel), outbox: outbox,
+                                eventLoop: channel.eventLoop) { proven.store(true, ordering: .relaxed) }
+                            try channel.pipeline.syncOperations.addHandler(handler)
                         }
                     }
-                let deadline = closeUnlessAuthenticated(channel.channel)
-                defer { deadline.cancel() }
-                try await channel.executeThenClose { inbound, outbound in
-                    var handshake = PeerHandshake.Initiator(members: members, me: me, key: key, connectingTo: peer)
-                    var decoder = FrameDecoder(maxFrameBytes: PeerHandshake.maxFrameBytes)
-                    var replies = inbound.makeAsyncIterator()
-                    try await outbound.write(ByteBuffer(bytes: handshake.hello()))
-                    var reply: [UInt8]?
-                    while reply == nil {
-                        guard let chunk = try await replies.next() else { throw TalonError(.peerProtocol, "closed during the handshake") }
-                        decoder.append(chunk.readableBytesView)
-                        reply = try decoder.next()
-                    }
-                    guard let reply, decoder.pendingBytes == 0 else {
-                        throw TalonError(.peerProtocol, "bytes after the responder's reply")
-                    }
-                    var (session, auth) = try handshake.finish(reply)
-                    try await outbound.write(ByteBuffer(bytes: auth))
-                    deadline.cancel()
-                    backoff = options.minBackoff
-                    // Everything queued leaves in one write (one flush, one syscall).
-                    while let frames = await outbox.take() {
-                        var sealed: [ByteBuffer] = []
-                        sealed.reserveCapacity(frames.count)
-                        for frame in frames { sealed.append(ByteBuffer(bytes: try session.seal(frame))) }
-                        try await outbound.write(contentsOf: sealed)
-                    }
+                    .connect(host: address.host, port: address.port).get()
+                try await withTaskCancellationHandler {
+                    try await channel.closeFuture.get()
+                } onCancel: {
+                    channel.close(promise: nil)
                 }
-            } catch let error as TalonError {
-                Self.refused(error)
             } catch {
                 // Unreachable or broken: try again after the back-off.
             }
+            if proven.load(ordering: .relaxed) { backoff = options.minBackoff }
             do { try await Task.sleep(for: backoff) } catch { return }
             backoff = min(backoff * 2, options.maxBackoff)
         }
@@ -269,10 +204,86 @@ extension PeerTransport {
     }
 }
 
-/// A bound peer listening socket.
-public struct PeerListener: Sendable {
-    let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+/// A bound peer listening socket and the connections it accepted.
+public final class PeerListener: Sendable {
+    private struct State {
+        var channel: (any Channel)?
+        var accept: (@Sendable (any Channel) -> EventLoopFuture<Void>)?
+        var children: [ObjectIdentifier: any Channel] = [:]
+        /// Accepted before anything served: set up once something does.
+        var early: [(channel: any Channel, ready: EventLoopPromise<Void>)] = []
+        var closed = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    init() {}
+
+    fileprivate var channel: (any Channel)? {
+        get { state.withLock { $0.channel } }
+        set { state.withLock { $0.channel = newValue } }
+    }
 
     /// The port it listens on.
-    public var port: Int { channel.channel.localAddress?.port ?? 0 }
+    public var port: Int { channel?.localAddress?.port ?? 0 }
+
+    /// Sets up an accepted connection with `serve`'s initializer; one accepted before `serve`
+    /// waits for it, and one accepted after `close` is closed. Every connection served is
+    /// closed with the listener.
+    fileprivate func accept(_ child: any Channel) -> EventLoopFuture<Void> {
+        enum Next { case refuse, wait(EventLoopPromise<Void>), serve(@Sendable (any Channel) -> EventLoopFuture<Void>) }
+        let next = state.withLock { s -> Next in
+            guard !s.closed else { return .refuse }
+            s.children[ObjectIdentifier(child)] = child
+            guard let accept = s.accept else {
+                let ready = child.eventLoop.makePromise(of: Void.self)
+                s.early.append((child, ready))
+                return .wait(ready)
+            }
+            return .serve(accept)
+        }
+        child.closeFuture.whenComplete { [weak self] _ in
+            _ = self?.state.withLock { $0.children.removeValue(forKey: ObjectIdentifier(child)) }
+        }
+        switch next {
+        case .refuse: return child.close()
+        case .wait(let ready): return ready.futureResult
+        case .serve(let accept): return accept(child)
+        }
+    }
+
+    fileprivate func serve(_ accept: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) {
+        let early = state.withLock { s in
+            s.accept = accept
+            defer { s.early = [] }
+            return s.early
+        }
+        for (channel, ready) in early { channel.eventLoop.flatSubmit { accept(channel) }.cascade(to: ready) }
+    }
+
+    /// Closes the listening socket and every connection it accepted.
+    fileprivate func close() {
+        let (channel, children, waiters, early) = state.withLock { s in
+            s.closed = true
+            s.accept = nil
+            defer { s.children = [:]; s.waiters = []; s.early = [] }
+            return (s.channel, Array(s.children.values), s.waiters, s.early)
+        }
+        channel?.close(promise: nil)
+        for (_, ready) in early { ready.fail(ChannelError.ioOnClosedChannel) }
+        for child in children { child.close(promise: nil) }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once `close` has run.
+    fileprivate func closed() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { s -> Bool in
+                if s.closed { return true }
+                s.waiters.append(waiter)
+                return false
+            }
+            if done { waiter.resume() }
+        }
+    }
 }

@@ -1,3 +1,6 @@
+import NIOCore
+import NIOEmbedded
+import Synchronization
 import Testing
 @testable import TalonNode
 
@@ -5,37 +8,58 @@ import Testing
 @Suite struct PeerOutboxTests {
     private func frame(_ n: UInt64) -> PeerFrame { .forward(request: n, envelopes: []) }
 
-    @Test func theLinkTakesEverythingQueuedAtOnceInOrder() async {
+    /// A link that records every write, on an embedded event loop.
+    final class Recorder: PeerOutbox.Sink, @unchecked Sendable {
+        let loop = EmbeddedEventLoop()
+        var eventLoop: any EventLoop { loop }
+        private let written = Mutex<[[PeerFrame]]>([])
+        func write(_ frames: [PeerFrame]) { written.withLock { $0.append(frames) } }
+        var writes: [[PeerFrame]] { written.withLock { $0 } }
+    }
+
+    @Test func framesWaitForALinkAndLeaveInOrderInOneWrite() {
         let outbox = PeerOutbox(limit: 10)
         for n in 1...4 as ClosedRange<UInt64> { outbox.push(frame(n)) }
-        #expect(await outbox.take() == (1...4).map(frame))
-        outbox.push(frame(5))
-        #expect(await outbox.take() == [frame(5)], "taken frames are gone")
+        #expect(outbox.queued == (1...4).map(frame))
+        let link = Recorder()
+        outbox.attach(link)
+        #expect(link.writes == [(1...4).map(frame)])
+        #expect(outbox.queued.isEmpty, "written frames are gone")
     }
 
-    @Test func pastTheLimitTheOldestFramesGo() async {
+    @Test func pastTheLimitTheOldestFramesGo() {
         let outbox = PeerOutbox(limit: 3)
         for n in 1...7 as ClosedRange<UInt64> { outbox.push(frame(n)) }
-        #expect(await outbox.take() == [frame(5), frame(6), frame(7)])
+        let link = Recorder()
+        outbox.attach(link)
+        #expect(link.writes == [[frame(5), frame(6), frame(7)]])
     }
 
-    @Test func aWaitingLinkWakesForTheNextFrame() async {
+    @Test func pushesToAnOpenLinkLeaveTogetherOnItsEventLoop() {
         let outbox = PeerOutbox(limit: 10)
-        async let taken = outbox.take()
-        // The push may land before or after the take begins waiting; either way it is taken.
-        try? await Task.sleep(for: .milliseconds(20))
-        outbox.push(frame(9))
-        #expect(await taken == [frame(9)])
-    }
-
-    @Test func cancellingTheLinkEndsItsWait() async {
-        let outbox = PeerOutbox(limit: 10)
-        let link = Task { await outbox.take() }
-        try? await Task.sleep(for: .milliseconds(20))
-        link.cancel()
-        #expect(await link.value == nil)
-        // The outbox stays closed: taking again gets nil at once, even with frames queued.
+        let link = Recorder()
+        outbox.attach(link)
         outbox.push(frame(1))
-        #expect(await outbox.take() == nil)
+        outbox.push(frame(2))
+        #expect(link.writes.isEmpty, "nothing is written off the link's event loop")
+        link.loop.run()
+        #expect(link.writes == [[frame(1), frame(2)]], "one write for both")
+        outbox.push(frame(3))
+        link.loop.run()
+        #expect(link.writes == [[frame(1), frame(2)], [frame(3)]])
+    }
+
+    @Test func aClosedLinkGetsNothingAndFramesWaitForTheNext() {
+        let outbox = PeerOutbox(limit: 10)
+        let first = Recorder()
+        outbox.attach(first)
+        outbox.push(frame(1))
+        outbox.detach(first)
+        first.loop.run()
+        #expect(first.writes.isEmpty)
+        outbox.push(frame(2))
+        let second = Recorder()
+        outbox.attach(second)
+        #expect(second.writes == [[frame(1), frame(2)]])
     }
 }
