@@ -27,7 +27,7 @@ final class PeerChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         case closed
     }
 
-    struct Context: Sendable {
+    struct Settings: Sendable {
         let me: NodeID
         let maxFrameBytes: Int
         let slots: HandshakeSlots
@@ -35,7 +35,7 @@ final class PeerChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private var side: Side
-    private let settings: Context
+    private let settings: Settings
     private let deadline: Scheduled<Void>
     private let outbox: PeerOutbox?
     /// Set once the handshake completes (read by the link to reset its back-off).
@@ -44,7 +44,7 @@ final class PeerChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private var context: ChannelHandlerContext?
     let eventLoop: any EventLoop
 
-    init(_ side: Side, settings: Context, deadline: Scheduled<Void>, outbox: PeerOutbox?, eventLoop: any EventLoop,
+    init(_ side: Side, settings: Settings, deadline: Scheduled<Void>, outbox: PeerOutbox?, eventLoop: any EventLoop,
          authenticated: @escaping @Sendable () -> Void = {}) {
         self.side = side
         self.settings = settings

@@ -135,7 +135,7 @@ public final class PeerTransport: PeerLink {
         listener.serve { [self] child in
             // Members connect once each; a crowd of connections still proving nothing makes way.
             guard let slot = slots.admit(child) else { return child.close() }
-            let settings = PeerChannelHandler.Context(me: me, maxFrameBytes: options.maxFrameBytes, slots: slots,
+            let settings = PeerChannelHandler.Settings(me: me, maxFrameBytes: options.maxFrameBytes, slots: slots,
                                                       deliver: { [weak self] in self?.deliver($0) })
             return child.eventLoop.makeCompletedFuture {
                 let handler = PeerChannelHandler(.responder(PeerHandshake.Responder(members: members, me: me, key: key), slot: slot, replied: false),
@@ -164,7 +164,7 @@ public final class PeerTransport: PeerLink {
     /// The outgoing link to `peer`: connect, prove, send; on any failure wait and reconnect.
     private func link(to peer: NodeID, at address: (host: String, port: Int), outbox: PeerOutbox) async {
         var backoff = options.minBackoff
-        let settings = PeerChannelHandler.Context(me: me, maxFrameBytes: options.maxFrameBytes, slots: slots, deliver: { _ in })
+        let settings = PeerChannelHandler.Settings(me: me, maxFrameBytes: options.maxFrameBytes, slots: slots, deliver: { _ in })
         while !Task.isCancelled {
             let proven = Atomic<Bool>(false)
             do {
