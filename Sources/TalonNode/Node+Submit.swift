@@ -51,8 +51,9 @@ extension Node {
         }
     }
 
-    /// What the peer pump does with an event from the transport: a forward reaching a node
-    /// that leads is admitted in a task of its own; everything else goes to the loop.
+    /// What this node does with an event from its peers (on the transport's thread): a
+    /// forward reaching a node that leads is admitted in a task of its own, a forward reply
+    /// answers its submission, everything else goes to the loop.
     func receive(_ event: PeerEvent) {
         if case .forwardReply(let from, let request, let reply) = event {
             answerForward(request, from: from, reply)

@@ -46,8 +46,8 @@ public final class PeerTransport: PeerLink {
     /// What authenticated peers sent to this node.
     public let incoming: AsyncStream<PeerEvent>
     private let incomingSink: AsyncStream<PeerEvent>.Continuation
-    /// Set while `receive(with:)` runs: events go straight to it from the connection's
-    /// task, a thread hop shorter than through `incoming`.
+    /// Set while `receive(with:)` runs: events go straight to it from the event loop that
+    /// read them, a thread hop shorter than through `incoming`.
     /// (Boxed: a closure held in a `Mutex` directly is re-wrapped in a reabstraction thunk
     /// by every `withLock`, and the chain grows with each event.)
     private let handler = Mutex<EventHandler?>(nil)
@@ -85,7 +85,7 @@ public final class PeerTransport: PeerLink {
         outboxes[peer]?.push(frame)
     }
 
-    /// Hands every event to `handler`, on the task that read it, until cancelled.
+    /// Hands every event to `handler`, on the event loop that read it, until cancelled.
     public func receive(with handler: @escaping @Sendable (PeerEvent) -> Void) async {
         let box = EventHandler(handler)
         self.handler.withLock { $0 = box }
@@ -147,11 +147,13 @@ public final class PeerTransport: PeerLink {
                 throw error
             }
         }
+        // Until cancelled, or the listening socket closes on its own; the connections close with it.
         await withTaskCancellationHandler {
-            await listener.closed()
+            try? await listener.channel?.closeFuture.get()
         } onCancel: {
             listener.close()
         }
+        listener.close()
     }
 
     // MARK: - Connections
@@ -213,7 +215,6 @@ public final class PeerListener: Sendable {
         /// Accepted before anything served: set up once something does.
         var early: [(channel: any Channel, ready: EventLoopPromise<Void>)] = []
         var closed = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
 
@@ -263,27 +264,14 @@ public final class PeerListener: Sendable {
 
     /// Closes the listening socket and every connection it accepted.
     fileprivate func close() {
-        let (channel, children, waiters, early) = state.withLock { s in
+        let (channel, children, early) = state.withLock { s in
             s.closed = true
             s.accept = nil
-            defer { s.children = [:]; s.waiters = []; s.early = [] }
-            return (s.channel, Array(s.children.values), s.waiters, s.early)
+            defer { s.children = [:]; s.early = [] }
+            return (s.channel, Array(s.children.values), s.early)
         }
         channel?.close(promise: nil)
         for (_, ready) in early { ready.fail(ChannelError.ioOnClosedChannel) }
         for child in children { child.close(promise: nil) }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    /// Returns once `close` has run.
-    fileprivate func closed() async {
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let done = state.withLock { s -> Bool in
-                if s.closed { return true }
-                s.waiters.append(waiter)
-                return false
-            }
-            if done { waiter.resume() }
-        }
     }
 }
