@@ -140,6 +140,10 @@ let package = Package(
                 "TalonNode", "TalonProtocol", "TalonStore", "TalonLedger", "TalonRaft", "TalonContracts", "TalonTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // Submissions on the event loop: the live server's pipeline and its HTTP parts.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -30,24 +30,32 @@ extension Node {
     ///   `timeout`, `batch_too_large`, `overloaded`, `node_stopped` or `node_store`: the whole
     ///   submission failed, and resubmitting it is safe.
     public func submit(_ envelopes: [Envelope]) async throws(TalonError) -> [EnvelopeOutcome] {
-        guard !envelopes.isEmpty else { return [] }
-        if let tooLarge = options.overLimits(envelopes, "a submission") { throw tooLarge }
+        let result = await withCheckedContinuation { (done: CheckedContinuation<Result<[EnvelopeOutcome], TalonError>, Never>) in
+            submit(envelopes) { done.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// `submit(_:)` for a caller that is not a task (an event loop): `answer` gets the
+    /// outcomes or the failure exactly once, on whichever thread has them (the node's loop,
+    /// a peer link's event loop, or the caller's own thread for what fails at once).
+    public func submit(_ envelopes: [Envelope], answer: @escaping @Sendable (Result<[EnvelopeOutcome], TalonError>) -> Void) {
+        guard !envelopes.isEmpty else { return answer(.success([])) }
+        if let tooLarge = options.overLimits(envelopes, "a submission") { return answer(.failure(tooLarge)) }
         let waiting = waitingEnvelopes.add(envelopes.count, ordering: .relaxed).newValue
-        defer { waitingEnvelopes.subtract(envelopes.count, ordering: .relaxed) }
         guard waiting <= options.maxWaitingEnvelopes else {
-            throw TalonError(.overloaded, "\(waiting - envelopes.count) envelopes are waiting already; retry shortly")
+            self.waitingEnvelopes.subtract(envelopes.count, ordering: .relaxed)
+            return answer(.failure(TalonError(.overloaded, "\(waiting - envelopes.count) envelopes are waiting already; retry shortly")))
         }
         let leads = Self.admits(status.raft)
-        let reply = await withCheckedContinuation { (done: CheckedContinuation<ForwardReply, Never>) in
-            route(envelopes, stage: leads ? .propose : .forward, forwardedBy: nil,
-                  deadline: .now + options.requestTimeout) { done.resume(returning: $0) }
-        }
-        switch reply {
-        case .outcomes(let outcomes):
-            guard outcomes.count == envelopes.count else { throw TalonError(.proposalDropped) }
-            return outcomes
-        case .failed(let error):
-            throw error
+        route(envelopes, stage: leads ? .propose : .forward, forwardedBy: nil,
+              deadline: .now + options.requestTimeout) { reply in
+            self.waitingEnvelopes.subtract(envelopes.count, ordering: .relaxed)
+            switch reply {
+            case .outcomes(let outcomes) where outcomes.count == envelopes.count: answer(.success(outcomes))
+            case .outcomes: answer(.failure(TalonError(.proposalDropped)))
+            case .failed(let error): answer(.failure(error))
+            }
         }
     }
 

@@ -146,8 +146,9 @@ public struct NodeServer: Sendable {
         // becomes a cancellation.
         let limit = ConnectionLimit(limit: maxConnections, logger: logger)
         let app = Application(router: api.router(),
-                              server: .http1(configuration: .init(idleTimeout: .seconds(30)), limit: limit),
-                              configuration: .init(address: .hostname(apiAddress.host, port: apiAddress.port), serverName: "talon",
+                              server: .http1(configuration: .init(idleTimeout: .seconds(30)), limit: limit,
+                                             submissions: api.submissionSettings(serverName: Self.serverName)),
+                              configuration: .init(address: .hostname(apiAddress.host, port: apiAddress.port), serverName: Self.serverName,
                                                    backlog: Self.listenBacklog),
                               eventLoopGroupProvider: .shared(apiLoops),
                               logger: logger)
@@ -167,6 +168,9 @@ public struct NodeServer: Sendable {
         ])
         try await group.run()
     }
+
+    /// The `Server` header of every answer.
+    static let serverName = "talon"
 
     /// Connections the kernel may hold for the API before the node accepts them (Linux caps
     /// it at `net.core.somaxconn`, 4,096 by default). Deep enough that a burst of connections

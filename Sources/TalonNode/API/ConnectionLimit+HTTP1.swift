@@ -8,9 +8,11 @@ import TalonProtocol
 extension HTTPServerBuilder {
     /// An HTTP/1.1 server whose connections `limit` admits: past the limit a newcomer
     /// displaces the connection idle the longest, or is answered 503 when all are busy.
-    static func http1(configuration: HTTP1Channel.Configuration, limit: ConnectionLimit) -> HTTPServerBuilder {
+    /// With `submissions`, a `SubmissionHandler` serves `POST /v1/envelopes` on the event loop.
+    static func http1(configuration: HTTP1Channel.Configuration, limit: ConnectionLimit,
+                      submissions: SubmissionHandler.Settings? = nil) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            LimitedHTTP1Channel(limit: limit, responder: responder, configuration: configuration)
+            LimitedHTTP1Channel(limit: limit, responder: responder, configuration: configuration, submissions: submissions)
         }
     }
 }
@@ -33,6 +35,7 @@ struct LimitedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     let limit: ConnectionLimit
     let responder: HTTPChannelHandler.Responder
     let configuration: HTTP1Channel.Configuration
+    let submissions: SubmissionHandler.Settings?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         switch limit.admit(channel) {
@@ -48,7 +51,16 @@ struct LimitedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             configuration.additionalChannelHandlers = { [limit] in others() + [ConnectionTracker(limit: limit, id: id)] }
             return HTTP1Channel(responder: responder, configuration: configuration)
                 .setup(channel: channel, logger: logger)
-                .map { .served($0) }
+                .flatMapThrowing { [submissions] value in
+                    if let submissions {
+                        // Last before Hummingbird's own handler, so the connection's idle and
+                        // quiesce tracking sees its requests and answers too.
+                        let pipeline = channel.pipeline.syncOperations
+                        let state = try pipeline.handler(type: HTTPConnectionStateHandler.self)
+                        try pipeline.addHandler(SubmissionHandler(submissions), position: .after(state))
+                    }
+                    return .served(value)
+                }
         }
     }
 

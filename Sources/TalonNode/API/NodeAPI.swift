@@ -105,63 +105,21 @@ public struct NodeAPI: Sendable {
     /// `not_authorized`); in an array or a framed body, each refusal is an `error` object in
     /// its place, and the answer is always `SubmitResults`.
     private func submit(_ request: Request) async throws -> Response {
-        let media = try Self.submissionMedia(request.headers[.contentType])
+        let contentType = request.headers[.contentType]
+        _ = try Submission.media(contentType)
         let body = try await request.body.collect(upTo: maxBodyBytes)
-        let bytes = body.readableBytesView
-        let envelopes: [Envelope]
-        let isArray: Bool
-        switch media {
-        case .frames:
-            envelopes = try EnvelopeFrames.decode(Array(bytes))
-            isArray = true
-        case .json:
-            guard let first = bytes.first(where: { !Self.whitespace.contains($0) }) else {
-                throw TalonError(.invalidJSON, "empty body: send one envelope or an array of envelopes")
-            }
-            isArray = first == UInt8(ascii: "[")
-            envelopes = isArray ? try JSONForm.decode([Envelope].self, from: bytes) : [try JSONForm.decode(Envelope.self, from: bytes)]
-            guard !envelopes.isEmpty else { throw TalonError(.invalidBatch, "the array holds no envelope") }
-        }
+        let submission = try Submission(contentType: contentType, body: body.readableBytesView)
         // `submit` checks the batch limits before any signature.
-        let outcomes = try await node.submit(envelopes)
-        let results = zip(envelopes, outcomes).map { envelope, outcome -> (SubmitOutcome, TalonError?) in
-            switch outcome {
-            case .receipt(let receipt): (SubmitOutcome(hash: envelope.hash, receipt: receipt), nil)
-            case .rejected(let error): (SubmitOutcome(hash: envelope.hash, refusal: SubmitRefusal(error)), error)
-            }
-        }
-        if !isArray, let error = results.first?.1 { throw error }
-        guard isArray else { return try json(results[0].0) }
-        return Response(status: .ok, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: SubmitResults(results: results.map(\.0)).jsonBytes + [0x0A])))
+        let outcomes = try await node.submit(submission.envelopes)
+        return HTTPAnswer(body: try submission.answer(outcomes)).response
     }
 
-    /// How a submission's body is written.
-    enum SubmissionMedia: Equatable {
-        /// One envelope or an array, in JSON.
-        case json
-        /// `EnvelopeFrames`.
-        case frames
+    /// What `SubmissionHandler` needs to serve submissions on the event loops, answering with
+    /// `serverName` in the `Server` header as Hummingbird does.
+    func submissionSettings(serverName: String) -> SubmissionHandler.Settings {
+        SubmissionHandler.Settings(submit: { [node] in node.submit($0, answer: $1) }, maxBodyBytes: maxBodyBytes,
+                                   serverName: serverName, metrics: SubmissionMetrics())
     }
-
-    /// The body's media type from its `Content-Type` (parameters such as `charset` ignored,
-    /// names compared without case): none or `application/json` is JSON, as before the framed
-    /// form existed.
-    /// - Throws: `TalonError(.unsupportedMediaType)` (415) for any other type.
-    static func submissionMedia(_ contentType: String?) throws(TalonError) -> SubmissionMedia {
-        guard let contentType else { return .json }
-        let type = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        switch type {
-        case "application/json": return .json
-        case EnvelopeFrames.mediaType: return .frames
-        default:
-            throw TalonError(.unsupportedMediaType,
-                             "Content-Type '\(contentType.prefix(80))': send application/json or \(EnvelopeFrames.mediaType)")
-        }
-    }
-
-    private static let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
 
     // MARK: - Reads
 

@@ -53,12 +53,26 @@ struct Problem: Sendable {
         }
     }
 
-    var response: Response {
+    /// The answer's status, fields (no length, date or server yet) and body.
+    var answer: HTTPAnswer {
         let status = self.status
-        var headers: HTTPFields = [.contentType: "application/problem+json"]
-        if code.kind == .unavailable || code.kind == .insufficientStorage { headers[.retryAfter] = "1" }
+        var fields: HTTPFields = [.contentType: "application/problem+json"]
+        if code.kind == .unavailable || code.kind == .insufficientStorage { fields[.retryAfter] = "1" }
         let body = ProblemDetails(code: code, detail: detail, status: status.code, title: status.reasonPhrase)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONForm.encode(body))))
+        return HTTPAnswer(status: status, fields: fields, body: JSONForm.encode(body))
+    }
+
+    var response: Response { answer.response }
+}
+
+/// A whole answer as bytes, written by Hummingbird (`response`) or by `SubmissionHandler`.
+struct HTTPAnswer: Sendable {
+    var status: HTTPResponse.Status = .ok
+    var fields: HTTPFields = [.contentType: "application/json"]
+    var body: [UInt8]
+
+    var response: Response {
+        Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

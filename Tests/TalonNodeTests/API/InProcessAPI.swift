@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import Logging
 import HummingbirdTesting
 import NIOCore
 import Prometheus
@@ -8,9 +10,10 @@ import TalonProtocol
 import TalonTestSupport
 import Testing
 
-/// `NodeAPI.router()` of a one-member node, called through Hummingbird's router test
-/// framework: each request goes straight to the router and its middleware, in process, with
-/// no socket. `probe` checks every answer against docs/openapi.yaml; `send` makes any request,
+/// `NodeAPI.router()` of a one-member node, called through Hummingbird's test framework: by
+/// default each request goes straight to the router and its middleware, in process, with no
+/// socket; `Way.eventLoop` serves it over a loopback socket as `NodeServer` does, where
+/// `SubmissionHandler` answers submissions on the event loop. `probe` checks every answer against docs/openapi.yaml; `send` makes any request,
 /// documented or not.
 struct InProcessAPI: Sendable {
     let solo: SoloNode
@@ -22,6 +25,16 @@ struct InProcessAPI: Sendable {
     struct Setup {
         var node: @Sendable (inout Node.Options) -> Void = { _ in }
         var maxBodyBytes: Int?
+        var way = Way.router
+    }
+
+    /// How requests reach the API.
+    enum Way: CaseIterable, Sendable {
+        /// Hummingbird's router, in process.
+        case router
+        /// A live server built as `NodeServer` builds it (connection limit, submissions on
+        /// the event loop).
+        case eventLoop
     }
 
     /// Runs `body` against the API of a new one-member node that leads, then stops the node.
@@ -35,14 +48,27 @@ struct InProcessAPI: Sendable {
         let registry = PrometheusCollectorRegistry()
         var api = NodeAPI(node: solo.node, key: solo.key, metrics: registry)
         if let limit = setup.maxBodyBytes { api.maxBodyBytes = limit }
-        let app = Application(router: api.router())
+        let router = api.router()
         do {
-            let value = try await app.test(.router) { client in
+            let test: @Sendable (any TestClientProtocol) async throws -> T = { client in
                 let doc = try OpenAPIDocument.shared()
                 let probe = APIProbe(doc: doc) { method, target, headers, body in
                     try await Self.send(client, method, target, headers: headers, body: body)
                 }
                 return try await body(InProcessAPI(solo: solo, probe: probe, registry: registry, client: client))
+            }
+            let value: T
+            switch setup.way {
+            case .router:
+                value = try await Application(router: router).test(.router, test)
+            case .eventLoop:
+                let logger = Logger(label: "test")
+                let server = HTTPServerBuilder.http1(configuration: .init(), limit: ConnectionLimit(limit: 64, logger: logger),
+                                                     submissions: api.submissionSettings(serverName: NodeServer.serverName))
+                let app = Application(router: router, server: server,
+                                      configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: NodeServer.serverName),
+                                      logger: logger)
+                value = try await app.test(.live, test)
             }
             await solo.stop()
             return value

@@ -22,8 +22,8 @@ struct RouterBinarySubmitTests {
         return [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]
     }
 
-    @Test func framesAreAnsweredAsAnArray() async throws {
-        try await InProcessAPI.run { api in
+    @Test(arguments: InProcessAPI.Way.allCases) func framesAreAnsweredAsAnArray(_ way: InProcessAPI.Way) async throws {
+        try await InProcessAPI.run(.init(way: way)) { api in
             let n = api.solo
             // One frame: still `SubmitResults`, one result.
             let first = Self.event(n, "EV1")
@@ -52,8 +52,8 @@ struct RouterBinarySubmitTests {
         }
     }
 
-    @Test func malformedBodiesAreRefusedAndAppendNothing() async throws {
-        try await InProcessAPI.run { api in
+    @Test(arguments: InProcessAPI.Way.allCases) func malformedBodiesAreRefusedAndAppendNothing(_ way: InProcessAPI.Way) async throws {
+        try await InProcessAPI.run(.init(way: way)) { api in
             let n = api.solo
             let good = Self.event(n, "EV1").bytes, fine = EnvelopeFrames.encode([Self.event(n, "EV2")])
             var badUTF8 = good
@@ -82,8 +82,8 @@ struct RouterBinarySubmitTests {
         }
     }
 
-    @Test func theBodyLimitHoldsForFrames() async throws {
-        try await InProcessAPI.run(.init(maxBodyBytes: 64)) { api in
+    @Test(arguments: InProcessAPI.Way.allCases) func theBodyLimitHoldsForFrames(_ way: InProcessAPI.Way) async throws {
+        try await InProcessAPI.run(.init(maxBodyBytes: 64, way: way)) { api in
             let body = EnvelopeFrames.encode([Self.event(api.solo, "EV1")])
             try await api.call("POST", "/v1/envelopes", headers: Self.binary, bytes: body, expect: 413, code: "body_too_large")
         }
@@ -91,8 +91,8 @@ struct RouterBinarySubmitTests {
 
     /// No `Content-Type` and `application/json` (any case, with parameters) are JSON, as before
     /// the binary type; the binary type takes parameters too; any other type is 415.
-    @Test func theRouteReadsTwoMediaTypes() async throws {
-        try await InProcessAPI.run { api in
+    @Test(arguments: InProcessAPI.Way.allCases) func theRouteReadsTwoMediaTypes(_ way: InProcessAPI.Way) async throws {
+        try await InProcessAPI.run(.init(way: way)) { api in
             let n = api.solo
             let json = { (id: String) in String(decoding: JSONForm.encode(Self.event(n, id)), as: UTF8.self) }
             let plain = try await api.send("POST", "/v1/envelopes", body: Array(json("EV1").utf8))
@@ -108,9 +108,9 @@ struct RouterBinarySubmitTests {
             for type in ["text/plain", "application/octet-stream", "application/x-www-form-urlencoded", ""] {
                 try await api.call("POST", "/v1/envelopes", headers: ["Content-Type": type], body: json("EV9"), expect: 415, code: "unsupported_media_type")
             }
-            #expect(try NodeAPI.submissionMedia(nil) == .json)
-            #expect(try NodeAPI.submissionMedia(" application/json ;x") == .json)
-            #expect(throws: TalonError(.unsupportedMediaType)) { try NodeAPI.submissionMedia("application/jsonx") }
+            #expect(try Submission.media(nil) == .json)
+            #expect(try Submission.media(" application/json ;x") == .json)
+            #expect(throws: TalonError(.unsupportedMediaType)) { try Submission.media("application/jsonx") }
         }
     }
 }

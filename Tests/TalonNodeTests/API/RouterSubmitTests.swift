@@ -20,8 +20,8 @@ struct RouterSubmitTests {
                                          doorsOpenAt: Scenario.startsAt - 3_600_000, capacity: capacity, currency: "EUR")), by: key ?? n.issuer)
     }
 
-    @Test func oneEnvelopeOrAnArrayIsAnsweredWithReceipts() async throws {
-        try await InProcessAPI.run { api in
+    @Test(arguments: InProcessAPI.Way.allCases) func oneEnvelopeOrAnArrayIsAnsweredWithReceipts(_ way: InProcessAPI.Way) async throws {
+        try await InProcessAPI.run(.init(way: way)) { api in
             let n = api.solo
             let s = try await Scenario.populate(api)
             let known = s.steps.count
@@ -59,8 +59,8 @@ struct RouterSubmitTests {
         }
     }
 
-    @Test func whatIsRefusedAnswersItsDocumentedProblemAndAppendsNothing() async throws {
-        try await InProcessAPI.run { api in
+    @Test(arguments: InProcessAPI.Way.allCases) func whatIsRefusedAnswersItsDocumentedProblemAndAppendsNothing(_ way: InProcessAPI.Way) async throws {
+        try await InProcessAPI.run(.init(way: way)) { api in
             let n = api.solo
             let stored = Self.event(n, "EV")
             try await api.call("POST", "/v1/envelopes", body: stored, expect: 200)
@@ -96,8 +96,8 @@ struct RouterSubmitTests {
     /// docs/format.md, "JSON form": keys are exact (no unknown, missing, repeated or escaped
     /// key), integers have one spelling and fit their field's type, nesting is bounded; a
     /// string's escapes are its text, so an escaped spelling is the same envelope.
-    @Test func theJSONFormIsStrict() async throws {
-        try await InProcessAPI.run { api in
+    @Test(arguments: InProcessAPI.Way.allCases) func theJSONFormIsStrict(_ way: InProcessAPI.Way) async throws {
+        try await InProcessAPI.run(.init(way: way)) { api in
             let n = api.solo
             let event = Self.event(n, "EV")
             let first = try await api.call("POST", "/v1/envelopes", body: event, expect: 200)
@@ -143,8 +143,8 @@ struct RouterSubmitTests {
     }
 
     /// docs/openapi.yaml: a body of at most 16 MiB, refused past it with 413 `body_too_large`.
-    @Test func aBodyOverSixteenMiBIs413() async throws {
-        try await InProcessAPI.run { api in
+    @Test(arguments: InProcessAPI.Way.allCases) func aBodyOverSixteenMiBIs413(_ way: InProcessAPI.Way) async throws {
+        try await InProcessAPI.run(.init(way: way)) { api in
             #expect(NodeAPI(node: api.solo.node, key: api.solo.key, metrics: nil).maxBodyBytes == 16 << 20)
             var over = [UInt8](repeating: UInt8(ascii: " "), count: (16 << 20) + 1)
             over[0] = UInt8(ascii: "[")
@@ -156,8 +156,8 @@ struct RouterSubmitTests {
     }
 
     /// A body of exactly the limit is read; one byte more is not.
-    @Test func aBodyIsReadUpToTheLimitExactly() async throws {
-        try await InProcessAPI.run(InProcessAPI.Setup(maxBodyBytes: 1024)) { api in
+    @Test(arguments: InProcessAPI.Way.allCases) func aBodyIsReadUpToTheLimitExactly(_ way: InProcessAPI.Way) async throws {
+        try await InProcessAPI.run(InProcessAPI.Setup(maxBodyBytes: 1024, way: way)) { api in
             let atTheLimit = "[" + String(repeating: " ", count: 1022) + "]"
             try await api.call("POST", "/v1/envelopes", body: atTheLimit, expect: 400, code: "invalid_batch")
             try await api.call("POST", "/v1/envelopes", body: atTheLimit + " ", expect: 413, code: "body_too_large")
@@ -166,14 +166,14 @@ struct RouterSubmitTests {
 
     /// docs/openapi.yaml: at most 8192 envelopes and 8 MiB of envelope bytes in one
     /// submission (413 `batch_too_large`); checked here with smaller limits.
-    @Test func aSubmissionOverTheBatchLimitsIs413() async throws {
+    @Test(arguments: InProcessAPI.Way.allCases) func aSubmissionOverTheBatchLimitsIs413(_ way: InProcessAPI.Way) async throws {
         #expect(Node.Options().maxBatchEnvelopes == 8192 && Node.Options().maxBatchBytes == 8 << 20)
-        try await InProcessAPI.run(InProcessAPI.Setup(node: { $0.maxBatchEnvelopes = 2 })) { api in
+        try await InProcessAPI.run(InProcessAPI.Setup(node: { $0.maxBatchEnvelopes = 2 }, way: way)) { api in
             let three = (1...3).map { Self.event(api.solo, "EV\($0)") }
             try await api.call("POST", "/v1/envelopes", body: "[" + three.joined(separator: ",") + "]", expect: 413, code: "batch_too_large")
             try await api.call("POST", "/v1/envelopes", body: "[" + three.prefix(2).joined(separator: ",") + "]", expect: 200)
         }
-        try await InProcessAPI.run(InProcessAPI.Setup(node: { $0.maxBatchBytes = 300 })) { api in
+        try await InProcessAPI.run(InProcessAPI.Setup(node: { $0.maxBatchBytes = 300 }, way: way)) { api in
             let two = (1...2).map { Self.event(api.solo, "EV\($0)") }
             let bytes = try two.map { try FormatModel.envelopeBytes(line: $0).count }
             try #require(bytes.allSatisfy { $0 <= 300 } && bytes.reduce(0, +) > 300, "\(bytes)")
@@ -184,12 +184,12 @@ struct RouterSubmitTests {
 
     /// 503 with `Retry-After: 1` when the node cannot take a submission: too many waiting
     /// (`overloaded`), or stopping (`node_stopped`), for writes and linearizable reads alike.
-    @Test func aNodeThatCannotTakeASubmissionAnswers503() async throws {
-        try await InProcessAPI.run(InProcessAPI.Setup(node: { $0.maxWaitingEnvelopes = 0 })) { api in
+    @Test(arguments: InProcessAPI.Way.allCases) func aNodeThatCannotTakeASubmissionAnswers503(_ way: InProcessAPI.Way) async throws {
+        try await InProcessAPI.run(InProcessAPI.Setup(node: { $0.maxWaitingEnvelopes = 0 }, way: way)) { api in
             let r = try await api.call("POST", "/v1/envelopes", body: Self.event(api.solo, "EV"), expect: 503, code: "overloaded")
             #expect(r.reply.headers["retry-after"] == "1")
         }
-        try await InProcessAPI.run { api in
+        try await InProcessAPI.run(.init(way: way)) { api in
             await api.solo.stop()
             try await api.call("POST", "/v1/envelopes", body: Self.event(api.solo, "EV"), expect: 503, code: "node_stopped")
             try await api.call("POST", "/v1/envelopes", body: "[\(Self.event(api.solo, "EV2"))]", expect: 503, code: "node_stopped")
