@@ -192,13 +192,33 @@ struct SubmissionHandlerTests {
         let standIn = StandIn()
         let (channel, _) = try Self.channel(standIn)
         try Self.send([Self.head(), Self.body([0, 0]), .end(nil)], to: channel)
+        channel.embeddedEventLoop.run()
         let answer = try Self.written(channel)
         #expect(answer.head?.status == .badRequest && answer.head?.headerFields[.contentType] == "application/problem+json")
         #expect(try JSONValue.parse(answer.body)["code"]?.string == "truncated")
         try Self.send([Self.head(.post, "/v1/envelopes", [.contentType: "text/plain"]), Self.body([1]), .end(nil)], to: channel)
+        channel.embeddedEventLoop.run()
         #expect(try Self.written(channel).head?.status == .unsupportedMediaType)
         let passed = try Self.passed(channel)
         #expect(standIn.submitted.isEmpty && passed.isEmpty)
+    }
+
+    /// A body over `inlineBodyBytes` is decoded and submitted off the event loop; its answer
+    /// still comes back through it.
+    @Test func aLargeBodyIsWorkedOnOffTheEventLoop() async throws {
+        let standIn = StandIn(maxBodyBytes: 1 << 20)
+        let (channel, _) = try Self.channel(standIn)
+        let envelopes = (1...40).map { Self.envelope($0) }
+        let frames = EnvelopeFrames.encode(envelopes)
+        try #require(frames.count > SubmissionHandler.inlineBodyBytes)
+        try Self.send([Self.head(), Self.body(frames), .end(nil)], to: channel)
+        for _ in 0..<2_000 where standIn.submitted.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(standIn.submitted.map(\.count) == [40])
+        standIn.answer(0, .success(envelopes.map { _ in .rejected(TalonError(.badSignature, "no")) }))
+        channel.embeddedEventLoop.run()
+        let answer = try Self.written(channel)
+        #expect(answer.head?.status == .ok && answer.ended)
+        #expect(try JSONValue.parse(answer.body)["results"]?.array?.count == 40)
     }
 
     @Test func anAnswerAfterTheConnectionClosedIsDropped() throws {
