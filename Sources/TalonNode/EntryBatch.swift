@@ -41,7 +41,7 @@ public struct EntryBatch: Sendable, Hashable {
     public var bytes: [UInt8] {
         var out: [UInt8] = [Self.version]
         out.reserveCapacity(9 + EnvelopeList.size(envelopes))
-        withUnsafeBytes(of: timestamp.bigEndian) { out.append(contentsOf: $0) }
+        out.appendBigEndian(timestamp)
         EnvelopeList.append(envelopes, to: &out)
         return out
     }
@@ -64,9 +64,9 @@ enum EnvelopeList {
     static func size(_ envelopes: [Envelope]) -> Int { 4 + envelopes.reduce(0) { $0 + 4 + $1.bytes.count } }
 
     static func append(_ envelopes: [Envelope], to out: inout [UInt8]) {
-        withUnsafeBytes(of: UInt32(envelopes.count).bigEndian) { out.append(contentsOf: $0) }
+        out.appendBigEndian(UInt32(envelopes.count))
         for e in envelopes {
-            withUnsafeBytes(of: UInt32(e.bytes.count).bigEndian) { out.append(contentsOf: $0) }
+            out.appendBigEndian(UInt32(e.bytes.count))
             out.append(contentsOf: e.bytes)
         }
     }

@@ -13,7 +13,7 @@ public enum ForwardReply: Sendable, Hashable {
 
     var bytes: [UInt8] {
         var w: [UInt8] = []
-        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.bigEndian) { w.append(contentsOf: $0) } }
+        func put<T: FixedWidthInteger>(_ v: T) { w.appendBigEndian(v) }
         func put(_ s: String) {
             let utf8 = Array(s.utf8.prefix(Int(UInt16.max)))
             put(UInt16(utf8.count))

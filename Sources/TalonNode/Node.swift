@@ -392,8 +392,8 @@ public final class Node: @unchecked Sendable {
         for w in taken.reads {
             nextRequest += 1
             var context: [UInt8] = []
-            withUnsafeBytes(of: id.bigEndian) { context.append(contentsOf: $0) }
-            withUnsafeBytes(of: nextRequest.bigEndian) { context.append(contentsOf: $0) }
+            context.appendBigEndian(id)
+            context.appendBigEndian(nextRequest)
             reads[context] = (nil, w)
             input.reads.append(context)
         }

@@ -24,18 +24,18 @@ public enum PeerFrame: Sendable, Hashable {
         switch self {
         case .auth(let node, let signature):
             body = [6]
-            withUnsafeBytes(of: node.bigEndian) { body.append(contentsOf: $0) }
+            body.appendBigEndian(node)
             body += signature.bytes
         case .raft(let message):
             body = [3] + message.wireBytes
         case .forward(let request, let envelopes):
             body = [4]
             body.reserveCapacity(9 + EnvelopeList.size(envelopes))
-            withUnsafeBytes(of: request.bigEndian) { body.append(contentsOf: $0) }
+            body.appendBigEndian(request)
             EnvelopeList.append(envelopes, to: &body)
         case .forwardReply(let request, let reply):
             body = [5]
-            withUnsafeBytes(of: request.bigEndian) { body.append(contentsOf: $0) }
+            body.appendBigEndian(request)
             body += reply.bytes
         }
         return body

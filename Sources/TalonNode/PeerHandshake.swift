@@ -38,7 +38,7 @@ public enum PeerHandshake {
     /// hash is `handshakeHash`.
     public static func signedBytes(role: Role, handshakeHash: [UInt8], node: NodeID) -> [UInt8] {
         var out = authDomain + [role.rawValue] + handshakeHash
-        withUnsafeBytes(of: node.bigEndian) { out.append(contentsOf: $0) }
+        out.appendBigEndian(node)
         return out
     }
 
@@ -53,7 +53,7 @@ public enum PeerHandshake {
     /// The authentication payload: `id u64 · signature (64 bytes)`.
     static func authPayload(node: NodeID, signature: Signature) -> [UInt8] {
         var out: [UInt8] = []
-        withUnsafeBytes(of: node.bigEndian) { out.append(contentsOf: $0) }
+        out.appendBigEndian(node)
         return out + signature.bytes
     }
 

@@ -78,8 +78,8 @@ struct WireWriter {
     init(capacity: Int) { out.reserveCapacity(capacity) }
 
     mutating func u8(_ v: UInt8) { out.append(v) }
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
+    mutating func u32(_ v: UInt32) { out.appendBigEndian(v) }
+    mutating func u64(_ v: UInt64) { out.appendBigEndian(v) }
     mutating func bytes(_ b: [UInt8]) {
         u32(UInt32(b.count))
         out.append(contentsOf: b)

@@ -135,7 +135,7 @@ private extension [UInt8] {
         append(UInt8(truncatingIfNeeded: s.utf8.count))
         append(contentsOf: s.utf8)
     }
-    mutating func key(_ p: PublicKey) { p.withUnsafeBytes { append(contentsOf: $0) } }
-    mutating func u64(_ v: UInt64) { Swift.withUnsafeBytes(of: v.bigEndian) { append(contentsOf: $0) } }
-    mutating func u32(_ v: UInt32) { Swift.withUnsafeBytes(of: v.bigEndian) { append(contentsOf: $0) } }
+    mutating func key(_ p: PublicKey) { p.withUnsafeBytes { append(raw: $0) } }
+    mutating func u64(_ v: UInt64) { appendBigEndian(v) }
+    mutating func u32(_ v: UInt32) { appendBigEndian(v) }
 }

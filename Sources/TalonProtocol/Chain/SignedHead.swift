@@ -15,11 +15,11 @@ public struct SignedHead: Hashable, Sendable, Codable {
     /// The bytes a node signs for `head` on the chain of `genesisHash`.
     public static func signedBytes(_ head: Head, genesisHash: Digest) -> [UInt8] {
         var out = signingDomain + genesisHash.bytes
-        withUnsafeBytes(of: head.height.bigEndian) { out.append(contentsOf: $0) }
+        out.appendBigEndian(head.height)
         out += head.blockHash.bytes
-        withUnsafeBytes(of: head.treeSize.bigEndian) { out.append(contentsOf: $0) }
+        out.appendBigEndian(head.treeSize)
         out += head.treeRoot.bytes
-        withUnsafeBytes(of: head.timestamp.bigEndian) { out.append(contentsOf: $0) }
+        out.appendBigEndian(head.timestamp)
         return out
     }
 

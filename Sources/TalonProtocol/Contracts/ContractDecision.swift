@@ -36,9 +36,9 @@ public struct ContractDecision: Hashable, Sendable {
         var out: [UInt8] = [allowed ? 1 : 0, hookDefined ? 1 : 0]
         out.reserveCapacity(30 + utf8.count)
         for v in [royalty, refund, instructions] {
-            withUnsafeBytes(of: UInt64(bitPattern: v).bigEndian) { out.append(contentsOf: $0) }
+            out.appendBigEndian(UInt64(bitPattern: v))
         }
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: utf8.count).bigEndian) { out.append(contentsOf: $0) }
+        out.appendBigEndian(UInt32(truncatingIfNeeded: utf8.count))
         out.append(contentsOf: utf8)
         return out
     }

@@ -14,11 +14,11 @@ public struct ByteWriter: Sendable {
     /// Appends one byte.
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
     /// Appends 2 bytes, big-endian.
-    public mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
+    public mutating func u16(_ v: UInt16) { bytes.appendBigEndian(v) }
     /// Appends 4 bytes, big-endian.
-    public mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
+    public mutating func u32(_ v: UInt32) { bytes.appendBigEndian(v) }
     /// Appends 8 bytes, big-endian.
-    public mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
+    public mutating func u64(_ v: UInt64) { bytes.appendBigEndian(v) }
     /// Appends 8 bytes, big-endian two's complement.
     public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
     /// Appends bytes as they are, with no length.
@@ -34,9 +34,9 @@ public struct ByteWriter: Sendable {
         bytes.append(contentsOf: v.utf8)
     }
     /// Appends the 32 key bytes.
-    public mutating func key(_ v: PublicKey) { v.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+    public mutating func key(_ v: PublicKey) { v.withUnsafeBytes { bytes.append(raw: $0) } }
     /// Appends the 32 digest bytes.
-    public mutating func digest(_ v: Digest) { v.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+    public mutating func digest(_ v: Digest) { v.withUnsafeBytes { bytes.append(raw: $0) } }
     /// Appends a u32 count, then each element.
     public mutating func list<T>(_ items: [T], _ each: (inout ByteWriter, T) -> Void) {
         u32(UInt32(items.count))
