@@ -35,6 +35,9 @@ public struct NodeConfig: Sendable, Codable {
     /// (`contract_cache`, `contract_cache_bytes`); default `ContractEngine.Capacity.standard`.
     public var contractCache: Int?
     public var contractCacheBytes: Int64?
+    /// Event-loop threads serving the API (`api_threads` in a config file); default
+    /// `defaultAPIThreads(cores:)`.
+    public var apiThreads: Int?
 
     public init(data: String, genesis: String, node: String, key: String, peer: String? = nil, api: String? = nil,
                 maxConnections: Int? = nil) {
@@ -44,13 +47,28 @@ public struct NodeConfig: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case data, genesis, node, key, peer, api, dial, maxConnections = "max_connections"
-        case contractCache = "contract_cache", contractCacheBytes = "contract_cache_bytes"
+        case contractCache = "contract_cache", contractCacheBytes = "contract_cache_bytes", apiThreads = "api_threads"
     }
 
     /// The contract cache these settings ask for.
     var contractCapacity: ContractEngine.Capacity {
         let standard = ContractEngine.Capacity.standard
         return ContractEngine.Capacity(count: contractCache ?? standard.count, bytes: max(1 << 20, contractCacheBytes ?? standard.bytes))
+    }
+
+    /// The API's event-loop threads when none is asked for: one per core but one, which is
+    /// left to the node's loop, its peer links and the disk (docs/operations.md "Performance",
+    /// "One API thread on two cores").
+    public static func defaultAPIThreads(cores: Int) -> Int { max(1, cores - 1) }
+
+    /// The API's event-loop threads to run with on `cores` cores: `requested`, or the default.
+    /// - Throws: `TalonError` `invalid_option` when `requested` is not in 1...256.
+    public static func apiThreads(requested: Int?, cores: Int) throws(TalonError) -> Int {
+        guard let requested else { return defaultAPIThreads(cores: cores) }
+        guard (1...256).contains(requested) else {
+            throw TalonError(.invalidOption, "--api-threads must be in 1...256, got \(requested)")
+        }
+        return requested
     }
 
     /// The API connection limit when none is given.
@@ -89,6 +107,7 @@ public struct NodeServer: Sendable {
     let api: NodeAPI
     let apiAddress: (host: String, port: Int)
     let maxConnections: Int
+    let apiThreads: Int
     let logger: Logger
 
     /// Opens the store and binds the peer port.
@@ -96,6 +115,7 @@ public struct NodeServer: Sendable {
     ///   another genesis), `TalonError` for an unreadable or world-readable key.
     public static func open(_ config: NodeConfig, options: Node.Options = Node.Options(),
                             metrics: PrometheusCollectorRegistry?, logger: Logger) async throws -> NodeServer {
+        let apiThreads = try NodeConfig.apiThreads(requested: config.apiThreads, cores: System.coreCount)
         let genesis = try GenesisFile(path: config.genesis)
         let members = ClusterMembers(genesis)
         guard let id = members.id(named: config.node), let member = members.member(id) else {
@@ -122,6 +142,7 @@ public struct NodeServer: Sendable {
         let listener = try await PeerTransport.bind(host: peerAddress.host, port: peerAddress.port)
         return NodeServer(node: node, transport: transport, listener: listener, api: NodeAPI(node: node, key: key, metrics: metrics),
                           apiAddress: apiAddress, maxConnections: config.maxConnections ?? NodeConfig.defaultMaxConnections,
+                          apiThreads: apiThreads,
                           logger: logger)
     }
 
@@ -129,7 +150,7 @@ public struct NodeServer: Sendable {
     public func run() async throws {
         // The API has event loops of its own, so a flood of API connections queues behind
         // other API work and never ahead of the peer links' reads and writes (Raft).
-        let apiLoops = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
+        let apiLoops = MultiThreadedEventLoopGroup(numberOfThreads: apiThreads)
         do {
             try await run(apiLoops: apiLoops)
         } catch {
@@ -164,7 +185,7 @@ public struct NodeServer: Sendable {
         let group = ServiceGroup(configuration: configuration)
         logger.info("node starting", metadata: [
             "node": "\(node.members.member(node.id)?.id ?? "?")", "peer_port": "\(listener.port)",
-            "api": "\(apiAddress.host):\(apiAddress.port)", "max_connections": "\(maxConnections)",
+            "api": "\(apiAddress.host):\(apiAddress.port)", "max_connections": "\(maxConnections)", "api_threads": "\(apiThreads)",
         ])
         try await group.run()
     }

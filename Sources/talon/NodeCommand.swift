@@ -16,7 +16,7 @@ struct NodeCommand: AsyncParsableCommand {
             abstract: "Run one member of the cluster its genesis describes, until SIGTERM or SIGINT.",
             discussion: """
                 Flags override the config file (JSON with the keys data, genesis, node, key, peer, \
-                api, dial, max_connections). Listens on the member's peer and API addresses from the genesis unless
+                api, dial, max_connections, api_threads). Listens on the member's peer and API addresses from the genesis unless
                 --peer or --api say otherwise. Logs go to standard error.
 
                 Raises its soft file-descriptor limit to the hard limit. At most --max-connections \
@@ -39,6 +39,10 @@ struct NodeCommand: AsyncParsableCommand {
             "The most API connections open at once.",
             discussion: "Default \(NodeConfig.defaultMaxConnections), lowered to leave \(NodeConfig.reservedDescriptors) file descriptors free.",
             valueName: "n")) var maxConnections: Int?
+        @Option(name: .long, help: ArgumentHelp(
+            "Event-loop threads serving the API.",
+            discussion: "Default: one per core but one, left to the node's loop, its peer links and the disk.",
+            valueName: "n")) var apiThreads: Int?
         @Option(name: .long, help: "Raft tick in milliseconds.") var tickMs = 100
         @Option(name: .long, help: "Leader batch linger in microseconds.") var lingerUs = 500
         @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 2
@@ -78,6 +82,7 @@ struct NodeCommand: AsyncParsableCommand {
                     settings.dial = (settings.dial ?? [:]).merging([String(entry[..<eq]): String(entry[entry.index(after: eq)...])]) { $1 }
                 }
                 if let maxConnections { settings.maxConnections = maxConnections }
+                if let apiThreads { settings.apiThreads = apiThreads }
                 if let contractCache { settings.contractCache = contractCache }
                 if let contractCacheMib { settings.contractCacheBytes = Int64(max(1, min(contractCacheMib, 1 << 20))) << 20 }
                 for (value, flag) in [(settings.data, "--data"), (settings.genesis, "--genesis"), (settings.node, "--node"), (settings.key, "--key")]

@@ -212,7 +212,7 @@ extension EntryBatch {
     /// what a faulty proposer could commit.
     static func bytes(timestamp: Int64, of envelopes: [Envelope]) -> [UInt8] {
         var out: [UInt8] = [version]
-        withUnsafeBytes(of: timestamp.bigEndian) { out.append(contentsOf: $0) }
+        out.appendBigEndian(timestamp)
         EnvelopeList.append(envelopes, to: &out)
         return out
     }
