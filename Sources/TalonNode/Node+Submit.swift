@@ -14,9 +14,10 @@ import TalonRaft
 ///   `AdmittedEnvelope`s to the loop.
 /// - On a follower, `submit` makes only the cheap checks (`.forward`) and sends the raw
 ///   envelopes to the leader it knows itself (`forwardDirectly`; the loop forwards those it
-///   could not, and redirects and resends them), whose peer connection admits them in a task
-///   of their own before they enter its inbox. The leader's reply answers the submission
-///   from the follower's peer connection (`answerForward`).
+///   could not, and redirects and resends them), whose peer connection admits them before
+///   they enter its inbox (on its event loop for one or two envelopes, else in a task). The
+///   leader's reply answers the submission from the follower's peer connection
+///   (`answerForward`).
 /// - Unverified envelopes that reach the loop of a node that leads (it became leader
 ///   meanwhile, or a forward arrived while it did not lead) are sent back to be admitted off
 ///   the loop once it has applied its term's no-op, never proposed unverified.
@@ -60,7 +61,7 @@ extension Node {
     }
 
     /// What this node does with an event from its peers (on the transport's thread): a
-    /// forward reaching a node that leads is admitted in a task of its own, a forward reply
+    /// forward reaching a node that leads is admitted (`inlineForwardEnvelopes`), a forward reply
     /// answers its submission, everything else goes to the loop.
     func receive(_ event: PeerEvent) {
         if case .forwardReply(let from, let request, let reply) = event {
@@ -71,8 +72,18 @@ extension Node {
             post { $0.peer.append(event) }
             return
         }
-        Task { self.admitForwarded(envelopes, from: from, request: request) }
+        // A few envelopes are admitted right here, on the peer event loop (a hop to the task
+        // pool costs about as much as verifying one); a larger forward in a task of its own,
+        // so the links' reads and writes do not wait behind its signatures.
+        if envelopes.count <= Self.inlineForwardEnvelopes {
+            admitForwarded(envelopes, from: from, request: request)
+        } else {
+            Task { self.admitForwarded(envelopes, from: from, request: request) }
+        }
     }
+
+    /// The most envelopes of a forward admitted on the peer event loop that read it.
+    static let inlineForwardEnvelopes = 2
 
     /// Answers the submission this node forwarded as `request`, when `from` is the member it
     /// went to (only that one answers), with one outcome per envelope.
