@@ -105,10 +105,9 @@ public struct NodeAPI: Sendable {
     /// `not_authorized`); in an array or a framed body, each refusal is an `error` object in
     /// its place, and the answer is always `SubmitResults`.
     private func submit(_ request: Request) async throws -> Response {
-        let contentType = request.headers[.contentType]
-        _ = try Submission.media(contentType)
+        let media = try Submission.media(request.headers[.contentType])
         let body = try await request.body.collect(upTo: maxBodyBytes)
-        let submission = try Submission(contentType: contentType, body: body.readableBytesView)
+        let submission = try Submission(media: media, body: body.readableBytesView)
         // `submit` checks the batch limits before any signature.
         let outcomes = try await node.submit(submission.envelopes)
         return HTTPAnswer(body: try submission.answer(outcomes)).response

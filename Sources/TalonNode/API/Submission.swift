@@ -23,11 +23,10 @@ struct Submission: Sendable {
         case frames
     }
 
-    /// Decodes a body of the media type `contentType` names.
-    /// - Throws: `TalonError` `unsupported_media_type`, or the decoding's code
-    ///   (`invalid_json`, `truncated`, `invalid_batch`, …).
-    init(contentType: String?, body: some Collection<UInt8>) throws(TalonError) {
-        switch try Self.media(contentType) {
+    /// Decodes a body written as `media` (`media(_:)` reads it from the `Content-Type`).
+    /// - Throws: the decoding's code (`invalid_json`, `truncated`, `invalid_batch`, …).
+    init(media: Media, body: some Collection<UInt8>) throws(TalonError) {
+        switch media {
         case .frames:
             envelopes = try EnvelopeFrames.decode(Array(body))
             isList = true

@@ -96,8 +96,9 @@ final class SubmissionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // The client's half-close would end Hummingbird's side of the connection (and its
-        // output) before the answer is written.
-        if waiting || !held.isEmpty {
+        // output) before the answer is written. (Something is held only while a submission
+        // waits: its answer passes everything held on before it waits again.)
+        if waiting {
             held.append(.event(event))
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -166,7 +167,7 @@ final class SubmissionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         @Sendable func run() {
             let submission: Submission
             do {
-                submission = try Submission(contentType: contentType, body: body.readableBytesView)
+                submission = try Submission(media: try Submission.media(contentType), body: body.readableBytesView)
             } catch {
                 return reply { Problem(error).answer }
             }
