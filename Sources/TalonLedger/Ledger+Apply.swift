@@ -43,6 +43,8 @@ extension Ledger {
         entries.reserveCapacity(envelopes.count)
         receipts.reserveCapacity(envelopes.count)
 
+        // Upper nodes this block completes, for the proof cache once the block commits.
+        var upper: [MerkleFrontier.CompletedNode] = []
         let context = ApplyContext(txn: txn, tables: t, height: height, admins: Set(genesis.genesis.admins), chainID: chainID,
                                    timestamp: blockTime, contracts: contracts)
         for (position, envelope) in envelopes.enumerated() {
@@ -58,6 +60,7 @@ extension Ledger {
             // Leaf hashes are computed from the envelopes when read (StoredMerkleNodes).
             for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) where node.level > 0 {
                 try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes, append: true)
+                if node.level >= MerkleNodeCache.firstLevel { upper.append(node) }
             }
             entries.append(entry)
             receipts.append(receipt)
@@ -70,6 +73,7 @@ extension Ledger {
         let header = block.header
         try txn.put(t.blocks.table, height.storeBytes, block.bytes(header: header), append: true)
         try txn.put(t.meta, Schema.MetaKey.height, Schema.u64(height))
+        if !upper.isEmpty { txn.afterCommit { [merkleCache] in merkleCache.keep(upper) } }
         return AppliedBlock(block: block, hash: header.hash, receipts: receipts)
     }
 }

@@ -7,7 +7,7 @@ extension Ledger {
     public func inclusionProof(leaf: UInt64, treeSize: UInt64) throws(TalonError) -> [Digest] {
         try read { txn in
             let size = try self.head(txn).treeSize
-            return try MerkleProver(nodes: StoredMerkleNodes(txn: txn, tables: tables), size: size)
+            return try MerkleProver(nodes: StoredMerkleNodes(txn: txn, tables: tables, cache: merkleCache), size: size)
                 .inclusionProof(leafIndex: leaf, size: treeSize)
         }
     }
@@ -17,7 +17,7 @@ extension Ledger {
     public func consistencyProof(from: UInt64, to: UInt64) throws(TalonError) -> [Digest] {
         try read { txn in
             let size = try self.head(txn).treeSize
-            return try MerkleProver(nodes: StoredMerkleNodes(txn: txn, tables: tables), size: size)
+            return try MerkleProver(nodes: StoredMerkleNodes(txn: txn, tables: tables, cache: merkleCache), size: size)
                 .consistencyProof(from: from, to: to)
         }
     }
@@ -26,7 +26,7 @@ extension Ledger {
     public func treeRoot(size treeSize: UInt64) throws(TalonError) -> Digest {
         try read { txn in
             let size = try self.head(txn).treeSize
-            return try MerkleProver(nodes: StoredMerkleNodes(txn: txn, tables: tables), size: size).root(size: treeSize)
+            return try MerkleProver(nodes: StoredMerkleNodes(txn: txn, tables: tables, cache: merkleCache), size: size).root(size: treeSize)
         }
     }
 }

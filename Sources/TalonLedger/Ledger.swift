@@ -12,6 +12,8 @@ public final class Ledger: Sendable {
     let tables: Tables
     /// Loaded contracts, used by the single writer while it applies blocks.
     let contracts: ContractRuntime
+    /// Upper Merkle nodes read by proofs (`MerkleNodeCache`).
+    let merkleCache = MerkleNodeCache()
 
     /// Handles of every table, resolved once.
     struct Tables: Sendable {

@@ -222,6 +222,7 @@ public final class Environment: @unchecked Sendable {
         try LMDB.check(rc, "commit")
         committed.add(1, ordering: .relaxed)
         if syncsOnCommit { slowSync() }
+        for body in state.afterCommit { body() }
     }
 
     /// Flushes buffered commits to disk (useful after writes with `sync: false`). Inside
@@ -361,4 +362,6 @@ final class TransactionState {
     /// Set when any LMDB call in the transaction reported MDB_MAP_FULL, even if the
     /// closure caught the error: the environment then grows the map and retries.
     var mapFull = false
+    /// What `Transaction.afterCommit` asked to run once the transaction commits.
+    var afterCommit: [() -> Void] = []
 }

@@ -191,6 +191,45 @@ enum LMDB {
         return stat.ms_entries
     }
 
+    /// The last key <= `key` and its value, or nil when every key is greater (or the table
+    /// is empty): one cursor positioning, copies of the one pair found.
+    static func floor(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8]) throws(TalonError) -> (key: [UInt8], value: [UInt8])? {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val()
+        var v = MDB_val()
+        let rc = seekFloor(cursor, key, &k, &v)
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "cursor")
+        return (copy(k), copy(v))
+    }
+
+    /// Positions `cursor` at the last key <= `key`: MDB_SET_RANGE finds the first >= it, then
+    /// one step back unless that is `key` itself (or to the last key when none is >= it).
+    private static func seekFloor(_ cursor: OpaquePointer?, _ key: [UInt8], _ k: inout MDB_val, _ v: inout MDB_val) -> Int32 {
+        var rc = key.withUnsafeBytes { kb in
+            k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+            return mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE)
+        }
+        if rc == MDB_NOTFOUND {
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
+        } else if rc == 0, !equal(k, key) {
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_PREV)
+        }
+        return rc
+    }
+
+    /// True when `v` holds exactly the bytes of `bytes` (compared in place, no copy).
+    private static func equal(_ v: MDB_val, _ bytes: [UInt8]) -> Bool {
+        guard v.mv_size == bytes.count else { return false }
+        guard v.mv_size > 0, let p = v.mv_data else { return true }
+        return bytes.withUnsafeBytes { b in
+            guard let base = b.baseAddress else { return false }
+            return memcmp(p, base, v.mv_size) == 0
+        }
+    }
+
     private static func copy(_ v: MDB_val) -> [UInt8] {
         guard v.mv_size > 0, let p = v.mv_data else { return [] }
         return Array(UnsafeRawBufferPointer(start: p, count: v.mv_size))
@@ -258,19 +297,14 @@ enum LMDB {
         case .first: rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
         case .last: rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
         case .next, .prev: rc = MDB_NOTFOUND
-        case .setRange(let key):
+        case .setRange(let key) where forward:
             rc = key.withUnsafeBytes { kb in
                 k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
                 return mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE)
             }
+        case .setRange(let key):
             // Reverse from a key: start at the last key <= it.
-            if !forward {
-                if rc == MDB_NOTFOUND {
-                    rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
-                } else if rc == 0, copy(k).lexicographicallyPrecedes(key) == false, copy(k) != key {
-                    rc = mdb_cursor_get(cursor, &k, &v, MDB_PREV)
-                }
-            }
+            rc = seekFloor(cursor, key, &k, &v)
         }
         while rc == 0 {
             v.mv_size = min(v.mv_size, valuePrefix)

@@ -34,6 +34,12 @@ public final class Transaction {
         }
     }
 
+    /// Runs `body` once this transaction has committed (after a group's commit, for a
+    /// write joined to a group); never when it is discarded, nor for a read-only one.
+    public func afterCommit(_ body: @escaping () -> Void) {
+        if isWritable { state.afterCommit.append(body) }
+    }
+
     /// The value stored under `key`, or nil.
     public func get(_ table: Table, _ key: [UInt8]) throws(TalonError) -> [UInt8]? {
         try LMDB.get(try txn, table.dbi, key)
@@ -102,6 +108,11 @@ public final class Transaction {
             return false
         }
         return found
+    }
+
+    /// The entry with the greatest key <= `key`, or nil when there is none.
+    public func floor(_ table: Table, _ key: [UInt8]) throws(TalonError) -> (key: [UInt8], value: [UInt8])? {
+        try LMDB.floor(try txn, table.dbi, key)
     }
 
     /// Visits entries in key order starting at the first key >= `from` (or the first key),

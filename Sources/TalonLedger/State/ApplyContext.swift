@@ -399,13 +399,18 @@ final class ApplyContext {
     }
 
     private func holding(_ key: PublicKey, event: String) throws -> Holding {
-        try txn.get(tables.holdings, Schema.holdingKey(key, event: event)).map { try Holding(bytes: $0) } ?? Holding()
+        try holding(at: Schema.holdingKey(key, event: event))
     }
 
-    private func changeHolding(_ key: PublicKey, event: String, _ change: (inout Holding) -> Void) throws {
-        var h = try holding(key, event: event)
+    private func holding(at key: [UInt8]) throws -> Holding {
+        try txn.get(tables.holdings, key).map { try Holding(bytes: $0) } ?? Holding()
+    }
+
+    private func changeHolding(_ holder: PublicKey, event: String, _ change: (inout Holding) -> Void) throws {
+        let key = Schema.holdingKey(holder, event: event)
+        var h = try holding(at: key)
         change(&h)
-        try txn.put(tables.holdings, Schema.holdingKey(key, event: event), h.bytes)
+        try txn.put(tables.holdings, key, h.bytes)
     }
 
     // MARK: state access

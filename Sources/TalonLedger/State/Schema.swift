@@ -89,10 +89,12 @@ enum Schema {
     /// 2m − popcount(m) nodes exist, of which the ctz(index + 1) ones above it, completed by
     /// the same leaf, come after it. Wrapping arithmetic: a position past any real tree
     /// names a missing node, never a trap.
-    static func merkleKey(level: Int, index: UInt64) -> [UInt8] {
+    static func merkleKey(level: Int, index: UInt64) -> [UInt8] { u64(merklePosition(level: level, index: index)) }
+    /// The post-order position `merkleKey` encodes.
+    static func merklePosition(level: Int, index: UInt64) -> UInt64 {
         let next = index &+ 1
         let leaves = next << UInt64(level)
-        return u64((leaves &* 2) &- UInt64(next.nonzeroBitCount) &- UInt64(next.trailingZeroBitCount) &- 1)
+        return (leaves &* 2) &- UInt64(next.nonzeroBitCount) &- UInt64(next.trailingZeroBitCount) &- 1
     }
     static func gateKey(event: String, gate: PublicKey) -> [UInt8] { key(event.utf8.count + 33) { $0.id(event); $0.key(gate) } }
     static func ticketKey(_ ticket: String) -> [UInt8] { id(ticket) }

@@ -12,10 +12,11 @@ enum TicketHistory {
 
     /// Appends `leaf`, which is greater than every leaf in the ticket's history.
     static func append(_ txn: Transaction, _ tickets: Table, ticket: String, leaf: UInt64) throws {
-        let prefix = Schema.ticketRunPrefix(ticket)
-        var last: (key: [UInt8], value: [UInt8])?
-        try txn.scan(tickets, prefix: prefix, reverse: true) { k, v in last = (k, v); return false }
-        guard let last else {
+        // The greatest key up to the last possible run's is the ticket's last run, if it has
+        // one; otherwise a key before its runs (its state's, which sorts first).
+        let lastPossible = Schema.ticketRunKey(ticket, run: .max)
+        guard let last = try txn.floor(tickets, lastPossible), last.key.count == lastPossible.count,
+              last.key.starts(with: lastPossible.dropLast(4)) else {
             try txn.put(tickets, Schema.ticketRunKey(ticket, run: 0), Schema.u64(leaf))
             return
         }
@@ -23,7 +24,9 @@ enum TicketHistory {
             throw TalonError(.storeCorrupt, "ticket \(ticket): a history run is damaged")
         }
         if last.value.count < 8 * leavesPerRun {
-            try txn.put(tickets, last.key, last.value + Schema.u64(leaf))
+            var leaves = last.value
+            leaves.appendBigEndian(leaf)
+            try txn.put(tickets, last.key, leaves)
         } else {
             try txn.put(tickets, Schema.ticketRunKey(ticket, run: run &+ 1), Schema.u64(leaf))
         }
