@@ -132,9 +132,14 @@ struct Load {
     let histogram: Histogram<UInt64>
     /// The servers' CPU time over the timed window: how many processes, how many seconds.
     var cpu: (processes: Int, seconds: Double)?
+    /// This process's CPU time over the timed window (the clients: requests, answers,
+    /// checks), in seconds: on a shared box it competes with the servers'.
+    var clientSeconds: Double?
     var rate: Double { Double(count - failed) / seconds }
     /// The servers' CPU time per operation, in microseconds, when it was measured.
     var cpuPerOp: Double? { cpu.flatMap { $0.processes > 0 && count > 0 ? $0.seconds * 1e6 / Double(count) : nil } }
+    /// The clients' CPU time per operation, in microseconds.
+    var clientCPUPerOp: Double? { clientSeconds.flatMap { $0 > 0 && count > 0 ? $0 * 1e6 / Double(count) : nil } }
 
     static func run(name: String, urls: [String], bodies: [[UInt8]], connections: Int, contentType: String = "application/json",
                     accepted: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Load {
@@ -142,6 +147,8 @@ struct Load {
         pool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: pool))
         let cursor = Cursor()
+        let me = ProcessCPU(pids: [ProcessInfo.processInfo.processIdentifier])
+        let clientStart = me.seconds()
         let start = ContinuousClock.now
         let outcome: Result<(Histogram<UInt64>, Int), any Error>
         do { outcome = .success(try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int).self) { group in
@@ -176,20 +183,24 @@ struct Load {
             for try await (h, f) in group { all.add(h); failed += f }
             return (all, failed)
         }) } catch { outcome = .failure(error) }
+        let elapsed = ContinuousClock.now - start
+        let clientSeconds = me.seconds() - clientStart
         try await client.shutdown()
         let results = try outcome.get()
-        let elapsed = ContinuousClock.now - start
-        return Load(name: name, count: bodies.count, failed: results.1, seconds: elapsed.seconds, histogram: results.0)
+        return Load(name: name, count: bodies.count, failed: results.1, seconds: elapsed.seconds, histogram: results.0,
+                    clientSeconds: clientSeconds)
     }
 
     func print(json: Bool) {
         let ms = { (p: Double) in Double(histogram.valueAtPercentile(p)) / 1000 }
         if json {
-            let cpu = cpuPerOp.map { String(format: ",\"cpu_us_per_op\":%.1f,\"cpu_processes\":%d", $0, self.cpu?.processes ?? 0) } ?? ""
+            let cpu = (cpuPerOp.map { String(format: ",\"cpu_us_per_op\":%.1f,\"cpu_processes\":%d", $0, self.cpu?.processes ?? 0) } ?? "")
+                + (clientCPUPerOp.map { String(format: ",\"client_cpu_us_per_op\":%.1f", $0) } ?? "")
             Swift.print(String(format: "{\"system\":\"%@\",\"ops\":%d,\"failed\":%d,\"seconds\":%.3f,\"ops_per_s\":%.0f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f%@}",
                                name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
         } else {
-            let cpu = cpuPerOp.map { String(format: "; CPU %.0f µs per op across %d processes", $0, self.cpu?.processes ?? 0) } ?? ""
+            let cpu = (cpuPerOp.map { String(format: "; CPU %.0f µs per op across %d processes", $0, self.cpu?.processes ?? 0) } ?? "")
+                + (clientCPUPerOp.map { String(format: ", client %.0f µs", $0) } ?? "")
             Swift.print(String(format: "%@: %d ops (%d failed) in %.2f s = %.0f ops/s; latency ms p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%@",
                                name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
         }

@@ -18,7 +18,8 @@ final class MerkleNodeCache: Sendable {
     /// leaf it reads anyway.
     static let firstLevel = 7
     /// At most this many nodes (about 64 bytes each): every node from level 7 up of a tree
-    /// of 16 million leaves.
+    /// of 8 million leaves (there are n/64 of them for n leaves), from level 8 up of 16
+    /// million, and so on.
     static let capacity = 1 << 17
 
     private struct Nodes {
