@@ -34,8 +34,9 @@ public final class Transaction {
         }
     }
 
-    /// Runs `body` once this transaction has committed (after a group's commit, for a
-    /// write joined to a group); never when it is discarded, nor for a read-only one.
+    /// Runs `body` on this thread once this transaction has committed, so other readers see
+    /// its writes (for a write joined to a group, once the group commits; a group's deferred
+    /// flush may still follow); never when it is discarded, nor for a read-only one.
     public func afterCommit(_ body: @escaping () -> Void) {
         if isWritable { state.afterCommit.append(body) }
     }

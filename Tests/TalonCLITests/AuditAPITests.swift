@@ -257,9 +257,12 @@ struct AuditAPITests {
 
 /// Debian's chromium, headless, bounded in time.
 enum Chromium {
+    /// Runs chromium with a profile directory of its own, removed once it has exited.
     static func run(_ args: [String]) async throws -> String {
+        let profile = "\(NSTemporaryDirectory())talon-chromium-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: profile) }
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-                     "--no-first-run", "--virtual-time-budget=15000", "--user-data-dir=\(NSTemporaryDirectory())talon-chromium-\(UUID().uuidString)"]
+                     "--no-first-run", "--virtual-time-budget=15000", "--user-data-dir=\(profile)"]
         return try await exec("/usr/bin/chromium", flags + args, timeout: 90)
     }
 
