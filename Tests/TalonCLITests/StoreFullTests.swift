@@ -72,6 +72,10 @@ struct StoreFullTests {
             #expect(await c.status(1)?.storeFull == true)
             let read = try await RawHTTP.request("GET", c.api(1), "/v1/events/EV1", timeout: 5)
             #expect(read.status == 200, "\(read)")
+            // Out of the balancer while full.
+            let unhealthy = try await RawHTTP.request("GET", c.api(1), "/healthz", timeout: 5)
+            #expect(unhealthy.status == 507, "\(unhealthy)")
+            #expect(try decode(ProblemJSON.self, unhealthy.body).code == "store_full", "\(unhealthy)")
             #expect(c.isRunning(1), "the node must not exit\n\(c.logs())")
 
             // Space returns: the same envelope is applied, within the longest backoff and an election.
@@ -87,6 +91,8 @@ struct StoreFullTests {
             let reply = try #require(applied, "no write succeeded within 30 s of space returning\n\(c.logs())")
             #expect(try decode(SubmitReply.self, reply.body).result == "ok", "\(reply)")
             #expect(await c.status(1)?.storeFull == false)
+            let healthy = try await RawHTTP.request("GET", c.api(1), "/healthz", timeout: 5)
+            #expect(healthy.status == 200, "\(healthy)")
 
             #expect(await c.stop(1, signal: SIGTERM) == 0)
             let store = c.sandbox.path("data/n1")

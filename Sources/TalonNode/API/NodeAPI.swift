@@ -74,7 +74,13 @@ public struct NodeAPI: Sendable {
             guard !health.isStalled else {
                 throw TalonError(.stalled, health.reason ?? "the node's loop is stalled")
             }
-            return try json(NodeHealth(role: node.status.raft.role.rawValue))
+            let status = node.status
+            // A node that cannot write refuses every submission: out of the balancer, as
+            // etcd's health check is while its NOSPACE alarm is raised.
+            guard !status.storeFull else {
+                throw TalonError(.storeFull, "member \(memberName) cannot write: its disk is full; it serves plain reads and resumes by itself once space returns")
+            }
+            return try json(NodeHealth(role: status.raft.role.rawValue))
         }
         router.get("/metrics") { _, _ in
             node.recordHealth()
