@@ -10,7 +10,9 @@ import TalonProtocol
 /// A stored node hashes a complete subtree of leaves that never change once committed, so
 /// a node taken from a committed transaction stays true for the life of the store: apply
 /// hands over the nodes it completes once its transaction commits, and read-only
-/// transactions add the ones they read (nodes of an older process's blocks). Bounded: when
+/// transactions add the ones they read (nodes of an older process's blocks). Anything that
+/// ever replaces a store's blocks in place (installing a snapshot over it) must start a new
+/// `Ledger`, and with it an empty cache. Bounded: when
 /// it would pass `capacity`, the lowest level kept is dropped and no longer kept, so it
 /// always holds the top of the tree.
 final class MerkleNodeCache: Sendable {
