@@ -13,13 +13,14 @@ final class AuditSnapshot {
     let head: Head
     let prove: Bool
     let signer: HeadSigner?
-    let merkleCache: MerkleNodeCache
+    /// The tree as of `head`, read through the ledger's proof cache.
+    let prover: MerkleProver<StoredMerkleNodes>
     private var times: [UInt64: Int64] = [:]
     /// Blocks whose entries were proven, with their entry trees and signed heads.
     private var provenBlocks: [UInt64: (header: BlockHeader, tree: Block.EntryTree, head: SignedHead?)] = [:]
 
-    init(txn: Transaction, tables: Ledger.Tables, head: Head, prove: Bool, signer: HeadSigner?, merkleCache: MerkleNodeCache) {
-        self.txn = txn; self.tables = tables; self.head = head; self.prove = prove; self.signer = signer; self.merkleCache = merkleCache
+    init(txn: Transaction, tables: Ledger.Tables, head: Head, prove: Bool, signer: HeadSigner?, prover: MerkleProver<StoredMerkleNodes>) {
+        self.txn = txn; self.tables = tables; self.head = head; self.prove = prove; self.signer = signer; self.prover = prover
     }
 
     /// The timestamp of the block at `height` (ms), read from its header.
@@ -34,8 +35,7 @@ final class AuditSnapshot {
     /// asked with proofs.
     func proof(of envelope: Envelope, leaf: UInt64) throws -> RecordProof? {
         guard prove else { return nil }
-        let path = try MerkleProver(nodes: StoredMerkleNodes(txn: txn, tables: tables, cache: merkleCache), size: head.treeSize)
-            .inclusionProof(leafIndex: leaf, size: head.treeSize)
+        let path = try prover.inclusionProof(leafIndex: leaf, size: head.treeSize)
         return RecordProof(envelope: envelope, path: path, outcome: try outcome(leaf: leaf))
     }
 
@@ -121,7 +121,11 @@ final class AuditSnapshot {
 extension Ledger {
     /// Runs an audit query on one read snapshot, whose head the answer names.
     func audit<R>(prove: Bool, signer: HeadSigner? = nil, _ body: (AuditSnapshot) throws -> R) throws(TalonError) -> R {
-        try read { txn in try body(AuditSnapshot(txn: txn, tables: tables, head: try head(txn), prove: prove, signer: signer, merkleCache: merkleCache)) }
+        try read { txn in
+            let head = try self.head(txn)
+            return try body(AuditSnapshot(txn: txn, tables: tables, head: head, prove: prove, signer: signer,
+                                          prover: prover(txn, size: head.treeSize)))
+        }
     }
 }
 
