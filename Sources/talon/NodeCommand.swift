@@ -45,7 +45,7 @@ struct NodeCommand: AsyncParsableCommand {
             valueName: "n")) var apiThreads: Int?
         @Option(name: .long, help: "Raft tick in milliseconds.") var tickMs = 100
         @Option(name: .long, help: "Leader batch linger in microseconds.") var lingerUs = 500
-        @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 2
+        @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 1
         @Option(name: .long, help: "The most loaded contracts kept in memory (default 64; least recently used evicted).")
         var contractCache: Int?
         @Option(name: .long, help: "The most MiB the loaded contracts may hold between them (default 32).")

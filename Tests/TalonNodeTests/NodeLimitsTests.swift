@@ -92,6 +92,7 @@ import TalonRaft
             if id == 1 {
                 o.maxBatchEnvelopes = 2
                 o.maxWaitingEnvelopes = 3
+                o.maxInflightEntries = 2
             }
             if id == 3 { o.maxBatchBytes = 64 }
         }) { c in
