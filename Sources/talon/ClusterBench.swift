@@ -111,7 +111,7 @@ struct ClusterBench: AsyncParsableCommand {
         for start in stride(from: 0, to: envelopes.count, by: 100) {
             let chunk = Array(envelopes[start..<min(envelopes.count, start + 100)])
             let bytes = try await client.call(APIPath.envelopes, body: media.body(chunk, single: false), contentType: media.contentType)
-            let results = try JSONForm.decode(SubmitResults.self, from: bytes).results.map { $0.receipt?.result ?? $0.refusal?.code ?? "?" }
+            let results = try SubmitResults.decode(json: bytes).results.map { $0.receipt?.result ?? $0.refusal?.code ?? "?" }
             guard results.allSatisfy({ $0 == "ok" }) else {
                 throw TalonError(.benchSetup, "setup envelopes were rejected: \(results.filter { $0 != "ok" }.prefix(3))")
             }
@@ -224,7 +224,7 @@ enum SubmissionMedia: String, ExpressibleByArgument, Sendable {
     /// The outcome of the first envelope of an answer to `body(_:single: true)`.
     func firstResult(_ answer: [UInt8]) -> SubmitOutcome? {
         switch self {
-        case .binary: (try? JSONForm.decode(SubmitResults.self, from: answer))?.results.first
+        case .binary: (try? SubmitResults.decode(json: answer))?.results.first
         case .json: try? JSONForm.decode(SubmitOutcome.self, from: answer)
         }
     }

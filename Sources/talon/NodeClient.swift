@@ -40,7 +40,7 @@ struct NodeClient: NodeAPIClient {
     /// - Throws: as `call`; `invalid_json` for an answer that is not `SubmitResults`.
     func submit(_ envelopes: [Envelope]) async throws -> SubmitResults {
         let answer = try await call(APIPath.envelopes, body: EnvelopeFrames.encode(envelopes), contentType: EnvelopeFrames.mediaType)
-        return try JSONForm.decode(SubmitResults.self, from: answer)
+        return try SubmitResults.decode(json: answer)
     }
 
     /// `call` with the body's `Content-Type`.

@@ -17,7 +17,7 @@ public protocol NodeAPIClient: Sendable {
 extension NodeAPIClient {
     /// Posts `envelopes` as a JSON array.
     public func submit(_ envelopes: [Envelope]) async throws -> SubmitResults {
-        try JSONForm.decode(SubmitResults.self, from: try await call(APIPath.envelopes, body: JSONForm.encode(envelopes)))
+        try SubmitResults.decode(json: try await call(APIPath.envelopes, body: JSONForm.encode(envelopes)))
     }
 
     /// The answer at `path` (GET) read as `T`.

@@ -91,8 +91,9 @@ extension SubmitResults {
         return out
     }
 
-    /// A byte JSON writes as it is inside a string: letters, digits, `_`, `-`, `.`.
-    private static func isPlain(_ byte: UInt8) -> Bool {
+    /// A byte JSON writes as it is inside a string: letters, digits, `_`, `-`, `.` (what
+    /// `jsonBytes` writes, and `decode(json:)` reads, directly).
+    static func isPlain(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
              UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."): true

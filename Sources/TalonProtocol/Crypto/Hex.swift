@@ -15,12 +15,16 @@ public enum Hex {
 
     /// Bytes of a lowercase hex string; nil on odd length, uppercase or any other character.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
+        decode(utf8: Array(text.utf8)[...])
+    }
+
+    /// The same for the text's UTF-8 bytes.
+    public static func decode(utf8: ArraySlice<UInt8>) -> [UInt8]? {
         guard utf8.count % 2 == 0 else { return nil }
         var out = [UInt8]()
         out.reserveCapacity(utf8.count / 2)
-        var i = 0
-        while i < utf8.count {
+        var i = utf8.startIndex
+        while i < utf8.endIndex {
             guard let hi = value(utf8[i]), let lo = value(utf8[i + 1]) else { return nil }
             out.append(hi << 4 | lo)
             i += 2
