@@ -292,6 +292,27 @@ public final class Node: @unchecked Sendable {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
+    /// `submissions` cut into batches within `maxBatchEnvelopes` and `maxBatchBytes`, in order.
+    private func cut(_ submissions: [Waiting]) -> [[Waiting]] {
+        var batches: [[Waiting]] = [], current: [Waiting] = [], count = 0, bytes = 0
+        for w in submissions {
+            let size = w.envelopes.reduce(0) { $0 + $1.bytes.count }
+            if !current.isEmpty && (count + w.envelopes.count > options.maxBatchEnvelopes || bytes + size > options.maxBatchBytes) {
+                batches.append(current)
+                current = []; count = 0; bytes = 0
+            }
+            current.append(w); count += w.envelopes.count; bytes += size
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
+
+    /// One entry batch per cut of admitted submissions, stamped with this leader's clock.
+    private func proposals(_ batches: [[Waiting]]) -> [EntryBatch] {
+        let timestamp = options.wallClock()
+        return batches.map { EntryBatch(timestamp: timestamp, envelopes: $0.flatMap(\.admitted)) }
+    }
+
     /// One turn: everything taken from the inbox goes to the core in one `run`.
     private func turn(_ taken: Inbox, ticks: Int, now: ContinuousClock.Instant) throws {
         var input = NodeCore.Input(ticks: ticks)
@@ -356,19 +377,22 @@ public final class Node: @unchecked Sendable {
             if inflight.count >= options.maxInflightEntries
                 && ready.reduce(0, { $0 + $1.envelopes.count }) < options.maxBatchEnvelopes {
                 held = ready
-            } else {
-                var current: [Waiting] = [], count = 0, bytes = 0
-                for w in ready {
-                    let size = w.envelopes.reduce(0) { $0 + $1.bytes.count }
-                    if !current.isEmpty && (count + w.envelopes.count > options.maxBatchEnvelopes || bytes + size > options.maxBatchBytes) {
-                        batches.append(current)
-                        current = []; count = 0; bytes = 0
+                // Applying this turn's committed entries may free the pipeline: then what is
+                // held goes in the same transaction, not a turn (and a sync) later.
+                // (`held` then also holds the unadmitted, which stay.)
+                if !ready.isEmpty {
+                    input.proposeAfterApply = { [self] applied in
+                        let freed = applied.filter { inflight[$0.index] != nil }.count
+                        guard inflight.count - freed < options.maxInflightEntries else { return [] }
+                        let late = cut(held.filter { !$0.admitted.isEmpty })
+                        held.removeAll { !$0.admitted.isEmpty }
+                        batches += late
+                        return proposals(late)
                     }
-                    current.append(w); count += w.envelopes.count; bytes += size
                 }
-                if !current.isEmpty { batches.append(current) }
-                let timestamp = options.wallClock()
-                input.proposals = batches.map { EntryBatch(timestamp: timestamp, envelopes: $0.flatMap(\.admitted)) }
+            } else {
+                batches = cut(ready)
+                input.proposals = proposals(batches)
             }
         } else if let leader = status.leader {
             for w in submissions {
@@ -409,7 +433,7 @@ public final class Node: @unchecked Sendable {
             throw error
         }
 
-        for batch in input.proposals { meters.batchEnvelopes.record(batch.envelopes.count) }
+        for batch in batches { meters.batchEnvelopes.record(batch.reduce(0) { $0 + $1.envelopes.count }) }
         for (batch, proposed) in zip(batches, out.proposed) {
             switch proposed {
             case .success(let at):

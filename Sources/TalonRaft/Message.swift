@@ -68,3 +68,24 @@ public struct Message: Sendable, Hashable, CustomStringConvertible {
         return s
     }
 }
+
+extension Message {
+    /// `messages` without the appends that carry no entries and are followed, in the list, by
+    /// an append to the same member with the same term, the same previous entry and at least
+    /// the same commit index: that one tells the follower everything the empty one does. A
+    /// leader that commits and proposes in one run sends each follower one append, not two.
+    public static func coalesced(_ messages: [Message]) -> [Message] {
+        var later: [NodeID: [Message]] = [:]
+        var kept: [Message] = []
+        kept.reserveCapacity(messages.count)
+        for m in messages.reversed() {
+            if m.kind == .append, m.entries.isEmpty,
+               later[m.to]?.contains(where: { $0.term == m.term && $0.logTerm == m.logTerm && $0.index == m.index && $0.commit >= m.commit }) == true {
+                continue
+            }
+            if m.kind == .append { later[m.to, default: []].append(m) }
+            kept.append(m)
+        }
+        return kept.reversed()
+    }
+}

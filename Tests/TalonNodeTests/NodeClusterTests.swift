@@ -129,7 +129,9 @@ import TalonRaft
     }
 
     /// While `maxInflightEntries` entries wait to commit, new submissions (the leader's own
-    /// and forwarded ones) are held, then proposed together in the next entry.
+    /// and forwarded ones) are held, then proposed together in the next entry, in the turn
+    /// that applies the entry before: each follower gets that entry with the new commit
+    /// index in one append, no empty append carrying the commit first.
     @Test func submissionsHeldBehindAFullPipelineShareTheNextEntry() async throws {
         try await MemoryCluster.run(options: { _, o in o.maxInflightEntries = 1 }) { c in
             try await c.elect(1)
@@ -137,6 +139,7 @@ import TalonRaft
             c.network.hold { $0.from == 1 && $0.message?.kind == .append }
             let first = try c.submit([c.event("A")], to: 1)
             try await poll("the first entry is proposed") { n1.status.inflightEntries == 1 }
+            let firstIndex = n1.status.raft.lastIndex
             let second = try c.submit([c.event("B")], to: 1), third = try c.submit([c.event("C")], to: 2)
             // Turns (one per tick) take them from the inbox and hold them: the pipeline is full.
             try await poll("two submissions held") {
@@ -150,6 +153,16 @@ import TalonRaft
             let outC = try await third.success()
             let a = try #require(outA.first?.receipt), b = try #require(outB.first?.receipt), d = try #require(outC.first?.receipt)
             #expect(b.height == a.height + 1 && d.height == b.height, "held submissions share the next block")
+            let appends = c.network.sent { $0.from == 1 && $0.message?.kind == .append }.compactMap(\.message)
+            for follower: NodeID in [2, 3] {
+                let toIt = appends.filter { $0.to == follower }
+                #expect(toIt.contains { m in m.commit == firstIndex && m.entries.map(\.index) == [firstIndex + 1] },
+                        "member \(follower) got the next entry with the first one's commit: \(toIt)")
+                // (Heartbeat answers make the leader send empty appends too; this one would
+                // follow the first entry and carry its commit.)
+                #expect(!toIt.contains { $0.entries.isEmpty && $0.index == firstIndex && $0.commit == firstIndex },
+                        "member \(follower) got an empty append for the commit: \(toIt)")
+            }
         }
     }
 
