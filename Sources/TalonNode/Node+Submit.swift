@@ -106,8 +106,14 @@ extension Node {
             return (request, leader)
         }
         guard let sent else { return false }
-        transport.send(.forward(request: sent.request, envelopes: waiting.envelopes), to: sent.leader)
+        sendForward(waiting, as: sent.request, to: sent.leader)
         return true
+    }
+
+    /// Sends `waiting`'s envelopes to `leader` as forward `request` (first sent, redirected to
+    /// a new leader, or sent again after no reply).
+    func sendForward(_ waiting: Waiting, as request: UInt64, to leader: NodeID) {
+        transport.send(.forward(request: request, envelopes: waiting.envelopes), to: leader)
     }
 
     /// True when `raft` is a leader that may admit: it has applied its term's no-op, and with

@@ -334,6 +334,8 @@ public final class Node: @unchecked Sendable {
                 }
                 submissions.append(waiting)
             case .forwardReply(let from, let request, let reply):
+                // `receive` answers replies where they are read and never posts one; one that
+                // reached the inbox anyway is answered the same way.
                 answerForward(request, from: from, reply)
             }
         }
@@ -349,7 +351,7 @@ public final class Node: @unchecked Sendable {
                     takenOver.append(entry.waiting)
                 } else if let leader = status.leader {
                     forwarded[request] = entry.redirected(to: leader)
-                    transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: leader)
+                    sendForward(entry.waiting, as: request, to: leader)
                 }
             }
             // Forwards unanswered for a while go again to the same leader: the frame or its
@@ -357,7 +359,7 @@ public final class Node: @unchecked Sendable {
             if ticks > 0 {
                 for request in Array(forwarded.keys) where forwarded[request]?.elapse(ticks) == true {
                     guard let entry = forwarded[request] else { continue }
-                    transport.send(.forward(request: request, envelopes: entry.waiting.envelopes), to: entry.leader)
+                    sendForward(entry.waiting, as: request, to: entry.leader)
                 }
             }
             return takenOver
@@ -404,7 +406,7 @@ public final class Node: @unchecked Sendable {
                     w.fail(TalonError(.nodeStopped))
                     continue
                 }
-                transport.send(.forward(request: request, envelopes: w.envelopes), to: leader)
+                sendForward(w, as: request, to: leader)
             }
         } else {
             let refusal = noLeaderRefusal()

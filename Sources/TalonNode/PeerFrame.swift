@@ -112,6 +112,6 @@ public struct FrameDecoder: Sendable {
 
     /// `bytes` with their length prefix, as `next` reads them.
     public static func framed(_ bytes: [UInt8]) -> [UInt8] {
-        withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { Array($0) } + bytes
+        [UInt8](bigEndian: UInt32(bytes.count)) + bytes
     }
 }

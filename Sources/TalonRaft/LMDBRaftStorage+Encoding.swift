@@ -13,7 +13,7 @@ extension LMDBRaftStorage {
     static let entryHeaderSize = 1 + 8 + 1
 
     /// The `raft_log` key of `index`: 8 bytes big-endian, so byte order is index order.
-    static func key(_ index: UInt64) -> [UInt8] { withUnsafeBytes(of: index.bigEndian) { Array($0) } }
+    static func key(_ index: UInt64) -> [UInt8] { [UInt8](bigEndian: index) }
 
     /// The index named by a `raft_log` key.
     static func index(ofKey key: [UInt8]) throws(TalonError) -> UInt64 {

@@ -14,7 +14,7 @@ public protocol StoreKey: StoreValue {}
 
 extension UInt64: StoreKey {
     /// 8 bytes, big-endian, so byte order is numeric order.
-    public var storeBytes: [UInt8] { withUnsafeBytes(of: bigEndian) { Array($0) } }
+    public var storeBytes: [UInt8] { [UInt8](bigEndian: self) }
     public init(storeBytes b: [UInt8]) throws {
         guard b.count == 8 else { throw TalonError(.storeCorrupt, "expected an 8-byte integer, found \(b.count) bytes") }
         self = b.reduce(0) { $0 << 8 | UInt64($1) }

@@ -73,7 +73,7 @@ enum Schema {
     /// an entry instead of applying past it), so no rebuild is due.
     static let schemaVersion: UInt8 = 8
 
-    static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+    static func u64(_ v: UInt64) -> [UInt8] { [UInt8](bigEndian: v) }
 
     static func u64(_ b: some Collection<UInt8>) -> UInt64? {
         guard b.count == 8 else { return nil }
