@@ -151,7 +151,7 @@ public final class NodeCore {
             do throws(TalonError) { try raft.readIndex(context) } catch { out.refusedReads.append(context) }
         }
         var drained = try raft.drain(saving: storage) { entry in out.applied.append(try apply(entry)) }
-        if raft.status.role == .leader, let more = input.proposeAfterApply?(out.applied), !more.isEmpty {
+        if raft.isLeader, let more = input.proposeAfterApply?(out.applied), !more.isEmpty {
             propose(more, into: &out)
             let again = try raft.drain(saving: storage) { entry in out.applied.append(try apply(entry)) }
             // The commit that freed the pipeline sent each follower an empty append; the

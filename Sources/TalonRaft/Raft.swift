@@ -11,6 +11,8 @@ public final class Raft {
     var rng: SplitMix64
 
     public var id: NodeID { config.id }
+    /// True while this member leads (what `status.role` says, without building the status).
+    public var isLeader: Bool { role == .leader }
     var term: UInt64
     var vote: NodeID?
     var role: Role = .follower
