@@ -31,6 +31,8 @@ struct ClusterBench: AsyncParsableCommand {
     @Option(name: .long, help: "Holder keys the tickets are spread over.") var holders = 256
     @Option(name: .long, help: "etcd client URLs to run the same load against (comma-separated).") var etcd: String?
     @Flag(name: .long, help: "Print one JSON object per run.") var json = false
+    @Option(name: .long, help: "Rounds, each a fresh event and tickets; with --etcd, Talon and etcd take turns, and the medians are printed.")
+    var rounds = 1
     @Option(name: .long, help: "How envelopes are sent: binary (\(EnvelopeFrames.mediaType), one frame per request) or json (one envelope per request).")
     var media: SubmissionMedia = .binary
     @Option(name: .long, help: "Local processes whose CPU time is the cost of the run: those whose command line contains this.")
@@ -38,7 +40,7 @@ struct ClusterBench: AsyncParsableCommand {
     @Option(name: .long, help: "The same for etcd's processes.") var etcdCPUOf = "etcd --name"
 
     func validate() throws {
-        guard ops > 0, connections > 0, holders > 0 else { throw ValidationError("--ops, --connections and --holders must be positive") }
+        guard ops > 0, connections > 0, holders > 0, rounds > 0 else { throw ValidationError("--ops, --connections, --holders and --rounds must be positive") }
     }
 
     func run() async throws {
@@ -51,59 +53,75 @@ struct ClusterBench: AsyncParsableCommand {
             let setup = try NodeClient(nodes: urls)
             let run = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36).uppercased()
             var nonce = UInt64(Date().timeIntervalSince1970 * 1_000_000)
-            func next() -> UInt64 { nonce += 1; return nonce }
+            let media = self.media
+            let etcdURLs = etcd.map { $0.split(separator: ",").map { NodeClient.normalize(String($0)) + "/v3/kv/put" } }
 
             if !json { print("talon bench cluster: \(ops) transfers, \(connections) connections, \(media.rawValue) bodies, nodes \(urls.joined(separator: " "))") }
-            let started = ContinuousClock.now
-            let event = "BENCH-\(run)"
-            let create = Envelope(chainID: chain, nonce: next(), operation: .createEvent(CreateEvent(
-                eventID: event, name: "Bench \(run)", venue: "Loopback", startsAt: 4_000_000_000_000, doorsOpenAt: 3_999_990_000_000,
-                capacity: UInt32(clamping: ops), currency: "EUR")), signedBy: issuerKey)
-            try await submitAll([create], via: setup)
-            let keys = (0..<holders).map { _ in SigningKey.generate() }
-            var issues: [Envelope] = []
-            for start in stride(from: 0, to: ops, by: Limits.ticketsPerIssue) {
-                let specs = (start..<min(ops, start + Limits.ticketsPerIssue)).map {
-                    TicketSpec(ticketID: "\(event)-\($0)", section: "GA", seat: "\($0)", faceValue: 5000, holder: keys[$0 % holders].publicKey)
+            var talonRuns: [Load] = [], etcdRuns: [Load] = []
+            for round in 1...rounds {
+                let name = rounds > 1 ? "\(run)-\(round)" : run
+                let bodies = try await prepare(name, chain: chain, issuer: issuerKey, nonce: &nonce, via: setup)
+                let nodes = ProcessCPU.matching(cpuOf)
+                let talonCPU = nodes.seconds()
+                var talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections,
+                                               contentType: media.contentType) { bytes in
+                    media.firstResult(bytes)?.receipt?.result == "ok"
                 }
-                issues.append(Envelope(chainID: chain, nonce: next(), operation: .issue(IssueTickets(eventID: event, tickets: specs)), signedBy: issuerKey))
-            }
-            try await submitAll(issues, via: setup)
-            let media = self.media
-            let bodies = parallelMap(0..<ops) { i in
-                media.body([Envelope(chainID: chain, nonce: UInt64(i) + 1, operation: .transfer(Transfer(ticketID: "\(event)-\(i)", to: keys[(i + 1) % holders].publicKey)),
-                                     signedBy: keys[i % holders])], single: true)
-            }
-            if !json { print("setup: \(issues.count + 1) envelopes submitted and \(ops) transfers signed in \(Self.format(ContinuousClock.now - started))") }
+                talon.cpu = (nodes.pids.count, nodes.seconds() - talonCPU)
+                talon.round = rounds > 1 ? round : nil
+                talon.print(json: json)
+                talonRuns.append(talon)
 
-            let nodes = ProcessCPU.matching(cpuOf)
-            let talonCPU = nodes.seconds()
-            var talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections,
-                                           contentType: media.contentType) { bytes in
-                media.firstResult(bytes)?.receipt?.result == "ok"
-            }
-            talon.cpu = (nodes.pids.count, nodes.seconds() - talonCPU)
-            talon.print(json: json)
-
-            if let etcd {
-                let etcdURLs = etcd.split(separator: ",").map { NodeClient.normalize(String($0)) + "/v3/kv/put" }
-                let value = Data((0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31) }).base64EncodedString()
-                let puts = (0..<ops).map { i in
-                    Array("{\"key\":\"\(Data("talon-bench/\(run)/\(i)".utf8).base64EncodedString())\",\"value\":\"\(value)\"}".utf8)
-                }
-                let servers = ProcessCPU.matching(etcdCPUOf)
-                let etcdCPU = servers.seconds()
-                var other = try await Load.run(name: "etcd", urls: etcdURLs, bodies: puts, connections: connections) { bytes in
-                    (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["header"] != nil
-                }
-                other.cpu = (servers.pids.count, servers.seconds() - etcdCPU)
-                other.print(json: json)
-                if !json {
-                    print(String(format: "talon/etcd: %.2fx the throughput, p99 %.2fx", talon.rate / other.rate,
-                                 Double(talon.histogram.valueAtPercentile(99)) / Double(max(1, other.histogram.valueAtPercentile(99)))))
+                if let etcdURLs {
+                    let value = Data((0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31) }).base64EncodedString()
+                    let puts = (0..<ops).map { i in
+                        Array("{\"key\":\"\(Data("talon-bench/\(name)/\(i)".utf8).base64EncodedString())\",\"value\":\"\(value)\"}".utf8)
+                    }
+                    let servers = ProcessCPU.matching(etcdCPUOf)
+                    let etcdCPU = servers.seconds()
+                    var other = try await Load.run(name: "etcd", urls: etcdURLs, bodies: puts, connections: connections) { bytes in
+                        (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["header"] != nil
+                    }
+                    other.cpu = (servers.pids.count, servers.seconds() - etcdCPU)
+                    other.round = talon.round
+                    other.print(json: json)
+                    etcdRuns.append(other)
+                    if !json {
+                        print(String(format: "talon/etcd: %.2fx the throughput, p99 %.2fx", talon.rate / other.rate, Load.p99Ratio(talon, other)))
+                    }
                 }
             }
+            if rounds > 1 { Load.summarize(talonRuns, etcdRuns, json: json) }
         }
+    }
+
+    /// Untimed setup of one round: an event named after `name`, `ops` tickets issued to
+    /// `holders` keys made for it, and one signed transfer per ticket, as request bodies.
+    private func prepare(_ name: String, chain: String, issuer issuerKey: SigningKey, nonce: inout UInt64,
+                         via setup: NodeClient) async throws -> [[UInt8]] {
+        func next(_ nonce: inout UInt64) -> UInt64 { nonce += 1; return nonce }
+        let started = ContinuousClock.now
+        let event = "BENCH-\(name)"
+        let create = Envelope(chainID: chain, nonce: next(&nonce), operation: .createEvent(CreateEvent(
+            eventID: event, name: "Bench \(name)", venue: "Loopback", startsAt: 4_000_000_000_000, doorsOpenAt: 3_999_990_000_000,
+            capacity: UInt32(clamping: ops), currency: "EUR")), signedBy: issuerKey)
+        try await submitAll([create], via: setup)
+        let keys = (0..<holders).map { _ in SigningKey.generate() }
+        var issues: [Envelope] = []
+        for start in stride(from: 0, to: ops, by: Limits.ticketsPerIssue) {
+            let specs = (start..<min(ops, start + Limits.ticketsPerIssue)).map {
+                TicketSpec(ticketID: "\(event)-\($0)", section: "GA", seat: "\($0)", faceValue: 5000, holder: keys[$0 % holders].publicKey)
+            }
+            issues.append(Envelope(chainID: chain, nonce: next(&nonce), operation: .issue(IssueTickets(eventID: event, tickets: specs)), signedBy: issuerKey))
+        }
+        try await submitAll(issues, via: setup)
+        let media = self.media
+        let bodies = parallelMap(0..<ops) { i in
+            media.body([Envelope(chainID: chain, nonce: UInt64(i) + 1, operation: .transfer(Transfer(ticketID: "\(event)-\(i)", to: keys[(i + 1) % holders].publicKey)),
+                                 signedBy: keys[i % holders])], single: true)
+        }
+        if !json { print("setup: \(issues.count + 1) envelopes submitted and \(ops) transfers signed in \(Self.format(ContinuousClock.now - started))") }
+        return bodies
     }
 
     /// Submits setup envelopes in arrays and requires every one to be ok.
@@ -135,6 +153,8 @@ struct Load {
     /// This process's CPU time over the timed window (the clients: requests, answers,
     /// checks), in seconds: on a shared box it competes with the servers'.
     var clientSeconds: Double?
+    /// Which round of `--rounds` this was (nil for a single run).
+    var round: Int?
     var rate: Double { Double(count - failed) / seconds }
     /// The servers' CPU time per operation, in microseconds, when it was measured.
     var cpuPerOp: Double? { cpu.flatMap { $0.processes > 0 && count > 0 ? $0.seconds * 1e6 / Double(count) : nil } }
@@ -196,13 +216,52 @@ struct Load {
         if json {
             let cpu = (cpuPerOp.map { String(format: ",\"cpu_us_per_op\":%.1f,\"cpu_processes\":%d", $0, self.cpu?.processes ?? 0) } ?? "")
                 + (clientCPUPerOp.map { String(format: ",\"client_cpu_us_per_op\":%.1f", $0) } ?? "")
+                + (round.map { ",\"round\":\($0)" } ?? "")
             Swift.print(String(format: "{\"system\":\"%@\",\"ops\":%d,\"failed\":%d,\"seconds\":%.3f,\"ops_per_s\":%.0f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f%@}",
                                name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
         } else {
             let cpu = (cpuPerOp.map { String(format: "; CPU %.0f µs per op across %d processes", $0, self.cpu?.processes ?? 0) } ?? "")
                 + (clientCPUPerOp.map { String(format: ", client %.0f µs", $0) } ?? "")
-            Swift.print(String(format: "%@: %d ops (%d failed) in %.2f s = %.0f ops/s; latency ms p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%@",
+            Swift.print((round.map { "round \($0) " } ?? "") + String(format: "%@: %d ops (%d failed) in %.2f s = %.0f ops/s; latency ms p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%@",
                                name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
+        }
+    }
+}
+
+extension Load {
+    /// `a`'s p99 latency over `b`'s.
+    static func p99Ratio(_ a: Load, _ b: Load) -> Double {
+        Double(a.histogram.valueAtPercentile(99)) / Double(max(1, b.histogram.valueAtPercentile(99)))
+    }
+
+    /// The median of `values` (the mean of the middle two for an even count); 0 when empty.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    /// Prints the medians over rounds: each system's rate and CPU per operation, and with etcd
+    /// the per-round ratios' median and range (the host's speed drifts between rounds; a
+    /// round's ratio compares runs made minutes apart at most).
+    static func summarize(_ talon: [Load], _ etcd: [Load], json: Bool) {
+        let rates = { (runs: [Load]) in median(runs.map(\.rate)) }
+        let cpus = { (runs: [Load]) in median(runs.compactMap(\.cpuPerOp)) }
+        let ratios = zip(talon, etcd).map { $0.rate / $1.rate }, p99s = zip(talon, etcd).map { p99Ratio($0, $1) }
+        if json {
+            var line = String(format: "{\"system\":\"summary\",\"rounds\":%d,\"talon_ops_per_s\":%.0f,\"talon_cpu_us_per_op\":%.1f", talon.count, rates(talon), cpus(talon))
+            if !ratios.isEmpty {
+                line += String(format: ",\"etcd_ops_per_s\":%.0f,\"etcd_cpu_us_per_op\":%.1f,\"ratio_median\":%.3f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"p99_ratio_median\":%.3f",
+                               rates(etcd), cpus(etcd), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0, median(p99s))
+            }
+            Swift.print(line + "}")
+        } else {
+            Swift.print(String(format: "over %d rounds, medians: talon %.0f ops/s, CPU %.0f µs per op", talon.count, rates(talon), cpus(talon)))
+            if !ratios.isEmpty {
+                Swift.print(String(format: "etcd %.0f ops/s, CPU %.0f µs per op; talon/etcd %.2fx the throughput (rounds %.2f–%.2f), p99 %.2fx",
+                                   rates(etcd), cpus(etcd), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0, median(p99s)))
+            }
         }
     }
 }

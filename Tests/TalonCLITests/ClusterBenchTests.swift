@@ -15,6 +15,14 @@ extension ClusterTests {
                 let figures = try JSONValue.parse(Array((run.lines.last ?? "").utf8))
                 #expect(figures["ops"]?.int == 40 && figures["failed"]?.int == 0, "\(media): \(run)")
             }
+            // Rounds: each its own event and tickets, then the medians.
+            let rounds = try await c.sandbox.talon(["bench", "cluster", "--genesis", c.chain.genesis, "--issuer", c.chain.issuer, "--ops", "20",
+                                                    "--connections", "2", "--holders", "2", "--rounds", "2", "--json"])
+            try #require(rounds.status == 0 && rounds.lines.count == 3, "\(rounds)")
+            let objects = try rounds.lines.map { try JSONValue.parse(Array($0.utf8)) }
+            #expect(objects[0]["round"]?.int == 1 && objects[1]["round"]?.int == 2, "\(rounds)")
+            #expect(objects[..<2].allSatisfy { $0["ops"]?.int == 20 && $0["failed"]?.int == 0 }, "\(rounds)")
+            #expect(objects[2]["system"]?.string == "summary" && objects[2]["rounds"]?.int == 2, "\(rounds)")
         }
     }
 }
