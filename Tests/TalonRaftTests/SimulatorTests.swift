@@ -14,7 +14,9 @@ import Testing
 
     /// Runs `make(seed)` for every seed on all cores, in seed order. Each worker is a thread
     /// of its own: a minute of CPU-bound work on Swift's cooperative pool (as wide as the
-    /// core count) would starve every other test's `await` meanwhile.
+    /// core count) would starve every other test's `await` meanwhile. The workers also run
+    /// at a lower priority (nice 10): on a two-core machine they would otherwise take most of
+    /// the CPU from the tests that run beside them, whose time limits are wall-clock.
     static func runSeeds(_ seeds: ClosedRange<UInt64>, _ make: @escaping @Sendable (UInt64) -> SimRun) async -> [SimResult] {
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         return await withTaskGroup(of: [SimResult].self) { group in
@@ -22,6 +24,8 @@ import Testing
                 group.addTask {
                     await withCheckedContinuation { (done: CheckedContinuation<[SimResult], Never>) in
                         Thread {
+                            // Linux keeps the nice value per thread; 0 names the calling one.
+                            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
                             done.resume(returning: stride(from: seeds.lowerBound + UInt64(w), through: seeds.upperBound, by: workers).map { make($0).run() })
                         }.start()
                     }
