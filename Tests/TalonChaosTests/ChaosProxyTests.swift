@@ -5,7 +5,7 @@ import TalonChaos
 import Testing
 
 /// The proxy over loopback in front of an echo server: it passes, delays, blackholes and cuts.
-@Suite(.timeLimit(.minutes(1))) struct ChaosProxyTests {
+@Suite(.timeLimit(.minutes(3))) struct ChaosProxyTests {
     /// An echo server and a proxy in front of it; `body` gets the proxy and a way to connect
     /// a client through it that returns what comes back within a time.
     func withEchoProxy(_ body: (ChaosProxy, any EventLoopGroup) async throws -> Void) async throws {

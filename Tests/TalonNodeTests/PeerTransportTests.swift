@@ -96,7 +96,7 @@ final class TransportCluster: @unchecked Sendable {
     }
 }
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 struct PeerTransportTests {
     @Test func membersExchangeMessages() async throws {
         let c = try await TransportCluster()

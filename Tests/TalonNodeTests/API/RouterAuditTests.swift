@@ -5,7 +5,7 @@ import Testing
 /// The audit routes through the router in process, over the scenario's ledger: every answer
 /// carries a head signed by the node, and with `prove=true` every record in it is proven as
 /// docs/format.md "Audit answers" says (`AuditProof`).
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct RouterAuditTests {
     static func isAudit(_ operation: String) -> Bool { operation.contains(" /v1/audit/") || operation.hasSuffix(" /audit") }
 

@@ -6,7 +6,7 @@ import Testing
 /// `POST /v1/envelopes` with `Content-Type: application/vnd.talon.envelopes` through the
 /// router in process: frames answered as a JSON array is, every malformed body refused with
 /// the code docs/openapi.yaml lists and nothing appended, and the media types the route reads.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct RouterBinarySubmitTests {
     static let binary = ["Content-Type": EnvelopeFrames.mediaType]
 

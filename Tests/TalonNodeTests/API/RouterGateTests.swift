@@ -5,7 +5,7 @@ import Testing
 /// The gate routes through the router in process: ownership certificates checked with the
 /// genesis member key over the bytes docs/format.md describes (rebuilt by the tests' format
 /// model), an event's gates, and its tickets page by page under signed heads.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct RouterGateTests {
     static func isGate(_ operation: String) -> Bool {
         ["GET /v1/tickets/{id}/certificate", "GET /v1/events/{id}/gates", "GET /v1/events/{id}/tickets"].contains(operation)

@@ -5,7 +5,7 @@ import Testing
 /// Parameters at the edges of their documented schemas, and paths and methods the document
 /// does not list, through the router in process: what docs/openapi.yaml declares is exactly
 /// what the API accepts.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct RouterParameterTests {
     /// Every integer query parameter takes its schema's minimum and maximum written in digits;
     /// one past the maximum, one below the minimum (or `-1`), a sign, a space and an overlong

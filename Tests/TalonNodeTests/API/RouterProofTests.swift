@@ -6,7 +6,7 @@ import Testing
 /// Merkle proofs through the router in process, checked with the product's `MerkleVerifier`
 /// and with the RFC 9162 algorithms written in the tests, against roots the tests compute
 /// from the scenario's envelopes (docs/format.md, "Merkle tree").
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct RouterProofTests {
     static func digest(_ text: String?) throws -> Digest { try #require(text.flatMap { Digest(hex: $0) }, "not a hash: \(String(describing: text))") }
     static func digests(_ value: JSONValue?) throws -> [Digest] { try (value?.array ?? []).map { try digest($0.string) } }

@@ -6,7 +6,7 @@ import Testing
 /// head, the status, blocks in JSON and in their stored bytes, records by hash, tickets and
 /// their history page by page, events. Expected values come from the scenario's envelopes,
 /// docs/format.md (through the tests' format model) and docs/openapi.yaml.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct RouterReadTests {
     @Test func theHeadIsSignedByTheMembersGenesisKey() async throws {
         try await InProcessAPI.run { api in

@@ -5,7 +5,7 @@ import Testing
 
 /// The routes an operator and a browser use, through the router in process: `/healthz`,
 /// `/metrics` and the `/audit` page.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct RouterServiceTests {
     @Test func healthzAnswersTheRoleWhileTheLoopKeepsUpAnd503Stalled() async throws {
         try await InProcessAPI.run { api in

@@ -8,7 +8,7 @@ import Testing
 /// `POST /v1/envelopes` through the router in process: receipts for one envelope and for an
 /// array, the first receipt for an envelope already in the ledger, each refusal with the
 /// code docs/openapi.yaml lists for it, and nothing appended by what is refused.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct RouterSubmitTests {
     /// The envelope JSON of `op` signed by `key` on the solo node's chain.
     static func line(_ n: SoloNode, _ op: LedgerOperation, by key: SigningKey) -> String {

@@ -11,7 +11,7 @@ import Testing
 /// `SubmissionHandler` in a channel of its own, with a stand-in node: which requests it
 /// answers and which it passes on to Hummingbird (the channel's inbound end), that answers
 /// leave in request order, and what it writes.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct SubmissionHandlerTests {
     typealias Answer = @Sendable (Result<[EnvelopeOutcome], TalonError>) -> Void
 
