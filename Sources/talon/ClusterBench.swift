@@ -234,13 +234,9 @@ extension Load {
         Double(a.histogram.valueAtPercentile(99)) / Double(max(1, b.histogram.valueAtPercentile(99)))
     }
 
-    /// The median of `values` (the mean of the middle two for an even count); 0 when empty.
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-    }
+    /// The median of `values` as every bench takes it (`LedgerBench.percentile`: the upper
+    /// middle one for an even count); 0 when empty.
+    static func median(_ values: [Double]) -> Double { LedgerBench.percentile(values.sorted(), 0.5) }
 
     /// Prints the medians over rounds: each system's rate and CPU per operation, and with etcd
     /// the per-round ratios' median and range (the host's speed drifts between rounds; a
