@@ -36,7 +36,7 @@ struct ClusterBench: AsyncParsableCommand {
     @Option(name: .long, help: "How envelopes are sent: binary (\(EnvelopeFrames.mediaType), one frame per request) or json (one envelope per request).")
     var media: SubmissionMedia = .binary
     @Option(name: .long, help: "Local processes whose CPU time is the cost of the run: those whose command line contains this.")
-    var cpuOf = "talon node run"
+    var cpuOf = "node run --data"
     @Option(name: .long, help: "The same for etcd's processes.") var etcdCPUOf = "etcd --name"
 
     func validate() throws {
@@ -153,6 +153,9 @@ struct Load {
     /// This process's CPU time over the timed window (the clients: requests, answers,
     /// checks), in seconds: on a shared box it competes with the servers'.
     var clientSeconds: Double?
+    /// The whole machine's busy CPU time over the timed window (`MachineCPU`): the servers,
+    /// the clients and the kernel's own threads, in seconds.
+    var machineSeconds: Double?
     /// Which round of `--rounds` this was (nil for a single run).
     var round: Int?
     var rate: Double { Double(count - failed) / seconds }
@@ -160,6 +163,8 @@ struct Load {
     var cpuPerOp: Double? { cpu.flatMap { $0.processes > 0 && count > 0 ? $0.seconds * 1e6 / Double(count) : nil } }
     /// The clients' CPU time per operation, in microseconds.
     var clientCPUPerOp: Double? { clientSeconds.flatMap { $0 > 0 && count > 0 ? $0 * 1e6 / Double(count) : nil } }
+    /// The whole machine's busy CPU time per operation, in microseconds, when it was measured.
+    var machineCPUPerOp: Double? { machineSeconds.flatMap { $0 > 0 && count > 0 ? $0 * 1e6 / Double(count) : nil } }
 
     static func run(name: String, urls: [String], bodies: [[UInt8]], connections: Int, contentType: String = "application/json",
                     accepted: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Load {
@@ -168,7 +173,7 @@ struct Load {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: pool))
         let cursor = Cursor()
         let me = ProcessCPU(pids: [ProcessInfo.processInfo.processIdentifier])
-        let clientStart = me.seconds()
+        let clientStart = me.seconds(), machineStart = MachineCPU.busySeconds()
         let start = ContinuousClock.now
         let outcome: Result<(Histogram<UInt64>, Int), any Error>
         do { outcome = .success(try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int).self) { group in
@@ -204,11 +209,11 @@ struct Load {
             return (all, failed)
         }) } catch { outcome = .failure(error) }
         let elapsed = ContinuousClock.now - start
-        let clientSeconds = me.seconds() - clientStart
+        let clientSeconds = me.seconds() - clientStart, machineSeconds = MachineCPU.busySeconds() - machineStart
         try await client.shutdown()
         let results = try outcome.get()
         return Load(name: name, count: bodies.count, failed: results.1, seconds: elapsed.seconds, histogram: results.0,
-                    clientSeconds: clientSeconds)
+                    clientSeconds: clientSeconds, machineSeconds: machineSeconds)
     }
 
     func print(json: Bool) {
@@ -216,12 +221,14 @@ struct Load {
         if json {
             let cpu = (cpuPerOp.map { String(format: ",\"cpu_us_per_op\":%.1f,\"cpu_processes\":%d", $0, self.cpu?.processes ?? 0) } ?? "")
                 + (clientCPUPerOp.map { String(format: ",\"client_cpu_us_per_op\":%.1f", $0) } ?? "")
+                + (machineCPUPerOp.map { String(format: ",\"machine_cpu_us_per_op\":%.1f", $0) } ?? "")
                 + (round.map { ",\"round\":\($0)" } ?? "")
             Swift.print(String(format: "{\"system\":\"%@\",\"ops\":%d,\"failed\":%d,\"seconds\":%.3f,\"ops_per_s\":%.0f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f%@}",
                                name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
         } else {
             let cpu = (cpuPerOp.map { String(format: "; CPU %.0f µs per op across %d processes", $0, self.cpu?.processes ?? 0) } ?? "")
                 + (clientCPUPerOp.map { String(format: ", client %.0f µs", $0) } ?? "")
+                + (machineCPUPerOp.map { String(format: ", machine %.0f µs", $0) } ?? "")
             Swift.print((round.map { "round \($0) " } ?? "") + String(format: "%@: %d ops (%d failed) in %.2f s = %.0f ops/s; latency ms p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%@",
                                name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
         }
@@ -244,19 +251,21 @@ extension Load {
     static func summarize(_ talon: [Load], _ etcd: [Load], json: Bool) {
         let rates = { (runs: [Load]) in median(runs.map(\.rate)) }
         let cpus = { (runs: [Load]) in median(runs.compactMap(\.cpuPerOp)) }
+        let machines = { (runs: [Load]) in median(runs.compactMap(\.machineCPUPerOp)) }
         let ratios = zip(talon, etcd).map { $0.rate / $1.rate }, p99s = zip(talon, etcd).map { p99Ratio($0, $1) }
         if json {
-            var line = String(format: "{\"system\":\"summary\",\"rounds\":%d,\"talon_ops_per_s\":%.0f,\"talon_cpu_us_per_op\":%.1f", talon.count, rates(talon), cpus(talon))
+            var line = String(format: "{\"system\":\"summary\",\"rounds\":%d,\"talon_ops_per_s\":%.0f,\"talon_cpu_us_per_op\":%.1f,\"talon_machine_cpu_us_per_op\":%.1f",
+                                  talon.count, rates(talon), cpus(talon), machines(talon))
             if !ratios.isEmpty {
-                line += String(format: ",\"etcd_ops_per_s\":%.0f,\"etcd_cpu_us_per_op\":%.1f,\"ratio_median\":%.3f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"p99_ratio_median\":%.3f",
-                               rates(etcd), cpus(etcd), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0, median(p99s))
+                line += String(format: ",\"etcd_ops_per_s\":%.0f,\"etcd_cpu_us_per_op\":%.1f,\"etcd_machine_cpu_us_per_op\":%.1f,\"ratio_median\":%.3f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"p99_ratio_median\":%.3f",
+                               rates(etcd), cpus(etcd), machines(etcd), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0, median(p99s))
             }
             Swift.print(line + "}")
         } else {
-            Swift.print(String(format: "over %d rounds, medians: talon %.0f ops/s, CPU %.0f µs per op", talon.count, rates(talon), cpus(talon)))
+            Swift.print(String(format: "over %d rounds, medians: talon %.0f ops/s, CPU %.0f µs per op, machine %.0f µs", talon.count, rates(talon), cpus(talon), machines(talon)))
             if !ratios.isEmpty {
-                Swift.print(String(format: "etcd %.0f ops/s, CPU %.0f µs per op; talon/etcd %.2fx the throughput (rounds %.2f–%.2f), p99 %.2fx",
-                                   rates(etcd), cpus(etcd), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0, median(p99s)))
+                Swift.print(String(format: "etcd %.0f ops/s, CPU %.0f µs per op, machine %.0f µs; talon/etcd %.2fx the throughput (rounds %.2f–%.2f), p99 %.2fx",
+                                   rates(etcd), cpus(etcd), machines(etcd), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0, median(p99s)))
             }
         }
     }

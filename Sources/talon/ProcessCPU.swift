@@ -39,3 +39,21 @@ struct ProcessCPU {
         return user + system
     }
 }
+
+/// The whole machine's busy CPU time, read from the first line of `/proc/stat`: every
+/// process and every kernel thread (writeback, the file system's journal, interrupts),
+/// which per-process figures leave out. Linux only; elsewhere 0.
+enum MachineCPU {
+    /// Seconds of CPU time spent not idle (user, nice, system, irq, softirq, steal) since boot,
+    /// summed over all CPUs; 0 when `/proc/stat` cannot be read.
+    static func busySeconds() -> Double {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard ticks > 0, let raw = FileManager.default.contents(atPath: "/proc/stat"),
+              let line = raw.split(separator: UInt8(ascii: "\n")).first else { return 0 }
+        let fields = line.split(separator: UInt8(ascii: " ")).dropFirst().map { UInt64(String(decoding: $0, as: UTF8.self)) ?? 0 }
+        // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+        guard fields.count >= 8 else { return 0 }
+        let busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]
+        return Double(busy) / ticks
+    }
+}

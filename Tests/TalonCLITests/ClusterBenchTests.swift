@@ -23,6 +23,10 @@ extension ClusterTests {
             #expect(objects[0]["round"]?.int == 1 && objects[1]["round"]?.int == 2, "\(rounds)")
             #expect(objects[..<2].allSatisfy { $0["ops"]?.int == 20 && $0["failed"]?.int == 0 }, "\(rounds)")
             #expect(objects[2]["system"]?.string == "summary" && objects[2]["rounds"]?.int == 2, "\(rounds)")
+            // The default --cpu-of finds the node (started as `talon node run --data …`), and the
+            // machine-wide figure is reported beside it.
+            #expect(objects[..<2].allSatisfy { ($0["cpu_processes"]?.int ?? 0) >= 1 }, "\(rounds)")
+            #expect(objects[2]["talon_cpu_us_per_op"] != nil && objects[2]["talon_machine_cpu_us_per_op"] != nil, "\(rounds)")
         }
     }
 }
