@@ -226,6 +226,51 @@ import TalonStore
         #expect(try f.ledger.provenance(ticket: "T1")?.steps.count == moves + 1)
     }
 
+    /// A ticket named before it exists (the attempt is rejected, and recorded) keeps that
+    /// leaf first in its history once it is issued and moved past a run's worth of leaves.
+    @Test func leavesFromBeforeATicketExistedComeFirst() throws {
+        let f = try LedgerFixture()
+        let alice = SigningKey.generate(), bob = SigningKey.generate()
+        try f.createEvent()
+        #expect(try f.run(.transfer(Transfer(ticketID: "T1", to: bob.publicKey)), by: alice) == "unknown_ticket")
+        try f.issue(ids: ["T1"], to: alice.publicKey)
+        let moves = TicketHistory.leavesPerRun + 6
+        for i in 0..<moves {
+            let (from, to) = i % 2 == 0 ? (alice, bob) : (bob, alice)
+            #expect(try f.run(.transfer(Transfer(ticketID: "T1", to: to.publicKey)), by: from) == "ok")
+        }
+        let all = try f.ledger.history(ticket: "T1", limit: 10_000)
+        #expect(all.count == moves + 2 && all.first?.receipt.result == "unknown_ticket")
+        #expect(all.map(\.receipt.leaf) == all.map(\.receipt.leaf).sorted())
+        let page = try f.ledger.history(ticket: "T1", after: all[0].receipt.leaf, limit: 3)
+        #expect(page == Array(all[1..<4]))
+        #expect(try f.ledger.provenance(ticket: "T1")?.steps.count == moves + 2)
+    }
+
+    /// Within one block: an attempt on a ticket that does not exist yet, its issue, then a
+    /// transfer of it and a second issue — each sees the ticket as the one before left it,
+    /// whatever the block read earlier, and its history holds every leaf in order.
+    @Test func aTicketNamedIssuedAndMovedInOneBlock() throws {
+        let f = try LedgerFixture()
+        let alice = SigningKey.generate(), bob = SigningKey.generate()
+        try f.createEvent()
+        let spec = { (id: String) in TicketSpec(ticketID: id, section: "A", seat: "1", faceValue: 100, holder: alice.publicKey) }
+        let results = try f.apply([
+            f.sign(.transfer(Transfer(ticketID: "T1", to: bob.publicKey)), by: alice),
+            f.sign(.issue(IssueTickets(eventID: "E1", tickets: [spec("T1"), spec("T2")])), by: f.issuer),
+            f.sign(.transfer(Transfer(ticketID: "T1", to: bob.publicKey)), by: alice),
+            f.sign(.transfer(Transfer(ticketID: "T1", to: alice.publicKey)), by: alice),
+            f.sign(.transfer(Transfer(ticketID: "T2", to: bob.publicKey)), by: alice),
+            f.sign(.issue(IssueTickets(eventID: "E1", tickets: [spec("T1")])), by: f.issuer),
+        ])
+        #expect(results == ["unknown_ticket", "ok", "ok", "not_holder", "ok", "ticket_exists"])
+        #expect(try f.ledger.ticket("T1")?.holder == bob.publicKey && f.ledger.ticket("T2")?.holder == bob.publicKey)
+        let t1 = try f.ledger.history(ticket: "T1").map(\.receipt.position)
+        #expect(t1 == [0, 1, 2, 3, 5], "every envelope naming T1, in order")
+        #expect(try f.ledger.history(ticket: "T2").map(\.receipt.position) == [1, 4])
+        #expect(try f.ledger.verify(replay: true).ok)
+    }
+
     /// The (level, index) whose post-order key is `key`, in a tree of `treeSize` leaves.
     static func levelAndIndex(of key: [UInt8], treeSize: UInt64) -> (Int, UInt64)? {
         for level in 0..<64 {
