@@ -92,7 +92,9 @@ final class ChaosCluster: Sendable {
         handle.seekToEndOfFile()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: talon)
-        var args = ["node", "run", "--data", store(i), "--genesis", genesisPath, "--node", name(i), "--key", directory + "/keys/\(name(i)).key"]
+        // A chaos run that is killed leaves no node behind (`--exit-with-parent`).
+        var args = ["node", "run", "--data", store(i), "--genesis", genesisPath, "--node", name(i), "--key", directory + "/keys/\(name(i)).key",
+                    "--exit-with-parent"]
         for b in 0..<size where b != i { args += ["--dial", "\(name(b))=127.0.0.1:\(proxies[i][b]?.port ?? 0)"] }
         p.arguments = args + nodeArguments + extra
         let output = Pipe()

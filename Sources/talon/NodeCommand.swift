@@ -53,6 +53,8 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Seconds a loop turn may run, or applying may lag the commit index, before /healthz answers 503 stalled.")
         var stallTimeoutS = 10
         @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+        @Flag(name: .long, help: "Stop, as on SIGTERM, once the process that started this one exits (for harnesses and supervisors that must leave no orphan).")
+        var exitWithParent = false
         #if DEBUG
         // Test seams for `talon chaos` (debug builds only, hidden).
         @Option(name: .customLong("test-clock-offset-ms"), help: .hidden) var testClockOffsetMs = 0
@@ -124,6 +126,7 @@ struct NodeCommand: AsyncParsableCommand {
                     "max_connections": "\(settings.maxConnections ?? 0)",
                 ])
                 let server = try await NodeServer.open(settings, options: options, metrics: registry, logger: logger)
+                if exitWithParent { ParentWatch.start(logger: logger) }
                 try await server.run()
             }
         }

@@ -45,8 +45,10 @@ final class LocalCluster: Sendable {
         handle.seekToEndOfFile()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TalonBinary.path)
+        // `--exit-with-parent`: should this test process die without `stopAll()`, the node
+        // stops too instead of running on as an orphan.
         p.arguments = ["node", "run", "--data", sandbox.path("data/n\(i)"), "--genesis", chain.genesis, "--node", "n\(i)",
-                       "--key", sandbox.path("net/keys/n\(i).key")] + extra
+                       "--key", sandbox.path("net/keys/n\(i).key"), "--exit-with-parent"] + extra
         p.standardOutput = handle
         p.standardError = handle
         p.standardInput = FileHandle.nullDevice
