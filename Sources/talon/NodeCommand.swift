@@ -65,6 +65,7 @@ struct NodeCommand: AsyncParsableCommand {
         #endif
 
         func run() async throws {
+            let parent = getppid()
             try await reportingErrors {
                 var settings = NodeConfig(data: "", genesis: "", node: "", key: "")
                 if let config {
@@ -126,7 +127,7 @@ struct NodeCommand: AsyncParsableCommand {
                     "max_connections": "\(settings.maxConnections ?? 0)",
                 ])
                 let server = try await NodeServer.open(settings, options: options, metrics: registry, logger: logger)
-                if exitWithParent { ParentWatch.start(logger: logger) }
+                if exitWithParent { ParentWatch.start(parent: parent, logger: logger) }
                 try await server.run()
             }
         }

@@ -14,10 +14,10 @@ enum ParentWatch {
     /// How often the parent is checked.
     static let interval: DispatchTimeInterval = .milliseconds(200)
 
-    /// Starts watching the current parent; does nothing when there is none to watch (the
-    /// parent is already init).
-    static func start(logger: Logger) {
-        let parent = getppid()
+    /// Starts watching `parent` (the parent as the process started: `getppid()` at once,
+    /// before anything that takes time, so a parent that dies meanwhile is still noticed);
+    /// does nothing when it is init, which never exits.
+    static func start(parent: pid_t, logger: Logger) {
         guard parent > 1 else { return }
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "talon.parent-watch"))
         timer.schedule(deadline: .now() + interval, repeating: interval)
