@@ -162,9 +162,14 @@ struct Load {
     /// The servers' CPU time per operation, in microseconds, when it was measured.
     var cpuPerOp: Double? { cpu.flatMap { $0.processes > 0 && count > 0 ? $0.seconds * 1e6 / Double(count) : nil } }
     /// The clients' CPU time per operation, in microseconds.
-    var clientCPUPerOp: Double? { clientSeconds.flatMap { $0 > 0 && count > 0 ? $0 * 1e6 / Double(count) : nil } }
+    var clientCPUPerOp: Double? { microsPerOp(clientSeconds) }
     /// The whole machine's busy CPU time per operation, in microseconds, when it was measured.
-    var machineCPUPerOp: Double? { machineSeconds.flatMap { $0 > 0 && count > 0 ? $0 * 1e6 / Double(count) : nil } }
+    var machineCPUPerOp: Double? { microsPerOp(machineSeconds) }
+
+    /// `seconds` of CPU per operation, in microseconds; nil when none was measured.
+    private func microsPerOp(_ seconds: Double?) -> Double? {
+        seconds.flatMap { $0 > 0 && count > 0 ? $0 * 1e6 / Double(count) : nil }
+    }
 
     static func run(name: String, urls: [String], bodies: [[UInt8]], connections: Int, contentType: String = "application/json",
                     accepted: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Load {

@@ -22,10 +22,13 @@ struct ProcessCPU {
 
     /// The processes' CPU time so far, in seconds; a process that ended counts 0.
     func seconds() -> Double {
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let ticks = Self.ticksPerSecond
         guard ticks > 0 else { return 0 }
         return pids.reduce(0) { sum, pid in sum + Double(Self.ticks(pid) ?? 0) / ticks }
     }
+
+    /// Clock ticks per second, the unit of `/proc`'s CPU times (0 when unknown).
+    static var ticksPerSecond: Double { Double(sysconf(Int32(_SC_CLK_TCK))) }
 
     /// utime + stime of `pid` in clock ticks: fields 14 and 15 of `/proc/PID/stat`, counted
     /// after the command name, which is in parentheses and may hold spaces.
@@ -47,7 +50,7 @@ enum MachineCPU {
     /// Seconds of CPU time spent not idle (user, nice, system, irq, softirq, steal) since boot,
     /// summed over all CPUs; 0 when `/proc/stat` cannot be read.
     static func busySeconds() -> Double {
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let ticks = ProcessCPU.ticksPerSecond
         guard ticks > 0, let raw = FileManager.default.contents(atPath: "/proc/stat"),
               let line = raw.split(separator: UInt8(ascii: "\n")).first else { return 0 }
         let fields = line.split(separator: UInt8(ascii: " ")).dropFirst().map { UInt64(String(decoding: $0, as: UTF8.self)) ?? 0 }
