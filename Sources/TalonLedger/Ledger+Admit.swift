@@ -41,7 +41,8 @@ extension Ledger {
     ///   a store code when the state cannot be read.
     public func admit(_ envelopes: [Envelope], for stage: AdmissionStage) throws(TalonError) -> [AdmissionDecision] {
         var outcomes: [AdmissionDecision?] = try read { txn in
-            try envelopes.map { envelope in try firstReceipt(txn, envelope.hash).map(AdmissionDecision.known) }
+            let lookup = try EnvelopeLookup(self, txn)
+            return try envelopes.map { envelope in try firstReceipt(lookup, envelope.hash).map(AdmissionDecision.known) }
         }
         for (i, envelope) in envelopes.enumerated() where outcomes[i] == nil {
             do throws(TalonError) {
@@ -92,22 +93,8 @@ extension Ledger {
     /// The receipt of the leaf that first took the envelope with `hash`, or nil when the
     /// ledger does not hold it: the one rule for repeats, used by admission (to answer a
     /// resubmission) and by apply (to keep the chain free of them).
-    func firstReceipt(_ txn: Transaction, _ hash: Digest) throws -> Receipt? {
-        guard let leaf = try firstLeaf(txn, hash) else { return nil }
-        return try receipt(txn, leaf: leaf)
-    }
-
-    /// The first leaf holding the envelope with `hash`, or nil: of the leaves whose envelope
-    /// hash shares its 8-byte prefix (nearly always none or this one), the first whose
-    /// stored envelope hashes to it.
-    func firstLeaf(_ txn: Transaction, _ hash: Digest) throws -> UInt64? {
-        for leaf in try txn.members(tables.envelopeHashes, Schema.hashPrefix(hash)) {
-            guard let bytes = try txn.get(tables.envelopes.table, Schema.u64(leaf)) else {
-                throw TalonError(.storeCorrupt, "envelope_hashes names leaf \(leaf), which holds no envelope")
-            }
-            if SHA256.hash(bytes) == hash { return leaf }
-        }
-        return nil
+    func firstReceipt(_ lookup: EnvelopeLookup, _ hash: Digest) throws -> Receipt? {
+        guard let leaf = try lookup.firstLeaf(hash) else { return nil }
+        return try receipt(lookup.txn, leaf: leaf)
     }
 }
-

@@ -38,6 +38,16 @@ extension Ledger {
         let height = head.height + 1
         let blockTime = max(timestamp, head.timestamp)
         var frontier = try MerkleFrontier(nodes: StoredMerkleNodes(txn: txn, tables: t), size: head.treeSize)
+        // Envelope hashes are indexed in bulk (RecentEnvelopeHashes); a store from before
+        // indexes every leaf so far.
+        let indexed: UInt64
+        if let mark = try hashIndexThrough(txn) {
+            indexed = mark
+        } else {
+            indexed = head.treeSize
+            try txn.put(t.meta, Schema.MetaKey.hashIndexThrough, Schema.u64(indexed))
+        }
+        try alignRecentHashes(txn, indexed: indexed, size: head.treeSize)
         var entries: [Block.Entry] = []
         var receipts: [Receipt] = []
         entries.reserveCapacity(envelopes.count)
@@ -56,7 +66,7 @@ extension Ledger {
             try txn.put(t.receipts, Schema.u64(leaf), receipt.bytes, append: true)
             // A block the write path made holds no repeat (`apply(_:timestamp:logIndex:)`); in
             // one given whole (a test, a replay of an older chain) lookups find the first leaf.
-            try txn.append(t.envelopeHashes, Schema.hashPrefix(envelope.hash), leaf)
+            recentHashes.append(leaf: leaf, prefix: Schema.hashPrefixValue(envelope.hash))
             // Leaf hashes are computed from the envelopes when read (StoredMerkleNodes).
             for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) where node.level > 0 {
                 try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes, append: true)
@@ -73,6 +83,9 @@ extension Ledger {
         let header = block.header
         try txn.put(t.blocks.table, height.storeBytes, block.bytes(header: header), append: true)
         try txn.put(t.meta, Schema.MetaKey.height, Schema.u64(height))
+        if frontier.size - indexed >= recentHashes.flushEnvelopes {
+            try flushHashIndex(txn, indexed: indexed, size: frontier.size)
+        }
         if !upper.isEmpty { txn.afterCommit { [merkleCache] in merkleCache.keep(upper) } }
         return AppliedBlock(block: block, hash: header.hash, receipts: receipts)
     }

@@ -31,11 +31,12 @@ extension Ledger {
                 var slots: [Slot] = []
                 var fresh: [Envelope] = []
                 var inBatch: [Digest: Int] = [:]
+                let lookup = try EnvelopeLookup(self, txn)
                 for envelope in envelopes {
                     let hash = envelope.hash
                     if let position = inBatch[hash] {
                         slots.append(.fresh(position))
-                    } else if let receipt = try firstReceipt(txn, hash) {
+                    } else if let receipt = try firstReceipt(lookup, hash) {
                         slots.append(.known(receipt))
                     } else {
                         inBatch[hash] = fresh.count

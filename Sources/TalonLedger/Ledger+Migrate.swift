@@ -23,6 +23,11 @@ extension Ledger {
             throw TalonError(.storeCorrupt, "the store has schema \(version); this build knows up to \(Schema.schemaVersion)")
         }
         guard version < Schema.schemaVersion else { return }
+        if version == 8 {
+            // 9 only added `hash_index_through`, whose absence says what a store of 8 holds.
+            try Self.store { try env.write { txn in try txn.put(tables.meta, Schema.MetaKey.schemaVersion, [Schema.schemaVersion]) } }
+            return
+        }
         let scratch = try ScratchLedger(genesis: genesis)
         try read { txn in try replay(txn, into: scratch.ledger) }
         let derived = [\Tables.holdings, \Tables.audit, \Tables.eventTickets, \Tables.merkle, \Tables.tickets]
@@ -43,6 +48,13 @@ extension Ledger {
                             try txn.append(tables[keyPath: set], key, member)
                             return true
                         }
+                    }
+                    // The scratch store indexed its newest envelope hashes only in memory: the
+                    // mark says which leaves its index holds, the same leaves here.
+                    if let mark = try source.get(scratch.ledger.tables.meta, Schema.MetaKey.hashIndexThrough) {
+                        try txn.put(tables.meta, Schema.MetaKey.hashIndexThrough, mark)
+                    } else {
+                        _ = try txn.delete(tables.meta, Schema.MetaKey.hashIndexThrough)
                     }
                     for name in Schema.retired { _ = try txn.dropTable(named: name) }
                     try txn.put(tables.meta, Schema.MetaKey.schemaVersion, [Schema.schemaVersion])

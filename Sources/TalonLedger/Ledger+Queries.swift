@@ -42,7 +42,7 @@ extension Ledger {
     /// The first appearance of the envelope with `hash`, or nil.
     public func record(hash: Digest) throws(TalonError) -> LedgerRecord? {
         try read { txn in
-            guard let leaf = try firstLeaf(txn, hash) else { return nil }
+            guard let leaf = try EnvelopeLookup(self, txn).firstLeaf(hash) else { return nil }
             return try self.record(txn, leaf: leaf)
         }
     }

@@ -14,6 +14,8 @@ public final class Ledger: Sendable {
     let contracts: ContractRuntime
     /// Upper Merkle nodes read by proofs (`MerkleNodeCache`).
     let merkleCache = MerkleNodeCache()
+    /// The newest envelopes' hashes, not yet in `envelope_hashes` (`RecentEnvelopeHashes`).
+    let recentHashes: RecentEnvelopeHashes
 
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
@@ -46,6 +48,14 @@ public final class Ledger: Sendable {
     ///   `TalonError(.storeCorrupt)` when it cannot be opened.
     public convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(),
                             extraTables: [String] = [], contractCache: ContractEngine.Capacity = .standard) throws(TalonError) {
+        try self.init(path: path, genesis: genesis, options: options, extraTables: extraTables, contractCache: contractCache,
+                      hashFlushEnvelopes: RecentEnvelopeHashes.flushEnvelopes)
+    }
+
+    /// As `init(path:genesis:options:extraTables:contractCache:)`, indexing envelope hashes
+    /// in bulk every `hashFlushEnvelopes` envelopes instead of the default (tests).
+    convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(), extraTables: [String] = [],
+                     contractCache: ContractEngine.Capacity = .standard, hashFlushEnvelopes: UInt64) throws(TalonError) {
         let env = try Self.openEnvironment(path, options, extraTables: extraTables)
         let stored = try Self.storedGenesis(env)
         if let stored {
@@ -56,8 +66,9 @@ public final class Ledger: Sendable {
         } else {
             try Self.initialize(env, genesis)
         }
-        self.init(env: env, genesis: genesis, contractCache: contractCache)
+        self.init(env: env, genesis: genesis, contractCache: contractCache, hashFlushEnvelopes: hashFlushEnvelopes)
         try migrate()
+        try loadRecentHashes()
     }
 
     /// Opens an existing ledger with the genesis stored in it.
@@ -69,10 +80,21 @@ public final class Ledger: Sendable {
         }
         self.init(env: env, genesis: stored)
         try migrate()
+        try loadRecentHashes()
     }
 
-    private init(env: Environment, genesis: GenesisFile, contractCache: ContractEngine.Capacity = .standard) {
+    /// Reads the hashes of the envelopes not yet indexed (at most a flush's worth, twice).
+    private func loadRecentHashes() throws(TalonError) {
+        try read { txn in
+            let size = try head(txn).treeSize
+            try alignRecentHashes(txn, indexed: try hashIndexThrough(txn) ?? size, size: size)
+        }
+    }
+
+    private init(env: Environment, genesis: GenesisFile, contractCache: ContractEngine.Capacity = .standard,
+                 hashFlushEnvelopes: UInt64 = RecentEnvelopeHashes.flushEnvelopes) {
         self.env = env
+        self.recentHashes = RecentEnvelopeHashes(flushEnvelopes: hashFlushEnvelopes)
         self.genesis = genesis
         self.tables = Tables(env)
         self.contracts = ContractRuntime(capacity: contractCache)

@@ -1,6 +1,6 @@
 import Foundation
 import TalonProtocol
-import TalonLedger
+@testable import TalonLedger
 import Testing
 
 /// A fresh ledger in a temporary directory with an admin and one genesis issuer.
@@ -13,7 +13,8 @@ final class LedgerFixture {
     private var nonce: UInt64 = 0
     var clock: Int64 = 1_800_000_000_000
 
-    init(admin: SigningKey? = nil, issuer: SigningKey? = nil, genesis: GenesisFile? = nil) throws {
+    /// `hashFlushEnvelopes`: index envelope hashes in bulk that often instead of the default.
+    init(admin: SigningKey? = nil, issuer: SigningKey? = nil, genesis: GenesisFile? = nil, hashFlushEnvelopes: UInt64? = nil) throws {
         dir = NSTemporaryDirectory() + "talon-ledger-" + UUID().uuidString
         let g = try genesis ?? GenesisFile(bytes: Genesis(
             chainID: "talon-test",
@@ -21,7 +22,8 @@ final class LedgerFixture {
             admins: [self.admin.publicKey],
             issuers: [.init(key: self.issuer.publicKey, name: "Test issuer")]).fileBytes)
         genesisFile = g
-        ledger = try Ledger(path: dir, genesis: g)
+        let path = dir
+        ledger = try hashFlushEnvelopes.map { try Ledger(path: path, genesis: g, hashFlushEnvelopes: $0) } ?? Ledger(path: path, genesis: g)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }

@@ -157,7 +157,9 @@ import TalonStore
             let ticket = Array(key.prefix(Int(key[0]) + 1))
             runs[ticket, default: []] += stride(from: 0, to: value.count, by: 8).compactMap { Schema.u64(value[$0..<$0 + 8]) }
         }
-        #expect(live.allSatisfy { !$0.isEmpty } && tickets.count - runs.count == 4, "4 states")
+        // Envelope hashes reach `envelope_hashes` in bulk (RecentEnvelopeHashes): a store this
+        // small keeps them all in memory, and lookups by hash below check them.
+        #expect(live.dropLast().allSatisfy { !$0.isEmpty } && live.last?.isEmpty == true && tickets.count - runs.count == 4, "4 states")
         #expect(runs[Schema.ticketKey("T9")] != nil, "a rejected attempt on a ticket that does not exist is in its history")
         let t1 = try f.ledger.history(ticket: "T1"), e1 = try f.ledger.records(event: "E1")
         #expect(t1.count >= 3 && e1.count > t1.count)

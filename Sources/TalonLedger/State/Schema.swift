@@ -49,6 +49,8 @@ enum Schema {
     /// full hash against each member's envelope, so a shared prefix costs a read, never a
     /// wrong answer (and finding one takes some 2^32 hashes: a rare extra member).
     static func hashPrefix(_ hash: Digest) -> [UInt8] { Array(hash.bytes.prefix(8)) }
+    /// The same 8 bytes as a number (big-endian), as `RecentEnvelopeHashes` keeps them.
+    static func hashPrefixValue(_ hash: Digest) -> UInt64 { hash.bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
 
     enum MetaKey {
         static let genesisHash = Array("genesis_hash".utf8)
@@ -57,6 +59,8 @@ enum Schema {
         static let schemaVersion = Array("schema_version".utf8)
         /// The index of the last replicated-log entry applied (absent: none).
         static let logIndex = Array("log_index".utf8)
+        /// Leaves below this one are indexed in `envelope_hashes` (absent: every leaf).
+        static let hashIndexThrough = Array("hash_index_through".utf8)
     }
 
     /// 2 added the contract tables and the `holdings` counts; 3 keyed holdings by event first
@@ -65,13 +69,15 @@ enum Schema {
     /// (out of `tickets`, `accounts` and `event_records`); 7 stopped storing leaf hashes in
     /// `merkle` (computed from the envelopes) and keyed envelope hashes by an 8-byte prefix in
     /// `envelope_hashes` (was `envelope_index`, by the whole hash); 8 moved ticket histories
-    /// back beside the ticket's state, as runs of leaves (`ticket_history` in 6 and 7). An
+    /// back beside the ticket's state, as runs of leaves (`ticket_history` in 6 and 7); 9 indexes
+    /// envelope hashes in bulk (`hash_index_through`: a store of 8 indexes every leaf, so it
+    /// needs no rebuild, only the new version, which keeps older builds from misreading it). An
     /// older store gets all of these rebuilt from its envelopes when opened
     /// (Ledger+Migrate.swift).
     /// `rejected_entries` needs no new version: it is created empty when a store is opened,
     /// and empty is right for every store written before it (those builds stopped on such
     /// an entry instead of applying past it), so no rebuild is due.
-    static let schemaVersion: UInt8 = 8
+    static let schemaVersion: UInt8 = 9
 
     static func u64(_ v: UInt64) -> [UInt8] { [UInt8](bigEndian: v) }
 

@@ -1,0 +1,144 @@
+import Testing
+import TalonProtocol
+import TalonStore
+@testable import TalonLedger
+
+/// Envelope hashes reach `envelope_hashes` in bulk (RecentEnvelopeHashes): the newest are
+/// found in memory, or by hashing stored envelopes, so every lookup by hash — repeats at
+/// admission and apply, `record(hash:)` — answers as if each were indexed when applied.
+@Suite struct LedgerEnvelopeIndexTests {
+    /// `count` transfers of one ticket back and forth, applied `perBlock` to a block.
+    static func moves(_ f: LedgerFixture, _ count: Int, perBlock: Int = 3) throws -> [Envelope] {
+        let alice = SigningKey.generate(), bob = SigningKey.generate()
+        try f.createEvent("E1")
+        try f.issue("E1", ids: ["T1"], to: alice.publicKey)
+        var all: [Envelope] = []
+        for start in stride(from: 0, to: count, by: perBlock) {
+            let block = (start..<min(count, start + perBlock)).map { i in
+                let (from, to) = i % 2 == 0 ? (alice, bob) : (bob, alice)
+                return f.sign(.transfer(Transfer(ticketID: "T1", to: to.publicKey)), by: from)
+            }
+            #expect(try f.apply(block).allSatisfy { $0 == "ok" })
+            all += block
+        }
+        return all
+    }
+
+    static func mark(_ ledger: Ledger) throws -> UInt64? {
+        try ledger.read { txn in try ledger.hashIndexThrough(txn) }
+    }
+
+    static func indexedLeaves(_ ledger: Ledger) throws -> [UInt64] {
+        try LedgerMigrationTests.members(ledger, ledger.tables.envelopeHashes).values.flatMap { $0 }.sorted()
+    }
+
+    /// Past several flushes, every envelope is found at its leaf; the index holds exactly the
+    /// leaves below the mark, which moves a flush at a time; resubmitting any of them (in an
+    /// entry of the write path, next to a new one) appends nothing new for it.
+    @Test func everyEnvelopeIsFoundAcrossFlushes() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 8)
+        let moves = try Self.moves(f, 30)
+        let size = try f.ledger.head().treeSize
+        #expect(size == 32)
+        let mark = try #require(try Self.mark(f.ledger))
+        #expect(mark > 0 && mark < size && size - mark < 8 + 3, "flushed in blocks of 3 once 8 gathered: \(mark)")
+        #expect(try Self.indexedLeaves(f.ledger) == Array(0..<mark))
+        for (i, envelope) in moves.enumerated() {
+            #expect(try f.ledger.record(hash: envelope.hash)?.receipt.leaf == UInt64(i) + 2)
+        }
+        let fresh = f.sign(.createEvent(CreateEvent(eventID: "E2", name: "Two", venue: "Arena", startsAt: 1_900_000_000_000,
+                                                    doorsOpenAt: 1_899_990_000_000, capacity: 10, currency: "EUR")), by: f.issuer)
+        let again = [moves[0], moves[17], fresh, moves[29]]
+        #expect(try f.ledger.admit(again, for: .forward).map { if case .known = $0 { true } else { false } } == [true, true, false, true])
+        let applied = try #require(try f.ledger.apply(again, timestamp: f.clock + 1000, logIndex: 1))
+        #expect(applied.receipts.map(\.leaf) == [2, 19, size, 31], "only the new envelope took a leaf")
+    }
+
+    /// A ledger opened again, or a second one open on the same store while the first applies,
+    /// finds the envelopes the index does not hold yet (read back from the store on open, or
+    /// hashed from it when another writer added them).
+    @Test func aReopenedOrSecondLedgerFindsUnindexedEnvelopes() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 1_000)
+        let first = try Self.moves(f, 10)
+        #expect(try Self.indexedLeaves(f.ledger).isEmpty)
+        let second = try Ledger(existingAt: f.dir)
+        for envelope in first { #expect(try second.record(hash: envelope.hash) == f.ledger.record(hash: envelope.hash)) }
+        let bob = SigningKey.generate()
+        try f.issue("E1", ids: ["T2"], to: bob.publicKey)
+        let later = f.sign(.transfer(Transfer(ticketID: "T2", to: SigningKey.generate().publicKey)), by: bob)
+        #expect(try f.apply([later]) == ["ok"])
+        #expect(try second.record(hash: later.hash)?.receipt.leaf == f.ledger.head().treeSize - 1)
+        #expect(try second.admit([later], for: .forward).first.map { if case .known = $0 { true } else { false } } == true)
+    }
+
+    /// A transaction that applied a block and then failed leaves no trace in memory: the
+    /// leaves it used go to the next block's envelopes, and only those are found there.
+    @Test func anAbortedBlockLeavesNoHashBehind() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 1_000)
+        _ = try Self.moves(f, 4)
+        let size = try f.ledger.head().treeSize
+        let carol = SigningKey.generate()
+        try f.issue("E1", ids: ["T3"], to: carol.publicKey)
+        let lost = f.sign(.transfer(Transfer(ticketID: "T3", to: SigningKey.generate().publicKey)), by: carol)
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try f.ledger.env.write { txn in
+                _ = try f.ledger.applyBlock(txn, [lost], f.clock + 1000)
+                throw Abort()
+            }
+        }
+        #expect(try f.ledger.record(hash: lost.hash) == nil)
+        let kept = f.sign(.transfer(Transfer(ticketID: "T3", to: SigningKey.generate().publicKey)), by: carol)
+        #expect(try f.apply([kept]) == ["ok"])
+        #expect(try f.ledger.record(hash: kept.hash)?.receipt.leaf == size + 1)
+        #expect(try f.ledger.record(hash: lost.hash) == nil)
+        #expect(try f.ledger.admit([lost], for: .forward).first.map { if case .known = $0 { true } else { false } } == false)
+    }
+
+    /// Several entries applied in one write group (a node's turn) see each other's
+    /// envelopes: a repeat in the second of an envelope the first appended is known.
+    @Test func entriesOfOneGroupSeeEachOthersEnvelopes() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 4)
+        let alice = SigningKey.generate()
+        try f.createEvent("E1")
+        try f.issue("E1", ids: ["T1", "T2"], to: alice.publicKey)
+        let one = f.sign(.transfer(Transfer(ticketID: "T1", to: SigningKey.generate().publicKey)), by: alice)
+        let two = f.sign(.transfer(Transfer(ticketID: "T2", to: SigningKey.generate().publicKey)), by: alice)
+        let (a, b) = try f.ledger.environment.group {
+            let a = try f.ledger.apply([one], timestamp: f.clock + 1000, logIndex: 1)
+            let b = try f.ledger.apply([two, one], timestamp: f.clock + 2000, logIndex: 2)
+            return (a, b)
+        }
+        let first = try #require(a?.receipts.first)
+        #expect(b?.receipts.map(\.leaf) == [first.leaf + 1, first.leaf])
+        #expect(try f.ledger.record(hash: one.hash)?.receipt == first)
+    }
+
+    /// A store of schema 8 indexed every envelope as applied and has no mark: opened, it is
+    /// schema 9 at once (nothing rebuilt), finds everything, and starts its mark at the next
+    /// block.
+    @Test func aSchemaEightStoreNeedsNoRebuild() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 1_000)
+        let moves = try Self.moves(f, 6)
+        let size = try f.ledger.head().treeSize
+        try Ledger.store {
+            try f.ledger.env.write { txn in
+                for leaf in 0..<size {
+                    guard let bytes = try txn.get(f.ledger.tables.envelopes.table, Schema.u64(leaf)) else { throw TalonError(.storeCorrupt) }
+                    try txn.append(f.ledger.tables.envelopeHashes, Schema.hashPrefix(SHA256.hash(bytes)), leaf)
+                }
+                _ = try txn.delete(f.ledger.tables.meta, Schema.MetaKey.hashIndexThrough)
+                try txn.put(f.ledger.tables.meta, Schema.MetaKey.schemaVersion, [8])
+            }
+        }
+        let reopened = try Ledger(path: f.dir, genesis: f.genesisFile, hashFlushEnvelopes: 1_000)
+        #expect(try reopened.read { txn in try txn.get(reopened.tables.meta, Schema.MetaKey.schemaVersion) } == [9])
+        #expect(try Self.mark(reopened) == nil)
+        for envelope in moves { #expect(try reopened.record(hash: envelope.hash) != nil) }
+        let alice = SigningKey.generate()
+        try reopened.apply([f.sign(.issue(IssueTickets(eventID: "E1", tickets: [
+            TicketSpec(ticketID: "T9", section: "A", seat: "9", faceValue: 1, holder: alice.publicKey)])), by: f.issuer)], timestamp: f.clock + 1000)
+        #expect(try Self.mark(reopened) == size)
+        #expect(try reopened.verify().ok)
+    }
+}
