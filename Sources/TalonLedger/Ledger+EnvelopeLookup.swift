@@ -18,7 +18,7 @@ extension Ledger {
             self.ledger = ledger
             self.txn = txn
             size = try ledger.head(txn).treeSize
-            indexed = try ledger.hashIndexThrough(txn) ?? size
+            indexed = try ledger.hashIndexThrough(txn, size: size)
         }
 
         /// The first leaf holding the envelope with `hash`, or nil.
@@ -48,10 +48,21 @@ extension Ledger {
 
     /// The leaf below which `envelope_hashes` indexes every envelope; nil for a store written
     /// before envelopes were indexed in bulk (it indexes them all).
+    /// - Throws: `TalonError(.storeCorrupt)` for a mark that is not 8 bytes.
     func hashIndexThrough(_ txn: Transaction) throws -> UInt64? {
         guard let bytes = try txn.get(tables.meta, Schema.MetaKey.hashIndexThrough) else { return nil }
         guard let leaf = Schema.u64(bytes) else { throw TalonError(.storeCorrupt, "meta hash_index_through is not 8 bytes") }
         return leaf
+    }
+
+    /// The mark for a tree of `size` leaves (`size` when there is none).
+    /// - Throws: `TalonError(.storeCorrupt)` for a damaged mark, or one past the tree.
+    func hashIndexThrough(_ txn: Transaction, size: UInt64) throws -> UInt64 {
+        let mark = try hashIndexThrough(txn) ?? size
+        guard mark <= size else {
+            throw TalonError(.storeCorrupt, "meta hash_index_through is \(mark), past the tree's \(size) leaves")
+        }
+        return mark
     }
 
     /// The hashes of the envelopes at `leaves` (all stored), in order, as their blocks record

@@ -87,7 +87,7 @@ public final class Ledger: Sendable {
     private func loadRecentHashes() throws(TalonError) {
         try read { txn in
             let size = try head(txn).treeSize
-            try alignRecentHashes(txn, indexed: try hashIndexThrough(txn) ?? size, size: size)
+            try alignRecentHashes(txn, indexed: try hashIndexThrough(txn, size: size), size: size)
         }
     }
 

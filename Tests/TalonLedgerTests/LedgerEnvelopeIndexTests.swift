@@ -142,3 +142,25 @@ import TalonStore
         #expect(try reopened.verify().ok)
     }
 }
+
+extension LedgerEnvelopeIndexTests {
+    /// A damaged mark (past the tree, or not 8 bytes) is `store_corrupt` — on open, at
+    /// lookups and at apply — never a crash, and nothing is written.
+    @Test(arguments: [[UInt8](repeating: 0xff, count: 8), [1, 2, 3]])
+    func aDamagedMarkIsStoreCorrupt(mark: [UInt8]) throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 1_000)
+        let moves = try Self.moves(f, 3)
+        try Ledger.store { try f.ledger.env.write { txn in try txn.put(f.ledger.tables.meta, Schema.MetaKey.hashIndexThrough, mark) } }
+        let height = try f.ledger.head().height
+        #expect(throws: TalonError.self) { _ = try Ledger(existingAt: f.dir) }
+        do {
+            _ = try f.ledger.record(hash: moves[0].hash)
+            Issue.record("a lookup read a damaged mark")
+        } catch { #expect(error.code == .storeCorrupt, "\(error)") }
+        do {
+            try f.apply([moves[0]])
+            Issue.record("apply read a damaged mark")
+        } catch let error as TalonError { #expect(error.code == .storeCorrupt, "\(error)") }
+        #expect(try f.ledger.head().height == height)
+    }
+}

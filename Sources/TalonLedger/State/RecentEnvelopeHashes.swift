@@ -65,10 +65,11 @@ final class RecentEnvelopeHashes: Sendable {
     /// Makes the held range cover exactly `indexed..<size` or more below it: drops leaves
     /// from `size` up (an aborted transaction's), starts over at `indexed` when what is held
     /// does not reach it, and adds the missing leaves' prefixes, which `read` gives for a
-    /// range of leaves, in order.
+    /// range of leaves, in order. `indexed` must not be past `size`.
     func align(indexed: UInt64, size: UInt64, read: (Range<UInt64>) throws -> [UInt64]) rethrows {
+        precondition(indexed <= size, "callers check the mark against the tree")
         let missing = held.withLock { held -> Range<UInt64> in
-            while held.through > size { held.removeLast() }
+            while held.through > size, !held.prefixes.isEmpty { held.removeLast() }
             if held.through < indexed || held.from > indexed { held.reset(at: indexed) }
             return held.through..<size
         }
