@@ -4,9 +4,9 @@ import TalonStore
 extension Ledger {
     /// Finds stored envelopes by hash on one snapshot: `envelope_hashes` for the leaves below
     /// the store's `hash_index_through`, the newest leaves' hashes in memory
-    /// (`RecentEnvelopeHashes`) above it, and the stored envelopes themselves, hashed, for
-    /// any of those the memory does not hold. Every answer is checked against the stored
-    /// envelope, so a shared prefix never gives a wrong one.
+    /// (`RecentEnvelopeHashes`) above it, and the hashes the stored blocks record for any of
+    /// those the memory does not hold. Every candidate is checked against its stored
+    /// envelope, so a shared prefix never gives a wrong answer.
     struct EnvelopeLookup {
         let ledger: Ledger
         let txn: Transaction

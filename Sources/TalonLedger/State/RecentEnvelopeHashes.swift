@@ -9,8 +9,8 @@ import TalonProtocol
 /// holds every leaf below `hash_index_through` (meta), and once `flushEnvelopes` more have
 /// gathered, one transaction writes them in key order, touching each index page at most once.
 /// Lookups (`EnvelopeLookup`) read the index for the leaves below that mark and this memory
-/// for the leaves above it, falling back to hashing the stored envelopes for any leaf it
-/// does not hold (a store written by another process, a snapshot older than two flushes).
+/// for the leaves above it, falling back to the hashes the stored blocks record for any leaf
+/// it does not hold (a store written by another process, a snapshot older than two flushes).
 ///
 /// Holds a contiguous range of leaves. The writer keeps it in step with the store
 /// (`align` before each block, `append` per envelope, `drop(below:)` once a flush commits);
