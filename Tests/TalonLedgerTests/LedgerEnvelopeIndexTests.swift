@@ -43,6 +43,9 @@ import TalonStore
         let mark = try #require(try Self.mark(f.ledger))
         #expect(mark > 0 && mark < size && size - mark < 8 + 3, "flushed in blocks of 3 once 8 gathered: \(mark)")
         #expect(try Self.indexedLeaves(f.ledger) == Array(0..<mark))
+        // Memory holds the leaves above the mark and the generation before it, no more.
+        let held = f.ledger.recentHashes.range
+        #expect(held.upperBound == size && held.lowerBound < mark && held.count <= 2 * (8 + 3), "\(held)")
         for (i, envelope) in moves.enumerated() {
             #expect(try f.ledger.record(hash: envelope.hash)?.receipt.leaf == UInt64(i) + 2)
         }
