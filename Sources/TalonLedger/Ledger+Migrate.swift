@@ -8,8 +8,9 @@ extension Ledger {
     /// `audit` rows (absent before 3), the `event_tickets` index (absent before 4), the
     /// `merkle` nodes (keyed by level and index before 5, leaves stored too before 7), the
     /// nonces and histories (entries of `accounts`, `tickets` and `event_records` before 6,
-    /// set tables since, the ticket's as runs in `tickets` since 8) and the envelope hashes
-    /// (`envelope_index` by whole hash before 7) — are
+    /// set tables since, the ticket's as runs in `tickets` since 8, a key's nonces and holder
+    /// history together in `key_sets` since 10) and the envelope hashes (`envelope_index` by
+    /// whole hash before 7, indexed in bulk since 9) — are
     /// derived from the blocks: every block is applied again, by apply itself, into a scratch
     /// store, whose derived tables then replace the store's in one transaction. So an
     /// upgraded node and one replaying its log from the start hold the same bytes, and no
@@ -23,15 +24,10 @@ extension Ledger {
             throw TalonError(.storeCorrupt, "the store has schema \(version); this build knows up to \(Schema.schemaVersion)")
         }
         guard version < Schema.schemaVersion else { return }
-        if version == 8 {
-            // 9 only added `hash_index_through`, whose absence says what a store of 8 holds.
-            try Self.store { try env.write { txn in try txn.put(tables.meta, Schema.MetaKey.schemaVersion, [Schema.schemaVersion]) } }
-            return
-        }
         let scratch = try ScratchLedger(genesis: genesis)
         try read { txn in try replay(txn, into: scratch.ledger) }
         let derived = [\Tables.holdings, \Tables.audit, \Tables.eventTickets, \Tables.merkle, \Tables.tickets]
-        let derivedSets = [\Tables.nonces, \Tables.holderHistory, \Tables.eventHistory, \Tables.envelopeHashes]
+        let derivedSets = [\Tables.keySets, \Tables.eventHistory, \Tables.envelopeHashes]
         try Self.store {
             try scratch.ledger.env.read { source in
                 try env.write { txn in

@@ -136,7 +136,7 @@ extension Ledger {
 
     /// Every record involving a holder key (received, sent, redeemed), oldest first.
     public func history(holder: PublicKey, after: UInt64? = nil, limit: Int = 1000) throws(TalonError) -> [LedgerRecord] {
-        try records(tables.holderHistory, holder.bytes, after: after, limit: limit)
+        try records(tables.keySets, Schema.holderHistory(holder), after: after, limit: limit)
     }
 
     /// Every record about an event or its tickets, oldest first.
@@ -161,6 +161,6 @@ extension Ledger {
 
     /// True when `signer` already used `nonce`.
     public func nonceUsed(_ signer: PublicKey, _ nonce: UInt64) throws(TalonError) -> Bool {
-        try read { txn in try txn.contains(tables.nonces, signer.bytes, nonce) }
+        try read { txn in try txn.contains(tables.keySets, Schema.nonces(signer), nonce) }
     }
 }

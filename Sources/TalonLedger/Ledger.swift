@@ -22,7 +22,7 @@ public final class Ledger: Sendable {
         let meta, receipts, merkle, issuers, events, gates,
             tickets, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
             rejectedEntries: Table
-        let nonces, holderHistory, eventHistory, envelopeHashes: SetTable
+        let keySets, eventHistory, envelopeHashes: SetTable
         let blocks: TypedTable<UInt64, Block>
         let envelopes: TypedTable<UInt64, Envelope>
         init(_ env: Environment) {
@@ -31,8 +31,7 @@ public final class Ledger: Sendable {
             envelopeHashes = env.set(Schema.envelopeHashes); merkle = env.table(Schema.merkle)
             issuers = env.table(Schema.issuers); events = env.table(Schema.events); gates = env.table(Schema.gates)
             tickets = env.table(Schema.tickets)
-            nonces = env.set(Schema.nonces)
-            holderHistory = env.set(Schema.holderHistory); eventHistory = env.set(Schema.eventHistory)
+            keySets = env.set(Schema.keySets); eventHistory = env.set(Schema.eventHistory)
             contracts = env.table(Schema.contracts); bindings = env.table(Schema.bindings)
             decisions = env.table(Schema.decisions); holdings = env.table(Schema.holdings)
             listings = env.table(Schema.listings); audit = env.table(Schema.audit)

@@ -116,34 +116,6 @@ import TalonStore
         #expect(b?.receipts.map(\.leaf) == [first.leaf + 1, first.leaf])
         #expect(try f.ledger.record(hash: one.hash)?.receipt == first)
     }
-
-    /// A store of schema 8 indexed every envelope as applied and has no mark: opened, it is
-    /// schema 9 at once (nothing rebuilt), finds everything, and starts its mark at the next
-    /// block.
-    @Test func aSchemaEightStoreNeedsNoRebuild() throws {
-        let f = try LedgerFixture(hashFlushEnvelopes: 1_000)
-        let moves = try Self.moves(f, 6)
-        let size = try f.ledger.head().treeSize
-        try Ledger.store {
-            try f.ledger.env.write { txn in
-                for leaf in 0..<size {
-                    guard let bytes = try txn.get(f.ledger.tables.envelopes.table, Schema.u64(leaf)) else { throw TalonError(.storeCorrupt) }
-                    try txn.append(f.ledger.tables.envelopeHashes, Schema.hashPrefix(SHA256.hash(bytes)), leaf)
-                }
-                _ = try txn.delete(f.ledger.tables.meta, Schema.MetaKey.hashIndexThrough)
-                try txn.put(f.ledger.tables.meta, Schema.MetaKey.schemaVersion, [8])
-            }
-        }
-        let reopened = try Ledger(path: f.dir, genesis: f.genesisFile, hashFlushEnvelopes: 1_000)
-        #expect(try reopened.read { txn in try txn.get(reopened.tables.meta, Schema.MetaKey.schemaVersion) } == [9])
-        #expect(try Self.mark(reopened) == nil)
-        for envelope in moves { #expect(try reopened.record(hash: envelope.hash) != nil) }
-        let alice = SigningKey.generate()
-        try reopened.apply([f.sign(.issue(IssueTickets(eventID: "E1", tickets: [
-            TicketSpec(ticketID: "T9", section: "A", seat: "9", faceValue: 1, holder: alice.publicKey)])), by: f.issuer)], timestamp: f.clock + 1000)
-        #expect(try Self.mark(reopened) == size)
-        #expect(try reopened.verify().ok)
-    }
 }
 
 extension LedgerEnvelopeIndexTests {

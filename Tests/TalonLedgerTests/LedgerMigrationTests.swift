@@ -148,7 +148,7 @@ import TalonStore
         let f = try LedgerFixture()
         try LedgerAuditTests.build(f, .init())
         let t = f.ledger.tables
-        let sets = [t.nonces, t.holderHistory, t.eventHistory, t.envelopeHashes]
+        let sets = [t.keySets, t.eventHistory, t.envelopeHashes]
         let live = try sets.map { try Self.members(f.ledger, $0) }
         let tickets = try Self.rows(f.ledger, t.tickets)
         // Split `tickets` into states and history runs (u8 len, id, 0x00, u32 run -> leaves).
@@ -173,13 +173,15 @@ import TalonStore
                     guard let envelope = try txn.get(old.table("envelopes"), Schema.u64(leaf)) else { throw TalonError(.storeCorrupt) }
                     try txn.put(index, SHA256.hash(envelope).bytes, Schema.u64(leaf))
                 }
-                for (signer, nonces) in live[0] {
-                    for nonce in nonces { try txn.put(accounts, signer + [0] + Schema.u64(nonce), Schema.u64(0)) }
+                // `key_sets` keys are a key and a kind byte (0 nonces, 1 holder history), as
+                // `accounts` keyed them, followed there by the member.
+                for (key, members) in live[0] {
+                    let kind = try #require(key.last)
+                    for member in members {
+                        try txn.put(accounts, key + Schema.u64(member), kind == 0 ? Schema.u64(0) : Array("T1".utf8))
+                    }
                 }
-                for (holder, leaves) in live[1] {
-                    for leaf in leaves { try txn.put(accounts, holder + [1] + Schema.u64(leaf), Array("T1".utf8)) }
-                }
-                for (event, leaves) in live[2] {
+                for (event, leaves) in live[1] {
                     for leaf in leaves { try txn.put(events, event + Schema.u64(leaf), []) }
                 }
             }
@@ -203,6 +205,26 @@ import TalonStore
         }
         #expect(dropped.count == Schema.retired.count && !dropped.contains(true), "the old tables are gone")
         #expect(try reopened.verify().ok)
+    }
+
+    /// Schema 10 keeps a key's nonces (key, 0) and holder history (key, 1) side by side in
+    /// `key_sets`: a transfer adds its nonce to the sender's first set and its leaf to both
+    /// holders' second; a key that never signed has no nonce set.
+    @Test func aKeysNoncesAndHolderHistorySitSideBySide() throws {
+        let f = try LedgerFixture()
+        let alice = SigningKey.generate(), bob = SigningKey.generate()
+        try f.createEvent("E1")
+        try f.issue("E1", ids: ["T1"], to: alice.publicKey)
+        let sale = f.sign(.transfer(Transfer(ticketID: "T1", to: bob.publicKey)), by: alice)
+        #expect(try f.apply([sale]) == ["ok"])
+        let sets = try Self.members(f.ledger, f.ledger.tables.keySets)
+        #expect(sets[alice.publicKey.bytes + [0]] == [sale.nonce])
+        #expect(sets[alice.publicKey.bytes + [1]] == [1, 2], "the issue to her (leaf 1), her sale (leaf 2)")
+        #expect(sets[bob.publicKey.bytes + [1]] == [2])
+        #expect(sets[bob.publicKey.bytes + [0]] == nil)
+        #expect(sets[f.issuer.publicKey.bytes + [0]]?.count == 2, "the event and the issue")
+        #expect(try f.ledger.nonceUsed(alice.publicKey, sale.nonce) && !f.ledger.nonceUsed(bob.publicKey, sale.nonce))
+        #expect(try f.ledger.history(holder: alice.publicKey).map(\.receipt.leaf) == [1, 2])
     }
 
     /// A ticket's history is kept in runs of `leavesPerRun` leaves; one moved more often than

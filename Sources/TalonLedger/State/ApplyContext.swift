@@ -48,7 +48,7 @@ final class ApplyContext {
             guard envelope.chainID.utf8.elementsEqual(chainID.utf8) else { throw TalonError(.wrongChain) }
             // The nonce is spent whatever the rules decide, so a rejected envelope can never
             // be replayed later, when it might pass.
-            guard try txn.insert(tables.nonces, envelope.signer.bytes, envelope.nonce) else {
+            guard try txn.insert(tables.keySets, Schema.nonces(envelope.signer), envelope.nonce) else {
                 throw TalonError(.nonceReused)
             }
             try applyRules(envelope.operation, signer: envelope.signer)
@@ -63,7 +63,7 @@ final class ApplyContext {
         }
         // Leaves only grow, so each history gains its greatest member: an append.
         for ticket in touched.tickets { try TicketHistory.append(txn, tables.tickets, ticket: ticket, leaf: leaf) }
-        for holder in touched.holders { try txn.append(tables.holderHistory, holder.bytes, leaf) }
+        for holder in touched.holders { try txn.append(tables.keySets, Schema.holderHistory(holder), leaf) }
         if let event = touched.event { try txn.append(tables.eventHistory, Schema.id(event), leaf) }
         if let subject { try recordAudit(envelope, subject, result: result) }
         return Block.Entry(envelopeHash: envelope.hash, result: result, decision: decision?.hash)

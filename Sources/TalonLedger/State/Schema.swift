@@ -35,15 +35,19 @@ enum Schema {
                       rejectedEntries]
 
     // Set tables: key -> ordered set of u64.
-    static let nonces = "nonces"                  // signer key[32] -> nonces it spent
-    static let holderHistory = "holder_history"   // key[32] -> leaves involving the key as holder
+    static let keySets = "key_sets"               // key[32], 0 -> nonces it spent as signer; key[32], 1 -> leaves involving it as holder
     static let eventHistory = "event_history"     // event id -> leaves about the event or its tickets
     static let envelopeHashes = "envelope_hashes" // hash[0..<8] -> leaves whose envelope hash starts so
 
-    static let allSets = [nonces, holderHistory, eventHistory, envelopeHashes]
+    static let allSets = [keySets, eventHistory, envelopeHashes]
 
     /// Tables of older schemas, folded into the set tables since: dropped on migration.
-    static let retired = ["accounts", "event_records", "envelope_index", "ticket_history"]
+    static let retired = ["accounts", "event_records", "envelope_index", "ticket_history", "nonces", "holder_history"]
+
+    /// A key's nonce set and holder history in `key_sets`: side by side, so a signer's two sets,
+    /// which a transfer both writes, usually share a page.
+    static func nonces(_ key: PublicKey) -> [UInt8] { key.bytes + [0] }
+    static func holderHistory(_ key: PublicKey) -> [UInt8] { key.bytes + [1] }
 
     /// The key of an envelope hash in `envelopeHashes`: its first 8 bytes. Lookups check the
     /// full hash against each member's envelope, so a shared prefix costs a read, never a
@@ -70,14 +74,15 @@ enum Schema {
     /// `merkle` (computed from the envelopes) and keyed envelope hashes by an 8-byte prefix in
     /// `envelope_hashes` (was `envelope_index`, by the whole hash); 8 moved ticket histories
     /// back beside the ticket's state, as runs of leaves (`ticket_history` in 6 and 7); 9 indexes
-    /// envelope hashes in bulk (`hash_index_through`: a store of 8 indexes every leaf, so it
-    /// needs no rebuild, only the new version, which keeps older builds from misreading it). An
+    /// envelope hashes in bulk (`hash_index_through`: absent, every leaf is indexed); 10 put a
+    /// key's nonces and holder history side by side in `key_sets` (`nonces` and
+    /// `holder_history` before). An
     /// older store gets all of these rebuilt from its envelopes when opened
     /// (Ledger+Migrate.swift).
     /// `rejected_entries` needs no new version: it is created empty when a store is opened,
     /// and empty is right for every store written before it (those builds stopped on such
     /// an entry instead of applying past it), so no rebuild is due.
-    static let schemaVersion: UInt8 = 9
+    static let schemaVersion: UInt8 = 10
 
     static func u64(_ v: UInt64) -> [UInt8] { [UInt8](bigEndian: v) }
 
