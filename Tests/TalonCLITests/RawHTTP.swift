@@ -76,7 +76,8 @@ enum RawHTTP {
         return out
     }
 
-    /// Parses a complete response with a Content-Length or chunked body.
+    /// Parses a complete response with a Content-Length or chunked body; one whose body is
+    /// shorter than its Content-Length throws.
     static func parse(_ raw: [UInt8]) throws -> Reply {
         let text = String(decoding: raw, as: UTF8.self)
         guard let split = text.range(of: "\r\n\r\n") else { throw Failure(description: "no complete response: \(text.prefix(200).debugDescription)") }
@@ -89,6 +90,11 @@ enum RawHTTP {
             headers[line[..<c].lowercased()] = line[line.index(after: c)...].trimmingCharacters(in: .whitespaces)
         }
         var body = String(text[split.upperBound...])
+        // A body cut short (the node was killed while it answered) is no answer: callers that
+        // retry unanswered requests must see it fail, not read an empty 200.
+        if let length = headers["content-length"].flatMap({ Int($0) }), body.utf8.count < length {
+            throw Failure(description: "incomplete response: \(body.utf8.count) of \(length) body bytes after \(lines.first ?? "")")
+        }
         if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
         return Reply(status: status, headers: headers, body: body)
     }
