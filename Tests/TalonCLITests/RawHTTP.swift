@@ -39,7 +39,7 @@ enum RawHTTP {
         }
         let bytes = Array((head + "\r\n").utf8) + (body ?? [])
         let raw = try await exchange(address, bytes, timeout: timeout)
-        return try parse(raw)
+        return try parse(raw, bodyless: method == "HEAD")
     }
 
     /// Sends `bytes` to `address`, then reads until the peer closes, `timeout` passes or
@@ -77,8 +77,8 @@ enum RawHTTP {
     }
 
     /// Parses a complete response with a Content-Length or chunked body; one whose body is
-    /// shorter than its Content-Length throws.
-    static func parse(_ raw: [UInt8]) throws -> Reply {
+    /// shorter than its Content-Length throws, unless it answers a HEAD (`bodyless`).
+    static func parse(_ raw: [UInt8], bodyless: Bool = false) throws -> Reply {
         let text = String(decoding: raw, as: UTF8.self)
         guard let split = text.range(of: "\r\n\r\n") else { throw Failure(description: "no complete response: \(text.prefix(200).debugDescription)") }
         let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
@@ -92,7 +92,7 @@ enum RawHTTP {
         var body = String(text[split.upperBound...])
         // A body cut short (the node was killed while it answered) is no answer: callers that
         // retry unanswered requests must see it fail, not read an empty 200.
-        if let length = headers["content-length"].flatMap({ Int($0) }), body.utf8.count < length {
+        if !bodyless, let length = headers["content-length"].flatMap({ Int($0) }), body.utf8.count < length {
             throw Failure(description: "incomplete response: \(body.utf8.count) of \(length) body bytes after \(lines.first ?? "")")
         }
         if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
