@@ -40,8 +40,7 @@ extension Ledger {
         var frontier = try MerkleFrontier(nodes: StoredMerkleNodes(txn: txn, tables: t), size: head.treeSize)
         // Envelope hashes are indexed in bulk (RecentEnvelopeHashes); a store from before
         // indexes every leaf so far.
-        let indexed = try hashIndexThrough(txn, size: head.treeSize)
-        if try hashIndexThrough(txn) == nil { try txn.put(t.meta, Schema.MetaKey.hashIndexThrough, Schema.u64(indexed)) }
+        let indexed = try hashIndexThrough(txn, size: head.treeSize, marking: true)
         try alignRecentHashes(txn, indexed: indexed, size: head.treeSize)
         var entries: [Block.Entry] = []
         var receipts: [Receipt] = []

@@ -55,10 +55,14 @@ extension Ledger {
         return leaf
     }
 
-    /// The mark for a tree of `size` leaves (`size` when there is none).
+    /// The mark for a tree of `size` leaves (`size` when there is none, then also stored when
+    /// `marking`: apply starts a store from before bulk indexing at its next block).
     /// - Throws: `TalonError(.storeCorrupt)` for a damaged mark, or one past the tree.
-    func hashIndexThrough(_ txn: Transaction, size: UInt64) throws -> UInt64 {
-        let mark = try hashIndexThrough(txn) ?? size
+    func hashIndexThrough(_ txn: Transaction, size: UInt64, marking: Bool = false) throws -> UInt64 {
+        guard let mark = try hashIndexThrough(txn) else {
+            if marking { try txn.put(tables.meta, Schema.MetaKey.hashIndexThrough, Schema.u64(size)) }
+            return size
+        }
         guard mark <= size else {
             throw TalonError(.storeCorrupt, "meta hash_index_through is \(mark), past the tree's \(size) leaves")
         }
