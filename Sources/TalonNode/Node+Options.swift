@@ -20,6 +20,12 @@ extension Node {
         /// blocks beat a fuller pipe (docs/operations.md); raise it where the round trip
         /// between members, not the CPU, bounds the rate.
         public var maxInflightEntries = 1
+        /// Whether the leader sends its appends before its own copy is saved, so followers
+        /// write theirs meanwhile (Raft thesis §10.2.1; its copy counts only once saved). Off
+        /// by default: where the members share the CPU it makes blocks smaller and costs more
+        /// than it overlaps (docs/operations.md, "Appends before the leader's save"); turn it
+        /// on where each member has its own machine and the round trip is long.
+        public var appendsBeforeSave = false
         /// How long a submission or a linearizable read may wait.
         public var requestTimeout: Duration = .seconds(10)
         /// Envelopes submitted to this node and not yet answered; more are refused with

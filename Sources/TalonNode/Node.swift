@@ -379,12 +379,12 @@ public final class Node: @unchecked Sendable {
             if inflight.count >= options.maxInflightEntries
                 && ready.reduce(0, { $0 + $1.envelopes.count }) < options.maxBatchEnvelopes {
                 held = ready
-                // Applying this turn's committed entries may free the pipeline: then what is
-                // held goes in the same transaction, not a turn (and a sync) later.
+                // A commit this turn may free the pipeline: then what is held goes in the
+                // same transaction, not a turn (and a sync) later.
                 // (`held` then also holds the unadmitted, which stay.)
                 if !ready.isEmpty {
-                    input.proposeAfterApply = { [self] applied in
-                        let freed = applied.filter { inflight[$0.index] != nil }.count
+                    input.proposeOnCommit = { [self] commit in
+                        let freed = inflight.keys.filter { $0 <= commit }.count
                         guard inflight.count - freed < options.maxInflightEntries else { return [] }
                         let late = cut(held.filter { !$0.admitted.isEmpty })
                         held.removeAll { !$0.admitted.isEmpty }
@@ -424,6 +424,9 @@ public final class Node: @unchecked Sendable {
             input.reads.append(context)
         }
 
+        if options.appendsBeforeSave {
+            input.sendBeforeSave = { [transport] messages in for message in messages { transport.send(message) } }
+        }
         let out: NodeCore.Output
         do {
             out = try core.run(input)

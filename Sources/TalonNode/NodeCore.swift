@@ -21,11 +21,16 @@ public final class NodeCore {
         public var proposals: [EntryBatch] = []
         /// ReadIndex contexts, each unique among outstanding reads.
         public var reads: [[UInt8]] = []
-        /// Asked once this run's committed entries are applied, only while this member leads:
-        /// given them, returns more batches to propose in the same transaction (the leader's
-        /// held submissions, once applying freed its pipeline), which then cost no run, sync
-        /// or message round of their own. Their outcomes follow `proposals`' in `proposed`.
-        public var proposeAfterApply: (([AppliedEntry]) -> [EntryBatch])?
+        /// Asked, only while this member leads, once the messages are stepped and again after
+        /// the committed entries are applied: given the commit index, returns more batches to
+        /// propose in the same transaction (the leader's held submissions, once a commit freed
+        /// its pipeline), which then cost no run, sync or message round of their own. Their
+        /// outcomes follow `proposals`' in `proposed`.
+        public var proposeOnCommit: ((UInt64) -> [EntryBatch])?
+        /// Given a leader's appends and heartbeats as soon as they are made, before this run's
+        /// transaction is saved (`Raft.takeMessagesSendableBeforeSave`), so followers write
+        /// their copies while this node writes its own; nil keeps them for `Output.messages`.
+        public var sendBeforeSave: (([Message]) -> Void)?
         public init(ticks: Int = 0, messages: [Message] = [], proposals: [EntryBatch] = [], reads: [[UInt8]] = []) {
             self.ticks = ticks; self.messages = messages; self.proposals = proposals; self.reads = reads
         }
@@ -147,21 +152,38 @@ public final class NodeCore {
         }
         for _ in 0..<input.ticks { raft.tick() }
         propose(input.proposals, into: &out)
+        proposeHeld(input, into: &out)
         for context in input.reads {
             do throws(TalonError) { try raft.readIndex(context) } catch { out.refusedReads.append(context) }
         }
+        // Only before the first drain: what `advance` makes next counts this node's copy,
+        // which is not on disk until the transaction commits.
+        sendEarly(input)
         var drained = try raft.drain(saving: storage) { entry in out.applied.append(try apply(entry)) }
-        if raft.isLeader, let more = input.proposeAfterApply?(out.applied), !more.isEmpty {
-            propose(more, into: &out)
+        if proposeHeld(input, into: &out) {
             let again = try raft.drain(saving: storage) { entry in out.applied.append(try apply(entry)) }
-            // The commit that freed the pipeline sent each follower an empty append; the
-            // proposal's append carries the same commit.
-            drained.messages = Message.coalesced(drained.messages + again.messages)
+            drained.messages += again.messages
             drained.reads += again.reads
         }
-        out.messages = drained.messages
+        // The commit that freed the pipeline sent each follower an empty append; the held
+        // proposal's append carries the same commit.
+        out.messages = Message.coalesced(drained.messages)
         out.reads += drained.reads
         return out
+    }
+
+    /// Proposes what `Input.proposeOnCommit` gives for the current commit; true when it gave any.
+    @discardableResult
+    private func proposeHeld(_ input: Input, into out: inout Output) -> Bool {
+        guard raft.isLeader, let more = input.proposeOnCommit?(raft.commitIndex), !more.isEmpty else { return false }
+        propose(more, into: &out)
+        return true
+    }
+
+    private func sendEarly(_ input: Input) {
+        guard let send = input.sendBeforeSave else { return }
+        let early = raft.takeMessagesSendableBeforeSave()
+        if !early.isEmpty { send(Message.coalesced(early)) }
     }
 
     private func propose(_ batches: [EntryBatch], into out: inout Output) {

@@ -30,3 +30,23 @@ extension Raft {
         return out
     }
 }
+
+extension Raft {
+    /// Takes the appends and heartbeats this leader has queued, to send before the entries
+    /// they carry are saved here (Raft thesis §10.2.1: a leader may write its log in parallel
+    /// with replicating it, since its own copy counts toward a commit only once saved, in
+    /// `advance`). Empty on any other role, or while the term or vote is not yet saved.
+    /// Call it between drains, never between a `ready()` and its `advance`.
+    public func takeMessagesSendableBeforeSave() -> [Message] {
+        guard role == .leader, savedHardState.term == term, savedHardState.vote == vote,
+              messages.contains(where: \.sendableBeforeSave) else { return [] }
+        let early = messages.filter(\.sendableBeforeSave)
+        messages.removeAll(where: \.sendableBeforeSave)
+        return early
+    }
+}
+
+extension Message {
+    /// A leader's append or heartbeat: what it claims does not depend on its own disk.
+    fileprivate var sendableBeforeSave: Bool { kind == .append || kind == .heartbeat }
+}

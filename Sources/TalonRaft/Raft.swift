@@ -13,6 +13,8 @@ public final class Raft {
     public var id: NodeID { config.id }
     /// True while this member leads (what `status.role` says, without building the status).
     public var isLeader: Bool { role == .leader }
+    /// The commit index (what `status.commit` says, without building the status).
+    public var commitIndex: UInt64 { log.committed }
     var term: UInt64
     var vote: NodeID?
     var role: Role = .follower

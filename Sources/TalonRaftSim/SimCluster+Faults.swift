@@ -10,7 +10,13 @@ extension SimCluster {
             fault = .crash(id)
             begin(.fault("fault: \(fault) until t=\(schedule.faults[index].end)"))
             crashedBy[index] = id
-            crash(id)
+            // Half the crashes of a leader strike mid-save: its appends are out, its own
+            // copy of what they carry is not on disk.
+            if nodes[Int(id - 1)].shownRole == .leader, rng.chance(permille: 500) {
+                nodes[Int(id - 1)].crashAtSave = true
+            } else {
+                crash(id)
+            }
         case .isolate(let target):
             let current = target == nil ? leader : nil
             let id = target ?? current ?? rng.pick(ids)
@@ -34,6 +40,7 @@ extension SimCluster {
         switch fault {
         case .crash:
             guard let id = crashedBy.removeValue(forKey: index) else { return }
+            nodes[Int(id - 1)].crashAtSave = false
             begin(.fault("end: crash \(id)"))
             try restart(id)
         case .tickSkew(let id, _):
@@ -52,7 +59,7 @@ extension SimCluster {
         healed = true
         network.healAll()
         crashedBy = [:]
-        for i in nodes.indices { nodes[i].period = nodes[i].basePeriod }
+        for i in nodes.indices { nodes[i].period = nodes[i].basePeriod; nodes[i].crashAtSave = false }
         for id in ids where nodes[Int(id - 1)].raft == nil { try restart(id) }
     }
 }

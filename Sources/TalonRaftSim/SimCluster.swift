@@ -15,6 +15,9 @@ struct SimNode {
     var shownTerm: UInt64 = 0
     var shownLeader: NodeID?
     var shownCommit: UInt64 = 0
+    /// Set by a crash fault aimed at the leader: it crashes in its next drain that has
+    /// something to save, after its appends went out and before it saves what they carry.
+    var crashAtSave = false
 }
 
 /// The simulated world: nodes, network, clients, clock and checker, advanced one event at a
@@ -101,8 +104,13 @@ final class SimCluster {
     }
 
     /// The driver contract: save, send, apply, release reads, advance — until nothing is left.
+    /// With `appendsBeforeSave`, a leader's appends go out first, before it saves the entries
+    /// they carry, as a node's loop then sends them (`NodeCore.Input.sendBeforeSave`).
     func drain(_ id: NodeID, _ raft: Raft) throws(SafetyViolation) {
         let n = Int(id - 1)
+        if schedule.appendsBeforeSave {
+            for m in raft.takeMessagesSendableBeforeSave() { try send(m, from: id, outlivingSender: true) }
+        }
         var rounds = 0
         while raft.hasReady {
             rounds += 1
@@ -110,6 +118,11 @@ final class SimCluster {
             let r: Ready
             do {
                 r = try raft.ready()
+                if nodes[n].crashAtSave, r.hardState != nil || !r.entries.isEmpty {
+                    note(.fault("crash \(id) before it saves \(r.entries.count) entries"))
+                    crash(id)
+                    return
+                }
                 try nodes[n].storage.save(hardState: r.hardState, entries: r.entries)
             } catch {
                 throw SafetyViolation(.raftError, "node \(id): \(error)")
@@ -164,7 +177,7 @@ final class SimCluster {
         try checker.observe(id, role: s.role, term: s.term, commit: s.commit)
     }
 
-    private func send(_ m: Message, from id: NodeID) throws(SafetyViolation) {
+    private func send(_ m: Message, from id: NodeID, outlivingSender: Bool = false) throws(SafetyViolation) {
         guard m.from == id, m.to != id, m.to >= 1, m.to <= UInt64(nodes.count) else {
             throw SafetyViolation(.raftError, "node \(id) sent a misaddressed message: \(m)")
         }
@@ -177,7 +190,8 @@ final class SimCluster {
         case .deliver(let times):
             let from = nodes[Int(id - 1)].incarnation, to = nodes[Int(m.to - 1)].incarnation
             for (k, t) in times.enumerated() {
-                queue.push(t, .deliver(SimEnvelope(message: m, fromIncarnation: from, toIncarnation: to, duplicate: k > 0)))
+                queue.push(t, .deliver(SimEnvelope(message: m, fromIncarnation: from, toIncarnation: to, duplicate: k > 0,
+                                                   outlivesSender: outlivingSender)))
             }
             if times.count > 1 { stats.messagesDuplicated += 1 }
         }
@@ -189,7 +203,7 @@ final class SimCluster {
         let m = env.message
         let src = nodes[Int(m.from - 1)], dst = nodes[Int(m.to - 1)]
         var reason: String?
-        if dst.raft == nil || env.toIncarnation != dst.incarnation || env.fromIncarnation != src.incarnation {
+        if dst.raft == nil || env.toIncarnation != dst.incarnation || (env.fromIncarnation != src.incarnation && !env.outlivesSender) {
             reason = "crashed"
         } else if network.isBlocked(from: m.from, to: m.to, at: now) {
             reason = "link down"
@@ -215,6 +229,7 @@ final class SimCluster {
         let n = Int(id - 1)
         guard nodes[n].raft != nil else { return }
         nodes[n].raft = nil
+        nodes[n].crashAtSave = false
         nodes[n].incarnation += 1
         nodes[n].shownRole = .follower
         client.crashed(id)

@@ -21,6 +21,9 @@ struct SimEnvelope {
     var fromIncarnation: Int
     var toIncarnation: Int
     var duplicate: Bool
+    /// Sent before its sender saved what it depends on: it stays on the wire if the sender
+    /// crashes (others from a crashed incarnation are dropped).
+    var outlivesSender = false
 }
 
 /// Events ordered by time, then by the order they were scheduled in: a total order, so a run

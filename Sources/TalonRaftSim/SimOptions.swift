@@ -62,8 +62,8 @@ public struct SimParameters: Sendable, Hashable {
     public var electionTicks = 10
     /// Passed to every node's `RaftConfig`.
     public var heartbeatTicks = 1
-    /// When set, each seed switches pre-vote and check-quorum off one time in four each;
-    /// otherwise both are on (the `RaftConfig` defaults).
+    /// When set, each seed switches pre-vote and check-quorum off one time in four each, and
+    /// leaders' appends before their save off one time in two; otherwise all are on.
     public var varyElectionOptions = true
     /// Passed to every node's `RaftConfig`: small, so catching up takes several rounds.
     public var maxMessageBytes = 256

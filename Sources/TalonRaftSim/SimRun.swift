@@ -76,7 +76,7 @@ public struct SimRun {
     }
 
     private func start(_ c: SimCluster) throws(SafetyViolation) {
-        c.begin(.note("seed \(seed): \(c.nodes.count) nodes, tick periods \(c.nodes.map(\.basePeriod)) ms, pre-vote \(c.schedule.preVote ? "on" : "off"), check-quorum \(c.schedule.checkQuorum ? "on" : "off"), \(c.schedule.faults.count) faults until t=\(c.schedule.chaosEnd)"))
+        c.begin(.note("seed \(seed): \(c.nodes.count) nodes, tick periods \(c.nodes.map(\.basePeriod)) ms, pre-vote \(c.schedule.preVote ? "on" : "off"), check-quorum \(c.schedule.checkQuorum ? "on" : "off"), appends before save \(c.schedule.appendsBeforeSave ? "on" : "off"), \(c.schedule.faults.count) faults until t=\(c.schedule.chaosEnd)"))
         for id in c.ids { try c.restart(id, boot: true) }
         for (i, f) in c.schedule.faults.enumerated() {
             c.queue.push(f.start, .faultStart(i))

@@ -74,6 +74,9 @@ struct SimSchedule {
     /// `RaftConfig` options of every node in this run.
     var preVote = true
     var checkQuorum = true
+    /// Whether leaders send their appends before saving what they carry
+    /// (`Node.Options.appendsBeforeSave`).
+    var appendsBeforeSave = true
 
     init(seed: UInt64, nodes: Int, mix: SimFaultMix, parameters p: SimParameters) {
         var rng = SplitMix64(seed: seed ^ 0x5C4E_D01E_F417_0000)
@@ -83,6 +86,7 @@ struct SimSchedule {
         if p.varyElectionOptions {
             preVote = rng.chance(permille: 750)
             checkQuorum = rng.chance(permille: 750)
+            appendsBeforeSave = rng.chance(permille: 500)
         }
         chaosEnd = p.chaosMillis
         faults = []

@@ -121,9 +121,13 @@ struct ClusterTests {
         }
     }
 
-    @Test func killingTheLeaderWhileClientsWriteLosesNoAcknowledgedOperation() async throws {
+    /// Run twice: as nodes start by default, and with the leader sending its appends before
+    /// it saves its own copy (`--appends-before-save`), so a SIGKILL can land between the two.
+    @Test(arguments: [false, true])
+    func killingTheLeaderWhileClientsWriteLosesNoAcknowledgedOperation(appendsBeforeSave: Bool) async throws {
+        let options = appendsBeforeSave ? ["--appends-before-save"] : []
         try await withCluster { c in
-            try c.startAll()
+            try c.startAll(arguments: options)
             let leader = try await c.waitForLeader()
             let g = c.chain, s = c.sandbox
             let holder = try await s.newKey("holder")
@@ -176,7 +180,7 @@ struct ClusterTests {
             #expect(elapsed < 10, "a new leader took \(elapsed) s")
 
             // The killed node restarts and catches up; all three report one head.
-            try c.start(leader)
+            try c.start(leader, arguments: options)
             let head = try await c.waitForSameHead(timeout: 30)
             let acked = acknowledged.withLock { $0 }
             #expect(acked.count == writers * perWriter)
@@ -207,7 +211,7 @@ struct ClusterTests {
                 let status = await c.stop(i, signal: SIGTERM)
                 #expect(status == 0, "n\(i) should exit cleanly on SIGTERM\n\(c.logs())")
             }
-            try c.startAll()
+            try c.startAll(arguments: options)
             _ = try await c.waitForLeader()
             #expect(try await c.waitForSameHead() == head)
             for hash in acked.keys.prefix(10) {

@@ -130,10 +130,15 @@ import TalonRaft
 
     /// While `maxInflightEntries` entries wait to commit, new submissions (the leader's own
     /// and forwarded ones) are held, then proposed together in the next entry, in the turn
-    /// that applies the entry before: each follower gets that entry with the new commit
-    /// index in one append, no empty append carrying the commit first.
-    @Test func submissionsHeldBehindAFullPipelineShareTheNextEntry() async throws {
-        try await MemoryCluster.run(options: { _, o in o.maxInflightEntries = 1 }) { c in
+    /// that commits the entry before: each follower gets that entry with the new commit
+    /// index in one append, no empty append carrying the commit first — whether the leader
+    /// sends its appends after its save or before it.
+    @Test(arguments: [false, true])
+    func submissionsHeldBehindAFullPipelineShareTheNextEntry(appendsBeforeSave: Bool) async throws {
+        try await MemoryCluster.run(options: { _, o in
+            o.maxInflightEntries = 1
+            o.appendsBeforeSave = appendsBeforeSave
+        }) { c in
             try await c.elect(1)
             let n1 = try c.node(1)
             c.network.hold { $0.from == 1 && $0.message?.kind == .append }

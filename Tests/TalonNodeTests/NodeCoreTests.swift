@@ -121,6 +121,37 @@ final class CoreCluster {
         }
     }
 
+    /// The leader hands its appends to `sendBeforeSave` as soon as it makes them, inside the
+    /// run (before its transaction commits), and does not return them again.
+    @Test func theLeadersAppendsGoOutBeforeItsSave() throws {
+        final class Sent { var messages: [Message] = []; var runs = 0 }
+        let c = try CoreCluster()
+        let leader = try c.elect()
+        let followers = c.members.ids.filter { $0 != leader.id }
+        let sent = Sent()
+        var input = NodeCore.Input(proposals: [EntryBatch(timestamp: 1000, envelopes: [try leader.ledger.admit(Self.event(c, "E1"))])])
+        input.sendBeforeSave = { sent.messages += $0; sent.runs += 1 }
+        let out = try leader.run(input)
+        let index = try #require(out.proposed.first).get().index
+        #expect(sent.runs == 1)
+        #expect(sent.messages.map(\.to).sorted() == followers.sorted())
+        #expect(sent.messages.allSatisfy { $0.kind == .append && $0.entries.contains { $0.index == index } })
+        #expect(!out.messages.contains { $0.entries.contains { $0.index == index } })
+
+        c.queue += sent.messages + out.messages
+        try c.deliver()
+        try c.tick(leader.id)
+        let heads = try c.heads()
+        #expect(Set(heads.values).count == 1 && heads[leader.id]?.height == 1, "\(heads)")
+
+        // A follower hands nothing early: what it sends depends on its save.
+        let follower = try #require(c.nodes[followers[0]])
+        var tick = NodeCore.Input(ticks: 1)
+        tick.sendBeforeSave = { _ in sent.runs += 1 }
+        _ = try follower.run(tick)
+        #expect(sent.runs == 1)
+    }
+
     /// A node killed while the others go on restarts from its store, catches up, and applies
     /// nothing twice.
     @Test func aKilledNodeCatchesUpWithoutApplyingTwice() throws {
