@@ -110,11 +110,13 @@ public final class Node: @unchecked Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
                 let thread = Thread { [self] in
+                    // Named from inside: on Linux a name set before `start` is not applied to
+                    // the thread, which `top -H` and `perf` then show as a dispatch worker.
+                    Thread.current.name = "talon-node-\(id)"
                     loop()
                     let error = condition.withLock { failure }
                     if let error { done.resume(throwing: error) } else { done.resume() }
                 }
-                thread.name = "talon-node-\(id)"
                 thread.start()
             }
         } onCancel: {
