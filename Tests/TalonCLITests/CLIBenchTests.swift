@@ -30,6 +30,30 @@ struct CLIBenchTests {
         }
     }
 
+    /// `scripts/store-pages` (the page-by-table count behind docs/operations.md, "Which pages
+    /// a commit writes") reads a store `bench ledger` left, names its tables and counts no
+    /// more pages than the file has.
+    @Test func storePagesCountsTheTablesOfAStore() async throws {
+        try await withSandbox { s in
+            let dir = s.path("ledger")
+            let bench = try await s.talon("bench", "ledger", "--envelopes", "2000", "--batch", "100", "--holders", "50", "--dir", dir)
+            #expect(bench.status == 0, "\(bench)")
+            let script = PythonTools.root.appendingPathComponent("scripts/store-pages").path
+            let run = try await PythonTools.run("/usr/bin/env", ["python3", script, dir], in: URL(fileURLWithPath: s.path(".")), timeout: 60)
+            #expect(run.status == 0, "\(run)")
+            var pages: [String: Int] = [:]
+            for line in run.lines {
+                let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+                if parts.count == 2, let n = Int(parts[0]) { pages[String(parts[1])] = n }
+            }
+            for table in ["tickets:leaf", "envelopes:leaf", "receipts:leaf", "merkle:leaf", "blocks:leaf", "key_sets:leaf", "META"] {
+                #expect((pages[table] ?? 0) > 0, "\(table): \(run)")
+            }
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/data.mdb")[.size] as? Int)
+            #expect(pages.values.reduce(0, +) <= size / 4096, "\(run)")
+        }
+    }
+
     @Test func auditBenchRefusesImpossibleSizes() async throws {
         try await withSandbox { s in
             let run = try await s.talon("bench", "audit", "--tickets", "10", "--resales", "21")
