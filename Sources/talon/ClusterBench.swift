@@ -65,7 +65,8 @@ struct ClusterBench: AsyncParsableCommand {
                 let talonCPU = nodes.seconds()
                 var talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections,
                                                contentType: media.contentType) { bytes in
-                    media.firstResult(bytes)?.receipt?.result == "ok"
+                    let receipt = media.firstResult(bytes)?.receipt
+                    return Load.Verdict(accepted: receipt?.result == "ok", block: receipt?.height)
                 }
                 talon.cpu = (nodes.pids.count, nodes.seconds() - talonCPU)
                 talon.round = rounds > 1 ? round : nil
@@ -80,7 +81,7 @@ struct ClusterBench: AsyncParsableCommand {
                     let servers = ProcessCPU.matching(etcdCPUOf)
                     let etcdCPU = servers.seconds()
                     var other = try await Load.run(name: "etcd", urls: etcdURLs, bodies: puts, connections: connections) { bytes in
-                        (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["header"] != nil
+                        Load.Verdict(accepted: (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["header"] != nil)
                     }
                     other.cpu = (servers.pids.count, servers.seconds() - etcdCPU)
                     other.round = talon.round
@@ -148,6 +149,8 @@ struct Load {
     let seconds: Double
     /// Latency in microseconds.
     let histogram: Histogram<UInt64>
+    /// How many distinct blocks the accepted answers named (nil when answers name none).
+    let blocks: Int?
     /// The servers' CPU time over the timed window: how many processes, how many seconds.
     var cpu: (processes: Int, seconds: Double)?
     /// This process's CPU time over the timed window (the clients: requests, answers,
@@ -171,8 +174,14 @@ struct Load {
         seconds.flatMap { $0 > 0 && count > 0 ? $0 * 1e6 / Double(count) : nil }
     }
 
+    /// What the check makes of one answer: accepted or not, and the block it names, if any.
+    struct Verdict: Sendable {
+        var accepted: Bool
+        var block: UInt64? = nil
+    }
+
     static func run(name: String, urls: [String], bodies: [[UInt8]], connections: Int, contentType: String = "application/json",
-                    accepted: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Load {
+                    check: @escaping @Sendable ([UInt8]) -> Verdict) async throws -> Load {
         var pool = HTTPClient.Configuration.ConnectionPool()
         pool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: pool))
@@ -180,13 +189,14 @@ struct Load {
         let me = ProcessCPU(pids: [ProcessInfo.processInfo.processIdentifier])
         let clientStart = me.seconds(), machineStart = MachineCPU.busySeconds()
         let start = ContinuousClock.now
-        let outcome: Result<(Histogram<UInt64>, Int), any Error>
-        do { outcome = .success(try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int).self) { group in
+        let outcome: Result<(Histogram<UInt64>, Int, Set<UInt64>), any Error>
+        do { outcome = .success(try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int, Set<UInt64>).self) { group in
             for c in 0..<connections {
                 let url = urls[c % urls.count]
                 group.addTask {
                     var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000)
                     var failed = 0
+                    var blocks = Set<UInt64>()
                     while true {
                         let i = cursor.next()
                         guard i < bodies.count else { break }
@@ -198,27 +208,33 @@ struct Load {
                         do {
                             let response = try await client.execute(request, timeout: .seconds(30))
                             let body = Array(buffer: try await response.body.collect(upTo: 1 << 20))
-                            if response.status != .ok || !accepted(body) { failed += 1 }
+                            let verdict = check(body)
+                            if response.status != .ok || !verdict.accepted {
+                                failed += 1
+                            } else if let block = verdict.block {
+                                blocks.insert(block)
+                            }
                         } catch {
                             failed += 1
                         }
                         let elapsed = ContinuousClock.now - sent
                         _ = histogram.record(UInt64(max(1, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))
                     }
-                    return (histogram, failed)
+                    return (histogram, failed, blocks)
                 }
             }
             var all = Histogram<UInt64>(highestTrackableValue: 60_000_000)
             var failed = 0
-            for try await (h, f) in group { all.add(h); failed += f }
-            return (all, failed)
+            var blocks = Set<UInt64>()
+            for try await (h, f, b) in group { all.add(h); failed += f; blocks.formUnion(b) }
+            return (all, failed, blocks)
         }) } catch { outcome = .failure(error) }
         let elapsed = ContinuousClock.now - start
         let clientSeconds = me.seconds() - clientStart, machineSeconds = MachineCPU.busySeconds() - machineStart
         try await client.shutdown()
         let results = try outcome.get()
         return Load(name: name, count: bodies.count, failed: results.1, seconds: elapsed.seconds, histogram: results.0,
-                    clientSeconds: clientSeconds, machineSeconds: machineSeconds)
+                    blocks: results.2.isEmpty ? nil : results.2.count, clientSeconds: clientSeconds, machineSeconds: machineSeconds)
     }
 
     func print(json: Bool) {
@@ -228,12 +244,14 @@ struct Load {
                 + (clientCPUPerOp.map { String(format: ",\"client_cpu_us_per_op\":%.1f", $0) } ?? "")
                 + (machineCPUPerOp.map { String(format: ",\"machine_cpu_us_per_op\":%.1f", $0) } ?? "")
                 + (round.map { ",\"round\":\($0)" } ?? "")
+                + (blocks.map { String(format: ",\"blocks\":%d,\"envelopes_per_block\":%.1f", $0, Double(count - failed) / Double($0)) } ?? "")
             Swift.print(String(format: "{\"system\":\"%@\",\"ops\":%d,\"failed\":%d,\"seconds\":%.3f,\"ops_per_s\":%.0f,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f%@}",
                                name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
         } else {
             let cpu = (cpuPerOp.map { String(format: "; CPU %.0f µs per op across %d processes", $0, self.cpu?.processes ?? 0) } ?? "")
                 + (clientCPUPerOp.map { String(format: ", client %.0f µs", $0) } ?? "")
                 + (machineCPUPerOp.map { String(format: ", machine %.0f µs", $0) } ?? "")
+                + (blocks.map { String(format: "; %d blocks, %.1f envelopes each", $0, Double(count - failed) / Double($0)) } ?? "")
             Swift.print((round.map { "round \($0) " } ?? "") + String(format: "%@: %d ops (%d failed) in %.2f s = %.0f ops/s; latency ms p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%@",
                                name, count, failed, seconds, rate, ms(50), ms(90), ms(99), ms(99.9), Double(histogram.max) / 1000, cpu))
         }

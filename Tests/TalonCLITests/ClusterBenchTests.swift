@@ -14,6 +14,8 @@ extension ClusterTests {
                 try #require(run.status == 0, "\(run)")
                 let figures = try JSONValue.parse(Array((run.lines.last ?? "").utf8))
                 #expect(figures["ops"]?.int == 40 && figures["failed"]?.int == 0, "\(media): \(run)")
+                // The receipts name the blocks the transfers went into: at least one, at most one each.
+                #expect((1...40).contains(figures["blocks"]?.int ?? 0), "\(media): \(run)")
             }
             // Rounds: each its own event and tickets, then the medians.
             let rounds = try await c.sandbox.talon(["bench", "cluster", "--genesis", c.chain.genesis, "--issuer", c.chain.issuer, "--ops", "20",
