@@ -2,11 +2,11 @@ import TalonProtocol
 import TalonStore
 
 extension Ledger {
-    /// Finds stored envelopes by hash on one snapshot: `envelope_hashes` for the leaves below
-    /// the store's `hash_index_through`, the newest leaves' hashes in memory
-    /// (`RecentEnvelopeHashes`) above it, and the hashes the stored blocks record for any of
-    /// those the memory does not hold. Every candidate is checked against its stored
-    /// envelope, so a shared prefix never gives a wrong answer.
+    /// Finds stored envelopes by hash, or by signer and nonce, on one snapshot:
+    /// `envelope_hashes` for the leaves below the store's `hash_index_through`, the newest
+    /// leaves' keys in memory (`RecentEnvelopeHashes`) above it, and the stored blocks and
+    /// envelopes for any of those the memory does not hold. Every candidate is checked
+    /// against its stored envelope, so a shared prefix never gives a wrong answer.
     struct EnvelopeLookup {
         let ledger: Ledger
         let txn: Transaction
@@ -19,6 +19,33 @@ extension Ledger {
             self.txn = txn
             size = try ledger.head(txn).treeSize
             indexed = try ledger.hashIndexThrough(txn, size: size)
+        }
+
+        /// Over the leaves below `size` only (apply: those before the envelope it applies).
+        init(_ ledger: Ledger, _ txn: Transaction, indexed: UInt64, size: UInt64) {
+            self.ledger = ledger; self.txn = txn; self.indexed = indexed; self.size = size
+        }
+
+        /// True when a leaf holds an envelope of this chain signed by `signer` with `nonce`:
+        /// the nonce is spent (the first such envelope spent it; later ones were refused
+        /// with `nonce_reused`, and wrong-chain ones spend nothing).
+        func nonceSpent(_ signer: PublicKey, _ nonce: UInt64) throws -> Bool {
+            let prefix = Schema.noncePrefixValue(signer: signer, nonce: nonce)
+            let spends = { (leaf: UInt64) throws -> Bool in try self.spends(leaf, signer, nonce) }
+            for leaf in try txn.members(ledger.tables.envelopeHashes, Schema.u64(prefix)) where leaf < size {
+                if try spends(leaf) { return true }
+            }
+            guard indexed < size else { return false }
+            let (recent, held) = ledger.recentHashes.leaves(prefix, in: indexed..<size)
+            for leaf in recent where try spends(leaf) { return true }
+            for leaf in indexed..<held.lowerBound where try spends(leaf) { return true }
+            for leaf in held.upperBound..<size where try spends(leaf) { return true }
+            return false
+        }
+
+        private func spends(_ leaf: UInt64, _ signer: PublicKey, _ nonce: UInt64) throws -> Bool {
+            let envelope = try ledger.storedEnvelope(txn, leaf)
+            return envelope.signer == signer && envelope.nonce == nonce && envelope.chainID.utf8.elementsEqual(ledger.chainID.utf8)
         }
 
         /// The first leaf holding the envelope with `hash`, or nil.
@@ -95,24 +122,37 @@ extension Ledger {
         return hashes
     }
 
-    /// The hash prefixes of the envelopes at `leaves`, in order.
-    func storedHashPrefixes(_ txn: Transaction, _ leaves: Range<UInt64>) throws -> [UInt64] {
-        try storedEnvelopeHashes(txn, leaves).map(Schema.hashPrefixValue)
+    /// The envelope stored at `leaf`.
+    /// - Throws: `TalonError(.storeCorrupt)` when it holds none.
+    func storedEnvelope(_ txn: Transaction, _ leaf: UInt64) throws -> Envelope {
+        guard let envelope = try tables.envelopes.get(txn, leaf) else {
+            throw TalonError(.storeCorrupt, "the envelope index names leaf \(leaf), which holds no envelope")
+        }
+        return envelope
     }
 
-    /// Brings the newest envelopes' hashes in memory in step with the store (on open, and
+    /// An envelope's keys in `envelope_hashes`: its hash prefix and its signer-and-nonce prefix.
+    static func indexKeys(_ envelope: Envelope, hash: Digest) -> RecentEnvelopeHashes.Keys {
+        .init(hash: Schema.hashPrefixValue(hash), nonce: Schema.noncePrefixValue(signer: envelope.signer, nonce: envelope.nonce))
+    }
+
+    /// The index keys of the envelopes at `leaves`, in order (hashes as their blocks record them).
+    func storedIndexKeys(_ txn: Transaction, _ leaves: Range<UInt64>) throws -> [RecentEnvelopeHashes.Keys] {
+        try zip(leaves, storedEnvelopeHashes(txn, leaves)).map { leaf, hash in Self.indexKeys(try storedEnvelope(txn, leaf), hash: hash) }
+    }
+
+    /// Brings the newest envelopes' keys in memory in step with the store (on open, and
     /// before each block is applied).
     func alignRecentHashes(_ txn: Transaction, indexed: UInt64, size: UInt64) throws {
-        try recentHashes.align(indexed: indexed, size: size) { leaves in try storedHashPrefixes(txn, leaves) }
+        try recentHashes.align(indexed: indexed, size: size) { leaves in try storedIndexKeys(txn, leaves) }
     }
 
-    /// Indexes the envelopes of leaves `indexed..<size` in `envelope_hashes` in key order, and
-    /// moves `hash_index_through` to `size`; memory forgets them once a later flush commits.
+    /// Indexes the envelopes of leaves `indexed..<size` in `envelope_hashes` in key order, by
+    /// hash and by signer and nonce, and moves `hash_index_through` to `size`; memory forgets
+    /// them once a later flush commits.
     func flushHashIndex(_ txn: Transaction, indexed: UInt64, size: UInt64) throws {
         let entries = try recentHashes.entries(in: indexed..<size)
-            ?? zip(storedHashPrefixes(txn, indexed..<size), indexed..<size)
-                .map { (prefix: $0.0, leaf: $0.1) }
-                .sorted { ($0.prefix, $0.leaf) < ($1.prefix, $1.leaf) }
+            ?? RecentEnvelopeHashes.entries(storedIndexKeys(txn, indexed..<size), from: indexed)
         for entry in entries { try txn.append(tables.envelopeHashes, Schema.u64(entry.prefix), entry.leaf) }
         try txn.put(tables.meta, Schema.MetaKey.hashIndexThrough, Schema.u64(size))
         txn.afterCommit { [recentHashes] in recentHashes.drop(below: indexed) }

@@ -161,6 +161,6 @@ extension Ledger {
 
     /// True when `signer` already used `nonce`.
     public func nonceUsed(_ signer: PublicKey, _ nonce: UInt64) throws(TalonError) -> Bool {
-        try read { txn in try txn.contains(tables.keySets, Schema.nonces(signer), nonce) }
+        try read { txn in try EnvelopeLookup(self, txn).nonceSpent(signer, nonce) }
     }
 }

@@ -33,7 +33,8 @@ import TalonStore
     }
 
     /// Past several flushes, every envelope is found at its leaf; the index holds exactly the
-    /// leaves below the mark, which moves a flush at a time; resubmitting any of them (in an
+    /// leaves below the mark (each twice: under its hash and under its signer and nonce),
+    /// which moves a flush at a time; resubmitting any of them (in an
     /// entry of the write path, next to a new one) appends nothing new for it.
     @Test func everyEnvelopeIsFoundAcrossFlushes() throws {
         let f = try LedgerFixture(hashFlushEnvelopes: 8)
@@ -42,7 +43,7 @@ import TalonStore
         #expect(size == 32)
         let mark = try #require(try Self.mark(f.ledger))
         #expect(mark > 0 && mark < size && size - mark < 8 + 3, "flushed in blocks of 3 once 8 gathered: \(mark)")
-        #expect(try Self.indexedLeaves(f.ledger) == Array(0..<mark))
+        #expect(try Self.indexedLeaves(f.ledger) == Array(0..<mark).flatMap { [$0, $0] })
         // Memory holds the leaves above the mark and the generation before it, no more.
         let held = f.ledger.recentHashes.range
         #expect(held.upperBound == size && held.lowerBound < mark && held.count <= 2 * (8 + 3), "\(held)")
@@ -137,5 +138,89 @@ extension LedgerEnvelopeIndexTests {
             Issue.record("apply read a damaged mark")
         } catch let error as TalonError { #expect(error.code == .storeCorrupt, "\(error)") }
         #expect(try f.ledger.head().height == height)
+    }
+}
+
+/// A signer's spent nonces are found through `envelope_hashes` (schema 11): each leaf is filed
+/// there under its signer and nonce too, in bulk with its hash, so a nonce spent by any leaf —
+/// in the index, in memory, earlier in the same block — refuses the next envelope that uses it.
+extension LedgerEnvelopeIndexTests {
+    /// An envelope by `key` with `nonce`: a transfer of `ticket` to a stranger.
+    static func reuse(_ f: LedgerFixture, _ key: SigningKey, nonce: UInt64, ticket: String = "T1") -> Envelope {
+        Envelope(chainID: f.chainID, nonce: nonce, operation: .transfer(Transfer(ticketID: ticket, to: SigningKey.generate().publicKey)),
+                 signedBy: key)
+    }
+
+    @Test func aSpentNonceIsRefusedWhereverItsLeafIsIndexed() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 8)
+        let alice = SigningKey.generate(), bob = SigningKey.generate()
+        try f.createEvent("E1")
+        try f.issue("E1", ids: ["T1"], to: alice.publicKey)
+        var moves: [Envelope] = []
+        for start in stride(from: 0, to: 30, by: 3) {
+            let block = (start..<start + 3).map { i in
+                i % 2 == 0 ? f.sign(.transfer(Transfer(ticketID: "T1", to: bob.publicKey)), by: alice)
+                           : f.sign(.transfer(Transfer(ticketID: "T1", to: alice.publicKey)), by: bob)
+            }
+            #expect(try f.apply(block).allSatisfy { $0 == "ok" })
+            moves += block
+        }
+        let mark = try #require(try Self.mark(f.ledger))
+        let size = try f.ledger.head().treeSize
+        // Leaf 2 (moves[0], alice's) is in the table, leaf 31 (moves[29], bob's) in memory.
+        #expect(2 < mark && 31 >= mark && size == 32, "mark \(mark), size \(size)")
+        for ledger in [f.ledger, try Ledger(existingAt: f.dir)] {
+            for e in moves { #expect(try ledger.nonceUsed(e.signer, e.nonce), "nonce \(e.nonce)") }
+            #expect(try !ledger.nonceUsed(alice.publicKey, 1_000_000))
+            #expect(try !ledger.nonceUsed(bob.publicKey, moves[0].nonce), "alice's nonce, not bob's")
+        }
+        // The nonce is checked before the rules: a reuse is refused whoever holds the ticket.
+        #expect(try f.apply([Self.reuse(f, alice, nonce: moves[0].nonce), Self.reuse(f, bob, nonce: moves[29].nonce),
+                             Self.reuse(f, alice, nonce: moves[14].nonce)]) == ["nonce_reused", "nonce_reused", "nonce_reused"])
+        #expect(try f.apply([Self.reuse(f, alice, nonce: 1_000_000)]) == ["ok"])
+        #expect(try f.ledger.head().treeSize == size + 4)
+    }
+
+    @Test func aNonceSpentEarlierInTheSameBlockOrGroupIsRefused() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 4)
+        let alice = SigningKey.generate()
+        try f.createEvent("E1")
+        try f.issue("E1", ids: ["T1", "T2", "T3"], to: alice.publicKey)
+        let first = Self.reuse(f, alice, nonce: 77, ticket: "T1"), second = Self.reuse(f, alice, nonce: 77, ticket: "T2")
+        #expect(try f.apply([first, second]) == ["ok", "nonce_reused"])
+        let third = Self.reuse(f, alice, nonce: 78, ticket: "T3"), fourth = Self.reuse(f, alice, nonce: 78, ticket: "T2")
+        let (a, b) = try f.ledger.environment.group {
+            (try f.ledger.apply([third], timestamp: f.clock + 1000, logIndex: 1), try f.ledger.apply([fourth], timestamp: f.clock + 2000, logIndex: 2))
+        }
+        #expect(a?.receipts.map(\.result) == ["ok"] && b?.receipts.map(\.result) == ["nonce_reused"])
+    }
+
+    /// An envelope of another chain (`wrong_chain`) spends no nonce, in memory or in the index;
+    /// nor does a block whose transaction was thrown away.
+    @Test func wrongChainAndAbortedBlocksSpendNothing() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 4)
+        let alice = SigningKey.generate()
+        try f.createEvent("E1")
+        try f.issue("E1", ids: ["T1", "T2"], to: alice.publicKey)
+        let foreign = Envelope(chainID: "another-chain", nonce: 5, operation: .transfer(Transfer(ticketID: "T1", to: alice.publicKey)),
+                               signedBy: alice)
+        #expect(try f.ledger.apply([foreign], timestamp: f.clock + 1000).receipts.map(\.result) == ["wrong_chain"])
+        #expect(try !f.ledger.nonceUsed(alice.publicKey, 5))
+        struct Abort: Error {}
+        let lost = Self.reuse(f, alice, nonce: 6, ticket: "T1")
+        #expect(throws: Abort.self) {
+            try f.ledger.env.write { txn in
+                _ = try f.ledger.applyBlock(txn, [lost], f.clock + 2000)
+                throw Abort()
+            }
+        }
+        #expect(try !f.ledger.nonceUsed(alice.publicKey, 6))
+        // Past a flush: the foreign leaf is in the index now.
+        for i in 0..<6 { try f.issue("E1", ids: ["X\(i)"], to: alice.publicKey) }
+        let foreignLeaf = try #require(try f.ledger.record(hash: foreign.hash)?.receipt.leaf)
+        #expect(try Self.mark(f.ledger).map { $0 > foreignLeaf } == true)
+        #expect(try !f.ledger.nonceUsed(alice.publicKey, 5))
+        #expect(try f.apply([Self.reuse(f, alice, nonce: 5, ticket: "T2"), Self.reuse(f, alice, nonce: 5, ticket: "X0"),
+                             Self.reuse(f, alice, nonce: 6, ticket: "T1")]) == ["ok", "nonce_reused", "ok"])
     }
 }

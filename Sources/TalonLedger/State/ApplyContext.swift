@@ -17,6 +17,9 @@ final class ApplyContext {
     /// The block's timestamp: contracts see it as `ctx.now`.
     let timestamp: Int64
     let contracts: ContractRuntime
+    /// Whether an envelope below the given leaf spent this signer's nonce
+    /// (`Ledger.EnvelopeLookup.nonceSpent`: the nonces are found through `envelope_hashes`).
+    let nonceSpent: (PublicKey, UInt64, _ below: UInt64) throws -> Bool
     /// The Merkle leaf of the envelope being applied.
     private var leaf: UInt64 = 0
     /// The contract decision recorded for the envelope being applied, if one was taken.
@@ -29,9 +32,9 @@ final class ApplyContext {
     private var lastTicket: (id: String, state: TicketState?)?
 
     init(txn: Transaction, tables: Ledger.Tables, height: UInt64, admins: Set<PublicKey>, chainID: String,
-         timestamp: Int64, contracts: ContractRuntime) {
+         timestamp: Int64, contracts: ContractRuntime, nonceSpent: @escaping (PublicKey, UInt64, _ below: UInt64) throws -> Bool) {
         self.txn = txn; self.tables = tables; self.height = height; self.admins = admins; self.chainID = chainID
-        self.timestamp = timestamp; self.contracts = contracts
+        self.timestamp = timestamp; self.contracts = contracts; self.nonceSpent = nonceSpent
     }
 
     /// Applies `envelope` as leaf `leaf`; returns its block entry: `ok` or the reason it was
@@ -47,8 +50,9 @@ final class ApplyContext {
         do {
             guard envelope.chainID.utf8.elementsEqual(chainID.utf8) else { throw TalonError(.wrongChain) }
             // The nonce is spent whatever the rules decide, so a rejected envelope can never
-            // be replayed later, when it might pass.
-            guard try txn.insert(tables.keySets, Schema.nonces(envelope.signer), envelope.nonce) else {
+            // be replayed later, when it might pass: this envelope, filed under its signer and
+            // nonce in `envelope_hashes`, is what later ones find.
+            guard try !nonceSpent(envelope.signer, envelope.nonce, leaf) else {
                 throw TalonError(.nonceReused)
             }
             try applyRules(envelope.operation, signer: envelope.signer)

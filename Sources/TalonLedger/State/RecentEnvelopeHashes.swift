@@ -1,7 +1,8 @@
 import Synchronization
 import TalonProtocol
 
-/// The hash prefixes of the newest envelopes, which `envelope_hashes` does not index yet.
+/// The index keys of the newest envelopes, which `envelope_hashes` does not index yet: each
+/// leaf's hash prefix and its signer-and-nonce prefix (`Schema.noncePrefixValue`).
 ///
 /// Each envelope's hash is random, so indexing it as it is applied writes a page of its own
 /// once the index has more leaf pages than a block has envelopes — about a third of a
@@ -9,8 +10,10 @@ import TalonProtocol
 /// holds every leaf below `hash_index_through` (meta), and once `flushEnvelopes` more have
 /// gathered, one transaction writes them in key order, touching each index page at most once.
 /// Lookups (`EnvelopeLookup`) read the index for the leaves below that mark and this memory
-/// for the leaves above it, falling back to the hashes the stored blocks record for any leaf
-/// it does not hold (a store written by another process, a snapshot older than two flushes).
+/// for the leaves above it, falling back to the stored blocks and envelopes for any leaf it
+/// does not hold (a store written by another process, a snapshot older than two flushes).
+/// The nonces a signer spent are found the same way: as random as the hashes, indexing them
+/// as they are applied cost a page per signer a block touched.
 ///
 /// Holds a contiguous range of leaves. The writer keeps it in step with the store
 /// (`align` before each block, `append` per envelope, `drop(below:)` once a flush commits);
@@ -25,22 +28,40 @@ final class RecentEnvelopeHashes: Sendable {
 
     init(flushEnvelopes: UInt64 = RecentEnvelopeHashes.flushEnvelopes) { self.flushEnvelopes = max(1, flushEnvelopes) }
 
+    /// One leaf's index keys.
+    struct Keys: Equatable, Sendable {
+        var hash: UInt64
+        var nonce: UInt64
+    }
+
     private struct Held {
-        /// Leaves `from..<from + prefixes.count` are held; `prefixes[i]` is leaf `from + i`'s.
+        /// Leaves `from..<from + keys.count` are held; `keys[i]` is leaf `from + i`'s.
         var from: UInt64 = 0
-        var prefixes: [UInt64] = []
-        /// Prefix → its leaves, increasing.
+        var keys: [Keys] = []
+        /// Prefix (of either kind) → its leaves, increasing.
         var leaves: [UInt64: [UInt64]] = [:]
-        var through: UInt64 { from + UInt64(prefixes.count) }
+        var through: UInt64 { from + UInt64(keys.count) }
 
         mutating func reset(at leaf: UInt64) {
             from = leaf
-            prefixes = []
+            keys = []
             leaves = [:]
         }
 
         mutating func removeLast() {
-            guard let prefix = prefixes.popLast() else { return }
+            guard let last = keys.popLast() else { return }
+            forget(last.nonce)
+            forget(last.hash)
+        }
+
+        mutating func forgetFirst(_ keys: Keys) {
+            for prefix in [keys.hash, keys.nonce] {
+                leaves[prefix]?.removeFirst()
+                if leaves[prefix]?.isEmpty == true { leaves[prefix] = nil }
+            }
+        }
+
+        private mutating func forget(_ prefix: UInt64) {
             leaves[prefix]?.removeLast()
             if leaves[prefix]?.isEmpty == true { leaves[prefix] = nil }
         }
@@ -51,55 +72,67 @@ final class RecentEnvelopeHashes: Sendable {
     /// The leaves held.
     var range: Range<UInt64> { held.withLock { $0.from..<$0.through } }
 
-    /// Of the leaves in `range`: those held whose prefix is `prefix`, and the part of `range`
-    /// held (which may be empty, or a part at either end).
+    /// Of the leaves in `range`: those held with a key (of either kind) `prefix`, and the part
+    /// of `range` held (which may be empty, or a part at either end).
     func leaves(_ prefix: UInt64, in range: Range<UInt64>) -> (leaves: [UInt64], held: Range<UInt64>) {
         held.withLock { held in
             let lower = max(range.lowerBound, held.from), upper = min(range.upperBound, held.through)
             guard lower < upper else { return ([], range.lowerBound..<range.lowerBound) }
-            let found = held.leaves[prefix]?.filter { $0 >= lower && $0 < upper } ?? []
+            // A leaf whose two keys are the same number is listed twice: once is enough.
+            var found = held.leaves[prefix]?.filter { $0 >= lower && $0 < upper } ?? []
+            if found.count > 1 { found = found.enumerated().filter { $0.offset == 0 || found[$0.offset - 1] != $0.element }.map(\.element) }
             return (found, lower..<upper)
         }
     }
 
     /// Makes the held range cover exactly `indexed..<size` or more below it: drops leaves
     /// from `size` up (an aborted transaction's), starts over at `indexed` when what is held
-    /// does not reach it, and adds the missing leaves' prefixes, which `read` gives for a
-    /// range of leaves, in order. `indexed` must not be past `size`.
-    func align(indexed: UInt64, size: UInt64, read: (Range<UInt64>) throws -> [UInt64]) rethrows {
+    /// does not reach it, and adds the missing leaves' keys, which `read` gives for a range of
+    /// leaves, in order. `indexed` must not be past `size`.
+    func align(indexed: UInt64, size: UInt64, read: (Range<UInt64>) throws -> [Keys]) rethrows {
         precondition(indexed <= size, "callers check the mark against the tree")
         let missing = held.withLock { held -> Range<UInt64> in
-            while held.through > size, !held.prefixes.isEmpty { held.removeLast() }
+            while held.through > size, !held.keys.isEmpty { held.removeLast() }
             if held.through < indexed || held.from > indexed { held.reset(at: indexed) }
             return held.through..<size
         }
         guard !missing.isEmpty else { return }
-        let prefixes = try read(missing)
+        let keys = try read(missing)
         held.withLock { held in
             guard held.through == missing.lowerBound else { return }
-            for prefix in prefixes { Self.add(prefix, to: &held) }
+            for leafKeys in keys { Self.add(leafKeys, to: &held) }
         }
     }
 
-    /// Adds the next leaf's prefix; `leaf` must be the first leaf not held (else what is held
-    /// starts over at `leaf`, and lookups hash the stored envelopes below it).
-    func append(leaf: UInt64, prefix: UInt64) {
+    /// Adds the next leaf's keys; `leaf` must be the first leaf not held (else what is held
+    /// starts over at `leaf`, and lookups read the stored blocks and envelopes below it).
+    func append(leaf: UInt64, keys: Keys) {
         held.withLock { held in
             if leaf != held.through { held.reset(at: leaf) }
-            Self.add(prefix, to: &held)
+            Self.add(keys, to: &held)
         }
     }
 
-    /// The held leaves of `range` with their prefixes, ordered by prefix then leaf (the
+    /// The held leaves of `range` under each of their keys, ordered by key then leaf (the
     /// index's key order), or nil when some leaf of `range` is not held.
     func entries(in range: Range<UInt64>) -> [(prefix: UInt64, leaf: UInt64)]? {
         held.withLock { held in
             guard range.lowerBound >= held.from, range.upperBound <= held.through else { return nil }
             let start = Int(range.lowerBound - held.from)
-            return held.prefixes[start..<start + range.count].enumerated()
-                .map { (prefix: $0.element, leaf: range.lowerBound + UInt64($0.offset)) }
-                .sorted { ($0.prefix, $0.leaf) < ($1.prefix, $1.leaf) }
+            return Self.entries(held.keys[start..<start + range.count], from: range.lowerBound)
         }
+    }
+
+    /// `keys` of the leaves from `first` on, under each key, in the index's key order (a leaf
+    /// whose two keys are the same number once).
+    static func entries(_ keys: some Collection<Keys>, from first: UInt64) -> [(prefix: UInt64, leaf: UInt64)] {
+        var out: [(prefix: UInt64, leaf: UInt64)] = []
+        out.reserveCapacity(2 * keys.count)
+        for (offset, k) in keys.enumerated() {
+            out.append((k.hash, first + UInt64(offset)))
+            if k.nonce != k.hash { out.append((k.nonce, first + UInt64(offset))) }
+        }
+        return out.sorted { ($0.prefix, $0.leaf) < ($1.prefix, $1.leaf) }
     }
 
     /// Forgets the leaves below `leaf` (indexed since a flush before the last one committed).
@@ -107,17 +140,16 @@ final class RecentEnvelopeHashes: Sendable {
         held.withLock { held in
             guard leaf > held.from else { return }
             let count = Int(min(leaf, held.through) - held.from)
-            for prefix in held.prefixes[..<count] {
-                held.leaves[prefix]?.removeFirst()
-                if held.leaves[prefix]?.isEmpty == true { held.leaves[prefix] = nil }
-            }
-            held.prefixes.removeFirst(count)
+            for keys in held.keys[..<count] { held.forgetFirst(keys) }
+            held.keys.removeFirst(count)
             held.from += UInt64(count)
         }
     }
 
-    private static func add(_ prefix: UInt64, to held: inout Held) {
-        held.prefixes.append(prefix)
-        held.leaves[prefix, default: []].append(held.from + UInt64(held.prefixes.count - 1))
+    private static func add(_ keys: Keys, to held: inout Held) {
+        held.keys.append(keys)
+        let leaf = held.from + UInt64(held.keys.count - 1)
+        held.leaves[keys.hash, default: []].append(leaf)
+        held.leaves[keys.nonce, default: []].append(leaf)
     }
 }

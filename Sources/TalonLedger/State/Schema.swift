@@ -35,18 +35,17 @@ enum Schema {
                       rejectedEntries]
 
     // Set tables: key -> ordered set of u64.
-    static let keySets = "key_sets"               // key[32], 0 -> nonces it spent as signer; key[32], 1 -> leaves involving it as holder
+    static let keySets = "key_sets"               // key[32], 1 -> leaves involving it as holder (0: its nonces, before 11)
     static let eventHistory = "event_history"     // event id -> leaves about the event or its tickets
-    static let envelopeHashes = "envelope_hashes" // hash[0..<8] -> leaves whose envelope hash starts so
+    static let envelopeHashes = "envelope_hashes" // u64 prefix -> leaves whose envelope hash, or signer and nonce (`noncePrefixValue`), start so
 
     static let allSets = [keySets, eventHistory, envelopeHashes]
 
     /// Tables of older schemas, folded into the set tables since: dropped on migration.
     static let retired = ["accounts", "event_records", "envelope_index", "ticket_history", "nonces", "holder_history"]
 
-    /// A key's nonce set and holder history in `key_sets`: side by side, so a signer's two sets,
-    /// which a transfer both writes, usually share a page.
-    static func nonces(_ key: PublicKey) -> [UInt8] { key.bytes + [0] }
+    /// A key's holder history in `key_sets` (kind 1; kind 0 held its nonces before schema 11,
+    /// which finds them through `envelope_hashes` instead).
     static func holderHistory(_ key: PublicKey) -> [UInt8] { key.bytes + [1] }
 
     /// The key of an envelope hash in `envelopeHashes`: its first 8 bytes. Lookups check the
@@ -55,6 +54,13 @@ enum Schema {
     static func hashPrefix(_ hash: Digest) -> [UInt8] { Array(hash.bytes.prefix(8)) }
     /// The same 8 bytes as a number (big-endian), as `RecentEnvelopeHashes` keeps them.
     static func hashPrefixValue(_ hash: Digest) -> UInt64 { hash.bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
+    /// The key under which `envelope_hashes` files a leaf by its signer and nonce: the first 8
+    /// bytes of SHA-256("TALON-NONCE" ‖ 0 ‖ signer ‖ nonce, big-endian). Lookups check signer,
+    /// nonce and chain against each member's envelope, as they check hashes.
+    static func noncePrefixValue(signer: PublicKey, nonce: UInt64) -> UInt64 {
+        hashPrefixValue(SHA256.hash(noncePrefixDomain + signer.bytes + [UInt8](bigEndian: nonce)))
+    }
+    private static let noncePrefixDomain = Array("TALON-NONCE".utf8) + [0]
 
     enum MetaKey {
         static let genesisHash = Array("genesis_hash".utf8)
@@ -63,7 +69,8 @@ enum Schema {
         static let schemaVersion = Array("schema_version".utf8)
         /// The index of the last replicated-log entry applied (absent: none).
         static let logIndex = Array("log_index".utf8)
-        /// Leaves below this one are indexed in `envelope_hashes` (absent: every leaf).
+        /// Leaves below this one are indexed in `envelope_hashes`, by hash and by signer and
+        /// nonce (absent: every leaf).
         static let hashIndexThrough = Array("hash_index_through".utf8)
     }
 
@@ -76,13 +83,14 @@ enum Schema {
     /// back beside the ticket's state, as runs of leaves (`ticket_history` in 6 and 7); 9 indexes
     /// envelope hashes in bulk (`hash_index_through`: absent, every leaf is indexed); 10 put a
     /// key's nonces and holder history side by side in `key_sets` (`nonces` and
-    /// `holder_history` before). An
+    /// `holder_history` before); 11 took the nonces out of `key_sets` and files each leaf in
+    /// `envelope_hashes` by its signer and nonce too, written in bulk with its hash. An
     /// older store gets all of these rebuilt from its envelopes when opened
     /// (Ledger+Migrate.swift).
     /// `rejected_entries` needs no new version: it is created empty when a store is opened,
     /// and empty is right for every store written before it (those builds stopped on such
     /// an entry instead of applying past it), so no rebuild is due.
-    static let schemaVersion: UInt8 = 10
+    static let schemaVersion: UInt8 = 11
 
     static func u64(_ v: UInt64) -> [UInt8] { [UInt8](bigEndian: v) }
 
