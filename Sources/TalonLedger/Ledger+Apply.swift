@@ -49,9 +49,13 @@ extension Ledger {
 
         // Upper nodes this block completes, for the proof cache once the block commits.
         var upper: [MerkleFrontier.CompletedNode] = []
+        // Each envelope's keys in `envelope_hashes`, once: apply looks its nonce up by them,
+        // then memory files it under them.
+        let keys = envelopes.map { Self.indexKeys($0, hash: $0.hash) }
         let context = ApplyContext(txn: txn, tables: t, height: height, admins: Set(genesis.genesis.admins), chainID: chainID,
                                    timestamp: blockTime, contracts: contracts) { [self] signer, nonce, leaf in
-            try EnvelopeLookup(self, txn, indexed: indexed, size: leaf).nonceSpent(signer, nonce)
+            try EnvelopeLookup(self, txn, indexed: indexed, size: leaf)
+                .nonceSpent(signer, nonce, prefix: keys[Int(leaf - head.treeSize)].nonce)
         }
         for (position, envelope) in envelopes.enumerated() {
             let leaf = head.treeSize + UInt64(position)
@@ -62,7 +66,7 @@ extension Ledger {
             try txn.put(t.receipts, Schema.u64(leaf), receipt.bytes, append: true)
             // A block the write path made holds no repeat (`apply(_:timestamp:logIndex:)`); in
             // one given whole (a test, a replay of an older chain) lookups find the first leaf.
-            recentHashes.append(leaf: leaf, keys: Self.indexKeys(envelope, hash: envelope.hash))
+            recentHashes.append(leaf: leaf, keys: keys[position])
             // Leaf hashes are computed from the envelopes when read (StoredMerkleNodes).
             for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) where node.level > 0 {
                 try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes, append: true)

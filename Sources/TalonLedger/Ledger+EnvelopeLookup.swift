@@ -29,8 +29,9 @@ extension Ledger {
         /// True when a leaf holds an envelope of this chain signed by `signer` with `nonce`:
         /// the nonce is spent (the first such envelope spent it; later ones were refused
         /// with `nonce_reused`, and wrong-chain ones spend nothing).
-        func nonceSpent(_ signer: PublicKey, _ nonce: UInt64) throws -> Bool {
-            let prefix = Schema.noncePrefixValue(signer: signer, nonce: nonce)
+        /// `prefix`: their `Schema.noncePrefixValue`, when the caller has it already.
+        func nonceSpent(_ signer: PublicKey, _ nonce: UInt64, prefix known: UInt64? = nil) throws -> Bool {
+            let prefix = known ?? Schema.noncePrefixValue(signer: signer, nonce: nonce)
             let spends = { (leaf: UInt64) throws -> Bool in try self.spends(leaf, signer, nonce) }
             for leaf in try txn.members(ledger.tables.envelopeHashes, Schema.u64(prefix)) where leaf < size {
                 if try spends(leaf) { return true }
@@ -61,10 +62,7 @@ extension Ledger {
         }
 
         private func holds(_ leaf: UInt64, _ hash: Digest) throws -> Bool {
-            guard let bytes = try txn.get(ledger.tables.envelopes.table, Schema.u64(leaf)) else {
-                throw TalonError(.storeCorrupt, "the envelope index names leaf \(leaf), which holds no envelope")
-            }
-            return SHA256.hash(bytes) == hash
+            try SHA256.hash(ledger.storedEnvelopeBytes(txn, leaf)) == hash
         }
 
         private func scan(_ leaves: Range<UInt64>, for hash: Digest) throws -> UInt64? {
@@ -122,13 +120,18 @@ extension Ledger {
         return hashes
     }
 
-    /// The envelope stored at `leaf`.
+    /// The bytes of the envelope stored at `leaf`, which an index or a block named.
     /// - Throws: `TalonError(.storeCorrupt)` when it holds none.
-    func storedEnvelope(_ txn: Transaction, _ leaf: UInt64) throws -> Envelope {
-        guard let envelope = try tables.envelopes.get(txn, leaf) else {
+    func storedEnvelopeBytes(_ txn: Transaction, _ leaf: UInt64) throws -> [UInt8] {
+        guard let bytes = try txn.get(tables.envelopes.table, Schema.u64(leaf)) else {
             throw TalonError(.storeCorrupt, "the envelope index names leaf \(leaf), which holds no envelope")
         }
-        return envelope
+        return bytes
+    }
+
+    /// The envelope stored at `leaf` (`storedEnvelopeBytes`, decoded).
+    func storedEnvelope(_ txn: Transaction, _ leaf: UInt64) throws -> Envelope {
+        try Envelope(storeBytes: storedEnvelopeBytes(txn, leaf))
     }
 
     /// An envelope's keys in `envelope_hashes`: its hash prefix and its signer-and-nonce prefix.

@@ -79,8 +79,8 @@ final class RecentEnvelopeHashes: Sendable {
             let lower = max(range.lowerBound, held.from), upper = min(range.upperBound, held.through)
             guard lower < upper else { return ([], range.lowerBound..<range.lowerBound) }
             // A leaf whose two keys are the same number is listed twice: once is enough.
-            var found = held.leaves[prefix]?.filter { $0 >= lower && $0 < upper } ?? []
-            if found.count > 1 { found = found.enumerated().filter { $0.offset == 0 || found[$0.offset - 1] != $0.element }.map(\.element) }
+            var found: [UInt64] = []
+            for leaf in held.leaves[prefix] ?? [] where leaf >= lower && leaf < upper && found.last != leaf { found.append(leaf) }
             return (found, lower..<upper)
         }
     }
