@@ -38,10 +38,10 @@ extension Ledger {
         let height = head.height + 1
         let blockTime = max(timestamp, head.timestamp)
         var frontier = try MerkleFrontier(nodes: StoredMerkleNodes(txn: txn, tables: t), size: head.treeSize)
-        // Envelope hashes are indexed in bulk (RecentEnvelopeHashes); a store from before
-        // indexes every leaf so far.
-        let indexed = try hashIndexThrough(txn, size: head.treeSize, marking: true)
-        try alignRecentHashes(txn, indexed: indexed, size: head.treeSize)
+        // Envelope hashes, nonces and holder histories are indexed in bulk (RecentLeafKeys);
+        // a store without a mark has every leaf so far indexed.
+        let indexed = try indexedThrough(txn, size: head.treeSize, marking: true)
+        try alignRecentKeys(txn, indexed: indexed, size: head.treeSize)
         var entries: [Block.Entry] = []
         var receipts: [Receipt] = []
         entries.reserveCapacity(envelopes.count)
@@ -59,14 +59,19 @@ extension Ledger {
         }
         for (position, envelope) in envelopes.enumerated() {
             let leaf = head.treeSize + UInt64(position)
-            let entry = try context.apply(envelope, leaf: leaf)
+            let (entry, holders) = try context.apply(envelope, leaf: leaf)
             let receipt = Receipt(leaf: leaf, height: height, position: UInt32(position), result: entry.result)
 
             try t.envelopes.put(txn, leaf, envelope, append: true)
             try txn.put(t.receipts, Schema.u64(leaf), receipt.bytes, append: true)
+            // Holder histories are written in bulk too: until then the leaf's holders wait
+            // here, an append, and in memory.
+            if !holders.isEmpty { try txn.put(t.pendingHolders, Schema.u64(leaf), Schema.holderList(holders), append: true) }
             // A block the write path made holds no repeat (`apply(_:timestamp:logIndex:)`); in
             // one given whole (a test, a replay of an older chain) lookups find the first leaf.
-            recentHashes.append(leaf: leaf, keys: keys[position])
+            var leafKeys = keys[position]
+            leafKeys.holders = holders
+            recentKeys.append(leaf: leaf, keys: leafKeys)
             // Leaf hashes are computed from the envelopes when read (StoredMerkleNodes).
             for node in frontier.append(leafHash: MerkleHash.leaf(envelope.bytes)) where node.level > 0 {
                 try txn.put(t.merkle, Schema.merkleKey(level: node.level, index: node.index), node.hash.bytes, append: true)
@@ -83,8 +88,8 @@ extension Ledger {
         let header = block.header
         try txn.put(t.blocks.table, height.storeBytes, block.bytes(header: header), append: true)
         try txn.put(t.meta, Schema.MetaKey.height, Schema.u64(height))
-        if frontier.size - indexed >= recentHashes.flushEnvelopes {
-            try flushHashIndex(txn, indexed: indexed, size: frontier.size)
+        if frontier.size - indexed >= recentKeys.flushEnvelopes {
+            try flushIndexes(txn, indexed: indexed, size: frontier.size)
         }
         if !upper.isEmpty { txn.afterCommit { [merkleCache] in merkleCache.keep(upper) } }
         return AppliedBlock(block: block, hash: header.hash, receipts: receipts)

@@ -2,11 +2,12 @@ import TalonProtocol
 import TalonStore
 
 extension Ledger {
-    /// Finds stored envelopes by hash, or by signer and nonce, on one snapshot:
-    /// `envelope_hashes` for the leaves below the store's `hash_index_through`, the newest
-    /// leaves' keys in memory (`RecentEnvelopeHashes`) above it, and the stored blocks and
-    /// envelopes for any of those the memory does not hold. Every candidate is checked
-    /// against its stored envelope, so a shared prefix never gives a wrong answer.
+    /// Finds stored envelopes by hash, by signer and nonce, or by holder, on one snapshot:
+    /// `envelope_hashes` and `key_sets` for the leaves below the store's `indexed_through`,
+    /// the newest leaves' keys in memory (`RecentLeafKeys`) above it, and the stored blocks,
+    /// envelopes and `pending_holders` for any of those the memory does not hold. Every
+    /// candidate by prefix is checked against its stored envelope, so a shared prefix never
+    /// gives a wrong answer.
     struct EnvelopeLookup {
         let ledger: Ledger
         let txn: Transaction
@@ -18,7 +19,7 @@ extension Ledger {
             self.ledger = ledger
             self.txn = txn
             size = try ledger.head(txn).treeSize
-            indexed = try ledger.hashIndexThrough(txn, size: size)
+            indexed = try ledger.indexedThrough(txn, size: size)
         }
 
         /// Over the leaves below `size` only (apply: those before the envelope it applies).
@@ -37,11 +38,25 @@ extension Ledger {
                 if try spends(leaf) { return true }
             }
             guard indexed < size else { return false }
-            let (recent, held) = ledger.recentHashes.leaves(prefix, in: indexed..<size)
+            let (recent, held) = ledger.recentKeys.leaves(prefix, in: indexed..<size)
             for leaf in recent where try spends(leaf) { return true }
             for leaf in indexed..<held.lowerBound where try spends(leaf) { return true }
             for leaf in held.upperBound..<size where try spends(leaf) { return true }
             return false
+        }
+
+        /// The first `limit` leaves after `after` naming `holder` in its history, increasing:
+        /// `key_sets` below the mark, then memory, or `pending_holders` where memory lacks a leaf.
+        func history(holder: PublicKey, after: UInt64?, limit: Int) throws -> [UInt64] {
+            var out = try txn.members(ledger.tables.keySets, Schema.holderHistory(holder), after: after, limit: limit)
+            let from = max(indexed, after.map { $0 == .max ? $0 : $0 + 1 } ?? 0)
+            guard out.count < limit, from < size else { return out }
+            let (recent, held) = ledger.recentKeys.leaves(holder: holder, in: from..<size)
+            // In leaf order: below what memory holds, what it holds, above it.
+            let leaves = try ledger.pendingLeaves(txn, from..<held.lowerBound, holder: holder) + recent
+                + ledger.pendingLeaves(txn, held.upperBound..<size, holder: holder)
+            out += leaves.prefix(limit - out.count)
+            return out
         }
 
         private func spends(_ leaf: UInt64, _ signer: PublicKey, _ nonce: UInt64) throws -> Bool {
@@ -54,7 +69,7 @@ extension Ledger {
             let key = Schema.hashPrefix(hash)
             for leaf in try txn.members(ledger.tables.envelopeHashes, key) where try holds(leaf, hash) { return leaf }
             guard indexed < size else { return nil }
-            let (recent, held) = ledger.recentHashes.leaves(Schema.hashPrefixValue(hash), in: indexed..<size)
+            let (recent, held) = ledger.recentKeys.leaves(Schema.hashPrefixValue(hash), in: indexed..<size)
             // In leaf order: below what memory holds, what it holds, above it.
             if let leaf = try scan(indexed..<held.lowerBound, for: hash) { return leaf }
             for leaf in recent where try holds(leaf, hash) { return leaf }
@@ -71,25 +86,25 @@ extension Ledger {
         }
     }
 
-    /// The leaf below which `envelope_hashes` indexes every envelope; nil for a store written
-    /// before envelopes were indexed in bulk (it indexes them all).
+    /// The leaf below which `envelope_hashes` and `key_sets` index every leaf; nil for a store
+    /// whose every leaf is indexed.
     /// - Throws: `TalonError(.storeCorrupt)` for a mark that is not 8 bytes.
-    func hashIndexThrough(_ txn: Transaction) throws -> UInt64? {
-        guard let bytes = try txn.get(tables.meta, Schema.MetaKey.hashIndexThrough) else { return nil }
-        guard let leaf = Schema.u64(bytes) else { throw TalonError(.storeCorrupt, "meta hash_index_through is not 8 bytes") }
+    func indexedThrough(_ txn: Transaction) throws -> UInt64? {
+        guard let bytes = try txn.get(tables.meta, Schema.MetaKey.indexedThrough) else { return nil }
+        guard let leaf = Schema.u64(bytes) else { throw TalonError(.storeCorrupt, "meta indexed_through is not 8 bytes") }
         return leaf
     }
 
     /// The mark for a tree of `size` leaves (`size` when there is none, then also stored when
     /// `marking`: apply starts a store from before bulk indexing at its next block).
     /// - Throws: `TalonError(.storeCorrupt)` for a damaged mark, or one past the tree.
-    func hashIndexThrough(_ txn: Transaction, size: UInt64, marking: Bool = false) throws -> UInt64 {
-        guard let mark = try hashIndexThrough(txn) else {
-            if marking { try txn.put(tables.meta, Schema.MetaKey.hashIndexThrough, Schema.u64(size)) }
+    func indexedThrough(_ txn: Transaction, size: UInt64, marking: Bool = false) throws -> UInt64 {
+        guard let mark = try indexedThrough(txn) else {
+            if marking { try txn.put(tables.meta, Schema.MetaKey.indexedThrough, Schema.u64(size)) }
             return size
         }
         guard mark <= size else {
-            throw TalonError(.storeCorrupt, "meta hash_index_through is \(mark), past the tree's \(size) leaves")
+            throw TalonError(.storeCorrupt, "meta indexed_through is \(mark), past the tree's \(size) leaves")
         }
         return mark
     }
@@ -135,29 +150,67 @@ extension Ledger {
     }
 
     /// An envelope's keys in `envelope_hashes`: its hash prefix and its signer-and-nonce prefix.
-    static func indexKeys(_ envelope: Envelope, hash: Digest) -> RecentEnvelopeHashes.Keys {
+    static func indexKeys(_ envelope: Envelope, hash: Digest) -> RecentLeafKeys.Keys {
         .init(hash: Schema.hashPrefixValue(hash), nonce: Schema.noncePrefixValue(signer: envelope.signer, nonce: envelope.nonce))
     }
 
-    /// The index keys of the envelopes at `leaves`, in order (hashes as their blocks record them).
-    func storedIndexKeys(_ txn: Transaction, _ leaves: Range<UInt64>) throws -> [RecentEnvelopeHashes.Keys] {
-        try zip(leaves, storedEnvelopeHashes(txn, leaves)).map { leaf, hash in Self.indexKeys(try storedEnvelope(txn, leaf), hash: hash) }
+    /// The index keys of the leaves `leaves`, in order (hashes as their blocks record them,
+    /// holders as `pending_holders` keeps them).
+    func storedIndexKeys(_ txn: Transaction, _ leaves: Range<UInt64>) throws -> [RecentLeafKeys.Keys] {
+        var holders: [UInt64: [PublicKey]] = [:]
+        try pendingHolders(txn, leaves) { leaf, keys in holders[leaf] = keys }
+        return try zip(leaves, storedEnvelopeHashes(txn, leaves)).map { leaf, hash in
+            var keys = Self.indexKeys(try storedEnvelope(txn, leaf), hash: hash)
+            keys.holders = holders[leaf] ?? []
+            return keys
+        }
+    }
+
+    /// Visits the leaves of `leaves` that `pending_holders` files holders for, in order.
+    /// - Throws: `TalonError(.storeCorrupt)` for an entry that is not a leaf and whole keys.
+    func pendingHolders(_ txn: Transaction, _ leaves: Range<UInt64>, _ body: (UInt64, [PublicKey]) throws -> Void) throws {
+        guard !leaves.isEmpty else { return }
+        try txn.scan(tables.pendingHolders, from: Schema.u64(leaves.lowerBound), to: Schema.u64(leaves.upperBound)) { key, value in
+            guard let leaf = Schema.u64(key), let holders = Schema.holders(value) else {
+                throw TalonError(.storeCorrupt, "pending_holders holds an entry that is not a leaf's holders")
+            }
+            try body(leaf, holders)
+            return true
+        }
+    }
+
+    /// The leaves of `leaves` whose pending holders include `holder`, in order.
+    func pendingLeaves(_ txn: Transaction, _ leaves: Range<UInt64>, holder: PublicKey) throws -> [UInt64] {
+        var out: [UInt64] = []
+        try pendingHolders(txn, leaves) { leaf, holders in if holders.contains(holder) { out.append(leaf) } }
+        return out
     }
 
     /// Brings the newest envelopes' keys in memory in step with the store (on open, and
     /// before each block is applied).
-    func alignRecentHashes(_ txn: Transaction, indexed: UInt64, size: UInt64) throws {
-        try recentHashes.align(indexed: indexed, size: size) { leaves in try storedIndexKeys(txn, leaves) }
+    func alignRecentKeys(_ txn: Transaction, indexed: UInt64, size: UInt64) throws {
+        try recentKeys.align(indexed: indexed, size: size) { leaves in try storedIndexKeys(txn, leaves) }
     }
 
-    /// Indexes the envelopes of leaves `indexed..<size` in `envelope_hashes` in key order, by
-    /// hash and by signer and nonce, and moves `hash_index_through` to `size`; memory forgets
-    /// them once a later flush commits.
-    func flushHashIndex(_ txn: Transaction, indexed: UInt64, size: UInt64) throws {
-        let entries = try recentHashes.entries(in: indexed..<size)
-            ?? RecentEnvelopeHashes.entries(storedIndexKeys(txn, indexed..<size), from: indexed)
+    /// Indexes the leaves `indexed..<size` in key order: in `envelope_hashes` by hash and by
+    /// signer and nonce, in `key_sets` under each of their holders (whose `pending_holders`
+    /// entries it then deletes); moves `indexed_through` to `size`. Memory forgets them once
+    /// a later flush commits.
+    func flushIndexes(_ txn: Transaction, indexed: UInt64, size: UInt64) throws {
+        let entries = try recentKeys.entries(in: indexed..<size)
+            ?? RecentLeafKeys.entries(storedIndexKeys(txn, indexed..<size), from: indexed)
         for entry in entries { try txn.append(tables.envelopeHashes, Schema.u64(entry.prefix), entry.leaf) }
-        try txn.put(tables.meta, Schema.MetaKey.hashIndexThrough, Schema.u64(size))
-        txn.afterCommit { [recentHashes] in recentHashes.drop(below: indexed) }
+        var histories: [PublicKey: [UInt64]] = [:]
+        try pendingHolders(txn, indexed..<size) { leaf, holders in
+            for holder in holders { histories[holder, default: []].append(leaf) }
+        }
+        for (holder, leaves) in histories.sorted(by: { $0.key < $1.key }) {
+            let key = Schema.holderHistory(holder)
+            for leaf in leaves { try txn.append(tables.keySets, key, leaf) }
+        }
+        // Every leaf from the mark up is in this flush: the whole table goes.
+        try txn.removeAll(tables.pendingHolders)
+        try txn.put(tables.meta, Schema.MetaKey.indexedThrough, Schema.u64(size))
+        txn.afterCommit { [recentKeys] in recentKeys.drop(below: indexed) }
     }
 }

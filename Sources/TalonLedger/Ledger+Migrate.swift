@@ -10,7 +10,7 @@ extension Ledger {
     /// nonces and histories (entries of `accounts`, `tickets` and `event_records` before 6,
     /// set tables since, the ticket's as runs in `tickets` since 8, a key's nonces and holder
     /// history together in `key_sets` in 10, the nonces found through `envelope_hashes` since
-    /// 11) and the envelope hashes (`envelope_index` by whole hash before 7, indexed in bulk
+    /// 11, holder histories written in bulk since 12) and the envelope hashes (`envelope_index` by whole hash before 7, indexed in bulk
     /// since 9) — are
     /// derived from the blocks: every block is applied again, by apply itself, into a scratch
     /// store, whose derived tables then replace the store's in one transaction. So an
@@ -27,7 +27,7 @@ extension Ledger {
         guard version < Schema.schemaVersion else { return }
         let scratch = try ScratchLedger(genesis: genesis)
         try read { txn in try replay(txn, into: scratch.ledger) }
-        let derived = [\Tables.holdings, \Tables.audit, \Tables.eventTickets, \Tables.merkle, \Tables.tickets]
+        let derived = [\Tables.holdings, \Tables.audit, \Tables.eventTickets, \Tables.merkle, \Tables.tickets, \Tables.pendingHolders]
         let derivedSets = [\Tables.keySets, \Tables.eventHistory, \Tables.envelopeHashes]
         try Self.store {
             try scratch.ledger.env.read { source in
@@ -46,13 +46,15 @@ extension Ledger {
                             return true
                         }
                     }
-                    // The scratch store indexed its newest envelope hashes only in memory: the
-                    // mark says which leaves its index holds, the same leaves here.
-                    if let mark = try source.get(scratch.ledger.tables.meta, Schema.MetaKey.hashIndexThrough) {
-                        try txn.put(tables.meta, Schema.MetaKey.hashIndexThrough, mark)
+                    // The scratch store indexed its newest leaves only in memory and
+                    // `pending_holders`: the mark says which leaves its indexes hold, the same
+                    // leaves here.
+                    if let mark = try source.get(scratch.ledger.tables.meta, Schema.MetaKey.indexedThrough) {
+                        try txn.put(tables.meta, Schema.MetaKey.indexedThrough, mark)
                     } else {
-                        _ = try txn.delete(tables.meta, Schema.MetaKey.hashIndexThrough)
+                        _ = try txn.delete(tables.meta, Schema.MetaKey.indexedThrough)
                     }
+                    _ = try txn.delete(tables.meta, Schema.MetaKey.retiredHashIndexThrough)
                     for name in Schema.retired { _ = try txn.dropTable(named: name) }
                     try txn.put(tables.meta, Schema.MetaKey.schemaVersion, [Schema.schemaVersion])
                 }

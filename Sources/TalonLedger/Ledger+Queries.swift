@@ -136,7 +136,7 @@ extension Ledger {
 
     /// Every record involving a holder key (received, sent, redeemed), oldest first.
     public func history(holder: PublicKey, after: UInt64? = nil, limit: Int = 1000) throws(TalonError) -> [LedgerRecord] {
-        try records(tables.keySets, Schema.holderHistory(holder), after: after, limit: limit)
+        try read { txn in try records(txn, EnvelopeLookup(self, txn).history(holder: holder, after: after, limit: limit), "key_sets") }
     }
 
     /// Every record about an event or its tickets, oldest first.

@@ -14,14 +14,14 @@ public final class Ledger: Sendable {
     let contracts: ContractRuntime
     /// Upper Merkle nodes read by proofs (`MerkleNodeCache`).
     let merkleCache = MerkleNodeCache()
-    /// The newest envelopes' hashes, not yet in `envelope_hashes` (`RecentEnvelopeHashes`).
-    let recentHashes: RecentEnvelopeHashes
+    /// The newest leaves' index keys, not yet in `envelope_hashes` and `key_sets` (`RecentLeafKeys`).
+    let recentKeys: RecentLeafKeys
 
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
         let meta, receipts, merkle, issuers, events, gates,
             tickets, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
-            rejectedEntries: Table
+            rejectedEntries, pendingHolders: Table
         let keySets, eventHistory, envelopeHashes: SetTable
         let blocks: TypedTable<UInt64, Block>
         let envelopes: TypedTable<UInt64, Envelope>
@@ -36,6 +36,7 @@ public final class Ledger: Sendable {
             decisions = env.table(Schema.decisions); holdings = env.table(Schema.holdings)
             listings = env.table(Schema.listings); audit = env.table(Schema.audit)
             eventTickets = env.table(Schema.eventTickets); rejectedEntries = env.table(Schema.rejectedEntries)
+            pendingHolders = env.table(Schema.pendingHolders)
         }
     }
 
@@ -48,11 +49,11 @@ public final class Ledger: Sendable {
     public convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(),
                             extraTables: [String] = [], contractCache: ContractEngine.Capacity = .standard) throws(TalonError) {
         try self.init(path: path, genesis: genesis, options: options, extraTables: extraTables, contractCache: contractCache,
-                      hashFlushEnvelopes: RecentEnvelopeHashes.flushEnvelopes)
+                      hashFlushEnvelopes: RecentLeafKeys.flushEnvelopes)
     }
 
-    /// As `init(path:genesis:options:extraTables:contractCache:)`, indexing envelope hashes
-    /// in bulk every `hashFlushEnvelopes` envelopes instead of the default (tests).
+    /// As `init(path:genesis:options:extraTables:contractCache:)`, indexing envelope hashes,
+    /// nonces and holders in bulk every `hashFlushEnvelopes` envelopes instead of the default (tests).
     convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(), extraTables: [String] = [],
                      contractCache: ContractEngine.Capacity = .standard, hashFlushEnvelopes: UInt64) throws(TalonError) {
         let env = try Self.openEnvironment(path, options, extraTables: extraTables)
@@ -67,7 +68,7 @@ public final class Ledger: Sendable {
         }
         self.init(env: env, genesis: genesis, contractCache: contractCache, hashFlushEnvelopes: hashFlushEnvelopes)
         try migrate()
-        try loadRecentHashes()
+        try loadRecentKeys()
     }
 
     /// Opens an existing ledger with the genesis stored in it.
@@ -79,21 +80,21 @@ public final class Ledger: Sendable {
         }
         self.init(env: env, genesis: stored)
         try migrate()
-        try loadRecentHashes()
+        try loadRecentKeys()
     }
 
-    /// Reads the hashes of the envelopes not yet indexed (at most a flush's worth, twice).
-    private func loadRecentHashes() throws(TalonError) {
+    /// Reads the index keys of the leaves not yet indexed (at most a flush's worth, twice).
+    private func loadRecentKeys() throws(TalonError) {
         try read { txn in
             let size = try head(txn).treeSize
-            try alignRecentHashes(txn, indexed: try hashIndexThrough(txn, size: size), size: size)
+            try alignRecentKeys(txn, indexed: try indexedThrough(txn, size: size), size: size)
         }
     }
 
     private init(env: Environment, genesis: GenesisFile, contractCache: ContractEngine.Capacity = .standard,
-                 hashFlushEnvelopes: UInt64 = RecentEnvelopeHashes.flushEnvelopes) {
+                 hashFlushEnvelopes: UInt64 = RecentLeafKeys.flushEnvelopes) {
         self.env = env
-        self.recentHashes = RecentEnvelopeHashes(flushEnvelopes: hashFlushEnvelopes)
+        self.recentKeys = RecentLeafKeys(flushEnvelopes: hashFlushEnvelopes)
         self.genesis = genesis
         self.tables = Tables(env)
         self.contracts = ContractRuntime(capacity: contractCache)

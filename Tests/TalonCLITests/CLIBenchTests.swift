@@ -46,7 +46,7 @@ struct CLIBenchTests {
                 let parts = line.split(separator: " ", omittingEmptySubsequences: true)
                 if parts.count == 2, let n = Int(parts[0]) { pages[String(parts[1])] = n }
             }
-            for table in ["tickets:leaf", "envelopes:leaf", "receipts:leaf", "merkle:leaf", "blocks:leaf", "key_sets:leaf", "META"] {
+            for table in ["tickets:leaf", "envelopes:leaf", "receipts:leaf", "merkle:leaf", "blocks:leaf", "pending_holders:leaf", "META"] {
                 #expect((pages[table] ?? 0) > 0, "\(table): \(run)")
             }
             let size = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/data.mdb")[.size] as? Int)

@@ -3,7 +3,7 @@ import TalonProtocol
 import TalonStore
 @testable import TalonLedger
 
-/// Envelope hashes reach `envelope_hashes` in bulk (RecentEnvelopeHashes): the newest are
+/// Envelope hashes reach `envelope_hashes` in bulk (RecentLeafKeys): the newest are
 /// found in memory, or by hashing stored envelopes, so every lookup by hash — repeats at
 /// admission and apply, `record(hash:)` — answers as if each were indexed when applied.
 @Suite struct LedgerEnvelopeIndexTests {
@@ -25,7 +25,7 @@ import TalonStore
     }
 
     static func mark(_ ledger: Ledger) throws -> UInt64? {
-        try ledger.read { txn in try ledger.hashIndexThrough(txn) }
+        try ledger.read { txn in try ledger.indexedThrough(txn) }
     }
 
     static func indexedLeaves(_ ledger: Ledger) throws -> [UInt64] {
@@ -45,7 +45,7 @@ import TalonStore
         #expect(mark > 0 && mark < size && size - mark < 8 + 3, "flushed in blocks of 3 once 8 gathered: \(mark)")
         #expect(try Self.indexedLeaves(f.ledger) == Array(0..<mark).flatMap { [$0, $0] })
         // Memory holds the leaves above the mark and the generation before it, no more.
-        let held = f.ledger.recentHashes.range
+        let held = f.ledger.recentKeys.range
         #expect(held.upperBound == size && held.lowerBound < mark && held.count <= 2 * (8 + 3), "\(held)")
         for (i, envelope) in moves.enumerated() {
             #expect(try f.ledger.record(hash: envelope.hash)?.receipt.leaf == UInt64(i) + 2)
@@ -126,7 +126,7 @@ extension LedgerEnvelopeIndexTests {
     func aDamagedMarkIsStoreCorrupt(mark: [UInt8]) throws {
         let f = try LedgerFixture(hashFlushEnvelopes: 1_000)
         let moves = try Self.moves(f, 3)
-        try Ledger.store { try f.ledger.env.write { txn in try txn.put(f.ledger.tables.meta, Schema.MetaKey.hashIndexThrough, mark) } }
+        try Ledger.store { try f.ledger.env.write { txn in try txn.put(f.ledger.tables.meta, Schema.MetaKey.indexedThrough, mark) } }
         let height = try f.ledger.head().height
         #expect(throws: TalonError.self) { _ = try Ledger(existingAt: f.dir) }
         do {

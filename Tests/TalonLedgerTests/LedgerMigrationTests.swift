@@ -150,6 +150,7 @@ import TalonStore
         let t = f.ledger.tables
         let sets = [t.keySets, t.eventHistory, t.envelopeHashes]
         let live = try sets.map { try Self.members(f.ledger, $0) }
+        let pending = try Self.rows(f.ledger, t.pendingHolders)
         let tickets = try Self.rows(f.ledger, t.tickets)
         // Split `tickets` into states and history runs (u8 len, id, 0x00, u32 run -> leaves).
         var runs: [[UInt8]: [UInt64]] = [:]
@@ -157,9 +158,14 @@ import TalonStore
             let ticket = Array(key.prefix(Int(key[0]) + 1))
             runs[ticket, default: []] += stride(from: 0, to: value.count, by: 8).compactMap { Schema.u64(value[$0..<$0 + 8]) }
         }
-        // Envelope hashes reach `envelope_hashes` in bulk (RecentEnvelopeHashes): a store this
-        // small keeps them all in memory, and lookups by hash below check them.
-        #expect(live.dropLast().allSatisfy { !$0.isEmpty } && live.last?.isEmpty == true && tickets.count - runs.count == 4, "4 states")
+        // Envelope hashes and holder histories reach `envelope_hashes` and `key_sets` in bulk
+        // (RecentLeafKeys): a store this small keeps them in memory and its holders in
+        // `pending_holders`, and the lookups below check them.
+        #expect(live[0].isEmpty && !live[1].isEmpty && live[2].isEmpty && !pending.isEmpty)
+        #expect(tickets.count - runs.count == 4, "4 states")
+        let holders = try Set(pending.values.flatMap { try #require(Schema.holders($0)) })
+        let histories = try holders.map { try f.ledger.history(holder: $0) }
+        #expect(histories.allSatisfy { !$0.isEmpty })
         #expect(runs[Schema.ticketKey("T9")] != nil, "a rejected attempt on a ticket that does not exist is in its history")
         let t1 = try f.ledger.history(ticket: "T1"), e1 = try f.ledger.records(event: "E1")
         #expect(t1.count >= 3 && e1.count > t1.count)
@@ -173,12 +179,10 @@ import TalonStore
                     guard let envelope = try txn.get(old.table("envelopes"), Schema.u64(leaf)) else { throw TalonError(.storeCorrupt) }
                     try txn.put(index, SHA256.hash(envelope).bytes, Schema.u64(leaf))
                 }
-                // `key_sets` keys are a key and a kind byte (0 nonces, 1 holder history), as
-                // `accounts` keyed them, followed there by the member.
-                for (key, members) in live[0] {
-                    let kind = try #require(key.last)
-                    for member in members {
-                        try txn.put(accounts, key + Schema.u64(member), kind == 0 ? Schema.u64(0) : Array("T1".utf8))
+                // `accounts` keyed a holder's history by key, kind 1 and leaf.
+                for (leaf, keys) in pending {
+                    for holder in try #require(Schema.holders(keys)) {
+                        try txn.put(accounts, holder.bytes + [1] + leaf, Array("T1".utf8))
                     }
                 }
                 for (event, leaves) in live[1] {
@@ -187,6 +191,7 @@ import TalonStore
             }
             try f.ledger.env.write { txn in
                 for set in sets { try txn.removeAll(set) }
+                try txn.removeAll(t.pendingHolders)
                 for (key, _) in tickets where key.count > Int(key[0]) + 1 { try txn.delete(t.tickets, key) }
                 for (ticket, leaves) in runs {
                     for leaf in leaves { try txn.put(t.tickets, ticket + Schema.u64(leaf), []) }
@@ -197,6 +202,8 @@ import TalonStore
         let reopened = try Ledger(path: f.dir, genesis: f.genesisFile)
         #expect(try sets.map { try Self.members(reopened, $0) } == live)
         #expect(try Self.rows(reopened, reopened.tables.tickets) == tickets)
+        #expect(try Self.rows(reopened, reopened.tables.pendingHolders) == pending)
+        #expect(try holders.map { try reopened.history(holder: $0) } == histories)
         #expect(try reopened.history(ticket: "T1") == t1)
         #expect(try reopened.records(event: "E1") == e1)
         #expect(try e1.allSatisfy { try reopened.record(hash: $0.envelope.hash) == $0 })
@@ -208,10 +215,11 @@ import TalonStore
     }
 
     /// `key_sets` holds a key's holder history (key, 1): a transfer adds its leaf to both
-    /// holders'. Since schema 11 no key has a nonce set (key, 0) there: a spent nonce is found
-    /// through `envelope_hashes`, by the envelope that spent it.
+    /// holders' (in bulk: here every block is flushed). Since schema 11 no key has a nonce set
+    /// (key, 0) there: a spent nonce is found through `envelope_hashes`, by the envelope that
+    /// spent it.
     @Test func keySetsHoldHolderHistoriesAndNoNonces() throws {
-        let f = try LedgerFixture()
+        let f = try LedgerFixture(hashFlushEnvelopes: 1)
         let alice = SigningKey.generate(), bob = SigningKey.generate()
         try f.createEvent("E1")
         try f.issue("E1", ids: ["T1"], to: alice.publicKey)
@@ -224,6 +232,7 @@ import TalonStore
         #expect(try f.ledger.nonceUsed(alice.publicKey, sale.nonce) && !f.ledger.nonceUsed(bob.publicKey, sale.nonce))
         #expect(try f.ledger.nonceUsed(f.issuer.publicKey, sale.nonce - 1) && !f.ledger.nonceUsed(alice.publicKey, sale.nonce + 1))
         #expect(try f.ledger.history(holder: alice.publicKey).map(\.receipt.leaf) == [1, 2])
+        #expect(try Self.rows(f.ledger, f.ledger.tables.pendingHolders).isEmpty, "a flush leaves no holder pending")
     }
 
     /// A ticket's history is kept in runs of `leavesPerRun` leaves; one moved more often than

@@ -39,8 +39,9 @@ final class ApplyContext {
 
     /// Applies `envelope` as leaf `leaf`; returns its block entry: `ok` or the reason it was
     /// rejected (a code of `Code.results`, and no other: a store failure, or any other code,
-    /// aborts the block), and the hash of the contract decision taken on it.
-    func apply(_ envelope: Envelope, leaf: UInt64) throws -> Block.Entry {
+    /// aborts the block), and the hash of the contract decision taken on it; and the holders
+    /// whose history names the leaf, each once, which the caller files in bulk (`RecentLeafKeys`).
+    func apply(_ envelope: Envelope, leaf: UInt64) throws -> (entry: Block.Entry, holders: [PublicKey]) {
         self.leaf = leaf
         decision = nil
         let touched = try self.touched(by: envelope)
@@ -67,10 +68,9 @@ final class ApplyContext {
         }
         // Leaves only grow, so each history gains its greatest member: an append.
         for ticket in touched.tickets { try TicketHistory.append(txn, tables.tickets, ticket: ticket, leaf: leaf) }
-        for holder in touched.holders { try txn.append(tables.keySets, Schema.holderHistory(holder), leaf) }
         if let event = touched.event { try txn.append(tables.eventHistory, Schema.id(event), leaf) }
         if let subject { try recordAudit(envelope, subject, result: result) }
-        return Block.Entry(envelopeHash: envelope.hash, result: result, decision: decision?.hash)
+        return (Block.Entry(envelopeHash: envelope.hash, result: result, decision: decision?.hash), touched.holders)
     }
 
     /// Writes the audit row of a resale, listing or redeem attempt on an existing ticket.

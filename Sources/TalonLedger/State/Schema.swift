@@ -29,13 +29,14 @@ enum Schema {
     static let listings = "listings"          // u8 len, ticket id -> ListingState
     static let eventTickets = "event_tickets" // u8 len, event id, u8 len, ticket id -> ()
     static let rejectedEntries = "rejected_entries" // u64 log index -> RejectedEntry
+    static let pendingHolders = "pending_holders"   // u64 leaf -> holder keys[32]…, for leaves at or above `indexed_through`
 
     static let all = [meta, blocks, envelopes, receipts, merkle, issuers, events, gates,
                       tickets, contracts, bindings, decisions, holdings, listings, audit, eventTickets,
-                      rejectedEntries]
+                      rejectedEntries, pendingHolders]
 
     // Set tables: key -> ordered set of u64.
-    static let keySets = "key_sets"               // key[32], 1 -> leaves involving it as holder (0: its nonces, before 11)
+    static let keySets = "key_sets"               // key[32], 1 -> leaves below `indexed_through` involving it as holder (0: its nonces, before 11)
     static let eventHistory = "event_history"     // event id -> leaves about the event or its tickets
     static let envelopeHashes = "envelope_hashes" // u64 prefix -> leaves whose envelope hash, or signer and nonce (`noncePrefixValue`), start so
 
@@ -45,15 +46,34 @@ enum Schema {
     static let retired = ["accounts", "event_records", "envelope_index", "ticket_history", "nonces", "holder_history"]
 
     /// A key's holder history in `key_sets` (kind 1; kind 0 held its nonces before schema 11,
-    /// which finds them through `envelope_hashes` instead).
+    /// which finds them through `envelope_hashes` instead), written in bulk since 12.
     static func holderHistory(_ key: PublicKey) -> [UInt8] { key.bytes + [1] }
 
     /// The key of an envelope hash in `envelopeHashes`: its first 8 bytes. Lookups check the
     /// full hash against each member's envelope, so a shared prefix costs a read, never a
     /// wrong answer (and finding one takes some 2^32 hashes: a rare extra member).
     static func hashPrefix(_ hash: Digest) -> [UInt8] { Array(hash.bytes.prefix(8)) }
-    /// The same 8 bytes as a number (big-endian), as `RecentEnvelopeHashes` keeps them.
+    /// The same 8 bytes as a number (big-endian), as `RecentLeafKeys` keeps them.
     static func hashPrefixValue(_ hash: Digest) -> UInt64 { hash.bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
+    /// A leaf's holders as `pending_holders` keeps them: their keys, 32 bytes apiece.
+    static func holderList(_ holders: [PublicKey]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32 * holders.count)
+        for holder in holders { holder.withUnsafeBytes { out.append(raw: $0) } }
+        return out
+    }
+    /// The holders `holderList` packed, or nil when the bytes are not whole keys.
+    static func holders(_ bytes: [UInt8]) -> [PublicKey]? {
+        guard bytes.count % 32 == 0 else { return nil }
+        var out: [PublicKey] = []
+        out.reserveCapacity(bytes.count / 32)
+        for start in stride(from: 0, to: bytes.count, by: 32) {
+            guard let key = PublicKey(bytes: bytes[start..<start + 32]) else { return nil }
+            out.append(key)
+        }
+        return out
+    }
+
     /// The key under which `envelope_hashes` files a leaf by its signer and nonce: the first 8
     /// bytes of SHA-256("TALON-NONCE" ‖ 0 ‖ signer ‖ nonce, big-endian). Lookups check signer,
     /// nonce and chain against each member's envelope, as they check hashes.
@@ -70,8 +90,11 @@ enum Schema {
         /// The index of the last replicated-log entry applied (absent: none).
         static let logIndex = Array("log_index".utf8)
         /// Leaves below this one are indexed in `envelope_hashes`, by hash and by signer and
-        /// nonce (absent: every leaf).
-        static let hashIndexThrough = Array("hash_index_through".utf8)
+        /// nonce, and in the holder histories of `key_sets`; the holders of the leaves from it
+        /// up wait in `pending_holders` (absent: every leaf is indexed).
+        static let indexedThrough = Array("indexed_through".utf8)
+        /// The mark of schemas 9–11, which covered `envelope_hashes` alone: removed on migration.
+        static let retiredHashIndexThrough = Array("hash_index_through".utf8)
     }
 
     /// 2 added the contract tables and the `holdings` counts; 3 keyed holdings by event first
@@ -84,13 +107,15 @@ enum Schema {
     /// envelope hashes in bulk (`hash_index_through`: absent, every leaf is indexed); 10 put a
     /// key's nonces and holder history side by side in `key_sets` (`nonces` and
     /// `holder_history` before); 11 took the nonces out of `key_sets` and files each leaf in
-    /// `envelope_hashes` by its signer and nonce too, written in bulk with its hash. An
+    /// `envelope_hashes` by its signer and nonce too, written in bulk with its hash; 12 writes
+    /// holder histories in bulk too (`pending_holders` until then, `indexed_through` the mark
+    /// of both). An
     /// older store gets all of these rebuilt from its envelopes when opened
     /// (Ledger+Migrate.swift).
     /// `rejected_entries` needs no new version: it is created empty when a store is opened,
     /// and empty is right for every store written before it (those builds stopped on such
     /// an entry instead of applying past it), so no rebuild is due.
-    static let schemaVersion: UInt8 = 11
+    static let schemaVersion: UInt8 = 12
 
     static func u64(_ v: UInt64) -> [UInt8] { [UInt8](bigEndian: v) }
 

@@ -1,37 +1,40 @@
 import Synchronization
 import TalonProtocol
 
-/// The index keys of the newest envelopes, which `envelope_hashes` does not index yet: each
-/// leaf's hash prefix and its signer-and-nonce prefix (`Schema.noncePrefixValue`).
+/// The index keys of the newest leaves, which the bulk-written indexes do not hold yet: each
+/// leaf's hash prefix and signer-and-nonce prefix (`envelope_hashes`), and the holders whose
+/// history names it (`key_sets`).
 ///
 /// Each envelope's hash is random, so indexing it as it is applied writes a page of its own
-/// once the index has more leaf pages than a block has envelopes — about a third of a
-/// node's page writes per transfer. Instead apply indexes envelopes in bulk: the index
-/// holds every leaf below `hash_index_through` (meta), and once `flushEnvelopes` more have
-/// gathered, one transaction writes them in key order, touching each index page at most once.
-/// Lookups (`EnvelopeLookup`) read the index for the leaves below that mark and this memory
-/// for the leaves above it, falling back to the stored blocks and envelopes for any leaf it
-/// does not hold (a store written by another process, a snapshot older than two flushes).
-/// The nonces a signer spent are found the same way: as random as the hashes, indexing them
-/// as they are applied cost a page per signer a block touched.
+/// once the index has more leaf pages than a block has envelopes; the nonces a signer spent
+/// and the holders a transfer moves a ticket between are as random. Instead apply indexes
+/// leaves in bulk: the indexes hold every leaf below `indexed_through` (meta), and once
+/// `flushEnvelopes` more have gathered, one transaction writes them in key order, touching
+/// each index page at most once. Lookups (`EnvelopeLookup`) read the indexes for the leaves
+/// below that mark and this memory for the leaves above it, falling back to the store for
+/// any leaf it does not hold (a store written by another process, a snapshot older than two
+/// flushes): hashes from the blocks, signers and nonces from the envelopes, holders from
+/// `pending_holders`, which keeps each unindexed leaf's holders until its flush.
 ///
 /// Holds a contiguous range of leaves. The writer keeps it in step with the store
 /// (`align` before each block, `append` per envelope, `drop(below:)` once a flush commits);
 /// readers take only leaves below their own snapshot's tree size, so entries of a
 /// transaction not yet committed — or aborted, and cut off at the next `align` — are never
 /// seen by anyone else.
-final class RecentEnvelopeHashes: Sendable {
-    /// How many unindexed envelopes make apply write them to the index, by default.
+final class RecentLeafKeys: Sendable {
+    /// How many unindexed envelopes make apply write them to the indexes, by default.
     static let flushEnvelopes: UInt64 = 16_384
     /// How many make it here.
     let flushEnvelopes: UInt64
 
-    init(flushEnvelopes: UInt64 = RecentEnvelopeHashes.flushEnvelopes) { self.flushEnvelopes = max(1, flushEnvelopes) }
+    init(flushEnvelopes: UInt64 = RecentLeafKeys.flushEnvelopes) { self.flushEnvelopes = max(1, flushEnvelopes) }
 
     /// One leaf's index keys.
     struct Keys: Equatable, Sendable {
         var hash: UInt64
         var nonce: UInt64
+        /// The holders whose history names the leaf, each once.
+        var holders: [PublicKey] = []
     }
 
     private struct Held {
@@ -40,30 +43,33 @@ final class RecentEnvelopeHashes: Sendable {
         var keys: [Keys] = []
         /// Prefix (of either kind) → its leaves, increasing.
         var leaves: [UInt64: [UInt64]] = [:]
+        /// Holder → the leaves naming it, increasing.
+        var histories: [PublicKey: [UInt64]] = [:]
         var through: UInt64 { from + UInt64(keys.count) }
 
         mutating func reset(at leaf: UInt64) {
             from = leaf
             keys = []
             leaves = [:]
+            histories = [:]
         }
 
         mutating func removeLast() {
             guard let last = keys.popLast() else { return }
-            forget(last.nonce)
-            forget(last.hash)
+            Self.forget(last.nonce, in: &leaves, first: false)
+            Self.forget(last.hash, in: &leaves, first: false)
+            for holder in last.holders { Self.forget(holder, in: &histories, first: false) }
         }
 
         mutating func forgetFirst(_ keys: Keys) {
-            for prefix in [keys.hash, keys.nonce] {
-                leaves[prefix]?.removeFirst()
-                if leaves[prefix]?.isEmpty == true { leaves[prefix] = nil }
-            }
+            Self.forget(keys.hash, in: &leaves, first: true)
+            Self.forget(keys.nonce, in: &leaves, first: true)
+            for holder in keys.holders { Self.forget(holder, in: &histories, first: true) }
         }
 
-        private mutating func forget(_ prefix: UInt64) {
-            leaves[prefix]?.removeLast()
-            if leaves[prefix]?.isEmpty == true { leaves[prefix] = nil }
+        private static func forget<K>(_ key: K, in map: inout [K: [UInt64]], first: Bool) {
+            if first { map[key]?.removeFirst() } else { map[key]?.removeLast() }
+            if map[key]?.isEmpty == true { map[key] = nil }
         }
     }
 
@@ -75,14 +81,22 @@ final class RecentEnvelopeHashes: Sendable {
     /// Of the leaves in `range`: those held with a key (of either kind) `prefix`, and the part
     /// of `range` held (which may be empty, or a part at either end).
     func leaves(_ prefix: UInt64, in range: Range<UInt64>) -> (leaves: [UInt64], held: Range<UInt64>) {
-        held.withLock { held in
-            let lower = max(range.lowerBound, held.from), upper = min(range.upperBound, held.through)
-            guard lower < upper else { return ([], range.lowerBound..<range.lowerBound) }
-            // A leaf whose two keys are the same number is listed twice: once is enough.
-            var found: [UInt64] = []
-            for leaf in held.leaves[prefix] ?? [] where leaf >= lower && leaf < upper && found.last != leaf { found.append(leaf) }
-            return (found, lower..<upper)
-        }
+        held.withLock { held in Self.members(held.leaves[prefix], of: range, held: held) }
+    }
+
+    /// Of the leaves in `range`: those held whose holders include `holder`, and the part of
+    /// `range` held.
+    func leaves(holder: PublicKey, in range: Range<UInt64>) -> (leaves: [UInt64], held: Range<UInt64>) {
+        held.withLock { held in Self.members(held.histories[holder], of: range, held: held) }
+    }
+
+    private static func members(_ leaves: [UInt64]?, of range: Range<UInt64>, held: Held) -> (leaves: [UInt64], held: Range<UInt64>) {
+        let lower = max(range.lowerBound, held.from), upper = min(range.upperBound, held.through)
+        guard lower < upper else { return ([], range.lowerBound..<range.lowerBound) }
+        // A leaf whose two prefixes are the same number is listed twice: once is enough.
+        var found: [UInt64] = []
+        for leaf in leaves ?? [] where leaf >= lower && leaf < upper && found.last != leaf { found.append(leaf) }
+        return (found, lower..<upper)
     }
 
     /// Makes the held range cover exactly `indexed..<size` or more below it: drops leaves
@@ -113,8 +127,8 @@ final class RecentEnvelopeHashes: Sendable {
         }
     }
 
-    /// The held leaves of `range` under each of their keys, ordered by key then leaf (the
-    /// index's key order), or nil when some leaf of `range` is not held.
+    /// The held leaves of `range` under each of their prefixes, ordered by prefix then leaf
+    /// (the index's key order), or nil when some leaf of `range` is not held.
     func entries(in range: Range<UInt64>) -> [(prefix: UInt64, leaf: UInt64)]? {
         held.withLock { held in
             guard range.lowerBound >= held.from, range.upperBound <= held.through else { return nil }
@@ -123,8 +137,8 @@ final class RecentEnvelopeHashes: Sendable {
         }
     }
 
-    /// `keys` of the leaves from `first` on, under each key, in the index's key order (a leaf
-    /// whose two keys are the same number once).
+    /// `keys` of the leaves from `first` on, under each prefix, in the index's key order (a
+    /// leaf whose two prefixes are the same number once).
     static func entries(_ keys: some Collection<Keys>, from first: UInt64) -> [(prefix: UInt64, leaf: UInt64)] {
         var out: [(prefix: UInt64, leaf: UInt64)] = []
         out.reserveCapacity(2 * keys.count)
@@ -151,5 +165,6 @@ final class RecentEnvelopeHashes: Sendable {
         let leaf = held.from + UInt64(held.keys.count - 1)
         held.leaves[keys.hash, default: []].append(leaf)
         held.leaves[keys.nonce, default: []].append(leaf)
+        for holder in keys.holders { held.histories[holder, default: []].append(leaf) }
     }
 }

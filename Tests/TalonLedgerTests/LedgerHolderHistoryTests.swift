@@ -1,0 +1,126 @@
+import Testing
+import TalonProtocol
+import TalonStore
+@testable import TalonLedger
+
+/// Holder histories reach `key_sets` in bulk, with the envelope hashes (RecentLeafKeys): the
+/// newest leaves' holders wait in `pending_holders` and in memory, and `history(holder:)`
+/// answers as if each leaf were filed when applied — across flushes, pages, reopening, a
+/// second ledger on the same store and an aborted block.
+@Suite struct LedgerHolderHistoryTests {
+    /// One ticket passed around three holders `count` times, `perBlock` transfers a block;
+    /// returns the holders and, for each, the leaves naming them (computed from the moves:
+    /// the issue is leaf 1, the i-th move leaf i + 2).
+    static func rounds(_ f: LedgerFixture, _ count: Int, perBlock: Int = 3) throws -> (keys: [SigningKey], expected: [[UInt64]]) {
+        let keys = [SigningKey.generate(), SigningKey.generate(), SigningKey.generate()]
+        try f.createEvent("E1")
+        try f.issue("E1", ids: ["T1"], to: keys[0].publicKey)
+        var expected: [[UInt64]] = [[1], [], []]
+        for start in stride(from: 0, to: count, by: perBlock) {
+            let block = (start..<min(count, start + perBlock)).map { i in
+                f.sign(.transfer(Transfer(ticketID: "T1", to: keys[(i + 1) % 3].publicKey)), by: keys[i % 3])
+            }
+            #expect(try f.apply(block).allSatisfy { $0 == "ok" })
+            for i in start..<min(count, start + perBlock) {
+                expected[i % 3].append(UInt64(i) + 2)
+                expected[(i + 1) % 3].append(UInt64(i) + 2)
+            }
+        }
+        return (keys, expected)
+    }
+
+    static func history(_ ledger: Ledger, _ key: SigningKey, after: UInt64? = nil, limit: Int = 1000) throws -> [UInt64] {
+        try ledger.history(holder: key.publicKey, after: after, limit: limit).map(\.receipt.leaf)
+    }
+
+    /// Every page of `limit`, walked with `after`, joined.
+    static func paged(_ ledger: Ledger, _ key: SigningKey, limit: Int) throws -> [UInt64] {
+        var out: [UInt64] = []
+        while true {
+            let page = try history(ledger, key, after: out.last, limit: limit)
+            out += page
+            if page.count < limit { return out }
+        }
+    }
+
+    /// Past several flushes each holder's history is whole and in order, read at once or
+    /// page by page across the mark; `key_sets` holds exactly the leaves below the mark and
+    /// `pending_holders` exactly those from it up.
+    @Test func historiesAreWholeAcrossFlushes() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 8)
+        let (keys, expected) = try Self.rounds(f, 40)
+        let mark = try #require(try LedgerEnvelopeIndexTests.mark(f.ledger))
+        let size = try f.ledger.head().treeSize
+        #expect(mark > 8 && mark < size, "\(mark) of \(size)")
+        for (key, leaves) in zip(keys, expected) {
+            #expect(try Self.history(f.ledger, key) == leaves)
+            for limit in [1, 2, 5] { #expect(try Self.paged(f.ledger, key, limit: limit) == leaves) }
+            #expect(try Self.history(f.ledger, key, after: mark - 1, limit: 2) == Array(leaves.filter { $0 >= mark }.prefix(2)))
+        }
+        let sets = try LedgerMigrationTests.members(f.ledger, f.ledger.tables.keySets)
+        #expect(Set(sets.values.flatMap { $0 }) == Set((1..<mark).map { $0 }), "the issue and every move below the mark")
+        for (key, leaves) in zip(keys, expected) {
+            #expect(sets[key.publicKey.bytes + [1]] == leaves.filter { $0 < mark })
+        }
+        let pending = try LedgerMigrationTests.rows(f.ledger, f.ledger.tables.pendingHolders)
+        #expect(Set(pending.keys) == Set((mark..<size).map { Schema.u64($0) }))
+    }
+
+    /// A ledger opened again reads the pending holders back; a second one open on the same
+    /// store while the first applies finds the leaves its memory lacks in `pending_holders`.
+    @Test func aReopenedOrSecondLedgerFindsPendingHolders() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 1_000)
+        let (keys, expected) = try Self.rounds(f, 10)
+        let second = try Ledger(existingAt: f.dir)
+        for (key, leaves) in zip(keys, expected) { #expect(try Self.history(second, key) == leaves) }
+        let size = try f.ledger.head().treeSize
+        let newcomer = SigningKey.generate()
+        // keys[10 % 3] holds the ticket after ten moves.
+        let gift = f.sign(.transfer(Transfer(ticketID: "T1", to: newcomer.publicKey)), by: keys[1])
+        #expect(try f.apply([gift]) == ["ok"])
+        #expect(second.recentKeys.range.upperBound == size, "the second ledger's memory ends where it was opened")
+        #expect(try Self.history(second, newcomer) == [size])
+        #expect(try Self.history(second, keys[1]) == expected[1] + [size])
+        #expect(try Self.history(second, keys[1], after: expected[1].last, limit: 5) == [size])
+    }
+
+    /// A transaction that applied a block and then failed leaves no holder behind: the leaf it
+    /// used goes to the next block's envelope, filed under that envelope's holders only.
+    @Test func anAbortedBlockLeavesNoHolderBehind() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 1_000)
+        let (keys, _) = try Self.rounds(f, 4)
+        let size = try f.ledger.head().treeSize
+        let lost = SigningKey.generate(), kept = SigningKey.generate()
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try f.ledger.env.write { txn in
+                _ = try f.ledger.applyBlock(txn, [f.sign(.transfer(Transfer(ticketID: "T1", to: lost.publicKey)), by: keys[1])], f.clock + 1000)
+                throw Abort()
+            }
+        }
+        #expect(try Self.history(f.ledger, lost).isEmpty)
+        #expect(try f.apply([f.sign(.transfer(Transfer(ticketID: "T1", to: kept.publicKey)), by: keys[1])]) == ["ok"])
+        #expect(try Self.history(f.ledger, kept) == [size])
+        #expect(try Self.history(f.ledger, lost).isEmpty)
+        #expect(try Self.history(try Ledger(existingAt: f.dir), lost).isEmpty)
+    }
+
+    /// A damaged `pending_holders` entry is `store_corrupt` — on open and at a query that
+    /// reads it — never a crash or a wrong history.
+    @Test func aDamagedPendingEntryIsStoreCorrupt() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 1_000)
+        let (keys, _) = try Self.rounds(f, 3)
+        // Opened before the next leaf: its memory lacks it, so its queries read the table.
+        let second = try Ledger(existingAt: f.dir)
+        let size = try f.ledger.head().treeSize
+        #expect(try f.apply([f.sign(.transfer(Transfer(ticketID: "T1", to: keys[1].publicKey)), by: keys[0])]) == ["ok"])
+        try Ledger.store {
+            try f.ledger.env.write { txn in try txn.put(f.ledger.tables.pendingHolders, Schema.u64(size), [1, 2, 3]) }
+        }
+        #expect(throws: TalonError.self) { _ = try Ledger(existingAt: f.dir) }
+        do {
+            _ = try second.history(holder: keys[0].publicKey)
+            Issue.record("a query read a damaged pending entry")
+        } catch { #expect(error.code == .storeCorrupt, "\(error)") }
+    }
+}
