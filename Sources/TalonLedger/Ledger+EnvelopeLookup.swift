@@ -200,9 +200,17 @@ extension Ledger {
         let entries = try recentKeys.entries(in: indexed..<size)
             ?? RecentLeafKeys.entries(storedIndexKeys(txn, indexed..<size), from: indexed)
         for entry in entries { try txn.append(tables.envelopeHashes, Schema.u64(entry.prefix), entry.leaf) }
+        // Each holder's leaves, from memory or else `pending_holders`, appended holder by
+        // holder in key order.
         var histories: [PublicKey: [UInt64]] = [:]
-        try pendingHolders(txn, indexed..<size) { leaf, holders in
-            for holder in holders { histories[holder, default: []].append(leaf) }
+        if let held = recentKeys.holders(in: indexed..<size) {
+            for (offset, holders) in held.enumerated() {
+                for holder in holders { histories[holder, default: []].append(indexed + UInt64(offset)) }
+            }
+        } else {
+            try pendingHolders(txn, indexed..<size) { leaf, holders in
+                for holder in holders { histories[holder, default: []].append(leaf) }
+            }
         }
         for (holder, leaves) in histories.sorted(by: { $0.key < $1.key }) {
             let key = Schema.holderHistory(holder)

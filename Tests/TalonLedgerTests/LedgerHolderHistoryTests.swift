@@ -123,4 +123,25 @@ import TalonStore
             Issue.record("a query read a damaged pending entry")
         } catch { #expect(error.code == .storeCorrupt, "\(error)") }
     }
+
+    /// Memory forgets a flushed generation whole and keeps the next: after `drop(below:)`
+    /// every held leaf is still found under each of its holders (a reader whose snapshot
+    /// predates the flush asks for them), and none below.
+    @Test func memoryDropsAGenerationAndKeepsTheNext() {
+        let memory = RecentLeafKeys(flushEnvelopes: 8)
+        let keys = (0..<3).map { _ in SigningKey.generate().publicKey }
+        let holders: [[PublicKey]] = (0..<40).map { (i: Int) -> [PublicKey] in i % 5 == 4 ? [] : [keys[i % 3], keys[(i + 1) % 3]] }
+        for (i, h) in holders.enumerated() {
+            memory.append(leaf: 100 + UInt64(i), keys: .init(hash: UInt64(i), nonce: 1_000 + UInt64(i), holders: h))
+        }
+        memory.drop(below: 117)
+        #expect(memory.range == 117..<140)
+        for key in keys {
+            let expected = (17..<40).filter { holders[$0].contains(key) }.map { 100 + UInt64($0) }
+            let found = memory.leaves(holder: key, in: 0..<200)
+            #expect(found.leaves == expected && found.held == 117..<140)
+        }
+        #expect(memory.leaves(16, in: 0..<200).leaves.isEmpty && memory.leaves(17, in: 0..<200).leaves == [117])
+        #expect(memory.holders(in: 117..<119) == [holders[17], holders[18]] && memory.holders(in: 116..<118) == nil)
+    }
 }

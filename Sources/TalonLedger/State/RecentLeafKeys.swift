@@ -61,10 +61,24 @@ final class RecentLeafKeys: Sendable {
             for holder in last.holders { Self.forget(holder, in: &histories, first: false) }
         }
 
-        mutating func forgetFirst(_ keys: Keys) {
-            Self.forget(keys.hash, in: &leaves, first: true)
-            Self.forget(keys.nonce, in: &leaves, first: true)
-            for holder in keys.holders { Self.forget(holder, in: &histories, first: true) }
+        /// Forgets the first `count` leaves held. A prefix names a leaf or two, so each is
+        /// removed from its list's front; a holder's list can be long, so each holder is
+        /// trimmed once, of all its leaves below the new start.
+        mutating func dropFirst(_ count: Int) {
+            let end = from + UInt64(count)
+            var holders = Set<PublicKey>()
+            for k in keys[..<count] {
+                Self.forget(k.hash, in: &leaves, first: true)
+                Self.forget(k.nonce, in: &leaves, first: true)
+                holders.formUnion(k.holders)
+            }
+            for holder in holders {
+                guard let list = histories[holder] else { continue }
+                let below = list.firstIndex { $0 >= end } ?? list.count
+                if below == list.count { histories[holder] = nil } else { histories[holder]?.removeFirst(below) }
+            }
+            keys.removeFirst(count)
+            from = end
         }
 
         private static func forget<K>(_ key: K, in map: inout [K: [UInt64]], first: Bool) {
@@ -137,6 +151,16 @@ final class RecentLeafKeys: Sendable {
         }
     }
 
+    /// The holders of each leaf of `range`, in leaf order, or nil when some leaf of `range`
+    /// is not held.
+    func holders(in range: Range<UInt64>) -> [[PublicKey]]? {
+        held.withLock { held in
+            guard range.lowerBound >= held.from, range.upperBound <= held.through else { return nil }
+            let start = Int(range.lowerBound - held.from)
+            return held.keys[start..<start + range.count].map(\.holders)
+        }
+    }
+
     /// `keys` of the leaves from `first` on, under each prefix, in the index's key order (a
     /// leaf whose two prefixes are the same number once).
     static func entries(_ keys: some Collection<Keys>, from first: UInt64) -> [(prefix: UInt64, leaf: UInt64)] {
@@ -153,10 +177,7 @@ final class RecentLeafKeys: Sendable {
     func drop(below leaf: UInt64) {
         held.withLock { held in
             guard leaf > held.from else { return }
-            let count = Int(min(leaf, held.through) - held.from)
-            for keys in held.keys[..<count] { held.forgetFirst(keys) }
-            held.keys.removeFirst(count)
-            held.from += UInt64(count)
+            held.dropFirst(Int(min(leaf, held.through) - held.from))
         }
     }
 
