@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import Metrics
 import Synchronization
+import TalonStore
 public import TalonLedger
 public import TalonRaft
 public import TalonProtocol
@@ -431,7 +432,11 @@ public final class Node: @unchecked Sendable {
         }
         let out: NodeCore.Output
         do {
+            let commits = ledger.environment.commits, started = DispatchTime.now().uptimeNanoseconds
             out = try core.run(input)
+            if ledger.environment.commits != commits {
+                meters.commitSeconds.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started))
+            }
         } catch {
             // The node stops, or waits for space: everyone this turn took in hears so (the
             // loop fails the rest).

@@ -13,6 +13,10 @@ struct Meters {
     let batchEnvelopes = Recorder(label: "talon_proposed_batch_envelopes")
     let rejectedEntries = Gauge(label: "talon_rejected_entries")
     let stalledSeconds = Gauge(label: "talon_loop_stalled_seconds")
+    /// How long each loop turn that committed took to write, commit and sync its one store
+    /// transaction (the Raft save and the blocks applied): a block that flushes the bulk
+    /// indexes shows here as one long turn.
+    let commitSeconds = Metrics.Timer(label: "talon_store_commit_seconds")
 
     func update(_ raft: RaftStatus, waiting count: Int, rejectedEntries rejected: Int) {
         term.record(Double(raft.term))

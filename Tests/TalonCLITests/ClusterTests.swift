@@ -111,6 +111,13 @@ struct ClusterTests {
             var records: [String] = []
             for i in c.nodes { records.append(try await RawHTTP.request("GET", c.api(i), "/v1/records/\(buyHash)").body) }
             #expect(Set(records).count == 1 && records[0].contains(#""royalty":245"#), "every node: the same decision, 5% of 4900\n\(records)")
+            // Every node timed each commit of its loop: at least one per block it applied.
+            for i in c.nodes {
+                let metrics = try await RawHTTP.request("GET", c.api(i), "/metrics").body
+                let count = metrics.split(separator: "\n").first { $0.hasPrefix("talon_store_commit_seconds_count ") }
+                    .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+                #expect(count >= Double(receipts.compactMap(\.height).max() ?? 1), "n\(i)\n\(metrics)")
+            }
 
             // A forged signature is refused before it reaches Raft.
             let at = try #require(transfer.range(of: "\"signature\":\"")).upperBound
