@@ -10,9 +10,9 @@ extension Ledger {
     /// nonces and histories (entries of `accounts`, `tickets` and `event_records` before 6,
     /// set tables since, the ticket's as runs in `tickets` since 8, a key's nonces and holder
     /// history together in `key_sets` in 10, the nonces found through `envelope_hashes` since
-    /// 11, holder histories written in bulk since 12) and the envelope hashes (`envelope_index` by whole hash before 7, indexed in bulk
-    /// since 9) — are
-    /// derived from the blocks: every block is applied again, by apply itself, into a scratch
+    /// 11, holder histories written in bulk since 12) and the envelope hashes
+    /// (`envelope_index` by whole hash before 7, indexed in bulk since 9) — are derived from
+    /// the blocks: every block is applied again, by apply itself, into a scratch
     /// store, whose derived tables then replace the store's in one transaction. So an
     /// upgraded node and one replaying its log from the start hold the same bytes, and no
     /// second copy of apply's rules exists to drift from it.

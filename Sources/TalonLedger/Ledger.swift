@@ -83,7 +83,7 @@ public final class Ledger: Sendable {
         try loadRecentKeys()
     }
 
-    /// Reads the index keys of the leaves not yet indexed (at most a flush's worth, twice).
+    /// Reads the index keys of the leaves not yet indexed (at most a flush's worth and a block).
     private func loadRecentKeys() throws(TalonError) {
         try read { txn in
             let size = try head(txn).treeSize

@@ -5,9 +5,9 @@ import TalonStore
 /// so byte order is numeric order; variable-length ids are prefixed with their length so
 /// that one id's keys never interleave with another's.
 ///
-/// Histories (the leaves naming a holder or an event) and spent nonces are set tables: each
-/// key holds its members packed 8 bytes apiece, histories appended in leaf order, instead of
-/// one B-tree entry per member repeating the key. A ticket's history is packed the same way
+/// Histories (the leaves naming a holder or an event) and the envelope-hash index are set
+/// tables: each key holds its members packed 8 bytes apiece, histories appended in leaf order,
+/// instead of one B-tree entry per member repeating the key. A ticket's history is packed the same way
 /// but in runs beside its state (`TicketHistory`), so a transfer dirties one page for both.
 /// Schema 5 spent about 650 bytes per transfer on these entries and the half-empty pages their
 /// random inserts split (docs/operations.md).
