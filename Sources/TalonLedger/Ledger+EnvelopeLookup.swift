@@ -219,6 +219,9 @@ extension Ledger {
         // Every leaf from the mark up is in this flush: the whole table goes.
         try txn.removeAll(tables.pendingHolders)
         try txn.put(tables.meta, Schema.MetaKey.indexedThrough, Schema.u64(size))
+        // Memory's next generation starts here: the flush after this one forgets the
+        // leaves before it whole.
+        recentKeys.startGeneration(at: size)
         txn.afterCommit { [recentKeys] in recentKeys.drop(below: indexed) }
     }
 }

@@ -144,4 +144,32 @@ import TalonStore
         #expect(memory.leaves(16, in: 0..<200).leaves.isEmpty && memory.leaves(17, in: 0..<200).leaves == [117])
         #expect(memory.holders(in: 117..<119) == [holders[17], holders[18]] && memory.holders(in: 116..<118) == nil)
     }
+
+    /// Memory keeps a generation per flush: a flush that aborts leaves one run of leaves
+    /// (its new generation gone with the leaves cut off), and a drop takes whole generations,
+    /// keeping everything after them findable.
+    @Test func memoryGenerationsFollowFlushesAndAborts() {
+        let memory = RecentLeafKeys(flushEnvelopes: 8)
+        let holder = SigningKey.generate().publicKey
+        func keys(_ leaf: UInt64) -> RecentLeafKeys.Keys { .init(hash: leaf, nonce: 1_000 + leaf, holders: [holder]) }
+        for leaf in UInt64(0)..<10 { memory.append(leaf: leaf, keys: keys(leaf)) }
+        memory.startGeneration(at: 10)
+        for leaf in UInt64(10)..<20 { memory.append(leaf: leaf, keys: keys(leaf)) }
+        // A flush at 20 whose transaction aborts after two more leaves; the store holds 18.
+        memory.startGeneration(at: 20)
+        for leaf in UInt64(20)..<22 { memory.append(leaf: leaf, keys: keys(leaf)) }
+        memory.align(indexed: 10, size: 18) { _ in [] }
+        #expect(memory.range == 0..<18)
+        #expect(memory.leaves(holder: holder, in: 0..<30).leaves == Array(0..<18))
+        memory.append(leaf: 18, keys: keys(18))
+        #expect(memory.holders(in: 9..<19)?.count == 10 && memory.entries(in: 17..<19)?.map(\.leaf) == [17, 18, 17, 18])
+        memory.drop(below: 10)
+        #expect(memory.range == 10..<19)
+        #expect(memory.leaves(holder: holder, in: 0..<30).leaves == Array(10..<19))
+        #expect(memory.leaves(5, in: 0..<30).leaves.isEmpty && memory.leaves(1_015, in: 0..<30).leaves == [15])
+        memory.drop(below: 30)
+        #expect(memory.range == 19..<19)
+        memory.append(leaf: 19, keys: keys(19))
+        #expect(memory.leaves(holder: holder, in: 0..<30).leaves == [19])
+    }
 }

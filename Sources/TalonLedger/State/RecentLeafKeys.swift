@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import TalonProtocol
 
@@ -37,9 +38,156 @@ final class RecentLeafKeys: Sendable {
         var holders: [PublicKey] = []
     }
 
+    private let held = Mutex(Held())
+
+    /// The leaves held.
+    var range: Range<UInt64> { held.withLock { $0.from..<$0.through } }
+
+    /// Of the leaves in `range`: those held with a key (of either kind) `prefix`, and the part
+    /// of `range` held (which may be empty, or a part at either end).
+    func leaves(_ prefix: UInt64, in range: Range<UInt64>) -> (leaves: [UInt64], held: Range<UInt64>) {
+        held.withLock { held in held.members(of: range) { $0.leaves[prefix] } }
+    }
+
+    /// Of the leaves in `range`: those held whose holders include `holder`, and the part of
+    /// `range` held.
+    func leaves(holder: PublicKey, in range: Range<UInt64>) -> (leaves: [UInt64], held: Range<UInt64>) {
+        held.withLock { held in held.members(of: range) { $0.histories[holder] } }
+    }
+
+    /// Makes the held range cover exactly `indexed..<size` or more below it: drops leaves
+    /// from `size` up (an aborted transaction's), starts over at `indexed` when what is held
+    /// does not reach it, and adds the missing leaves' keys, which `read` gives for a range of
+    /// leaves, in order. `indexed` must not be past `size`.
+    func align(indexed: UInt64, size: UInt64, read: (Range<UInt64>) throws -> [Keys]) rethrows {
+        precondition(indexed <= size, "callers check the mark against the tree")
+        let missing = held.withLock { held -> Range<UInt64> in
+            while held.through > size, held.from < held.through { held.removeLast() }
+            if held.through < indexed || held.from > indexed { held.reset(at: indexed) }
+            return held.through..<size
+        }
+        guard !missing.isEmpty else { return }
+        let keys = try read(missing)
+        held.withLock { held in
+            guard held.through == missing.lowerBound else { return }
+            for leafKeys in keys { held.add(leafKeys) }
+        }
+    }
+
+    /// Adds the next leaf's keys; `leaf` must be the first leaf not held (else what is held
+    /// starts over at `leaf`, and lookups read the stored blocks and envelopes below it).
+    func append(leaf: UInt64, keys: Keys) {
+        held.withLock { held in
+            if leaf != held.through { held.reset(at: leaf) }
+            held.add(keys)
+        }
+    }
+
+    /// Starts a new generation at `leaf`, the first leaf not held (a flush's end): the
+    /// flush after next forgets the leaves before it whole (`drop(below:)`).
+    func startGeneration(at leaf: UInt64) {
+        held.withLock { held in
+            guard leaf == held.through, held.generations[held.generations.count - 1].from < leaf else { return }
+            held.generations.append(Generation(from: leaf))
+        }
+    }
+
+    /// The held leaves of `range` under each of their prefixes, ordered by prefix then leaf
+    /// (the index's key order), or nil when some leaf of `range` is not held.
+    func entries(in range: Range<UInt64>) -> [(prefix: UInt64, leaf: UInt64)]? {
+        held.withLock { held in held.keys(in: range) }.map { Self.entries($0, from: range.lowerBound) }
+    }
+
+    /// The holders of each leaf of `range`, in leaf order, or nil when some leaf of `range`
+    /// is not held.
+    func holders(in range: Range<UInt64>) -> [[PublicKey]]? {
+        held.withLock { held in held.keys(in: range) }?.map(\.holders)
+    }
+
+    /// `keys` of the leaves from `first` on, under each prefix, in the index's key order (a
+    /// leaf whose two prefixes are the same number once).
+    static func entries(_ keys: some Collection<Keys>, from first: UInt64) -> [(prefix: UInt64, leaf: UInt64)] {
+        var out: [(prefix: UInt64, leaf: UInt64)] = []
+        out.reserveCapacity(2 * keys.count)
+        for (offset, k) in keys.enumerated() {
+            out.append((k.hash, first + UInt64(offset)))
+            if k.nonce != k.hash { out.append((k.nonce, first + UInt64(offset))) }
+        }
+        return out.sorted { ($0.prefix, $0.leaf) < ($1.prefix, $1.leaf) }
+    }
+
+    /// Forgets the leaves below `leaf` (indexed since a flush before the last one committed):
+    /// whole generations at once, freed off the caller's thread; one that `leaf` splits
+    /// (memory started over inside it) leaf by leaf.
+    func drop(below leaf: UInt64) {
+        let dropped = held.withLock { held in held.drop(below: leaf) }
+        guard !dropped.isEmpty else { return }
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(dropped) {} }
+    }
+}
+
+extension RecentLeafKeys {
+    /// The leaves held, as generations that follow each other (never none).
     private struct Held {
-        /// Leaves `from..<from + keys.count` are held; `keys[i]` is leaf `from + i`'s.
-        var from: UInt64 = 0
+        var generations = [Generation(from: 0)]
+        var from: UInt64 { generations[0].from }
+        var through: UInt64 { generations[generations.count - 1].through }
+
+        mutating func reset(at leaf: UInt64) { generations = [Generation(from: leaf)] }
+
+        mutating func add(_ keys: Keys) { generations[generations.count - 1].add(keys) }
+
+        /// Removes the last leaf held, and any generation it leaves empty but the first.
+        mutating func removeLast() {
+            while generations.count > 1, generations[generations.count - 1].keys.isEmpty { generations.removeLast() }
+            generations[generations.count - 1].removeLast()
+        }
+
+        /// The members `list` gives in each generation, within `range`, in leaf order.
+        func members(of range: Range<UInt64>, _ list: (Generation) -> [UInt64]?) -> (leaves: [UInt64], held: Range<UInt64>) {
+            let lower = max(range.lowerBound, from), upper = min(range.upperBound, through)
+            guard lower < upper else { return ([], range.lowerBound..<range.lowerBound) }
+            // A leaf whose two prefixes are the same number is listed twice: once is enough.
+            var found: [UInt64] = []
+            for generation in generations where generation.from < upper && generation.through > lower {
+                for leaf in list(generation) ?? [] where leaf >= lower && leaf < upper && found.last != leaf { found.append(leaf) }
+            }
+            return (found, lower..<upper)
+        }
+
+        /// The keys of the leaves of `range`, or nil when some are not held.
+        func keys(in range: Range<UInt64>) -> [Keys]? {
+            guard range.lowerBound >= from, range.upperBound <= through else { return nil }
+            var out: [Keys] = []
+            out.reserveCapacity(range.count)
+            for generation in generations where generation.from < range.upperBound && generation.through > range.lowerBound {
+                let start = Int(max(range.lowerBound, generation.from) - generation.from)
+                let end = Int(min(range.upperBound, generation.through) - generation.from)
+                out += generation.keys[start..<end]
+            }
+            return out
+        }
+
+        /// Forgets the leaves below `leaf`; returns the generations taken out whole.
+        mutating func drop(below leaf: UInt64) -> [Generation] {
+            var dropped: [Generation] = []
+            while generations.count > 1, generations[0].through <= leaf { dropped.append(generations.removeFirst()) }
+            if generations[0].through <= leaf {
+                // All of it: what follows starts where it ended.
+                let end = generations[0].through
+                dropped.append(generations[0])
+                reset(at: end)
+            } else if generations[0].from < leaf {
+                generations[0].dropFirst(Int(leaf - generations[0].from))
+            }
+            return dropped
+        }
+    }
+
+    /// A run of leaves held, with their keys and the lists that find them.
+    fileprivate struct Generation: Sendable {
+        /// Leaves `from..<from + keys.count`; `keys[i]` is leaf `from + i`'s.
+        var from: UInt64
         var keys: [Keys] = []
         /// Prefix (of either kind) → its leaves, increasing.
         var leaves: [UInt64: [UInt64]] = [:]
@@ -47,11 +195,14 @@ final class RecentLeafKeys: Sendable {
         var histories: [PublicKey: [UInt64]] = [:]
         var through: UInt64 { from + UInt64(keys.count) }
 
-        mutating func reset(at leaf: UInt64) {
-            from = leaf
-            keys = []
-            leaves = [:]
-            histories = [:]
+        init(from: UInt64) { self.from = from }
+
+        mutating func add(_ k: Keys) {
+            let leaf = through
+            keys.append(k)
+            leaves[k.hash, default: []].append(leaf)
+            leaves[k.nonce, default: []].append(leaf)
+            for holder in k.holders { histories[holder, default: []].append(leaf) }
         }
 
         mutating func removeLast() {
@@ -61,9 +212,9 @@ final class RecentLeafKeys: Sendable {
             for holder in last.holders { Self.forget(holder, in: &histories, first: false) }
         }
 
-        /// Forgets the first `count` leaves held. A prefix names a leaf or two, so each is
-        /// removed from its list's front; a holder's list can be long, so each holder is
-        /// trimmed once, of all its leaves below the new start.
+        /// Forgets the first `count` leaves. A prefix names a leaf or two, so each is removed
+        /// from its list's front; a holder's list can be long, so each holder is trimmed once,
+        /// of all its leaves below the new start.
         mutating func dropFirst(_ count: Int) {
             let end = from + UInt64(count)
             var holders = Set<PublicKey>()
@@ -85,107 +236,5 @@ final class RecentLeafKeys: Sendable {
             if first { map[key]?.removeFirst() } else { map[key]?.removeLast() }
             if map[key]?.isEmpty == true { map[key] = nil }
         }
-    }
-
-    private let held = Mutex(Held())
-
-    /// The leaves held.
-    var range: Range<UInt64> { held.withLock { $0.from..<$0.through } }
-
-    /// Of the leaves in `range`: those held with a key (of either kind) `prefix`, and the part
-    /// of `range` held (which may be empty, or a part at either end).
-    func leaves(_ prefix: UInt64, in range: Range<UInt64>) -> (leaves: [UInt64], held: Range<UInt64>) {
-        held.withLock { held in Self.members(held.leaves[prefix], of: range, held: held) }
-    }
-
-    /// Of the leaves in `range`: those held whose holders include `holder`, and the part of
-    /// `range` held.
-    func leaves(holder: PublicKey, in range: Range<UInt64>) -> (leaves: [UInt64], held: Range<UInt64>) {
-        held.withLock { held in Self.members(held.histories[holder], of: range, held: held) }
-    }
-
-    private static func members(_ leaves: [UInt64]?, of range: Range<UInt64>, held: Held) -> (leaves: [UInt64], held: Range<UInt64>) {
-        let lower = max(range.lowerBound, held.from), upper = min(range.upperBound, held.through)
-        guard lower < upper else { return ([], range.lowerBound..<range.lowerBound) }
-        // A leaf whose two prefixes are the same number is listed twice: once is enough.
-        var found: [UInt64] = []
-        for leaf in leaves ?? [] where leaf >= lower && leaf < upper && found.last != leaf { found.append(leaf) }
-        return (found, lower..<upper)
-    }
-
-    /// Makes the held range cover exactly `indexed..<size` or more below it: drops leaves
-    /// from `size` up (an aborted transaction's), starts over at `indexed` when what is held
-    /// does not reach it, and adds the missing leaves' keys, which `read` gives for a range of
-    /// leaves, in order. `indexed` must not be past `size`.
-    func align(indexed: UInt64, size: UInt64, read: (Range<UInt64>) throws -> [Keys]) rethrows {
-        precondition(indexed <= size, "callers check the mark against the tree")
-        let missing = held.withLock { held -> Range<UInt64> in
-            while held.through > size, !held.keys.isEmpty { held.removeLast() }
-            if held.through < indexed || held.from > indexed { held.reset(at: indexed) }
-            return held.through..<size
-        }
-        guard !missing.isEmpty else { return }
-        let keys = try read(missing)
-        held.withLock { held in
-            guard held.through == missing.lowerBound else { return }
-            for leafKeys in keys { Self.add(leafKeys, to: &held) }
-        }
-    }
-
-    /// Adds the next leaf's keys; `leaf` must be the first leaf not held (else what is held
-    /// starts over at `leaf`, and lookups read the stored blocks and envelopes below it).
-    func append(leaf: UInt64, keys: Keys) {
-        held.withLock { held in
-            if leaf != held.through { held.reset(at: leaf) }
-            Self.add(keys, to: &held)
-        }
-    }
-
-    /// The held leaves of `range` under each of their prefixes, ordered by prefix then leaf
-    /// (the index's key order), or nil when some leaf of `range` is not held.
-    func entries(in range: Range<UInt64>) -> [(prefix: UInt64, leaf: UInt64)]? {
-        held.withLock { held in
-            guard range.lowerBound >= held.from, range.upperBound <= held.through else { return nil }
-            let start = Int(range.lowerBound - held.from)
-            return Self.entries(held.keys[start..<start + range.count], from: range.lowerBound)
-        }
-    }
-
-    /// The holders of each leaf of `range`, in leaf order, or nil when some leaf of `range`
-    /// is not held.
-    func holders(in range: Range<UInt64>) -> [[PublicKey]]? {
-        held.withLock { held in
-            guard range.lowerBound >= held.from, range.upperBound <= held.through else { return nil }
-            let start = Int(range.lowerBound - held.from)
-            return held.keys[start..<start + range.count].map(\.holders)
-        }
-    }
-
-    /// `keys` of the leaves from `first` on, under each prefix, in the index's key order (a
-    /// leaf whose two prefixes are the same number once).
-    static func entries(_ keys: some Collection<Keys>, from first: UInt64) -> [(prefix: UInt64, leaf: UInt64)] {
-        var out: [(prefix: UInt64, leaf: UInt64)] = []
-        out.reserveCapacity(2 * keys.count)
-        for (offset, k) in keys.enumerated() {
-            out.append((k.hash, first + UInt64(offset)))
-            if k.nonce != k.hash { out.append((k.nonce, first + UInt64(offset))) }
-        }
-        return out.sorted { ($0.prefix, $0.leaf) < ($1.prefix, $1.leaf) }
-    }
-
-    /// Forgets the leaves below `leaf` (indexed since a flush before the last one committed).
-    func drop(below leaf: UInt64) {
-        held.withLock { held in
-            guard leaf > held.from else { return }
-            held.dropFirst(Int(min(leaf, held.through) - held.from))
-        }
-    }
-
-    private static func add(_ keys: Keys, to held: inout Held) {
-        held.keys.append(keys)
-        let leaf = held.from + UInt64(held.keys.count - 1)
-        held.leaves[keys.hash, default: []].append(leaf)
-        held.leaves[keys.nonce, default: []].append(leaf)
-        for holder in keys.holders { held.histories[holder, default: []].append(leaf) }
     }
 }
