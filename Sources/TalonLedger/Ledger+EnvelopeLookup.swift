@@ -197,20 +197,14 @@ extension Ledger {
     /// entries it then deletes); moves `indexed_through` to `size`. Memory forgets them once
     /// a later flush commits.
     func flushIndexes(_ txn: Transaction, indexed: UInt64, size: UInt64) throws {
-        let entries = try recentKeys.entries(in: indexed..<size)
-            ?? RecentLeafKeys.entries(storedIndexKeys(txn, indexed..<size), from: indexed)
-        for entry in entries { try txn.append(tables.envelopeHashes, Schema.u64(entry.prefix), entry.leaf) }
-        // Each holder's leaves, from memory or else `pending_holders`, appended holder by
-        // holder in key order.
+        let keys = try recentKeys.keys(in: indexed..<size) ?? storedIndexKeys(txn, indexed..<size)
+        for entry in RecentLeafKeys.entries(keys, from: indexed) {
+            try txn.append(tables.envelopeHashes, Schema.u64(entry.prefix), entry.leaf)
+        }
+        // Each holder's leaves, appended holder by holder in key order.
         var histories: [PublicKey: [UInt64]] = [:]
-        if let held = recentKeys.holders(in: indexed..<size) {
-            for (offset, holders) in held.enumerated() {
-                for holder in holders { histories[holder, default: []].append(indexed + UInt64(offset)) }
-            }
-        } else {
-            try pendingHolders(txn, indexed..<size) { leaf, holders in
-                for holder in holders { histories[holder, default: []].append(leaf) }
-            }
+        for (offset, leafKeys) in keys.enumerated() {
+            for holder in leafKeys.holders { histories[holder, default: []].append(indexed + UInt64(offset)) }
         }
         for (holder, leaves) in histories.sorted(by: { $0.key < $1.key }) {
             let key = Schema.holderHistory(holder)

@@ -92,16 +92,10 @@ final class RecentLeafKeys: Sendable {
         }
     }
 
-    /// The held leaves of `range` under each of their prefixes, ordered by prefix then leaf
-    /// (the index's key order), or nil when some leaf of `range` is not held.
-    func entries(in range: Range<UInt64>) -> [(prefix: UInt64, leaf: UInt64)]? {
-        held.withLock { held in held.keys(in: range) }.map { Self.entries($0, from: range.lowerBound) }
-    }
-
-    /// The holders of each leaf of `range`, in leaf order, or nil when some leaf of `range`
-    /// is not held.
-    func holders(in range: Range<UInt64>) -> [[PublicKey]]? {
-        held.withLock { held in held.keys(in: range) }?.map(\.holders)
+    /// The keys of the leaves of `range`, in leaf order, or nil when some leaf of `range` is
+    /// not held.
+    func keys(in range: Range<UInt64>) -> [Keys]? {
+        held.withLock { held in held.keys(in: range) }
     }
 
     /// `keys` of the leaves from `first` on, under each prefix, in the index's key order (a
