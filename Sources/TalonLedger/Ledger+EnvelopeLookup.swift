@@ -34,8 +34,8 @@ extension Ledger {
         func nonceSpent(_ signer: PublicKey, _ nonce: UInt64, prefix known: UInt64? = nil) throws -> Bool {
             let prefix = known ?? Schema.noncePrefixValue(signer: signer, nonce: nonce)
             let spends = { (leaf: UInt64) throws -> Bool in try self.spends(leaf, signer, nonce) }
-            for leaf in try txn.members(ledger.tables.envelopeHashes, Schema.u64(prefix)) where leaf < size {
-                if try spends(leaf) { return true }
+            for leaf in try ledger.hashIndex.leaves(txn, ledger.tables.envelopeHashes, prefix, below: indexed) where try spends(leaf) {
+                return true
             }
             guard indexed < size else { return false }
             let (recent, held) = ledger.recentKeys.leaves(prefix, in: indexed..<size)
@@ -66,10 +66,12 @@ extension Ledger {
 
         /// The first leaf holding the envelope with `hash`, or nil.
         func firstLeaf(_ hash: Digest) throws -> UInt64? {
-            let key = Schema.hashPrefix(hash)
-            for leaf in try txn.members(ledger.tables.envelopeHashes, key) where try holds(leaf, hash) { return leaf }
+            let prefix = Schema.hashPrefixValue(hash)
+            for leaf in try ledger.hashIndex.leaves(txn, ledger.tables.envelopeHashes, prefix, below: indexed) where try holds(leaf, hash) {
+                return leaf
+            }
             guard indexed < size else { return nil }
-            let (recent, held) = ledger.recentKeys.leaves(Schema.hashPrefixValue(hash), in: indexed..<size)
+            let (recent, held) = ledger.recentKeys.leaves(prefix, in: indexed..<size)
             // In leaf order: below what memory holds, what it holds, above it.
             if let leaf = try scan(indexed..<held.lowerBound, for: hash) { return leaf }
             for leaf in recent where try holds(leaf, hash) { return leaf }
@@ -198,9 +200,7 @@ extension Ledger {
     /// a later flush commits.
     func flushIndexes(_ txn: Transaction, indexed: UInt64, size: UInt64) throws {
         let keys = try recentKeys.keys(in: indexed..<size) ?? storedIndexKeys(txn, indexed..<size)
-        for entry in RecentLeafKeys.entries(keys, from: indexed) {
-            try txn.append(tables.envelopeHashes, Schema.u64(entry.prefix), entry.leaf)
-        }
+        try hashIndex.write(txn, tables.envelopeHashes, RecentLeafKeys.entries(keys, from: indexed), indexed: indexed, size: size)
         // Each holder's leaves, appended holder by holder in key order.
         var histories: [PublicKey: [UInt64]] = [:]
         for (offset, leafKeys) in keys.enumerated() {

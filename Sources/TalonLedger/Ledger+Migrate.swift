@@ -11,7 +11,7 @@ extension Ledger {
     /// set tables since, the ticket's as runs in `tickets` since 8, a key's nonces and holder
     /// history together in `key_sets` in 10, the nonces found through `envelope_hashes` since
     /// 11, holder histories written in bulk since 12) and the envelope hashes
-    /// (`envelope_index` by whole hash before 7, indexed in bulk since 9) — are derived from
+    /// (`envelope_index` by whole hash before 7, indexed in bulk since 9, by epoch since 13) — are derived from
     /// the blocks: every block is applied again, by apply itself, into a scratch
     /// store, whose derived tables then replace the store's in one transaction. So an
     /// upgraded node and one replaying its log from the start hold the same bytes, and no
@@ -53,6 +53,10 @@ extension Ledger {
                         try txn.put(tables.meta, Schema.MetaKey.indexedThrough, mark)
                     } else {
                         _ = try txn.delete(tables.meta, Schema.MetaKey.indexedThrough)
+                    }
+                    // Its epochs too (a store from before 13 has none).
+                    if let epochs = try source.get(scratch.ledger.tables.meta, Schema.MetaKey.hashEpochLeaves) {
+                        try txn.put(tables.meta, Schema.MetaKey.hashEpochLeaves, epochs)
                     }
                     _ = try txn.delete(tables.meta, Schema.MetaKey.retiredHashIndexThrough)
                     for name in Schema.retired { _ = try txn.dropTable(named: name) }

@@ -16,6 +16,8 @@ public final class Ledger: Sendable {
     let merkleCache = MerkleNodeCache()
     /// The newest leaves' index keys, not yet in `envelope_hashes` and `key_sets` (`RecentLeafKeys`).
     let recentKeys: RecentLeafKeys
+    /// How `envelope_hashes` files the leaves below the mark, and which epochs may hold a prefix.
+    let hashIndex: EnvelopeHashIndex
 
     /// Handles of every table, resolved once.
     struct Tables: Sendable {
@@ -53,9 +55,11 @@ public final class Ledger: Sendable {
     }
 
     /// As `init(path:genesis:options:extraTables:contractCache:)`, indexing envelope hashes,
-    /// nonces and holders in bulk every `hashFlushEnvelopes` envelopes instead of the default (tests).
+    /// nonces and holders in bulk every `hashFlushEnvelopes` envelopes, and (a new store)
+    /// hashes and nonces in epochs of `hashEpochLeaves`, instead of the defaults (tests).
     convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(), extraTables: [String] = [],
-                     contractCache: ContractEngine.Capacity = .standard, hashFlushEnvelopes: UInt64) throws(TalonError) {
+                     contractCache: ContractEngine.Capacity = .standard, hashFlushEnvelopes: UInt64,
+                     hashEpochLeaves: UInt64 = EnvelopeHashIndex.epochLeaves) throws(TalonError) {
         let env = try Self.openEnvironment(path, options, extraTables: extraTables)
         let stored = try Self.storedGenesis(env)
         if let stored {
@@ -64,7 +68,7 @@ public final class Ledger: Sendable {
                     "store \(path) was created from genesis \(stored.hash.hex.prefix(16))…, not \(genesis.hash.hex.prefix(16))… (chain '\(stored.genesis.chainID)')")
             }
         } else {
-            try Self.initialize(env, genesis)
+            try Self.initialize(env, genesis, hashEpochLeaves: hashEpochLeaves)
         }
         self.init(env: env, genesis: genesis, contractCache: contractCache, hashFlushEnvelopes: hashFlushEnvelopes)
         try migrate()
@@ -83,11 +87,14 @@ public final class Ledger: Sendable {
         try loadRecentKeys()
     }
 
-    /// Reads the index keys of the leaves not yet indexed (at most a flush's worth and a block).
+    /// Reads the index keys of the leaves not yet indexed (at most a flush's worth and a
+    /// block), and fills the hash index's filters from the leaves indexed.
     private func loadRecentKeys() throws(TalonError) {
         try read { txn in
             let size = try head(txn).treeSize
-            try alignRecentKeys(txn, indexed: try indexedThrough(txn, size: size), size: size)
+            let indexed = try indexedThrough(txn, size: size)
+            try alignRecentKeys(txn, indexed: indexed, size: size)
+            try hashIndex.load(txn, meta: tables.meta, tables.envelopeHashes, indexed: indexed)
         }
     }
 
@@ -95,6 +102,7 @@ public final class Ledger: Sendable {
                  hashFlushEnvelopes: UInt64 = RecentLeafKeys.flushEnvelopes) {
         self.env = env
         self.recentKeys = RecentLeafKeys(flushEnvelopes: hashFlushEnvelopes)
+        self.hashIndex = EnvelopeHashIndex()
         self.genesis = genesis
         self.tables = Tables(env)
         self.contracts = ContractRuntime(capacity: contractCache)
@@ -119,7 +127,7 @@ public final class Ledger: Sendable {
         }
     }
 
-    private static func initialize(_ env: Environment, _ genesis: GenesisFile) throws(TalonError) {
+    private static func initialize(_ env: Environment, _ genesis: GenesisFile, hashEpochLeaves: UInt64) throws(TalonError) {
         let meta = env.table(Schema.meta), issuers = env.table(Schema.issuers)
         try store {
             try env.write { txn in
@@ -127,6 +135,7 @@ public final class Ledger: Sendable {
                 try txn.put(meta, Schema.MetaKey.genesisHash, genesis.hash.bytes)
                 try txn.put(meta, Schema.MetaKey.height, Schema.u64(0))
                 try txn.put(meta, Schema.MetaKey.schemaVersion, [Schema.schemaVersion])
+                try txn.put(meta, Schema.MetaKey.hashEpochLeaves, Schema.u64(hashEpochLeaves))
                 for issuer in genesis.genesis.issuers {
                     try txn.put(issuers, issuer.key.bytes, IssuerState(key: issuer.key, name: issuer.name, registeredAt: 0).bytes)
                 }

@@ -13,8 +13,10 @@ final class LedgerFixture {
     private var nonce: UInt64 = 0
     var clock: Int64 = 1_800_000_000_000
 
-    /// `hashFlushEnvelopes`: index envelope hashes in bulk that often instead of the default.
-    init(admin: SigningKey? = nil, issuer: SigningKey? = nil, genesis: GenesisFile? = nil, hashFlushEnvelopes: UInt64? = nil) throws {
+    /// `hashFlushEnvelopes`: index envelope hashes in bulk that often instead of the default;
+    /// `hashEpochLeaves`: in epochs of that many leaves.
+    init(admin: SigningKey? = nil, issuer: SigningKey? = nil, genesis: GenesisFile? = nil, hashFlushEnvelopes: UInt64? = nil,
+         hashEpochLeaves: UInt64 = EnvelopeHashIndex.epochLeaves) throws {
         dir = NSTemporaryDirectory() + "talon-ledger-" + UUID().uuidString
         let g = try genesis ?? GenesisFile(bytes: Genesis(
             chainID: "talon-test",
@@ -23,7 +25,8 @@ final class LedgerFixture {
             issuers: [.init(key: self.issuer.publicKey, name: "Test issuer")]).fileBytes)
         genesisFile = g
         let path = dir
-        ledger = try hashFlushEnvelopes.map { try Ledger(path: path, genesis: g, hashFlushEnvelopes: $0) } ?? Ledger(path: path, genesis: g)
+        ledger = try Ledger(path: path, genesis: g, hashFlushEnvelopes: hashFlushEnvelopes ?? RecentLeafKeys.flushEnvelopes,
+                            hashEpochLeaves: hashEpochLeaves)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }

@@ -163,7 +163,7 @@ import TalonStore
         #expect(memory.leaves(holder: holder, in: 0..<30).leaves == Array(0..<18))
         memory.append(leaf: 18, keys: keys(18))
         #expect(memory.keys(in: 9..<19)?.map(\.holders).count == 10)
-        #expect(memory.keys(in: 17..<19).map { RecentLeafKeys.entries($0, from: 17).map(\.leaf) } == [17, 18, 17, 18])
+        #expect(memory.keys(in: 17..<19).map { RecentLeafKeys.entries($0, from: 17).map(\.leaf) } == [17, 17, 18, 18])
         memory.drop(below: 10)
         #expect(memory.range == 10..<19)
         #expect(memory.leaves(holder: holder, in: 0..<30).leaves == Array(10..<19))

@@ -36,15 +36,19 @@ import TalonStore
     /// envelope: a leaf whose hash merely shares the prefix (forced here; finding one takes
     /// some 2^32 hashes) is never taken for the envelope, which is still judged and applied.
     @Test func aHashSharingOnlyTheEightBytePrefixIsNotARepeat() throws {
-        let f = try LedgerFixture()
+        let f = try LedgerFixture(hashFlushEnvelopes: 1)
         let alice = SigningKey.generate(), bob = SigningKey.generate()
         try f.createEvent("E1")
         #expect(try f.issue("E1", ids: ["T1"], to: alice.publicKey) == "ok")
         let sale = f.sign(.transfer(Transfer(ticketID: "T1", to: bob.publicKey)), by: alice)
-        // Leaf 0 (the event) now shares the sale's prefix.
+        // Leaf 0 (the event, indexed since every block is flushed) now shares the sale's
+        // prefix, filed as a flush files it: in the table and the filters.
         try Ledger.store {
-            try f.ledger.env.write { txn in try txn.append(f.ledger.tables.envelopeHashes, Schema.hashPrefix(sale.hash), 0) }
+            try f.ledger.env.write { txn in
+                try f.ledger.hashIndex.write(txn, f.ledger.tables.envelopeHashes, [(Schema.hashPrefixValue(sale.hash), 0)], indexed: 2, size: 2)
+            }
         }
+        #expect(f.ledger.hashIndex.epochs(Schema.hashPrefixValue(sale.hash), below: 2) == [0], "the lookup reads the leaf")
         #expect(try f.ledger.record(hash: sale.hash) == nil)
         #expect(try f.ledger.admit([sale], for: .propose).first.map { if case .known = $0 { false } else { true } } == true)
         let applied = try #require(try f.ledger.apply([sale], timestamp: 1, logIndex: nil))

@@ -98,8 +98,8 @@ final class RecentLeafKeys: Sendable {
         held.withLock { held in held.keys(in: range) }
     }
 
-    /// `keys` of the leaves from `first` on, under each prefix, in the index's key order (a
-    /// leaf whose two prefixes are the same number once).
+    /// `keys` of the leaves from `first` on, under each prefix, in leaf order (a leaf whose two
+    /// prefixes are the same number once).
     static func entries(_ keys: some Collection<Keys>, from first: UInt64) -> [(prefix: UInt64, leaf: UInt64)] {
         var out: [(prefix: UInt64, leaf: UInt64)] = []
         out.reserveCapacity(2 * keys.count)
@@ -107,7 +107,7 @@ final class RecentLeafKeys: Sendable {
             out.append((k.hash, first + UInt64(offset)))
             if k.nonce != k.hash { out.append((k.nonce, first + UInt64(offset))) }
         }
-        return out.sorted { ($0.prefix, $0.leaf) < ($1.prefix, $1.leaf) }
+        return out
     }
 
     /// Forgets the leaves below `leaf` (indexed since a flush before the last one committed):

@@ -38,7 +38,7 @@ enum Schema {
     // Set tables: key -> ordered set of u64.
     static let keySets = "key_sets"               // key[32], 1 -> leaves below `indexed_through` involving it as holder (0: its nonces, before 11)
     static let eventHistory = "event_history"     // event id -> leaves about the event or its tickets
-    static let envelopeHashes = "envelope_hashes" // u64 prefix -> leaves whose envelope hash, or signer and nonce (`noncePrefixValue`), start so
+    static let envelopeHashes = "envelope_hashes" // u32 epoch, u64 prefix -> leaves of the epoch whose envelope hash, or signer and nonce (`noncePrefixValue`), start so (EnvelopeHashIndex)
 
     static let allSets = [keySets, eventHistory, envelopeHashes]
 
@@ -49,11 +49,10 @@ enum Schema {
     /// which finds them through `envelope_hashes` instead), written in bulk since 12.
     static func holderHistory(_ key: PublicKey) -> [UInt8] { key.bytes + [1] }
 
-    /// The key of an envelope hash in `envelopeHashes`: its first 8 bytes. Lookups check the
-    /// full hash against each member's envelope, so a shared prefix costs a read, never a
-    /// wrong answer (and finding one takes some 2^32 hashes: a rare extra member).
-    static func hashPrefix(_ hash: Digest) -> [UInt8] { Array(hash.bytes.prefix(8)) }
-    /// The same 8 bytes as a number (big-endian), as `RecentLeafKeys` keeps them.
+    /// The prefix under which `envelope_hashes` files an envelope hash: its first 8 bytes, as
+    /// a number (big-endian). Lookups check the full hash against each member's envelope, so a
+    /// shared prefix costs a read, never a wrong answer (and finding one takes some 2^32
+    /// hashes: a rare extra member).
     static func hashPrefixValue(_ hash: Digest) -> UInt64 { hash.bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
     /// A leaf's holders as `pending_holders` keeps them: their keys, 32 bytes apiece.
     static func holderList(_ holders: [PublicKey]) -> [UInt8] {
@@ -93,6 +92,8 @@ enum Schema {
         /// nonce, and in the holder histories of `key_sets`; the holders of the leaves from it
         /// up wait in `pending_holders` (absent: every leaf is indexed).
         static let indexedThrough = Array("indexed_through".utf8)
+        /// Leaves per epoch of `envelope_hashes` (u64), fixed when the store is made (`EnvelopeHashIndex`).
+        static let hashEpochLeaves = Array("hash_epoch_leaves".utf8)
         /// The mark of schemas 9–11, which covered `envelope_hashes` alone: removed on migration.
         static let retiredHashIndexThrough = Array("hash_index_through".utf8)
     }
@@ -109,13 +110,13 @@ enum Schema {
     /// `holder_history` before); 11 took the nonces out of `key_sets` and files each leaf in
     /// `envelope_hashes` by its signer and nonce too, written in bulk with its hash; 12 writes
     /// holder histories in bulk too (`pending_holders` until then, `indexed_through` the mark
-    /// of both). An
+    /// of both); 13 keys `envelope_hashes` by the leaf's epoch before the prefix. An
     /// older store gets all of these rebuilt from its envelopes when opened
     /// (Ledger+Migrate.swift).
     /// `rejected_entries` needs no new version: it is created empty when a store is opened,
     /// and empty is right for every store written before it (those builds stopped on such
     /// an entry instead of applying past it), so no rebuild is due.
-    static let schemaVersion: UInt8 = 12
+    static let schemaVersion: UInt8 = 13
 
     static func u64(_ v: UInt64) -> [UInt8] { [UInt8](bigEndian: v) }
 
