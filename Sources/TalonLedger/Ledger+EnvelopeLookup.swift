@@ -38,11 +38,9 @@ extension Ledger {
                 return true
             }
             guard indexed < size else { return false }
-            let (recent, held) = ledger.recentKeys.leaves(prefix, in: indexed..<size)
-            for leaf in recent where try spends(leaf) { return true }
-            for leaf in indexed..<held.lowerBound where try spends(leaf) { return true }
-            for leaf in held.upperBound..<size where try spends(leaf) { return true }
-            return false
+            let memory = ledger.recentKeys.leaves(prefix, in: indexed..<size)
+            // Where memory lacks leaves, each is a candidate: its envelope says.
+            return try unindexed(indexed..<size, memory) { Array($0) }.contains(where: spends)
         }
 
         /// The first `limit` leaves after `after` naming `holder` in its history, increasing:
@@ -51,12 +49,20 @@ extension Ledger {
             var out = try txn.members(ledger.tables.keySets, Schema.holderHistory(holder), after: after, limit: limit)
             let from = max(indexed, after.map { $0 == .max ? $0 : $0 + 1 } ?? 0)
             guard out.count < limit, from < size else { return out }
-            let (recent, held) = ledger.recentKeys.leaves(holder: holder, in: from..<size)
-            // In leaf order: below what memory holds, what it holds, above it.
-            let leaves = try ledger.pendingLeaves(txn, from..<held.lowerBound, holder: holder) + recent
-                + ledger.pendingLeaves(txn, held.upperBound..<size, holder: holder)
+            let memory = ledger.recentKeys.leaves(holder: holder, in: from..<size)
+            let leaves = try unindexed(from..<size, memory) { try ledger.pendingLeaves(txn, $0, holder: holder) }
             out += leaves.prefix(limit - out.count)
             return out
+        }
+
+        /// The leaves of `range` (at or above the mark) that memory lists, `memory.held` being
+        /// the part of `range` it holds, and those `stored` finds in the parts it does not
+        /// hold (below and above it), in leaf order.
+        private func unindexed(_ range: Range<UInt64>, _ memory: (leaves: [UInt64], held: Range<UInt64>),
+                               stored: (Range<UInt64>) throws -> [UInt64]) rethrows -> [UInt64] {
+            let below = range.lowerBound..<memory.held.lowerBound, above = memory.held.upperBound..<range.upperBound
+            if below.isEmpty && above.isEmpty { return memory.leaves }
+            return try stored(below) + memory.leaves + stored(above)
         }
 
         private func spends(_ leaf: UInt64, _ signer: PublicKey, _ nonce: UInt64) throws -> Bool {
@@ -71,11 +77,9 @@ extension Ledger {
                 return leaf
             }
             guard indexed < size else { return nil }
-            let (recent, held) = ledger.recentKeys.leaves(prefix, in: indexed..<size)
-            // In leaf order: below what memory holds, what it holds, above it.
-            if let leaf = try scan(indexed..<held.lowerBound, for: hash) { return leaf }
-            for leaf in recent where try holds(leaf, hash) { return leaf }
-            return try scan(held.upperBound..<size, for: hash)
+            let memory = ledger.recentKeys.leaves(prefix, in: indexed..<size)
+            // Where memory lacks leaves, the stored blocks' hashes name the first match.
+            return try unindexed(indexed..<size, memory) { try scan($0, for: hash).map { [$0] } ?? [] }.first { try holds($0, hash) }
         }
 
         private func holds(_ leaf: UInt64, _ hash: Digest) throws -> Bool {
