@@ -277,6 +277,22 @@ enum LMDB {
         if rc != MDB_NOTFOUND { try check(rc, "cursor") }
     }
 
+    /// Calls `body` with each distinct key of a set table, in order (`MDB_NEXT_NODUP`), the
+    /// bytes valid only during the call: no copy is made.
+    static func walkKeys(_ txn: OpaquePointer, _ dbi: UInt32, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val()
+        var v = MDB_val()
+        var rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+        while rc == 0 {
+            try body(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size))
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT_NODUP)
+        }
+        if rc != MDB_NOTFOUND { try check(rc, "cursor") }
+    }
+
     // MARK: cursors
 
     enum Position { case first, last, next, prev, setRange([UInt8]) }

@@ -63,6 +63,12 @@ extension Transaction {
         try LMDB.walk(try txn, set.dbi, start: .first, forward: true) { k, v in try body(k, try UInt64(storeBytes: v)) }
     }
 
+    /// Visits every key that holds a member, in order, as bytes valid only during the call
+    /// (no copy: for walking a large table's keys cheaply).
+    public func scanKeys(_ set: SetTable, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try LMDB.walkKeys(try txn, set.dbi, body)
+    }
+
     /// Deletes every member of every key (the table itself stays).
     public func removeAll(_ set: SetTable) throws(TalonError) {
         try LMDB.empty(try txn, set.dbi)

@@ -107,12 +107,12 @@ final class EnvelopeHashIndex: Sendable {
             throw TalonError(.storeCorrupt, "meta hash_epoch_leaves is missing or not a size of 1–\(Self.maxEpochLeaves) leaves")
         }
         var loaded = Filters(epochLeaves: size)
-        try txn.scan(table) { key, _ in
-            guard key.count == 12, let epoch = Schema.u64([0, 0, 0, 0] + key.prefix(4)), let prefix = Schema.u64(key.suffix(8)) else {
+        try txn.scanKeys(table) { key in
+            guard key.count == 12 else {
                 throw TalonError(.storeCorrupt, "envelope_hashes holds a key that is not an epoch and a prefix")
             }
-            Self.insert(&loaded, prefix, epoch: epoch)
-            return true
+            let epoch = key.prefix(4).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            Self.insert(&loaded, key.suffix(8).reduce(0) { $0 << 8 | UInt64($1) }, epoch: epoch)
         }
         loaded.covered = indexed
         filters.withLock { $0 = loaded }
