@@ -352,6 +352,12 @@ struct OpenAPITests {
                 try await api.call("GET", "/v1/tickets/{id}/history", ["id": "T-1"], query: query, expect: 400, code: "invalid_parameter")
             }
 
+            // A holder's history: bob received T-1, had it redeemed, and tried to move T-3.
+            let bobs = try await api.call("GET", "/v1/holders/{key}/history", ["key": bob.publicKey], expect: 200)
+            #expect(bobs["records"]?.array?.map { $0["hash"]?.string } == [transferHash, try FormatModel.envelopeHash(line: redeem),
+                                                                         try FormatModel.envelopeHash(line: stolen)])
+            try await api.call("GET", "/v1/holders/{key}/history", ["key": "bob"], expect: 400, code: "invalid_parameter")
+
             // Events.
             let issuerKey = try #require(JSONValue.parse(event)["signer"]?.string)
             let ev = try await api.call("GET", "/v1/events/{id}", ["id": "EV"], expect: 200)

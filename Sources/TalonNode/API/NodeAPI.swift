@@ -59,6 +59,16 @@ public struct NodeAPI: Sendable {
             if records.isEmpty, after == nil, try node.ledger.ticket(id) == nil { throw TalonError(.unknownTicket, "no ticket \(id)") }
             return try json(HistoryResponse(records: records, servedAt: at))
         }
+        router.get("/v1/holders/{key}/history") { request, context in
+            // The key's text form; its colon may come percent-encoded (`%3A`).
+            guard let text = try context.parameters.require("key").removingPercentEncoding,
+                  let key = try? PublicKey(text: text) else {
+                throw TalonError(.invalidParameter, "a holder key is 'ed25519:' and 64 lowercase hex digits")
+            }
+            let at = try await servedAt(request)
+            let (after, limit) = try page(request)
+            return try json(HistoryResponse(records: node.ledger.history(holder: key, after: after, limit: limit), servedAt: at))
+        }
         router.get("/v1/events/{id}") { request, context in
             let id = try pathID(context)
             let at = try await servedAt(request)

@@ -1,4 +1,5 @@
 import Foundation
+import TalonProtocol
 import TalonTestSupport
 import Testing
 
@@ -15,7 +16,7 @@ struct RouterParameterTests {
             let s = try await Scenario.populate(api)
             let doc = api.probe.doc
             let hash = try s.hash("transfer")
-            let pathValues = ["hash": hash, "height": "1"]
+            let pathValues = ["hash": hash, "height": "1", "key": s.bob.publicKey.text]
             // Ticket routes name T-2 (active, so it has a certificate), event routes EV.
             func fill(_ template: String) -> String {
                 var path = template.replacingOccurrences(of: "{id}", with: template.hasPrefix("/v1/tickets/") || template.hasPrefix("/v1/audit/tickets/") ? "T-2" : "EV")
@@ -54,7 +55,7 @@ struct RouterParameterTests {
             for expected in ["GET /v1/audit/events/{id}/resales after", "GET /v1/audit/events/{id}/holders flip_window_ms",
                              "GET /v1/proofs/inclusion size", "GET /v1/proofs/consistency from", "GET /v1/proofs/consistency to",
                              "GET /v1/tickets/{id}/history after", "GET /v1/tickets/{id}/history limit", "GET /v1/events/{id}/tickets limit",
-                             "GET /v1/audit/events limit"] {
+                             "GET /v1/audit/events limit", "GET /v1/holders/{key}/history after", "GET /v1/holders/{key}/history limit"] {
                 #expect(checked.contains(expected), "\(expected) was not checked: \(checked)")
             }
         }

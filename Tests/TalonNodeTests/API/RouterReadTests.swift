@@ -1,3 +1,6 @@
+import Foundation
+import TalonLedger
+@testable import TalonNode
 import TalonProtocol
 import TalonTestSupport
 import Testing
@@ -217,6 +220,56 @@ struct RouterReadTests {
                 for query in [[], [("after", "0")]] {
                     try await api.call("GET", "/v1/tickets/{id}/history", ["id": bad], query: query, expect: 404, code: "unknown_ticket")
                 }
+            }
+        }
+    }
+}
+
+extension RouterReadTests {
+    /// A holder's history: every record naming the key as a holder (what it received, what
+    /// was done to tickets it held, what it signed for them, rejected or not), oldest first,
+    /// page by page; the same records the ledger's own query gives. Any well-formed key has
+    /// one, empty when no record names it; a malformed key is 400 `invalid_parameter`.
+    @Test func aHoldersHistoryPagesByLeaf() async throws {
+        try await InProcessAPI.run { api in
+            let s = try await Scenario.populate(api)
+            let bob = s.bob.publicKey.text
+            let full = try await api.call("GET", "/v1/holders/{key}/history", ["key": bob], expect: 200)
+            let hashes = full["records"]?.array?.compactMap { $0["hash"]?.string } ?? []
+            for step in ["transfer", "redeem", "redeemAgain", "buy", "stolen"] {
+                #expect(hashes.contains(try s.hash(step)), "\(step) names bob as a holder")
+            }
+            for step in ["registerIssuer", "event", "issue", "listT3", "void", "refund"] {
+                #expect(!hashes.contains(try s.hash(step)), "\(step) does not name bob")
+            }
+            let direct = try api.solo.node.ledger.history(holder: s.bob.publicKey).map(\.envelope.hash.hex)
+            #expect(hashes == direct)
+            let leaves = full["records"]?.array?.compactMap { $0["receipt"]?["leaf"]?.int } ?? []
+            #expect(leaves.count == hashes.count && leaves == leaves.sorted() && Set(leaves).count == leaves.count)
+
+            // Pages of one, each after the last leaf seen, give the whole history.
+            var after: Int64?, paged: [String] = []
+            while true {
+                let query = [("limit", "1")] + (after.map { [("after", "\($0)")] } ?? [])
+                let page = try await api.call("GET", "/v1/holders/{key}/history", ["key": bob], query: query, expect: 200)
+                guard let record = page["records"]?.array?.first else { break }
+                paged.append(record["hash"]?.string ?? "")
+                after = record["receipt"]?["leaf"]?.int
+            }
+            #expect(paged == hashes)
+
+            // The colon as it is, or percent-encoded.
+            for target in ["/v1/holders/\(bob)/history", "/v1/holders/\(bob.replacingOccurrences(of: ":", with: "%3A"))/history"] {
+                let reply = try await api.send("GET", target)
+                let records = try JSONValue.parse(reply.body)["records"]?.array
+                #expect(reply.status == 200 && records?.count == hashes.count, "\(target): \(reply)")
+            }
+            let stranger = try await api.call("GET", "/v1/holders/{key}/history", ["key": SigningKey.generate().publicKey.text], expect: 200)
+            #expect(stranger["records"]?.array?.isEmpty == true)
+            let hex = String(bob.dropFirst("ed25519:".count))
+            for bad in ["bob", hex, "ed25519:" + hex.dropLast(), "ed25519:" + hex.uppercased(), "ed25519:" + String(repeating: "g", count: 64),
+                        "ed25519:" + hex + "00", "ED25519:" + hex] {
+                try await api.call("GET", "/v1/holders/{key}/history", ["key": bad], expect: 400, code: "invalid_parameter")
             }
         }
     }
