@@ -75,6 +75,35 @@ import TalonStore
         #expect(try !reader.nonceUsed(alice.publicKey, 1_000_000))
     }
 
+    /// A flush whose transaction aborts leaves its keys in the filters but covers nothing:
+    /// when another ledger on the store (another writer) then files those leaves' places with
+    /// other envelopes, this one still finds them, reading their epochs directly.
+    @Test func anAbortedFlushCoversNothing() throws {
+        let f = try LedgerFixture(hashFlushEnvelopes: 4, hashEpochLeaves: 4)
+        _ = try LedgerEnvelopeIndexTests.moves(f, 9)
+        let alice = SigningKey.generate(), bob = SigningKey.generate()
+        try f.issue("E1", ids: (0..<16).map { "X\($0)" }, to: alice.publicKey)
+        func block(_ range: Range<Int>) -> [Envelope] {
+            range.map { f.sign(.transfer(Transfer(ticketID: "X\($0)", to: bob.publicKey)), by: alice) }
+        }
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try f.ledger.env.write { txn in
+                _ = try f.ledger.applyBlock(txn, block(0..<8), f.clock + 1_000)
+                throw Abort()
+            }
+        }
+        let other = try Ledger(path: f.dir, genesis: f.genesisFile, hashFlushEnvelopes: 4)
+        let filed = block(8..<16)
+        #expect(try other.apply(filed, timestamp: f.clock + 2_000).receipts.allSatisfy { $0.result == "ok" })
+        let mark = try #require(try LedgerEnvelopeIndexTests.mark(f.ledger))
+        #expect(try mark == f.ledger.head().treeSize, "the other ledger flushed them all")
+        for envelope in filed {
+            #expect(try f.ledger.record(hash: envelope.hash) == other.record(hash: envelope.hash))
+            #expect(try f.ledger.nonceUsed(envelope.signer, envelope.nonce))
+        }
+    }
+
     /// A schema-12 store (`envelope_hashes` keyed by prefix alone) is re-keyed by epoch when
     /// opened, and every lookup still answers.
     @Test func aSchemaTwelveStoreIsRekeyedByEpoch() throws {

@@ -85,7 +85,10 @@ final class EnvelopeHashIndex: Sendable {
     }
 
     /// Files `entries` (leaves `indexed..<size`, a flush's) in `table`, in key order, and in
-    /// the filters; they then cover `size` if they covered `indexed`.
+    /// the filters at once; once `txn` commits, the filters cover `size` if they covered
+    /// `indexed`. (Keys of a transaction that aborts stay in the filters: a wrong "maybe",
+    /// never a wrong "no". Coverage moves only with a commit, so it never claims leaves that
+    /// another ledger on the store filed instead.)
     func write(_ txn: Transaction, _ table: SetTable, _ entries: [(prefix: UInt64, leaf: UInt64)],
                indexed: UInt64, size: UInt64) throws {
         let epochLeaves = self.epochLeaves
@@ -93,7 +96,9 @@ final class EnvelopeHashIndex: Sendable {
         for entry in sorted { try txn.append(table, key(entry.prefix, leaf: entry.leaf), entry.leaf) }
         filters.withLock { f in
             for entry in entries { Self.insert(&f, entry.prefix, epoch: entry.leaf / epochLeaves) }
-            if f.covered >= indexed { f.covered = max(f.covered, size) }
+        }
+        txn.afterCommit { [self] in
+            filters.withLock { f in if f.covered >= indexed { f.covered = max(f.covered, size) } }
         }
     }
 
