@@ -18,7 +18,8 @@ extension ClusterTests {
             // Every integer query parameter declares its minimum and maximum, and the node takes
             // exactly those, written in digits: the maximum (2^64 − 1 for a uint64) is read, one
             // past it, one below the minimum and a signed `+minimum` are `invalid_parameter`.
-            let pathValues: [String: String] = ["id": "EV", "hash": hash, "height": "1"]
+            let holder = try #require(record["records"]?.array?.first?["envelope"]?["op"]?["tickets"]?.array?.first?["holder"]?.string)
+            let pathValues: [String: String] = ["id": "EV", "hash": hash, "height": "1", "key": holder]
             let ticketPaths: Set<String> = ["/v1/tickets/{id}", "/v1/tickets/{id}/history", "/v1/tickets/{id}/certificate", "/v1/audit/tickets/{id}"]
             let required: [String: [(String, String)]] = ["/v1/proofs/inclusion": [("hash", hash)], "/v1/proofs/consistency": [("from", "1"), ("to", "1")]]
             var checked: [String] = []
@@ -56,7 +57,8 @@ extension ClusterTests {
             // The ones that disagreed with their schemas before: resale `after` and `flip_window_ms`
             // refused values past 2^63 − 1, the proofs' sizes and history's `after` took `+1`.
             for expected in ["GET /v1/audit/events/{id}/resales after", "GET /v1/audit/events/{id}/holders flip_window_ms",
-                             "GET /v1/proofs/inclusion size", "GET /v1/proofs/consistency from", "GET /v1/tickets/{id}/history after"] {
+                             "GET /v1/proofs/inclusion size", "GET /v1/proofs/consistency from", "GET /v1/tickets/{id}/history after",
+                             "GET /v1/holders/{key}/history after"] {
                 #expect(checked.contains(expected), "\(expected) was not checked: \(checked)")
             }
             let holders = try await api.call("GET", "/v1/audit/events/{id}/holders", ["id": "EV"], query: [("flip_window_ms", "\(Int64.max)")], expect: 200)
