@@ -10,7 +10,7 @@ struct Talon: AsyncParsableCommand {
             codes the ledger records. Keys are given as `ed25519:<64 hex>` or as a key file path.
             """,
         subcommands: [KeysCommand.self, GenesisCommand.self, OpCommand.self, LedgerCommand.self, AuditCommand.self,
-                      TicketCommand.self, PassCommand.self, GateCommand.self, NodeCommand.self, ClusterCommand.self, BenchCommand.self, SimCommand.self, ContractCommand.self,
+                      TicketCommand.self, HolderCommand.self, PassCommand.self, GateCommand.self, NodeCommand.self, ClusterCommand.self, BenchCommand.self, SimCommand.self, ContractCommand.self,
                       ChaosCommand.self]
     )
 }

@@ -98,6 +98,23 @@ struct CLIFlowTests {
             #expect(r2.map(\.receipt.result) == ["ok", "not_holder"])
             #expect(r2.last?.envelope.signer == carol.publicKey)
 
+            // A holder's history: what the key received, sent and had redeemed, rejected
+            // attempts included (carol's transfer of T-2, which she never held; the second
+            // scan of T-1 she held; her transfer of it once redeemed), by key text or key file.
+            for (who, leaves) in [(carol, [UInt64(4), 5, 6, 7, 8]), (bob, [3, 4, 5]), (alice, [1, 3, 8])] {
+                for key in [who.publicKey, who.path] {
+                    let run = try await s.talon("holder", "history", "--store", store, key)
+                    try #require(run.status == 0, "\(run)")
+                    let held = try run.lines.map { try decode(RecordJSON.self, $0, context: run) }
+                    #expect(held.map(\.receipt.leaf) == leaves, "\(key)")
+                    #expect(held.map(\.hash) == leaves.map { hashes[Int($0)] })
+                }
+            }
+            let nobody = try await s.talon("holder", "history", "--store", store, try await s.newKey("dave").publicKey)
+            #expect(nobody.status == 0 && nobody.stdout.isEmpty, "\(nobody)")
+            let badKey = try await s.talon("holder", "history", "--store", store, "ed25519:00")
+            #expect(badKey.status != 0 && badKey.stderr.hasPrefix("error[invalid_key_text]"), "\(badKey)")
+
             // The model of the chain, from the genesis bytes and the envelopes alone.
             let chain = FormatModel.chain(genesis: g.genesisBytes, FormatModel.batches(bytes, results, size: 4, time: time))
             let verify = try await s.verify(store)

@@ -151,6 +151,10 @@ extension ClusterTests {
             let served = try decode(ServedTicket.self, show.stdout)
             #expect(served.ticket.holder == bob && served.servedAt.consistency == "linearizable", "\(show)")
 
+            let held = try run.outcome("holder history --node", promising: "GIG1-1 from alice", "GIG1-2 bought")
+            let heldOps = held.lines.map { (try? JSONValue.parse($0))?["envelope"]?["op"]?["type"]?.string ?? "?" }
+            #expect(heldOps == ["transfer", "buy_resale"], "\(held)")
+
             // The provenance table: kind and result of each row, in ledger order.
             let provenance = try run.outcome("audit ticket GIG1-2 --node 127.0.0.1:8101", promising: "issue, the denied listing, the resale")
             let steps = provenance.lines.dropFirst(2).map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
