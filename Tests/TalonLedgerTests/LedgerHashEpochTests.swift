@@ -135,9 +135,11 @@ import TalonStore
         }
     }
 
-    /// A key in `envelope_hashes` that is not an epoch and a prefix, or an epoch size in meta
-    /// that is missing, zero, too large or not 8 bytes, is `store_corrupt` on open, never a crash.
-    @Test(arguments: [nil, [], Schema.u64(0), Schema.u64(1 << 40), [1, 2, 3]] as [[UInt8]?])
+    /// A key in `envelope_hashes` that is not an epoch and a prefix, or whose epoch lies past
+    /// the mark (the last possible one: a filter sized for it would not fit in memory), or an
+    /// epoch size in meta that is missing, zero, too large or not 8 bytes, is `store_corrupt`
+    /// on open, never a crash.
+    @Test(arguments: [nil, [0xff], [], Schema.u64(0), Schema.u64(1 << 40), [1, 2, 3]] as [[UInt8]?])
     func aDamagedIndexIsStoreCorrupt(epochLeaves: [UInt8]?) throws {
         let f = try LedgerFixture(hashFlushEnvelopes: 4)
         _ = try LedgerEnvelopeIndexTests.moves(f, 6)
@@ -145,6 +147,7 @@ import TalonStore
             try f.ledger.env.write { txn in
                 switch epochLeaves {
                 case nil: try txn.append(f.ledger.tables.envelopeHashes, [1, 2, 3], 0)
+                case [0xff]?: try txn.append(f.ledger.tables.envelopeHashes, EnvelopeHashIndex.key(7, epoch: UInt64(UInt32.max)), 0)
                 case []?: _ = try txn.delete(f.ledger.tables.meta, Schema.MetaKey.hashEpochLeaves)
                 case let bytes?: try txn.put(f.ledger.tables.meta, Schema.MetaKey.hashEpochLeaves, bytes)
                 }

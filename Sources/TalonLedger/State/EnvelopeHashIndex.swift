@@ -105,18 +105,24 @@ final class EnvelopeHashIndex: Sendable {
     /// Reads the store's epoch size from `meta` and fills the filters from `table` as of
     /// `txn`, whose mark is `indexed`.
     /// - Throws: `TalonError(.storeCorrupt)` for a missing or damaged epoch size, or a key
-    ///   that is not an epoch and a prefix.
+    ///   that is not an epoch and a prefix or names an epoch past the mark.
     func load(_ txn: Transaction, meta: Table, _ table: SetTable, indexed: UInt64) throws {
         guard let bytes = try txn.get(meta, Schema.MetaKey.hashEpochLeaves), let size = Schema.u64(bytes),
               (1...Self.maxEpochLeaves).contains(size) else {
             throw TalonError(.storeCorrupt, "meta hash_epoch_leaves is missing or not a size of 1–\(Self.maxEpochLeaves) leaves")
         }
         var loaded = Filters(epochLeaves: size)
+        // Every key's epoch holds leaves below the mark: one past it is damage, and would
+        // make a filter sized for epochs that do not exist.
+        let epochs = (indexed + size - 1) / size
         try txn.scanKeys(table) { key in
             guard key.count == 12 else {
                 throw TalonError(.storeCorrupt, "envelope_hashes holds a key that is not an epoch and a prefix")
             }
             let epoch = key.prefix(4).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            guard epoch < epochs else {
+                throw TalonError(.storeCorrupt, "envelope_hashes holds epoch \(epoch), past the \(epochs) its \(indexed) indexed leaves fill")
+            }
             Self.insert(&loaded, key.suffix(8).reduce(0) { $0 << 8 | UInt64($1) }, epoch: epoch)
         }
         loaded.covered = indexed
