@@ -15,11 +15,12 @@ struct HolderCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let holder = try publicKey(key)
+                let ledger = try source.store.map(LedgerStore.open)
                 var after: UInt64?
                 while true {
                     let page: [LedgerRecord]
-                    if let store = source.store {
-                        page = try LedgerStore.open(store).history(holder: holder, after: after)
+                    if let ledger {
+                        page = try ledger.history(holder: holder, after: after)
                     } else {
                         let query = [source.linearizable ? "consistency=linearizable" : nil, after.map { "after=\($0)" }].compactMap { $0 }
                         let path = "/v1/holders/\(APIPath.segment(holder.text))/history" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
