@@ -8,10 +8,12 @@ import TalonStore
 /// lookup by hash or by signer and nonce answers as if the table were one, in whichever epoch
 /// the leaf sits, from the ledger that flushed it, one opened after, or one opened before.
 @Suite struct LedgerHashEpochTests {
-    @Test func erasDoubleInEpochs() {
+    @Test func erasDoubleInEpochs() throws {
         #expect((0..<16).map { EnvelopeHashIndex.era(of: UInt64($0)) } == [0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 4])
         #expect((0..<5).map { EnvelopeHashIndex.firstEpoch(era: $0) } == [0, 1, 3, 7, 15])
-        #expect(EnvelopeHashIndex.key(0x0102_0304_0506_0708, epoch: 2) == [0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8], "the epoch, then the prefix")
+        #expect(Schema.hashIndexKey(epoch: 2, prefix: 0x0102_0304_0506_0708) == [0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8], "the epoch, then the prefix")
+        let parts = try #require(Schema.hashIndexKeyParts([0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8]))
+        #expect(parts.epoch == 2 && parts.prefix == 0x0102_0304_0506_0708 && Schema.hashIndexKeyParts([1, 2]) == nil)
     }
 
     /// Never "no" for a key inserted; "maybe" for under 1.5 % of others at capacity (12 bits a
@@ -34,7 +36,7 @@ import TalonStore
         #expect(mark >= 56, "flushed to within a block and a flush of the 62 leaves: \(mark)")
         let table = try LedgerMigrationTests.members(f.ledger, f.ledger.tables.envelopeHashes)
         for (key, leaves) in table {
-            let epoch = try #require(Schema.u64([0, 0, 0, 0] + key.prefix(4)))
+            let epoch = try #require(Schema.hashIndexKeyParts(key)).epoch
             #expect(key.count == 12 && leaves.allSatisfy { $0 / 4 == epoch }, "\(key) holds \(leaves)")
         }
         #expect(table.values.flatMap { $0 }.sorted() == Array(0..<mark).flatMap { [$0, $0] })
@@ -147,7 +149,7 @@ import TalonStore
             try f.ledger.env.write { txn in
                 switch epochLeaves {
                 case nil: try txn.append(f.ledger.tables.envelopeHashes, [1, 2, 3], 0)
-                case [0xff]?: try txn.append(f.ledger.tables.envelopeHashes, EnvelopeHashIndex.key(7, epoch: UInt64(UInt32.max)), 0)
+                case [0xff]?: try txn.append(f.ledger.tables.envelopeHashes, Schema.hashIndexKey(epoch: UInt64(UInt32.max), prefix: 7), 0)
                 case []?: _ = try txn.delete(f.ledger.tables.meta, Schema.MetaKey.hashEpochLeaves)
                 case let bytes?: try txn.put(f.ledger.tables.meta, Schema.MetaKey.hashEpochLeaves, bytes)
                 }

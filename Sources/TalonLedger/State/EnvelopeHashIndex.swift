@@ -42,22 +42,11 @@ final class EnvelopeHashIndex: Sendable {
     /// Leaves per epoch in the store.
     var epochLeaves: UInt64 { filters.withLock { $0.epochLeaves } }
 
-    /// The key of `prefix` for `leaf`: its epoch (u32), then the prefix (u64), big-endian.
-    func key(_ prefix: UInt64, leaf: UInt64) -> [UInt8] { Self.key(prefix, epoch: leaf / epochLeaves) }
-
-    static func key(_ prefix: UInt64, epoch: UInt64) -> [UInt8] {
-        var k: [UInt8] = []
-        k.reserveCapacity(12)
-        k.appendBigEndian(UInt32(truncatingIfNeeded: epoch))
-        k.appendBigEndian(prefix)
-        return k
-    }
-
     /// The leaves below `indexed` (the snapshot's mark) that `table` files under `prefix`, increasing.
     func leaves(_ txn: Transaction, _ table: SetTable, _ prefix: UInt64, below indexed: UInt64) throws -> [UInt64] {
         var out: [UInt64] = []
         for epoch in epochs(prefix, below: indexed) {
-            out += try txn.members(table, Self.key(prefix, epoch: epoch))
+            out += try txn.members(table, Schema.hashIndexKey(epoch: epoch, prefix: prefix))
         }
         return out
     }
@@ -93,7 +82,7 @@ final class EnvelopeHashIndex: Sendable {
                indexed: UInt64, size: UInt64) throws {
         let epochLeaves = self.epochLeaves
         let sorted = entries.sorted { ($0.leaf / epochLeaves, $0.prefix, $0.leaf) < ($1.leaf / epochLeaves, $1.prefix, $1.leaf) }
-        for entry in sorted { try txn.append(table, key(entry.prefix, leaf: entry.leaf), entry.leaf) }
+        for entry in sorted { try txn.append(table, Schema.hashIndexKey(epoch: entry.leaf / epochLeaves, prefix: entry.prefix), entry.leaf) }
         filters.withLock { f in
             for entry in entries { Self.insert(&f, entry.prefix, epoch: entry.leaf / epochLeaves) }
         }
@@ -116,14 +105,13 @@ final class EnvelopeHashIndex: Sendable {
         // make a filter sized for epochs that do not exist.
         let epochs = (indexed + size - 1) / size
         try txn.scanKeys(table) { key in
-            guard key.count == 12 else {
+            guard let (epoch, prefix) = Schema.hashIndexKeyParts(key) else {
                 throw TalonError(.storeCorrupt, "envelope_hashes holds a key that is not an epoch and a prefix")
             }
-            let epoch = key.prefix(4).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             guard epoch < epochs else {
                 throw TalonError(.storeCorrupt, "envelope_hashes holds epoch \(epoch), past the \(epochs) its \(indexed) indexed leaves fill")
             }
-            Self.insert(&loaded, key.suffix(8).reduce(0) { $0 << 8 | UInt64($1) }, epoch: epoch)
+            Self.insert(&loaded, prefix, epoch: epoch)
         }
         loaded.covered = indexed
         filters.withLock { $0 = loaded }

@@ -73,6 +73,16 @@ enum Schema {
         return out
     }
 
+    /// A key of `envelope_hashes`: the leaf's epoch (u32), then the prefix (u64).
+    static func hashIndexKey(epoch: UInt64, prefix: UInt64) -> [UInt8] {
+        key(12) { $0.u32(UInt32(truncatingIfNeeded: epoch)); $0.u64(prefix) }
+    }
+    /// The epoch and the prefix of an `envelope_hashes` key, or nil when it is not 12 bytes.
+    static func hashIndexKeyParts(_ key: some Collection<UInt8>) -> (epoch: UInt64, prefix: UInt64)? {
+        guard key.count == 12, let prefix = u64(key.dropFirst(4)) else { return nil }
+        return (key.prefix(4).reduce(0) { $0 << 8 | UInt64($1) }, prefix)
+    }
+
     /// The key under which `envelope_hashes` files a leaf by its signer and nonce: the first 8
     /// bytes of SHA-256("TALON-NONCE" ‖ 0 ‖ signer ‖ nonce, big-endian). Lookups check signer,
     /// nonce and chain against each member's envelope, as they check hashes.

@@ -61,8 +61,7 @@ public struct NodeAPI: Sendable {
         }
         router.get("/v1/holders/{key}/history") { request, context in
             // The key's text form; its colon may come percent-encoded (`%3A`).
-            guard let text = try context.parameters.require("key").removingPercentEncoding,
-                  let key = try? PublicKey(text: text) else {
+            guard let key = try? PublicKey(text: try pathParameter(context, "key")) else {
                 throw TalonError(.invalidParameter, "a holder key is 'ed25519:' and 64 lowercase hex digits")
             }
             let at = try await servedAt(request)
@@ -102,12 +101,15 @@ public struct NodeAPI: Sendable {
     }
 
     /// The `{id}` path parameter, percent-decoded (ids may hold `/`, sent as `%2F`).
-    func pathID(_ context: BasicRequestContext) throws -> String {
-        let raw = try context.parameters.require("id")
-        guard let id = raw.removingPercentEncoding else {
-            throw TalonError(.invalidParameter, "the id is not valid percent-encoded UTF-8")
+    func pathID(_ context: BasicRequestContext) throws -> String { try pathParameter(context, "id") }
+
+    /// The path parameter `name`, percent-decoded.
+    /// - Throws: `TalonError(.invalidParameter)` when it is not valid percent-encoded UTF-8.
+    func pathParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+        guard let value = try context.parameters.require(name).removingPercentEncoding else {
+            throw TalonError(.invalidParameter, "the \(name) is not valid percent-encoded UTF-8")
         }
-        return id
+        return value
     }
 
     var memberName: String { node.members.member(node.id)?.id ?? "\(node.id)" }
