@@ -88,7 +88,7 @@ extension Ledger {
         let header = block.header
         try txn.put(t.blocks.table, height.storeBytes, block.bytes(header: header), append: true)
         try txn.put(t.meta, Schema.MetaKey.height, Schema.u64(height))
-        if frontier.size - indexed >= recentKeys.flushEnvelopes {
+        if recentKeys.flushDue(indexed: indexed, size: frontier.size) {
             try flushIndexes(txn, indexed: indexed, size: frontier.size)
         }
         if !upper.isEmpty { txn.afterCommit { [merkleCache] in merkleCache.keep(upper) } }

@@ -45,21 +45,23 @@ public final class Ledger: Sendable {
     /// Opens the ledger at directory `path`, creating it from `genesis` if it is new.
     /// `extraTables` are opened in the same environment for stores that commit beside the
     /// ledger (the node's Raft log); see `environment`. At most `contractCache` loaded
-    /// contracts are kept in memory (least recently used evicted).
+    /// contracts are kept in memory (least recently used evicted). A cluster's member passes
+    /// its `flushShare`, so that members write their bulk indexes at different blocks.
     /// - Throws: `TalonError(.genesisMismatch)` when the store was made from another genesis;
     ///   `TalonError(.storeCorrupt)` when it cannot be opened.
     public convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(),
-                            extraTables: [String] = [], contractCache: ContractEngine.Capacity = .standard) throws(TalonError) {
+                            extraTables: [String] = [], contractCache: ContractEngine.Capacity = .standard,
+                            flushShare: FlushShare = .alone) throws(TalonError) {
         try self.init(path: path, genesis: genesis, options: options, extraTables: extraTables, contractCache: contractCache,
-                      hashFlushEnvelopes: RecentLeafKeys.flushEnvelopes)
+                      hashFlushEnvelopes: RecentLeafKeys.flushEnvelopes, flushShare: flushShare)
     }
 
-    /// As `init(path:genesis:options:extraTables:contractCache:)`, indexing envelope hashes,
+    /// As `init(path:genesis:options:extraTables:contractCache:flushShare:)`, indexing envelope hashes,
     /// nonces and holders in bulk every `hashFlushEnvelopes` envelopes, and (a new store)
     /// hashes and nonces in epochs of `hashEpochLeaves`, instead of the defaults (tests).
     convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(), extraTables: [String] = [],
                      contractCache: ContractEngine.Capacity = .standard, hashFlushEnvelopes: UInt64,
-                     hashEpochLeaves: UInt64 = EnvelopeHashIndex.epochLeaves) throws(TalonError) {
+                     hashEpochLeaves: UInt64 = EnvelopeHashIndex.epochLeaves, flushShare: FlushShare = .alone) throws(TalonError) {
         let env = try Self.openEnvironment(path, options, extraTables: extraTables)
         let stored = try Self.storedGenesis(env)
         if let stored {
@@ -70,10 +72,13 @@ public final class Ledger: Sendable {
         } else {
             try Self.initialize(env, genesis, hashEpochLeaves: hashEpochLeaves)
         }
-        self.init(env: env, genesis: genesis, contractCache: contractCache, hashFlushEnvelopes: hashFlushEnvelopes)
+        self.init(env: env, genesis: genesis, contractCache: contractCache, hashFlushEnvelopes: hashFlushEnvelopes, flushShare: flushShare)
         try migrate()
         try loadRecentKeys()
     }
+
+    /// Which member of a cluster this ledger writes its bulk indexes as (`FlushShare`).
+    public var flushShare: FlushShare { recentKeys.share }
 
     /// Opens an existing ledger with the genesis stored in it.
     /// - Throws: `TalonError(.storeCorrupt)` when there is no ledger at `path`.
@@ -99,9 +104,9 @@ public final class Ledger: Sendable {
     }
 
     private init(env: Environment, genesis: GenesisFile, contractCache: ContractEngine.Capacity = .standard,
-                 hashFlushEnvelopes: UInt64 = RecentLeafKeys.flushEnvelopes) {
+                 hashFlushEnvelopes: UInt64 = RecentLeafKeys.flushEnvelopes, flushShare: FlushShare = .alone) {
         self.env = env
-        self.recentKeys = RecentLeafKeys(flushEnvelopes: hashFlushEnvelopes)
+        self.recentKeys = RecentLeafKeys(flushEnvelopes: hashFlushEnvelopes, share: flushShare)
         self.hashIndex = EnvelopeHashIndex()
         self.genesis = genesis
         self.tables = Tables(env)

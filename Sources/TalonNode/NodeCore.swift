@@ -91,8 +91,11 @@ public final class NodeCore {
         // the store on file systems that reorder writes.)
         var deferredMeta = options
         deferredMeta.syncMeta = false
+        // Each member flushes its bulk indexes at its own point of the chain, so that no two
+        // stall in the same block.
+        let share = FlushShare(position: members.ids.sorted().firstIndex(of: id) ?? 0, of: members.ids.count)
         ledger = try Ledger(path: path, genesis: members.genesis, options: deferredMeta, extraTables: LMDBRaftStorage.tableNames,
-                            contractCache: contractCache)
+                            contractCache: contractCache, flushShare: share)
         syncEachSave = options.sync
         storage = try LMDBRaftStorage(environment: ledger.environment, syncEachSave: options.sync)
         var config = RaftConfig(id: id, members: members.ids, seed: seed)

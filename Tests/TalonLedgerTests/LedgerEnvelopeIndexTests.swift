@@ -37,16 +37,17 @@ import TalonStore
     /// which moves a flush at a time; resubmitting any of them (in an
     /// entry of the write path, next to a new one) appends nothing new for it.
     @Test func everyEnvelopeIsFoundAcrossFlushes() throws {
-        let f = try LedgerFixture(hashFlushEnvelopes: 8)
+        // Flushes at the blocks that cross a multiple of 7 (sizes 8, 14, 23 and 29 of 32).
+        let f = try LedgerFixture(hashFlushEnvelopes: 7)
         let moves = try Self.moves(f, 30)
         let size = try f.ledger.head().treeSize
         #expect(size == 32)
         let mark = try #require(try Self.mark(f.ledger))
-        #expect(mark > 0 && mark < size && size - mark < 8 + 3, "flushed in blocks of 3 once 8 gathered: \(mark)")
+        #expect(mark > 0 && mark < size && size - mark < 7 + 3, "flushed in blocks of 3 every 7: \(mark)")
         #expect(try Self.indexedLeaves(f.ledger) == Array(0..<mark).flatMap { [$0, $0] })
         // Memory holds the leaves above the mark and the generation before it, no more.
         let held = f.ledger.recentKeys.range
-        #expect(held.upperBound == size && held.lowerBound < mark && held.count <= 2 * (8 + 3), "\(held)")
+        #expect(held.upperBound == size && held.lowerBound < mark && held.count <= 2 * (7 + 3), "\(held)")
         for (i, envelope) in moves.enumerated() {
             #expect(try f.ledger.record(hash: envelope.hash)?.receipt.leaf == UInt64(i) + 2)
         }
@@ -152,7 +153,7 @@ extension LedgerEnvelopeIndexTests {
     }
 
     @Test func aSpentNonceIsRefusedWhereverItsLeafIsIndexed() throws {
-        let f = try LedgerFixture(hashFlushEnvelopes: 8)
+        let f = try LedgerFixture(hashFlushEnvelopes: 7)
         let alice = SigningKey.generate(), bob = SigningKey.generate()
         try f.createEvent("E1")
         try f.issue("E1", ids: ["T1"], to: alice.publicKey)

@@ -14,9 +14,9 @@ final class LedgerFixture {
     var clock: Int64 = 1_800_000_000_000
 
     /// `hashFlushEnvelopes`: index envelope hashes in bulk that often instead of the default;
-    /// `hashEpochLeaves`: in epochs of that many leaves.
+    /// `hashEpochLeaves`: in epochs of that many leaves; `flushShare`: as that member of a cluster.
     init(admin: SigningKey? = nil, issuer: SigningKey? = nil, genesis: GenesisFile? = nil, hashFlushEnvelopes: UInt64? = nil,
-         hashEpochLeaves: UInt64 = EnvelopeHashIndex.epochLeaves) throws {
+         hashEpochLeaves: UInt64 = EnvelopeHashIndex.epochLeaves, flushShare: FlushShare = .alone) throws {
         dir = NSTemporaryDirectory() + "talon-ledger-" + UUID().uuidString
         let g = try genesis ?? GenesisFile(bytes: Genesis(
             chainID: "talon-test",
@@ -26,7 +26,7 @@ final class LedgerFixture {
         genesisFile = g
         let path = dir
         ledger = try Ledger(path: path, genesis: g, hashFlushEnvelopes: hashFlushEnvelopes ?? RecentLeafKeys.flushEnvelopes,
-                            hashEpochLeaves: hashEpochLeaves)
+                            hashEpochLeaves: hashEpochLeaves, flushShare: flushShare)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }

@@ -206,6 +206,14 @@ final class CoreCluster {
         #expect(heads.values.allSatisfy { $0.height == 2 })
     }
 
+    /// Each member writes its bulk indexes at its own point of the chain (its place among
+    /// the members), so no two stall in the same block.
+    @Test func membersFlushTheirIndexesApart() throws {
+        let c = try CoreCluster()
+        let shares = try [NodeID(1), 2, 3].map { id in try #require(c.nodes[id]).ledger.flushShare }
+        #expect(shares == [FlushShare(position: 0, of: 3), FlushShare(position: 1, of: 3), FlushShare(position: 2, of: 3)])
+    }
+
     @Test func aStoreOfAnotherGenesisIsRefused() throws {
         let a = try CoreCluster(), b = try CoreCluster()
         a.kill(1)

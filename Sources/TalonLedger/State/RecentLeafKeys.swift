@@ -27,8 +27,28 @@ final class RecentLeafKeys: Sendable {
     static let flushEnvelopes: UInt64 = 16_384
     /// How many make it here.
     let flushEnvelopes: UInt64
+    /// Which member of a cluster this ledger flushes as.
+    let share: FlushShare
+    /// Where in each run of `flushEnvelopes` leaves this ledger flushes (below `flushEnvelopes`).
+    let flushOffset: UInt64
 
-    init(flushEnvelopes: UInt64 = RecentLeafKeys.flushEnvelopes) { self.flushEnvelopes = max(1, flushEnvelopes) }
+    /// Flushes every `flushEnvelopes` leaves, as the tree grows past `share.position` /
+    /// `share.of` of each run of them: members of one cluster, each at its own position,
+    /// flush at different blocks, so the tens of milliseconds a flush takes stall one member
+    /// at a time (the leader and the other follower go on meanwhile).
+    init(flushEnvelopes: UInt64 = RecentLeafKeys.flushEnvelopes, share: FlushShare = .alone) {
+        self.flushEnvelopes = max(1, flushEnvelopes)
+        self.share = share
+        flushOffset = share.offset(in: self.flushEnvelopes)
+    }
+
+    /// True when a block that grew the tree to `size` leaves, with `indexed` of them indexed,
+    /// must flush: it crossed this ledger's flush point since the last flush. At most
+    /// `flushEnvelopes` and a block wait for a flush, whatever the offset.
+    func flushDue(indexed: UInt64, size: UInt64) -> Bool {
+        let shift = flushEnvelopes - flushOffset
+        return (size + shift) / flushEnvelopes > (indexed + shift) / flushEnvelopes
+    }
 
     /// One leaf's index keys.
     struct Keys: Equatable, Sendable {
