@@ -15,20 +15,8 @@ struct HolderCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let holder = try publicKey(key)
-                let ledger = try source.store.map(LedgerStore.open)
-                var after: UInt64?
-                while true {
-                    let page: [LedgerRecord]
-                    if let ledger {
-                        page = try ledger.history(holder: holder, after: after)
-                    } else {
-                        let query = [source.linearizable ? "consistency=linearizable" : nil, after.map { "after=\($0)" }].compactMap { $0 }
-                        let path = "/v1/holders/\(APIPath.segment(holder.text))/history" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
-                        page = try JSONForm.decode(HistoryResponse.self, from: try await NodeClient(nodes: source.node).call(path)).records
-                    }
-                    for r in page { printJSON(r) }
-                    guard let last = page.last else { return }
-                    after = last.receipt.leaf
+                _ = try await source.printEveryPage(path: "/v1/holders/\(APIPath.segment(holder.text))/history") { ledger, after in
+                    try ledger.history(holder: holder, after: after)
                 }
             }
         }

@@ -18,6 +18,29 @@ struct TicketCommand: AsyncParsableCommand {
         }
 
         var query: String { linearizable ? "?consistency=linearizable" : "" }
+
+        /// Prints every record of a history, oldest first, one JSON line each, page after
+        /// page: from the store through `storePage` (given the leaf to start after), or from
+        /// the node at `path`. Returns how many it printed. Opens the store once.
+        func printEveryPage(path: String, storePage: (Ledger, UInt64?) throws -> [LedgerRecord]) async throws -> Int {
+            let ledger = try store.map(LedgerStore.open)
+            var after: UInt64?
+            var printed = 0
+            while true {
+                let page: [LedgerRecord]
+                if let ledger {
+                    page = try storePage(ledger, after)
+                } else {
+                    let query = [linearizable ? "consistency=linearizable" : nil, after.map { "after=\($0)" }].compactMap { $0 }
+                    let url = path + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+                    page = try JSONForm.decode(HistoryResponse.self, from: try await NodeClient(nodes: node).call(url)).records
+                }
+                for r in page { printJSON(r) }
+                printed += page.count
+                guard let last = page.last else { return printed }
+                after = last.receipt.leaf
+            }
+        }
     }
 
     struct Show: AsyncParsableCommand {
@@ -39,20 +62,17 @@ struct TicketCommand: AsyncParsableCommand {
     }
 
     struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print every record naming a ticket, oldest first, one JSON line each.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print every record naming a ticket, oldest first, one JSON line each.",
+            discussion: "Its issue, every change of hands and redeem, and the attempts the ledger rejected; every page of it.")
         @OptionGroup var source: Source
         @Argument var ticketId: String
         func run() async throws {
             try await reportingErrors {
-                if let store = source.store {
-                    let records = try LedgerStore.open(store).history(ticket: ticketId)
-                    if records.isEmpty { throw TalonError(.unknownTicket, "no records for ticket \(ticketId)") }
-                    for r in records { printJSON(r) }
-                    return
+                let printed = try await source.printEveryPage(path: "/v1/tickets/\(APIPath.segment(ticketId))/history") { ledger, after in
+                    try ledger.history(ticket: ticketId, after: after)
                 }
-                let path = "/v1/tickets/\(APIPath.segment(ticketId))/history\(source.query)"
-                let page = try JSONForm.decode(HistoryResponse.self, from: try await NodeClient(nodes: source.node).call(path))
-                for r in page.records { printJSON(r) }
+                if printed == 0 { throw TalonError(.unknownTicket, "no records for ticket \(ticketId)") }
             }
         }
     }
