@@ -9,9 +9,9 @@ import TalonProtocol
 /// Each envelope's hash is random, so indexing it as it is applied writes a page of its own
 /// once the index has more leaf pages than a block has envelopes; the nonces a signer spent
 /// and the holders a transfer moves a ticket between are as random. Instead apply indexes
-/// leaves in bulk: the indexes hold every leaf below `indexed_through` (meta), and once
-/// `flushEnvelopes` more have gathered, one transaction writes them in key order, touching
-/// each index page at most once. Lookups (`EnvelopeLookup`) read the indexes for the leaves
+/// leaves in bulk: the indexes hold every leaf below `indexed_through` (meta), and every
+/// `flushEnvelopes` leaves (`flushDue`), one transaction writes those gathered in key order,
+/// touching each index page at most once. Lookups (`EnvelopeLookup`) read the indexes for the leaves
 /// below that mark and this memory for the leaves above it, falling back to the store for
 /// any leaf it does not hold (a store written by another process, a snapshot older than two
 /// flushes): hashes from the blocks, signers and nonces from the envelopes, holders from
