@@ -56,9 +56,10 @@ public final class Ledger: Sendable {
                       hashFlushEnvelopes: RecentLeafKeys.flushEnvelopes, flushShare: flushShare)
     }
 
-    /// As `init(path:genesis:options:extraTables:contractCache:flushShare:)`, indexing envelope hashes,
-    /// nonces and holders in bulk every `hashFlushEnvelopes` envelopes, and (a new store)
-    /// hashes and nonces in epochs of `hashEpochLeaves`, instead of the defaults (tests).
+    /// As `init(path:genesis:options:extraTables:contractCache:flushShare:)`, indexing
+    /// envelope hashes, nonces and holders in bulk every `hashFlushEnvelopes` envelopes, and
+    /// (a new store) hashes and nonces in epochs of `hashEpochLeaves`, instead of the
+    /// defaults (tests).
     convenience init(path: String, genesis: GenesisFile, options: Environment.Options = .init(), extraTables: [String] = [],
                      contractCache: ContractEngine.Capacity = .standard, hashFlushEnvelopes: UInt64,
                      hashEpochLeaves: UInt64 = EnvelopeHashIndex.epochLeaves, flushShare: FlushShare = .alone) throws(TalonError) {

@@ -6,6 +6,7 @@
 public struct FlushShare: Sendable, Hashable {
     /// The member's place among `count`, from 0.
     public let position: Int
+    /// How many members the cluster has.
     public let count: Int
 
     /// A ledger with no peers: it flushes at multiples of the flush size.

@@ -10,9 +10,9 @@ import TalonProtocol
 /// once the index has more leaf pages than a block has envelopes; the nonces a signer spent
 /// and the holders a transfer moves a ticket between are as random. Instead apply indexes
 /// leaves in bulk: the indexes hold every leaf below `indexed_through` (meta), and every
-/// `flushEnvelopes` leaves (`flushDue`), one transaction writes those gathered in key order,
-/// touching each index page at most once. Lookups (`EnvelopeLookup`) read the indexes for the leaves
-/// below that mark and this memory for the leaves above it, falling back to the store for
+/// `flushEnvelopes` leaves (`flushDue`), one transaction writes those gathered in key
+/// order, touching each index page at most once. Lookups (`EnvelopeLookup`) read the
+/// indexes for the leaves below that mark and this memory for the leaves above it, falling back to the store for
 /// any leaf it does not hold (a store written by another process, a snapshot older than two
 /// flushes): hashes from the blocks, signers and nonces from the envelopes, holders from
 /// `pending_holders`, which keeps each unindexed leaf's holders until its flush.
@@ -33,7 +33,7 @@ final class RecentLeafKeys: Sendable {
     let flushOffset: UInt64
 
     /// Flushes every `flushEnvelopes` leaves, as the tree grows past `share.position` /
-    /// `share.of` of each run of them: members of one cluster, each at its own position,
+    /// `share.count` of each run of them: members of one cluster, each at its own position,
     /// flush at different blocks, so the tens of milliseconds a flush takes stall one member
     /// at a time (the leader and the other follower go on meanwhile).
     init(flushEnvelopes: UInt64 = RecentLeafKeys.flushEnvelopes, share: FlushShare = .alone) {
