@@ -12,10 +12,11 @@ import TalonProtocol
 /// leaves in bulk: the indexes hold every leaf below `indexed_through` (meta), and every
 /// `flushEnvelopes` leaves (`flushDue`), one transaction writes those gathered in key
 /// order, touching each index page at most once. Lookups (`EnvelopeLookup`) read the
-/// indexes for the leaves below that mark and this memory for the leaves above it, falling back to the store for
-/// any leaf it does not hold (a store written by another process, a snapshot older than two
-/// flushes): hashes from the blocks, signers and nonces from the envelopes, holders from
-/// `pending_holders`, which keeps each unindexed leaf's holders until its flush.
+/// indexes for the leaves below that mark and this memory for the leaves above it, falling
+/// back to the store for any leaf it does not hold (a store written by another process, a
+/// snapshot older than two flushes): hashes from the blocks, signers and nonces from the
+/// envelopes, holders from `pending_holders`, which keeps each unindexed leaf's holders
+/// until its flush.
 ///
 /// Holds a contiguous range of leaves. The writer keeps it in step with the store
 /// (`align` before each block, `append` per envelope, `drop(below:)` once a flush commits);
