@@ -115,6 +115,11 @@ final class CoreCluster {
         let heads = try c.heads()
         #expect(Set(heads.values).count == 1, "\(heads)")
         #expect(heads[1]?.height == 2 && heads[1]?.treeSize == 3)
+        // The leader applied its own two batches without decoding them again; the others
+        // decoded what they received.
+        let leader = try #require(c.leader)
+        #expect(leader.entriesAppliedAsProposed == 2)
+        #expect(c.nodes.values.filter { $0 !== leader }.allSatisfy { $0.entriesAppliedAsProposed == 0 })
         for node in c.nodes.values {
             #expect(try node.ledger.ticket("T1")?.holder == c.holder.publicKey)
             #expect(try node.ledger.verify().ok)
@@ -186,6 +191,35 @@ final class CoreCluster {
         let heads = try c.heads()
         #expect(Set(heads.values).count == 1, "\(heads)")
         #expect(heads[first]?.height == 2)
+    }
+
+    /// A leader applies the batches it proposed from the envelopes it already holds, but only
+    /// an entry that is the one it proposed: a leader cut off after proposing two batches
+    /// that never left it applies, at those indexes, what the next leader committed there
+    /// (its no-op, then another batch), and its chain is everyone's.
+    @Test func aDeposedLeaderAppliesWhatWasCommittedNotWhatItProposed() throws {
+        let c = try CoreCluster()
+        let first = try c.elect()
+        try c.submit([Self.event(c, "E1")], at: 1000)
+        // Two batches only the first leader's log holds.
+        for (id, time) in [("LOST1", Int64(2000)), ("LOST2", 3000)] {
+            _ = try first.propose(EntryBatch(timestamp: time, envelopes: [try first.ledger.admit(Self.event(c, id))]))
+        }
+        // Cut it off (it keeps its store and memory), and let the others elect a leader that
+        // commits its no-op and a batch at those two indexes.
+        c.nodes[first.id] = nil
+        c.queue.removeAll()
+        let second = try c.elect()
+        #expect(second.id != first.id)
+        try c.submit([Self.event(c, "KEPT")], at: 4000)
+        c.nodes[first.id] = first
+        for _ in 0..<5 { try c.tick(second.id) }
+        let heads = try c.heads()
+        #expect(Set(heads.values).count == 1, "\(heads)")
+        #expect(first.status.applied == second.status.applied)
+        #expect(try first.ledger.event("KEPT") != nil)
+        #expect(try first.ledger.event("LOST1") == nil && first.ledger.event("LOST2") == nil)
+        #expect(first.entriesAppliedAsProposed == 1, "E1 only")
     }
 
     /// Every node restarted: the chain, the log and the applied index survive, a leader is
