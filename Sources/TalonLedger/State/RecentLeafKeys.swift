@@ -30,8 +30,6 @@ final class RecentLeafKeys: Sendable {
     let flushEnvelopes: UInt64
     /// Which member of a cluster this ledger flushes as.
     let share: FlushShare
-    /// Where in each run of `flushEnvelopes` leaves this ledger flushes (below `flushEnvelopes`).
-    let flushOffset: UInt64
 
     /// Flushes every `flushEnvelopes` leaves, as the tree grows past `share.position` /
     /// `share.count` of each run of them: members of one cluster, each at its own position,
@@ -40,14 +38,13 @@ final class RecentLeafKeys: Sendable {
     init(flushEnvelopes: UInt64 = RecentLeafKeys.flushEnvelopes, share: FlushShare = .alone) {
         self.flushEnvelopes = max(1, flushEnvelopes)
         self.share = share
-        flushOffset = share.offset(in: self.flushEnvelopes)
     }
 
     /// True when a block that grew the tree to `size` leaves, with `indexed` of them indexed,
     /// must flush: it crossed this ledger's flush point since the last flush. At most
     /// `flushEnvelopes` and a block wait for a flush, whatever the offset.
     func flushDue(indexed: UInt64, size: UInt64) -> Bool {
-        let shift = flushEnvelopes - flushOffset
+        let shift = flushEnvelopes - share.offset(in: flushEnvelopes)
         return (size + shift) / flushEnvelopes > (indexed + shift) / flushEnvelopes
     }
 
