@@ -210,10 +210,13 @@ extension Ledger {
         for (offset, leafKeys) in keys.enumerated() {
             for holder in leafKeys.holders { histories[holder, default: []].append(indexed + UInt64(offset)) }
         }
+        var members: [(key: [UInt8], member: UInt64)] = []
+        members.reserveCapacity(keys.count)
         for (holder, leaves) in histories.sorted(by: { $0.key < $1.key }) {
             let key = Schema.holderHistory(holder)
-            for leaf in leaves { try txn.append(tables.keySets, key, leaf) }
+            for leaf in leaves { members.append((key, leaf)) }
         }
+        try txn.append(tables.keySets, members: members)
         // Every leaf from the mark up is in this flush: the whole table goes.
         try txn.removeAll(tables.pendingHolders)
         try txn.put(tables.meta, Schema.MetaKey.indexedThrough, Schema.u64(size))

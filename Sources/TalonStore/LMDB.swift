@@ -174,6 +174,30 @@ enum LMDB {
         }
     }
 
+    /// Appends each entry's member (8 bytes, big-endian) under its key, in order, through one
+    /// cursor (`MDB_APPENDDUP`), stopping at the first that fails (its code is returned; the
+    /// entries before it stay put). For keys in increasing order this is the cheap way to write
+    /// many: the cursor stays on its leaf page, and a key that falls on that page is found
+    /// there without descending from the root again.
+    static func appendMembers(_ txn: OpaquePointer, _ dbi: UInt32, _ entries: [(key: [UInt8], member: UInt64)]) -> Int32 {
+        var cursor: OpaquePointer?
+        let opened = mdb_cursor_open(txn, dbi, &cursor)
+        guard opened == 0 else { return opened }
+        defer { mdb_cursor_close(cursor) }
+        for entry in entries {
+            var member = entry.member.bigEndian
+            let rc = entry.key.withUnsafeBytes { kb in
+                withUnsafeMutableBytes(of: &member) { vb in
+                    var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+                    var v = MDB_val(mv_size: vb.count, mv_data: vb.baseAddress)
+                    return mdb_cursor_put(cursor, &k, &v, UInt32(MDB_APPENDDUP))
+                }
+            }
+            if rc != 0 { return rc }
+        }
+        return 0
+    }
+
     static func delete(_ txn: OpaquePointer, _ dbi: UInt32, _ key: [UInt8]) -> Int32 {
         key.withUnsafeBytes { kb in
             var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))

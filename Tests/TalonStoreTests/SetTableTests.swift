@@ -56,6 +56,60 @@ import TalonProtocol
         }
     }
 
+    /// Appending many through one cursor stores what appending them one by one stores: into
+    /// a table already holding keys before, between and after them, keys with one member and
+    /// with thousands (a tree of their own), across page splits.
+    @Test func appendingManyStoresWhatAppendingOneByOneStores() throws {
+        var rng = SystemRandomNumberGenerator()
+        var entries: [(key: [UInt8], member: UInt64)] = []
+        for k in stride(from: UInt8(1), through: 250, by: 3) {
+            let count = k % 50 == 1 ? 3000 : Int(k % 4)
+            var member = UInt64.random(in: 300..<1000, using: &rng)  // above every member already there
+            for _ in 0..<count {
+                member += UInt64.random(in: 1...5, using: &rng)
+                entries.append(([k, k &* 7], member))
+            }
+        }
+        var stores: [[([UInt8], UInt64)]] = []
+        for bulk in [false, true] {
+            let dir = TempDir()
+            let env = try Environment(path: dir.path, tables: [], sets: ["s"])
+            let s = env.set("s")
+            try env.write { (txn) throws in
+                // Keys already there: some the entries add members to, some in between.
+                for k in stride(from: UInt8(0), through: 252, by: 2) { try txn.append(s, [k, k &* 7], UInt64(k)) }
+            }
+            try env.write { (txn) throws in
+                if bulk { try txn.append(s, members: entries) } else { for e in entries { try txn.append(s, e.key, e.member) } }
+            }
+            var pairs: [([UInt8], UInt64)] = []
+            try env.read { (txn) throws in try txn.scan(s) { k, m in pairs.append((k, m)); return true } }
+            stores.append(pairs)
+        }
+        #expect(stores[1].count == stores[0].count)
+        #expect(stores[1].map(\.0) == stores[0].map(\.0) && stores[1].map(\.1) == stores[0].map(\.1))
+        #expect(stores[0].count == entries.count + 127)
+    }
+
+    /// An entry that is not its key's greatest member stops a bulk append with
+    /// `store_not_appending`: those before it are written, it and those after are not.
+    @Test func aBulkAppendStopsAtTheFirstEntryOutOfOrder() throws {
+        let dir = TempDir()
+        let env = try Environment(path: dir.path, tables: [], sets: ["s"])
+        let s = env.set("s")
+        try env.write { (txn) throws in
+            try txn.append(s, [5], 10)
+            #expect(throws: TalonError(.storeNotAppending)) {
+                try txn.append(s, members: [([4], 1), ([5], 11), ([5], 11), ([6], 1)])
+            }
+        }
+        try env.read { (txn) throws in
+            #expect(try txn.members(s, [4]) == [1])
+            #expect(try txn.members(s, [5]) == [10, 11])
+            #expect(try txn.members(s, [6]) == [])
+        }
+    }
+
     @Test func removeAllEmptiesAndDropTableDeletesAnUnopenedTable() throws {
         let dir = TempDir()
         do {

@@ -82,7 +82,7 @@ final class EnvelopeHashIndex: Sendable {
                indexed: UInt64, size: UInt64) throws {
         let epochLeaves = self.epochLeaves
         let sorted = entries.sorted { ($0.leaf / epochLeaves, $0.prefix, $0.leaf) < ($1.leaf / epochLeaves, $1.prefix, $1.leaf) }
-        for entry in sorted { try txn.append(table, Schema.hashIndexKey(epoch: entry.leaf / epochLeaves, prefix: entry.prefix), entry.leaf) }
+        try txn.append(table, members: sorted.map { (key: Schema.hashIndexKey(epoch: $0.leaf / epochLeaves, prefix: $0.prefix), member: $0.leaf) })
         filters.withLock { f in
             for entry in entries { Self.insert(&f, entry.prefix, epoch: entry.leaf / epochLeaves) }
         }
