@@ -37,6 +37,8 @@ public final class Node: @unchecked Sendable {
     let logger: Logger
     let meters = Meters()
     let waitingEnvelopes = Atomic<Int>(0)
+    /// Answers given ahead of the store, which reads wait for (`AcknowledgedWrites`).
+    let acknowledgedWrites = AcknowledgedWrites()
     /// Forwards this node admits as leader and has not answered yet.
     let forwardsInProgress = ForwardsInProgress()
     let condition = NSCondition()
@@ -171,6 +173,8 @@ public final class Node: @unchecked Sendable {
     struct Hooks {
         var onTurn: (@Sendable () -> Void)?
         var forwardReplies: (@Sendable (NodeID, UInt64, ForwardReply) -> Void)?
+        /// A pause after a turn answered submissions ahead of its commit.
+        var afterAnswersAhead: (@Sendable () -> Void)?
     }
 
     func post(_ change: (inout Inbox) -> Void) {
@@ -258,8 +262,10 @@ public final class Node: @unchecked Sendable {
             } catch let error as TalonError where Self.noSpace(error) != nil {
                 // Nothing of this turn was saved: refuse writes, serve reads, and reopen the
                 // core from disk once the backoff passes (Node+StoreFull.swift).
+                acknowledgedWrites.release()
                 guard waitForSpace(after: error) else { break }
             } catch {
+                acknowledgedWrites.release()
                 condition.withLock {
                     failure = error
                     stopping = true
@@ -269,6 +275,7 @@ public final class Node: @unchecked Sendable {
             }
         }
         // Stopped: everyone still waiting hears so.
+        acknowledgedWrites.close()
         let left = condition.withLock { () -> Inbox in
             var rest = Inbox()
             swap(&rest, &inbox)
@@ -314,6 +321,26 @@ public final class Node: @unchecked Sendable {
     private func proposals(_ batches: [[Waiting]]) -> [EntryBatch] {
         let timestamp = options.wallClock()
         return batches.map { EntryBatch(timestamp: timestamp, envelopes: $0.flatMap(\.admitted)) }
+    }
+
+    /// Answers the submissions waiting for `entry`, a committed entry just applied (once:
+    /// they leave `inflight`). From `NodeCore.Input.onApplied` this is before the turn's
+    /// transaction commits; reads wait for it (`acknowledgedWrites`).
+    /// Returns false when none waited for it.
+    @discardableResult
+    private func answer(_ entry: NodeCore.AppliedEntry) -> Bool {
+        guard let (term, waiting) = inflight.removeValue(forKey: entry.index) else { return false }
+        acknowledgedWrites.acknowledged(entry.index)
+        guard term == entry.term, entry.receipts.count == waiting.reduce(0, { $0 + $1.envelopes.count }) else {
+            for w in waiting { w.fail(TalonError(.proposalDropped)) }
+            return true
+        }
+        var at = 0
+        for w in waiting {
+            w.answer(.outcomes(entry.receipts[at..<at + w.envelopes.count].map(EnvelopeOutcome.receipt)))
+            at += w.envelopes.count
+        }
+        return true
     }
 
     /// One turn: everything taken from the inbox goes to the core in one `run`.
@@ -427,6 +454,10 @@ public final class Node: @unchecked Sendable {
             input.reads.append(context)
         }
 
+        input.onApplied = { [self] entry in
+            guard answer(entry), let pause = condition.withLock({ hooks.afterAnswersAhead }) else { return }
+            pause()
+        }
         if options.appendsBeforeSave {
             input.sendBeforeSave = { [transport] messages in for message in messages { transport.send(message) } }
         }
@@ -459,6 +490,9 @@ public final class Node: @unchecked Sendable {
             }
         }
         for message in out.messages { transport.send(message) }
+        // The turn committed: readers see what it applied, and the reads waiting for the
+        // answers it gave ahead of the commit go on.
+        if let last = out.applied.last { acknowledgedWrites.visible(last.index) }
         for entry in out.applied {
             applied = entry.index
             if let block = entry.block { meters.blocks.increment(); meters.envelopes.increment(by: block.block.entries.count) }
@@ -467,16 +501,7 @@ public final class Node: @unchecked Sendable {
                 logger.error("committed entry is not a batch; recorded as rejected", metadata: [
                     "index": "\(rejected.logIndex)", "code": "\(rejected.code)", "reason": "\(rejected.message)"])
             }
-            guard let (term, waiting) = inflight.removeValue(forKey: entry.index) else { continue }
-            guard term == entry.term, entry.receipts.count == waiting.reduce(0, { $0 + $1.envelopes.count }) else {
-                for w in waiting { w.fail(TalonError(.proposalDropped)) }
-                continue
-            }
-            var at = 0
-            for w in waiting {
-                w.answer(.outcomes(entry.receipts[at..<at + w.envelopes.count].map(EnvelopeOutcome.receipt)))
-                at += w.envelopes.count
-            }
+            answer(entry)
         }
         for context in out.refusedReads { reads.removeValue(forKey: context)?.waiting.fail(TalonError(.noLeader)) }
         for state in out.reads where reads[state.context] != nil { reads[state.context]?.index = state.index }

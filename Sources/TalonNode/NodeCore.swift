@@ -31,6 +31,11 @@ public final class NodeCore {
         /// transaction is saved (`Raft.takeMessagesSendableBeforeSave`), so followers write
         /// their copies while this node writes its own; nil keeps them for `Output.messages`.
         public var sendBeforeSave: (([Message]) -> Void)?
+        /// Given each committed entry as soon as it is applied, before this run's transaction
+        /// commits: its receipts are final (the entry is on a majority's disks, and applying
+        /// it again after a failed commit gives the same ones), though this node's reads see
+        /// its block only once the run returns. It is in `Output.applied` as well.
+        public var onApplied: ((AppliedEntry) -> Void)?
         public init(ticks: Int = 0, messages: [Message] = [], proposals: [EntryBatch] = [], reads: [[UInt8]] = []) {
             self.ticks = ticks; self.messages = messages; self.proposals = proposals; self.reads = reads
         }
@@ -168,9 +173,14 @@ public final class NodeCore {
         // Only before the first drain: what `advance` makes next counts this node's copy,
         // which is not on disk until the transaction commits.
         sendEarly(input)
-        var drained = try raft.drain(saving: storage) { entry in out.applied.append(try apply(entry)) }
+        let applying = { [self] (entry: Entry) throws in
+            let applied = try apply(entry)
+            input.onApplied?(applied)
+            out.applied.append(applied)
+        }
+        var drained = try raft.drain(saving: storage, apply: applying)
         if proposeHeld(input, into: &out) {
-            let again = try raft.drain(saving: storage) { entry in out.applied.append(try apply(entry)) }
+            let again = try raft.drain(saving: storage, apply: applying)
             drained.messages += again.messages
             drained.reads += again.reads
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TalonContracts
 import TalonProtocol
@@ -124,6 +125,50 @@ final class CoreCluster {
             #expect(try node.ledger.ticket("T1")?.holder == c.holder.publicKey)
             #expect(try node.ledger.verify().ok)
         }
+    }
+
+    /// The leader hands each committed entry to `onApplied` as soon as it is applied, inside
+    /// the run (before its transaction commits), with the receipts `Output.applied` then has.
+    @Test func theLeaderHandsOverEachAppliedEntryBeforeItsCommit() throws {
+        final class Seen { var entries: [(index: UInt64, receipts: [Receipt], commits: Int, head: UInt64)] = [] }
+        let c = try CoreCluster()
+        let leader = try c.elect()
+        let out = try leader.run(NodeCore.Input(proposals: [EntryBatch(timestamp: 1000, envelopes: [try leader.ledger.admit(Self.event(c, "E1"))])]))
+        let index = try #require(out.proposed.first).get().index
+        // The followers save the entry and answer; the leader steps their answers below.
+        var answers: [Message] = []
+        for message in out.messages {
+            answers += try #require(c.nodes[message.to]).step(message).filter { $0.to == leader.id }
+        }
+        #expect(!answers.isEmpty)
+        let seen = Seen()
+        let ledger = leader.ledger
+        let commitsBefore = ledger.environment.commits
+        var input = NodeCore.Input(messages: answers)
+        input.onApplied = { entry in
+            // Read from another thread: what readers see while the run has not committed.
+            let head = Self.onAnotherThread { (try? ledger.head().height) ?? .max }
+            seen.entries.append((entry.index, entry.receipts, ledger.environment.commits, head))
+        }
+        let applied = try leader.run(input).applied
+        #expect(seen.entries.map(\.index) == applied.map(\.index) && seen.entries.map(\.index).contains(index))
+        #expect(seen.entries.map(\.receipts) == applied.map(\.receipts))
+        #expect(seen.entries.allSatisfy { $0.commits == commitsBefore }, "handed over before the run's commit")
+        #expect(seen.entries.allSatisfy { $0.head == 0 }, "readers do not see the block yet")
+        #expect(ledger.environment.commits == commitsBefore + 1)
+        #expect(try ledger.head().height == 1)
+    }
+
+    /// `body`'s value, computed on a thread of its own (not the caller's, whose store calls
+    /// would join the caller's open transaction).
+    static func onAnotherThread(_ body: @escaping @Sendable () -> UInt64) -> UInt64 {
+        let value = Atomic<UInt64>(0), done = DispatchSemaphore(value: 0)
+        Thread {
+            value.store(body(), ordering: .releasing)
+            done.signal()
+        }.start()
+        done.wait()
+        return value.load(ordering: .acquiring)
     }
 
     /// The leader hands its appends to `sendBeforeSave` as soon as it makes them, inside the

@@ -23,12 +23,14 @@ public struct NodeAPI: Sendable {
         self.metrics = metrics
     }
 
-    /// The routes, behind the problem and metrics middleware.
+    /// The routes, behind the problem and metrics middleware; reads wait for the answers
+    /// this node gave ahead of its store (`AcknowledgedWritesMiddleware`).
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: CanonicalPathMiddleware())
+        router.add(middleware: AcknowledgedWritesMiddleware(writes: node.acknowledgedWrites))
         router.post("/v1/envelopes") { request, _ in try await submit(request) }
         router.get("/v1/head") { _, _ in try json(SignedHead(head: node.ledger.head(), node: memberName, key: key, genesis: node.ledger.genesis)) }
         router.get("/v1/status") { _, _ in try json(status()) }

@@ -1,0 +1,58 @@
+import Foundation
+import TalonLedger
+@testable import TalonNode
+import TalonProtocol
+import TalonTestSupport
+import Testing
+
+/// The leader answers a submission once its entry is committed and applied, before the
+/// turn's transaction commits; reads wait until the store shows what the node answered.
+@Suite(.timeLimit(.minutes(2)))
+struct AcknowledgedReadTests {
+    /// The answer comes while the turn has not committed (its store does not show the
+    /// block), and a read that waits for the node's acknowledged writes then sees it.
+    @Test func theLeaderAnswersAheadOfItsCommitAndReadsWaitForIt() async throws {
+        try await MemoryCluster.run { c in
+            try await c.elect(1)
+            try await c.admits(1)
+            let n1 = try c.node(1)
+            // Hold the loop right after it answers ahead of its commit.
+            let gate = Gate()
+            n1.condition.withLock { n1.hooks.afterAnswersAhead = { gate.pass() } }
+            let submitted = try c.submit([c.event("E1")], to: 1)
+            let outcomes = try await submitted.value("the submission") { try c.node(1).tick() }
+            let receipt = try #require(try outcomes.get().first?.receipt)
+            #expect(gate.isBlocking, "answered while the turn had not committed")
+            #expect(try n1.ledger.head().height < receipt.height, "the store does not show the block yet")
+
+            let read = Pending { () async throws(TalonError) -> UInt64 in
+                await n1.acknowledgedWrites.caughtUp()
+                return try n1.ledger.head().height
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(read.result == nil, "the read waits for the commit")
+            n1.condition.withLock { n1.hooks.afterAnswersAhead = nil }
+            gate.open()
+            #expect(try await read.success("the read") >= receipt.height)
+        }
+    }
+
+    /// Every read route waits behind the middleware: a GET sent while the node has answered
+    /// an entry its store does not show yet returns only once the store shows it.
+    @Test func readsThroughTheRouterWaitForTheAcknowledgedEntry() async throws {
+        try await InProcessAPI.run { api in
+            let writes = api.solo.node.acknowledgedWrites
+            let ahead: UInt64 = 1_000_000  // far past anything the node applied
+            writes.acknowledged(ahead)
+            let read = Pending { () async throws(TalonError) -> Int in
+                do { return try await api.call("GET", "/v1/head", expect: 200).reply.status } catch { throw TalonError(.timeout, "\(error)") }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(read.result == nil, "the read waits while the store is behind an answer")
+            writes.visible(ahead)
+            #expect(try await read.success("the read") == 200)
+            // With the store caught up, a read does not wait.
+            #expect(try await api.call("GET", "/v1/head", expect: 200).reply.status == 200)
+        }
+    }
+}
