@@ -15,17 +15,17 @@ extension Node {
         public var maxBatchBytes = WriteLimits.batchBytes
         /// Entries the leader keeps proposed but not yet applied; while that many are in
         /// flight, new submissions wait and join the next batch, so batches grow with load
-        /// instead of each costing a round of syncs and messages. One by default: a block
-        /// costs about 2.4 ms of CPU across three nodes besides its envelopes, so fuller
-        /// blocks beat a fuller pipe (docs/operations.md); raise it where the round trip
-        /// between members, not the CPU, bounds the rate.
-        public var maxInflightEntries = 1
+        /// instead of each costing a round of syncs and messages. Two by default: with the
+        /// answers given as soon as an entry applies (`NodeCore.Input.onApplied`), clients
+        /// answered from one block are back in time for the one after next; one in flight
+        /// makes fuller blocks but leaves the cores idle during each sync
+        /// (docs/operations.md, "Answers ahead of the commit").
+        public var maxInflightEntries = 2
         /// Whether the leader sends its appends before its own copy is saved, so followers
-        /// write theirs meanwhile (Raft thesis §10.2.1; its copy counts only once saved). Off
-        /// by default: where the members share the CPU it makes blocks smaller and costs more
-        /// than it overlaps (docs/operations.md, "Appends before the leader's save"); turn it
-        /// on where each member has its own machine and the round trip is long.
-        public var appendsBeforeSave = false
+        /// write theirs meanwhile (Raft thesis §10.2.1; its copy counts only once saved). On
+        /// by default, with two entries in flight (docs/operations.md, "Answers ahead of the
+        /// commit"); `--no-appends-before-save` turns it off.
+        public var appendsBeforeSave = true
         /// How long a submission or a linearizable read may wait.
         public var requestTimeout: Duration = .seconds(10)
         /// Envelopes submitted to this node and not yet answered; more are refused with

@@ -45,11 +45,11 @@ struct NodeCommand: AsyncParsableCommand {
             valueName: "n")) var apiThreads: Int?
         @Option(name: .long, help: "Raft tick in milliseconds.") var tickMs = 100
         @Option(name: .long, help: "Leader batch linger in microseconds.") var lingerUs = 500
-        @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 1
-        @Flag(name: .long, help: ArgumentHelp(
-            "The leader sends its appends before saving its own copy, so followers write theirs meanwhile.",
-            discussion: "Safe (its own copy counts toward a commit only once saved). Helps where each member has its own machine and the round trip is long; where members share the CPU it makes blocks smaller and costs more."))
-        var appendsBeforeSave = false
+        @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 2
+        @Flag(name: .long, inversion: .prefixedNo, help: ArgumentHelp(
+            "The leader sends its appends before saving its own copy, so followers write theirs meanwhile (default on).",
+            discussion: "Safe: its own copy counts toward a commit only once saved."))
+        var appendsBeforeSave = true
         @Option(name: .long, help: "The most loaded contracts kept in memory (default 64; least recently used evicted).")
         var contractCache: Int?
         @Option(name: .long, help: "The most MiB the loaded contracts may hold between them (default 32).")

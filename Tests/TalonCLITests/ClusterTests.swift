@@ -128,11 +128,13 @@ struct ClusterTests {
         }
     }
 
-    /// Run twice: as nodes start by default, and with the leader sending its appends before
-    /// it saves its own copy (`--appends-before-save`), so a SIGKILL can land between the two.
+    /// Run twice: as nodes start by default (two entries in flight, the leader sending its
+    /// appends before it saves its own copy, so a SIGKILL can land between the two, and
+    /// answering as soon as an entry applies, before its commit), and with one entry in flight
+    /// and no appends before the save.
     @Test(arguments: [false, true])
-    func killingTheLeaderWhileClientsWriteLosesNoAcknowledgedOperation(appendsBeforeSave: Bool) async throws {
-        let options = appendsBeforeSave ? ["--appends-before-save"] : []
+    func killingTheLeaderWhileClientsWriteLosesNoAcknowledgedOperation(onePipelineStep: Bool) async throws {
+        let options = onePipelineStep ? ["--max-inflight", "1", "--no-appends-before-save"] : []
         try await withCluster { c in
             try c.startAll(arguments: options)
             let leader = try await c.waitForLeader()
