@@ -16,7 +16,15 @@ final class AcknowledgedWrites: Sendable {
         /// The highest log index the store shows to readers.
         var visible: UInt64 = 0
         var closed = false
-        var waiting: [(through: UInt64, resume: CheckedContinuation<Void, Never>)] = []
+        var waiting: [Waiter] = []
+        var nextWaiter = 0
+    }
+
+    private struct Waiter {
+        let id: Int
+        let through: UInt64
+        /// Resumed with true once the store shows `through`, false when the wait ran out.
+        let resume: CheckedContinuation<Bool, Never>
     }
 
     private let state = Mutex(State())
@@ -30,26 +38,26 @@ final class AcknowledgedWrites: Sendable {
     /// Notes that readers see every entry through `index` (the loop, once a turn committed),
     /// and lets the reads waiting for it go on.
     func visible(_ index: UInt64) {
-        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        let ready = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
             s.visible = max(s.visible, index)
             let visible = s.visible
             let ready = s.waiting.filter { $0.through <= visible }.map(\.resume)
             s.waiting.removeAll { $0.through <= visible }
             return ready
         }
-        for resume in ready { resume.resume() }
+        for resume in ready { resume.resume(returning: true) }
     }
 
     /// Lets every waiting read go on and forgets the answers ahead of the store: a turn that
     /// answered failed to commit (its entries apply again once the node recovers, with the
     /// same receipts), and reads must not wait for a disk that has no space.
     func release() {
-        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        let ready = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
             s.acknowledged = s.visible
             defer { s.waiting = [] }
             return s.waiting.map(\.resume)
         }
-        for resume in ready { resume.resume() }
+        for resume in ready { resume.resume(returning: true) }
     }
 
     /// As `release`, and no read waits from now on (the loop stopped).
@@ -58,17 +66,33 @@ final class AcknowledgedWrites: Sendable {
         release()
     }
 
-    /// Returns once readers see every entry acknowledged before the call.
-    func caughtUp() async {
+    /// True once readers see every entry acknowledged before the call; false when `limit`
+    /// passes first (a turn stuck on its disk: the caller answers that it timed out rather
+    /// than serve a state older than its own answers).
+    func caughtUp(within limit: Duration) async -> Bool {
         let through = state.withLock { s -> UInt64? in s.closed || s.visible >= s.acknowledged ? nil : s.acknowledged }
-        guard let through else { return }
-        await withCheckedContinuation { (resume: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if s.closed || s.visible >= through { return true }
-                s.waiting.append((through, resume))
-                return false
+        guard let through else { return true }
+        return await withCheckedContinuation { (resume: CheckedContinuation<Bool, Never>) in
+            let waiter = state.withLock { s -> Int? in
+                if s.closed || s.visible >= through { return nil }
+                s.nextWaiter += 1
+                s.waiting.append(Waiter(id: s.nextWaiter, through: through, resume: resume))
+                return s.nextWaiter
             }
-            if now { resume.resume() }
+            guard let waiter else { return resume.resume(returning: true) }
+            Task {
+                try? await Task.sleep(for: limit)
+                self.expire(waiter)
+            }
         }
+    }
+
+    /// Ends waiter `id`'s wait, if it still waits, as run out.
+    private func expire(_ id: Int) {
+        let expired = state.withLock { s -> CheckedContinuation<Bool, Never>? in
+            guard let at = s.waiting.firstIndex(where: { $0.id == id }) else { return nil }
+            return s.waiting.remove(at: at).resume
+        }
+        expired?.resume(returning: false)
     }
 }

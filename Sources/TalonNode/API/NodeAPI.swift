@@ -30,7 +30,7 @@ public struct NodeAPI: Sendable {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: CanonicalPathMiddleware())
-        router.add(middleware: AcknowledgedWritesMiddleware(writes: node.acknowledgedWrites))
+        router.add(middleware: AcknowledgedWritesMiddleware(writes: node.acknowledgedWrites, limit: node.options.requestTimeout))
         router.post("/v1/envelopes") { request, _ in try await submit(request) }
         router.get("/v1/head") { _, _ in try json(SignedHead(head: node.ledger.head(), node: memberName, key: key, genesis: node.ledger.genesis)) }
         router.get("/v1/status") { _, _ in try json(status()) }

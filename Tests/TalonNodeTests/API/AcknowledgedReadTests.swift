@@ -26,7 +26,7 @@ struct AcknowledgedReadTests {
             #expect(try n1.ledger.head().height < receipt.height, "the store does not show the block yet")
 
             let read = Pending { () async throws(TalonError) -> UInt64 in
-                await n1.acknowledgedWrites.caughtUp()
+                _ = await n1.acknowledgedWrites.caughtUp(within: .seconds(30))
                 return try n1.ledger.head().height
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -53,6 +53,23 @@ struct AcknowledgedReadTests {
             #expect(try await read.success("the read") == 200)
             // With the store caught up, a read does not wait.
             #expect(try await api.call("GET", "/v1/head", expect: 200).reply.status == 200)
+        }
+    }
+
+    /// What reports on the node itself answers at once while reads wait (a stuck turn must
+    /// still show on `/healthz`), and a read that waits longer than the request timeout
+    /// fails with `timeout` instead of serving a state older than the node's own answers.
+    @Test func healthAndStatusDoNotWaitAndAReadTimesOut() async throws {
+        var setup = InProcessAPI.Setup()
+        setup.node = { $0.requestTimeout = .milliseconds(300) }
+        try await InProcessAPI.run(setup) { api in
+            api.solo.node.acknowledgedWrites.acknowledged(1_000_000)
+            for path in ["/healthz", "/v1/status", "/metrics"] {
+                #expect(try await api.send("GET", path).status == 200, "\(path)")
+            }
+            let started = ContinuousClock.now
+            try await api.call("GET", "/v1/head", expect: 503, code: "timeout")
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
         }
     }
 }
