@@ -6,9 +6,10 @@ import Synchronization
 /// turn's transaction commits (`NodeCore.Input.onApplied`): the entry is on a majority's disks
 /// and its receipts are final, so the answer need not wait for this node's syncs. Reads of
 /// the store see the block only once that transaction commits, a few milliseconds later. A
-/// client that reads right after its answer must still see its write, so every API request
-/// first waits (`caughtUp`) until the store shows every entry this node has acknowledged:
-/// at most the rest of one turn, and nothing at all when no answer is ahead of the store.
+/// client that reads right after its answer must still see its write, so reads through the
+/// API first wait (`caughtUp`, `AcknowledgedWritesMiddleware`) until the store shows every
+/// entry this node has acknowledged: usually the rest of one turn, nothing at all when no
+/// answer is ahead of the store, and never past the caller's limit.
 final class AcknowledgedWrites: Sendable {
     private struct State {
         /// The highest log index whose submitters were answered.
@@ -25,6 +26,13 @@ final class AcknowledgedWrites: Sendable {
         let through: UInt64
         /// Resumed with true once the store shows `through`, false when the wait ran out.
         let resume: CheckedContinuation<Bool, Never>
+        /// Ends the wait when it runs out; cancelled when the wait ends first.
+        var timer: Task<Void, Never>?
+
+        func end(_ caughtUp: Bool) {
+            timer?.cancel()
+            resume.resume(returning: caughtUp)
+        }
     }
 
     private let state = Mutex(State())
@@ -38,26 +46,26 @@ final class AcknowledgedWrites: Sendable {
     /// Notes that readers see every entry through `index` (the loop, once a turn committed),
     /// and lets the reads waiting for it go on.
     func visible(_ index: UInt64) {
-        let ready = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
+        let ready = state.withLock { s -> [Waiter] in
             s.visible = max(s.visible, index)
             let visible = s.visible
-            let ready = s.waiting.filter { $0.through <= visible }.map(\.resume)
+            let ready = s.waiting.filter { $0.through <= visible }
             s.waiting.removeAll { $0.through <= visible }
             return ready
         }
-        for resume in ready { resume.resume(returning: true) }
+        for waiter in ready { waiter.end(true) }
     }
 
     /// Lets every waiting read go on and forgets the answers ahead of the store: a turn that
     /// answered failed to commit (its entries apply again once the node recovers, with the
     /// same receipts), and reads must not wait for a disk that has no space.
     func release() {
-        let ready = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
+        let ready = state.withLock { s -> [Waiter] in
             s.acknowledged = s.visible
             defer { s.waiting = [] }
-            return s.waiting.map(\.resume)
+            return s.waiting
         }
-        for resume in ready { resume.resume(returning: true) }
+        for waiter in ready { waiter.end(true) }
     }
 
     /// As `release`, and no read waits from now on (the loop stopped).
@@ -80,19 +88,26 @@ final class AcknowledgedWrites: Sendable {
                 return s.nextWaiter
             }
             guard let waiter else { return resume.resume(returning: true) }
-            Task {
-                try? await Task.sleep(for: limit)
+            let timer = Task {
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
                 self.expire(waiter)
             }
+            // The wait may have ended already; then the timer is not needed.
+            let waiting = state.withLock { s -> Bool in
+                guard let at = s.waiting.firstIndex(where: { $0.id == waiter }) else { return false }
+                s.waiting[at].timer = timer
+                return true
+            }
+            if !waiting { timer.cancel() }
         }
     }
 
     /// Ends waiter `id`'s wait, if it still waits, as run out.
     private func expire(_ id: Int) {
-        let expired = state.withLock { s -> CheckedContinuation<Bool, Never>? in
+        let expired = state.withLock { s -> Waiter? in
             guard let at = s.waiting.firstIndex(where: { $0.id == id }) else { return nil }
-            return s.waiting.remove(at: at).resume
+            return s.waiting.remove(at: at)
         }
-        expired?.resume(returning: false)
+        expired?.resume.resume(returning: false)
     }
 }
