@@ -22,8 +22,10 @@ struct AcknowledgedReadTests {
             let submitted = try c.submit([c.event("E1")], to: 1)
             let outcomes = try await submitted.value("the submission") { try c.node(1).tick() }
             let receipt = try #require(try outcomes.get().first?.receipt)
-            #expect(gate.isBlocking, "answered while the turn had not committed")
-            #expect(try n1.ledger.head().height < receipt.height, "the store does not show the block yet")
+            // The loop answered, then paused before its commit (it may still be on its way
+            // from one to the other): the store does not show the block.
+            #expect(try n1.ledger.head().height < receipt.height, "answered while the turn had not committed")
+            try await poll("the loop pauses after answering") { gate.isBlocking }
 
             let read = Pending { () async throws(TalonError) -> UInt64 in
                 _ = await n1.acknowledgedWrites.caughtUp(within: .seconds(30))
@@ -67,9 +69,7 @@ struct AcknowledgedReadTests {
             for path in ["/healthz", "/v1/status", "/metrics"] {
                 #expect(try await api.send("GET", path).status == 200, "\(path)")
             }
-            let started = ContinuousClock.now
             try await api.call("GET", "/v1/head", expect: 503, code: "timeout")
-            #expect(ContinuousClock.now - started >= .milliseconds(300))
         }
     }
 }
