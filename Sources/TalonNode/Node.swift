@@ -325,7 +325,11 @@ public final class Node: @unchecked Sendable {
 
     /// Answers the submissions waiting for `entry`, a committed entry just applied (once:
     /// they leave `inflight`). From `NodeCore.Input.onApplied` this is before the turn's
-    /// transaction commits; reads wait for it (`acknowledgedWrites`).
+    /// transaction commits; reads wait for it (`acknowledgedWrites`). Such an entry was
+    /// proposed in an earlier turn (`inflight` gets this turn's proposals only after the
+    /// run), so this member's copy was synced then, and the other copies that committed it
+    /// were acknowledged after their own syncs: even in a one-member cluster, whatever is
+    /// answered here is on a majority's disks.
     /// Returns false when none waited for it.
     @discardableResult
     private func answer(_ entry: NodeCore.AppliedEntry) -> Bool {
