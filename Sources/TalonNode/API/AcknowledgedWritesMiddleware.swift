@@ -1,6 +1,10 @@
 import Hummingbird
 import TalonProtocol
 
+/// The paths `AcknowledgedWritesMiddleware` never holds (made once, not per request: a
+/// generic type has no stored statics).
+private let unheldPaths: Set<String> = ["/healthz", "/metrics", "/v1/status", "/audit"]
+
 /// Holds each read (GET) until the store shows every submission this node has already
 /// answered (`AcknowledgedWrites`): a client that reads right after its receipt sees its write.
 /// `/healthz`, `/metrics` and `/v1/status` report on the node itself, and must answer while a
@@ -10,10 +14,8 @@ struct AcknowledgedWritesMiddleware<Context: RequestContext>: RouterMiddleware {
     let writes: AcknowledgedWrites
     let limit: Duration
 
-    static var unheld: Set<String> { ["/healthz", "/metrics", "/v1/status", "/audit"] }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.method == .get, !Self.unheld.contains(request.uri.path),
+        if request.method == .get, !unheldPaths.contains(request.uri.path),
            !(await writes.caughtUp(within: limit)) {
             throw TalonError(.timeout, "this member's store has not caught up with what it acknowledged within \(limit); retry")
         }
