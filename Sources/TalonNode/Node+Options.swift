@@ -21,6 +21,10 @@ extension Node {
         /// makes fuller blocks but leaves the cores idle during each sync
         /// (docs/operations.md, "Answers ahead of the commit").
         public var maxInflightEntries = 2
+        /// Whether a follower gathers the submissions its event loop reads in one tick into
+        /// one forward to the leader (`GatheredForwards`); `--no-gather-forwards` sends each
+        /// on its own.
+        public var gatherForwards = true
         /// Whether the leader sends its appends before its own copy is saved, so followers
         /// write theirs meanwhile (Raft thesis §10.2.1; its copy counts only once saved). On
         /// by default, with two entries in flight (docs/operations.md, "Answers ahead of the

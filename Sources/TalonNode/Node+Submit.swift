@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 import TalonLedger
 public import TalonProtocol
@@ -13,7 +14,8 @@ import TalonRaft
 ///   caller's task (`.propose`: size, chain, fields, signature, standing) and posts only
 ///   `AdmittedEnvelope`s to the loop.
 /// - On a follower, `submit` makes only the cheap checks (`.forward`) and sends the raw
-///   envelopes to the leader it knows itself (`forwardDirectly`; the loop forwards those it
+///   envelopes to the leader it knows itself, together with the others its event loop read
+///   in the same tick (`GatheredForwards`, `forwardDirectly`; the loop forwards those it
 ///   could not, and redirects and resends them), whose peer connection admits them before
 ///   they enter its inbox (on its event loop for one or two envelopes, else in a task). The
 ///   leader's reply answers the submission from the follower's peer connection
@@ -113,6 +115,7 @@ extension Node {
     /// Sends `waiting`'s envelopes to `leader` as forward `request` (first sent, redirected to
     /// a new leader, or sent again after no reply).
     func sendForward(_ waiting: Waiting, as request: UInt64, to leader: NodeID) {
+        meters.forwardsSent.increment()
         transport.send(.forward(request: request, envelopes: waiting.envelopes), to: leader)
     }
 
@@ -195,7 +198,11 @@ extension Node {
             return
         }
         let waiting = Waiting(payload, forwardedBy: forwardedBy, deadline: deadline) { answer(sorted.merge($0)) }
-        if stage == .forward, forwardedBy == nil, waiting.admitted.isEmpty, forwardDirectly(waiting) { return }
+        if stage == .forward, forwardedBy == nil, waiting.admitted.isEmpty {
+            meters.forwardedSubmissions.increment()
+            if options.gatherForwards, gatheredForwards.add(waiting, send: { self.forwardGathered($0) }) { return }
+            if forwardDirectly(waiting) { return }
+        }
         post { $0.submissions.append(waiting) }
     }
 

@@ -41,6 +41,8 @@ public final class Node: @unchecked Sendable {
     let acknowledgedWrites = AcknowledgedWrites()
     /// Forwards this node admits as leader and has not answered yet.
     let forwardsInProgress = ForwardsInProgress()
+    /// Submissions this node forwards, gathered per event loop tick (`GatheredForwards`).
+    let gatheredForwards = GatheredForwards()
     let condition = NSCondition()
     var inbox = Inbox()
     /// How many envelopes in the inbox make a submission wake the waiting loop: one when it

@@ -12,6 +12,10 @@ struct Meters {
     let envelopes = Counter(label: "talon_envelopes_applied_total")
     let batchEnvelopes = Recorder(label: "talon_proposed_batch_envelopes")
     let rejectedEntries = Gauge(label: "talon_rejected_entries")
+    /// Submissions this node sent on to the leader, and the forward frames that carried
+    /// them (fewer when gathered, more when one was sent again).
+    let forwardedSubmissions = Counter(label: "talon_forwarded_submissions_total")
+    let forwardsSent = Counter(label: "talon_forwards_sent_total")
     let stalledSeconds = Gauge(label: "talon_loop_stalled_seconds")
     /// How long each loop turn that committed took to write, commit and sync its one store
     /// transaction (the Raft save and the blocks applied): a block that flushes the bulk

@@ -46,6 +46,8 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Raft tick in milliseconds.") var tickMs = 100
         @Option(name: .long, help: "Leader batch linger in microseconds.") var lingerUs = 500
         @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 2
+        @Flag(name: .long, inversion: .prefixedNo, help: "Gather the submissions a follower reads in one event loop tick into one forward to the leader.")
+        var gatherForwards = true
         @Flag(name: .long, inversion: .prefixedNo, help: ArgumentHelp(
             "The leader sends its appends before saving its own copy, so followers write theirs meanwhile (default on).",
             discussion: "Safe: its own copy counts toward a commit only once saved."))
@@ -110,6 +112,7 @@ struct NodeCommand: AsyncParsableCommand {
                 options.tick = .milliseconds(max(1, tickMs))
                 options.linger = .microseconds(max(0, lingerUs))
                 options.maxInflightEntries = max(1, maxInflight)
+                options.gatherForwards = gatherForwards
                 options.appendsBeforeSave = appendsBeforeSave
                 options.stallTimeout = .seconds(max(1, stallTimeoutS))
                 #if DEBUG

@@ -1,0 +1,87 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+import TalonProtocol
+
+extension Node {
+    /// Submissions a follower forwards, gathered while an event loop reads requests and sent
+    /// when it has read them all: one frame, one admission pass and one reply at the leader
+    /// for the submissions of a loop tick, instead of one of each per submission.
+    ///
+    /// Only a submission made on an event loop is gathered (the HTTP server's); the first
+    /// schedules the send on that loop, after the reads it is handling, so none waits
+    /// longer than the tick it arrived in. Each keeps its own outcomes and its own answer.
+    final class GatheredForwards: Sendable {
+        private struct Pending {
+            var waiting: [Waiting] = []
+            var scheduled = false
+        }
+
+        private let pending = Mutex(Pending())
+
+        /// Takes `waiting` into the next send and returns true, or returns false when the
+        /// caller is not on an event loop and must send it itself. `send` gets everything
+        /// gathered, in arrival order, on the event loop of the first.
+        func add(_ waiting: Waiting, send: @escaping @Sendable ([Waiting]) -> Void) -> Bool {
+            guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return false }
+            let schedule = pending.withLock { p -> Bool in
+                p.waiting.append(waiting)
+                defer { p.scheduled = true }
+                return !p.scheduled
+            }
+            if schedule {
+                loop.execute {
+                    let taken = self.pending.withLock { p -> [Waiting] in
+                        defer { p = Pending() }
+                        return p.waiting
+                    }
+                    send(taken)
+                }
+            }
+            return true
+        }
+    }
+
+    /// Sends gathered submissions to the leader as few forwards as the batch limits allow;
+    /// those `forwardDirectly` cannot send go to the loop, as a lone submission would.
+    func forwardGathered(_ gathered: [Waiting]) {
+        var group: [Waiting] = [], count = 0, bytes = 0
+        func flush() {
+            guard !group.isEmpty else { return }
+            let waiting = group.count == 1 ? group[0] : Waiting(combining: group)
+            group = []; count = 0; bytes = 0
+            if !forwardDirectly(waiting) { post { $0.submissions.append(waiting) } }
+        }
+        for w in gathered {
+            let size = w.envelopes.reduce(0) { $0 + $1.bytes.count }
+            if count + w.envelopes.count > options.maxBatchEnvelopes || bytes + size > options.maxBatchBytes { flush() }
+            group.append(w); count += w.envelopes.count; bytes += size
+        }
+        flush()
+    }
+}
+
+extension Node.Waiting {
+    /// One unverified submission made of `parts` (each unverified, within the limits
+    /// together): its envelopes in order, the earliest deadline, and a reply handed back to
+    /// each part as its own slice of the outcomes (or the same failure for all).
+    convenience init(combining parts: [Node.Waiting]) {
+        let envelopes = parts.flatMap(\.envelopes)
+        let deadline = parts.map(\.deadline).min() ?? .now
+        self.init(.unverified(envelopes), deadline: deadline) { reply in
+            guard case .outcomes(let outcomes) = reply else {
+                for part in parts { part.answer(reply) }
+                return
+            }
+            guard outcomes.count == envelopes.count else {
+                for part in parts { part.fail(TalonError(.proposalDropped)) }
+                return
+            }
+            var at = 0
+            for part in parts {
+                part.answer(.outcomes(Array(outcomes[at..<at + part.envelopes.count])))
+                at += part.envelopes.count
+            }
+        }
+    }
+}
