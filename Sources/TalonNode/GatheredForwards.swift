@@ -11,7 +11,18 @@ extension Node {
     /// Only a submission made on an event loop is gathered (the HTTP server's); the first
     /// schedules the send on that loop, after the reads it is handling, so none waits
     /// longer than the tick it arrived in. Each keeps its own outcomes and its own answer.
+    ///
+    /// The submissions of one forward are admitted together at the leader, so a small one
+    /// waits for the signatures of the others: only submissions of at most
+    /// `largestGathered` envelopes are gathered, into forwards of at most `mostGathered`,
+    /// so a client's large submission never holds up the others by more than a few dozen
+    /// signatures.
     final class GatheredForwards: Sendable {
+        /// The largest submission gathered; a larger one goes alone.
+        static let largestGathered = 16
+        /// The most envelopes in a gathered forward (the batch limits bound it too).
+        static let mostGathered = 64
+
         private struct Pending {
             var waiting: [Waiting] = []
             var scheduled = false
@@ -20,10 +31,12 @@ extension Node {
         private let pending = Mutex(Pending())
 
         /// Takes `waiting` into the next send and returns true, or returns false when the
-        /// caller is not on an event loop and must send it itself. `send` gets everything
+        /// caller is not on an event loop, or the submission is too large to gather, and the
+        /// caller must send it itself. `send` gets everything
         /// gathered, in arrival order, on the event loop of the first.
         func add(_ waiting: Waiting, send: @escaping @Sendable ([Waiting]) -> Void) -> Bool {
-            guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return false }
+            guard waiting.envelopes.count <= Self.largestGathered,
+                  let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return false }
             let schedule = pending.withLock { p -> Bool in
                 p.waiting.append(waiting)
                 defer { p.scheduled = true }
@@ -42,7 +55,8 @@ extension Node {
         }
     }
 
-    /// Sends gathered submissions to the leader as few forwards as the batch limits allow;
+    /// Sends gathered submissions to the leader in as few forwards as the batch limits and
+    /// `GatheredForwards.mostGathered` allow;
     /// those `forwardDirectly` cannot send go to the loop, as a lone submission would.
     func forwardGathered(_ gathered: [Waiting]) {
         var group: [Waiting] = [], count = 0, bytes = 0
@@ -54,7 +68,8 @@ extension Node {
         }
         for w in gathered {
             let size = w.envelopes.reduce(0) { $0 + $1.bytes.count }
-            if count + w.envelopes.count > options.maxBatchEnvelopes || bytes + size > options.maxBatchBytes { flush() }
+            if count + w.envelopes.count > min(options.maxBatchEnvelopes, GatheredForwards.mostGathered)
+                || bytes + size > options.maxBatchBytes { flush() }
             group.append(w); count += w.envelopes.count; bytes += size
         }
         flush()

@@ -47,6 +47,24 @@ import TalonRaft
         }
     }
 
+    /// A submission larger than `largestGathered` goes alone, at once; the small ones of the
+    /// tick are gathered into forwards of at most `mostGathered` envelopes, so no forward
+    /// makes a small submission wait for many signatures besides its own.
+    @Test func largeSubmissionsGoAloneAndGatheredForwardsStaySmall() async throws {
+        let large = Node.GatheredForwards.largestGathered + 1, small = Node.GatheredForwards.largestGathered
+        let fits = Node.GatheredForwards.mostGathered / small
+        try await MemoryCluster.run { c in
+            try await c.elect(1)
+            let sizes = [large] + Array(repeating: small, count: fits + 1)
+            let submissions = sizes.enumerated().map { i, n in (0..<n).map { j in c.event("S\(i)-\(j)") } }
+            let answers = try await OneTick.submit(submissions, to: c.node(2))
+            #expect(c.network.sent { $0.isForward }.map(\.envelopeCount) == [large, fits * small, small])
+            for (answer, submission) in zip(answers, submissions) {
+                #expect(try answer.get().count == submission.count)
+            }
+        }
+    }
+
     /// With gathering off, each submission read in the tick is a forward of its own.
     @Test func withoutGatheringEachSubmissionIsItsOwnForward() async throws {
         try await MemoryCluster.run(options: { _, o in o.gatherForwards = false }) { c in
