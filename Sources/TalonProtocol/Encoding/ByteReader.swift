@@ -69,9 +69,11 @@ public struct ByteReader {
     public mutating func string(max: Int) throws(TalonError) -> String {
         let b = try view(max: max)
         // Decoding repairs invalid UTF-8, so the bytes come back unchanged only when they
-        // were valid (this is cheaper than the generic `String(validating:as:)`).
-        let s = String(decoding: b, as: UTF8.self)
-        guard s.utf8.elementsEqual(b) else {
+        // were valid (this is cheaper than the generic `String(validating:as:)`). A repair
+        // can keep the length (a cut four-byte sequence becomes one three-byte U+FFFD), so
+        // the bytes are compared, through the contiguous UTF-8, not the byte-wise view.
+        var s = String(decoding: b, as: UTF8.self)
+        guard s.utf8.count == b.count, s.withUTF8({ $0.elementsEqual(b) }) else {
             throw TalonError(.nonCanonical, "invalid UTF-8 in a string ending at offset \(offset)")
         }
         return s
