@@ -63,7 +63,8 @@ extension Ledger {
                 for (i, envelope) in envelopes.enumerated() where outcomes[i] == nil {
                     do throws(TalonError) {
                         try standing.check(envelope)
-                        standing.grant(envelope)
+                        // What it grants matters only to the envelopes after it.
+                        if i < envelopes.count - 1 { standing.grant(envelope) }
                         outcomes[i] = .admitted(AdmittedEnvelope(envelope))
                     } catch where error.code.atAdmission == .failsSubmission {
                         throw error
@@ -84,7 +85,7 @@ extension Ledger {
     public func admit(_ envelope: Envelope) throws(TalonError) -> AdmittedEnvelope {
         try envelope.admit(chainID: chainID)
         return try read { txn in
-            let standing = Standing(txn: txn, tables: tables, admins: Set(genesis.genesis.admins))
+            var standing = Standing(txn: txn, tables: tables, admins: Set(genesis.genesis.admins))
             try standing.check(envelope)
             return AdmittedEnvelope(envelope)
         }

@@ -32,9 +32,10 @@ struct Standing {
         self.admins = admins
     }
 
-    /// Checks that `envelope`'s signer has standing for its operation.
+    /// Checks that `envelope`'s signer has standing for its operation (the events of the
+    /// tickets it reads are remembered for the envelopes after it).
     /// - Throws: `TalonError(.notAuthorized)`; store errors as `TalonError` store codes.
-    func check(_ envelope: Envelope) throws(TalonError) {
+    mutating func check(_ envelope: Envelope) throws(TalonError) {
         let signer = envelope.signer
         switch envelope.operation {
         case .registerIssuer:
@@ -85,28 +86,31 @@ struct Standing {
 
     private func isGate(_ key: PublicKey, of event: String) throws(TalonError) -> Bool {
         let gateKey = Schema.gateKey(event: event, gate: key)
-        if gates.contains(gateKey) { return true }
+        if !gates.isEmpty, gates.contains(gateKey) { return true }
         return try Ledger.store { try txn.contains(tables.gates, gateKey) }
     }
 
     /// The signer holds, or once acquired, a ticket of the event of `ticketID`.
-    private func requireHolding(_ signer: PublicKey, _ ticketID: String) throws(TalonError) {
+    private mutating func requireHolding(_ signer: PublicKey, _ ticketID: String) throws(TalonError) {
         let event = try eventOf(ticketID)
         let key = Schema.holdingKey(signer, event: event)
-        if holdings.contains(key) { return }
+        if !holdings.isEmpty, holdings.contains(key) { return }
         guard try Ledger.store({ try txn.contains(tables.holdings, key) }) else {
             throw TalonError(.notAuthorized, "\(signer) holds no ticket of event \(event)")
         }
     }
 
-    /// The event of a ticket known to the ledger or issued earlier in the submission.
+    /// The event of a ticket known to the ledger or issued earlier in the submission, read
+    /// once per submission (a ticket never changes event).
     /// - Throws: `TalonError(.notAuthorized)` for an unknown ticket: nobody has standing on it.
-    private func eventOf(_ ticketID: String) throws(TalonError) -> String {
+    private mutating func eventOf(_ ticketID: String) throws(TalonError) -> String {
         if let event = ticketEvents[ticketID] { return event }
         let bytes = try Ledger.store { try txn.get(tables.tickets, Schema.ticketKey(ticketID)) }
         guard let bytes else {
             throw TalonError(.notAuthorized, "no ticket \(ticketID) is known to this node, so no key has standing on it (retry if it was just issued)")
         }
-        return try TicketState(ticketID: ticketID, bytes: bytes).eventID
+        let event = try TicketState(ticketID: ticketID, bytes: bytes).eventID
+        ticketEvents[ticketID] = event
+        return event
     }
 }
