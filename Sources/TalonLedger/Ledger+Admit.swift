@@ -37,9 +37,16 @@ extension Ledger {
     /// the array grants standing to those after it (an issuer it registers, tickets it
     /// issues or moves, a gate it registers), as apply would. Safe from any thread; reads
     /// concurrently with apply.
+    ///
+    /// `verified` are envelopes this node admitted before (a submission admitted again after a
+    /// ReadIndex barrier): their signatures are not checked twice. Only TalonLedger makes an
+    /// `AdmittedEnvelope`, after its signature verified, and the hash covers the signature,
+    /// so an envelope matching one by hash is that same signed envelope.
     /// - Throws: only what fails the whole submission (`Code.AtAdmission.failsSubmission`):
     ///   a store code when the state cannot be read.
-    public func admit(_ envelopes: [Envelope], for stage: AdmissionStage) throws(TalonError) -> [AdmissionDecision] {
+    public func admit(_ envelopes: [Envelope], for stage: AdmissionStage,
+                      verified: [AdmittedEnvelope] = []) throws(TalonError) -> [AdmissionDecision] {
+        let verifiedHashes = Set(verified.map(\.hash))
         var outcomes: [AdmissionDecision?] = try read { txn in
             let lookup = try EnvelopeLookup(self, txn)
             return try envelopes.map { envelope in try firstReceipt(lookup, envelope.hash).map(AdmissionDecision.known) }
@@ -50,8 +57,12 @@ extension Ledger {
                 case .forward:
                     try envelope.check(chainID: chainID)
                     outcomes[i] = .checked(envelope)
+                case .propose where verifiedHashes.contains(envelope.hash):
+                    try envelope.check(chainID: chainID)
                 case .propose:
-                    try envelope.admit(chainID: chainID)
+                    try envelope.check(chainID: chainID)
+                    countVerifiedSignature()
+                    try envelope.verifySignature()
                 }
             } catch {
                 outcomes[i] = .refused(error)

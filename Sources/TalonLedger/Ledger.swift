@@ -1,6 +1,7 @@
 public import TalonProtocol
 public import TalonStore
 public import TalonContracts
+import Synchronization
 
 /// A ledger stored in LMDB: append blocks of signed envelopes, query state and history,
 /// verify everything offline. Safe to share between threads: appends are serialized by
@@ -14,6 +15,11 @@ public final class Ledger: Sendable {
     let contracts: ContractRuntime
     /// Upper Merkle nodes read by proofs (`MerkleNodeCache`).
     let merkleCache = MerkleNodeCache()
+    /// Signatures admission has verified (`admit(_:for:verified:)` at `.propose`).
+    private let verifiedSignatures = Atomic<Int>(0)
+    /// How many signatures admission has verified since the ledger was opened.
+    public var signaturesVerified: Int { verifiedSignatures.load(ordering: .relaxed) }
+    func countVerifiedSignature() { verifiedSignatures.add(1, ordering: .relaxed) }
     /// The newest leaves' index keys, not yet in `envelope_hashes` and `key_sets` (`RecentLeafKeys`).
     let recentKeys: RecentLeafKeys
     /// How `envelope_hashes` files the leaves below the mark, and which epochs may hold a prefix.

@@ -172,16 +172,23 @@ extension Node {
     /// (`linearizableBarrier`) and admits the submission again on the state after it; if no
     /// barrier can be had, the submission fails (`no_leader`, `timeout`: resubmitting is safe).
     /// Only refusals cost the round: one per refused submission, never per envelope.
+    ///
+    /// Admitted again after the barrier, the envelopes whose signatures verified the first
+    /// time are not verified again (`verified`): a submission that mixes others' envelopes
+    /// with one refused for standing (a gathered forward) costs the leader one barrier, not
+    /// a second verify of every envelope in it.
     func route(_ envelopes: [Envelope], stage: AdmissionStage, forwardedBy: (node: NodeID, request: UInt64)?,
-               deadline: ContinuousClock.Instant, confirmed: Bool = false, answer: @escaping @Sendable (ForwardReply) -> Void) {
+               deadline: ContinuousClock.Instant, confirmed: Bool = false, verified: [AdmittedEnvelope] = [],
+               answer: @escaping @Sendable (ForwardReply) -> Void) {
         let sorted: Sorted
         do {
-            sorted = try Sorted(envelopes, ledger: ledger, stage: stage)
+            sorted = try Sorted(envelopes, ledger: ledger, stage: stage, verified: verified)
         } catch {
             answer(.failed(error))
             return
         }
         if sorted.refusedForStanding && !confirmed {
+            let admitted = sorted.admitted
             Task {
                 do throws(TalonError) {
                     try await self.linearizableBarrier()
@@ -189,7 +196,8 @@ extension Node {
                     answer(.failed(error))
                     return
                 }
-                self.route(envelopes, stage: stage, forwardedBy: forwardedBy, deadline: deadline, confirmed: true, answer: answer)
+                self.route(envelopes, stage: stage, forwardedBy: forwardedBy, deadline: deadline, confirmed: true,
+                           verified: admitted, answer: answer)
             }
             return
         }
@@ -216,10 +224,15 @@ extension Node {
         /// True when the signer's standing, as this node's state has it, refused an envelope.
         private(set) var refusedForStanding = false
 
-        init(_ envelopes: [Envelope], ledger: Ledger, stage: AdmissionStage) throws(TalonError) {
+        /// The envelopes admitted (each signature verified), empty for an unverified payload.
+        var admitted: [AdmittedEnvelope] {
+            if case .admitted(let a) = payload { a } else { [] }
+        }
+
+        init(_ envelopes: [Envelope], ledger: Ledger, stage: AdmissionStage, verified: [AdmittedEnvelope] = []) throws(TalonError) {
             known = Array(repeating: nil, count: envelopes.count)
             let admissions: [AdmissionDecision]
-            do { admissions = try ledger.admit(envelopes, for: stage) } catch { throw TalonError(.nodeStore, error.message) }
+            do { admissions = try ledger.admit(envelopes, for: stage, verified: verified) } catch { throw TalonError(.nodeStore, error.message) }
             var admitted: [AdmittedEnvelope] = [], unverified: [Envelope] = []
             for (i, admission) in admissions.enumerated() {
                 switch admission {

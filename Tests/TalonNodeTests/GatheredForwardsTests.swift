@@ -3,6 +3,7 @@ import NIOPosix
 import Synchronization
 import Testing
 @testable import TalonNode
+import TalonLedger
 import TalonProtocol
 import TalonRaft
 
@@ -125,5 +126,43 @@ enum OneTick {
         try await poll("every submission answered") { answers.withLock { $0.count } == submissions.count }
         let all = answers.withLock { $0 }
         return submissions.indices.map { all[$0] ?? .failure(TalonError(.timeout)) }
+    }
+}
+
+/// A gathered forward holding one envelope refused for standing costs the leader one
+/// ReadIndex barrier and one verify of each of the others, not two.
+@Suite struct GatheredForwardStandingTests {
+    @Test func aStandingRefusalDoesNotVerifyTheOthersTwice() async throws {
+        try await MemoryCluster.run(options: { _, o in o.requestTimeout = .seconds(600) }) { c in
+            try await c.elect(1)
+            let n1 = try c.node(1)
+            _ = try await c.submit([c.event("E1")], to: 1).success("the event")
+            let stranger = SigningKey.generate()
+            let unauthorized = c.sign(.void(VoidTicket(ticketID: "T1", reason: "no")), by: stranger)
+            let before = n1.ledger.signaturesVerified
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            defer { group.shutdownGracefully { _ in } }
+            let answers = Mutex<[Int: Result<[EnvelopeOutcome], TalonError>]>([:])
+            let submissions = [[c.event("V1")], [unauthorized], [c.event("V2")]]
+            let node2 = try c.node(2)
+            group.next().execute {
+                for (i, envelopes) in submissions.enumerated() {
+                    node2.submit(envelopes) { result in answers.withLock { $0[i] = result } }
+                }
+            }
+            // The refusal waits for a ReadIndex round, which needs the leader's heartbeats.
+            try await poll("every submission answered") {
+                n1.tick()
+                return answers.withLock { $0.count } == submissions.count
+            }
+            #expect(c.network.sent { $0.isForward }.map(\.envelopeCount) == [3])
+            let outcomes = answers.withLock { $0 }
+            #expect(try outcomes[0]?.get().first?.receipt?.result == "ok")
+            #expect(try outcomes[1]?.get().first?.rejection?.code == .notAuthorized)
+            #expect(try outcomes[2]?.get().first?.receipt?.result == "ok")
+            // V1 and V2 once each; the refused envelope once per admission pass (it is
+            // refused again on the confirmed state).
+            #expect(n1.ledger.signaturesVerified - before == 4)
+        }
     }
 }

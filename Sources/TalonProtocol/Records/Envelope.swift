@@ -102,6 +102,12 @@ public struct Envelope: Hashable, Sendable {
     /// - Throws: `TalonError(.overlongLength)`, `.wrongChain`, `.invalidField`, `.badSignature`.
     public func admit(chainID expected: String) throws(TalonError) {
         try check(chainID: expected)
+        try verifySignature()
+    }
+
+    /// The signature check alone (Ed25519, libsodium).
+    /// - Throws: `TalonError(.badSignature)`.
+    public func verifySignature() throws(TalonError) {
         guard hasValidSignature else {
             throw TalonError(.badSignature, "signature does not verify for \(signer.text)")
         }
