@@ -57,7 +57,7 @@ extension Ledger {
                 case .forward:
                     try envelope.check(chainID: chainID)
                     outcomes[i] = .checked(envelope)
-                case .propose where verifiedHashes.contains(envelope.hash):
+                case .propose where !verifiedHashes.isEmpty && verifiedHashes.contains(envelope.hash):
                     try envelope.check(chainID: chainID)
                 case .propose:
                     try envelope.check(chainID: chainID)

@@ -19,6 +19,7 @@ public final class Ledger: Sendable {
     private let verifiedSignatures = Atomic<Int>(0)
     /// How many signatures admission has verified since the ledger was opened.
     public var signaturesVerified: Int { verifiedSignatures.load(ordering: .relaxed) }
+    /// Counts one signature admission is about to verify.
     func countVerifiedSignature() { verifiedSignatures.add(1, ordering: .relaxed) }
     /// The newest leaves' index keys, not yet in `envelope_hashes` and `key_sets` (`RecentLeafKeys`).
     let recentKeys: RecentLeafKeys

@@ -30,10 +30,10 @@ extension Node {
 
         private let pending = Mutex(Pending())
 
-        /// Takes `waiting` into the next send and returns true, or returns false when the
-        /// caller is not on an event loop, or the submission is too large to gather, and the
-        /// caller must send it itself. `send` gets everything
-        /// gathered, in arrival order, on the event loop of the first.
+        /// Takes `waiting` into the next send and returns true; returns false, taking
+        /// nothing, off an event loop or for a submission too large to gather (the caller
+        /// sends it itself). `send` gets everything gathered, in arrival order, on the event
+        /// loop of the first.
         func add(_ waiting: Waiting, send: @escaping @Sendable ([Waiting]) -> Void) -> Bool {
             guard waiting.envelopes.count <= Self.largestGathered,
                   let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return false }
@@ -56,8 +56,8 @@ extension Node {
     }
 
     /// Sends gathered submissions to the leader in as few forwards as the batch limits and
-    /// `GatheredForwards.mostGathered` allow;
-    /// those `forwardDirectly` cannot send go to the loop, as a lone submission would.
+    /// `GatheredForwards.mostGathered` allow; those `forwardDirectly` cannot send go to the
+    /// loop, as a lone submission would.
     func forwardGathered(_ gathered: [Waiting]) {
         var group: [Waiting] = [], count = 0, bytes = 0
         func flush() {

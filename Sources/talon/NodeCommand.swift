@@ -46,7 +46,7 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Raft tick in milliseconds.") var tickMs = 100
         @Option(name: .long, help: "Leader batch linger in microseconds.") var lingerUs = 500
         @Option(name: .long, help: "Entries the leader keeps in flight before holding submissions for the next batch.") var maxInflight = 2
-        @Flag(name: .long, inversion: .prefixedNo, help: "Gather the submissions a follower reads in one event loop tick into one forward to the leader.")
+        @Flag(name: .long, inversion: .prefixedNo, help: "Gather the submissions a follower reads in one event loop tick into one forward to the leader (default on).")
         var gatherForwards = true
         @Flag(name: .long, inversion: .prefixedNo, help: ArgumentHelp(
             "The leader sends its appends before saving its own copy, so followers write theirs meanwhile (default on).",
