@@ -59,20 +59,10 @@ extension Node {
     /// `GatheredForwards.mostGathered` allow; those `forwardDirectly` cannot send go to the
     /// loop, as a lone submission would.
     func forwardGathered(_ gathered: [Waiting]) {
-        var group: [Waiting] = [], count = 0, bytes = 0
-        func flush() {
-            guard !group.isEmpty else { return }
+        for group in cut(gathered, maxEnvelopes: GatheredForwards.mostGathered) {
             let waiting = group.count == 1 ? group[0] : Waiting(combining: group)
-            group = []; count = 0; bytes = 0
             if !forwardDirectly(waiting) { post { $0.submissions.append(waiting) } }
         }
-        for w in gathered {
-            let size = w.envelopes.reduce(0) { $0 + $1.bytes.count }
-            if count + w.envelopes.count > min(options.maxBatchEnvelopes, GatheredForwards.mostGathered)
-                || bytes + size > options.maxBatchBytes { flush() }
-            group.append(w); count += w.envelopes.count; bytes += size
-        }
-        flush()
     }
 }
 

@@ -304,12 +304,14 @@ public final class Node: @unchecked Sendable {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
-    /// `submissions` cut into batches within `maxBatchEnvelopes` and `maxBatchBytes`, in order.
-    private func cut(_ submissions: [Waiting]) -> [[Waiting]] {
+    /// `submissions` cut into batches within `maxBatchEnvelopes` (or `maxEnvelopes`, when
+    /// smaller) and `maxBatchBytes`, in order; a submission is never split.
+    func cut(_ submissions: [Waiting], maxEnvelopes: Int = .max) -> [[Waiting]] {
+        let envelopeLimit = min(options.maxBatchEnvelopes, maxEnvelopes)
         var batches: [[Waiting]] = [], current: [Waiting] = [], count = 0, bytes = 0
         for w in submissions {
             let size = w.envelopes.reduce(0) { $0 + $1.bytes.count }
-            if !current.isEmpty && (count + w.envelopes.count > options.maxBatchEnvelopes || bytes + size > options.maxBatchBytes) {
+            if !current.isEmpty && (count + w.envelopes.count > envelopeLimit || bytes + size > options.maxBatchBytes) {
                 batches.append(current)
                 current = []; count = 0; bytes = 0
             }
