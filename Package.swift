@@ -29,6 +29,12 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        // OpenSSL's libcrypto for SHA-256 only (hardware SHA extensions); libsodium keeps the rest.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .systemLibrary(
             name: "CLMDB",
             pkgConfig: "lmdb",
@@ -59,10 +65,10 @@ let package = Package(
         .target(name: "CLuaShims", dependencies: ["CLua"]),
 
         // Talon modules, dependencies pointing one way (see docs/architecture.md).
-        // The kernel: codes and the one error type, libsodium's wrapper, records and their
-        // encodings, Merkle trees, blocks, heads, certificates, passes, genesis. No storage,
-        // no scripting, no network: below everything else.
-        .target(name: "TalonProtocol", dependencies: ["CSodium"]),
+        // The kernel: codes and the one error type, the wrappers of libsodium and of libcrypto's
+        // SHA-256, records and their encodings, Merkle trees, blocks, heads, certificates, passes,
+        // genesis. No storage, no scripting, no network: below everything else.
+        .target(name: "TalonProtocol", dependencies: ["CSodium", "CCrypto"]),
         .target(name: "TalonStore", dependencies: ["TalonProtocol", "CLMDB"]),
         .target(name: "TalonLedger", dependencies: ["TalonProtocol", "TalonStore", "TalonContracts"]),
         .target(name: "TalonRaft", dependencies: ["TalonProtocol", "TalonStore"]),

@@ -33,21 +33,6 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     }
 }
 
-/// SHA-256 from libsodium.
-public enum SHA256 {
-    /// The SHA-256 digest of `bytes`.
-    public static func hash(_ bytes: some ContiguousBytes) -> Digest {
-        bytes.withUnsafeBytes { Sodium.sha256($0) }
-    }
-
-    /// The SHA-256 digest of the concatenation of `parts`.
-    public static func hash(parts: [any ContiguousBytes]) -> Digest {
-        var h = SHA256Hasher()
-        for p in parts { h.update(p) }
-        return h.finalize()
-    }
-}
-
 /// JSON form: 64 lowercase hex digits.
 extension Digest {
     public init(from decoder: any Decoder) throws {

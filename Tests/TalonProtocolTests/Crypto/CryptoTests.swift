@@ -11,6 +11,32 @@ import TalonProtocol
             == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
+    // FIPS 180-2's third example, one million "a", fed in uneven pieces across block edges.
+    @Test func millionAInUnevenPieces() {
+        var h = SHA256Hasher()
+        var left = 1_000_000
+        var piece = 1
+        while left > 0 {
+            let n = min(piece, left)
+            h.update([UInt8](repeating: UInt8(ascii: "a"), count: n))
+            left -= n
+            piece = piece % 130 + 7
+        }
+        #expect(h.finalize().hex == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    // Lengths around the padding edges (55, 56, 63, 64 bytes) hash the same one byte at a time.
+    @Test func paddingEdgesByteAtATime() {
+        for length in [0, 1, 54, 55, 56, 57, 63, 64, 65, 119, 120, 128] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            var h = SHA256Hasher()
+            for b in bytes { h.update(byte: b) }
+            #expect(h.finalize() == SHA256.hash(bytes), "length \(length)")
+        }
+        #expect(SHA256.hash([UInt8](repeating: 0x61, count: 56)).hex
+            == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")
+    }
+
     @Test func incrementalEqualsOneShot() {
         var h = SHA256Hasher()
         h.update(Array("ab".utf8))
