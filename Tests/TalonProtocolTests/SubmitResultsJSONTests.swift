@@ -3,12 +3,16 @@ import TalonProtocol
 
 /// `SubmitResults.jsonBytes` writes receipts itself: its bytes must be `JSONForm.encode`'s.
 @Suite struct SubmitResultsJSONTests {
+    /// Decimal edges the writer must spell as `String` does; nil draws a random value.
+    static let edges: [UInt64?] = [0, 9, 10, 99, 100, 999_999_999_999_999_999, 10_000_000_000_000_000_000, UInt64.max, nil, nil]
+
     @Test func receiptsAreWrittenAsTheEncoderWritesThem() {
         var rng = SystemRandomNumberGenerator()
         for count in [0, 1, 2, 7, 64] {
             let results = (0..<count).map { i in
                 SubmitOutcome(hash: SHA256.hash([UInt8(truncatingIfNeeded: i), UInt8.random(in: 0...255, using: &rng)]),
-                              receipt: Receipt(leaf: UInt64.random(in: 0...UInt64.max, using: &rng), height: UInt64(i) << 40,
+                              receipt: Receipt(leaf: Self.edges[i % Self.edges.count] ?? UInt64.random(in: 0...UInt64.max, using: &rng),
+                                               height: UInt64(i) << 40,
                                                position: UInt32.random(in: 0...UInt32.max, using: &rng),
                                                result: ["ok", "not_authorized", "price_cap-1.2"][i % 3]))
             }

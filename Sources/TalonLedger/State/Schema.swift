@@ -53,7 +53,7 @@ enum Schema {
     /// a number (big-endian). Lookups check the full hash against each member's envelope, so a
     /// shared prefix costs a read, never a wrong answer (and finding one takes some 2^32
     /// hashes: a rare extra member).
-    static func hashPrefixValue(_ hash: Digest) -> UInt64 { hash.bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
+    static func hashPrefixValue(_ hash: Digest) -> UInt64 { hash.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).bigEndian } }
     /// A leaf's holders as `pending_holders` keeps them: their keys, 32 bytes apiece.
     static func holderList(_ holders: [PublicKey]) -> [UInt8] {
         var out: [UInt8] = []

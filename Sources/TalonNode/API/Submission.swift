@@ -53,7 +53,9 @@ struct Submission: Sendable {
             if case .rejected(let error)? = outcomes.first { throw error }
             return JSONForm.encode(results[0]) + [0x0A]
         }
-        return SubmitResults(results: results).jsonBytes + [0x0A]
+        var body = SubmitResults(results: results).jsonBytes
+        body.append(0x0A)
+        return body
     }
 
     /// The body's media type from its `Content-Type` (parameters such as `charset` ignored,

@@ -69,26 +69,38 @@ extension SubmitResults {
     /// submission, and the encoder cost more than the rest of the answer.
     public var jsonBytes: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(16 + results.count * 140)
-        out += Array(#"{"results":["#.utf8)
+        out.reserveCapacity(16 + results.count * 160)
+        out.append(contentsOf: #"{"results":["#.utf8)
         for (i, outcome) in results.enumerated() {
             guard let receipt = outcome.receipt, outcome.refusal == nil,
                   !receipt.result.isEmpty, receipt.result.utf8.allSatisfy(Self.isPlain) else { return JSONForm.encode(self) }
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            out += Array(#"{"hash":""#.utf8)
-            out += Array(outcome.hash.hex.utf8)
-            out += Array(#"","height":"#.utf8)
-            out += Array(String(receipt.height).utf8)
-            out += Array(#","leaf":"#.utf8)
-            out += Array(String(receipt.leaf).utf8)
-            out += Array(#","position":"#.utf8)
-            out += Array(String(receipt.position).utf8)
-            out += Array(#","result":""#.utf8)
-            out += Array(receipt.result.utf8)
-            out += Array(#""}"#.utf8)
+            out.append(contentsOf: #"{"hash":""#.utf8)
+            outcome.hash.withUnsafeBytes { Hex.append($0, to: &out) }
+            out.append(contentsOf: #"","height":"#.utf8)
+            Self.appendDecimal(receipt.height, to: &out)
+            out.append(contentsOf: #","leaf":"#.utf8)
+            Self.appendDecimal(receipt.leaf, to: &out)
+            out.append(contentsOf: #","position":"#.utf8)
+            Self.appendDecimal(UInt64(receipt.position), to: &out)
+            out.append(contentsOf: #","result":""#.utf8)
+            out.append(contentsOf: receipt.result.utf8)
+            out.append(contentsOf: #""}"#.utf8)
         }
-        out += Array("]}".utf8)
+        out.append(contentsOf: "]}".utf8)
         return out
+    }
+
+    /// Appends `value` in decimal, as `String(value)` spells it.
+    static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        var divisor: UInt64 = 1
+        while value / divisor >= 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     /// A byte JSON writes as it is inside a string: letters, digits, `_`, `-`, `.` (what

@@ -6,11 +6,18 @@ public enum Hex {
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.underestimatedCount * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
+        append(bytes, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the lowercase hex of `bytes` to `out` (the UTF-8 of `encode(bytes)`).
+    public static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        digits.withUnsafeBufferPointer { digits in
+            for b in bytes {
+                out.append(digits[Int(b >> 4)])
+                out.append(digits[Int(b & 0x0f)])
+            }
+        }
     }
 
     /// Bytes of a lowercase hex string; nil on odd length, uppercase or any other character.
