@@ -55,6 +55,32 @@ struct ConnectionTableTests {
         #expect(none == nil)
     }
 
+    /// A closed or evicted connection's slot goes to a newcomer: the old ID must not reach it.
+    @Test func anOldIdDoesNotReachTheNewcomerInItsSlot() {
+        var table = ConnectionTable<Int>(limit: 1)
+        guard case .admitted(let old, _) = table.admit(1) else { Issue.record("refused"); return }
+        table.remove(old)
+        guard case .admitted(let new, _) = table.admit(2) else { Issue.record("refused"); return }
+        let lateBegin = table.began(old)
+        #expect(!lateBegin)
+        table.ended(old)
+        let lateRemove = table.remove(old)
+        #expect(lateRemove == nil)
+        #expect(!table.isBusy(old))
+        #expect(table.count == 1)
+        #expect(table.idleOldestFirst == [2])
+        // The newcomer's own ID still works, and an eviction ends that one in turn.
+        let began = table.began(new)
+        #expect(began)
+        #expect(table.isBusy(new))
+        table.ended(new)
+        guard case .admitted(_, let evicted) = table.admit(3) else { Issue.record("refused"); return }
+        #expect(evicted == 2)
+        let evictedBegin = table.began(new)
+        #expect(!evictedBegin)
+        #expect(table.idleOldestFirst == [3])
+    }
+
     @Test func repeatedBeginsAndEndsAndUnknownIdsKeepTheTableConsistent() {
         var table = ConnectionTable<Int>(limit: 4)
         var ids: [ConnectionTable<Int>.ID] = []

@@ -2,12 +2,16 @@
 /// tested alone: which connections are open, which of them are idle (no request in flight),
 /// in the order they became idle, and whom a newcomer displaces when the table is full.
 ///
-/// Every operation is O(1): the idle connections form a doubly linked list threaded
-/// through the entries, oldest first.
+/// Every operation is O(1) and, once the table has grown to its peak, allocates nothing:
+/// entries live in an array of slots (a closed connection's slot is reused, its ID told
+/// apart by a generation), and the idle connections form a doubly linked list threaded
+/// through the slots, oldest first. (A dictionary of entries cost a heap allocation per
+/// field written through it: two requests' worth of bookkeeping made about eight.)
 struct ConnectionTable<Handle> {
     /// A connection's place in the table, valid until it is removed or evicted.
     struct ID: Hashable, Sendable {
-        fileprivate let raw: UInt64
+        fileprivate let slot: Int
+        fileprivate let generation: UInt64
     }
 
     /// What `admit` decided.
@@ -19,99 +23,121 @@ struct ConnectionTable<Handle> {
         case refused
     }
 
-    fileprivate struct Entry {
-        let handle: Handle
+    fileprivate struct Slot {
+        /// The connection, nil while the slot is free.
+        var handle: Handle?
+        /// Which of the slot's successive connections holds it.
+        var generation: UInt64
         var busy = false
         /// Neighbours in the idle list; meaningful only while `busy` is false.
-        var older: UInt64?
-        var newer: UInt64?
+        var older: Int?
+        var newer: Int?
     }
 
     /// The most connections the table holds.
     let limit: Int
-    private var entries: [UInt64: Entry] = [:]
-    private var oldestIdle: UInt64?
-    private var newestIdle: UInt64?
-    private var next: UInt64 = 0
+    /// Connections in the table.
+    private(set) var count = 0
+    private var slots: [Slot] = []
+    private var freeSlots: [Int] = []
+    private var oldestIdle: Int?
+    private var newestIdle: Int?
+    private var generations: UInt64 = 0
 
     init(limit: Int) {
         self.limit = max(1, limit)
     }
 
-    /// Connections in the table.
-    var count: Int { entries.count }
-
     /// Takes a new connection, idle until `began` says otherwise. When the table is full it
     /// evicts the connection idle the longest, or refuses the newcomer if none is idle.
     mutating func admit(_ handle: Handle) -> Admission {
         var evicted: Handle?
-        if entries.count >= limit {
+        if count >= limit {
             guard let oldest = oldestIdle else { return .refused }
-            evicted = remove(ID(raw: oldest))
+            evicted = remove(slot: oldest)
         }
-        let id = next
-        next &+= 1
-        entries[id] = Entry(handle: handle)
-        appendIdle(id)
-        return .admitted(ID(raw: id), evicting: evicted)
+        generations &+= 1
+        let slot: Int
+        if let reused = freeSlots.popLast() {
+            slot = reused
+            slots[slot] = Slot(handle: handle, generation: generations)
+        } else {
+            slot = slots.count
+            slots.append(Slot(handle: handle, generation: generations))
+        }
+        count += 1
+        appendIdle(slot)
+        return .admitted(ID(slot: slot, generation: generations), evicting: evicted)
     }
 
     /// A request is in flight on `id`: it cannot be evicted until `ended`. Returns false when
     /// `id` is no longer in the table (it was evicted meanwhile and is being closed).
     mutating func began(_ id: ID) -> Bool {
-        guard let entry = entries[id.raw] else { return false }
-        if !entry.busy {
-            unlinkIdle(id.raw)
-            entries[id.raw]?.busy = true
+        guard holds(id) else { return false }
+        if !slots[id.slot].busy {
+            unlinkIdle(id.slot)
+            slots[id.slot].busy = true
         }
         return true
     }
 
     /// No request is in flight on `id` any more: it becomes the newest idle connection.
     mutating func ended(_ id: ID) {
-        guard let entry = entries[id.raw], entry.busy else { return }
-        entries[id.raw]?.busy = false
-        appendIdle(id.raw)
+        guard holds(id), slots[id.slot].busy else { return }
+        slots[id.slot].busy = false
+        appendIdle(id.slot)
     }
 
     /// Forgets `id` (closed); returns its handle if it was still in the table.
     @discardableResult
     mutating func remove(_ id: ID) -> Handle? {
-        guard let entry = entries[id.raw] else { return nil }
-        if !entry.busy { unlinkIdle(id.raw) }
-        entries[id.raw] = nil
-        return entry.handle
+        guard holds(id) else { return nil }
+        return remove(slot: id.slot)
     }
 
     /// Whether `id` is in the table and has a request in flight.
-    func isBusy(_ id: ID) -> Bool { entries[id.raw]?.busy ?? false }
+    func isBusy(_ id: ID) -> Bool { holds(id) && slots[id.slot].busy }
 
     /// Idle connections, oldest first (for tests).
     var idleOldestFirst: [Handle] {
         var out: [Handle] = []
         var cursor = oldestIdle
-        while let id = cursor, let entry = entries[id] {
-            out.append(entry.handle)
-            cursor = entry.newer
+        while let slot = cursor, let handle = slots[slot].handle {
+            out.append(handle)
+            cursor = slots[slot].newer
         }
         return out
     }
 
-    private mutating func appendIdle(_ id: UInt64) {
-        entries[id]?.older = newestIdle
-        entries[id]?.newer = nil
-        if let newest = newestIdle { entries[newest]?.newer = id } else { oldestIdle = id }
-        newestIdle = id
+    /// Whether `id`'s connection still holds its slot (not removed, evicted or replaced).
+    private func holds(_ id: ID) -> Bool {
+        id.slot < slots.count && slots[id.slot].generation == id.generation && slots[id.slot].handle != nil
     }
 
-    private mutating func unlinkIdle(_ id: UInt64) {
-        guard let entry = entries[id] else { return }
-        if let older = entry.older { entries[older]?.newer = entry.newer } else { oldestIdle = entry.newer }
-        if let newer = entry.newer { entries[newer]?.older = entry.older } else { newestIdle = entry.older }
-        entries[id]?.older = nil
-        entries[id]?.newer = nil
+    private mutating func remove(slot: Int) -> Handle? {
+        let handle = slots[slot].handle
+        if !slots[slot].busy { unlinkIdle(slot) }
+        slots[slot] = Slot(handle: nil, generation: slots[slot].generation)
+        freeSlots.append(slot)
+        count -= 1
+        return handle
+    }
+
+    private mutating func appendIdle(_ slot: Int) {
+        slots[slot].older = newestIdle
+        slots[slot].newer = nil
+        if let newest = newestIdle { slots[newest].newer = slot } else { oldestIdle = slot }
+        newestIdle = slot
+    }
+
+    private mutating func unlinkIdle(_ slot: Int) {
+        let older = slots[slot].older, newer = slots[slot].newer
+        if let older { slots[older].newer = newer } else { oldestIdle = newer }
+        if let newer { slots[newer].older = older } else { newestIdle = older }
+        slots[slot].older = nil
+        slots[slot].newer = nil
     }
 }
 
 extension ConnectionTable: Sendable where Handle: Sendable {}
-extension ConnectionTable.Entry: Sendable where Handle: Sendable {}
+extension ConnectionTable.Slot: Sendable where Handle: Sendable {}
