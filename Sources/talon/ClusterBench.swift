@@ -88,7 +88,8 @@ struct ClusterBench: AsyncParsableCommand {
                     other.print(json: json)
                     etcdRuns.append(other)
                     if !json {
-                        print(String(format: "talon/etcd: %.2fx the throughput, p99 %.2fx", talon.rate / other.rate, Load.p99Ratio(talon, other)))
+                        print(String(format: "talon/etcd: %.2fx the throughput, p99 %.2fx", talon.rate / other.rate, Load.p99Ratio(talon, other))
+                              + (Load.cpuRatio(talon, other).map { String(format: ", servers' CPU per op over the client's %.2fx", $0) } ?? ""))
                     }
                 }
             }
@@ -168,6 +169,13 @@ struct Load {
     var clientCPUPerOp: Double? { microsPerOp(clientSeconds) }
     /// The whole machine's busy CPU time per operation, in microseconds, when it was measured.
     var machineCPUPerOp: Double? { microsPerOp(machineSeconds) }
+    /// The servers' CPU per operation in units of the client's: the client does the same
+    /// work per operation in every run, so this ratio holds still while this host's speed
+    /// moves by half between minutes and the microseconds move with it.
+    var cpuPerClientCPU: Double? {
+        guard let servers = cpuPerOp, let client = clientCPUPerOp, client > 0 else { return nil }
+        return servers / client
+    }
 
     /// `seconds` of CPU per operation, in microseconds; nil when none was measured.
     private func microsPerOp(_ seconds: Double?) -> Double? {
@@ -264,6 +272,13 @@ extension Load {
         Double(a.histogram.valueAtPercentile(99)) / Double(max(1, b.histogram.valueAtPercentile(99)))
     }
 
+    /// `a`'s servers' CPU per operation over `b`'s, each in units of its own client's CPU per
+    /// operation (`cpuPerClientCPU`); nil when either was not measured.
+    static func cpuRatio(_ a: Load, _ b: Load) -> Double? {
+        guard let x = a.cpuPerClientCPU, let y = b.cpuPerClientCPU, y > 0 else { return nil }
+        return x / y
+    }
+
     /// The median of `values` as every bench takes it (`LedgerBench.percentile`: the upper
     /// middle one for an even count); 0 when empty.
     static func median(_ values: [Double]) -> Double { LedgerBench.percentile(values.sorted(), 0.5) }
@@ -276,19 +291,23 @@ extension Load {
         let cpus = { (runs: [Load]) in median(runs.compactMap(\.cpuPerOp)) }
         let machines = { (runs: [Load]) in median(runs.compactMap(\.machineCPUPerOp)) }
         let ratios = zip(talon, etcd).map { $0.rate / $1.rate }, p99s = zip(talon, etcd).map { p99Ratio($0, $1) }
+        let cpuRatios = zip(talon, etcd).compactMap { cpuRatio($0, $1) }
         if json {
             var line = String(format: "{\"system\":\"summary\",\"rounds\":%d,\"talon_ops_per_s\":%.0f,\"talon_cpu_us_per_op\":%.1f,\"talon_machine_cpu_us_per_op\":%.1f",
                                   talon.count, rates(talon), cpus(talon), machines(talon))
             if !ratios.isEmpty {
                 line += String(format: ",\"etcd_ops_per_s\":%.0f,\"etcd_cpu_us_per_op\":%.1f,\"etcd_machine_cpu_us_per_op\":%.1f,\"ratio_median\":%.3f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"p99_ratio_median\":%.3f",
                                rates(etcd), cpus(etcd), machines(etcd), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0, median(p99s))
+                if !cpuRatios.isEmpty { line += String(format: ",\"cpu_per_client_ratio_median\":%.3f", median(cpuRatios)) }
             }
             Swift.print(line + "}")
         } else {
             Swift.print(String(format: "over %d rounds, medians: talon %.0f ops/s, CPU %.0f µs per op, machine %.0f µs", talon.count, rates(talon), cpus(talon), machines(talon)))
             if !ratios.isEmpty {
                 Swift.print(String(format: "etcd %.0f ops/s, CPU %.0f µs per op, machine %.0f µs; talon/etcd %.2fx the throughput (rounds %.2f–%.2f), p99 %.2fx",
-                                   rates(etcd), cpus(etcd), machines(etcd), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0, median(p99s)))
+                                   rates(etcd), cpus(etcd), machines(etcd), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0, median(p99s))
+                            + (cpuRatios.isEmpty ? "" : String(format: ", servers' CPU per op over the client's %.2fx (rounds %.2f–%.2f)",
+                                                               median(cpuRatios), cpuRatios.min() ?? 0, cpuRatios.max() ?? 0)))
             }
         }
     }
