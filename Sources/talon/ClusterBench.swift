@@ -61,19 +61,24 @@ struct ClusterBench: AsyncParsableCommand {
             for round in 1...rounds {
                 let name = rounds > 1 ? "\(run)-\(round)" : run
                 let bodies = try await prepare(name, chain: chain, issuer: issuerKey, nonce: &nonce, via: setup)
-                let nodes = ProcessCPU.matching(cpuOf)
-                let talonCPU = nodes.seconds()
-                var talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections,
-                                               contentType: media.contentType) { bytes in
-                    let receipt = media.firstResult(bytes)?.receipt
-                    return Load.Verdict(accepted: receipt?.result == "ok", block: receipt?.height)
+                func runTalon() async throws -> Load {
+                    let nodes = ProcessCPU.matching(cpuOf)
+                    let talonCPU = nodes.seconds()
+                    var talon = try await Load.run(name: "talon", urls: urls.map { $0 + "/v1/envelopes" }, bodies: bodies, connections: connections,
+                                                   contentType: media.contentType) { bytes in
+                        let receipt = media.firstResult(bytes)?.receipt
+                        return Load.Verdict(accepted: receipt?.result == "ok", block: receipt?.height)
+                    }
+                    talon.cpu = (nodes.pids.count, nodes.seconds() - talonCPU)
+                    talon.round = rounds > 1 ? round : nil
+                    talon.print(json: json)
+                    return talon
                 }
-                talon.cpu = (nodes.pids.count, nodes.seconds() - talonCPU)
-                talon.round = rounds > 1 ? round : nil
-                talon.print(json: json)
-                talonRuns.append(talon)
-
-                if let etcdURLs {
+                guard let etcdURLs else {
+                    talonRuns.append(try await runTalon())
+                    continue
+                }
+                func runEtcd() async throws -> Load {
                     let value = Data((0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31) }).base64EncodedString()
                     let puts = (0..<ops).map { i in
                         Array("{\"key\":\"\(Data("talon-bench/\(name)/\(i)".utf8).base64EncodedString())\",\"value\":\"\(value)\"}".utf8)
@@ -84,13 +89,25 @@ struct ClusterBench: AsyncParsableCommand {
                         Load.Verdict(accepted: (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["header"] != nil)
                     }
                     other.cpu = (servers.pids.count, servers.seconds() - etcdCPU)
-                    other.round = talon.round
+                    other.round = rounds > 1 ? round : nil
                     other.print(json: json)
-                    etcdRuns.append(other)
-                    if !json {
-                        print(String(format: "talon/etcd: %.2fx the throughput, p99 %.2fx", talon.rate / other.rate, Load.p99Ratio(talon, other))
-                              + (Load.cpuRatio(talon, other).map { String(format: ", servers' CPU per op over the client's %.2fx", $0) } ?? ""))
-                    }
+                    return other
+                }
+                // Taking turns at going first: on a host whose speed drifts, whoever always ran
+                // second would always get the drift's direction.
+                let (talon, other): (Load, Load)
+                if round % 2 == 1 {
+                    talon = try await runTalon()
+                    other = try await runEtcd()
+                } else {
+                    other = try await runEtcd()
+                    talon = try await runTalon()
+                }
+                talonRuns.append(talon)
+                etcdRuns.append(other)
+                if !json {
+                    print(String(format: "talon/etcd: %.2fx the throughput, p99 %.2fx", talon.rate / other.rate, Load.p99Ratio(talon, other))
+                          + (Load.cpuRatio(talon, other).map { String(format: ", servers' CPU per op over the client's %.2fx", $0) } ?? ""))
                 }
             }
             if rounds > 1 { Load.summarize(talonRuns, etcdRuns, json: json) }
