@@ -187,8 +187,8 @@ struct Load {
     /// The whole machine's busy CPU time per operation, in microseconds, when it was measured.
     var machineCPUPerOp: Double? { microsPerOp(machineSeconds) }
     /// The servers' CPU per operation in units of the client's: the client does the same
-    /// work per operation in every run, so this ratio holds still while this host's speed
-    /// moves by half between minutes and the microseconds move with it.
+    /// work per operation in every run, so this ratio moves far less than the microseconds
+    /// do when this host's speed changes between minutes.
     var cpuPerClientCPU: Double? {
         guard let servers = cpuPerOp, let client = clientCPUPerOp, client > 0 else { return nil }
         return servers / client
