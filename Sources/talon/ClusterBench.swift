@@ -267,6 +267,7 @@ struct Load {
         if json {
             let cpu = (cpuPerOp.map { String(format: ",\"cpu_us_per_op\":%.1f,\"cpu_processes\":%d", $0, self.cpu?.processes ?? 0) } ?? "")
                 + (clientCPUPerOp.map { String(format: ",\"client_cpu_us_per_op\":%.1f", $0) } ?? "")
+                + (cpuPerClientCPU.map { String(format: ",\"cpu_per_client_cpu\":%.3f", $0) } ?? "")
                 + (machineCPUPerOp.map { String(format: ",\"machine_cpu_us_per_op\":%.1f", $0) } ?? "")
                 + (round.map { ",\"round\":\($0)" } ?? "")
                 + (blocks.map { String(format: ",\"blocks\":%d,\"envelopes_per_block\":%.1f", $0, Double(count - failed) / Double($0)) } ?? "")
@@ -275,6 +276,7 @@ struct Load {
         } else {
             let cpu = (cpuPerOp.map { String(format: "; CPU %.0f µs per op across %d processes", $0, self.cpu?.processes ?? 0) } ?? "")
                 + (clientCPUPerOp.map { String(format: ", client %.0f µs", $0) } ?? "")
+                + (cpuPerClientCPU.map { String(format: " (servers %.2f× the client's)", $0) } ?? "")
                 + (machineCPUPerOp.map { String(format: ", machine %.0f µs", $0) } ?? "")
                 + (blocks.map { String(format: "; %d blocks, %.1f envelopes each", $0, Double(count - failed) / Double($0)) } ?? "")
             Swift.print((round.map { "round \($0) " } ?? "") + String(format: "%@: %d ops (%d failed) in %.2f s = %.0f ops/s; latency ms p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%@",

@@ -29,6 +29,13 @@ extension ClusterTests {
             // machine-wide figure is reported beside it.
             #expect(objects[..<2].allSatisfy { ($0["cpu_processes"]?.int ?? 0) >= 1 }, "\(rounds)")
             #expect(objects[2]["talon_cpu_us_per_op"] != nil && objects[2]["talon_machine_cpu_us_per_op"] != nil, "\(rounds)")
+            // Each round's servers' CPU over the client's, the figure to compare builds by on a
+            // host whose speed drifts: the two CPU figures' quotient.
+            for round in objects[..<2] {
+                let servers = try #require(round["cpu_us_per_op"]?.number), client = try #require(round["client_cpu_us_per_op"]?.number)
+                let ratio = try #require(round["cpu_per_client_cpu"]?.number, "\(rounds)")
+                #expect(abs(ratio - servers / client) <= 0.01 * ratio + 0.002, "\(rounds)")
+            }
         }
     }
 }

@@ -45,6 +45,15 @@ public enum JSONValue: Decodable, Sendable, Equatable, CustomStringConvertible {
         default: nil
         }
     }
+    /// Any number, as a `Double`.
+    public var number: Double? {
+        switch self {
+        case .int(let n): Double(n)
+        case .uint(let n): Double(n)
+        case .double(let n): n
+        default: nil
+        }
+    }
     public var keys: Set<String> { if case .object(let o) = self { Set(o.keys) } else { [] } }
 
     public func isOf(type: String) -> Bool {
