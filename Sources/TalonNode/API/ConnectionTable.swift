@@ -36,8 +36,6 @@ struct ConnectionTable<Handle> {
 
     /// The most connections the table holds.
     let limit: Int
-    /// Connections in the table.
-    private(set) var count = 0
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
     private var oldestIdle: Int?
@@ -47,6 +45,9 @@ struct ConnectionTable<Handle> {
     init(limit: Int) {
         self.limit = max(1, limit)
     }
+
+    /// Connections in the table: every slot but the free ones.
+    var count: Int { slots.count - freeSlots.count }
 
     /// Takes a new connection, idle until `began` says otherwise. When the table is full it
     /// evicts the connection idle the longest, or refuses the newcomer if none is idle.
@@ -65,7 +66,6 @@ struct ConnectionTable<Handle> {
             slot = slots.count
             slots.append(Slot(handle: handle, generation: generations))
         }
-        count += 1
         appendIdle(slot)
         return .admitted(ID(slot: slot, generation: generations), evicting: evicted)
     }
@@ -119,7 +119,6 @@ struct ConnectionTable<Handle> {
         if !slots[slot].busy { unlinkIdle(slot) }
         slots[slot] = Slot(handle: nil, generation: slots[slot].generation)
         freeSlots.append(slot)
-        count -= 1
         return handle
     }
 
